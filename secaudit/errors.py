@@ -1,0 +1,28 @@
+"""One exception type for bad input: the CLI prints it as one line and exits 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """Bad user input (file, option or value). ``str()`` is the one-line message shown to users.
+
+    ``path`` and ``line`` name where the problem is; ``entry`` names the item inside the file
+    (a requirement id, an agency id...).
+    """
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None,
+                 entry: str | None = None) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.entry = entry
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        where = ""
+        if self.path:
+            where = self.path + (f":{self.line}" if self.line else "") + ": "
+        entry = f"{self.entry}: " if self.entry else ""
+        return f"{where}{entry}{self.message}".replace("\n", " ")

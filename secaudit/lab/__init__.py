@@ -1,0 +1,1 @@
+"""Loopback lab: certificates and test sites for the test suite, the demo and the benchmarks."""

@@ -1,0 +1,1 @@
+"""Probes gather observations (I/O only, no verdicts): tls (sslyze), http (requests), ports (nmap)."""
