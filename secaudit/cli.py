@@ -16,7 +16,7 @@ from . import __version__
 from .errors import InputError
 
 # Module name in secaudit.commands -> the commands it contributes (``COMMANDS`` list there).
-COMMAND_MODULES = ("checklist", "profile", "scan", "attest", "assess", "keys", "verify",
+COMMAND_MODULES = ("checklist", "crosswalk", "profile", "scan", "attest", "assess", "keys", "verify",
                    "summary", "report", "demo")
 
 HELP = """secaudit — kiểm tra mức độ an toàn thông tin theo cấp độ (TCVN 11930:2017, NĐ 85/2016;

@@ -1,0 +1,111 @@
+"""Parsing TARGET arguments, ``--resolve HOST:PORT:ADDR`` and port lists."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from .errors import InputError
+from .model import Target
+
+_LABEL = r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})"
+_HOST_RE = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
+
+
+def _check_host(host: str, raw: str) -> str:
+    if not host:
+        raise InputError(f"target {raw!r}: no host name / thiếu tên máy chủ")
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    if not _HOST_RE.match(host):
+        raise InputError(f"target {raw!r}: invalid host name {host!r} / tên máy chủ không hợp lệ")
+    return host.rstrip(".").lower()
+
+
+def parse_target(raw: str, resolve: list[str] | None = None, http_port: int | None = None) -> Target:
+    """Parse ``https://host[:port][/path]``, ``http://host[:port]`` or ``host[:port]``.
+
+    An ``http://`` target names the plain-HTTP side of a site: its TLS side is probed on 443.
+    """
+    text = raw.strip()
+    if not text:
+        raise InputError("empty target / mục tiêu trống")
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise InputError(f"target {raw!r}: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http"):
+        raise InputError(f"target {raw!r}: unsupported scheme {scheme!r} (use https:// or http://)")
+    if parts.username or parts.password:
+        raise InputError(f"target {raw!r}: credentials in the URL are not accepted")
+    host = _check_host(parts.hostname or "", raw)
+    plain = http_port if http_port is not None else 80
+    if scheme == "http":
+        plain = port or 80
+        port = 443
+    target = Target(raw=raw, host=host, port=port or 443, scheme="https", path=parts.path or "/",
+                    http_port=plain)
+    if resolve:
+        target.address = resolve_address(target, resolve)
+    return target
+
+
+def parse_resolve(entry: str) -> tuple[str, int, str]:
+    """``HOST:PORT:ADDR`` (curl's form); ADDR may be an IPv6 address, bracketed or not."""
+    host, sep, rest = entry.partition(":")
+    port_s, sep2, addr = rest.partition(":")
+    if not sep or not sep2 or not host or not addr:
+        raise InputError(f"--resolve {entry!r}: expected HOST:PORT:ADDR")
+    try:
+        port = int(port_s)
+        if not 0 < port < 65536:
+            raise ValueError
+    except ValueError:
+        raise InputError(f"--resolve {entry!r}: bad port {port_s!r}") from None
+    addr = addr.strip("[]")
+    try:
+        ipaddress.ip_address(addr)
+    except ValueError:
+        raise InputError(f"--resolve {entry!r}: ADDR must be an IP address, got {addr!r}") from None
+    return host.lower().rstrip("."), port, addr
+
+
+def resolve_address(target: Target, resolve: list[str]) -> str | None:
+    for entry in resolve:
+        host, port, addr = parse_resolve(entry)
+        if host == target.host and port == target.port:
+            return addr
+    return None
+
+
+def parse_ports(spec: str | None) -> list[int]:
+    """``80,443,8000-8010`` -> sorted unique ports."""
+    if not spec:
+        return []
+    out: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                lo_s, hi_s = part.split("-", 1)
+                lo, hi = int(lo_s), int(hi_s)
+            else:
+                lo = hi = int(part)
+        except ValueError:
+            raise InputError(f"--ports: {part!r} is not a port or range (e.g. 80,443,8000-8010)") from None
+        if not (0 < lo <= hi < 65536):
+            raise InputError(f"--ports: {part!r} is outside 1-65535")
+        if hi - lo > 65535:
+            raise InputError(f"--ports: range {part!r} is too large")
+        out.update(range(lo, hi + 1))
+    return sorted(out)
