@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set-up on a fresh machine: nmap and openssl (Debian packages) when missing, a virtualenv in .venv,
+# and a plain (non-editable) install of secaudit with its test tools. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v nmap >/dev/null 2>&1 || need+=(nmap)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "secaudit setup: please install: ${need[*]}" >&2
+    exit 1
+  fi
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "secaudit setup: installing ${need[*]} (apt-get)" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check ".[test]"
+.venv/bin/secaudit --version >/dev/null
