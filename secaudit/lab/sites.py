@@ -292,6 +292,10 @@ class Lab:
             ciphers = ("DEFAULT:@SECLEVEL=0" if spec.tls_min < ssl.TLSVersion.TLSv1_2
                        else INTERMEDIATE_CIPHERS + (":@SECLEVEL=0" if legacy else ""))
         ctx.set_ciphers(ciphers)
+        if spec.ciphers is None:
+            # With OpenSSL 3 this sets the group list for TLS 1.2 *and* 1.3: the default list
+            # offers X448/secp521r1, which Mozilla's intermediate profile flags.
+            ctx.set_ecdh_curve("prime256v1")
         ctx.load_cert_chain(certfile, keyfile)
         return ctx
 
