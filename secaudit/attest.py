@@ -1,0 +1,312 @@
+"""Manual attestations: YAML files per system, evidence hashing, expiry, and the YAML template.
+
+File: ``<attestations DIR>/<agency>/<system>.yaml`` (DESIGN §6). Evidence paths are relative to
+the attestation file's folder. The spreadsheet round-trip lives in attest_xlsx.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+from .model import ATTEST_STATUSES, Requirement, Tailoring, text
+from .yamlio import dump_yaml, line_of, load_yaml
+
+EXPIRY_MONTHS = 12
+EXPIRING_SOON_DAYS = 30
+KEYS = ("requirement", "status", "note", "evidence", "attested_by", "attested_at", "expires_at")
+
+
+@dataclass
+class Evidence:
+    path: str
+    sha256: str | None = None  # as recorded in the attestation file (None: not recorded yet)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"path": self.path}
+        if self.sha256:
+            d["sha256"] = self.sha256
+        return d
+
+
+@dataclass
+class Attestation:
+    requirement: str
+    status: str | None  # None = not answered yet
+    note: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+    attested_by: str = ""
+    attested_at: date | None = None
+    expires_at: date | None = None  # explicit, else 12 months after attested_at
+    line: int | None = None
+
+    @property
+    def expiry(self) -> date | None:
+        if self.expires_at:
+            return self.expires_at
+        if self.attested_at:
+            return add_months(self.attested_at, EXPIRY_MONTHS)
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The form stored in the YAML file (and echoed in bundles)."""
+        return {
+            "requirement": self.requirement,
+            "status": self.status,
+            "note": self.note or None,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "attested_by": self.attested_by or None,
+            "attested_at": self.attested_at.isoformat() if self.attested_at else None,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+
+@dataclass
+class AttestationSet:
+    agency: str
+    system: str
+    entries: dict[str, Attestation]
+    path: Path | None = None
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def get(self, req_id: str) -> Attestation | None:
+        return self.entries.get(req_id)
+
+
+def add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    for day in (d.day, 30, 29, 28):  # 29 Feb + 12 months -> 28 Feb
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise ValueError(d)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_evidence(ev: Evidence, base_dir: Path) -> dict[str, Any]:
+    """Recompute an evidence file's hash: state ok | changed | missing | unrecorded."""
+    p = Path(ev.path)
+    full = p if p.is_absolute() else base_dir / p
+    out: dict[str, Any] = {"path": ev.path, "sha256": ev.sha256}
+    try:
+        actual = sha256_file(full)
+    except OSError:
+        out.update(state="missing", actual_sha256=None)
+        return out
+    out["actual_sha256"] = actual
+    if ev.sha256 is None:
+        out["state"] = "unrecorded"  # hash recorded now, in the bundle
+    else:
+        out["state"] = "ok" if actual == ev.sha256.lower() else "changed"
+    return out
+
+
+def attestation_path(root: Path, agency: str, system: str) -> Path:
+    base = Path(root) / agency
+    for ext in (".yaml", ".yml"):
+        if (base / f"{system}{ext}").exists():
+            return base / f"{system}{ext}"
+    return base / f"{system}.yaml"
+
+
+def _date(val: Any, key: str, path: Path, node: Any, entry: str) -> date | None:
+    if val is None or val == "":
+        return None
+    if isinstance(val, datetime):
+        return val.date()
+    if isinstance(val, date):
+        return val
+    try:
+        return date.fromisoformat(str(val).strip())
+    except ValueError:
+        raise InputError(f"{key} {val!r} must be a date YYYY-MM-DD", path, line_of(node), entry) from None
+
+
+def parse_entry(node: Any, path: Path, fallback_line: int | None = None) -> Attestation:
+    line = line_of(node) or fallback_line
+    if not isinstance(node, dict):
+        raise InputError("an attestation entry must be a mapping", path, line)
+    req = node.get("requirement")
+    if not isinstance(req, str) or not req.strip():
+        raise InputError("attestation entry without 'requirement' id", path, line)
+    req = req.strip()
+    unknown = set(node) - set(KEYS) - {"title", "kind", "section"}
+    if unknown:
+        raise InputError(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}", path, line, req)
+    status = node.get("status")
+    if status is not None:
+        status = str(status).strip().lower() or None
+    if status is not None and status not in ATTEST_STATUSES:
+        raise InputError(f"status {status!r} must be one of {', '.join(ATTEST_STATUSES)} (or empty)",
+                         path, line, req)
+    note = node.get("note")
+    note = "" if note is None else str(note).strip()
+    if status == "not_applicable" and not note:
+        raise InputError("not_applicable needs a note saying why / cần ghi rõ lý do không áp dụng",
+                         path, line, req)
+    evidence = []
+    ev_node = node.get("evidence") or []
+    if isinstance(ev_node, (str, dict)):
+        ev_node = [ev_node]
+    if not isinstance(ev_node, list):
+        raise InputError("evidence must be a list of {path, sha256}", path, line, req)
+    for ev in ev_node:
+        if isinstance(ev, str):
+            ev = {"path": ev}
+        if not isinstance(ev, dict) or not isinstance(ev.get("path"), str) or not ev["path"].strip():
+            raise InputError("each evidence item needs a 'path'", path, line, req)
+        sha = ev.get("sha256")
+        if sha is not None:
+            sha = str(sha).strip().lower()
+            if len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
+                raise InputError(f"evidence {ev['path']!r}: sha256 must be 64 hex digits", path, line, req)
+        evidence.append(Evidence(path=ev["path"].strip(), sha256=sha or None))
+    attested_at = _date(node.get("attested_at"), "attested_at", path, node, req)
+    expires_at = _date(node.get("expires_at"), "expires_at", path, node, req)
+    if attested_at and expires_at and expires_at < attested_at:
+        raise InputError("expires_at is before attested_at", path, line, req)
+    by = node.get("attested_by")
+    return Attestation(requirement=req, status=status, note=note, evidence=evidence,
+                       attested_by="" if by is None else str(by).strip(), attested_at=attested_at,
+                       expires_at=expires_at, line=line)
+
+
+def load_attestations(path: str | Path, agency: str | None = None,
+                      system: str | None = None) -> AttestationSet:
+    p = Path(path)
+    data = load_yaml(p)
+    if not isinstance(data, dict):
+        raise InputError("an attestation file must be a mapping with agency, system, attestations", p, 1)
+    for key, want in (("agency", agency), ("system", system)):
+        val = data.get(key)
+        if not isinstance(val, str) or not val.strip():
+            raise InputError(f"missing {key!r}", p, line_of(data))
+        if want is not None and val != want:
+            raise InputError(f"{key} is {val!r} but the file belongs to {want!r} (its folder/name)",
+                             p, line_of(data))
+    entries: dict[str, Attestation] = {}
+    items = data.get("attestations") or []
+    if not isinstance(items, list):
+        raise InputError("'attestations' must be a list", p, line_of(data))
+    for node in items:
+        att = parse_entry(node, p, line_of(items))
+        if att.requirement in entries:
+            raise InputError(f"duplicate entry (first at line {entries[att.requirement].line})", p,
+                             att.line, att.requirement)
+        entries[att.requirement] = att
+    return AttestationSet(agency=data["agency"], system=data["system"], entries=entries, path=p)
+
+
+def load_for_system(root: Path | None, agency: str, system: str) -> AttestationSet | None:
+    """The system's attestations from ``root/<agency>/<system>.yaml``; None if there is no file."""
+    if root is None:
+        return None
+    if not Path(root).is_dir():
+        raise InputError("attestations folder not found / không thấy thư mục xác nhận", root)
+    p = attestation_path(Path(root), agency, system)
+    if not p.exists():
+        return None
+    return load_attestations(p, agency, system)
+
+
+def validate_against(atts: AttestationSet, requirements: dict[str, Requirement]) -> None:
+    """Ids must exist in the catalogue; not_applicable only for manual/partial (DESIGN §9)."""
+    for att in atts.entries.values():
+        req = requirements.get(att.requirement)
+        if req is None:
+            raise InputError("unknown requirement id / mã yêu cầu không có trong danh mục", atts.path,
+                             att.line, att.requirement)
+        if att.status == "not_applicable" and req.kind == "auto":
+            raise InputError("an automated requirement cannot be attested not_applicable: tailor it in a "
+                             "profile with a justification / yêu cầu tự động chỉ loại trừ qua hồ sơ",
+                             atts.path, att.line, att.requirement)
+
+
+def dump_attestations(atts: AttestationSet) -> str:
+    data = {"agency": atts.agency, "system": atts.system,
+            "attestations": [a.to_dict() for a in atts.entries.values()]}
+    return dump_yaml(data)
+
+
+# --------------------------------------------------------------------------- template
+
+
+def _comment(s: str, indent: str = "  ") -> list[str]:
+    out = []
+    for raw_line in s.strip().splitlines() or [""]:
+        out.append(f"{indent}# {raw_line}".rstrip())
+    return out
+
+
+def _scalar(value: Any) -> str:
+    """One YAML scalar in flow form (quoted when needed), for hand-written template lines."""
+    out = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1 << 16)
+    return out.strip().removesuffix("...").strip()
+
+
+def render_template(agency_id: str, agency_name: str, system_id: str, system_name: str, level: int,
+                    profile_id: str, rows: list[tuple[Requirement, Tailoring | None]],
+                    existing: AttestationSet | None = None) -> str:
+    """A YAML file to fill in: one entry per manual/partial requirement, guidance as comments."""
+    lines = [
+        "# Phiếu xác nhận thủ công / Manual attestations",
+        f"# Hệ thống / System: {system_name} ({agency_name})",
+        f"# Cấp độ / level {level}, hồ sơ / profile {profile_id}",
+        "# Điền status: compliant | non_compliant | not_applicable (để trống = chưa đánh giá).",
+        "# Fill in status: compliant | non_compliant | not_applicable (empty = not reviewed).",
+        "# compliant cần note hoặc evidence; not_applicable cần note nêu lý do.",
+        "# compliant needs a note or evidence; not_applicable needs a note saying why.",
+        "# evidence: [{path: evidence/file.pdf}] — đường dẫn tính từ thư mục chứa tệp này / paths are",
+        "#   relative to this file's folder; sha256 is recorded by `attest import` or at assessment.",
+        "# expires_at: mặc định 12 tháng sau attested_at / default 12 months after attested_at.",
+        f"agency: {_scalar(agency_id)}",
+        f"system: {_scalar(system_id)}",
+        "attestations:",
+    ]
+    for req, tailoring in rows:
+        if req.kind not in ("manual", "partial"):
+            continue
+        lines.append("")
+        lines += _comment(f"[{req.section(level)}] {text(req.title, 'vi')} / {text(req.title, 'en')}")
+        kind_note = {"manual": "thủ công / manual",
+                     "partial": f"một phần tự động / partly automated (checks: {', '.join(req.checks)})"}
+        lines += _comment(f"Loại / kind: {kind_note[req.kind]}")
+        if text(req.description, "vi"):
+            lines += _comment(f"Mô tả: {text(req.description, 'vi')}")
+        if text(req.description, "en"):
+            lines += _comment(f"Description: {text(req.description, 'en')}")
+        if text(req.evidence, "vi"):
+            lines += _comment(f"Bằng chứng cần xem: {text(req.evidence, 'vi')}")
+        if text(req.evidence, "en"):
+            lines += _comment(f"Evidence to look for: {text(req.evidence, 'en')}")
+        if tailoring:
+            lines += _comment(f"Hồ sơ đã loại trừ / tailored out by the profile: {tailoring.justification}")
+        att = existing.get(req.id) if existing else None
+        d = att.to_dict() if att else {"requirement": req.id, "status": None, "note": None, "evidence": [],
+                                       "attested_by": None, "attested_at": None, "expires_at": None}
+        lines.append(f"  - requirement: {_scalar(d['requirement'])}")
+        for key in KEYS[1:]:
+            val = d[key]
+            if key == "status":
+                lines.append(f"    status: {_scalar(val)}   # compliant | non_compliant | not_applicable")
+            else:
+                lines.append(f"    {key}: {_scalar(val)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,217 @@
+"""Check results + attestations + profile -> one verdict per requirement, and the system summary.
+
+The rules are documented in docs/verdicts.md; tests/test_evaluate.py walks the same table.
+Pure functions: evidence hashes are computed by the caller-supplied ``evidence_check`` (I/O lives
+in attest.check_evidence).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .attest import EXPIRING_SOON_DAYS, Attestation, AttestationSet, Evidence, check_evidence
+from .model import VERDICT_STATUSES, Lang, Requirement, Tailoring, TargetResult
+
+EvidenceCheck = Callable[[Evidence, Path], dict[str, Any]]
+
+
+@dataclass
+class Verdict:
+    id: str
+    kind: str
+    status: str
+    reason: Lang
+    title: Lang = field(default_factory=dict)
+    section: str = ""
+    checks: list[dict[str, str]] = field(default_factory=list)
+    attestation: dict[str, Any] | None = None
+    expiring_soon: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "status": self.status, "reason": dict(self.reason),
+                "title": dict(self.title), "section": self.section, "checks": list(self.checks),
+                "attestation": self.attestation, "expiring_soon": self.expiring_soon}
+
+
+def _join(parts: list[Lang]) -> Lang:
+    return {lang: " ".join(p[lang] for p in parts if p.get(lang)) for lang in ("vi", "en")}
+
+
+def L(vi: str, en: str) -> Lang:  # noqa: N802 - reads like a literal
+    return {"vi": vi, "en": en}
+
+
+# --------------------------------------------------------------------------- checks part
+
+
+def _check_part(req: Requirement, targets: list[TargetResult]) -> tuple[str, Lang, list[dict[str, str]]]:
+    """Status of a requirement's checks over all targets: fail > error > pass; none ran -> not_reviewed."""
+    wanted = set(req.checks)
+    rows: list[dict[str, str]] = []
+    found: list[tuple[str, str, Any]] = []  # (check id, target, CheckResult)
+    for tr in targets:
+        for cr in tr.checks:
+            if cr.id in wanted:
+                rows.append({"id": cr.id, "target": tr.target.raw, "status": cr.status})
+                found.append((cr.id, tr.target.raw, cr))
+
+    def where(status: str) -> tuple[str, str]:
+        hits = [(cid, tgt, cr) for cid, tgt, cr in found if cr.status == status]
+        vi = "; ".join(f"{cid} trên {tgt}: {cr.summary.get('vi', '')}".rstrip(": ") for cid, tgt, cr in hits)
+        en = "; ".join(f"{cid} on {tgt}: {cr.summary.get('en', '')}".rstrip(": ") for cid, tgt, cr in hits)
+        return vi, en
+
+    if not wanted:
+        return "not_reviewed", L("Yêu cầu chưa gắn kiểm tra tự động nào.",
+                                 "The requirement names no automated check."), rows
+    judged = [f for f in found if f[2].status != "not_applicable"]
+    if not found:
+        return "not_reviewed", L(
+            f"Không kiểm tra nào chạy ({', '.join(sorted(wanted))}): bộ thăm dò bị tắt "
+            "hoặc không có mục tiêu.",
+            f"No check ran ({', '.join(sorted(wanted))}): probe disabled or no target."), rows
+    if not judged:
+        return "not_reviewed", L(
+            "Các kiểm tra không áp dụng cho hệ thống này: " + where("not_applicable")[0] + ".",
+            "The checks do not apply to this system: " + where("not_applicable")[1] + "."), rows
+    statuses = {f[2].status for f in judged}
+    if "fail" in statuses:
+        vi, en = where("fail")
+        return "fail", L(f"Không đạt: {vi}.", f"Failed: {en}."), rows
+    if "error" in statuses:
+        vi, en = where("error")
+        return "error", L(f"Không kiểm tra được: {vi}.", f"Could not be checked: {en}."), rows
+    n = len(judged)
+    reason = L(f"{n} kết quả kiểm tra đều đạt trên {len(targets)} mục tiêu.",
+               f"All {n} check results pass over {len(targets)} target(s).")
+    if "warn" in statuses:
+        vi, en = where("warn")
+        reason = _join([reason, L(f"Cảnh báo: {vi}.", f"Warning: {en}.")])
+    return "pass", reason, rows
+
+
+# --------------------------------------------------------------------------- attestation part
+
+
+def _attestation_part(req: Requirement, att: Attestation | None, atts: AttestationSet | None, today: date,
+                      evidence_check: EvidenceCheck) -> tuple[str, Lang, dict[str, Any] | None, bool]:
+    """(status, reason, attestation record for the bundle, expiring_soon)."""
+    if att is None or att.status is None:
+        where = f" ({atts.path})" if atts and atts.path else ""
+        return "not_reviewed", L(f"Chưa có xác nhận thủ công{where}.",
+                                 f"No manual attestation yet{where}."), None, False
+    record = att.to_dict()
+    record["file"] = str(atts.path) if atts and atts.path else None
+    expiry = att.expiry
+    record["effective_expires_at"] = expiry.isoformat() if expiry else None
+    base = atts.base_dir if atts else Path.cwd()
+    checked = [evidence_check(ev, base) for ev in att.evidence]
+    record["evidence"] = checked
+    who = f"{att.attested_by or '?'}, {att.attested_at.isoformat() if att.attested_at else '?'}"
+    if att.attested_at is None:
+        return "not_reviewed", L("Xác nhận thiếu ngày (attested_at).",
+                                 "The attestation has no date (attested_at)."), record, False
+    if expiry is not None and expiry < today:
+        return "not_reviewed", L(f"Xác nhận ({who}) đã hết hạn ngày {expiry.isoformat()}.",
+                                 f"The attestation ({who}) expired on {expiry.isoformat()}."), record, False
+    soon = expiry is not None and (expiry - today).days <= EXPIRING_SOON_DAYS
+    record["expiring_soon"] = soon
+    soon_txt = L(f"Sắp hết hạn: {expiry.isoformat()}.", f"Expires soon: {expiry.isoformat()}.") if soon \
+        else L("", "")
+    if att.status == "non_compliant":
+        note = f": {att.note}" if att.note else ""
+        return "fail", _join([L(f"Xác nhận không tuân thủ ({who}){note}.",
+                                f"Attested non-compliant ({who}){note}."), soon_txt]), record, soon
+    if att.status == "not_applicable":
+        na = L(f"Xác nhận không áp dụng ({who}): {att.note}", f"Attested not applicable ({who}): {att.note}")
+        return "not_applicable", _join([na, soon_txt]), record, soon
+    # compliant
+    bad = [e for e in checked if e["state"] in ("changed", "missing")]
+    if bad:
+        names = ", ".join(f"{e['path']} ({e['state']})" for e in bad)
+        return "not_reviewed", L(f"Bằng chứng đã thay đổi hoặc bị mất: {names}.",
+                                 f"Evidence changed or missing: {names}."), record, soon
+    if not att.note and not att.evidence:
+        return "not_reviewed", L(f"Xác nhận tuân thủ ({who}) nhưng không có ghi chú hay bằng chứng.",
+                                 f"Attested compliant ({who}) but with no note or evidence."), record, soon
+    detail = f": {att.note}" if att.note else ""
+    ev = f" ({len(att.evidence)} bằng chứng)" if att.evidence else ""
+    ev_en = f" ({len(att.evidence)} evidence file(s))" if att.evidence else ""
+    ok = L(f"Xác nhận tuân thủ ({who}){ev}{detail}.", f"Attested compliant ({who}){ev_en}{detail}.")
+    return "pass", _join([ok, soon_txt]), record, soon
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def evaluate(rows: list[tuple[Requirement, Tailoring | None]], level: int, targets: list[TargetResult],
+             atts: AttestationSet | None, today: date,
+             evidence_check: EvidenceCheck = check_evidence) -> list[Verdict]:
+    """One verdict per applicable requirement (``rows`` = catalog.applicable(profile))."""
+    out = []
+    for req, tailoring in rows:
+        out.append(_verdict(req, tailoring, level, targets, atts, today, evidence_check))
+    return out
+
+
+def _verdict(req: Requirement, tailoring: Tailoring | None, level: int, targets: list[TargetResult],
+             atts: AttestationSet | None, today: date, evidence_check: EvidenceCheck) -> Verdict:
+    v = Verdict(id=req.id, kind=req.kind, status="not_reviewed", reason={}, title=dict(req.title),
+                section=req.section(level))
+    if tailoring is not None:
+        src = f" ({tailoring.source})" if tailoring.source else ""
+        v.status = "not_applicable"
+        v.reason = L(f"Hồ sơ loại trừ{src}: {tailoring.justification}",
+                     f"Tailored out by the profile{src}: {tailoring.justification}")
+        return v
+    att = atts.get(req.id) if atts else None
+    if req.kind == "auto":
+        v.status, v.reason, v.checks = _check_part(req, targets)
+        return v
+    a_status, a_reason, record, soon = _attestation_part(req, att, atts, today, evidence_check)
+    v.attestation, v.expiring_soon = record, soon
+    if req.kind == "manual":
+        v.status, v.reason = a_status, a_reason
+        return v
+    # partial: needs both; a failing check fails regardless, an errored check is error unless
+    # something fails (a non-compliant attestation counts as failing).
+    c_status, c_reason, v.checks = _check_part(req, targets)
+    both = _join([c_reason, a_reason])
+    if c_status == "fail":
+        v.status, v.reason = "fail", both
+    elif a_status == "fail":
+        v.status, v.reason = "fail", both
+    elif c_status == "error":
+        v.status, v.reason = "error", both
+    elif a_status == "not_applicable":
+        v.status, v.reason = "not_applicable", both
+    elif c_status == "pass" and a_status == "pass":
+        v.status, v.reason = "pass", both
+    else:
+        v.status, v.reason = "not_reviewed", both
+    return v
+
+
+def summarize(verdicts: list[Verdict]) -> dict[str, Any]:
+    counts = {s: 0 for s in VERDICT_STATUSES}
+    for v in verdicts:
+        counts[v.status] += 1
+    applicable = len(verdicts) - counts["not_applicable"]
+    pct = round(counts["pass"] / applicable * 100, 1) if applicable else None
+    return {"counts": counts, "compliance_pct": pct,
+            "meets_level": all(v.status in ("pass", "not_applicable") for v in verdicts),
+            "expiring_soon": sum(1 for v in verdicts if v.expiring_soon)}
+
+
+def system_exit_status(summary: dict[str, Any]) -> int:
+    """0 meets its level, 1 a fail or not_reviewed stands in the way, 3 only errors do."""
+    if summary["meets_level"]:
+        return 0
+    c = summary["counts"]
+    if c["fail"] or c["not_reviewed"]:
+        return 1
+    return 3

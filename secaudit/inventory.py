@@ -1,0 +1,305 @@
+"""The inventory: which agencies and systems the province has, at which level, and where they live.
+
+Validated on load (DESIGN §6, §9): every problem is an InputError naming the file, the line and
+the entry, so ``assess`` can stop with one line before any scanning starts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .model import Profile, Target
+from .yamlio import line_of, load_yaml
+
+# Ids end up in file names (<agency>.<system>.<period>.json, attestations/<agency>/<system>.yaml).
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+AGENCY_TYPES = ("newspaper", "radio-tv", "magazine", "other")
+
+
+@dataclass
+class TargetSpec:
+    url: str
+    address: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class System:
+    id: str
+    name: str
+    level: int
+    targets: list[TargetSpec]
+    profiles: list[str]  # first one is the system's profile; others go to assessment.additional
+    level_reason: str = ""
+    expected_ports: list[int] | None = None
+    http_port: int | None = None
+    line: int | None = None
+
+    @property
+    def profile(self) -> str:
+        return self.profiles[0]
+
+
+@dataclass
+class Agency:
+    id: str
+    name: str
+    systems: list[System]
+    type: str = "other"
+    contact: str = ""
+    line: int | None = None
+
+    def system(self, system_id: str) -> System | None:
+        return next((s for s in self.systems if s.id == system_id), None)
+
+
+@dataclass
+class Inventory:
+    province: str
+    period: str
+    due: str
+    agencies: list[Agency]
+    goal_level: int = 3
+    goal_pct: float = 100.0
+    path: Path | None = None
+    _profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
+
+    def agency(self, agency_id: str) -> Agency | None:
+        return next((a for a in self.agencies if a.id == agency_id), None)
+
+    def find(self, agency_id: str, system_id: str) -> tuple[Agency, System]:
+        agency = self.agency(agency_id)
+        if agency is None:
+            raise InputError(f"no agency {agency_id!r} in the inventory / không có cơ quan này", self.path)
+        system = agency.system(system_id)
+        if system is None:
+            raise InputError(f"no system {system_id!r} in agency {agency_id!r} / không có hệ thống này",
+                             self.path)
+        return agency, system
+
+    def select(self, agency_id: str | None = None) -> list[Agency]:
+        if agency_id is None:
+            return list(self.agencies)
+        agency = self.agency(agency_id)
+        if agency is None:
+            known = ", ".join(a.id for a in self.agencies)
+            raise InputError(f"--agency {agency_id!r} is not in the inventory (known: {known})", self.path)
+        return [agency]
+
+    def profile(self, name: str) -> Profile:
+        """The loaded profile named by a system (loaded once per inventory)."""
+        if name not in self._profiles:
+            from .catalog import load_profile
+
+            self._profiles[name] = load_profile(self._profile_ref(name))
+        return self._profiles[name]
+
+    def _profile_ref(self, name: str) -> str:
+        # A relative path in the inventory is relative to the inventory file, not the cwd.
+        if self.path and (name.endswith((".yaml", ".yml")) or "/" in name):
+            p = Path(name)
+            if not p.is_absolute():
+                return str(self.path.parent / p)
+        return name
+
+
+class _Ctx:
+    """Raises InputErrors that name the inventory file, the line and the entry."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, message: str, node: Any = None, entry: str | None = None, line: int | None = None) -> None:
+        raise InputError(message, self.path, line or line_of(node), entry)
+
+    def mapping(self, node: Any, what: str, entry: str | None = None, line: int | None = None) -> dict:
+        if not isinstance(node, dict):
+            self.fail(f"{what} must be a mapping / phải là một ánh xạ", node, entry, line)
+        return node
+
+    def req_str(self, node: dict, key: str, entry: str | None = None) -> str:
+        val = node.get(key)
+        if val is None or (isinstance(val, str) and not val.strip()):
+            self.fail(f"missing required field {key!r} / thiếu trường bắt buộc", node, entry)
+        if isinstance(val, (dict, list)):
+            self.fail(f"{key!r} must be text / phải là chuỗi", node, entry)
+        return str(val).strip()
+
+    def ident(self, node: dict, key: str, entry: str | None = None) -> str:
+        val = self.req_str(node, key, entry)
+        if not ID_RE.match(val):
+            self.fail(f"{key} {val!r} must be letters, digits, '-' or '_' (it names files)", node, entry)
+        return val
+
+    def ports(self, node: dict, key: str, entry: str) -> list[int] | None:
+        val = node.get(key)
+        if val is None:
+            return None
+        if not isinstance(val, list) or not all(_is_port(p) for p in val):
+            self.fail(f"{key} must be a list of port numbers 1-65535", node, entry)
+        return sorted(set(val))
+
+
+def _is_port(p: Any) -> bool:
+    return isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536
+
+
+def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
+    """Load and validate ``inventory.yaml``; ``check_profiles`` also loads every named profile."""
+    p = Path(path)
+    data = load_yaml(p)
+    c = _Ctx(p)
+    c.mapping(data, "the inventory", line=1)
+    province = c.req_str(data, "province")
+    if data.get("period") is None:
+        c.fail("missing required field 'period' / thiếu trường bắt buộc", data)
+    period = str(data["period"]).strip()
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z_-]*", period):
+        c.fail(f"period {period!r} must be like 2026 / kỳ báo cáo không hợp lệ", data)
+    due = data.get("due")
+    if due is None:
+        due_s = f"{period}-11-01"
+    elif isinstance(due, date):
+        due_s = due.isoformat()
+    else:
+        try:
+            due_s = date.fromisoformat(str(due)).isoformat()
+        except ValueError:
+            c.fail(f"due {due!r} must be a date YYYY-MM-DD", data)
+    goal = data.get("target") or {}
+    c.mapping(goal, "target", line=line_of(data))
+    goal_level = goal.get("level", 3)
+    goal_pct = goal.get("goal_pct", 100)
+    if not isinstance(goal_level, int) or isinstance(goal_level, bool) or not 1 <= goal_level <= 5:
+        c.fail("target.level must be an integer 1-5", goal or data)
+    if not isinstance(goal_pct, (int, float)) or isinstance(goal_pct, bool) or not 0 <= goal_pct <= 100:
+        c.fail("target.goal_pct must be a number 0-100", goal or data)
+
+    agencies_node = data.get("agencies")
+    if not isinstance(agencies_node, list) or not agencies_node:
+        c.fail("'agencies' must be a non-empty list / thiếu danh sách cơ quan", data)
+    agencies: list[Agency] = []
+    seen_agencies: dict[str, int | None] = {}
+    for node in agencies_node:
+        agency = _agency(c, node, seen_agencies)
+        agencies.append(agency)
+    inv = Inventory(province=province, period=period, due=due_s, agencies=agencies,
+                    goal_level=goal_level, goal_pct=float(goal_pct), path=p)
+    if check_profiles:
+        for agency in agencies:
+            for system in agency.systems:
+                for name in system.profiles:
+                    try:
+                        inv.profile(name)
+                    except InputError as exc:
+                        c.fail(f"unknown or invalid profile {name!r} ({exc.format()})", line=system.line,
+                               entry=f"{agency.id}/{system.id}")
+    return inv
+
+
+def _agency(c: _Ctx, node: Any, seen: dict[str, int | None]) -> Agency:
+    c.mapping(node, "an agency entry")
+    aid = c.ident(node, "id")
+    if aid in seen:
+        c.fail(f"duplicate agency id (first at line {seen[aid]}) / mã cơ quan bị trùng", node, aid)
+    seen[aid] = line_of(node)
+    name = c.req_str(node, "name", aid)
+    atype = str(node.get("type") or "other")
+    if atype not in AGENCY_TYPES:
+        c.fail(f"type {atype!r} must be one of {', '.join(AGENCY_TYPES)}", node, aid)
+    systems_node = node.get("systems")
+    if not isinstance(systems_node, list) or not systems_node:
+        c.fail("'systems' must be a non-empty list / thiếu danh sách hệ thống", node, aid)
+    systems: list[System] = []
+    seen_sys: dict[str, int | None] = {}
+    for snode in systems_node:
+        systems.append(_system(c, snode, aid, seen_sys))
+    return Agency(id=aid, name=name, systems=systems, type=atype, contact=str(node.get("contact") or ""),
+                  line=line_of(node))
+
+
+def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System:
+    c.mapping(node, f"a system entry of agency {aid}", aid)
+    sid = c.ident(node, "id", aid)
+    entry = f"{aid}/{sid}"
+    if sid in seen:
+        c.fail(f"duplicate system id (first at line {seen[sid]}) / mã hệ thống bị trùng", node, entry)
+    seen[sid] = line_of(node)
+    name = c.req_str(node, "name", entry)
+    level = node.get("level")
+    if level is None:
+        c.fail("missing required field 'level' / thiếu cấp độ", node, entry)
+    if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 5:
+        c.fail(f"level {level!r} must be an integer 1-5 / cấp độ phải là số nguyên 1-5", node, entry)
+    if node.get("profile") is not None and node.get("profiles") is not None:
+        c.fail("give either 'profile' or 'profiles', not both", node, entry)
+    if node.get("profiles") is not None:
+        profiles = node["profiles"]
+        if not isinstance(profiles, list) or not profiles or not all(isinstance(x, str) for x in profiles):
+            c.fail("'profiles' must be a non-empty list of profile names", node, entry)
+        if len(set(profiles)) != len(profiles):
+            c.fail("'profiles' lists a profile twice", node, entry)
+        profiles = list(profiles)
+    else:
+        prof = node.get("profile")
+        if prof is not None and not isinstance(prof, str):
+            c.fail("'profile' must be a profile name or path", node, entry)
+        profiles = [prof or f"level{level}"]
+    targets_node = node.get("targets")
+    if not isinstance(targets_node, list) or not targets_node:
+        c.fail("'targets' must be a non-empty list of URLs / thiếu danh sách địa chỉ", node, entry)
+    targets = [_target(c, t, entry, node) for t in targets_node]
+    http_port = node.get("http_port")
+    if http_port is not None and not _is_port(http_port):
+        c.fail("http_port must be a port number 1-65535", node, entry)
+    return System(id=sid, name=name, level=level, targets=targets, profiles=profiles,
+                  level_reason=str(node.get("level_reason") or ""),
+                  expected_ports=c.ports(node, "expected_ports", entry), http_port=http_port,
+                  line=line_of(node))
+
+
+def _target(c: _Ctx, node: Any, entry: str, parent: Any) -> TargetSpec:
+    from .targets import parse_target
+
+    line = line_of(node) or line_of(parent)
+    if isinstance(node, dict):
+        url = node.get("url")
+        address = node.get("address")
+        if address is not None:
+            address = str(address)
+    else:
+        url, address = node, None
+    if not isinstance(url, str) or not url.strip():
+        c.fail(f"bad target {node!r}: expected a URL or {{url, address}}", entry=entry, line=line)
+    if "://" in url and not url.lower().startswith(("https://", "http://")):
+        c.fail(f"bad URL {url!r}: use https://host[:port] / địa chỉ không hợp lệ", entry=entry, line=line)
+    try:
+        parse_target(url)
+        if address is not None:
+            import ipaddress
+
+            ipaddress.ip_address(address.strip("[]"))
+    except InputError as exc:
+        c.fail(f"bad URL: {exc.message} / địa chỉ không hợp lệ", entry=entry, line=line)
+    except ValueError:
+        c.fail(f"bad address {address!r}: must be an IP address", entry=entry, line=line)
+    return TargetSpec(url=url, address=address.strip("[]") if address else None, line=line)
+
+
+def system_targets(system: System) -> list[Target]:
+    """The system's targets as the scanner wants them (address, http_port, expected_ports applied)."""
+    from .targets import parse_target
+
+    out = []
+    for spec in system.targets:
+        t = parse_target(spec.url, http_port=system.http_port)
+        if spec.address:
+            t.address = spec.address
+        t.expected_ports = system.expected_ports
+        out.append(t)
+    return out

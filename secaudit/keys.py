@@ -1,0 +1,66 @@
+"""Ed25519 key pairs of agencies: DIR/<agency>.key (PKCS#8 PEM, mode 0600) and DIR/<agency>.pub."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from .commands._common import atomic_write
+from .errors import InputError
+from .inventory import ID_RE
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """SHA-256 hex of the raw 32-byte public key (DESIGN §9)."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def generate_keypair(agency: str, out_dir: Path, force: bool = False) -> tuple[Path, Path]:
+    if not ID_RE.match(agency):
+        raise InputError(f"--agency {agency!r}: letters, digits, '-' or '_' only")
+    key_path, pub_path = out_dir / f"{agency}.key", out_dir / f"{agency}.pub"
+    if not force and (key_path.exists() or pub_path.exists()):
+        # Overwriting a private key would orphan every bundle already signed with it.
+        raise InputError("key already exists (use --force to replace it) / khóa đã tồn tại", key_path)
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    pub = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    atomic_write(key_path, pem, mode=0o600)
+    key_path.chmod(0o600)
+    atomic_write(pub_path, pub)
+    return key_path, pub_path
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("key file not found / không thấy tệp khóa", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read key: {exc.strerror}", path) from None
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(_read(path), password=None)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"not an unencrypted PEM private key ({exc})", path) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputError("not an Ed25519 private key", path)
+    return key
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(_read(path))
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"not a PEM public key ({exc})", path) from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise InputError("not an Ed25519 public key", path)
+    return key
