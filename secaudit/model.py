@@ -86,6 +86,7 @@ class Catalog:
     groups: dict[str, Lang]
     requirements: list[Requirement]
     path: Path | None = None
+    regime_title: Lang = field(default_factory=dict)
 
     def get(self, req_id: str) -> Requirement | None:
         return self._index().get(req_id)
@@ -102,7 +103,7 @@ class Catalog:
 
     def header(self) -> dict[str, Any]:
         return {"id": self.id, "title": dict(self.title), "version": self.version,
-                "standard": self.standard, "regime": self.regime}
+                "standard": self.standard, "regime": self.regime, "regime_title": dict(self.regime_title)}
 
 
 @dataclass

@@ -1,0 +1,424 @@
+"""Requirement catalogues and profiles: load, validate, resolve inheritance and tailoring.
+
+A catalogue (checklists/<id>.yaml) lists the requirements of one standard, each with its clause
+per security level. A profile (profiles/<name>.yaml) selects one catalogue and one level, sets the
+thresholds of the automated checks (``parameters``) and may tailor requirements out with a written
+justification. Every problem in either file is an InputError naming the file, the line and the
+entry. The file format is documented in docs/catalog-format.md.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .model import CONFIDENCES, FAMILIES, KINDS, LANGS, Catalog, Lang, Profile, Requirement, Tailoring
+from .resources import data_dir
+from .yamlio import line_of, load_yaml
+
+DEFAULT_CATALOG = "tcvn-11930-2017"
+LEVELS = (1, 2, 3, 4, 5)
+
+# DESIGN §4 check ids. Used only while the probe families' metadata files (secaudit/checks/*.yaml)
+# are not there yet; once they exist, the ids they define are the only valid ones.
+FALLBACK_CHECK_IDS = frozenset({
+    "tls.protocol.legacy_disabled", "tls.protocol.modern_enabled", "tls.cipher.weak_disabled",
+    "tls.cipher.forward_secrecy", "tls.cert.trusted", "tls.cert.hostname", "tls.cert.validity",
+    "tls.cert.key", "tls.cert.signature", "tls.vuln.heartbleed", "tls.vuln.ccs_injection",
+    "tls.vuln.robot", "tls.renegotiation.secure", "tls.compression.disabled", "tls.mozilla.intermediate",
+    "http.https_redirect", "http.hsts", "http.csp", "http.frame_options", "http.content_type_options",
+    "http.referrer_policy", "http.cookies", "http.server_disclosure", "http.sensitive_paths",
+    "ports.risky_services", "ports.unexpected_open",
+})
+
+_CATALOG_KEYS = {"id", "title", "version", "standard", "regime", "regime_title", "notice", "groups"}
+_REQ_KEYS = {"id", "sections", "family", "group", "kind", "title", "description", "evidence", "checks",
+             "source", "confidence"}
+_PROFILE_KEYS = {"id", "catalog", "level", "extends", "title", "description"}
+_TAILOR_KEYS = {"requirement", "status", "justification"}
+_TAILOR_STATUSES = ("not_applicable", "applicable")
+_REQ_ID = re.compile(r"^[A-Z][A-Z0-9]*(\.[A-Z0-9]+)+$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def valid_check_ids() -> set[str]:
+    from .checks import known_check_ids
+
+    return known_check_ids() or set(FALLBACK_CHECK_IDS)
+
+
+# --------------------------------------------------------------------------- small validators
+
+
+class _Ctx:
+    """Where we are: the file, for error messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, message: str, node: Any = None, entry: str | None = None, line: int | None = None) -> None:
+        raise InputError(message, self.path, line or line_of(node), entry)
+
+    def mapping(self, node: Any, what: str, entry: str | None = None, parent: Any = None) -> dict[str, Any]:
+        if not isinstance(node, dict):
+            self.fail(f"{what} must be a mapping, got {_typename(node)}", entry=entry,
+                      line=line_of(node) or line_of(parent))
+        return node
+
+    def keys(self, node: dict[str, Any], allowed: set[str], required: set[str], what: str,
+             entry: str | None = None) -> None:
+        for key in node:
+            if key not in allowed:
+                self.fail(f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})",
+                          node, entry)
+        for key in sorted(required):
+            if key not in node or node[key] is None:
+                self.fail(f"missing field {key!r} in {what}", node, entry)
+
+    def string(self, node: dict[str, Any], key: str, entry: str | None = None) -> str:
+        val = node.get(key)
+        if not isinstance(val, str) or not val.strip():
+            self.fail(f"{key!r} must be a non-empty text, got {_typename(val)}", node, entry)
+        return val.strip()
+
+    def lang(self, node: dict[str, Any], key: str, entry: str | None = None) -> Lang:
+        val = node.get(key)
+        if not isinstance(val, dict):
+            self.fail(f"{key!r} must be a mapping {{vi: ..., en: ...}}, got {_typename(val)}", node, entry)
+        for k in val:
+            if k not in LANGS:
+                self.fail(f"unknown language {k!r} in {key!r} (allowed: vi, en)", val, entry)
+        out: Lang = {}
+        for k in LANGS:
+            text = val.get(k)
+            if not isinstance(text, str) or not text.strip():
+                self.fail(f"{key!r} has an empty or missing {k!r} text", val, entry)
+            out[k] = " ".join(text.split())  # folded YAML may leave line breaks: normalise spacing
+        return out
+
+    def enum(self, node: dict[str, Any], key: str, allowed: tuple[str, ...] | set[str],
+             entry: str | None = None) -> str:
+        val = node.get(key)
+        if val not in allowed:
+            self.fail(f"{key!r} must be one of {', '.join(sorted(allowed))}, got {val!r}", node, entry)
+        return val
+
+
+def _typename(val: Any) -> str:
+    if val is None:
+        return "nothing"
+    for t, name in ((bool, "true/false"), (dict, "a mapping"), (list, "a list"), (str, "a text"),
+                    (int, "a number"), (float, "a number")):
+        if isinstance(val, t):
+            return name
+    return type(val).__name__
+
+
+# --------------------------------------------------------------------------- catalogues
+
+
+def catalog_ids() -> list[str]:
+    """Ids of the shipped catalogues (file stems in checklists/)."""
+    return sorted(p.stem for p in data_dir("checklists").glob("*.yaml"))
+
+
+def _looks_like_path(value: str) -> bool:
+    return "/" in value or "\\" in value or value.endswith((".yaml", ".yml"))
+
+
+def _catalog_path(id_or_path: str | None, base: Path | None = None) -> Path:
+    value = id_or_path or DEFAULT_CATALOG
+    if _looks_like_path(value):
+        p = Path(value).expanduser()
+        if not p.is_absolute() and base is not None:
+            p = base / p
+        return p
+    p = data_dir("checklists") / f"{value}.yaml"
+    if not p.exists():
+        raise InputError(f"unknown catalogue {value!r} (known: {', '.join(catalog_ids()) or 'none'})")
+    return p
+
+
+_CATALOG_CACHE: dict[tuple[str, int, int], Catalog] = {}
+_PROFILE_CATALOG: dict[str, Path] = {}  # resolved profile file -> the catalogue file it selected
+
+
+def load_catalog(id_or_path: str | None = None) -> Catalog:
+    """Load and validate a catalogue by id (a shipped one) or path. Cached by resolved path."""
+    path = _catalog_path(id_or_path)
+    return _load_catalog_file(path)
+
+
+def _load_catalog_file(path: Path) -> Catalog:
+    try:
+        st = path.resolve().stat()
+    except OSError:
+        raise InputError("catalogue file not found", path) from None
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    cat = _CATALOG_CACHE.get(key)
+    if cat is None:
+        cat = _parse_catalog(load_yaml(path), path)
+        _CATALOG_CACHE[key] = cat
+    return cat
+
+
+def _parse_catalog(data: Any, path: Path) -> Catalog:
+    c = _Ctx(path)
+    top = c.mapping(data, "the catalogue file")
+    c.keys(top, {"catalog", "requirements"}, {"catalog", "requirements"}, "the catalogue file")
+    head = c.mapping(top["catalog"], "'catalog'", parent=top)
+    c.keys(head, _CATALOG_KEYS, _CATALOG_KEYS, "'catalog'")
+    cid = c.string(head, "id")
+    if cid != path.stem:
+        c.fail(f"catalogue id {cid!r} must equal the file name stem {path.stem!r}", head)
+    version = head.get("version")
+    if not isinstance(version, str) or not version.strip():
+        c.fail("'version' must be a quoted text such as \"2026.11\"", head)
+    groups_node = c.mapping(head["groups"], "'groups'", parent=head)
+    groups: dict[str, Lang] = {}
+    for name in groups_node:
+        if not isinstance(name, str) or not _NAME.match(name):
+            c.fail(f"bad group name {name!r} (lower-case letters, digits, _ . -)", groups_node)
+        groups[name] = c.lang(groups_node, name, entry=f"group {name}")
+    reqs_node = top["requirements"]
+    if not isinstance(reqs_node, list) or not reqs_node:
+        c.fail("'requirements' must be a non-empty list", reqs_node if isinstance(reqs_node, list) else top)
+    known_checks = valid_check_ids()
+    seen: dict[str, int | None] = {}
+    reqs = [_parse_requirement(c, node, groups, known_checks, seen, reqs_node) for node in reqs_node]
+    return Catalog(id=cid, title=c.lang(head, "title"), version=version.strip(),
+                   standard=c.string(head, "standard"), regime=c.string(head, "regime"),
+                   notice=c.lang(head, "notice"), groups=groups, requirements=reqs, path=path,
+                   regime_title=c.lang(head, "regime_title"))
+
+
+def _parse_requirement(c: _Ctx, node: Any, groups: dict[str, Lang], known_checks: set[str],
+                       seen: dict[str, int | None], parent: Any) -> Requirement:
+    node = c.mapping(node, "a requirement", parent=parent)
+    rid = node.get("id")
+    entry = rid if isinstance(rid, str) else None
+    c.keys(node, _REQ_KEYS, _REQ_KEYS, "a requirement", entry)
+    rid = c.string(node, "id", entry)
+    if not _REQ_ID.match(rid):
+        c.fail("requirement id must look like M.POL.01 (upper-case parts joined by dots)", node, rid)
+    if rid in seen:
+        c.fail(f"duplicate requirement id (first defined at line {seen[rid]})", node, rid)
+    seen[rid] = line_of(node)
+    sec_node = node["sections"]
+    if not isinstance(sec_node, dict) or not sec_node:
+        c.fail("'sections' must be a non-empty mapping {level: clause}", node, rid)
+    sections: dict[int, str] = {}
+    for lvl, clause in sec_node.items():
+        if isinstance(lvl, bool) or not isinstance(lvl, int) or lvl not in LEVELS:
+            c.fail(f"'sections' level {lvl!r} is not a level 1..5", sec_node, rid)
+        if not isinstance(clause, str) or not clause.strip():
+            c.fail(f"'sections' clause for level {lvl} must be a non-empty text (quote it)", sec_node, rid)
+        sections[lvl] = clause.strip()
+    group = c.string(node, "group", rid)
+    if group not in groups:
+        c.fail(f"unknown group {group!r} (defined: {', '.join(groups)})", node, rid)
+    kind = c.enum(node, "kind", KINDS, rid)
+    checks = node["checks"]
+    if not isinstance(checks, list) or not all(isinstance(x, str) for x in checks):
+        c.fail("'checks' must be a list of check ids", node, rid)
+    for cid in checks:
+        if cid not in known_checks:
+            c.fail(f"unknown check id {cid!r}: no probe provides it", node, rid)
+    if len(set(checks)) != len(checks):
+        c.fail("'checks' lists a check id twice", node, rid)
+    if kind == "manual" and checks:
+        c.fail("a manual requirement lists automated checks: make it partial or auto", node, rid)
+    if kind != "manual" and not checks:
+        c.fail(f"a {kind} requirement needs at least one automated check", node, rid)
+    return Requirement(
+        id=rid, sections=sections, title=c.lang(node, "title", rid),
+        description=c.lang(node, "description", rid), group=group,
+        family=c.enum(node, "family", FAMILIES, rid), kind=kind, checks=list(checks),
+        evidence=c.lang(node, "evidence", rid), source=c.string(node, "source", rid),
+        confidence=c.enum(node, "confidence", CONFIDENCES, rid), line=line_of(node),
+    )
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def profile_names() -> list[str]:
+    """Names of the shipped profiles (file stems in profiles/)."""
+    return sorted((p.stem for p in data_dir("profiles").glob("*.yaml")), key=_natural)
+
+
+def _natural(name: str) -> list[Any]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def _profile_path(name_or_path: str, base: Path | None = None) -> Path:
+    if _looks_like_path(name_or_path) or (base is None and Path(name_or_path).is_file()
+                                          and not (data_dir("profiles") / f"{name_or_path}.yaml").exists()):
+        p = Path(name_or_path).expanduser()
+        if not p.is_absolute() and base is not None:
+            p = base / p
+        return p
+    p = data_dir("profiles") / f"{name_or_path}.yaml"
+    if not p.exists():
+        raise InputError(f"unknown profile {name_or_path!r} (shipped: {', '.join(profile_names())}; "
+                         "or give a path to a YAML file)")
+    return p
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """Load a shipped profile by name, or a profile file by path, with its whole ``extends`` chain."""
+    if not isinstance(name_or_path, str) or not name_or_path.strip():
+        raise InputError("empty profile name")
+    path = _profile_path(name_or_path.strip())
+    prof = _resolve_profile(path, chain=[])
+    shipped = path.resolve().parent == data_dir("profiles").resolve()
+    prof.id = path.stem if shipped else name_or_path.strip()
+    return prof
+
+
+def _resolve_profile(path: Path, chain: list[Path]) -> Profile:
+    real = path.resolve()
+    if real in chain:
+        names = " -> ".join(p.name for p in [*chain, real])
+        raise InputError(f"profile 'extends' cycle: {names}", path)
+    data = load_yaml(path)
+    c = _Ctx(path)
+    top = c.mapping(data, "the profile file")
+    c.keys(top, {"profile", "parameters", "tailoring"}, {"profile"}, "the profile file")
+    head = c.mapping(top["profile"], "'profile'", parent=top)
+    extends = head.get("extends")
+    required = {"id", "title"} if extends is not None else {"id", "title", "catalog", "level"}
+    c.keys(head, _PROFILE_KEYS, required, "'profile'")
+    pid = c.string(head, "id")
+    parent: Profile | None = None
+    if extends is not None:
+        if not isinstance(extends, str) or not extends.strip():
+            c.fail("'extends' must name a shipped profile or a path to a profile file", head, pid)
+        try:
+            parent_path = _profile_path(extends.strip(), base=path.parent)
+        except InputError as exc:
+            c.fail(f"'extends': {exc.message}", head, pid)
+        if not parent_path.exists():
+            c.fail(f"'extends': profile file {str(parent_path)!r} not found", head, pid)
+        parent = _resolve_profile(parent_path, [*chain, real])
+
+    catalog_ref = head.get("catalog", parent.catalog if parent else None)
+    if not isinstance(catalog_ref, str) or not catalog_ref.strip():
+        c.fail("'catalog' must name a catalogue id", head, pid)
+    try:
+        cat_path = _catalog_path(catalog_ref.strip(), base=path.parent)
+        catalog = _load_catalog_file(cat_path)
+    except InputError as exc:
+        if exc.path and exc.path != str(path):
+            raise  # a problem inside the catalogue file itself: report it there
+        c.fail(f"'catalog': {exc.message}", head, pid)
+    if parent is not None and parent.catalog != catalog.id:
+        c.fail(f"extends a profile of catalogue {parent.catalog!r} but selects {catalog.id!r}", head, pid)
+
+    level = head.get("level", parent.level if parent else None)
+    if isinstance(level, bool) or not isinstance(level, int) or level not in LEVELS:
+        c.fail(f"'level' must be a whole number 1..5, got {level!r}", head, pid)
+
+    params = _parse_parameters(c, top.get("parameters"), parent, top, pid)
+    tailoring = dict(parent.tailoring) if parent else {}
+    _apply_tailoring(c, top.get("tailoring"), tailoring, catalog, path, top, pid)
+
+    title = c.lang(head, "title", pid)
+    description = c.lang(head, "description", pid) if head.get("description") is not None \
+        else (dict(parent.description) if parent else dict(title))
+    _PROFILE_CATALOG[str(real)] = cat_path
+    return Profile(id=pid, title=title, catalog=catalog.id, level=level, parameters=params,
+                   tailoring=tailoring, description=description,
+                   extends=extends.strip() if isinstance(extends, str) else None, path=path)
+
+
+def _parse_parameters(c: _Ctx, node: Any, parent: Profile | None, top: Any, pid: str) -> dict[str, Any]:
+    if node is None:
+        node = {}
+    node = c.mapping(node, "'parameters'", pid, parent=top)
+    base = parent.parameters if parent else {}
+    for key, val in node.items():
+        if not isinstance(key, str):
+            c.fail(f"parameter name {key!r} must be a text", node, pid)
+        if parent is None:
+            continue
+        # A child may only set parameters its chain defines: a misspelt name would be ignored silently.
+        if key not in base:
+            c.fail(f"unknown parameter {key!r} (known: {', '.join(sorted(base))})", node, pid)
+        if base[key] is not None and val is not None and not _same_type(base[key], val):
+            c.fail(f"parameter {key!r} must be {_typename(base[key])}, got {_typename(val)}", node, pid)
+    return _merge(base, node)
+
+
+def _same_type(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return True
+    for t in (dict, list, str):
+        if isinstance(a, t):
+            return isinstance(b, t)
+    return True
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge: mappings merge key by key, scalars and lists replace."""
+    out = _plain(base)
+    for key, val in over.items():
+        if isinstance(val, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], val)
+        else:
+            out[key] = _plain(val)
+    return out
+
+
+def _apply_tailoring(c: _Ctx, node: Any, acc: dict[str, Tailoring], catalog: Catalog, path: Path,
+                     top: Any, pid: str) -> None:
+    if node is None:
+        return
+    if not isinstance(node, list):
+        c.fail("'tailoring' must be a list of {requirement, status, justification}", top, pid)
+    for item in node:
+        item = c.mapping(item, "a tailoring entry", pid, parent=node)
+        rid = item.get("requirement")
+        entry = rid if isinstance(rid, str) else pid
+        c.keys(item, _TAILOR_KEYS, {"requirement", "status"}, "a tailoring entry", entry)
+        rid = c.string(item, "requirement", entry)
+        if catalog.get(rid) is None:
+            c.fail(f"tailors requirement {rid!r}, which catalogue {catalog.id!r} does not define", item, rid)
+        status = c.enum(item, "status", _TAILOR_STATUSES, rid)
+        if status == "applicable":
+            acc.pop(rid, None)  # a child profile re-enables what a parent tailored out
+            continue
+        just = item.get("justification")
+        if not isinstance(just, str) or not just.strip():
+            c.fail("tailoring a requirement out needs a written 'justification'", item, rid)
+        acc[rid] = Tailoring(requirement=rid, status=status, justification=" ".join(just.split()),
+                             source=str(path))
+
+
+def profile_catalog(profile: Profile) -> Catalog:
+    """The catalogue a (loaded) profile selects from."""
+    if profile.path is not None:
+        cat_path = _PROFILE_CATALOG.get(str(profile.path.resolve()))
+        if cat_path is not None:
+            return _load_catalog_file(cat_path)
+    return load_catalog(profile.catalog)
+
+
+def applicable(profile: Profile,
+               catalog: Catalog | None = None) -> list[tuple[Requirement, Tailoring | None]]:
+    """Requirements that apply at the profile's level, in catalogue order, each with its tailoring
+    (not_applicable + justification) or None."""
+    cat = catalog or profile_catalog(profile)
+    return [(r, profile.tailoring.get(r.id)) for r in cat.for_level(profile.level)]
