@@ -153,3 +153,18 @@ def write_bundle(bundle: dict[str, Any], out_dir: str | Path) -> Path:
     path = Path(out_dir) / bundle_filename(bundle)
     atomic_write(path, file_layout(bundle))
     return path
+
+
+def build_assessment(*, province: str, agency: dict[str, Any], system: dict[str, Any], profile: str,
+                     period: str, assessed_at: str, tool_version: str, targets: list[dict[str, Any]],
+                     requirements: list[dict[str, Any]], summary: dict[str, Any],
+                     **extra: Any) -> dict[str, Any]:
+    """The ``assessment`` object of DESIGN §7 (extra keys are additions, e.g. additional, catalog)."""
+    out: dict[str, Any] = {
+        "province": province, "agency": agency, "system": system, "profile": profile,
+        "period": str(period), "assessed_at": assessed_at,
+        "tool": {"name": "secaudit", "version": tool_version},
+        "targets": targets, "requirements": requirements, "summary": summary,
+    }
+    out.update({k: v for k, v in extra.items() if v is not None})
+    return out
