@@ -44,9 +44,17 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
 def valid_check_ids() -> set[str]:
+    """Check ids a catalogue may name: those the probe families' metadata define, plus the DESIGN
+    §4 ids of any family whose metadata file is not written yet."""
+    from .checks import FAMILIES as CHECK_FAMILIES
     from .checks import known_check_ids
+    from .resources import package_file
 
-    return known_check_ids() or set(FALLBACK_CHECK_IDS)
+    ids = set(known_check_ids())
+    for fam in CHECK_FAMILIES:
+        if not package_file(f"checks/{fam}.yaml").exists():
+            ids |= {cid for cid in FALLBACK_CHECK_IDS if cid.startswith(fam + ".")}
+    return ids
 
 
 # --------------------------------------------------------------------------- small validators
