@@ -1,0 +1,34 @@
+"""``secaudit report``: one system's report, verdict first (exit 0 unless bad input)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import LANG_OPTION, write_output
+
+
+@click.command("report")
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
+@LANG_OPTION
+@click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout).")
+def report_cmd(bundle: Path, fmt: str, lang: str, output: str | None) -> None:
+    """Báo cáo một hệ thống / per-system report from a bundle."""
+    from ..summary import load_bundle_file
+
+    data = load_bundle_file(bundle)
+    if fmt == "json":
+        from ..render.json import render_report as json_report
+        content = json_report(data, lang)
+    elif fmt == "md":
+        from ..render.markdown import render_report as md_report
+        content = md_report(data, lang)
+    else:
+        from ..render.html import render_report as html_report
+        content = html_report(data, lang)
+    write_output(content, output)
+
+
+COMMANDS = [report_cmd]

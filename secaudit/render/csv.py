@@ -1,0 +1,41 @@
+"""CSV rendering of the province summary: one row per declared system."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+COLUMNS = ["period", "agency_id", "agency_name", "agency_meets_target", "system_id", "system_name", "level",
+           "status", "verified", "meets_level", "meets_target", "compliance_pct", "pass", "fail",
+           "not_reviewed", "not_applicable", "error", "failing", "not_reviewed_ids", "file"]
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(v: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is prefixed with ' (CSV injection)."""
+    if isinstance(v, str) and v.startswith(_FORMULA):
+        return "'" + v
+    return v
+
+
+def rows(summary: dict[str, Any]) -> list[list[Any]]:
+    out = []
+    for a in summary["agencies"]:
+        for s in a["systems"]:
+            c = s.get("counts") or {}
+            out.append([summary["period"], a["id"], a["name"], a["meets_target"], s["id"], s["name"],
+                        s["level"], s["status"], s["verified"], s["meets_level"], s["meets_target"],
+                        s["compliance_pct"], *(c.get(k) for k in ("pass", "fail", "not_reviewed",
+                                                                   "not_applicable", "error")),
+                        ";".join(s["failing"]), ";".join(s["not_reviewed"]), s.get("file")])
+    return out
+
+
+def render_summary(summary: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for r in rows(summary):
+        w.writerow(["" if v is None else cell(v) for v in r])
+    return buf.getvalue()

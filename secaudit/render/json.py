@@ -1,0 +1,16 @@
+"""JSON rendering: the data as-is (summary JSON contract, report view)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .views import report_view
+
+
+def render(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_report(bundle: dict[str, Any], lang: str = "vi") -> str:
+    return render(report_view(bundle, lang))

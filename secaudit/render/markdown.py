@@ -1,0 +1,103 @@
+"""Markdown renderings of the province summary and of a per-system report.
+
+Text from bundles is escaped: Markdown viewers render inline HTML, and table cells break on "|".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .views import headline, labels, notes_text, report_view, t
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!])")
+
+
+def esc(v: Any) -> str:
+    s = "" if v is None else str(v)
+    s = s.replace("&", "&amp;").replace("\n", " ")
+    return _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)), s)
+
+
+def _yn(v: bool | None, L: dict[str, str]) -> str:
+    return "—" if v is None else (L["yes"] if v else L["no"])
+
+
+def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
+    L = labels(lang)
+    h = headline(summary, lang)
+    out = [f"# {esc(t('summary_title', lang))} — {esc(summary['province'])} {esc(summary['period'])}", "",
+           f"**{esc(h['agencies'])}**", "", esc(h["systems"]), ""]
+    out += [f"> {esc(n)}" for n in notes_text(summary, lang)]
+    out += ["", f"## {L['agencies']}", "",
+            f"| {L['agency']} | {L['meets_target']} | {L['system']} | {L['level']} | {L['status']} | "
+            f"{L['meets_level']} | {L['compliance']} | {L['failing']} | {L['not_reviewed']} |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for a in summary["agencies"]:
+        for s in a["systems"]:
+            pct = "—" if s["compliance_pct"] is None else f"{s['compliance_pct']}%"
+            out.append(f"| {esc(a['name'])} | {_yn(a['meets_target'], L)} | {esc(s['name'])} | "
+                       f"{esc(s['level'])} | {esc(L['system_status.' + s['status']])} | "
+                       f"{_yn(s['meets_level'], L)} | {pct} | {len(s['failing'])} | "
+                       f"{len(s['not_reviewed'])} |")
+    out += ["", f"## {L['most_failed']}", "", f"| {L['requirement']} | {L['fail_count']} | {L['nr_count']} |",
+            "|---|---|---|"]
+    for q in [q for q in summary["requirements"] if q["fail"] or q["not_reviewed"]][:15]:
+        title = (q.get("title") or {}).get(lang) or q["id"]
+        out.append(f"| {esc(title)} (`{esc(q['id'])}`) | {q['fail']} | {q['not_reviewed']} |")
+    if summary.get("trend"):
+        out += ["", f"## {L['trend']}", ""]
+        for p in summary["trend"]:
+            out.append(f"- **{esc(p['period'])}**: {p.get('agencies_meeting')}/{p.get('agencies')} "
+                       f"({p.get('pct')}%)")
+            for c in p["changes"]:
+                out.append(f"  - {esc(c['agency'])}/{esc(c['system'])}: {L['pass_to_fail']}: "
+                           f"{esc(', '.join(c['pass_to_fail']) or '—')}; {L['fail_to_pass']}: "
+                           f"{esc(', '.join(c['fail_to_pass']) or '—')}")
+    if summary.get("not_bundles"):
+        out += ["", f"## {L['not_bundles']}", ""]
+        out += [f"- {esc(f['file'])}: {esc(f['reason'])}" for f in summary["not_bundles"]]
+    return "\n".join(out) + "\n"
+
+
+def _req(q: dict[str, Any], L: dict[str, str], with_checks: bool = True) -> list[str]:
+    sec = f"{esc(q['section'])} · " if q.get("section") else ""
+    out = [f"### {sec}{esc(q['title'])} (`{esc(q['id'])}`)", "", esc(q["reason"]), ""]
+    for c in q["checks"] if with_checks else []:
+        out.append(f"- **{esc(L.get('status.' + str(c['status']), c['status']))}** `{esc(c['id'])}` — "
+                   f"{esc(c['target'])}: {esc(c['summary'])}")
+        for k, v in c["evidence"]:
+            out.append(f"  - {esc(k)}: `{esc(v)}`")
+        if c["remediation"] and c["status"] != "pass":
+            out.append(f"  - **{L['remediation']}:** {esc(c['remediation'])}")
+    if q.get("look_for") and (not with_checks or not q["checks"]):
+        out.append(f"- **{L['look_for']}:** {esc(q['look_for'])}")
+    out.append("")
+    return out
+
+
+def render_report(bundle: dict[str, Any], lang: str = "vi") -> str:
+    r = report_view(bundle, lang)
+    L = labels(lang)
+    out = [f"# {esc(t('report_title', lang))}", "",
+           f"{L['agency']}: {esc((r['agency'] or {}).get('name'))} · {L['system']}: "
+           f"{esc((r['system'] or {}).get('name'))} · {L['period']}: {esc(r['period'])} · "
+           f"{L['assessed_at']}: {esc(r['assessed_at'])}", "",
+           f"**{L['verdict']}:** {esc(r['verdict']['sentence'])}", ""]
+    for key, items in (("section_failing", r["failing"]), ("section_errors", r["errors"]),
+                       ("section_review", r["to_review"])):
+        out += [f"## {L[key]}", ""]
+        for q in items:
+            out += _req(q, L, key != "section_review")
+        if not items:
+            out += [L["none"], ""]
+    if r["warnings"]:
+        out += [f"## {L['section_warnings']}", ""]
+        out += [f"- `{esc(w['id'])}` — {esc(w['target'])}: {esc(w['summary'])}" for w in r["warnings"]]
+        out.append("")
+    out += [f"## {L['section_passed']}", ""]
+    out += [f"- {esc(q['title'])} (`{esc(q['id'])}`)" for q in r["passed"]] or [L["none"]]
+    if r["not_applicable"]:
+        out += ["", f"### {L['section_na']}", ""]
+        out += [f"- {esc(q['title'])} (`{esc(q['id'])}`): {esc(q['reason'])}" for q in r["not_applicable"]]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,161 @@
+"""View models shared by the renderers: a per-system report in report order, the text strings,
+and chart geometry. Pure data shaping, no judging: verdicts come from the bundle as they are."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from ..model import text
+from ..resources import package_file
+from ..yamlio import load_yaml
+
+REPORT_SCHEMA = "secaudit.report/1"
+
+
+@lru_cache(maxsize=1)
+def strings() -> dict[str, Any]:
+    return load_yaml(package_file("data/report_strings.yaml"))
+
+
+def t(key: str, lang: str, **params: Any) -> str:
+    """A string from report_strings.yaml: ``t("labels.agency", "vi")``."""
+    node: Any = strings()
+    for part in key.split("."):
+        node = node[part]
+    return text(node, lang).format(**params) if params else text(node, lang)
+
+
+def labels(lang: str) -> dict[str, str]:
+    s = strings()
+    out = {k: text(v, lang) for k, v in s["labels"].items()}
+    out.update({f"status.{k}": text(v, lang) for k, v in s["status"].items()})
+    out.update({f"system_status.{k}": text(v, lang) for k, v in s["system_status"].items()})
+    return out
+
+
+def evidence_items(evidence: Any) -> list[tuple[str, str]]:
+    """Evidence as (key, printable value) pairs; nested values as compact JSON."""
+    if not isinstance(evidence, dict):
+        return [("", _printable(evidence))] if evidence not in (None, "", {}) else []
+    return [(str(k), _printable(v)) for k, v in evidence.items()]
+
+
+def _printable(v: Any) -> str:
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+# --------------------------------------------------------------------------- per-system report
+
+
+def report_view(bundle: dict[str, Any], lang: str = "vi") -> dict[str, Any]:
+    """The report in the order a reader needs it: verdict, failures with fixes, errors, manual
+    items to review, warnings, then what passed."""
+    a = bundle["assessment"]
+    checks: dict[tuple[str, str], dict[str, Any]] = {}
+    warnings = []
+    for tgt in a.get("targets") or []:
+        for c in tgt.get("checks") or []:
+            checks[(tgt.get("target", ""), c.get("id", ""))] = c
+            if c.get("status") == "warn":
+                warnings.append({"id": c.get("id"), "target": tgt.get("target"),
+                                 "summary": text(c.get("summary"), lang)})
+
+    def check_view(ref: dict[str, Any]) -> dict[str, Any]:
+        full = checks.get((ref.get("target", ""), ref.get("id", "")), {})
+        return {"id": ref.get("id"), "target": ref.get("target"), "status": ref.get("status"),
+                "severity": full.get("severity", ""), "title": text(full.get("title"), lang),
+                "summary": text(full.get("summary"), lang),
+                "evidence": evidence_items(full.get("evidence")),
+                "remediation": text(full.get("remediation"), lang)}
+
+    def req_view(r: dict[str, Any], only: tuple[str, ...] | None = None) -> dict[str, Any]:
+        refs = [c for c in r.get("checks") or [] if only is None or c.get("status") in only]
+        att = r.get("attestation") if isinstance(r.get("attestation"), dict) else None
+        return {"id": r.get("id"), "section": r.get("section", ""), "group": r.get("group", ""),
+                "kind": r.get("kind", ""), "title": text(r.get("title"), lang) or r.get("id"),
+                "status": r.get("status"), "reason": text(r.get("reason"), lang),
+                "look_for": text(r.get("evidence") if isinstance(r.get("evidence"), dict) else None, lang),
+                "checks": [check_view(c) for c in refs],
+                "attestation": evidence_items(att) if att else []}
+
+    reqs = [r for r in a.get("requirements") or [] if isinstance(r, dict)]
+    by = {st: [r for r in reqs if r.get("status") == st]
+          for st in ("fail", "error", "not_reviewed", "pass", "not_applicable")}
+    s = a.get("summary") or {}
+    counts = s.get("counts") or {}
+    level = a.get("system", {}).get("level")
+    names = {"system": text(_name(a.get("system")), lang), "agency": text(_name(a.get("agency")), lang),
+             "level": level}
+    if s.get("meets_level"):
+        sentence = t("verdict_meets", lang, **names)
+    else:
+        parts = [t(f"verdict_part_{k}", lang, n=counts.get(k, len(by[k])))
+                 for k in ("fail", "not_reviewed", "error") if counts.get(k, len(by[k]))]
+        sentence = t("verdict_fails", lang, parts="; ".join(parts), **names)
+    return {
+        "schema": REPORT_SCHEMA, "lang": lang,
+        "province": a.get("province", ""), "period": str(a.get("period", "")),
+        "agency": a.get("agency"), "system": a.get("system"), "profile": a.get("profile"),
+        "assessed_at": a.get("assessed_at"), "tool": a.get("tool"),
+        "targets": [tg.get("target") for tg in a.get("targets") or []],
+        "verdict": {"meets_level": bool(s.get("meets_level")), "level": level, "sentence": sentence,
+                    "counts": counts, "compliance_pct": s.get("compliance_pct")},
+        "failing": [req_view(r, ("fail", "warn")) for r in by["fail"]],
+        "errors": [req_view(r, ("error",)) for r in by["error"]],
+        "to_review": [req_view(r, ()) for r in by["not_reviewed"]],
+        "warnings": warnings,
+        "passed": [req_view(r, ()) for r in by["pass"]],
+        "not_applicable": [req_view(r, ()) for r in by["not_applicable"]],
+    }
+
+
+def _name(obj: Any) -> dict[str, str]:
+    if not isinstance(obj, dict):
+        return {}
+    name = obj.get("name") or obj.get("id") or ""
+    return name if isinstance(name, dict) else {"vi": str(name), "en": str(name)}
+
+
+# --------------------------------------------------------------------------- summary helpers
+
+
+def notes_text(summary: dict[str, Any], lang: str) -> list[str]:
+    return [t(f"notes.{n}", lang) for n in summary.get("notes", []) if n in strings()["notes"]]
+
+
+def headline(summary: dict[str, Any], lang: str) -> dict[str, str]:
+    tot, tgt = summary["totals"], summary["target"]
+    pct = tot["pct"] if tot["pct"] is not None else 0
+    return {"agencies": t("headline", lang, meeting=tot["agencies_meeting"], total=tot["agencies"],
+                          level=tgt["level"], pct=pct, goal=tgt["goal_pct"]),
+            "systems": t("headline_systems", lang, meeting=tot["systems_meeting"], total=tot["systems"],
+                         missing=tot["missing"], unverified=tot["unverified"])}
+
+
+def trend_chart(trend: list[dict[str, Any]], width: int = 480, height: int = 160) -> dict[str, Any]:
+    """Bar geometry for the inline SVG trend chart (% of agencies meeting the target per period)."""
+    pts = [p for p in trend if p.get("pct") is not None]
+    if not pts:
+        return {"bars": [], "width": width, "height": height}
+    slot = width / len(pts)
+    bars = []
+    for i, p in enumerate(pts):
+        h = (height - 30) * float(p["pct"]) / 100.0
+        bars.append({"x": round(i * slot + slot * 0.15, 1), "w": round(slot * 0.7, 1),
+                     "y": round(height - 20 - h, 1), "h": round(h, 1), "pct": p["pct"],
+                     "label": p["period"], "cx": round(i * slot + slot / 2, 1)})
+    return {"bars": bars, "width": width, "height": height}
+
+
+def heat_class(pct: float | None) -> str:
+    if pct is None:
+        return "h-none"
+    if pct >= 100:
+        return "h-full"
+    if pct >= 80:
+        return "h-high"
+    if pct >= 50:
+        return "h-mid"
+    return "h-low"

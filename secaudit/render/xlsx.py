@@ -1,0 +1,69 @@
+"""XLSX rendering of the province summary (openpyxl): headline, systems, requirements, trend."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from . import csv as csvr
+from .views import headline, labels, notes_text
+
+
+def _put(ws: Any, values: list[Any]) -> None:
+    ws.append([None if v is None else v for v in values])
+    # openpyxl turns any string starting with "=" into a formula: force text for data from bundles.
+    for c in ws[ws.max_row]:
+        if isinstance(c.value, str):
+            c.data_type = "s"
+
+
+def render_summary(summary: dict[str, Any], lang: str = "vi") -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    L = labels(lang)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tong hop - Summary"
+    h = headline(summary, lang)
+    for row in ([L["province"], summary["province"]], [L["period"], summary["period"]],
+                [L["level"], summary["target"]["level"]], [h["agencies"]], [h["systems"]],
+                *([n] for n in notes_text(summary, lang))):
+        _put(ws, row)
+    tot = summary["totals"]
+    _put(ws, [])
+    for k in ("agencies", "agencies_meeting", "pct", "systems", "systems_meeting", "missing", "unverified"):
+        _put(ws, [k, tot[k]])
+    ws["A4"].font = Font(bold=True)
+
+    ws = wb.create_sheet("He thong - Systems")
+    _put(ws, csvr.COLUMNS)
+    for r in csvr.rows(summary):
+        _put(ws, r)
+    ws = wb.create_sheet("Yeu cau - Requirements")
+    _put(ws, ["id", "title", "group", "fail", "not_reviewed", "error", "pass"])
+    for q in summary["requirements"]:
+        title = q.get("title") or {}
+        _put(ws, [q["id"], title.get(lang) or title.get("vi") or "", q.get("group"), q["fail"],
+                  q["not_reviewed"], q.get("error"), q.get("pass")])
+    ws = wb.create_sheet("Xu huong - Trend")
+    _put(ws, ["period", "agencies", "agencies_meeting", "pct", "systems", "systems_meeting",
+              "agency", "system", "previous_period", "pass_to_fail", "fail_to_pass"])
+    for p in summary.get("trend") or []:
+        head = [p["period"], p.get("agencies"), p.get("agencies_meeting"), p.get("pct"), p.get("systems"),
+                p.get("systems_meeting")]
+        _put(ws, head + [None] * 5)
+        for c in p.get("changes") or []:
+            _put(ws, [p["period"], *[None] * 5, c["agency"], c["system"], c["previous_period"],
+                      ";".join(c["pass_to_fail"]), ";".join(c["fail_to_pass"])])
+    if summary.get("not_bundles"):
+        ws = wb.create_sheet("Tep loi - Bad files")
+        _put(ws, ["file", "reason"])
+        for f in summary["not_bundles"]:
+            _put(ws, [f["file"], f["reason"]])
+    for sheet in wb.worksheets:
+        for c in sheet[1]:
+            c.font = Font(bold=True)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,119 @@
+"""History of summarised bundles in SQLite (stdlib), for the trend over periods.
+
+A bundle is ingested once, keyed by the SHA-256 of its file; re-running a summary over the same
+folder changes nothing. Headline figures are recorded per period (the latest run wins).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .errors import InputError
+from .summary import Digest, period_key
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS bundles (
+  hash TEXT PRIMARY KEY, file TEXT, agency TEXT NOT NULL, system TEXT NOT NULL, period TEXT NOT NULL,
+  level INTEGER, verified INTEGER NOT NULL, meets_level INTEGER, compliance_pct REAL,
+  assessed_at TEXT, ingested_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS bundles_sys ON bundles (agency, system, period);
+CREATE TABLE IF NOT EXISTS requirement_status (
+  hash TEXT NOT NULL REFERENCES bundles(hash), requirement TEXT NOT NULL, status TEXT NOT NULL,
+  PRIMARY KEY (hash, requirement)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS headlines (
+  period TEXT PRIMARY KEY, agencies INTEGER, agencies_meeting INTEGER, pct REAL, systems INTEGER,
+  systems_meeting INTEGER, missing INTEGER, unverified INTEGER, recorded_at TEXT NOT NULL);
+"""
+
+HEADLINE_KEYS = ("agencies", "agencies_meeting", "pct", "systems", "systems_meeting", "missing", "unverified")
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path)
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise InputError(f"not a usable secaudit store (SQLite): {exc}", path) from None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if et is None:
+            self.db.commit()
+        self.db.close()
+
+    def ingest(self, digests: list[Digest]) -> int:
+        """Add bundles not seen before; returns how many were new."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        known = {h for (h,) in self.db.execute("SELECT hash FROM bundles")}
+        new = 0
+        rows, statuses = [], []
+        for d in digests:
+            if d.error or not d.sha256 or d.sha256 in known:
+                continue
+            known.add(d.sha256)
+            new += 1
+            rows.append((d.sha256, d.file, d.agency, d.system, d.period, d.level, int(d.verified),
+                         None if d.meets_level is None else int(d.meets_level), d.compliance_pct,
+                         d.assessed_at, now))
+            statuses.extend((d.sha256, rid, st) for rid, st in d.statuses.items())
+        with self.db:
+            self.db.executemany("INSERT INTO bundles VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self.db.executemany("INSERT OR IGNORE INTO requirement_status VALUES (?,?,?)", statuses)
+        return new
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM bundles").fetchone()[0])
+
+    def record_headline(self, period: str, totals: dict[str, Any]) -> None:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO headlines VALUES (?,?,?,?,?,?,?,?,?)",
+                            (period, *(totals.get(k) for k in HEADLINE_KEYS), now))
+
+    def trend(self) -> list[dict[str, Any]]:
+        """Per period: headline figures, and per system the requirements that changed since the
+        system's previous period in the store (pass→fail, fail→pass)."""
+        heads = {r[0]: dict(zip(HEADLINE_KEYS, r[1:], strict=True)) for r in self.db.execute(
+            f"SELECT period, {', '.join(HEADLINE_KEYS)} FROM headlines")}
+        # One bundle per system and period: a verified one, then the latest assessment.
+        best: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+        sql = "SELECT agency, system, period, verified, assessed_at, file, hash FROM bundles"
+        for row in self.db.execute(sql):
+            k = row[:3]
+            if k not in best or row[3:6] > best[k][3:6]:
+                best[k] = row
+        per_sys: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for (agency, system, period), row in best.items():
+            per_sys[(agency, system)].append((period, row[6]))
+        periods = sorted(set(heads) | {p for (_, _, p) in best}, key=period_key)
+        changes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for (agency, system), items in sorted(per_sys.items()):
+            items.sort(key=lambda x: period_key(x[0]))
+            for (prev_p, prev_h), (cur_p, cur_h) in zip(items, items[1:], strict=False):
+                before, after = self._statuses(prev_h), self._statuses(cur_h)
+                p2f = sorted(r for r, s in after.items() if s == "fail" and before.get(r) == "pass")
+                f2p = sorted(r for r, s in after.items() if s == "pass" and before.get(r) == "fail")
+                if p2f or f2p:
+                    changes[cur_p].append({"agency": agency, "system": system, "previous_period": prev_p,
+                                           "pass_to_fail": p2f, "fail_to_pass": f2p})
+        out = []
+        for p in periods:
+            entry: dict[str, Any] = {"period": p}
+            entry.update(heads.get(p) or dict.fromkeys(HEADLINE_KEYS))
+            entry["changes"] = changes.get(p, [])
+            out.append(entry)
+        return out
+
+    def _statuses(self, bundle_hash: str) -> dict[str, str]:
+        return dict(self.db.execute("SELECT requirement, status FROM requirement_status WHERE hash = ?",
+                                    (bundle_hash,)))

@@ -1,0 +1,388 @@
+"""Province-wide aggregation of assessment bundles (DESIGN §7 "province summary", §9 "Summary").
+
+Reading is split in two: ``digest_file`` parses and verifies ONE bundle and keeps only what the
+summary needs (a few hundred bytes), so 10 000 bundles fit in memory and verification can run in
+worker processes; ``aggregate`` is a pure function from digests (+ inventory) to the summary JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+SCHEMA = "secaudit.summary/1"
+BUNDLE_SCHEMA = "secaudit.bundle/1"
+_PARALLEL_FROM = 64  # below this many files a process pool costs more than it saves
+
+
+# --------------------------------------------------------------------------- bundle access
+
+
+def check_bundle_shape(data: Any) -> str | None:
+    """Why ``data`` is not a bundle, or None if it has the §7 shape the summary relies on."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    if data.get("schema") != BUNDLE_SCHEMA:
+        return f"schema is {data.get('schema')!r}, expected {BUNDLE_SCHEMA!r}"
+    a = data.get("assessment")
+    if not isinstance(a, dict):
+        return "no assessment object"
+    for key in ("agency", "system"):
+        if not isinstance(a.get(key), dict) or not isinstance(a[key].get("id"), str):
+            return f"assessment.{key}.id missing"
+    if not isinstance(a.get("requirements"), list):
+        return "assessment.requirements missing"
+    if not isinstance(a.get("summary"), dict):
+        return "assessment.summary missing"
+    return None
+
+
+def load_bundle_file(path: str | Path) -> dict[str, Any]:
+    """Load one bundle for a per-system report; InputError if it is not one."""
+    from .bundle import load_bundle
+
+    p = Path(path)
+    data = load_bundle(p)
+    why = check_bundle_shape(data)
+    if why:
+        raise InputError(f"not an assessment bundle: {why}", p)
+    return data
+
+
+class Verifier:
+    """Checks bundles against DIR/<agency>.pub with bundle.verify_bundle (the one implementation)."""
+
+    def __init__(self, keyring: Path) -> None:
+        from .bundle import verify_bundle
+
+        self.keyring = keyring
+        self._impl = verify_bundle
+
+    def verify(self, bundle: dict[str, Any]) -> tuple[bool, str]:
+        return self._impl(bundle, self.keyring)
+
+
+# --------------------------------------------------------------------------- digests
+
+
+@dataclass
+class Digest:
+    """What the summary keeps of one file in the bundle folder."""
+
+    file: str
+    sha256: str = ""
+    error: str = ""  # non-empty: not a bundle, and why
+    agency: str = ""
+    agency_name: str = ""
+    system: str = ""
+    system_name: str = ""
+    level: int | None = None
+    period: str = ""
+    province: str = ""
+    assessed_at: str = ""
+    profile: str = ""
+    verified: bool = False
+    verify_reason: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    compliance_pct: float | None = None
+    meets_level: bool | None = None
+    statuses: dict[str, str] = field(default_factory=dict)  # requirement id -> verdict
+    meta: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)  # id -> (title, group)
+
+
+_SEEN_META: set[str] = set()  # per process: requirement titles travel back once, not 10 000 times
+
+
+def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
+    d = Digest(file=name, sha256=hashlib.sha256(raw).hexdigest())
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        d.error = f"not valid JSON: {exc}"
+        return d
+    why = check_bundle_shape(data)
+    if why:
+        d.error = f"not an assessment bundle: {why}"
+        return d
+    a = data["assessment"]
+    d.agency, d.agency_name = a["agency"]["id"], str(a["agency"].get("name") or a["agency"]["id"])
+    d.system, d.system_name = a["system"]["id"], str(a["system"].get("name") or a["system"]["id"])
+    lvl = a["system"].get("level")
+    d.level = lvl if isinstance(lvl, int) else None
+    d.period = str(a.get("period") or "")
+    d.assessed_at = str(a.get("assessed_at") or "")
+    d.province = str(a.get("province") or "")
+    d.profile = str(a.get("profile") or "")
+    s = a["summary"]
+    d.counts = {k: int(v) for k, v in (s.get("counts") or {}).items() if isinstance(v, int)}
+    d.compliance_pct = s.get("compliance_pct")
+    d.meets_level = bool(s.get("meets_level"))
+    for r in a["requirements"]:
+        if not isinstance(r, dict) or not isinstance(r.get("id"), str):
+            continue
+        rid = r["id"]
+        d.statuses[rid] = str(r.get("status"))
+        if rid not in _SEEN_META:
+            _SEEN_META.add(rid)
+            title = r.get("title") if isinstance(r.get("title"), dict) else {}
+            d.meta[rid] = (title, str(r.get("group") or ""))
+    if verifier is None:
+        d.verify_reason = "no keyring"
+    else:
+        try:
+            d.verified, d.verify_reason = verifier.verify(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            d.verified, d.verify_reason = False, f"malformed signature: {exc}"
+    return d
+
+
+def digest_file(path: Path, verifier: Verifier | None) -> Digest:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Digest(file=path.name, error=f"cannot read: {exc.strerror}")
+    return digest_bytes(path.name, raw, verifier)
+
+
+_WORKER_VERIFIER: Verifier | None = None
+
+
+def _init_worker(keyring: str | None) -> None:
+    global _WORKER_VERIFIER
+    _WORKER_VERIFIER = Verifier(Path(keyring)) if keyring else None
+    _SEEN_META.clear()
+
+
+def _work(path: str) -> Digest:
+    return digest_file(Path(path), _WORKER_VERIFIER)
+
+
+def digest_dir(bundle_dir: Path, keyring: Path | None, workers: int | None = None) -> list[Digest]:
+    """Digest every *.json in the folder (sorted by name), in parallel when there are many."""
+    paths = sorted(p for p in bundle_dir.glob("*.json") if p.is_file())
+    _SEEN_META.clear()
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n <= 1 or len(paths) < _PARALLEL_FROM:
+        verifier = Verifier(keyring) if keyring else None
+        return [digest_file(p, verifier) for p in paths]
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(n, _init_worker, (str(keyring) if keyring else None,)) as pool:
+        return pool.map(_work, [str(p) for p in paths], chunksize=max(1, len(paths) // (n * 8)))
+
+
+# --------------------------------------------------------------------------- inventory
+
+
+def load_inventory_view(path: str | Path) -> dict[str, Any]:
+    """The few inventory fields the summary needs (validated by inventory.load_inventory)."""
+    from .inventory import load_inventory
+
+    inv = load_inventory(path, check_profiles=False)  # profiles matter to assess, not to summarise
+    goal = inv.goal_pct
+    return {
+        "province": inv.province, "period": str(inv.period),
+        "target": {"level": inv.goal_level, "goal_pct": int(goal) if float(goal).is_integer() else goal},
+        "agencies": [{"id": a.id, "name": a.name,
+                      "systems": [{"id": s.id, "name": s.name, "level": s.level} for s in a.systems]}
+                     for a in inv.agencies],
+    }
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def period_key(period: str) -> tuple[tuple[int, Any], ...]:
+    """Sort periods naturally: "2025" < "2026" < "2026-2" < "2026-10"."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", period) if p)
+
+
+def _pick(cands: list[Digest]) -> Digest:
+    """Several bundles for one system and period: a verified one, then the latest assessment."""
+    return max(cands, key=lambda d: (d.verified, d.assessed_at, d.file))
+
+
+def _pct(n: int, total: int) -> float | None:
+    return round(100.0 * n / total, 1) if total else None
+
+
+def aggregate(digests: list[Digest], inventory: dict[str, Any] | None, period: str | None,
+              keyring_given: bool) -> dict[str, Any]:
+    """The summary JSON (contract keys + extras) from digests; pure."""
+    bundles = [d for d in digests if not d.error]
+    if period is None:
+        period = inventory["period"] if inventory and inventory.get("period") else None
+    if period is None:
+        period = max((d.period for d in bundles), key=period_key, default="")
+    target = dict(inventory["target"]) if inventory else {"level": 3, "goal_pct": 100}
+    tlevel = target["level"]
+
+    by_sys: dict[tuple[str, str], list[Digest]] = defaultdict(list)
+    other: dict[tuple[str, str], set[str]] = defaultdict(set)
+    names: dict[str, str] = {}
+    for d in bundles:
+        names.setdefault(d.agency, d.agency_name)
+        if d.period == period:
+            by_sys[(d.agency, d.system)].append(d)
+        else:
+            other[(d.agency, d.system)].add(d.period)
+
+    if inventory:
+        declared = inventory["agencies"]
+    else:  # agencies and systems as the bundles show them (any period)
+        seen: dict[str, dict[str, Any]] = {}
+        for d in sorted(bundles, key=lambda d: (d.agency, d.system)):
+            ag = seen.setdefault(d.agency, {"id": d.agency, "name": names[d.agency], "systems": []})
+            if all(s["id"] != d.system for s in ag["systems"]):
+                ag["systems"].append({"id": d.system, "name": d.system_name, "level": d.level})
+        declared = list(seen.values())
+
+    meta: dict[str, tuple[dict[str, str], str]] = {}
+    for d in digests:
+        for rid, m in d.meta.items():
+            meta.setdefault(rid, m)
+
+    agencies_out: list[dict[str, Any]] = []
+    chosen: list[tuple[str, Digest]] = []
+    duplicates: list[dict[str, Any]] = []
+    declared_keys: set[tuple[str, str]] = set()
+    tot = Counter()
+    for ag in declared:
+        systems_out = []
+        for s in ag["systems"]:
+            key = (ag["id"], s["id"])
+            declared_keys.add(key)
+            cands = by_sys.get(key, [])
+            entry: dict[str, Any] = {"id": s["id"], "name": s["name"], "level": s["level"],
+                                     "status": "missing", "meets_level": None, "meets_target": False,
+                                     "compliance_pct": None, "counts": None, "failing": [], "errors": [],
+                                     "not_reviewed": [], "verified": False, "file": None, "reason": ""}
+            if cands:
+                d = _pick(cands)
+                if len(cands) > 1:
+                    duplicates.append({"agency": ag["id"], "system": s["id"], "used": d.file,
+                                       "ignored": sorted(c.file for c in cands if c is not d)})
+                chosen.append((ag["id"], d))
+                level = d.level if d.level is not None else s["level"]
+                entry.update({
+                    "name": s["name"] or d.system_name, "level": level, "declared_level": s["level"],
+                    "status": "verified" if d.verified else "unverified", "meets_level": d.meets_level,
+                    "compliance_pct": d.compliance_pct, "counts": dict(d.counts),
+                    "failing": sorted(r for r, st in d.statuses.items() if st == "fail"),
+                    "errors": sorted(r for r, st in d.statuses.items() if st == "error"),
+                    "not_reviewed": sorted(r for r, st in d.statuses.items() if st == "not_reviewed"),
+                    "verified": d.verified, "file": d.file, "reason": d.verify_reason,
+                    "assessed_at": d.assessed_at, "profile": d.profile})
+                entry["meets_target"] = bool(d.verified and d.meets_level and level is not None
+                                             and level >= tlevel)
+            elif other.get(key):
+                entry["status"] = "other_period"
+                entry["other_periods"] = sorted(other[key], key=period_key)
+            systems_out.append(entry)
+            tot["systems"] += 1
+            tot["systems_meeting"] += entry["meets_target"]
+            tot["missing"] += entry["status"] in ("missing", "other_period")
+            tot["unverified"] += entry["status"] == "unverified"
+        meets = bool(systems_out) and all(x["meets_target"] for x in systems_out)
+        statuses = {x["status"] for x in systems_out}
+        agencies_out.append({"id": ag["id"], "name": ag["name"], "meets_target": meets,
+                             "status": "meets" if meets else (
+                                 "missing" if statuses <= {"missing", "other_period"} else "not_meeting"),
+                             "systems_meeting": sum(x["meets_target"] for x in systems_out),
+                             "systems": systems_out})
+        tot["agencies"] += 1
+        tot["agencies_meeting"] += meets
+
+    # Requirement statistics and the heat-map count every chosen bundle of the period.
+    req_counts: dict[str, Counter] = defaultdict(Counter)
+    heat: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for agency_id, d in chosen:
+        for rid, st in d.statuses.items():
+            req_counts[rid][st] += 1
+            group = meta.get(rid, ({}, ""))[1] or "?"
+            if st != "not_applicable":
+                heat[agency_id][group]["total"] += 1
+                heat[agency_id][group]["pass"] += st == "pass"
+    requirements = []
+    for rid, c in req_counts.items():
+        title, group = meta.get(rid, ({}, ""))
+        requirements.append({"id": rid, "fail": c["fail"], "not_reviewed": c["not_reviewed"],
+                             "error": c["error"], "pass": c["pass"], "title": title, "group": group})
+    requirements.sort(key=lambda r: (-r["fail"], -r["not_reviewed"], -r["error"], r["id"]))
+    groups = sorted({g for a in heat.values() for g in a})
+    heatmap = {"groups": groups, "agencies": [
+        {"id": a["id"], "cells": [
+            {"group": g, "pass": heat[a["id"]][g]["pass"], "total": heat[a["id"]][g]["total"],
+             "pct": _pct(heat[a["id"]][g]["pass"], heat[a["id"]][g]["total"])} for g in groups]}
+        for a in agencies_out]}
+
+    with_bundle = tot["systems"] - tot["missing"]
+    notes = []
+    if not keyring_given:
+        notes.append("no_keyring")
+    if not inventory:
+        notes.append("no_inventory")
+    notes.append("requirements_scope")
+    unexpected = [{"file": d.file, "agency": d.agency, "system": d.system, "period": d.period}
+                  for d in bundles if inventory and d.period == period
+                  and (d.agency, d.system) not in declared_keys]
+    return {
+        "schema": SCHEMA,
+        "province": (inventory or {}).get("province")
+        or next((d.province for d in bundles if d.province), ""),
+        "period": period,
+        "target": target,
+        "totals": {"agencies": tot["agencies"], "agencies_meeting": tot["agencies_meeting"],
+                   "pct": _pct(tot["agencies_meeting"], tot["agencies"]),
+                   "systems": tot["systems"], "systems_meeting": tot["systems_meeting"],
+                   "missing": tot["missing"], "unverified": tot["unverified"]},
+        "coverage": {"systems_declared": tot["systems"], "systems_with_bundle": with_bundle,
+                     "systems_verified": with_bundle - tot["unverified"],
+                     "pct_with_bundle": _pct(with_bundle, tot["systems"])},
+        "verification": {"keyring": keyring_given},
+        "agencies": agencies_out,
+        "requirements": requirements,
+        "heatmap": heatmap,
+        "trend": [],
+        "notes": notes,
+        "files": {"read": len(digests), "bundles": len(bundles),
+                  "other_periods": sum(1 for d in bundles if d.period != period)},
+        "not_bundles": [{"file": d.file, "reason": d.error} for d in digests if d.error],
+        "unexpected": unexpected,
+        "duplicates": duplicates,
+    }
+
+
+def summarise(bundle_dir: str | Path, inventory: str | Path | None = None, keyring: str | Path | None = None,
+              store: str | Path | None = None, period: str | None = None,
+              workers: int | None = None) -> dict[str, Any]:
+    """Everything ``secaudit summary`` does before rendering."""
+    bdir = Path(bundle_dir)
+    if not bdir.is_dir():
+        raise InputError("not a directory of bundles", bdir)
+    kdir = Path(keyring) if keyring else None
+    if kdir is not None and not kdir.is_dir():
+        raise InputError("keyring is not a directory", kdir)
+    inv = load_inventory_view(inventory) if inventory else None
+    digests = digest_dir(bdir, kdir, workers)
+    result = aggregate(digests, inv, period, kdir is not None)
+    if store:
+        from .store import Store
+
+        with Store(Path(store)) as st:
+            st.ingest([d for d in digests if not d.error])
+            st.record_headline(result["period"], result["totals"])
+            result["trend"] = st.trend()
+    else:
+        result["notes"].append("no_store")
+    return result
+

@@ -1,0 +1,120 @@
+"""Builds signed assessment bundles of the DESIGN §7 shape for the summary/report tests and the bench.
+
+Signing follows the contract: Ed25519 over the canonical JSON of "assessment" (sorted keys, compact,
+UTF-8), key_id = SHA-256 hex of the raw public key, signature value base64.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+HOSTILE = "<script>alert(1)</script>"
+
+# (id, group, kind, title vi, title en, checks)
+REQUIREMENTS = [
+    ("net.tls", "network", "auto", "Mã hoá kênh truyền", "Encrypted transport",
+     ["tls.protocol.legacy_disabled", "tls.cert.validity"]),
+    ("net.headers", "application", "auto", "Tiêu đề bảo mật HTTP", "HTTP security headers",
+     ["http.hsts", "http.csp"]),
+    ("net.ports", "network", "auto", "Không mở dịch vụ nguy hiểm", "No risky services", ["ports.risky_services"]),
+    ("mgmt.policy", "policy", "manual", "Quy chế an toàn thông tin", "Security policy", []),
+    ("mgmt.training", "staff", "manual", "Đào tạo nhân sự", "Staff training", []),
+    ("mgmt.backup", "operations", "manual", "Sao lưu dự phòng", "Backups", []),
+]
+CIPHERS = [f"TLS_ECDHE_RSA_WITH_AES_{b}_GCM_SHA{h}" for b in (128, 256) for h in (256, 384)] * 6
+
+
+def keypair(agency: str, keyring: Path) -> Ed25519PrivateKey:
+    key = Ed25519PrivateKey.generate()
+    keyring.mkdir(parents=True, exist_ok=True)
+    (keyring / f"{agency}.pub").write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return key
+
+
+def canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign(assessment: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"schema": "secaudit.bundle/1", "assessment": assessment,
+            "signature": {"algorithm": "ed25519", "key_id": hashlib.sha256(raw).hexdigest(),
+                          "value": base64.b64encode(key.sign(canonical(assessment))).decode()}}
+
+
+def _check(cid: str, status: str, target: str, hostile: bool) -> dict[str, Any]:
+    ev: dict[str, Any] = {"observed": status}
+    if hostile:
+        ev = {"server": HOSTILE, "subject": f"CN={HOSTILE}"}
+    return {"id": cid, "status": status, "severity": "high",
+            "title": {"vi": f"Kiểm tra {cid}", "en": f"Check {cid}"},
+            "summary": {"vi": f"{cid}: kết quả {status}", "en": f"{cid}: result {status}"},
+            "evidence": ev,
+            "remediation": {"vi": f"Sửa cấu hình cho {cid}", "en": f"Fix the configuration for {cid}"}}
+
+
+def assessment(agency: str, system: str, period: str = "2026", level: int = 3,
+               statuses: dict[str, str] | None = None, hostile: bool = False,
+               province: str = "Thừa Thiên Huế", assessed_at: str | None = None) -> dict[str, Any]:
+    """An assessment; ``statuses`` overrides requirement verdicts (default: all pass)."""
+    statuses = statuses or {}
+    target = "https://127.0.0.1:8443"
+    reqs, checks = [], []
+    for rid, group, kind, tvi, ten, cids in REQUIREMENTS:
+        st = statuses.get(rid, "pass")
+        cst = {"fail": "fail", "error": "error"}.get(st, "pass")
+        for cid in cids:
+            checks.append(_check(cid, cst, target, hostile and st == "fail"))
+        att = None
+        if kind == "manual" and st == "pass":
+            att = {"status": "compliant", "note": "Quyết định số 12", "attested_by": "Nguyễn Văn A",
+                   "attested_at": "2026-10-01", "expires_at": "2027-10-01"}
+        reqs.append({"id": rid, "kind": kind, "status": st, "section": f"7.{len(reqs) + 1}",
+                     "group": group, "title": {"vi": tvi, "en": ten},
+                     "reason": {"vi": f"Lý do {st}", "en": f"Reason {st}"},
+                     "evidence": {"vi": f"Văn bản {tvi}", "en": f"Document: {ten}"},
+                     "checks": [{"id": c, "target": target, "status": cst} for c in cids],
+                     "attestation": att})
+    counts = {k: 0 for k in ("pass", "fail", "not_reviewed", "not_applicable", "error")}
+    for r in reqs:
+        counts[r["status"]] += 1
+    applicable = len(reqs) - counts["not_applicable"]
+    server = HOSTILE if hostile else "nginx"
+    return {
+        "province": province, "agency": {"id": agency, "name": f"Báo {agency}"},
+        "system": {"id": system, "name": f"Cổng {system}", "level": level}, "profile": f"level{level}",
+        "period": period, "assessed_at": assessed_at or f"{period}-10-15T08:00:00+07:00",
+        "tool": {"name": "secaudit", "version": "0.1.0"},
+        "targets": [{"target": target, "host": "127.0.0.1", "port": 8443, "checks": checks,
+                     "observations": {
+                         "tls": {"accepted": {"tls1_2": CIPHERS, "tls1_3": CIPHERS[:3]},
+                                 "certificates": [{"subject": f"CN={server}", "pem": "MIIB" + "A" * 1400}]},
+                         "http": {"status": 200, "headers": {"Server": server, "Content-Type": "text/html"}},
+                         "ports": {"open": [80, 443]}}}],
+        "requirements": reqs,
+        "summary": {"counts": counts,
+                    "compliance_pct": round(100 * counts["pass"] / applicable, 1) if applicable else None,
+                    "meets_level": all(r["status"] in ("pass", "not_applicable") for r in reqs)},
+    }
+
+
+def write(bundle: dict[str, Any], out_dir: Path) -> Path:
+    a = bundle["assessment"]
+    p = out_dir / f"{a['agency']['id']}.{a['system']['id']}.{a['period']}.json"
+    p.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    return p
+
+
+def tampered(bundle: dict[str, Any]) -> dict[str, Any]:
+    b = copy.deepcopy(bundle)
+    b["assessment"]["summary"]["compliance_pct"] = 100.0
+    return b
