@@ -85,6 +85,14 @@ def _check_part(req: Requirement, targets: list[TargetResult]) -> tuple[str, Lan
     if "error" in statuses:
         vi, en = where("error")
         return "error", L(f"Không kiểm tra được: {vi}.", f"Could not be checked: {en}."), rows
+    # A check that did not run on some target (its probe was disabled) leaves the requirement
+    # unjudged: passing the checks that did run is not enough.
+    ran = {(cid, tgt) for cid, tgt, _ in found}
+    missing = sorted({cid for cid in wanted for tr in targets if (cid, tr.target.raw) not in ran})
+    if missing:
+        names = ", ".join(missing)
+        return "not_reviewed", L(f"Chưa chạy kiểm tra (bộ thăm dò bị tắt): {names}.",
+                                 f"Checks not run (probe disabled): {names}."), rows
     n = len(judged)
     reason = L(f"{n} kết quả kiểm tra đều đạt trên {len(targets)} mục tiêu.",
                f"All {n} check results pass over {len(targets)} target(s).")
