@@ -34,8 +34,10 @@ FALLBACK_CHECK_IDS = frozenset({
 })
 
 _CATALOG_KEYS = {"id", "title", "version", "standard", "regime", "regime_title", "notice", "groups"}
+_CATALOG_OPTIONAL = {"parameters"}
 _REQ_KEYS = {"id", "sections", "family", "group", "kind", "title", "description", "evidence", "checks",
              "source", "confidence"}
+_REQ_OPTIONAL = {"parameters"}
 _PROFILE_KEYS = {"id", "catalog", "level", "extends", "title", "description"}
 _TAILOR_KEYS = {"requirement", "status", "justification"}
 _TAILOR_STATUSES = ("not_applicable", "applicable")
@@ -177,7 +179,7 @@ def _parse_catalog(data: Any, path: Path) -> Catalog:
     top = c.mapping(data, "the catalogue file")
     c.keys(top, {"catalog", "requirements"}, {"catalog", "requirements"}, "the catalogue file")
     head = c.mapping(top["catalog"], "'catalog'", parent=top)
-    c.keys(head, _CATALOG_KEYS, _CATALOG_KEYS, "'catalog'")
+    c.keys(head, _CATALOG_KEYS | _CATALOG_OPTIONAL, _CATALOG_KEYS, "'catalog'")
     cid = c.string(head, "id")
     if cid != path.stem:
         c.fail(f"catalogue id {cid!r} must equal the file name stem {path.stem!r}", head)
@@ -190,24 +192,29 @@ def _parse_catalog(data: Any, path: Path) -> Catalog:
         if not isinstance(name, str) or not _NAME.match(name):
             c.fail(f"bad group name {name!r} (lower-case letters, digits, _ . -)", groups_node)
         groups[name] = c.lang(groups_node, name, entry=f"group {name}")
+    params: dict[str, Lang] = {}
+    if head.get("parameters") is not None:
+        params_node = c.mapping(head["parameters"], "'parameters'", parent=head)
+        for name in params_node:
+            params[str(name)] = c.lang(params_node, name, entry=f"parameter {name}")
     reqs_node = top["requirements"]
     if not isinstance(reqs_node, list) or not reqs_node:
         c.fail("'requirements' must be a non-empty list", reqs_node if isinstance(reqs_node, list) else top)
     known_checks = valid_check_ids()
     seen: dict[str, int | None] = {}
-    reqs = [_parse_requirement(c, node, groups, known_checks, seen, reqs_node) for node in reqs_node]
+    reqs = [_parse_requirement(c, node, groups, params, known_checks, seen, reqs_node) for node in reqs_node]
     return Catalog(id=cid, title=c.lang(head, "title"), version=version.strip(),
                    standard=c.string(head, "standard"), regime=c.string(head, "regime"),
                    notice=c.lang(head, "notice"), groups=groups, requirements=reqs, path=path,
-                   regime_title=c.lang(head, "regime_title"))
+                   regime_title=c.lang(head, "regime_title"), parameters=params)
 
 
-def _parse_requirement(c: _Ctx, node: Any, groups: dict[str, Lang], known_checks: set[str],
-                       seen: dict[str, int | None], parent: Any) -> Requirement:
+def _parse_requirement(c: _Ctx, node: Any, groups: dict[str, Lang], params: dict[str, Lang],
+                       known_checks: set[str], seen: dict[str, int | None], parent: Any) -> Requirement:
     node = c.mapping(node, "a requirement", parent=parent)
     rid = node.get("id")
     entry = rid if isinstance(rid, str) else None
-    c.keys(node, _REQ_KEYS, _REQ_KEYS, "a requirement", entry)
+    c.keys(node, _REQ_KEYS | _REQ_OPTIONAL, _REQ_KEYS, "a requirement", entry)
     rid = c.string(node, "id", entry)
     if not _REQ_ID.match(rid):
         c.fail("requirement id must look like M.POL.01 (upper-case parts joined by dots)", node, rid)
@@ -240,8 +247,14 @@ def _parse_requirement(c: _Ctx, node: Any, groups: dict[str, Lang], known_checks
         c.fail("a manual requirement lists automated checks: make it partial or auto", node, rid)
     if kind != "manual" and not checks:
         c.fail(f"a {kind} requirement needs at least one automated check", node, rid)
+    req_params = node.get("parameters") or []
+    if not isinstance(req_params, list) or not all(isinstance(x, str) for x in req_params):
+        c.fail("'parameters' must be a list of parameter names", node, rid)
+    for name in req_params:
+        if name not in params:
+            c.fail(f"parameter {name!r} is not declared under catalog.parameters", node, rid)
     return Requirement(
-        id=rid, sections=sections, title=c.lang(node, "title", rid),
+        parameters=list(req_params), id=rid, sections=sections, title=c.lang(node, "title", rid),
         description=c.lang(node, "description", rid), group=group,
         family=c.enum(node, "family", FAMILIES, rid), kind=kind, checks=list(checks),
         evidence=c.lang(node, "evidence", rid), source=c.string(node, "source", rid),
@@ -329,7 +342,7 @@ def _resolve_profile(path: Path, chain: list[Path]) -> Profile:
     if isinstance(level, bool) or not isinstance(level, int) or level not in LEVELS:
         c.fail(f"'level' must be a whole number 1..5, got {level!r}", head, pid)
 
-    params = _parse_parameters(c, top.get("parameters"), parent, top, pid)
+    params = _parse_parameters(c, top.get("parameters"), parent, catalog, top, pid)
     tailoring = dict(parent.tailoring) if parent else {}
     _apply_tailoring(c, top.get("tailoring"), tailoring, catalog, path, top, pid)
 
@@ -342,7 +355,8 @@ def _resolve_profile(path: Path, chain: list[Path]) -> Profile:
                    extends=extends.strip() if isinstance(extends, str) else None, path=path)
 
 
-def _parse_parameters(c: _Ctx, node: Any, parent: Profile | None, top: Any, pid: str) -> dict[str, Any]:
+def _parse_parameters(c: _Ctx, node: Any, parent: Profile | None, catalog: Catalog, top: Any,
+                      pid: str) -> dict[str, Any]:
     if node is None:
         node = {}
     node = c.mapping(node, "'parameters'", pid, parent=top)
@@ -352,10 +366,12 @@ def _parse_parameters(c: _Ctx, node: Any, parent: Profile | None, top: Any, pid:
             c.fail(f"parameter name {key!r} must be a text", node, pid)
         if parent is None:
             continue
-        # A child may only set parameters its chain defines: a misspelt name would be ignored silently.
-        if key not in base:
-            c.fail(f"unknown parameter {key!r} (known: {', '.join(sorted(base))})", node, pid)
-        if base[key] is not None and val is not None and not _same_type(base[key], val):
+        # A child may only set parameters its chain defines or its catalogue declares: a misspelt
+        # name would otherwise be ignored silently.
+        if key not in base and key not in catalog.parameters:
+            known = sorted(set(base) | set(catalog.parameters))
+            c.fail(f"unknown parameter {key!r} (known: {', '.join(known)})", node, pid)
+        if base.get(key) is not None and val is not None and not _same_type(base[key], val):
             c.fail(f"parameter {key!r} must be {_typename(base[key])}, got {_typename(val)}", node, pid)
     return _merge(base, node)
 

@@ -47,6 +47,7 @@ class Requirement:
     source: str
     confidence: str
     line: int | None = None
+    parameters: list[str] = field(default_factory=list)  # profile parameters holding its thresholds
 
     @property
     def levels(self) -> list[int]:
@@ -72,6 +73,7 @@ class Requirement:
             "evidence": dict(self.evidence),
             "source": self.source,
             "confidence": self.confidence,
+            "parameters": list(self.parameters),
         }
 
 
@@ -87,6 +89,7 @@ class Catalog:
     requirements: list[Requirement]
     path: Path | None = None
     regime_title: Lang = field(default_factory=dict)
+    parameters: dict[str, Lang] = field(default_factory=dict)  # parameter name -> wording with {value}
 
     def get(self, req_id: str) -> Requirement | None:
         return self._index().get(req_id)
