@@ -24,7 +24,8 @@ REQUIREMENTS = [
      ["tls.protocol.legacy_disabled", "tls.cert.validity"]),
     ("net.headers", "application", "auto", "Tiêu đề bảo mật HTTP", "HTTP security headers",
      ["http.hsts", "http.csp"]),
-    ("net.ports", "network", "auto", "Không mở dịch vụ nguy hiểm", "No risky services", ["ports.risky_services"]),
+    ("net.ports", "network", "auto", "Không mở dịch vụ nguy hiểm", "No risky services",
+     ["ports.risky_services"]),
     ("mgmt.policy", "policy", "manual", "Quy chế an toàn thông tin", "Security policy", []),
     ("mgmt.training", "staff", "manual", "Đào tạo nhân sự", "Staff training", []),
     ("mgmt.backup", "operations", "manual", "Sao lưu dự phòng", "Backups", []),
@@ -118,3 +119,81 @@ def tampered(bundle: dict[str, Any]) -> dict[str, Any]:
     b = copy.deepcopy(bundle)
     b["assessment"]["summary"]["compliance_pct"] = 100.0
     return b
+
+
+# --------------------------------------------------------------------------- a small province
+
+INVENTORY = """\
+province: Thừa Thiên Huế
+period: 2026
+target: {level: 3, goal_pct: 100}
+agencies:
+  - id: a-ok
+    name: Báo Tốt
+    systems:
+      - {id: portal, name: Cổng báo, level: 3, targets: [https://127.0.0.1:8443]}
+      - {id: cms, name: Toà soạn, level: 3, targets: [https://127.0.0.1:8444]}
+  - id: a-fail
+    name: Báo Chưa Đạt
+    systems:
+      - {id: portal, name: Cổng báo, level: 3, targets: [https://127.0.0.1:8443]}
+  - id: a-tamper
+    name: Báo Sửa Tệp
+    systems:
+      - {id: portal, name: Cổng báo, level: 3, targets: [https://127.0.0.1:8443]}
+  - id: a-wrongkey
+    name: Báo Sai Khoá
+    systems:
+      - {id: portal, name: Cổng báo, level: 3, targets: [https://127.0.0.1:8443]}
+  - id: a-old
+    name: Báo Kỳ Cũ
+    systems:
+      - {id: portal, name: Cổng báo, level: 3, targets: [https://127.0.0.1:8443]}
+  - id: a-missing
+    name: Báo Chưa Nộp
+    systems:
+      - {id: portal, name: Cổng báo, level: 3, targets: [https://127.0.0.1:8443]}
+  - id: a-low
+    name: Báo Cấp Thấp
+    systems:
+      - {id: portal, name: Cổng báo, level: 2, targets: [https://127.0.0.1:8443]}
+"""
+
+
+def build_province(root: Path) -> dict[str, Path]:
+    """Bundles of every summary case, signed with the real bundle/keys modules.
+
+    a-ok: two verified systems meeting level 3 · a-fail: verified, fails · a-tamper: changed after
+    signing · a-wrongkey: signed with a-ok's key · a-old: only a 2025 bundle · a-missing: nothing ·
+    a-low: level-2 system meeting its level (below the target) · plus a non-JSON file, a JSON file
+    that is not a bundle, and a bundle of an agency not in the inventory.
+    """
+    from secaudit.bundle import sign_assessment, write_bundle
+    from secaudit.keys import generate_keypair
+
+    keys, bundles = root / "keys", root / "bundles"
+    bundles.mkdir(parents=True)
+    for ag in ("a-ok", "a-fail", "a-tamper", "a-wrongkey", "a-old", "a-low", "a-extra"):
+        generate_keypair(ag, keys)
+
+    def put(a: dict[str, Any], signer: str | None = None) -> Path:
+        return write_bundle(sign_assessment(a, keys / f"{signer or a['agency']['id']}.key"), bundles)
+
+    put(assessment("a-ok", "portal"))
+    put(assessment("a-ok", "cms"))
+    put(assessment("a-fail", "portal", statuses={"net.tls": "fail", "mgmt.policy": "not_reviewed",
+                                                 "net.ports": "error"}))
+    p = put(assessment("a-tamper", "portal", statuses={"net.tls": "fail"}))
+    b = json.loads(p.read_text(encoding="utf-8"))
+    b["assessment"]["requirements"][0]["status"] = "pass"
+    b["assessment"]["summary"]["meets_level"] = True
+    p.write_text(json.dumps(b, ensure_ascii=False), encoding="utf-8")
+    put(assessment("a-wrongkey", "portal"), signer="a-ok")
+    put(assessment("a-old", "portal", period="2025"))
+    put(assessment("a-low", "portal", level=2))
+    put(assessment("a-extra", "portal"))
+    (bundles / "notes.json").write_text("this is not JSON", encoding="utf-8")
+    (bundles / "other.json").write_text('{"schema": "secaudit.scan/1", "targets": []}', encoding="utf-8")
+    inv = root / "inventory.yaml"
+    inv.write_text(INVENTORY, encoding="utf-8")
+    return {"keys": keys, "bundles": bundles, "inventory": inv}

@@ -1,0 +1,208 @@
+"""Province summary: the DESIGN §9 rules, the JSON contract, and every rendering agreeing with it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import bundle_factory as bf
+import pytest
+from click.testing import CliRunner
+
+from secaudit.cli import main
+from secaudit.summary import summarise
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return bf.build_province(tmp_path_factory.mktemp("province"))
+
+
+@pytest.fixture(scope="module")
+def verified(province: dict[str, Path]) -> dict[str, Any]:
+    return summarise(province["bundles"], inventory=province["inventory"], keyring=province["keys"])
+
+
+def systems(s: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(a["id"], x["id"]): x for a in s["agencies"] for x in a["systems"]}
+
+
+def agencies(s: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["id"]: a for a in s["agencies"]}
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_contract_keys(verified: dict[str, Any]) -> None:
+    assert verified["schema"] == "secaudit.summary/1"
+    assert {"province", "period", "target", "totals", "agencies", "requirements", "trend"} <= set(verified)
+    assert set(verified["totals"]) >= {"agencies", "agencies_meeting", "pct", "systems", "systems_meeting",
+                                       "missing", "unverified"}
+    for a in verified["agencies"]:
+        assert {"id", "name", "meets_target", "systems"} <= set(a)
+        for s in a["systems"]:
+            assert {"id", "level", "meets_level", "compliance_pct", "counts", "failing", "not_reviewed",
+                    "verified"} <= set(s)
+    for r in verified["requirements"]:
+        assert {"id", "fail", "not_reviewed"} <= set(r)
+
+
+def test_rules_with_keyring(verified: dict[str, Any]) -> None:
+    s, a = systems(verified), agencies(verified)
+    assert verified["province"] == "Thừa Thiên Huế" and verified["period"] == "2026"
+    assert verified["target"] == {"level": 3, "goal_pct": 100}
+    assert a["a-ok"]["meets_target"] is True
+    assert s[("a-ok", "portal")]["verified"] and s[("a-ok", "cms")]["meets_target"]
+    # verified but failing
+    assert a["a-fail"]["meets_target"] is False
+    f = s[("a-fail", "portal")]
+    assert f["verified"] and f["meets_level"] is False and f["failing"] == ["net.tls"]
+    assert f["not_reviewed"] == ["mgmt.policy"] and f["errors"] == ["net.ports"]
+    # tampered and wrong key: unverified, never meeting
+    t = s[("a-tamper", "portal")]
+    assert t["status"] == "unverified" and not t["verified"] and not a["a-tamper"]["meets_target"]
+    assert "does not match" in t["reason"]
+    w = s[("a-wrongkey", "portal")]
+    assert w["status"] == "unverified" and "key_id" in w["reason"] and not a["a-wrongkey"]["meets_target"]
+    # other period, missing, below-target level
+    o = s[("a-old", "portal")]
+    assert o["status"] == "other_period" and o["other_periods"] == ["2025"] and not o["meets_target"]
+    assert s[("a-missing", "portal")]["status"] == "missing" and a["a-missing"]["status"] == "missing"
+    low = s[("a-low", "portal")]
+    assert low["verified"] and low["meets_level"] is True and low["meets_target"] is False
+    assert verified["totals"] == {"agencies": 7, "agencies_meeting": 1, "pct": 14.3, "systems": 8,
+                                  "systems_meeting": 2, "missing": 2, "unverified": 2}
+
+
+def test_reports_files_and_strangers(verified: dict[str, Any]) -> None:
+    bad = {f["file"]: f["reason"] for f in verified["not_bundles"]}
+    assert set(bad) == {"notes.json", "other.json"}
+    assert "JSON" in bad["notes.json"] and "secaudit.scan/1" in bad["other.json"]
+    assert [u["agency"] for u in verified["unexpected"]] == ["a-extra"]
+
+
+def test_requirement_counts(verified: dict[str, Any]) -> None:
+    req = {r["id"]: r for r in verified["requirements"]}
+    # chosen bundles of 2026: a-ok x2, a-fail, a-tamper (modified to pass), a-wrongkey, a-low
+    assert req["net.tls"]["fail"] == 1 and req["mgmt.policy"]["not_reviewed"] == 1
+    assert verified["requirements"][0]["id"] == "net.tls"  # most failed first
+    assert req["net.tls"]["title"]["vi"] == "Mã hoá kênh truyền"
+
+
+def test_without_keyring_nothing_counts(province: dict[str, Path]) -> None:
+    s = summarise(province["bundles"], inventory=province["inventory"])
+    assert s["totals"]["agencies_meeting"] == 0 and s["totals"]["systems_meeting"] == 0
+    assert s["totals"]["unverified"] == 6
+    assert "no_keyring" in s["notes"]
+    assert all(not x["verified"] for x in systems(s).values())
+
+
+def test_period_defaults_and_override(province: dict[str, Path]) -> None:
+    no_inv = summarise(province["bundles"], keyring=province["keys"])
+    assert no_inv["period"] == "2026"  # latest among bundles
+    assert "a-extra" in agencies(no_inv) and "a-missing" not in agencies(no_inv)
+    assert systems(no_inv)[("a-old", "portal")]["status"] == "other_period"
+    old = summarise(province["bundles"], inventory=province["inventory"], keyring=province["keys"],
+                    period="2025")
+    assert old["period"] == "2025"
+    assert agencies(old)["a-old"]["meets_target"] is True and old["totals"]["agencies_meeting"] == 1
+
+
+def test_parallel_equals_serial(province: dict[str, Path]) -> None:
+    one = summarise(province["bundles"], inventory=province["inventory"], keyring=province["keys"], workers=1)
+    from secaudit import summary as mod
+
+    old = mod._PARALLEL_FROM
+    mod._PARALLEL_FROM = 1
+    try:
+        two = summarise(province["bundles"], inventory=province["inventory"], keyring=province["keys"],
+                        workers=2)
+    finally:
+        mod._PARALLEL_FROM = old
+    assert one == two
+
+
+def test_json_cli_and_headline_in_every_format(province: dict[str, Path], tmp_path: Path) -> None:
+    common = [str(province["bundles"]), "--inventory", str(province["inventory"]), "--keyring",
+              str(province["keys"])]
+    res = run("summary", *common, "--format", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    tot = data["totals"]
+    assert (tot["agencies_meeting"], tot["agencies"], tot["pct"]) == (1, 7, 14.3)
+    html = run("summary", *common, "--format", "html").stdout
+    assert "1/7 cơ quan đạt cấp độ 3 trở lên (14.3% so với mục tiêu 100%)" in html
+    assert 'aria-valuenow="14.3"' in html and "<svg" not in html.split("</head>")[0]
+    assert "http://" not in html and "https://" not in html.replace("https://127.0.0.1", "")  # no fetch
+    assert "@media print" in html
+    md = run("summary", *common, "--format", "md", "--lang", "en").stdout
+    assert "1 of 7 agencies meet security level 3 or higher (14.3% against the 100% target)" in md
+    rows = list(csv.DictReader(io.StringIO(run("summary", *common, "--format", "csv").stdout)))
+    assert len(rows) == tot["systems"]
+    assert sum(r["meets_target"] == "True" for r in rows) == tot["systems_meeting"]
+    assert {r["agency_id"] for r in rows if r["agency_meets_target"] == "True"} == {"a-ok"}
+    out = tmp_path / "s.xlsx"
+    assert run("summary", *common, "--format", "xlsx", "-o", str(out)).exit_code == 0
+    from openpyxl import load_workbook
+
+    wb = load_workbook(out)
+    sheet = wb.worksheets[1]
+    assert sheet.max_row == tot["systems"] + 1
+    assert any("1/7" in str(c.value) for c in wb.worksheets[0]["A"])
+
+
+def test_hostile_names_escaped(tmp_path: Path) -> None:
+    from secaudit.bundle import sign_assessment, write_bundle
+    from secaudit.keys import generate_keypair
+
+    keys, bdir = tmp_path / "k", tmp_path / "b"
+    bdir.mkdir()
+    generate_keypair("evil", keys)
+    a = bf.assessment("evil", "portal", statuses={"net.tls": "fail"}, hostile=True)
+    a["agency"]["name"] = bf.HOSTILE
+    a["system"]["name"] = "=HYPERLINK(\"http://x\")" + bf.HOSTILE
+    a["requirements"][0]["title"] = {"vi": bf.HOSTILE, "en": bf.HOSTILE}
+    write_bundle(sign_assessment(a, keys / "evil.key"), bdir)
+    (bdir / "<script>alert(2).json").write_text("<script>alert(1)</script>", encoding="utf-8")
+    for fmt in ("html", "md"):
+        res = run("summary", str(bdir), "--keyring", str(keys), "--format", fmt)
+        assert res.exit_code == 0
+        assert "<script>alert" not in res.stdout
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in res.stdout
+    out = tmp_path / "s.xlsx"
+    run("summary", str(bdir), "--keyring", str(keys), "--format", "xlsx", "-o", str(out))
+    from openpyxl import load_workbook
+
+    cell = next(c for c in load_workbook(out).worksheets[1]["F"] if str(c.value).startswith("=HYP"))
+    assert cell.data_type == "s"  # text, not a formula
+    rows = run("summary", str(bdir), "--format", "csv").stdout
+    assert "'=HYPERLINK" in rows
+
+
+@pytest.mark.parametrize("case", ["no_dir", "keyring_file", "bad_inventory"])
+def test_bad_input_exits_2(case: str, province: dict[str, Path], tmp_path: Path) -> None:
+    bdir = str(province["bundles"])
+    if case == "no_dir":
+        args = [str(tmp_path / "nope")]
+    elif case == "keyring_file":
+        args = [bdir, "--keyring", str(province["inventory"])]
+    else:
+        inv = tmp_path / "inv.yaml"
+        inv.write_text("province: X\nagencies: [\n", encoding="utf-8")
+        args = [bdir, "--inventory", str(inv)]
+    res = run("summary", *args)
+    assert res.exit_code == 2
+    assert "secaudit: error:" in res.output and "Traceback" not in res.output
+
+
+def test_empty_folder(tmp_path: Path) -> None:
+    res = run("summary", str(tmp_path), "--format", "json")
+    assert res.exit_code == 0
+    data = json.loads(res.stdout)
+    assert data["totals"]["agencies"] == 0 and data["totals"]["pct"] is None
+    assert run("summary", str(tmp_path)).exit_code == 0
