@@ -193,7 +193,8 @@ def _probe(target: Target, params: dict[str, Any], bundle: str, timeout: float) 
         obs["tls_error"] = obs["https"].pop("tls_error", None)
         if obs["https"].get("error"):
             obs["paths"] = {"error": f"site not reachable: {obs['https']['error']}", "items": []}
-            if obs["plain_http"].get("outcome") in ("error", "no_service"):
+            # Nothing answered at all (not even a redirect loop): the whole target is an error.
+            if not obs["https"]["hops"] and obs["plain_http"].get("outcome") in ("error", "no_service"):
                 obs["error"] = f"target not reachable over HTTP(S): {obs['https']['error']}"
         else:
             obs["paths"] = _paths(conn, target, params.get("sensitive_paths") or [], deadline)

@@ -1,0 +1,398 @@
+"""The HTTP probe against real loopback servers (lab sites, custom servers, hostile raw sockets),
+then judged by the http.* checks: each bad site fails exactly the intended checks.
+
+This module uses 127.0.0.140-159 only.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from secaudit.checks import CheckContext, run_check
+from secaudit.lab.sites import GOOD_HEADERS, Lab, SiteSpec
+from secaudit.model import Target
+from secaudit.probes import http as probe
+from secaudit.resources import data_dir
+from secaudit.yamlio import load_yaml
+
+PARAMS: dict[str, Any] = dict(load_yaml(data_dir("profiles") / "level1.yaml")["parameters"])
+ALL_HTTP = ["http.https_redirect", "http.hsts", "http.csp", "http.frame_options",
+            "http.content_type_options", "http.referrer_policy", "http.cookies",
+            "http.server_disclosure", "http.sensitive_paths"]
+TIMEOUT = 1.0
+
+
+def target_for(site: Any, host: str | None = None, address: str | None = None) -> Target:
+    return Target(raw=site.url, host=host or site.hostname, port=site.https_port,
+                  http_port=site.http_port or 9, address=address)
+
+
+def verdicts(obs: dict[str, Any], target: Target, params: dict[str, Any] | None = None) -> dict[str, str]:
+    ctx = CheckContext(host=target.host, port=target.port, params=params or PARAMS)
+    return {cid: run_check(cid, obs, ctx).status for cid in ALL_HTTP}
+
+
+def not_passing(v: dict[str, str]) -> dict[str, str]:
+    return {k: s for k, s in v.items() if s != "pass"}
+
+
+# ------------------------------------------------------------------ custom servers
+
+
+class _Handler(BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}
+    seen: list[dict[str, str]] = []
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.seen.append({"path": self.path, "host": self.headers.get("Host", ""),
+                          "ua": self.headers.get("User-Agent", "")})
+        status, headers, body = self.routes.get(self.path, (404, [], b"not found"))
+        self.send_response_only(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Custom:
+    """A small HTTP(S) server whose routes (status, headers, body) a test chooses."""
+
+    def __init__(self, address: str, routes: dict[str, tuple[int, list[tuple[str, str]], bytes]],
+                 tls: tuple[Path, Path] | None = None) -> None:
+        self.seen: list[dict[str, str]] = []
+        self.sni: list[str | None] = []
+        handler = type("H", (_Handler,), {"routes": routes, "seen": self.seen})
+        self.server = ThreadingHTTPServer((address, 0), handler)
+        self.server.daemon_threads = True
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            ctx.sni_callback = lambda sock, name, c: self.sni.append(name)  # type: ignore[assignment]
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.port: int = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Raw:
+    """A hostile raw-socket 'HTTP' server: reads the request head, sends fixed bytes, closes."""
+
+    def __init__(self, address: str, payload: bytes) -> None:
+        self.sock = socket.create_server((address, 0))
+        self.port: int = self.sock.getsockname()[1]
+        self.payload = payload
+        self.stopped = False
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self) -> None:
+        while not self.stopped:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    conn.settimeout(2)
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                    conn.sendall(self.payload)
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.sock.close()
+
+
+# ------------------------------------------------------------------ fixtures: the sites
+
+
+def spec(name: str, address: str, **kw: Any) -> SiteSpec:
+    kw.setdefault("cookies", ["sid=abc123; Path=/; Secure; HttpOnly; SameSite=Lax"])
+    return SiteSpec(name=f"http-{name}", address=address, hostname=address, **kw)
+
+
+@pytest.fixture(scope="module")
+def sites(lab: Lab) -> dict[str, Any]:
+    soft404 = "<!doctype html><html><body><h1>Trang không tồn tại</h1></body></html>".encode()
+    specs = {
+        "good": spec("good", "127.0.0.140"),
+        "no_redirect": spec("no-redirect", "127.0.0.141", plain_http="no_redirect"),
+        "bare": spec("bare", "127.0.0.142", headers={}, cookies=[]),
+        "short_hsts": spec("short-hsts", "127.0.0.143",
+                           headers={**GOOD_HEADERS, "Strict-Transport-Security": "max-age=86400"}),
+        "unsafe_csp": spec("unsafe-csp", "127.0.0.144", headers={
+            **GOOD_HEADERS, "Content-Security-Policy":
+                "default-src 'self'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"}),
+        "cookies": spec("cookies", "127.0.0.145",
+                        cookies=["sessionid=abc; Path=/; Secure", "theme=dark; Path=/"]),
+        "disclosure": spec("disclosure", "127.0.0.146", server_header="Apache/2.4.41 (Ubuntu)",
+                           headers={**GOOD_HEADERS, "X-Powered-By": "PHP/7.4.3"}),
+        "exposed": spec("exposed", "127.0.0.147", paths={
+            "/.git/HEAD": (200, "text/plain", b"ref: refs/heads/main\n"),
+            "/.env": (200, "application/octet-stream", b"APP_KEY=base64:xyz\nDB_PASS=hunter2-secret\n"),
+            "/backup.sql": (200, "application/sql",
+                            b"-- MySQL dump\nCREATE TABLE t (id int);\n" + b"x" * 300_000)}),
+        "soft404": spec("soft404", "127.0.0.148", paths={
+            "/.git/HEAD": (200, "text/html; charset=utf-8", soft404),
+            "/.env": (200, "text/html; charset=utf-8", soft404)}),
+        "no_plain": spec("no-plain", "127.0.0.149", plain_http="none"),
+    }
+    return {k: lab.start(s) for k, s in specs.items()}
+
+
+@pytest.fixture(scope="module")
+def observed(sites: dict[str, Any], lab: Lab) -> dict[str, tuple[dict[str, Any], Target]]:
+    """One concurrent collect() over every lab site (as the scanner calls it)."""
+    targets = {k: target_for(s) for k, s in sites.items()}
+    closed_http = lab.closed_port("127.0.0.149")
+    targets["no_plain"].http_port = closed_http
+    progress: list[str] = []
+    obs = probe.collect(list(targets.values()), PARAMS, lab.ca_file, TIMEOUT, progress=progress.append,
+                        max_workers=4)
+    assert len(progress) == len(targets)
+    return {k: (o, t) for (k, t), o in zip(targets.items(), obs, strict=True)}
+
+
+# ------------------------------------------------------------------ lab sites
+
+
+def test_good_site_passes_every_http_check(observed: dict[str, Any]) -> None:
+    obs, target = observed["good"]
+    assert obs["verified"] is True and obs["tls_error"] is None
+    assert not_passing(verdicts(obs, target)) == {}
+    assert obs["plain_http"]["outcome"] == "redirect_https_same_host"
+    assert obs["https"]["cookies"][0] == {
+        "name": "sid", "over": "https", "secure": True, "httponly": True, "samesite": "Lax",
+        "path": "/", "domain": None, "expires": None, "max_age": None}
+    # the cookie's value is never stored
+    assert "abc123" not in repr(obs)
+    assert len(obs["paths"]["items"]) == len(PARAMS["sensitive_paths"])
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("no_redirect", {"http.https_redirect": "fail"}),
+    ("bare", {"http.hsts": "fail", "http.csp": "fail", "http.frame_options": "fail",
+              "http.content_type_options": "fail", "http.referrer_policy": "warn"}),
+    ("short_hsts", {"http.hsts": "fail"}),
+    ("unsafe_csp", {"http.csp": "warn"}),
+    ("cookies", {"http.cookies": "fail"}),
+    ("disclosure", {"http.server_disclosure": "fail"}),
+    ("exposed", {"http.sensitive_paths": "fail"}),
+    ("soft404", {}),
+    ("no_plain", {}),  # refused plain-HTTP port: "no plain HTTP service" passes
+])
+def test_each_bad_site_fails_exactly_the_intended_checks(observed: dict[str, Any], name: str,
+                                                         expected: dict[str, str]) -> None:
+    obs, target = observed[name]
+    assert not_passing(verdicts(obs, target)) == expected
+
+
+def test_evidence_details(observed: dict[str, Any]) -> None:
+    obs, target = observed["cookies"]
+    ctx = CheckContext(host=target.host, port=target.port, params=PARAMS)
+    res = run_check("http.cookies", obs, ctx)
+    assert {p["name"]: p["missing"] for p in res.evidence["problems"]} == {
+        "sessionid": ["HttpOnly"], "theme": ["Secure"]}
+    obs, _ = observed["disclosure"]
+    res = run_check("http.server_disclosure", obs, ctx)
+    assert res.evidence["leaking"] == ["Server: Apache/2.4.41 (Ubuntu)", "X-Powered-By: PHP/7.4.3"]
+    obs, _ = observed["no_plain"]
+    assert obs["plain_http"]["outcome"] == "no_service"
+    assert run_check("http.https_redirect", obs, ctx).summary["en"].startswith("No plain-HTTP service")
+
+
+def test_sensitive_paths_are_content_aware_and_capped(observed: dict[str, Any]) -> None:
+    obs, _ = observed["exposed"]
+    items = {i["path"]: i for i in obs["paths"]["items"]}
+    assert items["/.git/HEAD"]["matched"] and items["/.env"]["matched"]
+    assert items["/backup.sql"]["matched"]
+    assert items["/backup.sql"]["size"] == probe.MAX_BODY and items["/backup.sql"]["size_capped"]
+    assert not items["/db.sql"]["matched"] and items["/db.sql"]["status"] == 404
+    assert "hunter2" not in repr(obs)  # bodies are never stored
+    soft, _ = observed["soft404"]
+    soft_items = {i["path"]: i for i in soft["paths"]["items"]}
+    assert soft_items["/.git/HEAD"]["status"] == 200 and not soft_items["/.git/HEAD"]["matched"]
+
+
+# ------------------------------------------------------------------ --resolve and trust
+
+
+@pytest.fixture(scope="module")
+def named_site(lab: Lab) -> Iterator[Custom]:
+    """A site for portal.lab.test (not in DNS) on 127.0.0.150, recording Host and SNI."""
+    leaf = lab.ca.issue(["portal.lab.test"])
+    certfile, keyfile = leaf.write(lab.dir / "http-probe")
+    good = [(k, v) for k, v in GOOD_HEADERS.items()] + [("Server", "nginx")]
+    routes = {"/": (200, good, b"<p>ok</p>"),
+              "/loop": (302, [("Location", "/loop2")], b"")}
+    srv = Custom("127.0.0.150", routes, tls=(certfile, keyfile))
+    routes["/loop2"] = (302, [("Location", f"https://portal.lab.test:{srv.port}/loop")], b"")
+    yield srv
+    srv.stop()
+
+
+def test_resolve_connects_to_address_with_host_sni_and_verification(named_site: Custom, lab: Lab) -> None:
+    t = Target(raw=f"https://portal.lab.test:{named_site.port}", host="portal.lab.test",
+               port=named_site.port, address="127.0.0.150", http_port=lab.closed_port("127.0.0.150"))
+    named_site.seen.clear()
+    params = {**PARAMS, "sensitive_paths": PARAMS["sensitive_paths"][:2]}
+    [obs] = probe.collect([t], params, lab.ca_file, TIMEOUT)
+    assert obs["verified"] is True, obs.get("tls_error")
+    assert not_passing(verdicts(obs, t, params)) == {}
+    assert {s["host"] for s in named_site.seen} == {f"portal.lab.test:{named_site.port}"}
+    assert named_site.seen[0]["ua"].startswith("secaudit/")
+    assert "portal.lab.test" in named_site.sni
+
+    # Without the lab CA, verification fails: the TLS error is recorded, headers still judged.
+    [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, None, TIMEOUT)
+    assert obs["verified"] is False and "certificate verify failed" in obs["tls_error"]
+    ctx = CheckContext(host=t.host, port=t.port, params=PARAMS)
+    res = run_check("http.hsts", obs, ctx)
+    assert res.status == "pass" and res.evidence["verified"] is False
+
+
+def test_wrong_host_name_is_a_tls_error_not_a_header_verdict(named_site: Custom, lab: Lab) -> None:
+    t = Target(raw="x", host="other.lab.test", port=named_site.port, address="127.0.0.150",
+               http_port=lab.closed_port("127.0.0.150"))
+    [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, lab.ca_file, TIMEOUT)
+    assert obs["verified"] is False and "other.lab.test" in obs["tls_error"]
+    assert verdicts(obs, t)["http.content_type_options"] == "pass"
+
+
+def test_https_redirect_loop_is_a_section_error(named_site: Custom, lab: Lab) -> None:
+    t = Target(raw="x", host="portal.lab.test", port=named_site.port, address="127.0.0.150",
+               path="/loop", http_port=lab.closed_port("127.0.0.150"))
+    [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, lab.ca_file, TIMEOUT)
+    assert "redirect loop" in obs["https"]["error"]
+    v = verdicts(obs, t)
+    assert v["http.hsts"] == "error" and v["http.https_redirect"] == "pass"
+
+
+# ------------------------------------------------------------------ plain-HTTP redirect variants
+
+
+@pytest.fixture(scope="module")
+def plain_server() -> Iterator[Custom]:
+    routes = {
+        "/": (301, [("Location", "https://elsewhere.example/")], b""),
+    }
+    srv = Custom("127.0.0.151", routes)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def loop_server() -> Iterator[Custom]:
+    routes: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}
+    srv = Custom("127.0.0.152", routes)
+    routes["/"] = (301, [("Location", f"http://127.0.0.152:{srv.port}/a")], b"")
+    routes["/a"] = (302, [("Location", "/")], b"")
+    yield srv
+    srv.stop()
+
+
+def test_redirect_to_another_host_fails_and_is_not_followed(plain_server: Custom, lab: Lab) -> None:
+    # HTTPS of 127.0.0.151 is refused; its plain HTTP redirects elsewhere (never contacted).
+    t = Target(raw="x", host="127.0.0.151", port=lab.closed_port("127.0.0.151"), http_port=plain_server.port)
+    plain_server.seen.clear()
+    [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, None, TIMEOUT)
+    assert obs["plain_http"]["outcome"] == "redirect_other_host"
+    assert obs["plain_http"]["final"] == "https://elsewhere.example/"
+    assert verdicts(obs, t)["http.https_redirect"] == "fail"
+    assert len(plain_server.seen) == 1
+
+
+def test_plain_redirect_loop_fails(loop_server: Custom, sites: dict) -> None:
+    good = sites["good"]
+    t = Target(raw="x", host="127.0.0.152", port=good.https_port, address=None, http_port=loop_server.port)
+    # HTTPS on 127.0.0.152 is refused, plain HTTP loops: the redirect check still judges the loop.
+    [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, None, TIMEOUT)
+    assert obs["plain_http"]["outcome"] == "loop"
+    assert [h["status"] for h in obs["plain_http"]["hops"]] == [301, 302]
+    v = verdicts(obs, t)
+    assert v["http.https_redirect"] == "fail"
+    assert "refused" in obs["https"]["error"]
+    assert v["http.hsts"] == "error" and v["http.sensitive_paths"] == "error"
+
+
+# ------------------------------------------------------------------ faults
+
+
+def test_refused_and_silent_targets_are_errors(lab: Lab) -> None:
+    closed = lab.closed_port("127.0.0.153")
+    silent = lab.silent_listener("127.0.0.154")
+    refused = Target(raw="r", host="127.0.0.153", port=closed, http_port=closed)
+    quiet = Target(raw="s", host="127.0.0.154", port=silent, http_port=silent)
+    obs = probe.collect([refused, quiet], PARAMS, None, 0.5)
+    assert "refused" in obs[0]["error"]
+    assert "timed out" in obs[1]["error"]
+    assert obs[1]["paths"]["items"] == []  # no path was tried after the site failed
+    for o, t in zip(obs, [refused, quiet], strict=True):
+        assert set(verdicts(o, t).values()) == {"error"}
+
+
+HOSTILE = {
+    "oversize": b"HTTP/1.1 200 OK\r\nX-Big: " + b"A" * 70_000 + b"\r\n\r\n",
+    "many_headers": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)) + b"\r\n",
+    "garbage": b"SSH-2.0-OpenSSH_8.9\r\n\x00\xff\xfe garbage",
+    "non_utf8": (b"HTTP/1.1 200 OK\r\nServer: Apache\xff\xfe/2.4\r\nX-Name: Vi\xe1\xbb\x87t\r\n"
+                 b"Content-Length: 2\r\nConnection: close\r\n\r\nok"),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Iterator[dict[str, Raw]]:
+    servers = {k: Raw(f"127.0.0.{155 + i}", payload) for i, (k, payload) in enumerate(HOSTILE.items())}
+    yield servers
+    for s in servers.values():
+        s.stop()
+
+
+def test_hostile_servers_give_recorded_errors_never_a_crash(hostile: dict[str, Raw]) -> None:
+    targets = [Target(raw=f"http://{s.sock.getsockname()[0]}:{s.port}", host=s.sock.getsockname()[0],
+                      port=s.port, scheme="http", http_port=s.port) for s in hostile.values()]
+    params = {**PARAMS, "sensitive_paths": PARAMS["sensitive_paths"][:1]}
+    obs = dict(zip(hostile, probe.collect(targets, params, None, TIMEOUT), strict=True))
+    for key in ("oversize", "many_headers", "garbage"):
+        assert "invalid HTTP response" in obs[key]["https"]["error"], key
+        assert set(verdicts(obs[key], targets[0]).values()) == {"error"}, key
+    assert "65536" in obs["oversize"]["https"]["error"]
+    assert "100 headers" in obs["many_headers"]["https"]["error"]
+    odd = obs["non_utf8"]
+    assert "error" not in odd["https"]
+    assert odd["https"]["non_utf8_headers"] == ["Server"]
+    headers = dict(odd["https"]["headers"])
+    assert headers["X-Name"] == "Việt"  # valid UTF-8 is shown as such
+    assert headers["Server"] == "Apache\\xff\\xfe/2.4"
+    v = verdicts(odd, targets[3])
+    assert v["http.server_disclosure"] == "fail"  # "/2.4" is still a version
+    assert v["http.hsts"] == "fail"  # served over plain http: no HSTS possible
+
+
+def test_no_targets_and_unreadable_ca_file(tmp_path: Path) -> None:
+    assert probe.collect([], PARAMS, None, TIMEOUT) == []
+    t = Target(raw="x", host="127.0.0.140", port=1)
+    [obs] = probe.collect([t], PARAMS, tmp_path / "missing.pem", TIMEOUT)
+    assert "cannot read CA file" in obs["error"]
