@@ -1,0 +1,87 @@
+"""History store: idempotent ingest, headline per period, pass→fail / fail→pass between periods."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import bundle_factory as bf
+import pytest
+from click.testing import CliRunner
+
+from secaudit.cli import main
+from secaudit.store import Store
+from secaudit.summary import digest_dir, summarise
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture(scope="module")
+def two_periods(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from secaudit.bundle import sign_assessment, write_bundle
+    from secaudit.keys import generate_keypair
+
+    root = tmp_path_factory.mktemp("store")
+    keys, bdir = root / "k", root / "b"
+    bdir.mkdir()
+    for ag in ("bao-a", "bao-b"):
+        generate_keypair(ag, keys)
+    specs = [("bao-a", "2025", {"mgmt.policy": "fail"}), ("bao-a", "2026", {"net.tls": "fail"}),
+             ("bao-b", "2025", {}), ("bao-b", "2026", {})]
+    for ag, period, statuses in specs:
+        write_bundle(sign_assessment(bf.assessment(ag, "portal", period=period, statuses=statuses),
+                                     keys / f"{ag}.key"), bdir)
+    return {"keys": keys, "bundles": bdir, "db": root / "history.sqlite"}
+
+
+def test_ingest_is_idempotent(two_periods: dict[str, Path], tmp_path: Path) -> None:
+    digests = digest_dir(two_periods["bundles"], two_periods["keys"], workers=1)
+    with Store(tmp_path / "h.sqlite") as st:
+        assert st.ingest(digests) == 4
+        assert st.ingest(digests) == 0
+        assert st.count() == 4
+    with Store(tmp_path / "h.sqlite") as st:  # and across runs
+        assert st.ingest(digest_dir(two_periods["bundles"], two_periods["keys"], workers=1)) == 0
+        rows = st.db.execute("SELECT COUNT(*) FROM requirement_status").fetchone()[0]
+    assert rows == 4 * len(bf.REQUIREMENTS)
+
+
+def test_trend_after_two_periods(two_periods: dict[str, Path]) -> None:
+    db = str(two_periods["db"])
+    common = [str(two_periods["bundles"]), "--keyring", str(two_periods["keys"]), "--store", db,
+              "--format", "json"]
+    first = run("summary", *common, "--period", "2025")
+    assert first.exit_code == 0, first.output
+    again = run("summary", *common, "--period", "2025")
+    data = json.loads(run("summary", *common).stdout)
+    assert json.loads(again.stdout)["trend"][0]["agencies_meeting"] == 1
+    trend = {p["period"]: p for p in data["trend"]}
+    assert list(trend) == ["2025", "2026"]
+    t25 = trend["2025"]
+    assert (t25["agencies"], t25["agencies_meeting"], t25["pct"]) == (2, 1, 50.0)
+    assert (trend["2026"]["agencies_meeting"], trend["2026"]["systems_meeting"]) == (1, 1)
+    assert trend["2025"]["changes"] == []
+    assert trend["2026"]["changes"] == [{"agency": "bao-a", "system": "portal", "previous_period": "2025",
+                                         "pass_to_fail": ["net.tls"], "fail_to_pass": ["mgmt.policy"]}]
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(*) FROM bundles").fetchone()[0] == 4
+        assert con.execute("SELECT COUNT(*) FROM headlines").fetchone()[0] == 2
+    html = run("summary", *common[:-2], "--format", "html").stdout
+    assert "<svg" in html and "50.0%" in html and "net.tls" in html
+
+
+def test_store_only_when_asked(two_periods: dict[str, Path], tmp_path: Path) -> None:
+    s = summarise(two_periods["bundles"], keyring=two_periods["keys"])
+    assert s["trend"] == [] and "no_store" in s["notes"]
+    assert not list(tmp_path.iterdir())
+
+
+def test_not_a_database(two_periods: dict[str, Path], tmp_path: Path) -> None:
+    bad = tmp_path / "x.sqlite"
+    bad.write_text("definitely not sqlite " * 100, encoding="utf-8")
+    res = run("summary", str(two_periods["bundles"]), "--store", str(bad))
+    assert res.exit_code == 2 and "x.sqlite" in res.output and "Traceback" not in res.output
