@@ -79,8 +79,8 @@ def render_table(catalog: Catalog, level: int | None = None, lang: str = "vi", w
     """A table that stays within ``width`` columns: titles and clauses wrap, groups are headings."""
     reqs = selected(catalog, level)
     scope = f"{_h('level', lang)} {level}" if level is not None else _h("all_levels", lang)
-    lines = [text(catalog.title, lang), f"{catalog.standard} · v{catalog.version} · {scope} · "
-             f"{len(reqs)} {_h('count', lang)}"]
+    lines = textwrap.wrap(text(catalog.title, lang), width)
+    lines.append(f"{catalog.standard} · v{catalog.version} · {scope} · {len(reqs)} {_h('count', lang)}")
     lines += textwrap.wrap(text(catalog.notice, lang), width)
     widths = [9, 13, 6 if level is None else 0, 9]
     widths = [w for w in widths if w]

@@ -1,0 +1,69 @@
+"""``secaudit checklist ...``: show a requirement catalogue (other modules may add sub-commands,
+e.g. ``crosswalk``, to the ``checklist`` group exported here)."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import InputError
+from ._common import LANG_OPTION, write_output
+
+CHECKLIST_HELP = """Danh mục yêu cầu an toàn thông tin theo cấp độ.
+
+Requirement catalogues (checklists) by security level.
+
+\b
+Ví dụ / examples:
+  secaudit checklist show --level 3
+  secaudit checklist show --level 3 --format xlsx -o danh-muc-cap-3.xlsx
+  secaudit checklist show --catalog tcvn-14423-2026 --format json
+"""
+
+SHOW_HELP = """Hiển thị danh mục yêu cầu (mặc định TCVN 11930:2017, mọi cấp độ).
+
+Show a requirement catalogue (default TCVN 11930:2017, all levels). With --level N only the
+requirements that apply at level N are listed and "section" is the level-N clause.
+
+\b
+Định dạng / formats:
+  table  bảng đọc trên màn hình 80 cột / 80-column text table (default)
+  json   dữ liệu cho script / machine-readable (stdout only has JSON)
+  md     Markdown để in hoặc đưa vào báo cáo / Markdown for printing or reports
+  xlsx   bảng tính cho kiểm tra viên (cần -o) / spreadsheet for auditors (needs -o)
+"""
+
+
+@click.group("checklist", help=CHECKLIST_HELP)
+def checklist() -> None:
+    pass
+
+
+@checklist.command("show", help=SHOW_HELP)
+@click.option("--catalog", "catalog_id", metavar="ID|FILE", default=None,
+              help="Mã danh mục hoặc đường dẫn tệp YAML / catalogue id or path "
+                   "(default tcvn-11930-2017; list: secaudit profile list).")
+@click.option("--level", type=click.IntRange(1, 5), default=None,
+              help="Chỉ các yêu cầu áp dụng ở cấp độ N / only requirements of level N (1-5).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "md", "xlsx"]), default="table",
+              show_default=True, help="Định dạng đầu ra / output format.")
+@LANG_OPTION
+@click.option("-o", "--output", metavar="FILE", default=None,
+              help="Ghi ra tệp thay vì màn hình / write to FILE instead of stdout.")
+def show(catalog_id: str | None, level: int | None, fmt: str, lang: str, output: str | None) -> None:
+    from ..catalog import load_catalog
+    from ..render import checklist as render
+
+    catalog = load_catalog(catalog_id)
+    if fmt == "json":
+        write_output(render.render_json(catalog, level), output)
+    elif fmt == "md":
+        write_output(render.render_markdown(catalog, level, lang), output)
+    elif fmt == "xlsx":
+        if output in (None, "-"):
+            raise InputError("--format xlsx needs -o FILE.xlsx / định dạng xlsx cần -o TỆP.xlsx")
+        write_output(render.render_xlsx(catalog, level, lang), output)
+    else:
+        write_output(render.render_table(catalog, level, lang), output)
+
+
+COMMANDS = [checklist]
