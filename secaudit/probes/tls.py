@@ -47,7 +47,7 @@ def collect(targets: list[Target], params: dict, ca_file: Path | None, timeout: 
     for i, (ip, err) in enumerate(pre):
         if err:
             results[i] = _base(targets[i], ip) | {"error": err}
-            say(f"tls {targets[i].raw}: {err}")
+            say(f"{targets[i].raw}: {err}")
 
     todo = [(i, pre[i][0]) for i in range(len(targets)) if results[i] is None]
     if todo:
@@ -174,14 +174,14 @@ def _scan(targets: list[Target], todo: list[tuple[int, str | None]], params: dic
         obs = _base(t, res.server_location.ip_address) | {"sslyze_version": sslyze_version}
         if res.scan_status != ServerScanStatusEnum.COMPLETED or res.scan_result is None:
             obs["error"] = _trace_text(res.connectivity_error_trace) or "TLS connection failed"
-            say(f"tls {t.raw}: {obs['error']}")
+            say(f"{t.raw}: {obs['error']}")
             yield i, obs
             continue
         try:
             obs.update(_observe(res, mozilla_name))
         except Exception as exc:  # a bug here must not stop the other targets
             obs["error"] = f"cannot read sslyze result: {type(exc).__name__}: {exc}"
-        say(f"tls {t.raw}: scanned")
+        say(t.raw)
         yield i, obs
 
 
