@@ -57,6 +57,21 @@ def load_bundle_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def shipped_catalog(catalog_id: Any) -> Any:
+    """The shipped catalogue a bundle names (for titles, groups, evidence hints), or None.
+
+    Only shipped ids are accepted: a bundle is untrusted input and must not make us read any path.
+    """
+    from .catalog import catalog_ids, load_catalog
+
+    if not isinstance(catalog_id, str) or catalog_id not in catalog_ids():
+        return None
+    try:
+        return load_catalog(catalog_id)
+    except InputError:
+        return None
+
+
 class Verifier:
     """Checks bundles against DIR/<agency>.pub with bundle.verify_bundle (the one implementation)."""
 
@@ -89,6 +104,7 @@ class Digest:
     province: str = ""
     assessed_at: str = ""
     profile: str = ""
+    catalog: str = ""
     verified: bool = False
     verify_reason: str = ""
     counts: dict[str, int] = field(default_factory=dict)
@@ -121,6 +137,8 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     d.assessed_at = str(a.get("assessed_at") or "")
     d.province = str(a.get("province") or "")
     d.profile = str(a.get("profile") or "")
+    cat = a.get("catalog")
+    d.catalog = str(cat.get("id") or "") if isinstance(cat, dict) else ""
     s = a["summary"]
     d.counts = {k: int(v) for k, v in (s.get("counts") or {}).items() if isinstance(v, int)}
     d.compliance_pct = s.get("compliance_pct")
@@ -250,6 +268,16 @@ def aggregate(digests: list[Digest], inventory: dict[str, Any] | None, period: s
     for d in digests:
         for rid, m in d.meta.items():
             meta.setdefault(rid, m)
+    group_titles: dict[str, dict[str, str]] = {}
+    for cid in sorted({d.catalog for d in bundles if d.catalog}):
+        cat = shipped_catalog(cid)
+        if cat is None:
+            continue
+        group_titles.update({g: dict(t) for g, t in cat.groups.items() if g not in group_titles})
+        for rid, (title, group) in list(meta.items()):
+            req = cat.get(rid)
+            if req is not None:
+                meta[rid] = (title or dict(req.title), group or req.group)
 
     agencies_out: list[dict[str, Any]] = []
     chosen: list[tuple[str, Digest]] = []
@@ -319,7 +347,7 @@ def aggregate(digests: list[Digest], inventory: dict[str, Any] | None, period: s
                              "error": c["error"], "pass": c["pass"], "title": title, "group": group})
     requirements.sort(key=lambda r: (-r["fail"], -r["not_reviewed"], -r["error"], r["id"]))
     groups = sorted({g for a in heat.values() for g in a})
-    heatmap = {"groups": groups, "agencies": [
+    heatmap = {"groups": groups, "group_titles": {g: group_titles.get(g, {}) for g in groups}, "agencies": [
         {"id": a["id"], "cells": [
             {"group": g, "pass": heat[a["id"]][g]["pass"], "total": heat[a["id"]][g]["total"],
              "pct": _pct(heat[a["id"]][g]["pass"], heat[a["id"]][g]["total"])} for g in groups]}

@@ -16,18 +16,20 @@ from ._common import LANG_OPTION, write_output
 @click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout).")
 def report_cmd(bundle: Path, fmt: str, lang: str, output: str | None) -> None:
     """Báo cáo một hệ thống / per-system report from a bundle."""
-    from ..summary import load_bundle_file
+    from ..summary import load_bundle_file, shipped_catalog
 
     data = load_bundle_file(bundle)
+    cat = data["assessment"].get("catalog")
+    catalog = shipped_catalog(cat.get("id") if isinstance(cat, dict) else None)
     if fmt == "json":
         from ..render.json import render_report as json_report
-        content = json_report(data, lang)
+        content = json_report(data, lang, catalog)
     elif fmt == "md":
         from ..render.markdown import render_report as md_report
-        content = md_report(data, lang)
+        content = md_report(data, lang, catalog)
     else:
         from ..render.html import render_report as html_report
-        content = html_report(data, lang)
+        content = html_report(data, lang, catalog)
     write_output(content, output)
 
 

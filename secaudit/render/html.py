@@ -36,7 +36,8 @@ def render_summary(summary: dict[str, Any], lang: str = "vi", templates: Path | 
                        title=views.t("summary_title", lang))
 
 
-def render_report(bundle: dict[str, Any], lang: str = "vi", templates: Path | None = None) -> str:
+def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None,
+                  templates: Path | None = None) -> str:
     tmpl = environment(templates).get_template("report.html.j2")
-    return tmpl.render(r=views.report_view(bundle, lang), lang=lang, L=views.labels(lang),
+    return tmpl.render(r=views.report_view(bundle, lang, catalog), lang=lang, L=views.labels(lang),
                        css=_css(templates), title=views.t("report_title", lang))

@@ -12,5 +12,5 @@ def render(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def render_report(bundle: dict[str, Any], lang: str = "vi") -> str:
-    return render(report_view(bundle, lang))
+def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -> str:
+    return render(report_view(bundle, lang, catalog))

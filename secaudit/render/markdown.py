@@ -76,8 +76,8 @@ def _req(q: dict[str, Any], L: dict[str, str], with_checks: bool = True) -> list
     return out
 
 
-def render_report(bundle: dict[str, Any], lang: str = "vi") -> str:
-    r = report_view(bundle, lang)
+def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -> str:
+    r = report_view(bundle, lang, catalog)
     L = labels(lang)
     out = [f"# {esc(t('report_title', lang))}", "",
            f"{L['agency']}: {esc((r['agency'] or {}).get('name'))} · {L['system']}: "

@@ -49,9 +49,10 @@ def _printable(v: Any) -> str:
 # --------------------------------------------------------------------------- per-system report
 
 
-def report_view(bundle: dict[str, Any], lang: str = "vi") -> dict[str, Any]:
+def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -> dict[str, Any]:
     """The report in the order a reader needs it: verdict, failures with fixes, errors, manual
-    items to review, warnings, then what passed."""
+    items to review, warnings, then what passed. ``catalog`` (a model.Catalog, optional) supplies
+    the evidence to look for and the group when the bundle does not carry them."""
     a = bundle["assessment"]
     checks: dict[tuple[str, str], dict[str, Any]] = {}
     warnings = []
@@ -73,10 +74,13 @@ def report_view(bundle: dict[str, Any], lang: str = "vi") -> dict[str, Any]:
     def req_view(r: dict[str, Any], only: tuple[str, ...] | None = None) -> dict[str, Any]:
         refs = [c for c in r.get("checks") or [] if only is None or c.get("status") in only]
         att = r.get("attestation") if isinstance(r.get("attestation"), dict) else None
-        return {"id": r.get("id"), "section": r.get("section", ""), "group": r.get("group", ""),
+        creq = catalog.get(r.get("id")) if catalog is not None else None
+        hint = r.get("evidence") if isinstance(r.get("evidence"), dict) else (creq.evidence if creq else None)
+        return {"id": r.get("id"), "section": r.get("section", ""),
+                "group": r.get("group") or (creq.group if creq else ""),
                 "kind": r.get("kind", ""), "title": text(r.get("title"), lang) or r.get("id"),
                 "status": r.get("status"), "reason": text(r.get("reason"), lang),
-                "look_for": text(r.get("evidence") if isinstance(r.get("evidence"), dict) else None, lang),
+                "look_for": text(hint, lang),
                 "checks": [check_view(c) for c in refs],
                 "attestation": evidence_items(att) if att else []}
 
