@@ -206,3 +206,16 @@ def test_metadata_complete() -> None:
             assert meta[cid]["messages"]["pass"][lang] and meta[cid]["messages"]["fail"][lang]
     res = make_result("ports.unexpected_open", Outcome("not_applicable", "not_declared"))
     assert res.summary["vi"].startswith("Không áp dụng")
+
+
+def test_ipv4_and_ipv6_targets_in_one_collect(lab: Lab) -> None:
+    """nmap cannot mix families in one run: one run per family, each target gets its own result."""
+    v6 = lab.tcp_listener("::1")
+    v4 = lab.tcp_listener("127.0.0.72")
+    obs = probe.collect([Target(raw=f"[::1]:{v6}", host="::1", port=v6),
+                         Target(raw=f"127.0.0.72:{v4}", host="127.0.0.72", port=v4)],
+                        {"risky_ports": {}}, None, 5)
+    assert obs[0]["address"] == "::1" and " -6 " in obs[0]["command"]
+    assert [p["port"] for p in obs[0]["open"]] == [v6]
+    assert obs[1]["address"] == "127.0.0.72" and "-6" not in obs[1]["command"]
+    assert [p["port"] for p in obs[1]["open"]] == [v4]
