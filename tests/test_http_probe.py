@@ -395,4 +395,4 @@ def test_no_targets_and_unreadable_ca_file(tmp_path: Path) -> None:
     assert probe.collect([], PARAMS, None, TIMEOUT) == []
     t = Target(raw="x", host="127.0.0.140", port=1)
     [obs] = probe.collect([t], PARAMS, tmp_path / "missing.pem", TIMEOUT)
-    assert "cannot read CA file" in obs["error"]
+    assert "cannot load CA file" in obs["error"]

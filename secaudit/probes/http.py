@@ -13,10 +13,8 @@ Nothing here raises out of ``collect()``: failures are recorded as information.
 
 from __future__ import annotations
 
-import os
 import re
 import ssl
-import tempfile
 import time
 import warnings
 import zlib
@@ -47,46 +45,33 @@ def collect(targets: list[Target], params: dict[str, Any], ca_file: Path | None,
     """Probe every target (concurrently, bounded); one observation per target, same order."""
     if not targets:
         return []
-    bundle: str | None = None
     try:
-        bundle = _trust_bundle(ca_file)
-    except OSError as exc:
-        reason = f"cannot read CA file {ca_file}: {exc.strerror or exc}"
+        trust = _trust_context(ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        reason = f"cannot load CA file {ca_file}: {getattr(exc, 'strerror', None) or exc}"
         return [{"error": reason} for _ in targets]
-    try:
-        workers = max(1, min(max_workers, len(targets)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="http-probe") as pool:
-            futures = [pool.submit(_safe_probe, t, params, bundle, timeout, progress) for t in targets]
-            return [f.result() for f in futures]
-    finally:
-        if bundle and ca_file:
-            _unlink(bundle)
+    contexts = (trust, _permissive_context())
+    workers = max(1, min(max_workers, len(targets)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="http-probe") as pool:
+        futures = [pool.submit(_safe_probe, t, params, contexts, timeout, progress) for t in targets]
+        return [f.result() for f in futures]
 
 
 # --------------------------------------------------------------------------- trust
 
 
-def _trust_bundle(ca_file: Path | None) -> str:
-    """certifi's bundle, plus ``ca_file`` if given (written to a temp file: verify=PATH replaces)."""
+def _trust_context(ca_file: Path | None) -> ssl.SSLContext:
+    """One verifying context for the whole run: certifi's bundle (requests' trust store) PLUS
+    ``ca_file`` - added, not replacing (requests' verify=PATH would replace it). Loaded once:
+    parsing the bundle per connection costs more than the request on loopback."""
     import certifi
 
-    base = certifi.where()
-    if not ca_file:
-        return base
-    extra = Path(ca_file).read_bytes()
-    fd, path = tempfile.mkstemp(prefix="secaudit-ca-", suffix=".pem")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(Path(base).read_bytes())
-        fh.write(b"\n")
-        fh.write(extra)
-    return path
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    ctx = ssl.create_default_context(cafile=certifi.where())
+    if ca_file:
+        ctx.load_verify_locations(cafile=str(ca_file))
+    # urllib3 checks the name itself against assert_hostname (= target.host, also for IPs).
+    ctx.check_hostname = False
+    return ctx
 
 
 def _permissive_context() -> ssl.SSLContext:
@@ -109,11 +94,12 @@ def _permissive_context() -> ssl.SSLContext:
 class _Conn:
     """Connection pools of one target: connect to ``address``, speak to ``host``."""
 
-    def __init__(self, target: Target, bundle: str, timeout: float) -> None:
+    def __init__(self, target: Target, contexts: tuple[ssl.SSLContext, ssl.SSLContext],
+                 timeout: float) -> None:
         import urllib3
 
         self.target = target
-        self.bundle = bundle
+        self.trust, self.permissive = contexts
         self.timeout = urllib3.Timeout(connect=timeout, read=timeout)
         self.verified = True
         self.pools: dict[tuple[str, int, bool], Any] = {}
@@ -133,11 +119,11 @@ class _Conn:
                 self.pools[key] = urllib3.HTTPConnectionPool(addr, port, **common)
             elif self.verified:
                 self.pools[key] = urllib3.HTTPSConnectionPool(
-                    addr, port, cert_reqs="CERT_REQUIRED", ca_certs=self.bundle,
+                    addr, port, ssl_context=self.trust, cert_reqs="CERT_REQUIRED",
                     server_hostname=self.target.host, assert_hostname=self.target.host, **common)
             else:
                 self.pools[key] = urllib3.HTTPSConnectionPool(
-                    addr, port, ssl_context=_permissive_context(), cert_reqs="CERT_NONE",
+                    addr, port, ssl_context=self.permissive, cert_reqs="CERT_NONE",
                     assert_hostname=False, server_hostname=self.target.host, **common)
         return self.pools[key]
 
@@ -165,10 +151,10 @@ class _Conn:
                 pass
 
 
-def _safe_probe(target: Target, params: dict[str, Any], bundle: str, timeout: float,
-                progress: Progress | None) -> dict[str, Any]:
+def _safe_probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLContext, ssl.SSLContext],
+                timeout: float, progress: Progress | None) -> dict[str, Any]:
     try:
-        obs = _probe(target, params, bundle, timeout)
+        obs = _probe(target, params, contexts, timeout)
     except Exception as exc:  # last line of defence: one broken target never stops the run
         obs = {"error": f"HTTP probe failed: {type(exc).__name__}: {_clip(str(exc), 300)}"}
     if progress:
@@ -179,9 +165,10 @@ def _safe_probe(target: Target, params: dict[str, Any], bundle: str, timeout: fl
     return obs
 
 
-def _probe(target: Target, params: dict[str, Any], bundle: str, timeout: float) -> dict[str, Any]:
+def _probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLContext, ssl.SSLContext],
+           timeout: float) -> dict[str, Any]:
     max_redirects = int(params.get("http_max_redirects", 10))
-    conn = _Conn(target, bundle, timeout)
+    conn = _Conn(target, contexts, timeout)
     # Budget: a server that accepts and never answers must not cost one timeout per path.
     deadline = time.monotonic() + timeout * (6 + max_redirects)
     try:
