@@ -9,6 +9,7 @@ entry. The file format is documented in docs/catalog-format.md.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ def _catalog_path(id_or_path: str | None, base: Path | None = None) -> Path:
     if _looks_like_path(value):
         p = Path(value).expanduser()
         if not p.is_absolute() and base is not None:
-            p = base / p
+            p = Path(os.path.normpath(base / p))  # keep messages free of "sub/../"
         return p
     p = data_dir("checklists") / f"{value}.yaml"
     if not p.exists():
@@ -279,7 +280,7 @@ def _profile_path(name_or_path: str, base: Path | None = None) -> Path:
                                           and not (data_dir("profiles") / f"{name_or_path}.yaml").exists()):
         p = Path(name_or_path).expanduser()
         if not p.is_absolute() and base is not None:
-            p = base / p
+            p = Path(os.path.normpath(base / p))  # keep messages free of "sub/../"
         return p
     p = data_dir("profiles") / f"{name_or_path}.yaml"
     if not p.exists():
@@ -379,8 +380,8 @@ def _parse_parameters(c: _Ctx, node: Any, parent: Profile | None, catalog: Catal
 def _same_type(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool)
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return True
+    if isinstance(a, (int, float)):
+        return isinstance(b, (int, float))
     for t in (dict, list, str):
         if isinstance(a, t):
             return isinstance(b, t)
