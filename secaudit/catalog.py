@@ -131,8 +131,10 @@ def _typename(val: Any) -> str:
 
 
 def catalog_ids() -> list[str]:
-    """Ids of the shipped catalogues (file stems in checklists/)."""
-    return sorted(p.stem for p in data_dir("checklists").glob("*.yaml"))
+    """Ids of the shipped catalogues (file stems in checklists/; crosswalk-*.yaml files join two
+    catalogues and are not catalogues themselves)."""
+    return sorted(p.stem for p in data_dir("checklists").glob("*.yaml")
+                  if not p.name.startswith(("crosswalk-", "_")))
 
 
 def _looks_like_path(value: str) -> bool:

@@ -178,7 +178,9 @@ def test_inheritance_merge_and_tailoring_chain(tmp_path):
           session_cookie_patterns: [phpsessid]
         tailoring:
           - {requirement: T.DES.10, status: applicable}
-          - {requirement: T.DES.07, status: not_applicable, justification: "Dịch vụ CDN chống DDoS của nhà cung cấp"}
+          - requirement: T.DES.07
+            status: not_applicable
+            justification: "Dịch vụ CDN chống DDoS của nhà cung cấp"
         """)
     p = load_profile(str(child))
     assert p.id == str(child) and p.level == 3 and p.catalog == DEFAULT_CATALOG
@@ -239,9 +241,11 @@ def _bad_catalog(tmp_path: Path, name: str, req: str) -> Path:
 
 BAD_CATALOGS = {
     "malformed": (REQ.replace('    source: "S"', '    source: a: b'), "malformed YAML", 21),
-    "unknown-key": (REQ.replace("    checks: []", "    checks: []\n    colour: red"), "unknown key 'colour'", 12),
+    "unknown-key": (REQ.replace("    checks: []", "    checks: []\n    colour: red"),
+                    "unknown key 'colour'", 12),
     "missing-field": (REQ.replace("    source: \"S\"\n", ""), "missing field 'source'", 12),
-    "unknown-check": (REQ.replace("kind: manual", "kind: partial").replace("checks: []", "checks: [tls.nope]"),
+    "unknown-check": (REQ.replace("kind: manual", "kind: partial")
+                      .replace("checks: []", "checks: [tls.nope]"),
                       "unknown check id 'tls.nope'", 12),
     "bad-enum": (REQ.replace("kind: manual", "kind: magic"), "'kind' must be one of", 12),
     "empty-en": (REQ.replace('en: "Title"', 'en: ""'), "empty or missing 'en'", 17),
@@ -283,17 +287,20 @@ profile:
 """
 BAD_PROFILES = {
     "unknown-key": (PROFILE_OK + "  colour: red\n", "unknown key 'colour'", 2),
-    "missing-field": (PROFILE_OK.replace('  title: {vi: "Của tôi", en: "Mine"}\n', ""), "missing field 'title'", 2),
+    "missing-field": (PROFILE_OK.replace('  title: {vi: "Của tôi", en: "Mine"}\n', ""),
+                      "missing field 'title'", 2),
     "tailor-unknown": (PROFILE_OK + "tailoring:\n  - {requirement: X.NOPE.01, status: not_applicable, "
                        "justification: why}\n", "does not define", 6),
     "no-justification": (PROFILE_OK + "tailoring:\n  - requirement: T.DES.08\n    status: not_applicable\n",
                          "needs a written 'justification'", 6),
-    "unknown-extends": (PROFILE_OK.replace("extends: level3", "extends: level9"), "unknown profile 'level9'", 2),
+    "unknown-extends": (PROFILE_OK.replace("extends: level3", "extends: level9"),
+                        "unknown profile 'level9'", 2),
     "missing-extends-file": (PROFILE_OK.replace("extends: level3", "extends: ./nope.yaml"), "not found", 2),
     "unknown-catalog": (PROFILE_OK.replace("extends: level3", "catalog: nope\n  level: 3"),
                         "unknown catalogue 'nope'", 2),
     "bad-level": (PROFILE_OK + "  level: 7\n", "'level' must be a whole number 1..5", 2),
-    "unknown-parameter": (PROFILE_OK + "parameters:\n  hsts_min_maxage: 1\n", "unknown parameter 'hsts_min_maxage'", 6),
+    "unknown-parameter": (PROFILE_OK + "parameters:\n  hsts_min_maxage: 1\n",
+                          "unknown parameter 'hsts_min_maxage'", 6),
     "parameter-type": (PROFILE_OK + "parameters:\n  min_rsa_bits: big\n", "must be a number", 6),
     "bad-status": (PROFILE_OK + "tailoring:\n  - {requirement: T.DES.08, status: maybe, justification: x}\n",
                    "'status' must be one of", 6),
