@@ -159,7 +159,7 @@ def _safe_probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLC
         obs = {"error": f"HTTP probe failed: {type(exc).__name__}: {_clip(str(exc), 300)}"}
     if progress:
         try:
-            progress(f"http {target.raw}: {'error' if obs.get('error') else 'done'}")
+            progress(target.raw + (" (lỗi/error)" if obs.get("error") else ""))
         except Exception:
             pass
     return obs
