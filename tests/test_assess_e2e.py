@@ -1,0 +1,196 @@
+"""End to end: `secaudit assess` of loopback lab sites for a two-agency inventory, signed bundles,
+`verify`, `--rejudge` and exit codes. Real TLS handshakes, real sslyze, real HTTP, real nmap."""
+
+from __future__ import annotations
+
+import json
+import ssl
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from secaudit.attest import sha256_file
+from secaudit.bundle import load_bundle
+from secaudit.catalog import applicable, load_profile
+from secaudit.cli import main
+from secaudit.lab.sites import Lab, SiteSpec
+
+GOOD_ADDR, BAD_ADDR, DOWN_ADDR = "127.0.0.71", "127.0.0.72", "127.0.0.73"
+GOOD_HOST = "portal.baotot.lab.test"
+
+
+def run(*args: Any) -> Any:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def world(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("assess")
+    good = lab.start(SiteSpec(name="e2e-good", address=GOOD_ADDR, hostname=GOOD_HOST))
+    bad = lab.start(SiteSpec(name="e2e-bad", address=BAD_ADDR, hostname=BAD_ADDR,
+                             tls_min=ssl.TLSVersion.TLSv1, headers={}, server_header="Apache/2.2.15 (CentOS)",
+                             plain_http="no_redirect"))
+    down = lab.closed_port(DOWN_ADDR)
+    inventory = root / "inventory.yaml"
+    inventory.write_text(f"""\
+province: Thừa Thiên Huế
+period: 2026
+agencies:
+  - id: bao-tot
+    name: Báo Tốt
+    type: newspaper
+    systems:
+      - id: portal
+        name: Cổng báo điện tử
+        level: 3
+        targets:
+          - {{url: "https://{GOOD_HOST}:{good.https_port}", address: {GOOD_ADDR}}}
+        http_port: {good.http_port}
+        expected_ports: [{good.https_port}, {good.http_port}]
+  - id: dai-yeu
+    name: Đài Yếu
+    systems:
+      - id: web
+        name: Trang tin
+        level: 3
+        profiles: [level3, tcvn14423-level3]
+        targets: ["https://{BAD_ADDR}:{bad.https_port}"]
+        http_port: {bad.http_port}
+      - id: old
+        name: Máy chủ cũ
+        level: 2
+        targets: ["https://{DOWN_ADDR}:{down}"]
+""", encoding="utf-8")
+    # One filled attestation file: every manual/partial requirement of bao-tot/portal, compliant.
+    atts = root / "attestations"
+    (atts / "bao-tot" / "evidence").mkdir(parents=True)
+    ev = atts / "bao-tot" / "evidence" / "quy-che.pdf"
+    ev.write_bytes("Quy chế an toàn thông tin — Báo Tốt".encode())
+    ids = [r.id for r, _ in applicable(load_profile("level3")) if r.kind in ("manual", "partial")]
+    entries = [{"requirement": rid, "status": "compliant", "note": f"Đã kiểm tra {rid}",
+                "attested_by": "Nguyễn Văn A", "attested_at": "2026-10-01"} for rid in ids]
+    entries[0]["evidence"] = [{"path": "evidence/quy-che.pdf", "sha256": sha256_file(ev)}]
+    entries[1].update(status="not_applicable", note="Không có phòng máy riêng: thuê trung tâm dữ liệu")
+    (atts / "bao-tot" / "portal.yaml").write_text(
+        json.dumps({"agency": "bao-tot", "system": "portal", "attestations": entries}, ensure_ascii=False),
+        encoding="utf-8")
+    keys = root / "keys"
+    for agency in ("bao-tot", "dai-yeu"):
+        assert run("keys", "generate", "--agency", agency, "-o", keys).exit_code == 0
+    out = root / "out"
+    r = run("assess", "--inventory", inventory, "--attestations", atts, "--key", keys,
+            "--ca-file", lab.ca_file, "--timeout", 5, "--no-progress", "-o", out)
+    bundles = {p.name: load_bundle(p) for p in sorted(out.glob("*.json"))}
+    return {"root": root, "inventory": inventory, "atts": atts, "keys": keys, "out": out, "result": r,
+            "bundles": bundles, "ids": ids, "lab": lab}
+
+
+def reqs(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in bundle["assessment"]["requirements"]}
+
+
+def test_bundles_written_and_verify(world: dict[str, Any]) -> None:
+    r = world["result"]
+    assert r.exit_code == 1, r.output  # dai-yeu does not meet its level
+    assert set(world["bundles"]) == {"bao-tot.portal.2026.json", "dai-yeu.web.2026.json",
+                                     "dai-yeu.old.2026.json"}
+    v = run("verify", *sorted(world["out"].glob("*.json")), "--keyring", world["keys"])
+    assert v.exit_code == 0, v.output
+    assert [ln.split()[0] for ln in v.output.splitlines() if ln.strip()] == ["OK", "OK", "OK"]
+
+
+def test_bundle_shape(world: dict[str, Any]) -> None:
+    b = world["bundles"]["bao-tot.portal.2026.json"]
+    a = b["assessment"]
+    assert b["schema"] == "secaudit.bundle/1" and b["signature"]["algorithm"] == "ed25519"
+    assert a["province"] == "Thừa Thiên Huế" and a["period"] == "2026"
+    assert a["agency"]["id"] == "bao-tot" and a["agency"]["name"] == "Báo Tốt"
+    assert (a["system"]["id"], a["system"]["level"], a["profile"]) == ("portal", 3, "level3")
+    assert a["tool"]["name"] == "secaudit" and a["assessed_at"].endswith("Z")
+    [t] = a["targets"]
+    assert t["target"].startswith(f"https://{GOOD_HOST}:") and t["address"] == GOOD_ADDR
+    assert set(t["observations"]) == {"tls", "http", "ports"}
+    for req in a["requirements"]:
+        assert {"id", "kind", "status", "reason", "checks", "attestation", "title", "section"} <= set(req)
+        assert req["reason"]["vi"] and req["reason"]["en"]
+    assert set(a["summary"]["counts"]) == {"pass", "fail", "not_reviewed", "not_applicable", "error"}
+
+
+def test_good_system_meets_level(world: dict[str, Any]) -> None:
+    a = world["bundles"]["bao-tot.portal.2026.json"]["assessment"]
+    rs = reqs(world["bundles"]["bao-tot.portal.2026.json"])
+    bad = {k: (v["status"], v["reason"]["en"]) for k, v in rs.items()
+           if v["status"] not in ("pass", "not_applicable")}
+    assert bad == {}
+    assert a["summary"]["meets_level"] is True and a["summary"]["compliance_pct"] == 100.0
+    assert rs[world["ids"][1]]["status"] == "not_applicable"
+    evidence = rs[world["ids"][0]]["attestation"]["evidence"][0]
+    assert evidence["state"] == "ok"
+    auto = [v for v in rs.values() if v["kind"] == "auto"]
+    assert auto and all(c["target"].startswith("https://portal.baotot") for v in auto for c in v["checks"])
+
+
+def test_bad_system_verdicts_match_posture(world: dict[str, Any]) -> None:
+    b = world["bundles"]["dai-yeu.web.2026.json"]
+    a = b["assessment"]
+    rs = reqs(b)
+    tls_reqs = [v for v in rs.values() if "tls.protocol.legacy_disabled" in {c["id"] for c in v["checks"]}]
+    assert tls_reqs and all(v["status"] == "fail" for v in tls_reqs)
+    assert all("tls.protocol.legacy_disabled" in v["reason"]["en"] and BAD_ADDR in v["reason"]["en"]
+               for v in tls_reqs)
+    checks = {c["id"]: c["status"] for c in a["targets"][0]["checks"]}
+    assert checks["tls.protocol.legacy_disabled"] == "fail" and checks["http.hsts"] == "fail"
+    assert checks["http.server_disclosure"] == "fail" and checks["http.https_redirect"] == "fail"
+    manual = [v for v in rs.values() if v["kind"] == "manual"]
+    assert manual and all(v["status"] == "not_reviewed" and v["attestation"] is None for v in manual)
+    assert a["summary"]["meets_level"] is False and a["summary"]["counts"]["fail"] >= 1
+    [extra] = a["additional"]
+    assert extra["profile"] == "tcvn14423-level3" and extra["requirements"]
+    assert extra["summary"]["meets_level"] is False
+
+
+def test_unreachable_target_is_error_not_pass(world: dict[str, Any]) -> None:
+    rs = reqs(world["bundles"]["dai-yeu.old.2026.json"])
+    # nmap still sees the host (nothing risky open); TLS and HTTP could not connect: error, never pass.
+    with_checks = [v for v in rs.values() if any(c["id"].startswith(("tls.", "http.")) for c in v["checks"])]
+    assert with_checks and all(v["status"] in ("error", "fail") for v in with_checks)
+    assert any(v["status"] == "error" for v in with_checks)
+    assert not any(v["status"] == "pass" for v in with_checks)
+
+
+def test_only_good_agency_exits_0_and_unsigned(world: dict[str, Any]) -> None:
+    out = world["root"] / "out-good"
+    r = run("assess", "--inventory", world["inventory"], "--attestations", world["atts"],
+            "--agency", "bao-tot", "--ca-file", world["lab"].ca_file, "--probes", "tls,http,ports",
+            "--no-progress", "-o", out)
+    assert r.exit_code == 0, r.output
+    b = load_bundle(out / "bao-tot.portal.2026.json")
+    assert b["signature"] is None and "NOT signed" in r.output
+    v = run("verify", out / "bao-tot.portal.2026.json", "--keyring", world["keys"])
+    assert v.exit_code == 1 and "unsigned" in v.output
+
+
+def test_probe_disabled_is_not_reviewed(world: dict[str, Any]) -> None:
+    out = world["root"] / "out-tls"
+    r = run("assess", "--inventory", world["inventory"], "--attestations", world["atts"],
+            "--agency", "bao-tot", "--ca-file", world["lab"].ca_file, "--probes", "tls",
+            "--no-progress", "-o", out)
+    assert r.exit_code == 1, r.output
+    rs = reqs(load_bundle(out / "bao-tot.portal.2026.json"))
+    http_only = [v for v in rs.values() if v["kind"] != "manual"
+                 and not any(c["id"].startswith("tls.") for c in v["checks"])]
+    assert http_only and all(v["status"] == "not_reviewed" for v in http_only)
+
+
+def test_rejudge_under_another_profile(world: dict[str, Any]) -> None:
+    src = world["out"] / "bao-tot.portal.2026.json"
+    out = world["root"] / "rejudged"
+    r = run("assess", "--rejudge", src, "--profile", "level2", "--key", world["keys"], "-o", out)
+    b = load_bundle(out / "bao-tot.portal.2026.json")
+    a = b["assessment"]
+    assert a["profile"] == "level2" and "rejudged_at" in a
+    assert a["targets"][0]["observations"] == load_bundle(src)["assessment"]["targets"][0]["observations"]
+    assert {r["id"] for r in a["requirements"]} == {r.id for r, _ in applicable(load_profile("level2"))}
+    assert r.exit_code == (0 if a["summary"]["meets_level"] else 1)
+    assert run("verify", out / "bao-tot.portal.2026.json", "--keyring", world["keys"]).exit_code == 0
