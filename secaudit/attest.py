@@ -7,6 +7,7 @@ the attestation file's folder. The spreadsheet round-trip (export_xlsx/import_xl
 from __future__ import annotations
 
 import hashlib
+import textwrap
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -254,7 +255,8 @@ def dump_attestations(atts: AttestationSet) -> str:
 def _comment(s: str, indent: str = "  ") -> list[str]:
     out = []
     for raw_line in s.strip().splitlines() or [""]:
-        out.append(f"{indent}# {raw_line}".rstrip())
+        for piece in textwrap.wrap(raw_line, 96, subsequent_indent="  ") or [""]:
+            out.append(f"{indent}# {piece}".rstrip())
     return out
 
 

@@ -242,13 +242,16 @@ def _rejudge(bundle_path: Path, profile_name: str | None, attestations: Path | N
     try:
         ag, sysd = old["agency"], old["system"]
         aid, sid, level = ag["id"], sysd["id"], int(sysd["level"])
-        stored_targets = old["targets"]
+        stored_targets = list(old["targets"])
+        assessed_at = str(old["assessed_at"])
     except (KeyError, TypeError, ValueError):
-        raise InputError("bundle lacks agency/system/targets", bundle_path) from None
+        raise InputError("bundle lacks agency/system/targets/assessed_at", bundle_path) from None
     _check_keys(key, [aid])
     profile = load_profile(profile_name)
     trs = []
     for t in stored_targets:
+        if not isinstance(t, dict) or not isinstance(t.get("target"), str):
+            raise InputError("bundle has a malformed target entry", bundle_path)
         target = parse_target(t["target"])
         target.host, target.port = t.get("host", target.host), t.get("port", target.port)
         target.address = t.get("address")
@@ -273,7 +276,7 @@ def _rejudge(bundle_path: Path, profile_name: str | None, attestations: Path | N
     system = dict(sysd)
     system["profiles"] = [profile.id]
     inv_fields = {"province": old.get("province", ""), "period": old.get("period", ""), "due": old.get("due")}
-    a, summary = _assessment(inv_fields, ag, system, [profile], level, trs, atts, old["assessed_at"],
+    a, summary = _assessment(inv_fields, ag, system, [profile], level, trs, atts, assessed_at,
                              None, probes=old.get("probes"), rejudged_at=now_iso(),
                              rejudged_from={"profile": old.get("profile")})
     path = _write(a, _key_for(key, aid), out_dir)
