@@ -94,10 +94,11 @@ class Custom:
 class Raw:
     """A hostile raw-socket 'HTTP' server: reads the request head, sends fixed bytes, closes."""
 
-    def __init__(self, address: str, payload: bytes) -> None:
+    def __init__(self, address: str, payload: bytes, trickle: bool = False) -> None:
         self.sock = socket.create_server((address, 0))
         self.port: int = self.sock.getsockname()[1]
         self.payload = payload
+        self.trickle = trickle  # then send one more header byte every 0.1 s, forever
         self.stopped = False
         threading.Thread(target=self._loop, daemon=True).start()
 
@@ -117,6 +118,9 @@ class Raw:
                             break
                         data += chunk
                     conn.sendall(self.payload)
+                    while self.trickle and not self.stopped:
+                        conn.sendall(b"a")
+                        threading.Event().wait(0.1)
                 except OSError:
                     pass
 
@@ -396,3 +400,16 @@ def test_no_targets_and_unreadable_ca_file(tmp_path: Path) -> None:
     t = Target(raw="x", host="127.0.0.140", port=1)
     [obs] = probe.collect([t], PARAMS, tmp_path / "missing.pem", TIMEOUT)
     assert "cannot load CA file" in obs["error"]
+
+
+def test_trickling_server_is_cut_off_by_the_time_budget() -> None:
+    raw = Raw("127.0.0.159", b"HTTP/1.1 200 OK\r\nX-Slow: ", trickle=True)
+    try:
+        t = Target(raw="x", host="127.0.0.159", port=raw.port, scheme="http", http_port=raw.port)
+        # each byte arrives well within the read timeout: only the wall-clock budget can stop it
+        [obs] = probe.collect([t], PARAMS, None, 0.5, budget=1.0)
+    finally:
+        raw.stop()
+    assert obs["time_budget_exhausted"] == 1.0
+    assert "time budget" in obs["error"]
+    assert set(verdicts(obs, t).values()) == {"error"}

@@ -13,8 +13,11 @@ Nothing here raises out of ``collect()``: failures are recorded as information.
 
 from __future__ import annotations
 
+import _socket
 import re
+import socket
 import ssl
+import threading
 import time
 import warnings
 import zlib
@@ -33,6 +36,7 @@ MATCH_WINDOW = 4 * 1024  # sensitive-path regexes see only the first 4 KiB
 MAX_VALUE = 1024  # header values are stored truncated (they come from a possibly hostile server)
 MAX_HEADERS = 100
 MAX_PATH_TIMEOUTS = 2  # after this many timeouts the remaining paths are skipped (bounded run time)
+TIME_BUDGET_TIMEOUTS = 8  # wall-clock budget per target, in multiples of --timeout
 
 Progress = Callable[[str], None]
 
@@ -41,8 +45,11 @@ Progress = Callable[[str], None]
 
 
 def collect(targets: list[Target], params: dict[str, Any], ca_file: Path | None, timeout: float,
-            progress: Progress | None = None, max_workers: int = 8) -> list[dict[str, Any]]:
-    """Probe every target (concurrently, bounded); one observation per target, same order."""
+            progress: Progress | None = None, max_workers: int = 8,
+            budget: float | None = None) -> list[dict[str, Any]]:
+    """Probe every target (concurrently, bounded); one observation per target, same order.
+
+    ``budget``: wall-clock seconds per target (default ``TIME_BUDGET_TIMEOUTS`` x ``timeout``)."""
     if not targets:
         return []
     try:
@@ -53,7 +60,7 @@ def collect(targets: list[Target], params: dict[str, Any], ca_file: Path | None,
     contexts = (trust, _permissive_context())
     workers = max(1, min(max_workers, len(targets)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="http-probe") as pool:
-        futures = [pool.submit(_safe_probe, t, params, contexts, timeout, progress) for t in targets]
+        futures = [pool.submit(_safe_probe, t, params, contexts, timeout, budget, progress) for t in targets]
         return [f.result() for f in futures]
 
 
@@ -103,6 +110,24 @@ class _Conn:
         self.timeout = urllib3.Timeout(connect=timeout, read=timeout)
         self.verified = True
         self.pools: dict[tuple[str, int, bool], Any] = {}
+        self.sockets: list[socket.socket] = []
+        self.expired = False
+        self._lock = threading.Lock()
+
+    def _track(self, sock: socket.socket | None) -> None:
+        if sock is not None:
+            with self._lock:
+                self.sockets.append(sock)
+                if self.expired:
+                    _shutdown(sock)
+
+    def expire(self) -> None:
+        """Watchdog: the target's time budget is spent. Shut its sockets down so that a server
+        trickling one byte per read-timeout cannot hold the run (per-read timeouts cannot)."""
+        with self._lock:
+            self.expired = True
+            for sock in self.sockets:
+                _shutdown(sock)
 
     def pool(self, scheme: str, port: int) -> Any:
         import urllib3
@@ -116,19 +141,23 @@ class _Conn:
             addr = self.target.connect_address
             common: dict[str, Any] = {"timeout": self.timeout, "retries": False, "maxsize": 1, "block": False}
             if scheme == "http":
-                self.pools[key] = urllib3.HTTPConnectionPool(addr, port, **common)
+                pool = urllib3.HTTPConnectionPool(addr, port, **common)
             elif self.verified:
-                self.pools[key] = urllib3.HTTPSConnectionPool(
+                pool = urllib3.HTTPSConnectionPool(
                     addr, port, ssl_context=self.trust, cert_reqs="CERT_REQUIRED",
                     server_hostname=self.target.host, assert_hostname=self.target.host, **common)
             else:
-                self.pools[key] = urllib3.HTTPSConnectionPool(
+                pool = urllib3.HTTPSConnectionPool(
                     addr, port, ssl_context=self.permissive, cert_reqs="CERT_NONE",
                     assert_hostname=False, server_hostname=self.target.host, **common)
+            pool.ConnectionCls = _tracking(pool.ConnectionCls, self._track)
+            self.pools[key] = pool
         return self.pools[key]
 
     def get(self, url: str) -> Any:
         """GET one URL of this target's host without following redirects; body not read yet."""
+        if self.expired:
+            raise TimeoutError("time budget for this target exhausted")
         parts = urlsplit(url)
         scheme = parts.scheme
         port = parts.port or (443 if scheme == "https" else 80)
@@ -139,9 +168,18 @@ class _Conn:
         hostpart = f"[{self.target.host}]" if ":" in self.target.host else self.target.host
         headers = {"Host": hostpart if port == default else f"{hostpart}:{port}",
                    "User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"}
-        return self.pool(scheme, port).urlopen(
-            "GET", path, headers=headers, redirect=False, retries=False,
-            preload_content=False, decode_content=False, assert_same_host=False)
+        try:
+            resp = self.pool(scheme, port).urlopen(
+                "GET", path, headers=headers, redirect=False, retries=False,
+                preload_content=False, decode_content=False, assert_same_host=False)
+        except Exception as exc:
+            if self.expired:  # the watchdog cut it: say so rather than "connection reset"
+                raise TimeoutError("time budget for this target exhausted") from exc
+            raise
+        if self.expired:  # cut mid-headers: http.client took the EOF for their end
+            _discard(resp)
+            raise TimeoutError("time budget for this target exhausted")
+        return resp
 
     def close(self) -> None:
         for p in self.pools.values():
@@ -151,10 +189,34 @@ class _Conn:
                 pass
 
 
-def _safe_probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLContext, ssl.SSLContext],
-                timeout: float, progress: Progress | None) -> dict[str, Any]:
+def _shutdown(sock: socket.socket) -> None:
     try:
-        obs = _probe(target, params, contexts, timeout)
+        # _socket-level shutdown: unblocks a blocked reader without touching SSL state.
+        _socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed, or detached when TLS wrapped it
+
+
+def _tracking(base: type, track: Callable[[socket.socket | None], None]) -> type:
+    """A connection class that reports each socket it opens (for the watchdog)."""
+
+    class Tracked(base):  # type: ignore[valid-type,misc]
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            track(sock)  # the raw TCP socket: covers a server that stalls the TLS handshake
+            return sock
+
+        def connect(self) -> None:
+            super().connect()
+            track(self.sock)  # the TLS socket that replaced it
+
+    return Tracked
+
+
+def _safe_probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLContext, ssl.SSLContext],
+                timeout: float, budget: float | None, progress: Progress | None) -> dict[str, Any]:
+    try:
+        obs = _probe(target, params, contexts, timeout, budget)
     except Exception as exc:  # last line of defence: one broken target never stops the run
         obs = {"error": f"HTTP probe failed: {type(exc).__name__}: {_clip(str(exc), 300)}"}
     if progress:
@@ -166,11 +228,16 @@ def _safe_probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLC
 
 
 def _probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLContext, ssl.SSLContext],
-           timeout: float) -> dict[str, Any]:
+           timeout: float, budget: float | None = None) -> dict[str, Any]:
     max_redirects = int(params.get("http_max_redirects", 10))
     conn = _Conn(target, contexts, timeout)
-    # Budget: a server that accepts and never answers must not cost one timeout per path.
-    deadline = time.monotonic() + timeout * (6 + max_redirects)
+    # Budget: a server that accepts and never answers must not cost one timeout per path, and
+    # one that trickles bytes must not hold the run: the watchdog cuts the target off.
+    budget = timeout * TIME_BUDGET_TIMEOUTS if budget is None else budget
+    deadline = time.monotonic() + budget
+    watchdog = threading.Timer(budget, conn.expire)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         obs: dict[str, Any] = {"url": target.url, "host": target.host, "address": target.address,
                                "scheme": target.scheme}
@@ -185,8 +252,11 @@ def _probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLContex
                 obs["error"] = f"target not reachable over HTTP(S): {obs['https']['error']}"
         else:
             obs["paths"] = _paths(conn, target, params.get("sensitive_paths") or [], deadline)
+        if conn.expired:
+            obs["time_budget_exhausted"] = budget
         return obs
     finally:
+        watchdog.cancel()
         conn.close()
 
 
