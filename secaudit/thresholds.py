@@ -1,40 +1,38 @@
-"""Threshold placeholders in requirement texts.
+"""State a requirement's thresholds with a profile's values.
 
-A requirement's description may name profile parameters as ``{name}`` (e.g. "minimum password
-length without MFA: {password_min_length_without_mfa}"), so that one text serves every level and
-the attestation template / reports can state the profile's value to the auditor.
+A catalogue words each threshold parameter once (``catalog.parameters``: name -> {vi, en} with a
+``{value}`` placeholder) and a requirement lists the parameters it states (``parameters: [...]``).
+The attestation template and reports call :func:`statements` to tell the auditor, e.g. "minimum
+password length without MFA (characters, suggested): 14".
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+from .model import Catalog, Requirement
+
 _NOT_SET = {"vi": "không quy định ở cấp độ này", "en": "not set at this level"}
 _BOOL = {"vi": ("có", "không"), "en": ("yes", "no")}
 
 
-def placeholders(text: str) -> list[str]:
-    """Parameter names a text refers to, in order, without repeats."""
-    return list(dict.fromkeys(PLACEHOLDER.findall(text or "")))
-
-
-def fill(text: str, params: Mapping[str, Any], lang: str = "vi") -> str:
-    """Put the profile's values into ``text``. A parameter the profile sets to null reads "not
-    set"; a name the profile does not know stays as ``{name}`` (visible, never silently dropped)."""
+def format_value(value: Any, lang: str = "vi") -> str:
     lang = lang if lang in _NOT_SET else "vi"
+    if value is None:  # the level leaves it open (null in the profile)
+        return _NOT_SET[lang]
+    if isinstance(value, bool):
+        return _BOOL[lang][0 if value else 1]
+    return str(value)
 
-    def one(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name not in params:
-            return m.group(0)
-        val = params[name]
-        if val is None:
-            return _NOT_SET[lang]
-        if isinstance(val, bool):
-            return _BOOL[lang][0 if val else 1]
-        return str(val)
 
-    return PLACEHOLDER.sub(one, text or "")
+def statements(req: Requirement, catalog: Catalog, params: Mapping[str, Any],
+               lang: str = "vi") -> list[str]:
+    """One sentence per threshold of ``req``, filled from ``params`` (a profile's parameters).
+    A parameter the profile does not define at all reads "not set" too: never a silent gap."""
+    out = []
+    for name in getattr(req, "parameters", []) or []:
+        wording = catalog.parameters.get(name) or {}
+        text = wording.get(lang) or wording.get("vi") or f"{name}: {{value}}"
+        out.append(text.replace("{value}", format_value(params.get(name), lang)))
+    return out
