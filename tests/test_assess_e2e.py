@@ -16,7 +16,7 @@ from secaudit.catalog import applicable, load_profile
 from secaudit.cli import main
 from secaudit.lab.sites import Lab, SiteSpec
 
-GOOD_ADDR, BAD_ADDR, DOWN_ADDR = "127.0.0.71", "127.0.0.72", "127.0.0.73"
+GOOD_ADDR, BAD_ADDR, DOWN_ADDR = "127.0.0.171", "127.0.0.172", "127.0.0.173"  # this module's own
 GOOD_HOST = "portal.baotot.lab.test"
 
 
