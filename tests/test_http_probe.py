@@ -413,3 +413,28 @@ def test_trickling_server_is_cut_off_by_the_time_budget() -> None:
     assert obs["time_budget_exhausted"] == 1.0
     assert "time budget" in obs["error"]
     assert set(verdicts(obs, t).values()) == {"error"}
+
+
+def test_scan_cli_http_probe_end_to_end(lab: Lab) -> None:
+    """`secaudit scan --probes http` with --resolve: JSON contract, verdicts and exit code."""
+    import json
+
+    from click.testing import CliRunner
+
+    from secaudit.cli import main
+
+    site = lab.start(SiteSpec(name="http-cli", address="127.0.0.139", hostname="cli.lab.test",
+                              server_header="Apache/2.4.41 (Ubuntu)"))
+    url = f"https://cli.lab.test:{site.https_port}"
+    res = CliRunner().invoke(main, [
+        "scan", url, "--resolve", f"cli.lab.test:{site.https_port}:127.0.0.139",
+        "--http-port", str(site.http_port), "--ca-file", str(lab.ca_file), "--probes", "http",
+        "--profile", "level3", "--timeout", "2", "--format", "json"])
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.stdout)
+    [t] = doc["targets"]
+    assert t["target"] == url and t["address"] == "127.0.0.139"
+    status = {c["id"]: c["status"] for c in t["checks"]}
+    assert {k for k, v in status.items() if v != "pass"} == {"http.server_disclosure"}
+    assert set(status) == set(ALL_HTTP)
+    assert t["observations"]["http"]["verified"] is True
