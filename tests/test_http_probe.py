@@ -30,9 +30,10 @@ ALL_HTTP = ["http.https_redirect", "http.hsts", "http.csp", "http.frame_options"
 TIMEOUT = 1.0
 
 
-def target_for(site: Any, host: str | None = None, address: str | None = None) -> Target:
-    return Target(raw=site.url, host=host or site.hostname, port=site.https_port,
-                  http_port=site.http_port or 9, address=address)
+def target_for(site: Any, lab: Lab) -> Target:
+    # a site without plain HTTP gets a refused port (never the real port 80)
+    http_port = site.http_port or lab.closed_port(site.address)
+    return Target(raw=site.url, host=site.hostname, port=site.https_port, http_port=http_port)
 
 
 def verdicts(obs: dict[str, Any], target: Target, params: dict[str, Any] | None = None) -> dict[str, str]:
@@ -169,9 +170,7 @@ def sites(lab: Lab) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def observed(sites: dict[str, Any], lab: Lab) -> dict[str, tuple[dict[str, Any], Target]]:
     """One concurrent collect() over every lab site (as the scanner calls it)."""
-    targets = {k: target_for(s) for k, s in sites.items()}
-    closed_http = lab.closed_port("127.0.0.149")
-    targets["no_plain"].http_port = closed_http
+    targets = {k: target_for(s, lab) for k, s in sites.items()}
     progress: list[str] = []
     obs = probe.collect(list(targets.values()), PARAMS, lab.ca_file, TIMEOUT, progress=progress.append,
                         max_workers=4)
