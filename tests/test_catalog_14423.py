@@ -173,3 +173,11 @@ def test_checklist_show_level4_reports_the_level4_clause():
     res1 = show(1)
     ids1 = {r["id"] for r in json.loads(res1.stdout)["requirements"]}
     assert "ANM.MON.01" not in ids1 and "ND331.CLD.01" not in ids1 and "ANM.IAM.05" in ids1
+
+
+def test_check_thresholds_stay_in_step_with_the_2017_profiles():
+    # the automated checks judge the same way under both regimes: a change to profiles/level1.yaml
+    # must be copied into profiles/tcvn14423-level1.yaml
+    old = load_profile("level1").parameters
+    new = load_profile("tcvn14423-level1").parameters
+    assert {k: new.get(k) for k in old} == old
