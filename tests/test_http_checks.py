@@ -367,3 +367,13 @@ def test_truncated_observation_is_error_not_crash() -> None:
     for cid in ALL_HTTP:
         assert judge(obs, cid, PARAMS_NO_PATHS).status in ("pass", "fail", "warn", "error")
     assert judge(obs, "http.hsts").status == "fail"  # no header seen is a fail, never a pass
+
+
+def test_anti_csrf_token_cookie_is_not_session_like() -> None:
+    from secaudit.checks.http import is_session_cookie
+
+    pats, readable = ["sess", "token"], ["csrf", "xsrf"]
+    assert is_session_cookie("SESSIONID", pats, readable)
+    assert is_session_cookie("auth_token", pats, readable)
+    assert not is_session_cookie("XSRF-TOKEN", pats, readable)
+    assert not is_session_cookie("csrftoken", pats, readable)

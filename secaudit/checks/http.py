@@ -267,8 +267,11 @@ def referrer_policy(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
 # --------------------------------------------------------------------------- cookies
 
 
-def is_session_cookie(name: str, patterns: list[str]) -> bool:
+def is_session_cookie(name: str, patterns: list[str], readable: list[str] | None = None) -> bool:
+    """Session-like by name; anti-CSRF tokens (``readable``) must stay readable by scripts."""
     low = name.lower()
+    if any(str(p).lower() in low for p in readable or []):
+        return False
     return any(str(p).lower() in low for p in patterns)
 
 
@@ -278,6 +281,7 @@ def cookies(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     if isinstance(sec, Outcome):
         return sec
     patterns = list(ctx.params.get("session_cookie_patterns") or [])
+    readable = list(ctx.params.get("script_readable_cookie_patterns") or [])
     plain = (obs.get("plain_http") or {}).get("cookies") or []
     jar = [c for c in sec.get("cookies") or [] if isinstance(c, dict)] + \
           [c for c in plain if isinstance(c, dict)]
@@ -286,7 +290,7 @@ def cookies(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     seen: list[dict[str, Any]] = []
     for c in jar:
         name = str(c.get("name", ""))
-        session = is_session_cookie(name, patterns)
+        session = is_session_cookie(name, patterns, readable)
         over_http = c.get("over") != "https"
         missing = []
         if over_http:
