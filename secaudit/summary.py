@@ -111,6 +111,7 @@ class Digest:
     compliance_pct: float | None = None
     meets_level: bool | None = None
     statuses: dict[str, str] = field(default_factory=dict)  # requirement id -> verdict
+    by_status: dict[str, list[str]] = field(default_factory=dict)  # fail/error/not_reviewed -> sorted ids
     meta: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)  # id -> (title, group)
 
 
@@ -152,6 +153,8 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
             _SEEN_META.add(rid)
             title = r.get("title") if isinstance(r.get("title"), dict) else {}
             d.meta[rid] = (title, str(r.get("group") or ""))
+    for st in ("fail", "error", "not_reviewed"):  # computed here, in the worker processes
+        d.by_status[st] = sorted(r for r, v in d.statuses.items() if v == st)
     if verifier is None:
         d.verify_reason = "no keyring"
     else:
@@ -305,9 +308,8 @@ def aggregate(digests: list[Digest], inventory: dict[str, Any] | None, period: s
                     "name": s["name"] or d.system_name, "level": level, "declared_level": s["level"],
                     "status": "verified" if d.verified else "unverified", "meets_level": d.meets_level,
                     "compliance_pct": d.compliance_pct, "counts": dict(d.counts),
-                    "failing": sorted(r for r, st in d.statuses.items() if st == "fail"),
-                    "errors": sorted(r for r, st in d.statuses.items() if st == "error"),
-                    "not_reviewed": sorted(r for r, st in d.statuses.items() if st == "not_reviewed"),
+                    "failing": d.by_status.get("fail", []), "errors": d.by_status.get("error", []),
+                    "not_reviewed": d.by_status.get("not_reviewed", []),
                     "verified": d.verified, "file": d.file, "reason": d.verify_reason,
                     "assessed_at": d.assessed_at, "profile": d.profile})
                 entry["meets_target"] = bool(d.verified and d.meets_level and level is not None
@@ -331,15 +333,20 @@ def aggregate(digests: list[Digest], inventory: dict[str, Any] | None, period: s
         tot["agencies_meeting"] += meets
 
     # Requirement statistics and the heat-map count every chosen bundle of the period.
+    per_agency: dict[str, Counter] = defaultdict(Counter)
+    for agency_id, d in chosen:
+        per_agency[agency_id].update(d.statuses.items())  # C-speed counting of (id, status) pairs
     req_counts: dict[str, Counter] = defaultdict(Counter)
     heat: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for agency_id, d in chosen:
-        for rid, st in d.statuses.items():
-            req_counts[rid][st] += 1
-            group = meta.get(rid, ({}, ""))[1] or "?"
+    group_of = {rid: m[1] or "?" for rid, m in meta.items()}
+    for agency_id, pairs in per_agency.items():
+        for (rid, st), n in pairs.items():
+            req_counts[rid][st] += n
             if st != "not_applicable":
-                heat[agency_id][group]["total"] += 1
-                heat[agency_id][group]["pass"] += st == "pass"
+                cell = heat[agency_id][group_of.get(rid, "?")]
+                cell["total"] += n
+                if st == "pass":
+                    cell["pass"] += n
     requirements = []
     for rid, c in req_counts.items():
         title, group = meta.get(rid, ({}, ""))
