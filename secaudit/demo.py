@@ -1,0 +1,211 @@
+"""``secaudit demo``: a simulated province on loopback, scanned and assessed for real.
+
+It starts lab sites of differing posture (secaudit/demo_data.yaml), writes an inventory, keys and
+pre-filled attestations, then runs the real commands — keys generate, assess (sslyze, requests,
+nmap), verify, summary and report — exactly as an agency and the Department would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import ssl
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .resources import package_file
+from .yamlio import dump_yaml, load_yaml
+
+# Loopback addresses of the demo (127.0.0.60-99): never the machine's well-known ports.
+FIRST_ADDRESS = 60
+
+
+@dataclass
+class DemoSystem:
+    agency: dict[str, Any]
+    system: dict[str, Any]
+    address: str
+    hostname: str
+    url: str = ""
+    http_port: int | None = None
+    expected_ports: list[int] | None = None
+
+
+def _site_spec(kind: str, name: str, address: str, hostname: str) -> Any:
+    from .lab.sites import GOOD_HEADERS, SiteSpec
+
+    good_cookie = ["phien=demo; Path=/; Secure; HttpOnly; SameSite=Lax"]
+    if kind == "good":
+        return SiteSpec(name=name, address=address, hostname=hostname, cookies=good_cookie)
+    if kind == "weak_tls":
+        return SiteSpec(name=name, address=address, hostname=hostname, tls_min=ssl.TLSVersion.TLSv1,
+                        ciphers="ALL:@SECLEVEL=0", cookies=good_cookie)
+    if kind == "missing_headers":
+        return SiteSpec(name=name, address=address, hostname=hostname,
+                        headers={"X-Powered-By": "PHP/7.4.3"}, server_header="Apache/2.4.41 (Ubuntu)",
+                        cookies=["PHPSESSID=demo; Path=/"], plain_http="no_redirect",
+                        paths={"/.git/HEAD": (200, "text/plain", b"ref: refs/heads/main\n")})
+    if kind == "risky_port":
+        return SiteSpec(name=name, address=address, hostname=hostname, headers=dict(GOOD_HEADERS),
+                        cookies=good_cookie)
+    raise InputError(f"demo data: unknown site kind {kind!r}")
+
+
+def _attestations(profile_name: str, agency: str, system: str, mode: str, evidence_dir: Path,
+                  att_file: Path, today: dt.date) -> dict[str, Any]:
+    """Filled attestation file content for every manual/partial requirement of the profile."""
+    from .catalog import applicable, load_profile
+
+    profile = load_profile(profile_name)
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    entries = []
+    reqs = [r for r, tailored in applicable(profile) if r.kind != "auto" and tailored is None]
+    for i, req in enumerate(reqs):
+        attested = today - dt.timedelta(days=40)
+        expires = attested + dt.timedelta(days=365)
+        if mode == "partial_expired":
+            if i % 3 == 0:
+                continue  # never answered: not_reviewed
+            if i % 3 == 1:
+                attested = today - dt.timedelta(days=500)
+                expires = attested + dt.timedelta(days=365)  # expired
+        doc = evidence_dir / f"{req.id}.txt"
+        doc.write_text(f"Bằng chứng mô phỏng cho {req.id} — {req.title.get('vi', '')}\n"
+                       f"Simulated evidence for {req.id}.\n", encoding="utf-8")
+        entries.append({
+            "requirement": req.id,
+            "status": "compliant",
+            "note": f"Đã kiểm tra hồ sơ (mô phỏng): {req.title.get('vi', '')}",
+            # Evidence paths are relative to the attestation file's folder.
+            "evidence": [{"path": os.path.relpath(doc, att_file.parent),
+                          "sha256": hashlib.sha256(doc.read_bytes()).hexdigest()}],
+            "attested_by": "Nguyễn Văn A (cán bộ đánh giá mô phỏng)",
+            "attested_at": attested.isoformat(),
+            "expires_at": expires.isoformat(),
+        })
+    return {"agency": agency, "system": system, "attestations": entries}
+
+
+def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = True) -> dict[str, Any]:
+    """Run the whole demo; returns the summary JSON. Raises InputError on bad demo data."""
+    from .cli import main
+    from .lab.sites import Lab
+
+    data = load_yaml(package_file("demo_data.yaml"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    today = dt.date.today()
+    systems: list[DemoSystem] = []
+    n = FIRST_ADDRESS
+    for agency in data["agencies"]:
+        for system in agency["systems"]:
+            systems.append(DemoSystem(agency, system, f"127.0.0.{n}",
+                                      f"{system['id']}.{agency['id']}.demo.test"))
+            n += 1
+
+    def cli(*args: str) -> int:
+        buf = io.StringIO()
+        try:
+            if quiet_commands:
+                with redirect_stderr(buf), redirect_stdout(io.StringIO()):
+                    code = main.main(list(args), prog_name="secaudit", standalone_mode=False)
+            else:
+                code = main.main(list(args), prog_name="secaudit", standalone_mode=False)
+        except SystemExit as exc:  # some commands end with sys.exit(code)
+            code = exc.code
+        if code == 2 and quiet_commands:
+            say(buf.getvalue().strip().splitlines()[-1] if buf.getvalue().strip() else "exit 2")
+        return int(code or 0)
+
+    with Lab() as lab:
+        risky: dict[int, str] = {}
+        for s in systems:
+            site = lab.start(_site_spec(s.system["site"], f"{s.agency['id']}-{s.system['id']}",
+                                        s.address, s.hostname))
+            s.url, s.http_port = site.url, site.http_port
+            s.expected_ports = [p for p in (site.https_port, site.http_port) if p]
+            if s.system["site"] == "risky_port":
+                port = lab.tcp_listener(s.address, banner=b"-ERR unknown command (redis mo phong)\r\n")
+                risky[port] = "redis (mô phỏng / simulated)"
+        say(f"Đã khởi động {len(systems)} hệ thống mô phỏng trên loopback / "
+            f"started {len(systems)} simulated systems on loopback")
+
+        # A tailored profile: level 3 plus the simulated risky service's ephemeral port.
+        profile_path = out_dir / "profiles" / "demo-level3.yaml"
+        profile_path.parent.mkdir(parents=True, exist_ok=True)
+        profile_path.write_text(dump_yaml({
+            "profile": {"id": "demo-level3", "catalog": "tcvn-11930-2017", "extends": "level3", "level": 3,
+                        "title": {"vi": "Cấp độ 3 (demo: thêm cổng dịch vụ rủi ro mô phỏng)",
+                                  "en": "Level 3 (demo: plus the simulated risky service port)"}},
+            "parameters": {"risky_ports": risky},
+            "tailoring": [],
+        }), encoding="utf-8")
+
+        inventory = {
+            "province": data["province"], "period": data["period"], "due": f"{data['period']}-11-01",
+            "target": {"level": 3, "goal_pct": 100},
+            "agencies": [],
+        }
+        for agency in data["agencies"]:
+            entry = {"id": agency["id"], "name": agency["name"], "type": agency["type"],
+                     "contact": f"it@{agency['id']}.demo.test", "systems": []}
+            for s in (x for x in systems if x.agency is agency):
+                entry["systems"].append({
+                    "id": s.system["id"], "name": s.system["name"], "level": 3,
+                    "profile": str(profile_path.resolve()),
+                    "level_reason": "mô phỏng / simulated",
+                    "targets": [{"url": s.url, "address": s.address}],
+                    "expected_ports": s.expected_ports, "http_port": s.http_port,
+                })
+            inventory["agencies"].append(entry)
+        inv_path = out_dir / "inventory.yaml"
+        inv_path.write_text(dump_yaml(inventory), encoding="utf-8")
+
+        att_dir = out_dir / "attestations"
+        for s in systems:
+            path = att_dir / s.agency["id"] / f"{s.system['id']}.yaml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            content = _attestations(str(profile_path), s.agency["id"], s.system["id"], s.system["attest"],
+                                    out_dir / "evidence" / s.agency["id"] / s.system["id"], path, today)
+            path.write_text(dump_yaml(content), encoding="utf-8")
+
+        keys_dir, keyring, bundles = out_dir / "keys", out_dir / "keyring", out_dir / "bundles"
+        keyring.mkdir(parents=True, exist_ok=True)
+        ca_file = out_dir / "lab-ca.pem"
+        ca_file.write_bytes(lab.ca.cert_pem)
+        for agency in data["agencies"]:
+            aid = agency["id"]
+            _check(cli("keys", "generate", "--agency", aid, "-o", str(keys_dir)), "keys generate")
+            (keyring / f"{aid}.pub").write_bytes((keys_dir / f"{aid}.pub").read_bytes())
+            say(f"Đánh giá / assessing {agency['name']} …")
+            code = cli("assess", "--inventory", str(inv_path), "--attestations", str(att_dir),
+                       "--agency", aid, "--key", str(keys_dir / f"{aid}.key"), "--ca-file", str(ca_file),
+                       "--timeout", "5", "-o", str(bundles))
+            if code == 2:
+                raise InputError(f"demo: assess failed for {aid}")
+    # Servers are stopped; the rest works from the signed bundles only.
+    summary_json = out_dir / "summary.json"
+    _check(cli("summary", str(bundles), "--inventory", str(inv_path), "--keyring", str(keyring),
+               "--format", "json", "-o", str(summary_json)), "summary json")
+    _check(cli("summary", str(bundles), "--inventory", str(inv_path), "--keyring", str(keyring),
+               "--format", "html", "-o", str(out_dir / "index.html")), "summary html")
+    for fmt in ("md", "csv", "xlsx"):
+        cli("summary", str(bundles), "--inventory", str(inv_path), "--keyring", str(keyring),
+            "--format", fmt, "-o", str(out_dir / f"summary.{fmt}"))
+    reports = out_dir / "reports"
+    for bundle in sorted(bundles.glob("*.json")):
+        _check(cli("report", str(bundle), "--format", "html", "-o", str(reports / f"{bundle.stem}.html")),
+               f"report {bundle.name}")
+    import json
+
+    return json.loads(summary_json.read_text(encoding="utf-8"))
+
+
+def _check(code: int, what: str) -> None:
+    if code == 2:
+        raise InputError(f"demo: {what} failed (exit 2)")
