@@ -40,7 +40,8 @@ def test_resolve_applies_to_matching_host_and_port_only() -> None:
     assert parse_target("https://other.lab.test", resolve).address == "::1"
 
 
-@pytest.mark.parametrize("entry", ["portal:443", "portal:x:127.0.0.1", "portal:443:not-an-ip", ":443:127.0.0.1"])
+@pytest.mark.parametrize("entry", ["portal:443", "portal:x:127.0.0.1", "portal:443:not-an-ip",
+                                   ":443:127.0.0.1"])
 def test_bad_resolve(entry: str) -> None:
     with pytest.raises(InputError):
         parse_resolve(entry)
