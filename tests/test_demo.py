@@ -1,0 +1,90 @@
+"""`secaudit demo`: the simulated province, end to end through the installed command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def secaudit(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("secaudit", path=os.path.dirname(sys.executable)) or "secaudit"
+    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    proc = secaudit("demo", "-o", str(out))
+    return {"proc": proc, "out": out}
+
+
+def _bundle(out: Path, name: str) -> dict[str, Any]:
+    return json.loads((out / "bundles" / f"{name}.2026.json").read_text(encoding="utf-8"))["assessment"]
+
+
+def _failing_checks(assessment: dict[str, Any]) -> set[str]:
+    return {c["id"] for t in assessment["targets"] for c in t["checks"] if c["status"] == "fail"}
+
+
+def test_demo_runs_and_writes_dashboard_and_summary(demo: dict[str, Any]) -> None:
+    proc, out = demo["proc"], demo["out"]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (out / "index.html").is_file() and (out / "summary.json").is_file()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["schema"] == "secaudit.summary/1"
+    totals = summary["totals"]
+    assert (totals["agencies"], totals["agencies_meeting"], totals["systems"], totals["systems_meeting"]) \
+        == (5, 1, 6, 2)
+    assert totals["unverified"] == 0 and totals["missing"] == 0
+    meets = {a["id"]: a["meets_target"] for a in summary["agencies"]}
+    assert meets == {"bao-song-huong": True, "dai-co-do": False, "tap-chi-ngu-binh": False,
+                     "ban-tin-thuan-an": False, "tap-chi-van-lau": False}
+    # The dashboard's headline is the summary's.
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "1/5 cơ quan đạt cấp độ 3" in html
+    assert "1/5" in proc.stdout and "index.html" in proc.stdout
+
+
+def test_demo_bundles_verify_and_match_the_simulated_posture(demo: dict[str, Any]) -> None:
+    out = demo["out"]
+    bundles = sorted((out / "bundles").glob("*.json"))
+    assert len(bundles) == 6
+    proc = secaudit("verify", *map(str, bundles), "--keyring", str(out / "keyring"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    good = _bundle(out, "bao-song-huong.cong-bao")
+    assert good["summary"]["meets_level"] is True and _failing_checks(good) == set()
+    weak = _bundle(out, "dai-co-do.phat-truc-tuyen")
+    assert {"tls.protocol.legacy_disabled", "tls.cipher.forward_secrecy"} <= _failing_checks(weak)
+    assert _bundle(out, "dai-co-do.cong-thong-tin")["summary"]["meets_level"] is True
+    headers = _failing_checks(_bundle(out, "tap-chi-ngu-binh.tap-chi-dien-tu"))
+    assert {"http.hsts", "http.csp", "http.server_disclosure", "http.sensitive_paths",
+            "http.https_redirect", "http.cookies"} <= headers
+    assert not any(c.startswith("tls.") for c in headers)
+    assert _failing_checks(_bundle(out, "ban-tin-thuan-an.trang-tin")) == {
+        "ports.risky_services", "ports.unexpected_open"}
+    evidence = _bundle(out, "tap-chi-van-lau.tap-chi-dien-tu")
+    assert _failing_checks(evidence) == set()
+    counts = evidence["summary"]["counts"]
+    assert counts["fail"] == 0 and counts["error"] == 0 and counts["not_reviewed"] > 10
+    expired = [r for r in evidence["requirements"] if r["status"] == "not_reviewed"
+               and "hết hạn" in r["reason"]["vi"]]
+    assert expired, "the demo's expired attestations must show as expired"
+
+
+def test_demo_reports_explain_every_failure(demo: dict[str, Any]) -> None:
+    out = demo["out"]
+    assessment = _bundle(out, "tap-chi-ngu-binh.tap-chi-dien-tu")
+    html = (out / "reports" / "tap-chi-ngu-binh.tap-chi-dien-tu.2026.html").read_text(encoding="utf-8")
+    failing = [r for r in assessment["requirements"] if r["status"] == "fail"]
+    assert failing
+    for r in failing:
+        assert r["id"] in html
+    assert "Cách khắc phục" in html or "khắc phục" in html
