@@ -20,6 +20,29 @@ from .yamlio import line_of, load_yaml
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 AGENCY_TYPES = ("newspaper", "radio-tv", "magazine", "other")
 
+# Mẫu 08 (NĐ 331/2026) Part 3 vocabularies: YAML key -> the form's Vietnamese wording. Either is accepted.
+APPROVAL_STATUSES = {"drafting": "Đang dự thảo", "submitted": "Đã gửi thẩm định",
+                     "appraised": "Đã thẩm định", "approved": "Đã được phê duyệt"}
+DEPLOYMENTS = {"none": "Chưa triển khai", "partial": "Đã triển khai một số hạng mục",
+               "full": "Đã triển khai đầy đủ"}
+CHECK_TYPES = {"before_use": "Trước khi đưa vào sử dụng", "periodic": "Định kỳ",
+               "both": "Trước khi đưa vào sử dụng; Định kỳ"}
+# NĐ 331 Art. 35.3-35.4 and Law 116 Art. 45.1 (12 months from 01/07/2026); all overridable.
+REPORTING_DEFAULTS = {"period_start": "15/12", "period_end": "14/12", "internal_deadline": "20/12",
+                      "national_deadline": "25/12", "recipient": "Bộ Công an"}
+TRANSITION_DEADLINE = "2027-07-01"
+
+_TOP_KEYS = {"province", "period", "due", "target", "agencies", "reporting", "transition_deadline"}
+_AGENCY_KEYS = {"id", "name", "type", "contact", "systems", "representative", "address", "phone", "email",
+                "security_unit"}
+_SYSTEM_KEYS = {"id", "name", "level", "profile", "profiles", "level_reason", "targets", "expected_ports",
+                "http_port", "owner", "operator", "approval_status", "approval_decision", "quy_che_decision",
+                "expected_approval_date", "deployment", "expected_deployment_date", "check_type", "roadmap"}
+_REPORTING_KEYS = set(REPORTING_DEFAULTS) | {"systems_in_scope", "expected_all_approved"}
+_DECISION_KEYS = {"approval_decision": ("number", "date", "approver"),
+                  "quy_che_decision": ("number", "date", "issuer")}
+_UNIT_KEYS = {"name", "representative", "address", "phone", "email"}
+
 
 @dataclass
 class TargetSpec:
@@ -39,6 +62,17 @@ class System:
     expected_ports: list[int] | None = None
     http_port: int | None = None
     line: int | None = None
+    # Mẫu 08 Part 3 (all optional): keys of the vocabularies above, dates as YYYY-MM-DD.
+    owner: str = ""  # default: the agency's name
+    operator: str = ""
+    approval_status: str | None = None
+    approval_decision: dict[str, str] | None = None  # number, date, approver
+    quy_che_decision: dict[str, str] | None = None  # number, date, issuer
+    expected_approval_date: str | None = None
+    deployment: str | None = None
+    expected_deployment_date: str | None = None
+    check_type: str | None = None
+    roadmap: dict[str, str] = field(default_factory=dict)  # requirement id -> planned date
 
     @property
     def profile(self) -> str:
@@ -53,6 +87,12 @@ class Agency:
     type: str = "other"
     contact: str = ""
     line: int | None = None
+    # Mẫu 08 Part 2 (optional): the owner's representative and contacts, and its cybersecurity unit.
+    representative: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    security_unit: dict[str, str] = field(default_factory=dict)
 
     def system(self, system_id: str) -> System | None:
         return next((s for s in self.systems if s.id == system_id), None)
@@ -67,6 +107,8 @@ class Inventory:
     goal_level: int = 3
     goal_pct: float = 100.0
     path: Path | None = None
+    reporting: dict[str, Any] = field(default_factory=lambda: dict(REPORTING_DEFAULTS))
+    transition_deadline: str = TRANSITION_DEADLINE
     _profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
 
     def agency(self, agency_id: str) -> Agency | None:
@@ -136,6 +178,43 @@ class _Ctx:
             self.fail(f"{key} {val!r} must be letters, digits, '-' or '_' (it names files)", node, entry)
         return val
 
+    def keys(self, node: dict, allowed: set[str], what: str, entry: str | None = None) -> None:
+        unknown = sorted(str(k) for k in node if k not in allowed)
+        if unknown:
+            self.fail(f"unknown key {unknown[0]!r} in {what} (allowed: {', '.join(sorted(allowed))}) "
+                      f"/ trường không hợp lệ", node, entry)
+
+    def opt_str(self, node: dict, key: str, entry: str | None = None) -> str:
+        val = node.get(key)
+        if val is None:
+            return ""
+        if isinstance(val, (dict, list, bool)):
+            self.fail(f"{key!r} must be text / phải là chuỗi", node, entry)
+        return str(val).strip()
+
+    def date(self, node: dict, key: str, entry: str | None = None) -> str | None:
+        """An optional date: YAML date, YYYY-MM-DD or DD/MM/YYYY -> YYYY-MM-DD."""
+        val = node.get(key)
+        if val is None or val == "":
+            return None
+        parsed = _parse_date(val)
+        if parsed is None:
+            self.fail(f"{key} {val!r} must be a date YYYY-MM-DD or DD/MM/YYYY / ngày không hợp lệ",
+                      node, entry)
+        return parsed
+
+    def choice(self, node: dict, key: str, vocab: dict[str, str], entry: str) -> str | None:
+        val = node.get(key)
+        if val is None or val == "":
+            return None
+        text = str(val).strip()
+        for k, vi in vocab.items():
+            if text == k or text.casefold() == vi.casefold():
+                return k
+        self.fail(f"{key} {val!r} must be one of {', '.join(vocab)} (or: {'; '.join(vocab.values())})",
+                  node, entry)
+        return None
+
     def ports(self, node: dict, key: str, entry: str) -> list[int] | None:
         val = node.get(key)
         if val is None:
@@ -149,12 +228,76 @@ def _is_port(p: Any) -> bool:
     return isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536
 
 
+def _parse_date(val: Any) -> str | None:
+    if isinstance(val, date):
+        return val.isoformat()
+    text = str(val).strip()
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    try:
+        if m:
+            return date(int(m[3]), int(m[2]), int(m[1])).isoformat()
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+def _day_month(text: str) -> bool:
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})", text)
+    if not m:
+        return False
+    try:
+        date(2024, int(m[2]), int(m[1]))  # a leap year: 29/02 is a valid day-month
+    except ValueError:
+        return False
+    return True
+
+
+def _reporting(c: _Ctx, data: dict) -> dict[str, Any]:
+    out: dict[str, Any] = dict(REPORTING_DEFAULTS)
+    node = data.get("reporting")
+    if node is None:
+        return out
+    c.mapping(node, "reporting", line=line_of(data))
+    c.keys(node, _REPORTING_KEYS, "reporting")
+    for key in ("period_start", "period_end", "internal_deadline", "national_deadline"):
+        if node.get(key) is not None:
+            val = str(node[key]).strip()
+            if not _day_month(val):
+                c.fail(f"reporting.{key} {node[key]!r} must be a day/month like 14/12 / ngày/tháng", node)
+            out[key] = val
+    if node.get("recipient") is not None:
+        out["recipient"] = c.opt_str(node, "recipient") or REPORTING_DEFAULTS["recipient"]
+    n = node.get("systems_in_scope")
+    if n is not None:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            c.fail("reporting.systems_in_scope must be a whole number >= 0", node)
+        out["systems_in_scope"] = n
+    when = c.date(node, "expected_all_approved")
+    if when:
+        out["expected_all_approved"] = when
+    return out
+
+
+def _decision(c: _Ctx, node: dict, key: str, entry: str) -> dict[str, str] | None:
+    val = node.get(key)
+    if val is None:
+        return None
+    c.mapping(val, key, entry, line=line_of(node))
+    allowed = _DECISION_KEYS[key]
+    c.keys(val, set(allowed), key, entry)
+    out = {k: c.opt_str(val, k, entry) for k in allowed}
+    if val.get("date") is not None:
+        out["date"] = c.date(val, "date", entry) or ""
+    return {k: v for k, v in out.items() if v}
+
+
 def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
     """Load and validate ``inventory.yaml``; ``check_profiles`` also loads every named profile."""
     p = Path(path)
     data = load_yaml(p)
     c = _Ctx(p)
     c.mapping(data, "the inventory", line=1)
+    c.keys(data, _TOP_KEYS, "the inventory")
     province = c.req_str(data, "province")
     if data.get("period") is None:
         c.fail("missing required field 'period' / thiếu trường bắt buộc", data)
@@ -173,6 +316,7 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
             c.fail(f"due {due!r} must be a date YYYY-MM-DD", data)
     goal = data.get("target") or {}
     c.mapping(goal, "target", line=line_of(data))
+    c.keys(goal, {"level", "goal_pct"}, "target")
     goal_level = goal.get("level", 3)
     goal_pct = goal.get("goal_pct", 100)
     if not isinstance(goal_level, int) or isinstance(goal_level, bool) or not 1 <= goal_level <= 5:
@@ -189,7 +333,8 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
         agency = _agency(c, node, seen_agencies)
         agencies.append(agency)
     inv = Inventory(province=province, period=period, due=due_s, agencies=agencies,
-                    goal_level=goal_level, goal_pct=float(goal_pct), path=p)
+                    goal_level=goal_level, goal_pct=float(goal_pct), path=p, reporting=_reporting(c, data),
+                    transition_deadline=c.date(data, "transition_deadline") or TRANSITION_DEADLINE)
     if check_profiles:
         for agency in agencies:
             for system in agency.systems:
@@ -205,6 +350,7 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
 def _agency(c: _Ctx, node: Any, seen: dict[str, int | None]) -> Agency:
     c.mapping(node, "an agency entry")
     aid = c.ident(node, "id")
+    c.keys(node, _AGENCY_KEYS, "an agency entry", aid)
     if aid in seen:
         c.fail(f"duplicate agency id (first at line {seen[aid]}) / mã cơ quan bị trùng", node, aid)
     seen[aid] = line_of(node)
@@ -219,14 +365,22 @@ def _agency(c: _Ctx, node: Any, seen: dict[str, int | None]) -> Agency:
     seen_sys: dict[str, int | None] = {}
     for snode in systems_node:
         systems.append(_system(c, snode, aid, seen_sys))
+    unit = node.get("security_unit")
+    if unit is not None:
+        c.mapping(unit, "security_unit", aid, line=line_of(node))
+        c.keys(unit, _UNIT_KEYS, "security_unit", aid)
+        unit = {k: c.opt_str(unit, k, aid) for k in sorted(_UNIT_KEYS) if unit.get(k) is not None}
     return Agency(id=aid, name=name, systems=systems, type=atype, contact=str(node.get("contact") or ""),
-                  line=line_of(node))
+                  line=line_of(node), representative=c.opt_str(node, "representative", aid),
+                  address=c.opt_str(node, "address", aid), phone=c.opt_str(node, "phone", aid),
+                  email=c.opt_str(node, "email", aid), security_unit=unit or {})
 
 
 def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System:
     c.mapping(node, f"a system entry of agency {aid}", aid)
     sid = c.ident(node, "id", aid)
     entry = f"{aid}/{sid}"
+    c.keys(node, _SYSTEM_KEYS, "a system entry", entry)
     if sid in seen:
         c.fail(f"duplicate system id (first at line {seen[sid]}) / mã hệ thống bị trùng", node, entry)
     seen[sid] = line_of(node)
@@ -257,10 +411,24 @@ def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System
     http_port = node.get("http_port")
     if http_port is not None and not _is_port(http_port):
         c.fail("http_port must be a port number 1-65535", node, entry)
+    roadmap_node = node.get("roadmap") or {}
+    c.mapping(roadmap_node, "roadmap (requirement id: planned date)", entry, line=line_of(node))
+    roadmap = {}
+    for rid in roadmap_node:
+        roadmap[str(rid)] = c.date(roadmap_node, rid, entry) or ""
     return System(id=sid, name=name, level=level, targets=targets, profiles=profiles,
                   level_reason=str(node.get("level_reason") or ""),
                   expected_ports=c.ports(node, "expected_ports", entry), http_port=http_port,
-                  line=line_of(node))
+                  line=line_of(node), owner=c.opt_str(node, "owner", entry),
+                  operator=c.opt_str(node, "operator", entry),
+                  approval_status=c.choice(node, "approval_status", APPROVAL_STATUSES, entry),
+                  approval_decision=_decision(c, node, "approval_decision", entry),
+                  quy_che_decision=_decision(c, node, "quy_che_decision", entry),
+                  expected_approval_date=c.date(node, "expected_approval_date", entry),
+                  deployment=c.choice(node, "deployment", DEPLOYMENTS, entry),
+                  expected_deployment_date=c.date(node, "expected_deployment_date", entry),
+                  check_type=c.choice(node, "check_type", CHECK_TYPES, entry),
+                  roadmap={k: v for k, v in roadmap.items() if v})
 
 
 def _target(c: _Ctx, node: Any, entry: str, parent: Any) -> TargetSpec:
@@ -268,6 +436,10 @@ def _target(c: _Ctx, node: Any, entry: str, parent: Any) -> TargetSpec:
 
     line = line_of(node) or line_of(parent)
     if isinstance(node, dict):
+        unknown = sorted(str(k) for k in node if k not in ("url", "address"))
+        if unknown:
+            c.fail(f"unknown key {unknown[0]!r} in a target (allowed: url, address) / trường không hợp lệ",
+                   entry=entry, line=line)
         url = node.get("url")
         address = node.get("address")
         if address is not None:
