@@ -43,7 +43,8 @@ Mã thoát / exit: 0 đạt/all pass · 1 có lỗi không đạt/a fail · 2 đ
               show_default=True, help="Định dạng / output format.")
 @click.option("-o", "--output", default=None, help="Ghi ra tệp / write to FILE.")
 @click.option("-v", "--verbose", is_flag=True, help="Hiện cả kiểm tra đạt / show passed checks too.")
-@click.option("--quiet", is_flag=True, help="Không hiện tiến độ / no progress on stderr.")
+@click.option("--no-progress", "--quiet", "quiet", is_flag=True,
+              help="Không hiện tiến độ / no progress on stderr.")
 @LANG_OPTION
 @click.pass_context
 def scan_cmd(ctx: click.Context, targets: tuple[str, ...], profile_name: str, ca_file: str | None,
