@@ -122,16 +122,37 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
             say(buf.getvalue().strip().splitlines()[-1] if buf.getvalue().strip() else "exit 2")
         return int(code or 0)
 
+    keys_dir, keyring = out_dir / "keys", out_dir / "keyring"
+    bundles, history = out_dir / "bundles", out_dir / "history"
+    keyring.mkdir(parents=True, exist_ok=True)
+    for agency in data["agencies"]:
+        aid = agency["id"]
+        _check(cli("keys", "generate", "--agency", aid, "-o", str(keys_dir), "--force"), "keys generate")
+        (keyring / f"{aid}.pub").write_bytes((keys_dir / f"{aid}.pub").read_bytes())
+
     with Lab() as lab:
+        ca_file = out_dir / "lab-ca.pem"
+        ca_file.write_bytes(lab.ca.cert_pem)
         risky: dict[int, str] = {}
+        sites: dict[tuple[str, str], DemoSystem] = {}  # (period key, system) -> running copy
+        n_prev = FIRST_ADDRESS + 20
         for s in systems:
-            site = lab.start(_site_spec(s.system["site"], f"{s.agency['id']}-{s.system['id']}",
-                                        s.address, s.hostname))
-            s.url, s.http_port = site.url, site.http_port
-            s.expected_ports = [p for p in (site.https_port, site.http_port) if p]
-            if s.system["site"] == "risky_port":
-                port = lab.tcp_listener(s.address, banner=b"-ERR unknown command (redis mo phong)\r\n")
-                risky[port] = "redis (mô phỏng / simulated)"
+            variants = [("current", s.system["site"], s)]
+            if s.system.get("site_previous", s.system["site"]) != s.system["site"]:
+                prev = DemoSystem(s.agency, s.system, f"127.0.0.{n_prev}", s.hostname)
+                n_prev += 1
+                variants.append(("previous", s.system["site_previous"], prev))
+            else:
+                sites[("previous", f"{s.agency['id']}/{s.system['id']}")] = s
+            for key, kind, copy in variants:
+                site = lab.start(_site_spec(kind, f"{key}-{s.agency['id']}-{s.system['id']}",
+                                            copy.address, copy.hostname))
+                copy.url, copy.http_port = site.url, site.http_port
+                copy.expected_ports = [p for p in (site.https_port, site.http_port) if p]
+                if kind == "risky_port":
+                    port = lab.tcp_listener(copy.address, banner=b"-ERR unknown command (redis mo phong)\r\n")
+                    risky[port] = "redis (mô phỏng / simulated)"
+                sites[(key, f"{s.agency['id']}/{s.system['id']}")] = copy
         say(f"Đã khởi động {len(systems)} hệ thống mô phỏng trên loopback / "
             f"started {len(systems)} simulated systems on loopback")
 
@@ -146,26 +167,6 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
             "tailoring": [],
         }), encoding="utf-8")
 
-        inventory = {
-            "province": data["province"], "period": data["period"], "due": f"{data['period']}-11-01",
-            "target": {"level": 3, "goal_pct": 100},
-            "agencies": [],
-        }
-        for agency in data["agencies"]:
-            entry = {"id": agency["id"], "name": agency["name"], "type": agency["type"],
-                     "contact": f"it@{agency['id']}.demo.test", "systems": []}
-            for s in (x for x in systems if x.agency is agency):
-                entry["systems"].append({
-                    "id": s.system["id"], "name": s.system["name"], "level": 3,
-                    "profile": str(profile_path.resolve()),
-                    "level_reason": "mô phỏng / simulated",
-                    "targets": [{"url": s.url, "address": s.address}],
-                    "expected_ports": s.expected_ports, "http_port": s.http_port,
-                })
-            inventory["agencies"].append(entry)
-        inv_path = out_dir / "inventory.yaml"
-        inv_path.write_text(dump_yaml(inventory), encoding="utf-8")
-
         att_dir = out_dir / "attestations"
         for s in systems:
             path = att_dir / s.agency["id"] / f"{s.system['id']}.yaml"
@@ -174,29 +175,36 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
                                     out_dir / "evidence" / s.agency["id"] / s.system["id"], path, today)
             path.write_text(dump_yaml(content), encoding="utf-8")
 
-        keys_dir, keyring, bundles = out_dir / "keys", out_dir / "keyring", out_dir / "bundles"
-        keyring.mkdir(parents=True, exist_ok=True)
-        ca_file = out_dir / "lab-ca.pem"
-        ca_file.write_bytes(lab.ca.cert_pem)
-        for agency in data["agencies"]:
-            aid = agency["id"]
-            _check(cli("keys", "generate", "--agency", aid, "-o", str(keys_dir)), "keys generate")
-            (keyring / f"{aid}.pub").write_bytes((keys_dir / f"{aid}.pub").read_bytes())
-            say(f"Đánh giá / assessing {agency['name']} …")
-            code = cli("assess", "--inventory", str(inv_path), "--attestations", str(att_dir),
-                       "--agency", aid, "--key", str(keys_dir / f"{aid}.key"), "--ca-file", str(ca_file),
-                       "--timeout", "5", "-o", str(bundles))
-            if code == 2:
-                raise InputError(f"demo: assess failed for {aid}")
+        periods = [
+            ("previous", str(data["previous_period"]), history / "inventory.yaml", history / "bundles"),
+            ("current", str(data["period"]), out_dir / "inventory.yaml", bundles),
+        ]
+        for key, period, inv_path, out_bundles in periods:
+            _write_inventory(data, period, systems, sites, key, profile_path, inv_path)
+            for agency in data["agencies"]:
+                aid = agency["id"]
+                say(f"Kỳ / period {period}: đánh giá / assessing {agency['name']} …")
+                code = cli("assess", "--inventory", str(inv_path), "--attestations", str(att_dir),
+                           "--agency", aid, "--key", str(keys_dir / f"{aid}.key"), "--ca-file", str(ca_file),
+                           "--timeout", "5", "-o", str(out_bundles))
+                if code == 2:
+                    raise InputError(f"demo: assess failed for {aid}")
+    inv_path = out_dir / "inventory.yaml"
+    store = out_dir / "secaudit.db"
+    if store.exists():
+        store.unlink()  # a re-run starts the simulated history afresh
+    # The previous period goes into the history store first, then the current one.
+    _check(cli("summary", str(history / "bundles"), "--inventory", str(history / "inventory.yaml"),
+               "--keyring", str(keyring), "--store", str(store), "--format", "json",
+               "-o", str(history / "summary.json")), "summary (previous period)")
     # Servers are stopped; the rest works from the signed bundles only.
     summary_json = out_dir / "summary.json"
-    _check(cli("summary", str(bundles), "--inventory", str(inv_path), "--keyring", str(keyring),
-               "--format", "json", "-o", str(summary_json)), "summary json")
-    _check(cli("summary", str(bundles), "--inventory", str(inv_path), "--keyring", str(keyring),
-               "--format", "html", "-o", str(out_dir / "index.html")), "summary html")
+    common = [str(bundles), "--inventory", str(inv_path), "--keyring", str(keyring), "--store", str(store)]
+    _check(cli("summary", *common, "--format", "json", "-o", str(summary_json)), "summary json")
+    _check(cli("summary", *common, "--format", "html", "-o", str(out_dir / "index.html")), "summary html")
     for fmt in ("md", "csv", "xlsx"):
-        cli("summary", str(bundles), "--inventory", str(inv_path), "--keyring", str(keyring),
-            "--format", fmt, "-o", str(out_dir / f"summary.{fmt}"))
+        _check(cli("summary", *common, "--format", fmt, "-o", str(out_dir / f"summary.{fmt}")),
+               f"summary {fmt}")
     reports = out_dir / "reports"
     for bundle in sorted(bundles.glob("*.json")):
         _check(cli("report", str(bundle), "--format", "html", "-o", str(reports / f"{bundle.stem}.html")),
@@ -204,6 +212,30 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
     import json
 
     return json.loads(summary_json.read_text(encoding="utf-8"))
+
+
+def _write_inventory(data: dict[str, Any], period: str, systems: list[DemoSystem],
+                     sites: dict[tuple[str, str], DemoSystem], key: str, profile_path: Path,
+                     inv_path: Path) -> None:
+    inventory: dict[str, Any] = {
+        "province": data["province"], "period": period, "due": f"{period}-11-01",
+        "target": {"level": 3, "goal_pct": 100}, "agencies": [],
+    }
+    for agency in data["agencies"]:
+        entry: dict[str, Any] = {"id": agency["id"], "name": agency["name"], "type": agency["type"],
+                                 "contact": f"it@{agency['id']}.demo.test", "systems": []}
+        for s in (x for x in systems if x.agency is agency):
+            site = sites[(key, f"{agency['id']}/{s.system['id']}")]
+            entry["systems"].append({
+                "id": s.system["id"], "name": s.system["name"], "level": 3,
+                "profile": str(profile_path.resolve()),
+                "level_reason": "mô phỏng / simulated",
+                "targets": [{"url": site.url, "address": site.address}],
+                "expected_ports": site.expected_ports, "http_port": site.http_port,
+            })
+        inventory["agencies"].append(entry)
+    inv_path.parent.mkdir(parents=True, exist_ok=True)
+    inv_path.write_text(dump_yaml(inventory), encoding="utf-8")
 
 
 def _check(code: int, what: str) -> None:

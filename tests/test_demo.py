@@ -88,3 +88,14 @@ def test_demo_reports_explain_every_failure(demo: dict[str, Any]) -> None:
     for r in failing:
         assert r["id"] in html
     assert "Cách khắc phục" in html or "khắc phục" in html
+
+
+def test_demo_history_shows_the_trend(demo: dict[str, Any]) -> None:
+    summary = json.loads((demo["out"] / "summary.json").read_text(encoding="utf-8"))
+    trend = summary["trend"]
+    assert [t["period"] for t in trend] == ["2025", "2026"]
+    changes = {(c["agency"], c["system"]): c for c in trend[-1]["changes"]}
+    fixed = changes[("bao-song-huong", "cong-bao")]
+    assert "T.APP.04" in fixed["fail_to_pass"] and not fixed["pass_to_fail"]
+    regressed = changes[("ban-tin-thuan-an", "trang-tin")]
+    assert "T.NET.02" in regressed["pass_to_fail"] and not regressed["fail_to_pass"]
