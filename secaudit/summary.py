@@ -13,6 +13,8 @@ import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,9 @@ from .errors import InputError
 SCHEMA = "secaudit.summary/1"
 BUNDLE_SCHEMA = "secaudit.bundle/1"
 _PARALLEL_FROM = 64  # below this many files a process pool costs more than it saves
+# The successor regime's default catalogue: an `additional` entry assessed against it is "readiness".
+NEW_REGIME_CATALOG = "tcvn-14423-2026"
+DEFAULT_TRANSITION_DEADLINE = "2027-07-01"  # Law 116 Art. 45.1: 12 months from 01/07/2026
 
 
 # --------------------------------------------------------------------------- bundle access
@@ -72,6 +77,19 @@ def shipped_catalog(catalog_id: Any) -> Any:
         return None
 
 
+@lru_cache(maxsize=64)
+def profile_catalog_id(profile: str) -> str:
+    """The catalogue a shipped profile selects from ("" for unknown names: bundles are untrusted)."""
+    from .catalog import load_profile, profile_names
+
+    if profile not in profile_names():
+        return ""
+    try:
+        return load_profile(profile).catalog
+    except InputError:
+        return ""
+
+
 class Verifier:
     """Checks bundles against DIR/<agency>.pub with bundle.verify_bundle (the one implementation)."""
 
@@ -113,6 +131,9 @@ class Digest:
     statuses: dict[str, str] = field(default_factory=dict)  # requirement id -> verdict
     by_status: dict[str, list[str]] = field(default_factory=dict)  # fail/error/not_reviewed -> sorted ids
     meta: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)  # id -> (title, group)
+    # assessment.additional, one dict per profile: profile, catalog, meets_level, compliance_pct, counts,
+    # statuses (id -> verdict), by_status (fail/error/not_reviewed -> sorted ids)
+    additional: list[dict[str, Any]] = field(default_factory=list)
 
 
 _SEEN_META: set[str] = set()  # per process: requirement titles travel back once, not 10 000 times
@@ -155,6 +176,10 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
             d.meta[rid] = (title, str(r.get("group") or ""))
     for st in ("fail", "error", "not_reviewed"):  # computed here, in the worker processes
         d.by_status[st] = sorted(r for r, v in d.statuses.items() if v == st)
+    for extra in a.get("additional") or []:
+        entry = _digest_additional(extra, d)
+        if entry:
+            d.additional.append(entry)
     if verifier is None:
         d.verify_reason = "no keyring"
     else:
@@ -163,6 +188,30 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
         except (KeyError, TypeError, ValueError) as exc:
             d.verified, d.verify_reason = False, f"malformed signature: {exc}"
     return d
+
+
+def _digest_additional(extra: Any, d: Digest) -> dict[str, Any] | None:
+    """One ``assessment.additional`` entry, reduced like the primary one (None if malformed)."""
+    if not isinstance(extra, dict) or not isinstance(extra.get("requirements"), list):
+        return None
+    summ = extra.get("summary") if isinstance(extra.get("summary"), dict) else {}
+    cat = extra.get("catalog")
+    statuses: dict[str, str] = {}
+    for r in extra["requirements"]:
+        if isinstance(r, dict) and isinstance(r.get("id"), str):
+            statuses[r["id"]] = str(r.get("status"))
+            if r["id"] not in _SEEN_META:
+                _SEEN_META.add(r["id"])
+                title = r.get("title") if isinstance(r.get("title"), dict) else {}
+                d.meta[r["id"]] = (title, str(r.get("group") or ""))
+    counts = summ.get("counts") if isinstance(summ.get("counts"), dict) else {}
+    return {"profile": str(extra.get("profile") or ""),
+            "catalog": str(cat.get("id") or "") if isinstance(cat, dict) else "",
+            "meets_level": bool(summ.get("meets_level")), "compliance_pct": summ.get("compliance_pct"),
+            "counts": {k: int(v) for k, v in counts.items() if isinstance(v, int)},
+            "statuses": statuses,
+            "by_status": {st: sorted(r for r, v in statuses.items() if v == st)
+                          for st in ("fail", "error", "not_reviewed")}}
 
 
 def digest_file(path: Path, verifier: Verifier | None) -> Digest:
@@ -211,12 +260,24 @@ def load_inventory_view(path: str | Path) -> dict[str, Any]:
     inv = load_inventory(path, check_profiles=False)  # profiles matter to assess, not to summarise
     goal = inv.goal_pct
     return {
-        "province": inv.province, "period": str(inv.period),
+        "province": inv.province, "period": str(inv.period), "due": inv.due,
         "target": {"level": inv.goal_level, "goal_pct": int(goal) if float(goal).is_integer() else goal},
-        "agencies": [{"id": a.id, "name": a.name,
-                      "systems": [{"id": s.id, "name": s.name, "level": s.level} for s in a.systems]}
+        "reporting": dict(inv.reporting), "transition_deadline": inv.transition_deadline,
+        "agencies": [{"id": a.id, "name": a.name, "type": a.type, "contact": a.contact,
+                      "representative": a.representative, "address": a.address, "phone": a.phone,
+                      "email": a.email, "security_unit": dict(a.security_unit),
+                      "systems": [_system_view(s, a.name) for s in a.systems]}
                      for a in inv.agencies],
     }
+
+
+def _system_view(s: Any, agency_name: str) -> dict[str, Any]:
+    return {"id": s.id, "name": s.name, "level": s.level, "profiles": list(s.profiles),
+            "owner": s.owner or agency_name, "operator": s.operator, "approval_status": s.approval_status,
+            "approval_decision": s.approval_decision, "quy_che_decision": s.quy_che_decision,
+            "expected_approval_date": s.expected_approval_date, "deployment": s.deployment,
+            "expected_deployment_date": s.expected_deployment_date, "check_type": s.check_type,
+            "roadmap": dict(s.roadmap)}
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -237,8 +298,9 @@ def _pct(n: int, total: int) -> float | None:
 
 
 def aggregate(digests: list[Digest], inventory: dict[str, Any] | None, period: str | None,
-              keyring_given: bool) -> dict[str, Any]:
-    """The summary JSON (contract keys + extras) from digests; pure."""
+              keyring_given: bool, today: date | None = None,
+              new_catalog: str = NEW_REGIME_CATALOG) -> dict[str, Any]:
+    """The summary JSON (contract keys + extras) from digests; pure but for ``today`` (default: now)."""
     bundles = [d for d in digests if not d.error]
     if period is None:
         period = inventory["period"] if inventory and inventory.get("period") else None
@@ -370,7 +432,7 @@ def aggregate(digests: list[Digest], inventory: dict[str, Any] | None, period: s
     unexpected = [{"file": d.file, "agency": d.agency, "system": d.system, "period": d.period}
                   for d in bundles if inventory and d.period == period
                   and (d.agency, d.system) not in declared_keys]
-    return {
+    out = {
         "schema": SCHEMA,
         "province": (inventory or {}).get("province")
         or next((d.province for d in bundles if d.province), ""),
@@ -395,12 +457,95 @@ def aggregate(digests: list[Digest], inventory: dict[str, Any] | None, period: s
         "unexpected": unexpected,
         "duplicates": duplicates,
     }
+    regimes = _regimes(out, dict(((a, d.system), d) for a, d in chosen), inventory, today or date.today(),
+                       new_catalog)
+    if regimes:
+        out["regimes"] = regimes
+    return out
+
+
+def catalog_of(profile: str, catalog: str) -> str:
+    """The catalogue id of an assessment: as the bundle says, else via its (shipped) profile."""
+    return catalog or profile_catalog_id(profile)
+
+
+def new_regime_entry(d: Digest, new_catalog: str = NEW_REGIME_CATALOG) -> dict[str, Any] | None:
+    """The digest's assessment under the successor regime (primary or additional), if any."""
+    for e in d.additional:
+        if catalog_of(e["profile"], e["catalog"]) == new_catalog:
+            return e
+    if catalog_of(d.profile, d.catalog) == new_catalog:
+        return {"profile": d.profile, "catalog": new_catalog, "meets_level": d.meets_level,
+                "compliance_pct": d.compliance_pct, "counts": d.counts, "statuses": d.statuses,
+                "by_status": d.by_status}
+    return None
+
+
+def _catalog_head(catalog_id: str) -> dict[str, Any]:
+    cat = shipped_catalog(catalog_id)
+    if cat is None:
+        return {"catalog": catalog_id, "standard": catalog_id, "regime": "", "regime_title": {}}
+    return {"catalog": cat.id, "standard": cat.standard, "regime": cat.regime,
+            "regime_title": dict(cat.regime_title)}
+
+
+def _regimes(summary: dict[str, Any], chosen: dict[tuple[str, str], Digest], inventory: dict[str, Any] | None,
+             today: date, new_catalog: str) -> dict[str, Any] | None:
+    """Both headlines when some bundle of the period was also assessed under the successor regime."""
+    if not any(new_regime_entry(d, new_catalog) and d.additional for d in chosen.values()):
+        return None
+    primary = Counter(catalog_of(d.profile, d.catalog) for d in chosen.values())
+    tot, tgt = summary["totals"], summary["target"]
+    current = {"kind": "plan_target", **_catalog_head(primary.most_common(1)[0][0]),
+               "level": tgt["level"], "goal_pct": tgt["goal_pct"], "agencies": tot["agencies"],
+               "agencies_meeting": tot["agencies_meeting"], "pct": tot["pct"]}
+    deadline_s = (inventory or {}).get("transition_deadline") or DEFAULT_TRANSITION_DEADLINE
+    deadline = date.fromisoformat(deadline_s)
+    agencies = []
+    n = Counter()
+    for ag in summary["agencies"]:
+        systems, adds = [], {"fail": set(), "not_reviewed": set(), "error": set()}
+        for sy in ag["systems"]:
+            d = chosen.get((ag["id"], sy["id"]))
+            e = new_regime_entry(d, new_catalog) if d else None
+            ready = bool(d and e and d.verified and e["meets_level"])
+            row = {"id": sy["id"], "name": sy["name"], "level": sy["level"], "assessed": e is not None,
+                   "verified": bool(d and d.verified), "profile": e["profile"] if e else None,
+                   "meets_level": e["meets_level"] if e else None,
+                   "compliance_pct": e["compliance_pct"] if e else None, "ready": ready,
+                   "failing": e["by_status"]["fail"] if e else [],
+                   "not_reviewed": e["by_status"]["not_reviewed"] if e else [],
+                   "errors": e["by_status"]["error"] if e else []}
+            for k, key in (("fail", "failing"), ("not_reviewed", "not_reviewed"), ("error", "errors")):
+                adds[k].update(row[key])
+            systems.append(row)
+            n["systems"] += 1
+            n["systems_assessed"] += e is not None
+            n["systems_ready"] += ready
+        ready = bool(systems) and all(x["ready"] for x in systems)
+        n["agencies"] += 1
+        n["agencies_ready"] += ready
+        agencies.append({"id": ag["id"], "name": ag["name"], "ready": ready,
+                         "adds": {k: sorted(v) for k, v in adds.items()}, "systems": systems})
+    new = {"kind": "readiness", **_catalog_head(new_catalog), "agencies": n["agencies"],
+           "agencies_meeting": n["agencies_ready"], "pct": _pct(n["agencies_ready"], n["agencies"]),
+           "systems": n["systems"], "systems_assessed": n["systems_assessed"],
+           "systems_meeting": n["systems_ready"], "transition_deadline": deadline.isoformat(),
+           "as_of": today.isoformat(), "days_left": (deadline - today).days}
+    return {"current": current, "new": new, "agencies": agencies}
 
 
 def summarise(bundle_dir: str | Path, inventory: str | Path | None = None, keyring: str | Path | None = None,
               store: str | Path | None = None, period: str | None = None,
-              workers: int | None = None) -> dict[str, Any]:
+              workers: int | None = None, today: date | None = None) -> dict[str, Any]:
     """Everything ``secaudit summary`` does before rendering."""
+    return collect(bundle_dir, inventory, keyring, store, period, workers, today)[0]
+
+
+def collect(bundle_dir: str | Path, inventory: str | Path | None = None, keyring: str | Path | None = None,
+            store: str | Path | None = None, period: str | None = None, workers: int | None = None,
+            today: date | None = None) -> tuple[dict[str, Any], list[Digest], dict[str, Any] | None]:
+    """(summary JSON, the digests, the inventory view): what the Mẫu 08 report is built from."""
     bdir = Path(bundle_dir)
     if not bdir.is_dir():
         raise InputError("not a directory of bundles", bdir)
@@ -409,7 +554,7 @@ def summarise(bundle_dir: str | Path, inventory: str | Path | None = None, keyri
         raise InputError("keyring is not a directory", kdir)
     inv = load_inventory_view(inventory) if inventory else None
     digests = digest_dir(bdir, kdir, workers)
-    result = aggregate(digests, inv, period, kdir is not None)
+    result = aggregate(digests, inv, period, kdir is not None, today=today)
     if store:
         from .store import Store
 
@@ -419,5 +564,5 @@ def summarise(bundle_dir: str | Path, inventory: str | Path | None = None, keyri
             result["trend"] = st.trend()
     else:
         result["notes"].append("no_store")
-    return result
+    return result, digests, inv
 

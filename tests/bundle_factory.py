@@ -30,6 +30,15 @@ REQUIREMENTS = [
     ("mgmt.training", "staff", "manual", "Đào tạo nhân sự", "Staff training", []),
     ("mgmt.backup", "operations", "manual", "Sao lưu dự phòng", "Backups", []),
 ]
+# Successor-regime rows (real ids of checklists/tcvn-14423-2026.yaml): (id, group, section at L3, vi, en)
+NEW_REQUIREMENTS = [
+    ("ANM.INFO.06", "information", "5.4.2.4 b", "Bảo vệ dữ liệu khi truyền", "Protection in transit"),
+    ("ANM.LOG.05", "logging", "5.8.2.1 a", "Thời gian lưu trữ nhật ký", "Log retention"),
+    ("ANM.IR.01", "incident", "5.16.1", "Kế hoạch ứng phó sự cố và diễn tập",
+     "Incident-response plan and drills"),
+    ("ND331.DEP.01", "decree", "NĐ 331/2026 Art. 30.6", "Triển khai đầy đủ phương án trước khi vận hành",
+     "Approved plan fully deployed before operation"),
+]
 CIPHERS = [f"TLS_ECDHE_RSA_WITH_AES_{b}_GCM_SHA{h}" for b in (128, 256) for h in (256, 384)] * 6
 
 
@@ -65,8 +74,14 @@ def _check(cid: str, status: str, target: str, hostile: bool) -> dict[str, Any]:
 
 def assessment(agency: str, system: str, period: str = "2026", level: int = 3,
                statuses: dict[str, str] | None = None, hostile: bool = False,
-               province: str = "Thừa Thiên Huế", assessed_at: str | None = None) -> dict[str, Any]:
-    """An assessment; ``statuses`` overrides requirement verdicts (default: all pass)."""
+               province: str = "Thừa Thiên Huế", assessed_at: str | None = None,
+               new_regime: dict[str, str] | None = None, new_catalog_key: bool = True) -> dict[str, Any]:
+    """An assessment; ``statuses`` overrides requirement verdicts (default: all pass).
+
+    ``new_regime`` (verdicts by NEW_REQUIREMENTS id, default pass) adds an ``additional`` entry under
+    tcvn14423-level<level>, as assess writes for ``profiles: [level3, tcvn14423-level3]``;
+    ``new_catalog_key=False`` leaves out its ``catalog`` header (found then via the profile).
+    """
     statuses = statuses or {}
     target = "https://127.0.0.1:8443"
     reqs, checks = [], []
@@ -90,7 +105,10 @@ def assessment(agency: str, system: str, period: str = "2026", level: int = 3,
         counts[r["status"]] += 1
     applicable = len(reqs) - counts["not_applicable"]
     server = HOSTILE if hostile else "nginx"
-    return {
+    extra: dict[str, Any] = {}
+    if new_regime is not None:
+        extra["additional"] = [_additional(level, new_regime, new_catalog_key)]
+    return {**extra,
         "province": province, "agency": {"id": agency, "name": f"Báo {agency}"},
         "system": {"id": system, "name": f"Cổng {system}", "level": level}, "profile": f"level{level}",
         "period": period, "assessed_at": assessed_at or f"{period}-10-15T08:00:00+07:00",
@@ -106,6 +124,27 @@ def assessment(agency: str, system: str, period: str = "2026", level: int = 3,
                     "compliance_pct": round(100 * counts["pass"] / applicable, 1) if applicable else None,
                     "meets_level": all(r["status"] in ("pass", "not_applicable") for r in reqs)},
     }
+
+
+def _summary(reqs: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = {k: 0 for k in ("pass", "fail", "not_reviewed", "not_applicable", "error")}
+    for r in reqs:
+        counts[r["status"]] += 1
+    applicable = len(reqs) - counts["not_applicable"]
+    return {"counts": counts,
+            "compliance_pct": round(100 * counts["pass"] / applicable, 1) if applicable else None,
+            "meets_level": all(r["status"] in ("pass", "not_applicable") for r in reqs)}
+
+
+def _additional(level: int, statuses: dict[str, str], catalog_key: bool) -> dict[str, Any]:
+    reqs = [{"id": rid, "kind": "manual", "status": statuses.get(rid, "pass"), "section": sec, "group": group,
+             "title": {"vi": tvi, "en": ten}, "reason": {"vi": "Lý do", "en": "Reason"}, "checks": [],
+             "attestation": None} for rid, group, sec, tvi, ten in NEW_REQUIREMENTS]
+    out: dict[str, Any] = {"profile": f"tcvn14423-level{level}", "requirements": reqs,
+                           "summary": _summary(reqs)}
+    if catalog_key:
+        out["catalog"] = {"id": "tcvn-14423-2026", "standard": "TCVN 14423:2026", "regime": "nd331-2026"}
+    return out
 
 
 def write(bundle: dict[str, Any], out_dir: Path) -> Path:

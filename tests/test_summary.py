@@ -206,3 +206,105 @@ def test_empty_folder(tmp_path: Path) -> None:
     data = json.loads(res.stdout)
     assert data["totals"]["agencies"] == 0 and data["totals"]["pct"] is None
     assert run("summary", str(tmp_path)).exit_code == 0
+
+
+# --------------------------------------------------------------------------- both regimes (issue 6)
+
+REGIME_INVENTORY = """\
+province: Thừa Thiên Huế
+period: 2026
+transition_deadline: 2027-07-01
+agencies:
+  - id: r-ready
+    name: Báo Sẵn Sàng
+    systems:
+      - {id: portal, name: Cổng báo, level: 3, profiles: [level3, tcvn14423-level3], targets: [https://127.0.0.1]}
+  - id: r-gap
+    name: Báo Còn Thiếu
+    systems:
+      - {id: portal, name: Cổng báo, level: 3, profiles: [level3, tcvn14423-level3], targets: [https://127.0.0.1]}
+      - {id: cms, name: Toà soạn, level: 3, profiles: [level3, tcvn14423-level3], targets: [https://127.0.0.1]}
+  - id: r-old
+    name: Báo Chỉ Chế Độ Cũ
+    systems:
+      - {id: portal, name: Cổng báo, level: 3, targets: [https://127.0.0.1]}
+"""
+
+
+@pytest.fixture(scope="module")
+def regimes_world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from secaudit.bundle import sign_assessment, write_bundle
+    from secaudit.keys import generate_keypair
+
+    root = tmp_path_factory.mktemp("regimes")
+    keys, bdir = root / "keys", root / "bundles"
+    bdir.mkdir()
+    for ag in ("r-ready", "r-gap", "r-old"):
+        generate_keypair(ag, keys)
+
+    def put(a: dict[str, Any]) -> None:
+        write_bundle(sign_assessment(a, keys / f"{a['agency']['id']}.key"), bdir)
+
+    put(bf.assessment("r-ready", "portal", new_regime={}))
+    # meets the old regime but not the new one; the cms entry has no catalog header (found via profile)
+    put(bf.assessment("r-gap", "portal", new_regime={"ANM.LOG.05": "fail", "ANM.IR.01": "not_reviewed"}))
+    put(bf.assessment("r-gap", "cms", new_regime={"ND331.DEP.01": "not_reviewed"}, new_catalog_key=False))
+    put(bf.assessment("r-old", "portal"))
+    inv = root / "inventory.yaml"
+    inv.write_text(REGIME_INVENTORY, encoding="utf-8")
+    return {"keys": keys, "bundles": bdir, "inventory": inv}
+
+
+def test_regimes_section(regimes_world: dict[str, Path]) -> None:
+    from datetime import date
+
+    w = regimes_world
+    s = summarise(w["bundles"], inventory=w["inventory"], keyring=w["keys"], today=date(2026, 12, 1))
+    rg = s["regimes"]
+    cur, new = rg["current"], rg["new"]
+    assert (cur["kind"], cur["catalog"], cur["standard"]) == \
+        ("plan_target", "tcvn-11930-2017", "TCVN 11930:2017")
+    assert (cur["agencies_meeting"], cur["agencies"], cur["pct"], cur["level"]) == (3, 3, 100.0, 3)
+    assert (new["kind"], new["catalog"], new["regime"]) == ("readiness", "tcvn-14423-2026", "nd331-2026")
+    assert (new["agencies_meeting"], new["agencies"], new["pct"]) == (1, 3, 33.3)
+    assert (new["systems"], new["systems_assessed"], new["systems_meeting"]) == (4, 3, 1)
+    assert (new["transition_deadline"], new["as_of"], new["days_left"]) == ("2027-07-01", "2026-12-01", 212)
+    ag = {a["id"]: a for a in rg["agencies"]}
+    assert ag["r-ready"]["ready"] and not ag["r-gap"]["ready"] and not ag["r-old"]["ready"]
+    assert ag["r-gap"]["adds"] == {"fail": ["ANM.LOG.05"], "not_reviewed": ["ANM.IR.01", "ND331.DEP.01"],
+                                   "error": []}
+    cms = next(x for x in ag["r-gap"]["systems"] if x["id"] == "cms")
+    assert cms["assessed"] and cms["profile"] == "tcvn14423-level3"
+    assert cms["not_reviewed"] == ["ND331.DEP.01"]
+    assert ag["r-old"]["systems"][0]["assessed"] is False
+    # the contract keys stay as they were
+    assert s["totals"]["agencies_meeting"] == 3 and s["schema"] == "secaudit.summary/1"
+
+
+def test_no_regimes_without_additional(verified: dict[str, Any]) -> None:
+    assert "regimes" not in verified
+
+
+def test_regimes_rendered(regimes_world: dict[str, Path], tmp_path: Path) -> None:
+    w = regimes_world
+    common = [str(w["bundles"]), "--inventory", str(w["inventory"]), "--keyring", str(w["keys"])]
+    html = run("summary", *common).stdout
+    assert "3/3 cơ quan đạt cấp độ 3 trở lên (100.0% so với mục tiêu 100%)" in html
+    assert "Chế độ mới (TCVN 14423:2026) — mức sẵn sàng: 1/3 cơ quan đã đáp ứng (33.3%)" in html
+    assert "hạn chuyển tiếp 01/07/2027" in html and "ANM.LOG.05" in html
+    md = run("summary", *common, "--format", "md", "--lang", "en").stdout
+    assert "New regime (TCVN 14423:2026) — readiness: 1 of 3 agencies ready (33.3%)" in md
+    assert "Current regime (TCVN 11930:2017) — the plan's target: 3 of 3 agencies" in md
+    rows = {(r["agency_id"], r["system_id"]): r for r in csv.DictReader(io.StringIO(
+        run("summary", *common, "--format", "csv").stdout))}
+    assert rows[("r-gap", "portal")]["new_regime_failing"] == "ANM.LOG.05"
+    assert rows[("r-gap", "portal")]["new_regime_meets_level"] == "False"
+    assert rows[("r-old", "portal")]["new_regime_profile"] == ""
+    out = tmp_path / "r.xlsx"
+    assert run("summary", *common, "--format", "xlsx", "-o", str(out)).exit_code == 0
+    from openpyxl import load_workbook
+
+    wb = load_workbook(out)
+    assert any("TCVN 14423:2026" in str(c.value) for c in wb.worksheets[0]["A"])
+    ws = wb["Hai che do - Regimes"]
+    assert ws.max_row == 1 + 4

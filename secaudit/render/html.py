@@ -32,6 +32,7 @@ def render_summary(summary: dict[str, Any], lang: str = "vi", templates: Path | 
     tmpl = environment(templates).get_template("summary.html.j2")
     return tmpl.render(s=summary, lang=lang, L=views.labels(lang), css=_css(templates),
                        headline=views.headline(summary, lang), notes=views.notes_text(summary, lang),
+                       regimes=views.regime_lines(summary, lang),
                        chart=views.trend_chart(summary.get("trend") or []),
                        title=views.t("summary_title", lang))
 

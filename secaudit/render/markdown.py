@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .views import headline, labels, notes_text, report_view, t
+from .views import headline, labels, notes_text, regime_lines, report_view, t
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!])")
 
@@ -29,6 +29,22 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
     out = [f"# {esc(t('summary_title', lang))} — {esc(summary['province'])} {esc(summary['period'])}", "",
            f"**{esc(h['agencies'])}**", "", esc(h["systems"]), ""]
     out += [f"> {esc(n)}" for n in notes_text(summary, lang)]
+    rl = regime_lines(summary, lang)
+    if rl:
+        out += ["", f"## {L['regimes']}", "", f"- **{esc(rl['current'])}**", f"- **{esc(rl['new'])}**", "",
+                f"### {L['new_regime_adds']}", "",
+                f"| {L['agency']} | {L['ready']} | {L['system']} | {L['compliance']} | {L['failing']} | "
+                f"{L['not_reviewed']} |", "|---|---|---|---|---|---|"]
+        for a in summary["regimes"]["agencies"]:
+            for s in a["systems"]:
+                if not s["assessed"]:
+                    out.append(f"| {esc(a['name'])} | {_yn(a['ready'], L)} | {esc(s['name'])} | "
+                               f"{esc(L['not_assessed_new'])} | | |")
+                    continue
+                pct = "—" if s["compliance_pct"] is None else f"{s['compliance_pct']}%"
+                out.append(f"| {esc(a['name'])} | {_yn(a['ready'], L)} | {esc(s['name'])} | {pct} | "
+                           f"{esc(', '.join(s['failing']) or '—')} | "
+                           f"{esc(', '.join(s['not_reviewed']) or '—')} |")
     out += ["", f"## {L['agencies']}", "",
             f"| {L['agency']} | {L['meets_target']} | {L['system']} | {L['level']} | {L['status']} | "
             f"{L['meets_level']} | {L['compliance']} | {L['failing']} | {L['not_reviewed']} |",

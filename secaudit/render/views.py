@@ -138,6 +138,29 @@ def headline(summary: dict[str, Any], lang: str) -> dict[str, str]:
                          missing=tot["missing"], unverified=tot["unverified"])}
 
 
+def _ddmmyyyy(iso: str) -> str:
+    y, m, d = iso.split("-")
+    return f"{d}/{m}/{y}"
+
+
+def regime_lines(summary: dict[str, Any], lang: str) -> dict[str, str]:
+    """Both regimes' headlines ({} when no bundle was assessed under the successor regime)."""
+    rg = summary.get("regimes")
+    if not rg:
+        return {}
+    cur, new = rg["current"], rg["new"]
+    days = new["days_left"]
+    return {
+        "current": t("regime_current", lang, standard=cur["standard"], meeting=cur["agencies_meeting"],
+                     total=cur["agencies"], level=cur["level"],
+                     pct=cur["pct"] if cur["pct"] is not None else 0, goal=cur["goal_pct"]),
+        "new": t("regime_new" if days >= 0 else "regime_new_overdue", lang, standard=new["standard"],
+                 meeting=new["agencies_meeting"], total=new["agencies"],
+                 pct=new["pct"] if new["pct"] is not None else 0, assessed=new["systems_assessed"],
+                 systems=new["systems"], deadline=_ddmmyyyy(new["transition_deadline"]), days=abs(days)),
+    }
+
+
 def trend_chart(trend: list[dict[str, Any]], width: int = 480, height: int = 160) -> dict[str, Any]:
     """Bar geometry for the inline SVG trend chart (% of agencies meeting the target per period)."""
     pts = [p for p in trend if p.get("pct") is not None]

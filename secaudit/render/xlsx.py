@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from . import csv as csvr
-from .views import headline, labels, notes_text
+from .views import headline, labels, notes_text, regime_lines
 
 
 def _put(ws: Any, values: list[Any]) -> None:
@@ -26,8 +26,10 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> bytes:
     ws = wb.active
     ws.title = "Tong hop - Summary"
     h = headline(summary, lang)
+    rl = regime_lines(summary, lang)
     for row in ([L["province"], summary["province"]], [L["period"], summary["period"]],
                 [L["level"], summary["target"]["level"]], [h["agencies"]], [h["systems"]],
+                *([rl[k]] for k in ("current", "new") if rl),
                 *([n] for n in notes_text(summary, lang))):
         _put(ws, row)
     tot = summary["totals"]
@@ -40,6 +42,15 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> bytes:
     _put(ws, csvr.COLUMNS)
     for r in csvr.rows(summary):
         _put(ws, r)
+    if summary.get("regimes"):
+        ws = wb.create_sheet("Hai che do - Regimes")
+        _put(ws, ["agency_id", "agency_name", "ready", "system_id", "system_name", "profile", "assessed",
+                  "verified", "meets_level", "compliance_pct", "failing", "not_reviewed", "errors"])
+        for a in summary["regimes"]["agencies"]:
+            for sy in a["systems"]:
+                _put(ws, [a["id"], a["name"], a["ready"], sy["id"], sy["name"], sy["profile"], sy["assessed"],
+                          sy["verified"], sy["meets_level"], sy["compliance_pct"], ";".join(sy["failing"]),
+                          ";".join(sy["not_reviewed"]), ";".join(sy["errors"])])
     ws = wb.create_sheet("Yeu cau - Requirements")
     _put(ws, ["id", "title", "group", "fail", "not_reviewed", "error", "pass"])
     for q in summary["requirements"]:
