@@ -1,7 +1,10 @@
 """Manual attestations: YAML files per system, evidence hashing, expiry, and the YAML template.
 
 File: ``<attestations DIR>/<agency>/<system>.yaml`` (DESIGN §6). Evidence paths are relative to
-the attestation file's folder. The spreadsheet round-trip (export_xlsx/import_xlsx) is at the end.
+the attestation file's folder. An optional top-level ``catalog: <id>`` names the catalogue whose
+requirement ids the file answers (default: the default catalogue); under a profile of another
+catalogue its answers carry over through the crosswalk (evaluate.py). The spreadsheet round-trip
+(export_xlsx/import_xlsx) is at the end.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from typing import Any
 
 import yaml
 
+from .catalog import DEFAULT_CATALOG, load_catalog
 from .commands._common import atomic_write
 from .errors import InputError
 from .inventory import ID_RE
-from .model import ATTEST_STATUSES, Requirement, Tailoring, text
+from .model import ATTEST_STATUSES, Catalog, Requirement, Tailoring, text
+from .thresholds import statements
 from .yamlio import dump_yaml, line_of, load_yaml
 
 EXPIRY_MONTHS = 12
@@ -48,6 +53,7 @@ class Attestation:
     attested_at: date | None = None
     expires_at: date | None = None  # explicit, else 12 months after attested_at
     line: int | None = None
+    migrated_from: list[str] = field(default_factory=list)  # source ids (attest migrate)
 
     @property
     def expiry(self) -> date | None:
@@ -67,7 +73,12 @@ class Attestation:
             "attested_by": self.attested_by or None,
             "attested_at": self.attested_at.isoformat() if self.attested_at else None,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            **({"migrated_from": _one_or_list(self.migrated_from)} if self.migrated_from else {}),
         }
+
+
+def _one_or_list(ids: list[str]) -> str | list[str]:
+    return ids[0] if len(ids) == 1 else list(ids)
 
 
 @dataclass
@@ -76,10 +87,25 @@ class AttestationSet:
     system: str
     entries: dict[str, Attestation]
     path: Path | None = None
+    catalog: str = DEFAULT_CATALOG  # id of the catalogue the requirement ids belong to
+    root: Path | None = None  # the --attestations folder it was found in
+    catalog_line: int | None = None
 
     @property
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def display_path(self) -> str | None:
+        """The file relative to the attestations folder: bundles never hold local absolute paths."""
+        if self.path is None:
+            return None
+        if self.root is not None:
+            try:
+                return self.path.resolve().relative_to(Path(self.root).resolve()).as_posix()
+            except ValueError:
+                pass
+        return self.path.name
 
     def get(self, req_id: str) -> Attestation | None:
         return self.entries.get(req_id)
@@ -151,7 +177,7 @@ def parse_entry(node: Any, path: Path, fallback_line: int | None = None) -> Atte
     if not isinstance(req, str) or not req.strip():
         raise InputError("attestation entry without 'requirement' id", path, line)
     req = req.strip()
-    unknown = set(node) - set(KEYS) - {"title", "kind", "section"}
+    unknown = set(node) - set(KEYS) - {"title", "kind", "section", "migrated_from"}
     if unknown:
         raise InputError(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}", path, line, req)
     status = node.get("status")
@@ -187,9 +213,13 @@ def parse_entry(node: Any, path: Path, fallback_line: int | None = None) -> Atte
     if attested_at and expires_at and expires_at < attested_at:
         raise InputError("expires_at is before attested_at", path, line, req)
     by = node.get("attested_by")
+    src = node.get("migrated_from") or []
+    src = [src] if isinstance(src, str) else src
+    if not isinstance(src, list) or not all(isinstance(x, str) and x.strip() for x in src):
+        raise InputError("migrated_from must be a requirement id or a list of ids", path, line, req)
     return Attestation(requirement=req, status=status, note=note, evidence=evidence,
                        attested_by="" if by is None else str(by).strip(), attested_at=attested_at,
-                       expires_at=expires_at, line=line)
+                       expires_at=expires_at, line=line, migrated_from=[x.strip() for x in src])
 
 
 def load_attestations(path: str | Path, agency: str | None = None,
@@ -205,6 +235,16 @@ def load_attestations(path: str | Path, agency: str | None = None,
         if want is not None and val != want:
             raise InputError(f"{key} is {val!r} but the file belongs to {want!r} (its folder/name)",
                              p, line_of(data))
+    unknown = set(data) - {"agency", "system", "catalog", "attestations"}
+    if unknown:
+        raise InputError(f"unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}", p,
+                         line_of(data))
+    catalog = data.get("catalog")
+    if catalog is None:
+        catalog = DEFAULT_CATALOG
+    elif not isinstance(catalog, str) or not catalog.strip():
+        raise InputError("'catalog' must name a catalogue id, e.g. tcvn-14423-2026", p, line_of(data))
+    catalog = catalog.strip()
     entries: dict[str, Attestation] = {}
     items = data.get("attestations") or []
     if not isinstance(items, list):
@@ -215,7 +255,8 @@ def load_attestations(path: str | Path, agency: str | None = None,
             raise InputError(f"duplicate entry (first at line {entries[att.requirement].line})", p,
                              att.line, att.requirement)
         entries[att.requirement] = att
-    return AttestationSet(agency=data["agency"], system=data["system"], entries=entries, path=p)
+    return AttestationSet(agency=data["agency"], system=data["system"], entries=entries, path=p,
+                          catalog=catalog, catalog_line=line_of(data))
 
 
 def load_for_system(root: Path | None, agency: str, system: str) -> AttestationSet | None:
@@ -227,7 +268,26 @@ def load_for_system(root: Path | None, agency: str, system: str) -> AttestationS
     p = attestation_path(Path(root), agency, system)
     if not p.exists():
         return None
-    return load_attestations(p, agency, system)
+    atts = load_attestations(p, agency, system)
+    atts.root = Path(root)
+    return atts
+
+
+def attestation_catalog(atts: AttestationSet) -> Catalog:
+    """The catalogue the file's ids belong to; an unknown one is bad input at the file's line."""
+    try:
+        return load_catalog(atts.catalog)
+    except InputError as exc:
+        if exc.path:  # a problem inside a catalogue file given by path: report it there
+            raise
+        raise InputError(f"catalog: {exc.message}", atts.path, atts.catalog_line) from None
+
+
+def validate_catalog(atts: AttestationSet) -> Catalog:
+    """Validate the file against its own catalogue (``catalog:``, default the default one)."""
+    cat = attestation_catalog(atts)
+    validate_against(atts, {r.id: r for r in cat.requirements})
+    return cat
 
 
 def validate_against(atts: AttestationSet, requirements: dict[str, Requirement]) -> None:
@@ -244,12 +304,24 @@ def validate_against(atts: AttestationSet, requirements: dict[str, Requirement])
 
 
 def dump_attestations(atts: AttestationSet) -> str:
-    data = {"agency": atts.agency, "system": atts.system,
-            "attestations": [a.to_dict() for a in atts.entries.values()]}
+    data: dict[str, Any] = {"agency": atts.agency, "system": atts.system}
+    if atts.catalog != DEFAULT_CATALOG:
+        data["catalog"] = atts.catalog
+    data["attestations"] = [a.to_dict() for a in atts.entries.values()]
     return dump_yaml(data)
 
 
 # --------------------------------------------------------------------------- template
+
+
+def threshold_lines(req: Requirement, catalog: Catalog | None,
+                    params: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(vi, en) statements of the requirement's thresholds under the profile's parameters."""
+    if catalog is None or not getattr(req, "parameters", None):
+        return []
+    vi = statements(req, catalog, params or {}, "vi")
+    en = statements(req, catalog, params or {}, "en")
+    return list(zip(vi, en, strict=True))
 
 
 def _comment(s: str, indent: str = "  ") -> list[str]:
@@ -268,8 +340,12 @@ def _scalar(value: Any) -> str:
 
 def render_template(agency_id: str, agency_name: str, system_id: str, system_name: str, level: int,
                     profile_id: str, rows: list[tuple[Requirement, Tailoring | None]],
-                    existing: AttestationSet | None = None) -> str:
-    """A YAML file to fill in: one entry per manual/partial requirement, guidance as comments."""
+                    existing: AttestationSet | None = None, catalog: Catalog | None = None,
+                    params: dict[str, Any] | None = None) -> str:
+    """A YAML file to fill in: one entry per manual/partial requirement, guidance as comments.
+
+    With ``catalog`` the file names it (``catalog: <id>``) and states each requirement's thresholds
+    with the profile's ``params`` (thresholds.statements), in both languages."""
     lines = [
         "# Phiếu xác nhận thủ công / Manual attestations",
         f"# Hệ thống / System: {system_name} ({agency_name})",
@@ -283,8 +359,10 @@ def render_template(agency_id: str, agency_name: str, system_id: str, system_nam
         "# expires_at: mặc định 12 tháng sau attested_at / default 12 months after attested_at.",
         f"agency: {_scalar(agency_id)}",
         f"system: {_scalar(system_id)}",
-        "attestations:",
     ]
+    if catalog is not None:
+        lines.append(f"catalog: {_scalar(catalog.id)}   # {catalog.standard}")
+    lines.append("attestations:")
     for req, tailoring in rows:
         if req.kind not in ("manual", "partial"):
             continue
@@ -301,6 +379,9 @@ def render_template(agency_id: str, agency_name: str, system_id: str, system_nam
             lines += _comment(f"Bằng chứng cần xem: {text(req.evidence, 'vi')}")
         if text(req.evidence, "en"):
             lines += _comment(f"Evidence to look for: {text(req.evidence, 'en')}")
+        for vi, en in threshold_lines(req, catalog, params):
+            lines += _comment(f"Ngưỡng: {vi}")
+            lines += _comment(f"Threshold: {en}")
         if tailoring:
             lines += _comment(f"Hồ sơ đã loại trừ / tailored out by the profile: {tailoring.justification}")
         att = existing.get(req.id) if existing else None
@@ -361,8 +442,15 @@ def sheet_title(label: str, taken: set[str]) -> str:
     return title
 
 
+def _look_for(req: Requirement, catalog: Catalog | None, params: dict[str, Any] | None) -> str:
+    parts = [" / ".join(x for x in (text(req.evidence, "vi"), text(req.evidence, "en")) if x)]
+    parts += [f"Ngưỡng: {vi} / Threshold: {en}" for vi, en in threshold_lines(req, catalog, params)]
+    return "\n".join(x for x in parts if x)
+
+
 def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
-    """``systems``: [{agency, agency_name, system, system_name, level, profile, rows, existing}]."""
+    """``systems``: [{agency, agency_name, system, system_name, level, profile, rows, existing,
+    catalog?, params?}] (catalog: model.Catalog; params: the profile's parameters)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -381,6 +469,9 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
         meta = [("Cơ quan / Agency", sysd["agency"], sysd["agency_name"]),
                 ("Hệ thống / System", sysd["system"], sysd["system_name"]),
                 ("Cấp độ, hồ sơ / Level, profile", sysd["level"], sysd["profile"])]
+        cat: Catalog | None = sysd.get("catalog")
+        if cat is not None:  # read back by import: the ids below belong to this catalogue
+            meta.append(("Danh mục / Catalogue", cat.id, cat.standard))
         for r, (label, val, extra) in enumerate(meta, 1):
             sh.cell(row=r, column=1, value=label).font = Font(bold=True)
             sh.cell(row=r, column=2, value=val)
@@ -405,7 +496,7 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
             values: dict[str, Any] = {
                 "requirement": req.id, "section": req.section(level), "title_vi": text(req.title, "vi"),
                 "title_en": text(req.title, "en"), "kind": req.kind,
-                "look_for": " / ".join(x for x in (text(req.evidence, "vi"), text(req.evidence, "en")) if x),
+                "look_for": _look_for(req, cat, sysd.get("params")),
             }
             if att:
                 values.update(status=att.status, note=att.note or None,
@@ -466,6 +557,12 @@ def import_xlsx(xlsx: Path, root: Path, record_hashes: bool = True) -> list[Path
         path = attestation_path(root, agency, system)
         existing = load_attestations(path, agency, system) if path.exists() else None
         entries = dict(existing.entries) if existing else {}
+        b4 = _cell_text(ws["A4"].value) or ""
+        catalog = _cell_text(ws["B4"].value) if b4.startswith("Danh mục") else None
+        catalog = catalog or (existing.catalog if existing else DEFAULT_CATALOG)
+        if existing and existing.entries and existing.catalog != catalog:
+            raise InputError(f"the sheet answers catalogue {catalog!r} but {path} holds "
+                             f"{existing.catalog!r}", where, 4)
         for r in range(HEADER_ROW + 1, ws.max_row + 1):
             cells = {key: ws.cell(row=r, column=COL[key]).value for key in COL}
             req = _cell_text(cells["requirement"])
@@ -489,7 +586,7 @@ def import_xlsx(xlsx: Path, root: Path, record_hashes: bool = True) -> list[Path
                         if full.is_file():
                             ev.sha256 = sha256_file(full)
             entries[req] = att
-        out = AttestationSet(agency=agency, system=system, entries=entries, path=path)
+        out = AttestationSet(agency=agency, system=system, entries=entries, path=path, catalog=catalog)
         atomic_write(path, dump_attestations(out))
         written.append(path)
     if not written:

@@ -2,7 +2,8 @@
 
 The rules are documented in docs/verdicts.md; tests/test_evaluate.py walks the same table.
 Pure functions: evidence hashes are computed by the caller-supplied ``evidence_check`` (I/O lives
-in attest.check_evidence).
+in attest.check_evidence). Attestations made under another catalogue answer a requirement through
+the crosswalk (carry-over, docs/verdicts.md §4).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .attest import EXPIRING_SOON_DAYS, Attestation, AttestationSet, Evidence, check_evidence
-from .model import VERDICT_STATUSES, Lang, Requirement, Tailoring, TargetResult
+from .model import VERDICT_STATUSES, Catalog, Lang, Requirement, Tailoring, TargetResult
 
 EvidenceCheck = Callable[[Evidence, Path], dict[str, Any]]
 
@@ -30,10 +31,13 @@ class Verdict:
     checks: list[dict[str, str]] = field(default_factory=list)
     attestation: dict[str, Any] | None = None
     expiring_soon: bool = False
+    group: str = ""
+    evidence: Lang = field(default_factory=dict)  # what an auditor should look for (catalogue)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "status": self.status, "reason": dict(self.reason),
-                "title": dict(self.title), "section": self.section, "checks": list(self.checks),
+                "title": dict(self.title), "section": self.section, "group": self.group,
+                "evidence": dict(self.evidence), "checks": list(self.checks),
                 "attestation": self.attestation, "expiring_soon": self.expiring_soon}
 
 
@@ -109,11 +113,12 @@ def _attestation_part(req: Requirement, att: Attestation | None, atts: Attestati
                       evidence_check: EvidenceCheck) -> tuple[str, Lang, dict[str, Any] | None, bool]:
     """(status, reason, attestation record for the bundle, expiring_soon)."""
     if att is None or att.status is None:
-        where = f" ({atts.path})" if atts and atts.path else ""
+        where = f" ({atts.display_path})" if atts and atts.path else ""
         return "not_reviewed", L(f"Chưa có xác nhận thủ công{where}.",
                                  f"No manual attestation yet{where}."), None, False
     record = att.to_dict()
-    record["file"] = str(atts.path) if atts and atts.path else None
+    record["file"] = atts.display_path if atts else None
+    record["catalog"] = atts.catalog if atts else None
     expiry = att.expiry
     record["effective_expires_at"] = expiry.isoformat() if expiry else None
     base = atts.base_dir if atts else Path.cwd()
@@ -153,34 +158,184 @@ def _attestation_part(req: Requirement, att: Attestation | None, atts: Attestati
     return "pass", _join([ok, soon_txt]), record, soon
 
 
+# --------------------------------------------------------------------------- carry-over
+
+
+@dataclass
+class Carried:
+    """How attestations of another catalogue bear on one requirement."""
+    status: str  # the attestation-part status (pass|fail|not_applicable|not_reviewed)
+    reason: Lang
+    record: dict[str, Any]
+    expiring_soon: bool = False
+
+
+def carry_sources(req_id: str, to_catalog: str, from_catalog: str) -> tuple[str, list[str], list[str], bool]:
+    """(relation, deciding sources, candidate sources, all deciding sources needed) for ``req_id``
+    of ``to_catalog`` as answered by requirements of ``from_catalog``.
+
+    The crosswalk file says "these requirements together cover that one". Read in the file's own
+    direction, the listed sources are needed together; read against it (derived), each source the
+    file maps ``equivalent`` onto ``req_id`` covers it on its own, and the others are candidates."""
+    rev = _crosswalk(to_catalog, from_catalog)
+    m = rev.lookup(req_id) if rev else None
+    if m is None or m.relation == "none" or not m.to:
+        return "none", [], [], False
+    if m.relation != "equivalent":
+        return m.relation, [], list(m.to), False
+    if not rev.derived:
+        return "equivalent", list(m.to), [], True
+    fwd = _crosswalk(from_catalog, to_catalog)
+    eq = [s for s in m.to if fwd and (f := fwd.lookup(s)) and f.relation == "equivalent" and req_id in f.to]
+    return "equivalent", eq, [s for s in m.to if s not in eq], False
+
+
+_XW_CACHE: dict[tuple[str, str], Any] = {}
+
+
+def _crosswalk(from_id: str, to_id: str) -> Any:
+    """The crosswalk, or None when the two catalogues have none (nothing carries over then)."""
+    from .crosswalk import load_crosswalk
+    from .errors import InputError
+
+    key = (from_id, to_id)
+    if key not in _XW_CACHE:
+        try:
+            _XW_CACHE[key] = load_crosswalk(from_id, to_id)
+        except InputError as exc:
+            if exc.path:  # a broken crosswalk file is bad input, not "no crosswalk"
+                raise
+            _XW_CACHE[key] = None
+    return _XW_CACHE[key]
+
+
+def _standard(catalog_id: str) -> str:
+    from .catalog import load_catalog
+
+    try:
+        return load_catalog(catalog_id).standard
+    except Exception:  # noqa: BLE001 - only a label in a reason
+        return catalog_id
+
+
+def _answered(atts: AttestationSet, rid: str) -> Attestation | None:
+    a = atts.get(rid)
+    return a if a is not None and a.status is not None else None
+
+
+def _carried(req: Requirement, foreign: list[AttestationSet], to_catalog: str, today: date,
+             evidence_check: EvidenceCheck) -> Carried | None:
+    """An equivalent mapping whose answered source attestations agree decides; a partial one (or an
+    equivalent one short of its sources) only pre-fills: not_reviewed, naming the candidates."""
+    prefill: list[tuple[AttestationSet, str, Attestation, str]] = []
+    for atts in foreign:
+        relation, deciding, candidates, need_all = carry_sources(req.id, to_catalog, atts.catalog)
+        answered = [s for s in deciding if _answered(atts, s)]
+        if answered and (not need_all or len(answered) == len(deciding)):
+            return _decide(req, atts, answered, today, evidence_check)
+        for s in deciding + candidates:
+            a = _answered(atts, s)
+            if a is not None:
+                prefill.append((atts, s, a, "equivalent" if s in deciding else relation))
+    if not prefill:
+        return None
+    names = "; ".join(f"{s} ({_standard(at.catalog)}, {rel}): {a.status}" for at, s, a, rel in prefill)
+    cands = [{"catalog": at.catalog, "requirement": s, "relation": rel, "status": a.status,
+              "note": a.note or None, "file": at.display_path} for at, s, a, rel in prefill]
+    return Carried("not_reviewed", L(
+        f"Điền sẵn từ {names} qua bảng đối chiếu, cần người đánh giá xác nhận.",
+        f"Pre-filled from {names} via crosswalk, needs an auditor's confirmation."),
+        {"requirement": req.id, "status": None, "prefilled_from": cands})
+
+
+def _decide(req: Requirement, atts: AttestationSet, sources: list[str], today: date,
+            evidence_check: EvidenceCheck) -> Carried:
+    parts = []
+    for s in sources:
+        st, reason, record, soon = _attestation_part(req, atts.get(s), atts, today, evidence_check)
+        parts.append((s, st, reason, record or {}, soon))
+    statuses = {p[1] for p in parts}
+    if "fail" in statuses:
+        status = "fail"
+    elif "not_reviewed" in statuses:
+        status = "not_reviewed"
+    elif statuses == {"not_applicable"}:
+        status = "not_applicable"
+    else:
+        status = "pass"
+    shown = [p for p in parts if p[1] == status] or parts
+    ids = ", ".join(p[0] for p in parts)
+    std = _standard(atts.catalog)
+    head = L(f"Kế thừa từ {ids} ({std}) qua bảng đối chiếu (tương đương):",
+             f"Carried over from {ids} ({std}) via crosswalk (equivalent):")
+    reason = _join([head] + [_join([L(f"[{p[0]}]", f"[{p[0]}]"), p[2]]) if len(parts) > 1 else p[2]
+                             for p in shown])
+    record = dict(shown[0][3])
+    record["requirement"] = req.id
+    record["carried_from"] = {"catalog": atts.catalog, "standard": std, "requirement": parts[0][0],
+                              "requirements": [p[0] for p in parts], "relation": "equivalent"}
+    if len(parts) > 1:
+        record["sources"] = [p[3] for p in parts]
+    return Carried(status, reason, record, any(p[4] for p in parts))
+
+
 # --------------------------------------------------------------------------- verdicts
 
 
+AttestationInput = AttestationSet | list[AttestationSet] | None
+
+
+def _split(atts: AttestationInput,
+           catalog: Catalog | None) -> tuple[list[AttestationSet], list[AttestationSet]]:
+    """(sets answering the catalogue directly, sets of other catalogues)."""
+    sets = [] if atts is None else [atts] if isinstance(atts, AttestationSet) else list(atts)
+    if catalog is None:
+        return sets, []
+    return [s for s in sets if s.catalog == catalog.id], [s for s in sets if s.catalog != catalog.id]
+
+
 def evaluate(rows: list[tuple[Requirement, Tailoring | None]], level: int, targets: list[TargetResult],
-             atts: AttestationSet | None, today: date,
-             evidence_check: EvidenceCheck = check_evidence) -> list[Verdict]:
-    """One verdict per applicable requirement (``rows`` = catalog.applicable(profile))."""
-    out = []
-    for req, tailoring in rows:
-        out.append(_verdict(req, tailoring, level, targets, atts, today, evidence_check))
-    return out
+             atts: AttestationInput, today: date, evidence_check: EvidenceCheck = check_evidence,
+             catalog: Catalog | None = None) -> list[Verdict]:
+    """One verdict per applicable requirement (``rows`` = catalog.applicable(profile)).
+
+    ``catalog`` is the catalogue of ``rows``: attestation sets of other catalogues answer through
+    the crosswalk. Without it every set is taken as answering ``rows`` directly."""
+    direct, foreign = _split(atts, catalog)
+    to_id = catalog.id if catalog is not None else ""
+    return [_verdict(req, tailoring, level, targets, direct, foreign, to_id, today, evidence_check)
+            for req, tailoring in rows]
+
+
+def _manual_part(req: Requirement, direct: list[AttestationSet], foreign: list[AttestationSet], to_id: str,
+                 today: date, evidence_check: EvidenceCheck) -> tuple[str, Lang, dict[str, Any] | None, bool]:
+    """The attestation half: a direct answer always wins over a carried one."""
+    for atts in direct:
+        if _answered(atts, req.id):
+            return _attestation_part(req, atts.get(req.id), atts, today, evidence_check)
+    if foreign:
+        c = _carried(req, foreign, to_id, today, evidence_check)
+        if c is not None:
+            return c.status, c.reason, c.record, c.expiring_soon
+    first = direct[0] if direct else None
+    return _attestation_part(req, first.get(req.id) if first else None, first, today, evidence_check)
 
 
 def _verdict(req: Requirement, tailoring: Tailoring | None, level: int, targets: list[TargetResult],
-             atts: AttestationSet | None, today: date, evidence_check: EvidenceCheck) -> Verdict:
+             direct: list[AttestationSet], foreign: list[AttestationSet], to_id: str, today: date,
+             evidence_check: EvidenceCheck) -> Verdict:
     v = Verdict(id=req.id, kind=req.kind, status="not_reviewed", reason={}, title=dict(req.title),
-                section=req.section(level))
+                section=req.section(level), group=req.group, evidence=dict(req.evidence))
     if tailoring is not None:
         src = f" ({tailoring.source})" if tailoring.source else ""
         v.status = "not_applicable"
         v.reason = L(f"Hồ sơ loại trừ{src}: {tailoring.justification}",
                      f"Tailored out by the profile{src}: {tailoring.justification}")
         return v
-    att = atts.get(req.id) if atts else None
     if req.kind == "auto":
         v.status, v.reason, v.checks = _check_part(req, targets)
         return v
-    a_status, a_reason, record, soon = _attestation_part(req, att, atts, today, evidence_check)
+    a_status, a_reason, record, soon = _manual_part(req, direct, foreign, to_id, today, evidence_check)
     v.attestation, v.expiring_soon = record, soon
     if req.kind == "manual":
         v.status, v.reason = a_status, a_reason

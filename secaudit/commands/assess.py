@@ -62,20 +62,10 @@ def _today(assessed_at: str) -> date:
     return datetime.fromisoformat(assessed_at.replace("Z", "+00:00")).date()
 
 
-def _requirement_ids(profiles: list[Any]) -> dict[str, Any]:
-    from ..catalog import profile_catalog
-
-    ids: dict[str, Any] = {}
-    for p in profiles:
-        for r in profile_catalog(p).requirements:
-            ids.setdefault(r.id, r)
-    return ids
-
-
-def _evaluate_profile(profile: Any, level: int, trs: list[Any], atts: Any, today: date,
-                      rejudge: bool) -> tuple[list[Any], list[dict[str, Any]], dict[str, Any]]:
+def _evaluate_profile(profile: Any, level: int, trs: list[Any], atts: Any, today: date, rejudge: bool,
+                      **extra_eval: Any) -> tuple[list[Any], list[dict[str, Any]], dict[str, Any]]:
     """(target results judged under ``profile``, requirement dicts, summary)."""
-    from ..catalog import applicable
+    from ..catalog import applicable, profile_catalog
     from ..evaluate import evaluate, summarize
     from ..model import TargetResult
     from ..scanner import judge
@@ -83,23 +73,27 @@ def _evaluate_profile(profile: Any, level: int, trs: list[Any], atts: Any, today
     if rejudge:
         trs = [TargetResult(tr.target, judge(tr.target, tr.observations, profile), tr.observations)
                for tr in trs]
-    verdicts = evaluate(applicable(profile), level, trs, atts, today)
+    verdicts = evaluate(applicable(profile), level, trs, atts, today, **extra_eval,
+                        catalog=profile_catalog(profile))
     return trs, [v.to_dict() for v in verdicts], summarize(verdicts)
 
 
 def _assessment(inv_fields: dict[str, Any], agency: dict[str, Any], system: dict[str, Any],
                 profiles: list[Any], level: int, trs: list[Any], atts: Any, assessed_at: str,
-                scanned_with: str | None, **extra: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+                scanned_with: str | None, evidence_check: Any = None,
+                **extra: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     from .. import __version__
     from ..bundle import build_assessment
     from ..catalog import profile_catalog
 
     today = _today(extra.get("rejudged_at") or assessed_at)
+    ev = {"evidence_check": evidence_check} if evidence_check else {}
     primary = profiles[0]
-    trs0, reqs, summary = _evaluate_profile(primary, level, trs, atts, today, primary.id != scanned_with)
+    trs0, reqs, summary = _evaluate_profile(primary, level, trs, atts, today, primary.id != scanned_with,
+                                            **ev)
     additional = []
     for p in profiles[1:]:
-        _, r2, s2 = _evaluate_profile(p, level, trs, atts, today, True)
+        _, r2, s2 = _evaluate_profile(p, level, trs, atts, today, True, **ev)
         additional.append({"profile": p.id, "catalog": profile_catalog(p).header(), "requirements": r2,
                            "summary": s2})
     a = build_assessment(
@@ -166,7 +160,7 @@ def assess(inventory: Path | None, attestations: Path | None, agency: str | None
     if timeout <= 0:
         raise InputError("--timeout must be a positive number of seconds")
 
-    from ..attest import load_for_system, validate_against
+    from ..attest import load_for_system, validate_catalog
     from ..inventory import load_inventory, system_targets
     from ..scanner import ScanOptions, now_iso, parse_probes, scan
     from ..targets import parse_ports
@@ -183,7 +177,7 @@ def assess(inventory: Path | None, attestations: Path | None, agency: str | None
         for sysm in ag.systems:
             atts = load_for_system(attestations, ag.id, sysm.id)
             if atts is not None:
-                validate_against(atts, _requirement_ids([inv.profile(p) for p in sysm.profiles]))
+                validate_catalog(atts)
             jobs.append(_Job(ag, sysm, system_targets(sysm), atts))
 
     # One scanner call per set of probe parameters (normally one for everything).
@@ -229,7 +223,7 @@ def assess(inventory: Path | None, attestations: Path | None, agency: str | None
 
 def _rejudge(bundle_path: Path, profile_name: str | None, attestations: Path | None, key: Path | None,
              out_dir: Path) -> int:
-    from ..attest import KEYS, AttestationSet, load_for_system, parse_entry, validate_against
+    from ..attest import load_for_system, validate_catalog
     from ..bundle import load_bundle
     from ..catalog import load_profile
     from ..model import CheckResult, TargetResult
@@ -258,32 +252,57 @@ def _rejudge(bundle_path: Path, profile_name: str | None, attestations: Path | N
         target.expected_ports = sysd.get("expected_ports")
         checks = [CheckResult.from_dict(c) for c in t.get("checks") or []]
         trs.append(TargetResult(target, checks, t.get("observations") or {}))
+    evidence_check = None
     if attestations is not None:
         atts = load_for_system(attestations, aid, sid)
+        if atts is not None:
+            validate_catalog(atts)
     else:
-        # Reuse the attestations stored in the bundle (their evidence is re-hashed from its paths).
-        entries = {}
-        src = None
-        for r in old.get("requirements") or []:
-            rec = r.get("attestation")
-            if rec:
-                src = src or rec.get("file")
-                node = {k: rec.get(k) for k in KEYS}
-                entries[node["requirement"]] = parse_entry(node, bundle_path)
-        atts = AttestationSet(aid, sid, entries, Path(src) if src else None) if entries else None
-    if atts is not None:
-        validate_against(atts, _requirement_ids([profile]))
+        atts, evidence_check = _stored_attestations(old, aid, sid, bundle_path)
     system = dict(sysd)
     system["profiles"] = [profile.id]
     inv_fields = {"province": old.get("province", ""), "period": old.get("period", ""), "due": old.get("due")}
     a, summary = _assessment(inv_fields, ag, system, [profile], level, trs, atts, assessed_at,
-                             None, probes=old.get("probes"), rejudged_at=now_iso(),
+                             None, evidence_check, probes=old.get("probes"), rejudged_at=now_iso(),
                              rejudged_from={"profile": old.get("profile")})
     path = _write(a, _key_for(key, aid), out_dir)
     _report_line(aid, sid, level, summary, path)
     if key is None:
         _say("secaudit: gói CHƯA KÝ (không có --key) / bundle is NOT signed (no --key given)")
     return _exit_code([summary])
+
+
+def _stored_attestations(old: dict[str, Any], aid: str, sid: str, bundle_path: Path) -> tuple[Any, Any]:
+    """The direct attestations a bundle recorded (carried ones are re-derived), and an evidence
+    check answering from the states recorded at assessment: a rejudge works from stored data only."""
+    from ..attest import KEYS, AttestationSet, parse_entry
+    from ..catalog import DEFAULT_CATALOG
+
+    cat = (old.get("catalog") or {}).get("id") if isinstance(old.get("catalog"), dict) else None
+    entries = {}
+    stored: dict[str, dict[str, Any]] = {}
+    catalog, src = cat or DEFAULT_CATALOG, None
+    for r in old.get("requirements") or []:
+        rec = r.get("attestation") if isinstance(r, dict) else None
+        if not isinstance(rec, dict) or rec.get("carried_from") or rec.get("prefilled_from"):
+            continue
+        catalog = rec.get("catalog") or catalog
+        src = src or rec.get("file")
+        node = {k: rec.get(k) for k in KEYS}
+        node["evidence"] = [{"path": e.get("path"), "sha256": e.get("sha256")}
+                            for e in rec.get("evidence") or [] if isinstance(e, dict)]
+        entries[node["requirement"]] = parse_entry(node, bundle_path)
+        for e in rec.get("evidence") or []:
+            if isinstance(e, dict):
+                stored[str(e.get("path"))] = e
+    if not entries:
+        return None, None
+
+    def recorded(ev: Any, _base: Path) -> dict[str, Any]:
+        return dict(stored.get(ev.path) or {"path": ev.path, "sha256": ev.sha256, "state": "missing"})
+
+    atts = AttestationSet(aid, sid, entries, Path(src) if src else None, catalog=catalog, root=Path("."))
+    return atts, recorded
 
 
 COMMANDS = [assess]

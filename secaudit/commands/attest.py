@@ -28,7 +28,7 @@ def attest_group() -> None:
 def template(inventory: Path, agency: str, system_id: str, attestations: Path | None,
              output: str | None) -> None:
     from ..attest import load_for_system, render_template
-    from ..catalog import applicable
+    from ..catalog import applicable, profile_catalog
     from ..inventory import load_inventory
 
     inv = load_inventory(inventory)
@@ -36,7 +36,8 @@ def template(inventory: Path, agency: str, system_id: str, attestations: Path | 
     profile = inv.profile(sysm.profile)
     existing = load_for_system(attestations, ag.id, sysm.id) if attestations else None
     write_output(render_template(ag.id, ag.name, sysm.id, sysm.name, sysm.level, profile.id,
-                                 applicable(profile), existing), output)
+                                 applicable(profile), existing, catalog=profile_catalog(profile),
+                                 params=profile.parameters), output)
 
 
 @attest_group.command("export", help="Xuất sổ tính Excel / export a workbook, one sheet per system.")
@@ -48,7 +49,7 @@ def template(inventory: Path, agency: str, system_id: str, attestations: Path | 
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export(inventory: Path, attestations: Path | None, agency: str | None, fmt: str, output: Path) -> None:
     from ..attest import export_xlsx, load_for_system
-    from ..catalog import applicable
+    from ..catalog import applicable, profile_catalog
     from ..inventory import load_inventory
 
     inv = load_inventory(inventory)
@@ -58,7 +59,8 @@ def export(inventory: Path, attestations: Path | None, agency: str | None, fmt: 
             profile = inv.profile(sysm.profile)
             systems.append({"agency": ag.id, "agency_name": ag.name, "system": sysm.id,
                             "system_name": sysm.name, "level": sysm.level, "profile": profile.id,
-                            "rows": applicable(profile),
+                            "rows": applicable(profile), "catalog": profile_catalog(profile),
+                            "params": profile.parameters,
                             "existing": load_for_system(attestations, ag.id, sysm.id)})
     export_xlsx(systems, output)
     click.echo(f"{output}: {len(systems)} hệ thống / system(s)", err=True)
@@ -73,6 +75,36 @@ def import_(workbook: Path, attestations: Path) -> None:
 
     for path in import_xlsx(workbook, attestations):
         click.echo(str(path))
+
+
+@attest_group.command("migrate", help="Điền sẵn xác nhận cho danh mục khác qua bảng đối chiếu / pre-fill "
+                                      "attestations for another catalogue through the crosswalk.")
+@click.option("--attestations", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục nguồn / source folder (<agency>/<system>.yaml).")
+@click.option("--to", "to_catalog", required=True, help="Danh mục đích / target catalogue id, "
+                                                          "e.g. tcvn-14423-2026.")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục đích / output folder (DIR2/<agency>/<system>.yaml).")
+@click.option("--force", is_flag=True, help="Ghi đè tệp đã có / overwrite existing files.")
+def migrate(attestations: Path, to_catalog: str, output: Path, force: bool) -> None:
+    from ..migrate import migrate_dir
+
+    if output.resolve() == attestations.resolve():
+        from ..errors import InputError
+
+        raise InputError("-o must be another folder than --attestations / thư mục đích phải khác nguồn",
+                         output)
+    done = migrate_dir(attestations, to_catalog, output, force)
+    written = [m for m in done if m.skipped is None]
+    for m in done:
+        if m.skipped:
+            click.echo(f"{m.source}: bỏ qua / skipped ({m.skipped})", err=True)
+        else:
+            click.echo(f"{m.target}: {m.equivalent} equivalent, {m.partial} partial")
+    n_eq = sum(m.equivalent for m in written)
+    n_pa = sum(m.partial for m in written)
+    click.echo(f"secaudit: {len(written)} tệp/files, {n_eq} tương đương/equivalent, {n_pa} một phần/partial "
+               f"(cần xác nhận / to confirm)", err=True)
 
 
 COMMANDS = [attest_group]

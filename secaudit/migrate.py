@@ -1,0 +1,194 @@
+"""``attest migrate``: pre-fill attestation files for another catalogue through the crosswalk.
+
+For every requirement (manual or partial) of the target catalogue that a crosswalk mapping reaches
+from an answered entry of the source file: an ``equivalent`` mapping copies the answer (status,
+note, evidence, who, when, expiry) and records ``migrated_from``; a ``partial`` one leaves
+``status: null`` with the note pre-filled and a comment asking an auditor to confirm. The same
+source selection as evaluation (evaluate.carry_sources) so that a migrated file and a carried
+verdict never disagree. The written file loads as is (unanswered = not_reviewed).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .attest import (
+    EXPIRY_MONTHS,
+    Attestation,
+    AttestationSet,
+    _comment,
+    _scalar,
+    add_months,
+    attestation_catalog,
+    load_attestations,
+    validate_against,
+)
+from .catalog import load_catalog
+from .commands._common import atomic_write
+from .errors import InputError
+from .evaluate import carry_sources
+from .model import Catalog, text
+
+
+@dataclass
+class Migrated:
+    source: Path
+    target: Path
+    equivalent: int = 0
+    partial: int = 0
+    skipped: str | None = None  # why nothing was written
+
+
+@dataclass
+class _Entry:
+    requirement: str
+    status: str | None
+    sources: list[str]
+    relation: str
+    note: str = ""
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    attested_by: str = ""
+    attested_at: date | None = None
+    expires_at: date | None = None
+
+
+def _rebase(path: str, src_dir: Path, dst_dir: Path) -> str:
+    """An evidence path relative to the new file's folder (paths are relative to their file)."""
+    p = Path(path)
+    if p.is_absolute():
+        return path
+    return Path(os.path.relpath(os.path.abspath(src_dir / p), os.path.abspath(dst_dir))).as_posix()
+
+
+def _joined(atts: list[Attestation], attr: str) -> str:
+    seen: list[str] = []
+    for a in atts:
+        val = getattr(a, attr)
+        if val and val not in seen:
+            seen.append(val)
+    return "; ".join(seen)
+
+
+def _combine(req_id: str, relation: str, srcs: list[tuple[str, Attestation]], atts: AttestationSet,
+             dst_dir: Path) -> _Entry:
+    answers = [a for _, a in srcs]
+    ids = [s for s, _ in srcs]
+    statuses = {a.status for a in answers}
+    status: str | None = None
+    if relation == "equivalent":
+        if len(statuses) == 1:
+            status = answers[0].status
+        elif "non_compliant" in statuses:
+            status = "non_compliant"
+        else:  # mixed answers: an auditor decides
+            relation = "partial"
+    if relation != "equivalent":
+        note = "; ".join(f"[{s} {a.status}] {a.note}".strip() for s, a in srcs)
+        return _Entry(req_id, None, ids, relation, note=note)
+    evidence = []
+    for a in answers:
+        for ev in a.evidence:
+            d = {"path": _rebase(ev.path, atts.base_dir, dst_dir)}
+            if ev.sha256:
+                d["sha256"] = ev.sha256
+            if d not in evidence:
+                evidence.append(d)
+    # The oldest answer dates the whole, and the first expiry ends it (written only when it is
+    # not the default 12 months after that date).
+    attested_at = min((a.attested_at for a in answers if a.attested_at), default=None)
+    expiry = min((a.expiry for a in answers if a.expiry), default=None)
+    if attested_at and expiry == add_months(attested_at, EXPIRY_MONTHS):
+        expiry = None
+    return _Entry(req_id, status, ids, relation, note=_joined(answers, "note"), evidence=evidence,
+                  attested_by=_joined(answers, "attested_by"), attested_at=attested_at, expires_at=expiry)
+
+
+def migrate_set(atts: AttestationSet, to: Catalog, dst_dir: Path) -> list[_Entry]:
+    out = []
+    for req in to.requirements:
+        if req.kind not in ("manual", "partial"):
+            continue
+        relation, deciding, candidates, need_all = carry_sources(req.id, to.id, atts.catalog)
+        answered = [(s, a) for s in deciding if (a := atts.get(s)) is not None and a.status is not None]
+        if answered and (not need_all or len(answered) == len(deciding)):
+            out.append(_combine(req.id, "equivalent", answered, atts, dst_dir))
+            continue
+        pre = [(s, a) for s in deciding + candidates
+               if (a := atts.get(s)) is not None and a.status is not None]
+        if pre:
+            out.append(_combine(req.id, "partial", pre, atts, dst_dir))
+    return out
+
+
+def render(atts: AttestationSet, to: Catalog, entries: list[_Entry]) -> str:
+    src_std = attestation_catalog(atts).standard
+    lines = [
+        f"# Chuyển từ / migrated from {atts.display_path or atts.path} ({atts.catalog}, {src_std})",
+        f"# sang / to {to.id} ({to.standard}) bằng bảng đối chiếu / through the crosswalk.",
+        "# status: null = cần người đánh giá xác nhận / needs an auditor's confirmation.",
+        f"agency: {_scalar(atts.agency)}",
+        f"system: {_scalar(atts.system)}",
+        f"catalog: {_scalar(to.id)}",
+        "attestations:",
+    ]
+    for e in entries:
+        req = to.get(e.requirement)
+        lines.append("")
+        if req is not None:
+            lines += _comment(f"[{req.section()}] {text(req.title, 'vi')} / {text(req.title, 'en')}")
+        src = ", ".join(e.sources)
+        if e.status is None:
+            lines += _comment(f"cần xác nhận / confirm: điền sẵn từ / pre-filled from {src} "
+                              f"({e.relation}); chọn status / choose a status")
+        else:
+            lines += _comment(f"tương đương / equivalent: {src}")
+        lines.append(f"  - requirement: {_scalar(e.requirement)}")
+        lines.append(f"    status: {_scalar(e.status)}   # compliant | non_compliant | not_applicable")
+        lines.append(f"    note: {_scalar(e.note or None)}")
+        lines.append(f"    evidence: {_scalar(e.evidence)}")
+        lines.append(f"    attested_by: {_scalar(e.attested_by or None)}")
+        lines.append(f"    attested_at: {_scalar(e.attested_at)}")
+        lines.append(f"    expires_at: {_scalar(e.expires_at)}")
+        lines.append(f"    migrated_from: {_scalar(e.sources[0] if len(e.sources) == 1 else e.sources)}")
+    return "\n".join(lines) + "\n"
+
+
+def source_files(src: Path) -> list[Path]:
+    if not src.is_dir():
+        raise InputError("attestations folder not found / không thấy thư mục xác nhận", src)
+    return sorted(p for p in src.glob("*/*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def migrate_dir(src: Path, to_id: str, dst: Path, force: bool = False) -> list[Migrated]:
+    """Migrate every attestation file under ``src`` to catalogue ``to_id`` into ``dst``.
+
+    Everything is loaded and checked before the first file is written: an existing target file
+    (without ``force``) or a bad source file stops the run with nothing half-done."""
+    to = load_catalog(to_id)
+    plan: list[tuple[Migrated, str]] = []
+    for path in source_files(src):
+        atts = load_attestations(path, path.parent.name, path.stem)
+        atts.root = src
+        cat = attestation_catalog(atts)
+        validate_against(atts, {r.id: r for r in cat.requirements})
+        target = dst / path.parent.name / f"{path.stem}.yaml"
+        m = Migrated(path, target)
+        if cat.id == to.id:
+            m.skipped = f"already {to.id}"
+            plan.append((m, ""))
+            continue
+        entries = migrate_set(atts, to, target.parent)
+        m.equivalent = sum(1 for e in entries if e.status is not None)
+        m.partial = len(entries) - m.equivalent
+        if target.exists() and not force:
+            raise InputError("exists; not overwritten (use --force) / tệp đã có, dùng --force để ghi đè",
+                             target)
+        plan.append((m, render(atts, to, entries)))
+    for m, content in plan:
+        if m.skipped is None:
+            atomic_write(m.target, content)
+    return [m for m, _ in plan]
