@@ -256,7 +256,16 @@ def load_attestations(path: str | Path, agency: str | None = None,
                              att.line, att.requirement)
         entries[att.requirement] = att
     return AttestationSet(agency=data["agency"], system=data["system"], entries=entries, path=p,
-                          catalog=catalog, catalog_line=line_of(data))
+                          catalog=catalog, catalog_line=_key_line(p, "catalog") or line_of(data))
+
+
+def _key_line(p: Path, key: str) -> int | None:
+    """The line of a top-level ``key:`` (the YAML loader records lines of mappings, not keys)."""
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((i for i, ln in enumerate(lines, 1) if ln.startswith(f"{key}:")), None)
 
 
 def load_for_system(root: Path | None, agency: str, system: str) -> AttestationSet | None:
