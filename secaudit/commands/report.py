@@ -7,14 +7,16 @@ from pathlib import Path
 import click
 
 from ._common import LANG_OPTION, write_output
+from .summary import TEMPLATES_OPTION
 
 
 @click.command("report")
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
+@TEMPLATES_OPTION
 @LANG_OPTION
 @click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout).")
-def report_cmd(bundle: Path, fmt: str, lang: str, output: str | None) -> None:
+def report_cmd(bundle: Path, fmt: str, templates: Path | None, lang: str, output: str | None) -> None:
     """Báo cáo một hệ thống / per-system report from a bundle."""
     from ..summary import load_bundle_file, shipped_catalog
 
@@ -29,7 +31,7 @@ def report_cmd(bundle: Path, fmt: str, lang: str, output: str | None) -> None:
         content = md_report(data, lang, catalog)
     else:
         from ..render.html import render_report as html_report
-        content = html_report(data, lang, catalog)
+        content = html_report(data, lang, catalog, templates)
     write_output(content, output)
 
 

@@ -1,4 +1,9 @@
-"""``secaudit summary``: the province-wide report from a folder of bundles (exit 0 unless bad input)."""
+"""``secaudit summary``: the province-wide report from a folder of bundles (exit 0 unless bad input).
+
+``--format mau08`` writes the owner's annual report form (NĐ 331/2026 Mẫu 08) instead: XLSX or printable
+HTML, picked by the -o extension. Its consistency problems are content (also warned on stderr), not
+failures: the exit code stays 0.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,11 @@ from pathlib import Path
 
 import click
 
+from ..errors import InputError
 from ._common import LANG_OPTION, write_output
+
+TEMPLATES_OPTION = click.option("--templates", type=click.Path(path_type=Path),
+                                help="Thư mục mẫu báo cáo (bản sao của reports/) / a copy of reports/.")
 
 
 @click.command("summary")
@@ -16,15 +25,25 @@ from ._common import LANG_OPTION, write_output
 @click.option("--keyring", type=click.Path(path_type=Path), help="Thư mục khoá công khai <agency>.pub.")
 @click.option("--store", type=click.Path(path_type=Path), help="CSDL SQLite lưu lịch sử (xu hướng).")
 @click.option("--period", help="Kỳ báo cáo (mặc định: của inventory, hoặc kỳ mới nhất).")
-@click.option("--format", "fmt", type=click.Choice(["html", "json", "csv", "xlsx", "md"]), default="html",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "csv", "xlsx", "md", "mau08"]),
+              default="html", show_default=True,
+              help="mau08: báo cáo Mẫu 08 (NĐ 331/2026), cần --inventory và -o FILE.xlsx|FILE.html.")
+@TEMPLATES_OPTION
 @LANG_OPTION
 @click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout).")
 def summary_cmd(bundle_dir: Path, inventory: Path | None, keyring: Path | None, store: Path | None,
-                period: str | None, fmt: str, lang: str, output: str | None) -> None:
+                period: str | None, fmt: str, templates: Path | None, lang: str, output: str | None) -> None:
     """Tổng hợp toàn tỉnh từ các kết quả đánh giá / province summary from assessment bundles."""
+    if fmt == "mau08":
+        _mau08(bundle_dir, inventory, keyring, store, period, templates, output)
+        return
     from ..summary import summarise
 
+    if templates is not None and fmt == "html":
+        from ..render.html import environment, load_css, template
+
+        template(environment(templates), "summary.html.j2", templates)  # fail before the work
+        load_css(templates)
     result = summarise(bundle_dir, inventory=inventory, keyring=keyring, store=store, period=period)
     if fmt == "json":
         from ..render.json import render
@@ -40,7 +59,39 @@ def summary_cmd(bundle_dir: Path, inventory: Path | None, keyring: Path | None, 
         content = md_summary(result, lang)
     else:
         from ..render.html import render_summary as html_summary
-        content = html_summary(result, lang)
+        content = html_summary(result, lang, templates)
+    write_output(content, output)
+
+
+def _mau08(bundle_dir: Path, inventory: Path | None, keyring: Path | None, store: Path | None,
+           period: str | None, templates: Path | None, output: str | None) -> None:
+    if not output or output == "-":
+        raise InputError("--format mau08 needs -o FILE.xlsx or -o FILE.html / cần tệp kết quả -o")
+    kind = Path(output).suffix.lower()
+    if kind not in (".xlsx", ".html", ".htm"):
+        raise InputError(f"--format mau08: -o must end in .xlsx or .html, not {kind or 'nothing'!r}", output)
+    if inventory is None:
+        raise InputError("--format mau08 needs --inventory (Part 3 rows come from it) / cần --inventory")
+    if kind != ".xlsx" and templates is not None:
+        from ..render.html import environment, load_css, template
+
+        template(environment(templates), "mau08.html.j2", templates)
+        load_css(templates)
+    from ..mau08 import build
+    from ..summary import collect
+
+    result, digests, inv = collect(bundle_dir, inventory=inventory, keyring=keyring, store=store,
+                                   period=period)
+    view = build(result, digests, inv or {})
+    for p in view["problems"]:
+        where = f" [{p['owner']} / {p['system']}, dòng/row {p['row']}]" if p["row"] else ""
+        click.echo(f"cảnh báo/warning: Mẫu 08{where}: {p['vi']} / {p['en']}", err=True)
+    if kind == ".xlsx":
+        from ..render.mau08 import render_xlsx
+        content: str | bytes = render_xlsx(view)
+    else:
+        from ..render.mau08 import render_html
+        content = render_html(view, templates)
     write_output(content, output)
 
 

@@ -1,7 +1,8 @@
 """HTML renderings (Jinja2, autoescape ON): self-contained pages with inline CSS and SVG.
 
 Everything that comes from a bundle (and so possibly from a scanned server) goes through Jinja's
-autoescaping; only our own stylesheet is inserted as-is.
+autoescaping; only our own stylesheet is inserted as-is. ``templates`` is a user's copy of reports/
+(``--templates DIR``): a missing or broken file there is bad input (InputError), never a traceback.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..errors import InputError
 from ..resources import data_dir
 from . import views
 
@@ -17,6 +19,8 @@ from . import views
 def environment(templates: Path | None = None) -> Any:
     import jinja2
 
+    if templates is not None and not templates.is_dir():
+        raise InputError("--templates is not a directory / thư mục mẫu báo cáo không tồn tại", templates)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates or data_dir("reports"))),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
@@ -24,21 +28,50 @@ def environment(templates: Path | None = None) -> Any:
     return env
 
 
-def _css(templates: Path | None) -> str:
-    return ((templates or data_dir("reports")) / "style.css").read_text(encoding="utf-8")
+def template(env: Any, name: str, templates: Path | None = None) -> Any:
+    """``env.get_template(name)``; a missing or malformed template is an InputError naming it."""
+    import jinja2
+
+    where = (templates or data_dir("reports")) / name
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound:
+        raise InputError("template not found / thiếu tệp mẫu báo cáo", where) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise InputError(f"template error: {exc.message} / mẫu báo cáo bị lỗi", where, exc.lineno) from None
+
+
+def load_css(templates: Path | None) -> str:
+    path = (templates or data_dir("reports")) / "style.css"
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise InputError("stylesheet not found or unreadable / thiếu tệp style.css", path) from None
+
+
+def _render(tmpl: Any, name: str, templates: Path | None, **context: Any) -> str:
+    import jinja2
+
+    try:
+        return tmpl.render(**context)
+    except jinja2.TemplateError as exc:  # e.g. an undefined name in a user's edited copy
+        raise InputError(f"template error: {exc} / mẫu báo cáo bị lỗi",
+                         (templates or data_dir("reports")) / name) from None
 
 
 def render_summary(summary: dict[str, Any], lang: str = "vi", templates: Path | None = None) -> str:
-    tmpl = environment(templates).get_template("summary.html.j2")
-    return tmpl.render(s=summary, lang=lang, L=views.labels(lang), css=_css(templates),
-                       headline=views.headline(summary, lang), notes=views.notes_text(summary, lang),
-                       regimes=views.regime_lines(summary, lang),
-                       chart=views.trend_chart(summary.get("trend") or []),
-                       title=views.t("summary_title", lang))
+    tmpl = template(environment(templates), "summary.html.j2", templates)
+    return _render(tmpl, "summary.html.j2", templates,
+                   s=summary, lang=lang, L=views.labels(lang), css=load_css(templates),
+                   headline=views.headline(summary, lang), notes=views.notes_text(summary, lang),
+                   regimes=views.regime_lines(summary, lang),
+                   chart=views.trend_chart(summary.get("trend") or []),
+                   title=views.t("summary_title", lang))
 
 
 def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None,
                   templates: Path | None = None) -> str:
-    tmpl = environment(templates).get_template("report.html.j2")
-    return tmpl.render(r=views.report_view(bundle, lang, catalog), lang=lang, L=views.labels(lang),
-                       css=_css(templates), title=views.t("report_title", lang))
+    tmpl = template(environment(templates), "report.html.j2", templates)
+    return _render(tmpl, "report.html.j2", templates,
+                   r=views.report_view(bundle, lang, catalog), lang=lang, L=views.labels(lang),
+                   css=load_css(templates), title=views.t("report_title", lang))
