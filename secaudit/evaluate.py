@@ -177,7 +177,7 @@ def carry_sources(req_id: str, to_catalog: str, from_catalog: str) -> tuple[str,
     The crosswalk file says "these requirements together cover that one". Read in the file's own
     direction, the listed sources are needed together; read against it (derived), each source the
     file maps ``equivalent`` onto ``req_id`` covers it on its own, and the others are candidates."""
-    rev = _crosswalk(to_catalog, from_catalog)
+    rev = crosswalk_between(to_catalog, from_catalog)
     m = rev.lookup(req_id) if rev else None
     if m is None or m.relation == "none" or not m.to:
         return "none", [], [], False
@@ -185,7 +185,7 @@ def carry_sources(req_id: str, to_catalog: str, from_catalog: str) -> tuple[str,
         return m.relation, [], list(m.to), False
     if not rev.derived:
         return "equivalent", list(m.to), [], True
-    fwd = _crosswalk(from_catalog, to_catalog)
+    fwd = crosswalk_between(from_catalog, to_catalog)
     eq = [s for s in m.to if fwd and (f := fwd.lookup(s)) and f.relation == "equivalent" and req_id in f.to]
     return "equivalent", eq, [s for s in m.to if s not in eq], False
 
@@ -193,7 +193,7 @@ def carry_sources(req_id: str, to_catalog: str, from_catalog: str) -> tuple[str,
 _XW_CACHE: dict[tuple[str, str], Any] = {}
 
 
-def _crosswalk(from_id: str, to_id: str) -> Any:
+def crosswalk_between(from_id: str, to_id: str) -> Any:
     """The crosswalk, or None when the two catalogues have none (nothing carries over then)."""
     from .crosswalk import load_crosswalk
     from .errors import InputError

@@ -127,6 +127,10 @@ def test_good_system_meets_level(world: dict[str, Any]) -> None:
     assert rs[world["ids"][1]]["status"] == "not_applicable"
     evidence = rs[world["ids"][0]]["attestation"]["evidence"][0]
     assert evidence["state"] == "ok"
+    # no local absolute path in a bundle: the file is named relative to --attestations
+    assert rs[world["ids"][0]]["attestation"]["file"] == "bao-tot/portal.yaml"
+    assert str(world["root"]) not in json.dumps(world["bundles"]["bao-tot.portal.2026.json"])
+    assert all(v["group"] and v["evidence"]["vi"] and v["evidence"]["en"] for v in rs.values())
     auto = [v for v in rs.values() if v["kind"] == "auto"]
     assert auto and all(c["target"].startswith("https://portal.baotot") for v in auto for c in v["checks"])
 

@@ -187,3 +187,26 @@ def test_import_rejects_bad_cells(inv: Path, tmp_path: Path) -> None:
     assert f"[{ws.title}]:{HEADER_ROW + 2}:" in r.output and "status 'đạt'" in r.output
     (tmp_path / "x.xlsx").write_text("not a workbook")
     assert run("attest", "import", tmp_path / "x.xlsx", "--attestations", tmp_path / "a").exit_code == 2
+
+
+def test_xlsx_states_thresholds_and_keeps_the_catalogue(tmp_path: Path) -> None:
+    inv = tmp_path / "inv14423.yaml"
+    inv.write_text(INVENTORY.replace("level: 3, targets", "level: 3, profile: tcvn14423-level3, targets"),
+                   encoding="utf-8")
+    xlsx = tmp_path / "a.xlsx"
+    assert run("attest", "export", "--inventory", inv, "--agency", "bao-vi-du", "-o", xlsx).exit_code == 0
+    wb = load_workbook(xlsx)
+    ws = wb.worksheets[1]
+    assert (ws["A4"].value.startswith("Danh mục"), ws["B4"].value) == (True, "tcvn-14423-2026")
+    rows = {ws.cell(row=r, column=COL["requirement"]).value: r for r in range(HEADER_ROW + 1, ws.max_row + 1)}
+    hint = ws.cell(row=rows["ANM.RISK.01"], column=COL["look_for"]).value
+    assert "Threshold: maximum risk re-identification and control-review interval (months): 12" in hint
+    assert "Ngưỡng: chu kỳ nhận diện lại rủi ro" in hint
+    ws.cell(row=rows["ANM.RISK.01"], column=COL["status"], value="compliant")
+    ws.cell(row=rows["ANM.RISK.01"], column=COL["note"], value="QĐ quy trình rủi ro")
+    wb.save(xlsx)
+    att_dir = tmp_path / "att"
+    assert run("attest", "import", xlsx, "--attestations", att_dir).exit_code == 0
+    atts = load_attestations(att_dir / "bao-vi-du" / "portal.yaml", "bao-vi-du", "portal")
+    assert atts.catalog == "tcvn-14423-2026" and atts.entries["ANM.RISK.01"].status == "compliant"
+    assert "catalog: tcvn-14423-2026" in (att_dir / "bao-vi-du" / "portal.yaml").read_text(encoding="utf-8")

@@ -178,6 +178,7 @@ def assess(inventory: Path | None, attestations: Path | None, agency: str | None
             atts = load_for_system(attestations, ag.id, sysm.id)
             if atts is not None:
                 validate_catalog(atts)
+                _warn_unbridged(atts, [inv.profile(p) for p in sysm.profiles])
             jobs.append(_Job(ag, sysm, system_targets(sysm), atts))
 
     # One scanner call per set of probe parameters (normally one for everything).
@@ -270,6 +271,18 @@ def _rejudge(bundle_path: Path, profile_name: str | None, attestations: Path | N
     if key is None:
         _say("secaudit: gói CHƯA KÝ (không có --key) / bundle is NOT signed (no --key given)")
     return _exit_code([summary])
+
+
+def _warn_unbridged(atts: Any, profiles: list[Any]) -> None:
+    """Say so when a profile's catalogue can neither read the file directly nor through a crosswalk."""
+    from ..catalog import profile_catalog
+    from ..evaluate import crosswalk_between
+
+    for p in profiles:
+        cat = profile_catalog(p).id
+        if cat != atts.catalog and crosswalk_between(cat, atts.catalog) is None:
+            _say(f"secaudit: cảnh báo/warning: {atts.display_path}: catalogue {atts.catalog} has no "
+                 f"crosswalk to {cat} (profile {p.id}): its attestations do not count there")
 
 
 def _stored_attestations(old: dict[str, Any], aid: str, sid: str, bundle_path: Path) -> tuple[Any, Any]:
