@@ -115,3 +115,88 @@ def test_profile_path_relative_to_inventory(tmp_path: Path) -> None:
         "parameters: {}\ntailoring: []\n", encoding="utf-8")
     inv = load_inventory(write(tmp_path, GOOD.replace("profile: level3", "profile: profiles/custom.yaml")))
     assert inv.profile("profiles/custom.yaml").level == 3
+
+
+# --------------------------------------------------------------------------- Mẫu 08 fields (issue 6)
+
+MAU08 = GOOD.replace("""        http_port: 8080
+""", """        http_port: 8080
+        owner: UBND tỉnh
+        operator: Phòng Kỹ thuật
+        approval_status: Đã được phê duyệt
+        approval_decision: {number: 12/QĐ-BVD, date: 01/03/2025, approver: Tổng Biên tập}
+        quy_che_decision: {number: 15/QĐ-BVD, date: 2025-04-01, issuer: Tổng Biên tập}
+        deployment: partial
+        expected_deployment_date: 2027-06-30
+        check_type: periodic
+        roadmap: {ANM.LOG.05: 31/03/2027}
+""").replace("period: 2026\n", """period: 2026
+reporting: {period_end: "13/12", recipient: Cục A05, systems_in_scope: 3}
+transition_deadline: 2027-06-30
+""")
+
+
+def test_mau08_fields_and_defaults(tmp_path: Path) -> None:
+    inv = load_inventory(write(tmp_path, MAU08))
+    portal, cms = inv.agencies[0].systems
+    assert (portal.owner, portal.operator, portal.approval_status) == \
+        ("UBND tỉnh", "Phòng Kỹ thuật", "approved")
+    assert portal.approval_decision == \
+        {"number": "12/QĐ-BVD", "date": "2025-03-01", "approver": "Tổng Biên tập"}
+    assert portal.quy_che_decision == {"number": "15/QĐ-BVD", "date": "2025-04-01", "issuer": "Tổng Biên tập"}
+    assert (portal.deployment, portal.expected_deployment_date, portal.check_type) == \
+        ("partial", "2027-06-30", "periodic")
+    assert portal.roadmap == {"ANM.LOG.05": "2027-03-31"}
+    assert inv.reporting == {"period_start": "15/12", "period_end": "13/12", "internal_deadline": "20/12",
+                             "national_deadline": "25/12", "recipient": "Cục A05", "systems_in_scope": 3}
+    assert inv.transition_deadline == "2027-06-30"
+    assert (cms.owner, cms.approval_status, cms.deployment, cms.roadmap) == ("", None, None, {})
+    plain = load_inventory(write(tmp_path, GOOD))
+    assert plain.reporting == {"period_start": "15/12", "period_end": "14/12", "internal_deadline": "20/12",
+                               "national_deadline": "25/12", "recipient": "Bộ Công an"}
+    assert plain.transition_deadline == "2027-07-01"
+
+
+BAD_MAU08 = [
+    ("unknown system key", MAU08.replace("operator:", "operater:"),
+     ":11: bao-vi-du/portal: unknown key 'operater'"),
+    ("unknown agency key", GOOD.replace("contact: it@", "contacts: it@"),
+     ":4: bao-vi-du: unknown key 'contacts'"),
+    ("unknown top key", GOOD.replace("period: 2026", "period: 2026\nperiods: 2025"),
+     ":1: unknown key 'periods'"),
+    ("unknown target key", GOOD.replace("address: 127.0.0.61", "addr: 127.0.0.61"), "unknown key 'addr'"),
+    ("unknown reporting key", MAU08.replace("recipient: Cục A05", "recipients: X"),
+     ":3: unknown key 'recipients'"),
+    ("bad approval status", MAU08.replace("Đã được phê duyệt", "done"),
+     "approval_status 'done' must be one of"),
+    ("bad deployment", MAU08.replace("deployment: partial", "deployment: half"), "deployment 'half' must be"),
+    ("bad check type", MAU08.replace("check_type: periodic", "check_type: yearly"), "check_type 'yearly'"),
+    ("bad date", MAU08.replace("2027-06-30\n        check", "30-06-2027\n        check"),
+     "expected_deployment_date '30-06-2027' must be a date"),
+    ("bad decision date", MAU08.replace("date: 01/03/2025", "date: 31/02/2025"),
+     "date '31/02/2025' must be a date"),
+    ("decision key", MAU08.replace("approver: Tổng", "signer: Tổng"),
+     "unknown key 'signer' in approval_decision"),
+    ("decision not a mapping", MAU08.replace("approval_decision: {number: 12/QĐ-BVD, date: 01/03/2025, "
+                                             "approver: Tổng Biên tập}", "approval_decision: 12/QĐ"),
+     "approval_decision must be a mapping"),
+    ("bad day-month", MAU08.replace('period_end: "13/12"', 'period_end: "32/12"'),
+     "reporting.period_end '32/12'"),
+    ("bad scope count", MAU08.replace("systems_in_scope: 3", "systems_in_scope: many"),
+     "systems_in_scope must be"),
+    ("bad transition", MAU08.replace("transition_deadline: 2027-06-30", "transition_deadline: soon"),
+     "transition_deadline 'soon' must be a date"),
+    ("bad roadmap date", MAU08.replace("ANM.LOG.05: 31/03/2027", "ANM.LOG.05: later"), "ANM.LOG.05 'later'"),
+]
+
+
+@pytest.mark.parametrize("name,text,message", BAD_MAU08, ids=[b[0] for b in BAD_MAU08])
+def test_bad_mau08_fields_exit_2_one_line(tmp_path: Path, name: str, text: str, message: str) -> None:
+    inv = write(tmp_path, text)
+    with pytest.raises(InputError) as exc:
+        load_inventory(inv)
+    assert message in str(exc.value)
+    r = CliRunner().invoke(main, ["summary", str(tmp_path), "--inventory", str(inv), "--format", "json"])
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and str(inv) in lines[0] and message in lines[0]
