@@ -205,6 +205,10 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
     for fmt in ("md", "csv", "xlsx"):
         _check(cli("summary", *common, "--format", fmt, "-o", str(out_dir / f"summary.{fmt}")),
                f"summary {fmt}")
+    # The annual report form (Decree 331/2026, Mẫu 08): workbook and printable page.
+    for ext in ("xlsx", "html"):
+        _check(cli("summary", *common, "--format", "mau08", "-o", str(out_dir / f"mau08.{ext}")),
+               f"mau08 {ext}")
     reports = out_dir / "reports"
     for bundle in sorted(bundles.glob("*.json")):
         _check(cli("report", str(bundle), "--format", "html", "-o", str(reports / f"{bundle.stem}.html")),
@@ -228,10 +232,13 @@ def _write_inventory(data: dict[str, Any], period: str, systems: list[DemoSystem
             site = sites[(key, f"{agency['id']}/{s.system['id']}")]
             entry["systems"].append({
                 "id": s.system["id"], "name": s.system["name"], "level": 3,
-                "profile": str(profile_path.resolve()),
+                # First profile: the plan's regime (tailored); the others are judged from the same scan.
+                "profiles": [str(profile_path.resolve()) if p == "demo-level3" else p
+                             for p in data.get("profiles") or ["demo-level3"]],
                 "level_reason": "mô phỏng / simulated",
                 "targets": [{"url": site.url, "address": site.address}],
                 "expected_ports": site.expected_ports, "http_port": site.http_port,
+                **(s.system.get("dossier") or {}),
             })
         inventory["agencies"].append(entry)
     inv_path.parent.mkdir(parents=True, exist_ok=True)

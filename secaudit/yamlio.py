@@ -80,5 +80,14 @@ def load_yaml(path: str | Path) -> Any:
     return load_yaml_text(text, p)
 
 
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+# What load_yaml returns can be written back as is.
+_Dumper.add_representer(LineDict, yaml.SafeDumper.represent_dict)
+_Dumper.add_representer(LineList, yaml.SafeDumper.represent_list)
+
+
 def dump_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)

@@ -99,3 +99,28 @@ def test_demo_history_shows_the_trend(demo: dict[str, Any]) -> None:
     assert "T.APP.04" in fixed["fail_to_pass"] and not fixed["pass_to_fail"]
     regressed = changes[("ban-tin-thuan-an", "trang-tin")]
     assert "T.NET.02" in regressed["pass_to_fail"] and not regressed["fail_to_pass"]
+
+
+def test_demo_judges_both_regimes_and_fills_mau08(demo: dict[str, Any]) -> None:
+    out = demo["out"]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    regimes = summary["regimes"]
+    assert regimes["current"]["catalog"] == "tcvn-11930-2017" and regimes["current"]["agencies_meeting"] == 1
+    assert regimes["new"]["catalog"] == "tcvn-14423-2026"
+    assert regimes["new"]["transition_deadline"] == "2027-07-01"
+    assert regimes["new"]["systems_assessed"] == 6
+    bundle = _bundle(out, "bao-song-huong.cong-bao")
+    (extra,) = bundle["additional"]
+    assert extra["profile"] == "tcvn14423-level3"
+    carried = [r for r in extra["requirements"] if (r.get("attestation") or {}).get("carried_from")]
+    assert carried and all(r["status"] == "pass" for r in carried)
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out / "mau08.xlsx")
+    problems = [row for row in wb.worksheets[-1].iter_rows(min_row=2, values_only=True) if row[0]]
+    codes = {(row[1], row[2]) for row in problems}
+    # The demo inventory is deliberately inconsistent in two places; both are flagged.
+    assert ("approved_without_decision", "Bản tin Thuận An") in codes
+    assert ("full_but_not_meeting", "Tạp chí Ngự Bình") in codes
+    assert (out / "mau08.html").read_text(encoding="utf-8").count("Mẫu số 08") >= 1
