@@ -8,7 +8,6 @@ worker processes; ``aggregate`` is a pure function from digests (+ inventory) to
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from collections import Counter, defaultdict
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .fastjson import loads as json_loads
 
 SCHEMA = "secaudit.summary/1"
 BUNDLE_SCHEMA = "secaudit.bundle/1"
@@ -142,7 +142,7 @@ _SEEN_META: set[str] = set()  # per process: requirement titles travel back once
 def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     d = Digest(file=name, sha256=hashlib.sha256(raw).hexdigest())
     try:
-        data = json.loads(raw)
+        data = json_loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         d.error = f"not valid JSON: {exc}"
         return d
