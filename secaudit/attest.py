@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from .catalog import DEFAULT_CATALOG, load_catalog
-from .commands._common import atomic_write
 from .errors import InputError
+from .files import atomic_write
 from .inventory import ID_RE
 from .model import ATTEST_STATUSES, Catalog, Requirement, Tailoring, text
 from .thresholds import statements

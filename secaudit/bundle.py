@@ -15,10 +15,10 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
-from .commands._common import atomic_write
 from .errors import InputError
 from .fastjson import canonical_candidates, stdlib_canonical
 from .fastjson import loads as json_loads
+from .files import atomic_write, read_input
 from .inventory import ID_RE
 from .keys import key_id, load_private_key, load_public_key
 
@@ -114,20 +114,9 @@ def _parse(data: bytes, path: Path) -> dict[str, Any]:
     return bundle
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a bundle (.json)", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
-
-
 def load_bundle(path: str | Path) -> dict[str, Any]:
     p = Path(path)
-    return _parse(_read(p), p)
+    return _parse(read_input(p, "a bundle (.json)"), p)
 
 
 def verify_file(path: str | Path, keyring: Path) -> tuple[bool, str]:
@@ -136,7 +125,7 @@ def verify_file(path: str | Path, keyring: Path) -> tuple[bool, str]:
     A missing file is an InputError (bad input); an unreadable or altered one is (False, reason).
     """
     p = Path(path)
-    data = _read(p)
+    data = read_input(p, "a bundle (.json)")
     try:
         bundle = _parse(data, p)
     except InputError as exc:

@@ -8,8 +8,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .commands._common import atomic_write
 from .errors import InputError
+from .files import atomic_write, read_input
 from .inventory import ID_RE
 
 
@@ -37,18 +37,9 @@ def generate_keypair(agency: str, out_dir: Path, force: bool = False) -> tuple[P
     return key_path, pub_path
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("key file not found / không thấy tệp khóa", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read key: {exc.strerror}", path) from None
-
-
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
-        key = serialization.load_pem_private_key(_read(path), password=None)
+        key = serialization.load_pem_private_key(read_input(path, "a key file"), password=None)
     except (ValueError, TypeError) as exc:
         raise InputError(f"not an unencrypted PEM private key ({exc})", path) from None
     if not isinstance(key, Ed25519PrivateKey):
@@ -58,7 +49,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
-        key = serialization.load_pem_public_key(_read(path))
+        key = serialization.load_pem_public_key(read_input(path, "a key file"))
     except (ValueError, TypeError) as exc:
         raise InputError(f"not a PEM public key ({exc})", path) from None
     if not isinstance(key, Ed25519PublicKey):

@@ -28,9 +28,9 @@ from .attest import (
     validate_against,
 )
 from .catalog import load_catalog
-from .commands._common import atomic_write
 from .errors import InputError
 from .evaluate import carry_sources
+from .files import atomic_write
 from .model import Catalog, text
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError
+from .files import read_input
 
 
 class LineDict(dict):
@@ -68,15 +69,9 @@ def load_yaml(path: str | Path) -> Any:
     """Load a YAML file; any problem (missing, unreadable, malformed) is an InputError."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", p) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a YAML file", p) from None
+        text = read_input(p, "a YAML file").decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", p) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", p) from None
     return load_yaml_text(text, p)
 
 
