@@ -17,6 +17,7 @@ from typing import Any
 from .errors import InputError
 from .model import CONFIDENCES, FAMILIES, KINDS, LANGS, Catalog, Lang, Profile, Requirement, Tailoring
 from .resources import data_dir
+from .validate import FileChecker, typename
 from .yamlio import line_of, load_yaml
 
 DEFAULT_CATALOG = "tcvn-11930-2017"
@@ -63,41 +64,19 @@ def valid_check_ids() -> set[str]:
 # --------------------------------------------------------------------------- small validators
 
 
-class _Ctx:
-    """Where we are: the file, for error messages."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, message: str, node: Any = None, entry: str | None = None, line: int | None = None) -> None:
-        raise InputError(message, self.path, line or line_of(node), entry)
-
-    def mapping(self, node: Any, what: str, entry: str | None = None, parent: Any = None) -> dict[str, Any]:
-        if not isinstance(node, dict):
-            self.fail(f"{what} must be a mapping, got {_typename(node)}", entry=entry,
-                      line=line_of(node) or line_of(parent))
-        return node
-
-    def keys(self, node: dict[str, Any], allowed: set[str], required: set[str], what: str,
-             entry: str | None = None) -> None:
-        for key in node:
-            if key not in allowed:
-                self.fail(f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})",
-                          node, entry)
-        for key in sorted(required):
-            if key not in node or node[key] is None:
-                self.fail(f"missing field {key!r} in {what}", node, entry)
+class _Ctx(FileChecker):
+    """Validation context for a catalogue or profile file."""
 
     def string(self, node: dict[str, Any], key: str, entry: str | None = None) -> str:
         val = node.get(key)
         if not isinstance(val, str) or not val.strip():
-            self.fail(f"{key!r} must be a non-empty text, got {_typename(val)}", node, entry)
+            self.fail(f"{key!r} must be a non-empty text, got {typename(val)}", node, entry)
         return val.strip()
 
     def lang(self, node: dict[str, Any], key: str, entry: str | None = None) -> Lang:
         val = node.get(key)
         if not isinstance(val, dict):
-            self.fail(f"{key!r} must be a mapping {{vi: ..., en: ...}}, got {_typename(val)}", node, entry)
+            self.fail(f"{key!r} must be a mapping {{vi: ..., en: ...}}, got {typename(val)}", node, entry)
         for k in val:
             if k not in LANGS:
                 self.fail(f"unknown language {k!r} in {key!r} (allowed: vi, en)", val, entry)
@@ -115,16 +94,6 @@ class _Ctx:
         if val not in allowed:
             self.fail(f"{key!r} must be one of {', '.join(sorted(allowed))}, got {val!r}", node, entry)
         return val
-
-
-def _typename(val: Any) -> str:
-    if val is None:
-        return "nothing"
-    for t, name in ((bool, "true/false"), (dict, "a mapping"), (list, "a list"), (str, "a text"),
-                    (int, "a number"), (float, "a number")):
-        if isinstance(val, t):
-            return name
-    return type(val).__name__
 
 
 # --------------------------------------------------------------------------- catalogues
@@ -180,9 +149,9 @@ def _load_catalog_file(path: Path) -> Catalog:
 def _parse_catalog(data: Any, path: Path) -> Catalog:
     c = _Ctx(path)
     top = c.mapping(data, "the catalogue file")
-    c.keys(top, {"catalog", "requirements"}, {"catalog", "requirements"}, "the catalogue file")
+    c.keys(top, {"catalog", "requirements"}, "the catalogue file", required={"catalog", "requirements"})
     head = c.mapping(top["catalog"], "'catalog'", parent=top)
-    c.keys(head, _CATALOG_KEYS | _CATALOG_OPTIONAL, _CATALOG_KEYS, "'catalog'")
+    c.keys(head, _CATALOG_KEYS | _CATALOG_OPTIONAL, "'catalog'", required=_CATALOG_KEYS)
     cid = c.string(head, "id")
     if cid != path.stem:
         c.fail(f"catalogue id {cid!r} must equal the file name stem {path.stem!r}", head)
@@ -217,7 +186,7 @@ def _parse_requirement(c: _Ctx, node: Any, groups: dict[str, Lang], params: dict
     node = c.mapping(node, "a requirement", parent=parent)
     rid = node.get("id")
     entry = rid if isinstance(rid, str) else None
-    c.keys(node, _REQ_KEYS | _REQ_OPTIONAL, _REQ_KEYS, "a requirement", entry)
+    c.keys(node, _REQ_KEYS | _REQ_OPTIONAL, "a requirement", entry, required=_REQ_KEYS)
     rid = c.string(node, "id", entry)
     if not _REQ_ID.match(rid):
         c.fail("requirement id must look like M.POL.01 (upper-case parts joined by dots)", node, rid)
@@ -310,11 +279,11 @@ def _resolve_profile(path: Path, chain: list[Path]) -> Profile:
     data = load_yaml(path)
     c = _Ctx(path)
     top = c.mapping(data, "the profile file")
-    c.keys(top, {"profile", "parameters", "tailoring"}, {"profile"}, "the profile file")
+    c.keys(top, {"profile", "parameters", "tailoring"}, "the profile file", required={"profile"})
     head = c.mapping(top["profile"], "'profile'", parent=top)
     extends = head.get("extends")
     required = {"id", "title"} if extends is not None else {"id", "title", "catalog", "level"}
-    c.keys(head, _PROFILE_KEYS, required, "'profile'")
+    c.keys(head, _PROFILE_KEYS, "'profile'", required=required)
     pid = c.string(head, "id")
     parent: Profile | None = None
     if extends is not None:
@@ -375,7 +344,7 @@ def _parse_parameters(c: _Ctx, node: Any, parent: Profile | None, catalog: Catal
             known = sorted(set(base) | set(catalog.parameters))
             c.fail(f"unknown parameter {key!r} (known: {', '.join(known)})", node, pid)
         if base.get(key) is not None and val is not None and not _same_type(base[key], val):
-            c.fail(f"parameter {key!r} must be {_typename(base[key])}, got {_typename(val)}", node, pid)
+            c.fail(f"parameter {key!r} must be {typename(base[key])}, got {typename(val)}", node, pid)
     return _merge(base, node)
 
 
@@ -419,7 +388,7 @@ def _apply_tailoring(c: _Ctx, node: Any, acc: dict[str, Tailoring], catalog: Cat
         item = c.mapping(item, "a tailoring entry", pid, parent=node)
         rid = item.get("requirement")
         entry = rid if isinstance(rid, str) else pid
-        c.keys(item, _TAILOR_KEYS, {"requirement", "status"}, "a tailoring entry", entry)
+        c.keys(item, _TAILOR_KEYS, "a tailoring entry", entry, required={"requirement", "status"})
         rid = c.string(item, "requirement", entry)
         if catalog.get(rid) is None:
             c.fail(f"tailors requirement {rid!r}, which catalogue {catalog.id!r} does not define", item, rid)

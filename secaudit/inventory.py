@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import InputError
 from .model import Profile, Target
+from .validate import FileChecker
 from .yamlio import line_of, load_yaml
 
 # Ids end up in file names (<agency>.<system>.<period>.json, attestations/<agency>/<system>.yaml).
@@ -150,19 +151,8 @@ class Inventory:
         return name
 
 
-class _Ctx:
-    """Raises InputErrors that name the inventory file, the line and the entry."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, message: str, node: Any = None, entry: str | None = None, line: int | None = None) -> None:
-        raise InputError(message, self.path, line or line_of(node), entry)
-
-    def mapping(self, node: Any, what: str, entry: str | None = None, line: int | None = None) -> dict:
-        if not isinstance(node, dict):
-            self.fail(f"{what} must be a mapping / phải là một ánh xạ", node, entry, line)
-        return node
+class _Ctx(FileChecker):
+    """Validation context for the inventory file."""
 
     def req_str(self, node: dict, key: str, entry: str | None = None) -> str:
         val = node.get(key)
@@ -177,12 +167,6 @@ class _Ctx:
         if not ID_RE.match(val):
             self.fail(f"{key} {val!r} must be letters, digits, '-' or '_' (it names files)", node, entry)
         return val
-
-    def keys(self, node: dict, allowed: set[str], what: str, entry: str | None = None) -> None:
-        unknown = sorted(str(k) for k in node if k not in allowed)
-        if unknown:
-            self.fail(f"unknown key {unknown[0]!r} in {what} (allowed: {', '.join(sorted(allowed))}) "
-                      f"/ trường không hợp lệ", node, entry)
 
     def opt_str(self, node: dict, key: str, entry: str | None = None) -> str:
         val = node.get(key)
