@@ -32,6 +32,7 @@ def labels(lang: str) -> dict[str, str]:
     out = {k: text(v, lang) for k, v in s["labels"].items()}
     out.update({f"status.{k}": text(v, lang) for k, v in s["status"].items()})
     out.update({f"system_status.{k}": text(v, lang) for k, v in s["system_status"].items()})
+    out.update({f"severity.{k}": text(v, lang) for k, v in s["severity"].items()})
     return out
 
 
