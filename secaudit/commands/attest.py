@@ -40,6 +40,35 @@ def template(inventory: Path, agency: str, system_id: str, attestations: Path | 
                                  params=profile.parameters), output)
 
 
+@attest_group.command("wizard", help="Trả lời từng câu hỏi, lưu ngay / answer the manual checklist one "
+                                     "question at a time; every answer is saved at once.")
+@INV
+@click.option("--agency", required=True, help="Mã cơ quan / agency id.")
+@click.option("--system", "system_id", required=True, help="Mã hệ thống / system id.")
+@click.option("--attestations", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục xác nhận / attestations folder (<agency>/<system>.yaml).")
+@click.option("--attested-by", default=None, help="Người xác nhận / attester (asked if omitted).")
+@click.option("--all", "redo", is_flag=True, help="Hỏi lại cả câu đã trả lời / ask answered ones too.")
+def wizard(inventory: Path, agency: str, system_id: str, attestations: Path, attested_by: str | None,
+           redo: bool) -> None:
+    from ..inventory import load_inventory
+    from ..wizard import run_wizard
+
+    inv = load_inventory(inventory)
+    ag, sysm = inv.find(agency, system_id)
+    profile = inv.profile(sysm.profile)
+    attester = attested_by or click.prompt("Người xác nhận / attester (họ tên, chức vụ / name, role)")
+
+    def ask(question: str, choices: list[str] | None = None, default: str = "") -> str:
+        kind = click.Choice(choices) if choices else None
+        return str(click.prompt(question, type=kind, default=default, show_default=bool(default),
+                                show_choices=False))
+
+    path, saved = run_wizard(attestations, ag.id, sysm.id, profile, sysm.level, ask,
+                             lambda m: click.echo(m, err=True), attester)
+    click.echo(f"{path}: {saved} câu trả lời đã lưu / answer(s) saved", err=True)
+
+
 @attest_group.command("export", help="Xuất sổ tính Excel / export a workbook, one sheet per system.")
 @INV
 @click.option("--attestations", type=click.Path(file_okay=False, path_type=Path),

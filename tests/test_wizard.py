@@ -1,0 +1,69 @@
+"""`secaudit attest wizard`: answers typed at the prompt land in a loadable attestation file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from secaudit.attest import check_evidence, load_attestations
+from secaudit.catalog import applicable, load_profile
+from secaudit.cli import main
+
+INVENTORY = """province: Thử nghiệm
+period: '2026'
+agencies:
+  - id: bao-a
+    name: Báo A
+    systems:
+      - id: portal
+        name: Cổng
+        level: 3
+        targets: ['https://portal.example.vn']
+"""
+
+
+def _open_ids() -> list[str]:
+    return [r.id for r, t in applicable(load_profile("level3")) if r.kind != "auto" and t is None]
+
+
+def test_wizard_saves_each_answer_and_resumes(tmp_path: Path) -> None:
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(INVENTORY, encoding="utf-8")
+    evidence = tmp_path / "quy-che.pdf"
+    evidence.write_bytes(b"%PDF-1.4 quy che")
+    root = tmp_path / "attestations"
+    ids = _open_ids()
+    answers = "\n".join([
+        "c", "QĐ 12/QĐ-BA ban hành quy chế", str(evidence),   # 1: compliant with evidence
+        "n", "", "",                                          # 2: non_compliant
+        "a", "", "",                                          # 3: n/a without a reason: skipped
+        "c", "", "",                                          # 4: compliant with nothing: skipped
+        "s",                                                  # 5: skipped
+        "q",
+    ]) + "\n"
+    args = ["attest", "wizard", "--inventory", str(inv), "--agency", "bao-a", "--system", "portal",
+            "--attestations", str(root), "--attested-by", "Nguyễn Văn A"]
+    res = CliRunner().invoke(main, args, input=answers)
+    assert res.exit_code == 0, res.output
+    path = root / "bao-a" / "portal.yaml"
+    atts = load_attestations(path, "bao-a", "portal")
+    assert set(atts.entries) == {ids[0], ids[1]}
+    first, second = atts.entries[ids[0]], atts.entries[ids[1]]
+    assert first.status == "compliant" and first.note.startswith("QĐ 12")
+    assert first.attested_by == "Nguyễn Văn A" and first.attested_at is not None
+    assert check_evidence(first.evidence[0], path.parent)["state"] == "ok"
+    assert second.status == "non_compliant"
+
+    # A second run asks only what is still open, starting with the skipped n/a question.
+    res = CliRunner().invoke(main, args, input="q\n")
+    assert res.exit_code == 0
+    assert f"({ids[2]})" in res.output and f"({ids[0]})" not in res.output
+    assert f"{len(ids) - 2} yêu cầu" in res.output
+
+
+def test_wizard_bad_inventory_is_exit_2(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["attest", "wizard", "--inventory", str(tmp_path / "none.yaml"),
+                                    "--agency", "a", "--system", "b", "--attestations", str(tmp_path),
+                                    "--attested-by", "x"])
+    assert res.exit_code == 2
