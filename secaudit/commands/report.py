@@ -12,7 +12,8 @@ from .summary import TEMPLATES_OPTION
 
 @click.command("report")
 @click.argument("bundle", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "json", "sarif"]), default="html",
+              show_default=True)
 @TEMPLATES_OPTION
 @LANG_OPTION
 @click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout).")
@@ -26,6 +27,9 @@ def report_cmd(bundle: Path, fmt: str, templates: Path | None, lang: str, output
     if fmt == "json":
         from ..render.json import render_report as json_report
         content = json_report(data, lang, catalog)
+    elif fmt == "sarif":
+        from ..render.sarif import render_bundle_sarif
+        content = render_bundle_sarif(data, lang, catalog)
     elif fmt == "md":
         from ..render.markdown import render_report as md_report
         content = md_report(data, lang, catalog)

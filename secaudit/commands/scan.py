@@ -39,7 +39,7 @@ Mã thoát / exit: 0 đạt/all pass · 1 có lỗi không đạt/a fail · 2 đ
               help="Cổng HTTP thường để kiểm tra chuyển hướng / plain-HTTP port (default 80).")
 @click.option("--timeout", type=click.FloatRange(0.5, 600), default=10.0, show_default=True,
               help="Giây chờ mỗi kết nối / seconds per network operation.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "html", "sarif"]), default="table",
               show_default=True, help="Định dạng / output format.")
 @click.option("-o", "--output", default=None, help="Ghi ra tệp / write to FILE.")
 @click.option("-v", "--verbose", is_flag=True, help="Hiện cả kiểm tra đạt / show passed checks too.")
@@ -77,6 +77,10 @@ def scan_cmd(ctx: click.Context, targets: tuple[str, ...], profile_name: str, ca
         from ..render.scan_html import render_scan_html
 
         write_output(render_scan_html(result, lang), output)
+    elif fmt == "sarif":
+        from ..render.sarif import render_scan_sarif
+
+        write_output(render_scan_sarif(result, lang), output)
     else:
         from ..render.scan_table import render_scan_table
 
