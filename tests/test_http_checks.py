@@ -13,6 +13,7 @@ from secaudit.resources import data_dir
 from secaudit.yamlio import load_yaml
 
 PARAMS: dict[str, Any] = dict(load_yaml(data_dir("profiles") / "level1.yaml")["parameters"])
+PARAMS["now"] = "2026-11-26T00:00:00Z"  # fixed: recorded Expires dates stay in the future
 CTX = CheckContext(host="portal.example.vn", port=443, params=PARAMS)
 
 GOOD_HEADERS = [
@@ -27,7 +28,7 @@ GOOD_HEADERS = [
 
 ALL_HTTP = ["http.https_redirect", "http.hsts", "http.csp", "http.frame_options",
             "http.content_type_options", "http.referrer_policy", "http.cookies",
-            "http.server_disclosure", "http.sensitive_paths"]
+            "http.server_disclosure", "http.sensitive_paths", "http.security_txt"]
 
 
 def cookie(name: str, secure: bool = True, httponly: bool = True, over: str = "https",
@@ -54,7 +55,20 @@ def good_obs() -> dict[str, Any]:
             {"path": "/.env", "what": "environment file", "match": "(?m)^[A-Z]+=", "status": 404,
              "content_type": "text/html", "size": 16, "size_capped": False, "matched": False},
         ]},
+        "security_txt": security_txt_section(),
     }
+
+
+def security_txt_section(**fields: list[str]) -> dict[str, Any]:
+    """The probe's security_txt section for a valid file at the RFC path (fields override)."""
+    base = {"contact": ["mailto:attt@example.vn"], "expires": ["2027-06-30T17:00:00Z"],
+            "encryption": [], "policy": [], "preferred_languages": ["vi, en"], "canonical": [],
+            "acknowledgments": [], "hiring": [], "csaf": []}
+    url = "https://portal.example.vn/.well-known/security.txt"
+    return {"tried": [{"url": url, "status": 200, "location": None}], "found": True, "url": url,
+            "status": 200, "content_type": "text/plain; charset=utf-8", "https": True, "verified": True,
+            "size": 120, "size_capped": False, "location": "well_known", "lines": 5, "lines_capped": False,
+            "fields": base | fields, "signed": False, "other_fields": [], "problems": []}
 
 
 def judge(obs: dict[str, Any], cid: str, params: dict[str, Any] | None = None) -> CheckResult:
@@ -345,7 +359,8 @@ def test_sensitive_paths_errors_never_pass() -> None:
 
 
 @pytest.mark.parametrize("cid", [c for c in ALL_HTTP if c not in ("http.https_redirect",
-                                                                   "http.sensitive_paths")])
+                                                                   "http.sensitive_paths",
+                                                                   "http.security_txt")])
 def test_https_section_error_gives_error(cid: str) -> None:
     obs = good_obs()
     obs["https"] = {"hops": [], "cookies": [], "error": "invalid HTTP response: got more than 65536 bytes"}
@@ -377,3 +392,118 @@ def test_anti_csrf_token_cookie_is_not_session_like() -> None:
     assert is_session_cookie("auth_token", pats, readable)
     assert not is_session_cookie("XSRF-TOKEN", pats, readable)
     assert not is_session_cookie("csrftoken", pats, readable)
+
+
+# ------------------------------------------------------------------ security.txt (RFC 9116)
+
+
+def sectxt_obs(**changes: Any) -> dict[str, Any]:
+    obs = good_obs()
+    obs["security_txt"].update(changes)
+    return obs
+
+
+def test_security_txt_valid_passes_with_contact_and_expiry_in_evidence() -> None:
+    res = judge(good_obs(), "http.security_txt")
+    assert res.status == "pass" and res.severity == "low"
+    assert res.evidence["contact"] == ["mailto:attt@example.vn"]
+    assert res.evidence["expires_at"] == "2027-06-30T17:00:00+00:00" and res.evidence["days_left"] == 216
+    assert "mailto:attt@example.vn" in res.summary["en"] and "2027-06-30" in res.summary["vi"]
+    assert res.evidence["fields"] == {"preferred_languages": ["vi, en"]}
+
+
+@pytest.mark.parametrize("reason,status", [("status", 404), ("html", 200), ("no_fields", 200)])
+def test_security_txt_missing_is_a_warn_never_a_fail(reason: str, status: int) -> None:
+    obs = sectxt_obs(found=False, not_found_reason=reason, status=status, fields={})
+    res = judge(obs, "http.security_txt")
+    assert res.status == "warn" and res.evidence["not_found_reason"] == reason
+    assert "attest" in res.summary["en"] and "chứng thực" in res.summary["vi"]  # another channel may count
+    assert f"answered {status}" in res.summary["en"]
+
+
+def test_security_txt_redirect_to_other_host_is_a_warn_to_check_by_hand() -> None:
+    obs = sectxt_obs(found=False, not_found_reason="redirect_not_followed", status=301,
+                     left_to="https://www.example.vn/.well-known/security.txt")
+    res = judge(obs, "http.security_txt")
+    assert res.status == "warn" and "www.example.vn" in res.summary["en"]
+
+
+@pytest.mark.parametrize("fields,key", [
+    ({"contact": []}, "has no Contact"),
+    ({"expires": []}, "has no Expires"),
+    ({"expires": ["2026-11-01T00:00:00Z"]}, "expired on 2026-11-01"),
+    ({"expires": ["next year"]}, "invalid or repeated Expires"),
+    ({"expires": ["2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z"]}, "invalid or repeated Expires"),
+])
+def test_security_txt_stale_or_incomplete_fails(fields: dict[str, list[str]], key: str) -> None:
+    obs = good_obs()
+    obs["security_txt"] = security_txt_section(**fields)
+    res = judge(obs, "http.security_txt")
+    assert res.status == "fail" and key in res.summary["en"], res.summary
+
+
+def test_security_txt_expiring_soon_warns_under_the_profile_window() -> None:
+    obs = good_obs()
+    obs["security_txt"] = security_txt_section(expires=["2026-12-10T00:00:00Z"])
+    res = judge(obs, "http.security_txt")
+    assert res.status == "warn" and res.evidence["days_left"] == 14 and "14 days left" in res.summary["en"]
+    assert judge(obs, "http.security_txt", {**PARAMS, "security_txt_warn_days": 7}).status == "pass"
+
+
+@pytest.mark.parametrize("changes,key,text", [
+    ({"https": False, "url": "http://portal.example.vn/.well-known/security.txt"}, "warn_not_https",
+     "plain HTTP only"),
+    ({"location": "legacy"}, "warn_legacy", "legacy path"),
+    ({"content_type": "application/octet-stream"}, "warn_content_type", "application/octet-stream"),
+])
+def test_security_txt_served_wrongly_warns(changes: dict[str, Any], key: str, text: str) -> None:
+    res = judge(sectxt_obs(**changes), "http.security_txt")
+    assert res.status == "warn" and res.evidence["warnings"] == [key] and text in res.summary["en"]
+
+
+def test_security_txt_expired_fails_even_when_served_wrongly() -> None:
+    obs = good_obs()
+    obs["security_txt"] = security_txt_section(expires=["2020-01-01T00:00:00Z"]) | {"location": "legacy"}
+    assert judge(obs, "http.security_txt").status == "fail"
+
+
+def test_security_txt_date_only_expires_is_read_with_a_remark() -> None:
+    obs = good_obs()
+    obs["security_txt"] = security_txt_section(expires=["2027-06-30"])
+    res = judge(obs, "http.security_txt")
+    assert res.status == "pass" and "date without a time" in res.evidence["problems"][0]
+
+
+def test_security_txt_section_error_or_absence_is_error() -> None:
+    obs = sectxt_obs(error="timed out: read timeout")
+    res = judge(obs, "http.security_txt")
+    assert res.status == "error" and "timed out" in res.summary["en"]
+    old = good_obs()
+    del old["security_txt"]  # an observation from before this check existed
+    assert judge(old, "http.security_txt").status == "error"
+
+
+def test_security_txt_parser() -> None:
+    from secaudit.probes.security_txt import MAX_LINES, MAX_VALUES, parse
+
+    signed = ("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n"
+              "# comment\nContact: mailto:a@example.vn\n- Contact: https://example.vn/lien-he\n"
+              "Expires: 2027-01-01T00:00:00Z\nEncryption: https://example.vn/pgp.asc\n"
+              "Policy: https://example.vn/policy\nPreferred-Languages: vi, en\n"
+              "Canonical: https://example.vn/.well-known/security.txt\nX-Custom: 1\n"
+              "-----BEGIN PGP SIGNATURE-----\n\niQIzBAEBCAAdFiEE\n-----END PGP SIGNATURE-----\n")
+    p = parse(signed)
+    assert p["signed"] is True and p["problems"] == []
+    assert p["fields"]["contact"] == ["mailto:a@example.vn", "https://example.vn/lien-he"]
+    assert p["fields"]["encryption"] == ["https://example.vn/pgp.asc"]
+    assert p["fields"]["canonical"] and p["fields"]["policy"]
+    assert p["fields"]["preferred_languages"] == ["vi, en"]
+    assert p["other_fields"] == ["X-Custom"]
+    odd = parse("contact: http://insecure.example.vn\r\nthis line is junk\r\nExpires: a\r\nExpires: b\r\n")
+    assert odd["signed"] is False and odd["fields"]["contact"] == ["http://insecure.example.vn"]
+    assert odd["problems"] == ["line 1: contact is not an https:, mailto: or tel: URI",
+                               "line 2: not a 'Field: value' line", "Expires appears 2 times (at most once)"]
+    flood = parse("Contact: mailto:x@example.vn\n" * (MAX_LINES * 2))
+    assert flood["lines_capped"] and len(flood["fields"]["contact"]) == MAX_VALUES
+    assert parse("-----BEGIN PGP SIGNED MESSAGE-----\n\nContact: mailto:a@b.vn\n")["problems"] == [
+        "PGP signed message without a signature block"]

@@ -1,6 +1,6 @@
 """http.* checks: pure judgements of the HTTP probe's observation (secaudit/probes/http.py).
 
-Each check reads only its own section (plain_http, https or paths); a section with an ``error``
+Each check reads only its own section (plain_http, https, paths or security_txt); a section with an ``error``
 gives ``error`` for the checks that need it - never ``pass``. Header values come from a possibly
 hostile server: they are only compared, stored as (already truncated) strings, never interpreted.
 Verdict tables follow the MDN HTTP Observatory where it has one (research/anchors.md §3).
@@ -9,6 +9,7 @@ Verdict tables follow the MDN HTTP Observatory where it has one (research/anchor
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 from . import CheckContext, Outcome, check
@@ -377,3 +378,98 @@ def sensitive_paths(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
         reason = f"could not check / không kiểm tra được: {', '.join(str(m) for m in missing)}"
         return Outcome("error", "error", {"reason": reason}, ev | {"reason": reason})
     return Outcome("pass", "pass", {"count": len(items)}, ev)
+
+
+# --------------------------------------------------------------------------- security.txt
+
+
+def _now(ctx: CheckContext) -> datetime:
+    # A fixed "now" may be given (tests, re-judging at a reference date), as for tls.cert.validity.
+    now = ctx.params.get("now")
+    if isinstance(now, datetime):
+        return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    if now:
+        return parse_expires(str(now))[0] or datetime.now(timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def parse_expires(value: str) -> tuple[datetime | None, str | None]:
+    """(instant, remark): RFC 9116 wants an RFC 3339 date-time; a bare date or a missing zone is
+    read as UTC with a remark, anything else is invalid (None)."""
+    text = value.strip()
+    try:
+        t = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        return None, None
+    remark = None
+    if "T" not in text.upper() and " " not in text:
+        remark = "Expires is a date without a time (RFC 3339 date-time expected)"
+    elif t.tzinfo is None:
+        remark = "Expires has no time zone (read as UTC)"
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)), remark
+
+
+@check("http.security_txt")
+def security_txt(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
+    sec = obs.get("security_txt")
+    if not isinstance(sec, dict):
+        # e.g. an observation recorded before this check existed: say so, never pass
+        return _error("security.txt not in the observation (rescan) / chưa thu thập security.txt (quét lại)")
+    if sec.get("error"):
+        return _error(str(sec["error"]))
+    tried = [f"{t.get('url')} → {t.get('status')}" for t in sec.get("tried") or [] if isinstance(t, dict)]
+    ev: dict[str, Any] = {"url": sec.get("url"), "status": sec.get("status"), "tried": tried,
+                          "location": sec.get("location")}
+    if obs.get("verified") is False:
+        ev["verified"] = False  # fetched without certificate verification (TLS checks judge it)
+    if not sec.get("found"):
+        reason = sec.get("not_found_reason") or "status"
+        ev["not_found_reason"] = reason
+        if sec.get("left_to"):
+            ev["left_to"] = sec["left_to"]
+            return Outcome("warn", "warn_redirect", {"url": sec.get("url"), "left_to": sec["left_to"]}, ev)
+        if reason == "html":
+            ev["content_type"] = sec.get("content_type")
+        return Outcome("warn", "warn_missing", {"status": sec.get("status")}, ev)
+
+    fields = sec.get("fields") or {}
+    contacts = [str(c) for c in fields.get("contact") or []]
+    expires = [str(e) for e in fields.get("expires") or []]
+    problems = [str(p) for p in sec.get("problems") or []]
+    ev.update({"content_type": sec.get("content_type"), "https": bool(sec.get("https")),
+               "signed": bool(sec.get("signed")), "contact": contacts, "expires": expires,
+               "fields": {k: v for k, v in fields.items() if v and k not in ("contact", "expires")}})
+    if not contacts:
+        return Outcome("fail", "fail_no_contact", {"url": sec.get("url")}, ev | {"problems": problems})
+    if not expires:
+        return Outcome("fail", "fail_no_expires", {"url": sec.get("url")}, ev | {"problems": problems})
+    when, remark = parse_expires(expires[0])
+    if remark:
+        problems.append(remark)
+    ev["problems"] = problems
+    if when is None or len(expires) > 1:
+        return Outcome("fail", "fail_expires_invalid", {"value": _clip(", ".join(expires), 80)}, ev)
+    now = _now(ctx)
+    days = (when - now).days
+    warn_days = int(ctx.params.get("security_txt_warn_days", 30))
+    ev.update({"now": now.isoformat(), "expires_at": when.isoformat(), "days_left": days,
+               "warn_days": warn_days})
+    date = when.date().isoformat()
+    if when <= now:
+        return Outcome("fail", "fail_expired", {"date": date}, ev)
+    # Warnings: the first (most serious) picks the message; all are in the evidence.
+    ctype = str(sec.get("content_type") or "").split(";")[0].strip().lower()
+    warnings: list[tuple[str, dict[str, Any]]] = []
+    if not sec.get("https"):
+        warnings.append(("warn_not_https", {"url": sec.get("url")}))
+    if sec.get("location") == "legacy":
+        warnings.append(("warn_legacy", {}))
+    if ctype != "text/plain":
+        warnings.append(("warn_content_type", {"content_type": _clip(str(sec.get("content_type")), 80)}))
+    if days < warn_days:
+        warnings.append(("warn_expiring", {"date": date, "days": days}))
+    if warnings:
+        ev["warnings"] = [k for k, _ in warnings]
+        key, params = warnings[0]
+        return Outcome("warn", key, params, ev)
+    return Outcome("pass", "pass", {"contacts": [_clip(c, 80) for c in contacts[:3]], "date": date}, ev)

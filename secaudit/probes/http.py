@@ -3,7 +3,9 @@
 Sections of an observation (each may carry its own ``error``; checks judge only their section):
 - ``plain_http``: the ``http://host`` redirect chain, followed hop by hop on the same host only;
 - ``https``: the final response of ``target.url`` (headers as received, cookies parsed);
-- ``paths``: the profile's sensitive paths, content-aware (status + regex on the first 4 KiB).
+- ``paths``: the profile's sensitive paths, content-aware (status + regex on the first 4 KiB);
+- ``security_txt``: RFC 9116 ``/.well-known/security.txt`` (then legacy ``/security.txt`` only if
+  that is 404), capped and parsed (secaudit/probes/security_txt.py).
 
 urllib3 (requests' transport) is used directly: per-connection ``server_hostname`` and
 ``assert_hostname`` let us connect to ``target.address`` while SNI, Host and certificate checks use
@@ -29,6 +31,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .. import __version__
 from ..model import Target
+from . import security_txt as sectxt
 
 USER_AGENT = f"secaudit/{__version__} (+security posture audit)"
 MAX_BODY = 64 * 1024  # never read more than this from any response (hostile servers)
@@ -37,6 +40,8 @@ MAX_VALUE = 1024  # header values are stored truncated (they come from a possibl
 MAX_HEADERS = 100
 MAX_PATH_TIMEOUTS = 2  # after this many timeouts the remaining paths are skipped (bounded run time)
 TIME_BUDGET_TIMEOUTS = 8  # wall-clock budget per target, in multiples of --timeout
+SECURITY_TXT_MAX = 32 * 1024  # security.txt bytes read (a real one, even signed, is ~2-3 KiB)
+SECURITY_TXT_PATHS = ("/.well-known/security.txt", "/security.txt")  # RFC 9116 §3, then legacy
 
 Progress = Callable[[str], None]
 
@@ -247,10 +252,12 @@ def _probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLContex
         obs["tls_error"] = obs["https"].pop("tls_error", None)
         if obs["https"].get("error"):
             obs["paths"] = {"error": f"site not reachable: {obs['https']['error']}", "items": []}
+            obs["security_txt"] = {"error": f"site not reachable: {obs['https']['error']}"}
             # Nothing answered at all (not even a redirect loop): the whole target is an error.
             if not obs["https"]["hops"] and obs["plain_http"].get("outcome") in ("error", "no_service"):
                 obs["error"] = f"target not reachable over HTTP(S): {obs['https']['error']}"
         else:
+            obs["security_txt"] = _security_txt(conn, target, max_redirects)
             obs["paths"] = _paths(conn, target, params.get("sensitive_paths") or [], deadline)
         if conn.expired:
             obs["time_budget_exhausted"] = budget
@@ -468,11 +475,11 @@ def _paths(conn: _Conn, target: Target, entries: list[Any], deadline: float) -> 
     return {"items": items}
 
 
-def _read_capped(resp: Any) -> tuple[bytes, bool]:
+def _read_capped(resp: Any, limit: int = MAX_BODY) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     total = 0
-    while total < MAX_BODY:
-        chunk = resp.read(min(16384, MAX_BODY - total))
+    while total < limit:
+        chunk = resp.read(min(16384, limit - total))
         if not chunk:
             return b"".join(chunks), False
         chunks.append(chunk)
@@ -498,6 +505,83 @@ def _discard(resp: Any) -> None:
         resp.release_conn()
     except Exception:
         pass
+
+
+# --------------------------------------------------------------------------- security.txt
+
+
+def _security_txt(conn: _Conn, target: Target, max_redirects: int) -> dict[str, Any]:
+    """Fetch and parse security.txt. ``found`` is true only for a 2xx non-HTML answer with at
+    least one RFC 9116 field: a CMS catch-all page at the path is "not found", not a file."""
+    base = urlsplit(target.url)
+    tried: list[dict[str, Any]] = []
+    got: dict[str, Any] = {}
+    for path in SECURITY_TXT_PATHS:
+        url = f"{base.scheme}://{base.netloc}{path}"
+        try:
+            got = _fetch_text(conn, target, url, min(max_redirects, 5), tried)
+        except Exception as exc:
+            return {"tried": tried, "found": False, "error": _classify(exc)[1]}
+        got["location"] = "well_known" if path == SECURITY_TXT_PATHS[0] else "legacy"
+        if got.get("status") != 404:  # the legacy path is asked only when the RFC path is 404
+            break
+    sec: dict[str, Any] = {"tried": tried, "found": False} | got
+    parsed = sec.pop("parsed", None)
+    if parsed is not None:
+        sec.update(parsed)
+        sec["found"] = any(parsed["fields"].values())
+        if not sec["found"]:
+            sec["not_found_reason"] = "no_fields"
+    return sec
+
+
+def _fetch_text(conn: _Conn, target: Target, url: str, max_redirects: int,
+                tried: list[dict[str, Any]]) -> dict[str, Any]:
+    """GET ``url``, following redirects on the same host that stay on HTTPS (or on the target's
+    own scheme); read at most SECURITY_TXT_MAX bytes. Raises on transport failure."""
+    seen: set[str] = set()
+    while True:
+        if url in seen or len(seen) > max_redirects:
+            return {"url": url, "status": None, "not_found_reason": "redirect_loop"}
+        seen.add(url)
+        resp = conn.get(url)
+        try:
+            location = resp.headers.get("Location")
+            tried.append({"url": _clip(url, MAX_VALUE), "status": resp.status,
+                          "location": _clip(location, MAX_VALUE) if location is not None else None})
+            if 300 <= resp.status < 400 and location:
+                nxt = urljoin(url, location.strip())
+                scheme = urlsplit(nxt).scheme.lower()
+                if _same_host(nxt, target.host) and scheme in ("https", target.scheme):
+                    url = nxt
+                    continue
+                # another host (or a downgrade): not ours to probe; a reporter may follow it
+                return {"url": url, "status": resp.status, "left_to": _clip(nxt, MAX_VALUE),
+                        "not_found_reason": "redirect_not_followed"}
+            ctype = resp.headers.get("Content-Type")
+            got: dict[str, Any] = {"url": _clip(url, MAX_VALUE), "status": resp.status,
+                                   "content_type": _clip(ctype, 200) if ctype else None,
+                                   "https": urlsplit(url).scheme.lower() == "https",
+                                   "verified": conn.verified}
+            if not 200 <= resp.status < 300:
+                return got | {"not_found_reason": "status"}
+            body, capped = _read_capped(resp, SECURITY_TXT_MAX)
+        finally:
+            _discard(resp)
+        body = _decompress(body, resp.headers.get("Content-Encoding", ""))[:SECURITY_TXT_MAX]
+        got.update({"size": len(body), "size_capped": capped})
+        if "html" in (ctype or "").lower() or body.lstrip()[:1] == b"<":
+            return got | {"not_found_reason": "html"}
+        if capped:  # the last line may be cut: drop it rather than judge half a value
+            body = body[:body.rfind(b"\n") + 1]
+        text = body.decode("utf-8", "replace").lstrip("\ufeff")
+        got["parsed"] = sectxt.parse(text)
+        if "\ufffd" in text:
+            got["parsed"]["problems"].append("not valid UTF-8")
+        if capped:
+            got["parsed"]["problems"].append(
+                f"file larger than {SECURITY_TXT_MAX} bytes: the rest was not read")
+        return got
 
 
 # --------------------------------------------------------------------------- errors
