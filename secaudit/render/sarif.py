@@ -29,6 +29,7 @@ SEVERITY_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "lo
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
 CHECK_KIND = {"fail": "fail", "warn": "review", "error": "open"}
 VERDICT_KIND = {"fail": "fail", "not_reviewed": "review", "error": "open"}
+URI_SAFE = ":/?#[]@!$&'()*+,;=%~"  # RFC 3986 reserved + unreserved marks: kept as they are
 LANG_TAGS = {"vi": "vi-VN", "en": "en-US"}
 
 NOT_SIGNED: dict[str, str] = {
@@ -241,18 +242,16 @@ class _Builder:
 # --------------------------------------------------------------------------- helpers
 
 
-def target_uri(raw: str, host: Any, port: Any) -> str:
-    """An absolute URI for a target: the URL as given when it is one, else https://host:port.
-
-    ``host:port`` as typed on the command line is not a URI (it would parse as scheme ``host``).
-    """
-    if raw.lower().startswith(("https://", "http://")):
-        return quote(raw, safe=":/?#[]@!$&'()*+,;=%~")
-    if isinstance(host, str) and host:
+def target_uri(raw: str, host: Any = None, port: Any = None) -> str:
+    """An absolute URI for a target: the URL as given when it is one, else ``https://`` + what was
+    given (``host:port`` typed on the command line is not a URI: it would parse as scheme ``host``).
+    ``host``/``port`` stand in only when the target text is missing."""
+    if not raw and isinstance(host, str) and host:
         hostpart = f"[{host}]" if ":" in host else host
-        suffix = f":{port}" if isinstance(port, int) and port != 443 else ""
-        return quote(f"https://{hostpart}{suffix}", safe=":/?#[]@!$&'()*+,;=%~")
-    return quote(raw, safe=":/?#[]@!$&'()*+,;=%~")
+        raw = f"{hostpart}:{port}" if isinstance(port, int) else hostpart
+    if not raw.lower().startswith(("https://", "http://")):
+        raw = "https://" + raw
+    return quote(raw, safe=URI_SAFE)
 
 
 def _invocation(start: Any, end: Any) -> dict[str, Any]:
