@@ -95,6 +95,19 @@ def test_automated_evidence_where_a_probe_sees_it(cat):
     assert cat.get("ANM.LOG.04").kind == "manual" and not cat.get("ANM.LOG.04").checks
 
 
+
+def test_security_txt_is_partial_evidence_for_incident_contact_and_vulnerability_intake(cat):
+    # research/tcvn14423.md: N3.IR.03 (5.16.2.1 b-c) and N3.SDL.03 (5.17.2.2) map P-DNS-05 security.txt
+    mapped = {r.id for r in cat.requirements if "http.security_txt" in r.checks}
+    assert mapped == {"ANM.IR.03", "ANM.SDL.03"}
+    for rid, clause in (("ANM.IR.03", "5.16.2.1"), ("ANM.SDL.03", "5.17.2.2")):
+        req = cat.get(rid)
+        assert req.kind == "partial" and req.checks == ["http.security_txt"]
+        assert req.sections[3].startswith(clause)
+    # in the 2017 regime security.txt is supplementary only: no requirement names it
+    assert not [r.id for r in load_catalog("tcvn-11930-2017").requirements if "http.security_txt" in r.checks]
+
+
 def test_profiles_load_and_select_the_2026_catalogue():
     names = [f"tcvn14423-level{n}" for n in range(1, 6)]
     assert set(names) <= set(profile_names())
@@ -181,3 +194,4 @@ def test_check_thresholds_stay_in_step_with_the_2017_profiles():
     old = load_profile("level1").parameters
     new = load_profile("tcvn14423-level1").parameters
     assert {k: new.get(k) for k in old} == old
+    assert old["security_txt_warn_days"] == 30

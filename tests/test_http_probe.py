@@ -1,7 +1,7 @@
 """The HTTP probe against real loopback servers (lab sites, custom servers, hostile raw sockets),
 then judged by the http.* checks: each bad site fails exactly the intended checks.
 
-This module uses 127.0.0.140-159 only.
+This module uses 127.0.0.139-159 and (security.txt) 127.0.0.220-229 only.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from secaudit.checks import CheckContext, run_check
-from secaudit.lab.sites import GOOD_HEADERS, Lab, SiteSpec
+from secaudit.lab.sites import GOOD_HEADERS, Lab, SiteSpec, security_txt
 from secaudit.model import Target
 from secaudit.probes import http as probe
 from secaudit.resources import data_dir
@@ -26,7 +26,7 @@ from secaudit.yamlio import load_yaml
 PARAMS: dict[str, Any] = dict(load_yaml(data_dir("profiles") / "level1.yaml")["parameters"])
 ALL_HTTP = ["http.https_redirect", "http.hsts", "http.csp", "http.frame_options",
             "http.content_type_options", "http.referrer_policy", "http.cookies",
-            "http.server_disclosure", "http.sensitive_paths"]
+            "http.server_disclosure", "http.sensitive_paths", "http.security_txt"]
 TIMEOUT = 1.0
 
 
@@ -249,6 +249,7 @@ def named_site(lab: Lab) -> Iterator[Custom]:
     certfile, keyfile = leaf.write(lab.dir / "http-probe")
     good = [(k, v) for k, v in GOOD_HEADERS.items()] + [("Server", "nginx")]
     routes = {"/": (200, good, b"<p>ok</p>"),
+              "/.well-known/security.txt": (200, [("Content-Type", "text/plain")], security_txt()),
               "/loop": (302, [("Location", "/loop2")], b"")}
     srv = Custom("127.0.0.150", routes, tls=(certfile, keyfile))
     routes["/loop2"] = (302, [("Location", f"https://portal.lab.test:{srv.port}/loop")], b"")
@@ -437,3 +438,118 @@ def test_scan_cli_http_probe_end_to_end(lab: Lab) -> None:
     assert {k for k, v in status.items() if v != "pass"} == {"http.server_disclosure"}
     assert set(status) == set(ALL_HTTP)
     assert t["observations"]["http"]["verified"] is True
+
+
+# ------------------------------------------------------------------ security.txt (RFC 9116)
+
+WELL_KNOWN = "/.well-known/security.txt"
+SECTXT_PARAMS = {**PARAMS, "sensitive_paths": []}  # fewer requests: these sites are about security.txt
+
+
+@pytest.fixture(scope="module")
+def sectxt(lab: Lab) -> Iterator[dict[str, tuple[dict[str, Any], Target]]]:
+    """One concurrent collect() over sites serving every kind of security.txt."""
+    catch_all = b"<!doctype html><html><body><h1>Tin t\xe1\xbb\xa9c</h1></body></html>"
+    big = security_txt() + b"# " + b"x" * 100_000 + b"\nContact: mailto:late@example.vn\n"
+    specs = {
+        "valid": spec("sectxt-valid", "127.0.0.220"),  # the lab's default file
+        "missing": spec("sectxt-missing", "127.0.0.221", security_txt=None),
+        "expired": spec("sectxt-expired", "127.0.0.222", security_txt=security_txt(days=-3)),
+        "no_contact": spec("sectxt-no-contact", "127.0.0.223", security_txt=security_txt(contact="")),
+        "legacy": spec("sectxt-legacy", "127.0.0.224", security_txt=None,
+                       paths={"/security.txt": (200, "text/plain; charset=utf-8", security_txt())}),
+        "html": spec("sectxt-html", "127.0.0.225", security_txt=None,
+                     paths={WELL_KNOWN: (200, "text/html; charset=utf-8", catch_all),
+                            "/security.txt": (200, "text/plain", security_txt())}),
+        "oversize": spec("sectxt-oversize", "127.0.0.226", security_txt=big),
+        "expiring": spec("sectxt-expiring", "127.0.0.227", security_txt=security_txt(days=10)),
+    }
+    sites = {k: lab.start(s) for k, s in specs.items()}
+    # a site that moves the file on the same host (followed) - a CMS-style rewrite
+    leaf = lab.ca.issue(["127.0.0.228"])
+    moved = Custom("127.0.0.228", {WELL_KNOWN: (301, [("Location", "/static/security.txt")], b""),
+                                   "/static/security.txt": (200, [("Content-Type", "text/plain")],
+                                                            security_txt()),
+                                   "/": (200, list(GOOD_HEADERS.items()), b"ok")},
+                   tls=leaf.write(lab.dir / "sectxt-moved"))
+    targets = {k: target_for(s, lab) for k, s in sites.items()}
+    targets["moved"] = Target(raw="x", host="127.0.0.228", port=moved.port,
+                              http_port=lab.closed_port("127.0.0.228"))
+    obs = probe.collect(list(targets.values()), SECTXT_PARAMS, lab.ca_file, TIMEOUT, max_workers=4)
+    yield {k: (o, t) for (k, t), o in zip(targets.items(), obs, strict=True)}
+    moved.stop()
+
+
+def judge_sectxt(observed: tuple[dict[str, Any], Target]) -> Any:
+    obs, target = observed
+    ctx = CheckContext(host=target.host, port=target.port, params=SECTXT_PARAMS)
+    return run_check("http.security_txt", obs, ctx)
+
+
+@pytest.mark.parametrize("name,status", [
+    ("valid", "pass"), ("missing", "warn"), ("expired", "fail"), ("no_contact", "fail"),
+    ("legacy", "warn"), ("html", "warn"), ("oversize", "pass"), ("expiring", "warn"), ("moved", "pass"),
+])
+def test_security_txt_verdicts_on_real_servers(sectxt: dict[str, Any], name: str, status: str) -> None:
+    res = judge_sectxt(sectxt[name])
+    assert res.status == status, (res.summary, res.evidence)
+    if name != "moved":  # the other checks are untouched by security.txt
+        obs, target = sectxt[name]
+        expected = {} if status == "pass" else {"http.security_txt": status}
+        assert not_passing(verdicts(obs, target, SECTXT_PARAMS)) == expected
+
+
+def test_security_txt_valid_file_is_parsed_from_the_rfc_path(sectxt: dict[str, Any]) -> None:
+    obs, target = sectxt["valid"]
+    sec = obs["security_txt"]
+    assert sec["found"] and sec["location"] == "well_known" and sec["https"] and sec["verified"]
+    assert sec["url"] == f"https://127.0.0.220:{target.port}{WELL_KNOWN}" and sec["status"] == 200
+    assert sec["content_type"] == "text/plain; charset=utf-8"
+    assert sec["fields"]["contact"] == ["mailto:security@lab.example.vn"]
+    assert sec["fields"]["preferred_languages"] == ["vi, en"] and sec["problems"] == []
+    assert len(sec["tried"]) == 1  # found at the RFC path: the legacy path is not asked
+    res = judge_sectxt(sectxt["valid"])
+    assert 360 <= res.evidence["days_left"] <= 365
+
+
+def test_security_txt_missing_tries_the_legacy_path_after_a_404(sectxt: dict[str, Any]) -> None:
+    obs, _ = sectxt["missing"]
+    sec = obs["security_txt"]
+    assert [t["status"] for t in sec["tried"]] == [404, 404] and not sec["found"]
+    assert sec["tried"][1]["url"].endswith("/security.txt")
+    res = judge_sectxt(sectxt["missing"])
+    assert "attest" in res.summary["en"]
+    legacy, _ = sectxt["legacy"]
+    assert legacy["security_txt"]["location"] == "legacy" and legacy["security_txt"]["found"]
+    assert judge_sectxt(sectxt["legacy"]).evidence["warnings"] == ["warn_legacy"]
+
+
+def test_security_txt_html_catch_all_is_missing_not_present(sectxt: dict[str, Any]) -> None:
+    obs, _ = sectxt["html"]
+    sec = obs["security_txt"]
+    assert sec["status"] == 200 and not sec["found"] and sec["not_found_reason"] == "html"
+    assert len(sec["tried"]) == 1  # a 200 is not a 404: the legacy file is not consulted
+    assert "fields" not in sec
+
+
+def test_security_txt_stale_and_contactless_files_fail_with_reasons(sectxt: dict[str, Any]) -> None:
+    assert "expired on" in judge_sectxt(sectxt["expired"]).summary["en"]
+    assert "no Contact" in judge_sectxt(sectxt["no_contact"]).summary["en"]
+    res = judge_sectxt(sectxt["expiring"])
+    assert res.evidence["warnings"] == ["warn_expiring"] and res.evidence["days_left"] in (9, 10)
+
+
+def test_security_txt_oversize_file_is_capped(sectxt: dict[str, Any]) -> None:
+    obs, _ = sectxt["oversize"]
+    sec = obs["security_txt"]
+    assert sec["size"] == probe.SECURITY_TXT_MAX and sec["size_capped"]
+    assert any("larger than" in p for p in sec["problems"])
+    assert sec["fields"]["contact"] == ["mailto:security@lab.example.vn"]  # the late one was never read
+    assert len(repr(sec)) < 5000  # nothing of the 100 KB is stored
+
+
+def test_security_txt_same_host_redirect_is_followed(sectxt: dict[str, Any]) -> None:
+    obs, _ = sectxt["moved"]
+    sec = obs["security_txt"]
+    assert [t["status"] for t in sec["tried"]] == [301, 200]
+    assert sec["url"].endswith("/static/security.txt") and sec["found"]

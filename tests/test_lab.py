@@ -11,7 +11,7 @@ import requests
 from cryptography import x509
 
 from secaudit.lab.certs import LabCA
-from secaudit.lab.sites import GOOD_HEADERS, Lab, SiteSpec
+from secaudit.lab.sites import GOOD_HEADERS, SECURITY_TXT_PATH, Lab, SiteSpec
 
 ADDR = "127.0.0.60"
 
@@ -41,6 +41,19 @@ def test_good_site_verifies_with_lab_ca(lab: Lab, good) -> None:
     env = requests.get(good.url + "/.env", verify=str(lab.ca_file), timeout=5)
     assert (env.status_code, env.text) == (200, "DB_PASSWORD=x\n")
     assert requests.get(good.url + "/nope", verify=str(lab.ca_file), timeout=5).status_code == 404
+
+
+def test_good_site_serves_a_valid_security_txt_by_default(lab: Lab, good) -> None:
+    r = requests.get(good.url + SECURITY_TXT_PATH, verify=str(lab.ca_file), timeout=5)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/plain; charset=utf-8"
+    fields = dict(line.split(": ", 1) for line in r.text.splitlines() if not line.startswith("#"))
+    assert fields["Contact"].startswith("mailto:")
+    expires = dt.datetime.fromisoformat(fields["Expires"].replace("Z", "+00:00"))
+    days = (expires - dt.datetime.now(dt.timezone.utc)).days
+    assert 363 <= days <= 365  # a year ahead
+    bare = lab.start(SiteSpec(name="lab-no-sectxt", address="127.0.0.229", hostname="127.0.0.229",
+                              security_txt=None))
+    assert requests.get(bare.url + SECURITY_TXT_PATH, verify=str(lab.ca_file), timeout=5).status_code == 404
 
 
 def test_good_site_is_untrusted_without_lab_ca(good) -> None:

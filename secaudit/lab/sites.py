@@ -9,6 +9,7 @@ happens there (not in the accept loop), and any failure only ends that connectio
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import email.utils
 import socket
 import ssl
@@ -41,6 +42,19 @@ INTERMEDIATE_CIPHERS = ":".join([
 
 DEFAULT_PAGE = (b"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>secaudit lab"
                 b"</title></head><body><p>secaudit lab site</p></body></html>")
+SECURITY_TXT_PATH = "/.well-known/security.txt"
+
+
+def security_txt(contact: str = "mailto:security@lab.example.vn", days: int = 365,
+                 extra: str = "") -> bytes:
+    """An RFC 9116 file whose Expires is ``days`` from now (negative: already expired)."""
+    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
+    lines = [f"Contact: {contact}" if contact else "",
+             f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+             "Preferred-Languages: vi, en"]
+    return ("# secaudit lab\n" + "".join(f"{ln}\n" for ln in lines if ln) + extra).encode()
+
+
 CONN_TIMEOUT = 10.0  # seconds a client may stay silent before its connection is dropped
 POLL = 0.05  # serve_forever poll interval: keeps Lab shutdown fast with many sites
 
@@ -59,6 +73,8 @@ class SiteSpec:
     cookies: list[str] = field(default_factory=list)
     paths: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
     plain_http: str = "redirect"  # redirect | no_redirect | none
+    # served at SECURITY_TXT_PATH unless ``paths`` says otherwise; None: not served (404)
+    security_txt: bytes | None = field(default_factory=security_txt)
 
 
 @dataclass
@@ -169,6 +185,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path in self.spec.paths:
             status, ctype, body = self.spec.paths[path]
             return status, ctype, body, extra
+        if path == SECURITY_TXT_PATH and self.spec.security_txt is not None:
+            return 200, "text/plain; charset=utf-8", self.spec.security_txt, extra
         if path in ("/", "/index.html"):
             return 200, "text/html; charset=utf-8", DEFAULT_PAGE, extra
         return 404, "text/html; charset=utf-8", b"<p>Not found</p>", extra
@@ -354,4 +372,5 @@ def _weak_cert(leaf: Leaf) -> bool:
     return algo is not None and algo.name in ("sha1", "md5")
 
 
-__all__ = ["GOOD_HEADERS", "INTERMEDIATE_CIPHERS", "Lab", "LabCA", "Leaf", "RunningSite", "SiteSpec"]
+__all__ = ["GOOD_HEADERS", "INTERMEDIATE_CIPHERS", "SECURITY_TXT_PATH", "Lab", "LabCA", "Leaf", "RunningSite",
+           "SiteSpec", "security_txt"]
