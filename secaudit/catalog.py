@@ -25,16 +25,6 @@ LEVELS = (1, 2, 3, 4, 5)
 
 # DESIGN §4 check ids. Used only while the probe families' metadata files (secaudit/checks/*.yaml)
 # are not there yet; once they exist, the ids they define are the only valid ones.
-FALLBACK_CHECK_IDS = frozenset({
-    "tls.protocol.legacy_disabled", "tls.protocol.modern_enabled", "tls.cipher.weak_disabled",
-    "tls.cipher.forward_secrecy", "tls.cert.trusted", "tls.cert.hostname", "tls.cert.validity",
-    "tls.cert.key", "tls.cert.signature", "tls.vuln.heartbleed", "tls.vuln.ccs_injection",
-    "tls.vuln.robot", "tls.renegotiation.secure", "tls.compression.disabled", "tls.mozilla.intermediate",
-    "http.https_redirect", "http.hsts", "http.csp", "http.frame_options", "http.content_type_options",
-    "http.referrer_policy", "http.cookies", "http.server_disclosure", "http.sensitive_paths",
-    "ports.risky_services", "ports.unexpected_open",
-})
-
 _CATALOG_KEYS = {"id", "title", "version", "standard", "regime", "regime_title", "notice", "groups"}
 _CATALOG_OPTIONAL = {"parameters"}
 _REQ_KEYS = {"id", "sections", "family", "group", "kind", "title", "description", "evidence", "checks",
@@ -48,17 +38,10 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
 def valid_check_ids() -> set[str]:
-    """Check ids a catalogue may name: those the probe families' metadata define, plus the DESIGN
-    §4 ids of any family whose metadata file is not written yet."""
-    from .checks import FAMILIES as CHECK_FAMILIES
+    """Check ids a catalogue may name: those defined by the probe families' metadata."""
     from .checks import known_check_ids
-    from .resources import package_file
 
-    ids = set(known_check_ids())
-    for fam in CHECK_FAMILIES:
-        if not package_file(f"checks/{fam}.yaml").exists():
-            ids |= {cid for cid in FALLBACK_CHECK_IDS if cid.startswith(fam + ".")}
-    return ids
+    return set(known_check_ids())
 
 
 # --------------------------------------------------------------------------- small validators

@@ -18,3 +18,17 @@ def lab() -> Iterator[Lab]:
     """
     with Lab() as the_lab:
         yield the_lab
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """One real `secaudit demo` run (installed command) shared by the tests that read its output."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    exe = shutil.which("secaudit", path=os.path.dirname(sys.executable)) or "secaudit"
+    proc = subprocess.run([exe, "demo", "-o", str(out)], capture_output=True, text=True, timeout=300)
+    return {"proc": proc, "out": out}

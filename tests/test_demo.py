@@ -19,10 +19,8 @@ def secaudit(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("demo") / "out"
-    proc = secaudit("demo", "-o", str(out))
-    return {"proc": proc, "out": out}
+def demo(demo_run: dict[str, Any]) -> dict[str, Any]:
+    return demo_run
 
 
 def _bundle(out: Path, name: str) -> dict[str, Any]:

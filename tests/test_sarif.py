@@ -244,9 +244,8 @@ def test_scan_sarif_english(lab: Any, scanned: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_bundles(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    out = tmp_path_factory.mktemp("sarif-demo") / "demo"
-    proc = secaudit("demo", "-o", str(out))
+def demo_bundles(demo_run: dict[str, Any]) -> list[Path]:
+    proc, out = demo_run["proc"], demo_run["out"]
     assert proc.returncode == 0, proc.stderr[-2000:]
     return sorted((out / "bundles").glob("*.json"))
 
