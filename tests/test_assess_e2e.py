@@ -198,3 +198,55 @@ def test_rejudge_under_another_profile(world: dict[str, Any]) -> None:
     assert {r["id"] for r in a["requirements"]} == {r.id for r, _ in applicable(load_profile("level2"))}
     assert r.exit_code == (0 if a["summary"]["meets_level"] else 1)
     assert run("verify", out / "bao-tot.portal.2026.json", "--keyring", world["keys"]).exit_code == 0
+
+
+def _stored_bundle(tmp_path: Any, entries: list[dict[str, Any]], evidence: bytes) -> Any:
+    """An unsigned bundle whose verdicts the real evaluator made from ``entries`` (no targets scanned)."""
+    from datetime import date
+
+    from secaudit.attest import load_attestations
+    from secaudit.bundle import build_assessment, unsigned_bundle, write_bundle
+    from secaudit.catalog import profile_catalog
+    from secaudit.evaluate import evaluate, summarize
+
+    folder = tmp_path / "atts" / "bao-tot"
+    (folder / "evidence").mkdir(parents=True)
+    (folder / "evidence" / "quy-che.pdf").write_bytes(evidence)
+    path = folder / "portal.yaml"
+    path.write_text(json.dumps({"agency": "bao-tot", "system": "portal", "attestations": entries},
+                               ensure_ascii=False), encoding="utf-8")
+    atts = load_attestations(path, "bao-tot", "portal")
+    atts.root = tmp_path / "atts"
+    profile = load_profile("level3")
+    verdicts = evaluate(applicable(profile), 3, [], atts, date(2026, 10, 20),
+                        catalog=profile_catalog(profile))
+    a = build_assessment(province="Huế", agency={"id": "bao-tot", "name": "Báo Tốt"},
+                         system={"id": "portal", "name": "Cổng", "level": 3}, profile="level3",
+                         period="2026", assessed_at="2026-10-20T03:00:00Z", tool_version="test",
+                         targets=[], requirements=[v.to_dict() for v in verdicts],
+                         summary=summarize(verdicts), catalog=profile_catalog(profile).header())
+    return write_bundle(unsigned_bundle(a), tmp_path / "in")
+
+
+def test_rejudge_keeps_each_entrys_evidence_state(tmp_path: Any) -> None:
+    # Two answers cite the same file: one recorded the hash it has now (ok), the other an old hash
+    # (changed -> not_reviewed). Judged again from the bundle, the changed one must not become pass.
+    manual = [r.id for r, _ in applicable(load_profile("level3")) if r.kind == "manual"]
+    changed, ok = manual[0], manual[1]
+    current = b"Quy che ban hanh 2026"
+    import hashlib
+
+    def entry(rid: str, sha: str) -> dict[str, Any]:
+        return {"requirement": rid, "status": "compliant", "attested_by": "A", "attested_at": "2026-10-01",
+                "evidence": [{"path": "evidence/quy-che.pdf", "sha256": sha}]}
+
+    src = _stored_bundle(tmp_path, [entry(changed, "0" * 64),
+                                    entry(ok, hashlib.sha256(current).hexdigest())], current)
+    before = reqs(load_bundle(src))
+    assert (before[changed]["status"], before[ok]["status"]) == ("not_reviewed", "pass")
+    r = run("assess", "--rejudge", src, "--profile", "level3", "-o", tmp_path / "out")
+    assert r.exit_code == 1, r.output
+    after = reqs(load_bundle(tmp_path / "out" / "bao-tot.portal.2026.json"))
+    assert (after[changed]["status"], after[ok]["status"]) == ("not_reviewed", "pass")
+    assert after[changed]["attestation"]["evidence"][0]["state"] == "changed"
+    assert after[ok]["attestation"]["evidence"][0]["state"] == "ok"

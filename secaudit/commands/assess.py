@@ -293,7 +293,9 @@ def _stored_attestations(old: dict[str, Any], aid: str, sid: str, bundle_path: P
 
     cat = (old.get("catalog") or {}).get("id") if isinstance(old.get("catalog"), dict) else None
     entries = {}
-    stored: dict[str, dict[str, Any]] = {}
+    # Keyed by (path, recorded hash): two answers citing one file may have recorded different hashes,
+    # and each keeps its own state (ok / changed).
+    stored: dict[tuple[str, str | None], dict[str, Any]] = {}
     catalog, src = cat or DEFAULT_CATALOG, None
     for r in old.get("requirements") or []:
         rec = r.get("attestation") if isinstance(r, dict) else None
@@ -307,12 +309,13 @@ def _stored_attestations(old: dict[str, Any], aid: str, sid: str, bundle_path: P
         entries[node["requirement"]] = parse_entry(node, bundle_path)
         for e in rec.get("evidence") or []:
             if isinstance(e, dict):
-                stored[str(e.get("path"))] = e
+                stored[(str(e.get("path")), e.get("sha256"))] = e
     if not entries:
         return None, None
 
     def recorded(ev: Any, _base: Path) -> dict[str, Any]:
-        return dict(stored.get(ev.path) or {"path": ev.path, "sha256": ev.sha256, "state": "missing"})
+        missing = {"path": ev.path, "sha256": ev.sha256, "state": "missing"}
+        return dict(stored.get((ev.path, ev.sha256)) or missing)
 
     atts = AttestationSet(aid, sid, entries, Path(src) if src else None, catalog=catalog, root=Path("."))
     return atts, recorded
