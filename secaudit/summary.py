@@ -45,8 +45,17 @@ def check_bundle_shape(data: Any) -> str | None:
             return f"assessment.{key}.id missing"
     if not isinstance(a.get("requirements"), list):
         return "assessment.requirements missing"
-    if not isinstance(a.get("summary"), dict):
+    s = a.get("summary")
+    if not isinstance(s, dict):
         return "assessment.summary missing"
+    # The summary and the reports read these as they are: a wrong type must not crash the run
+    # (10 000 bundles, one malformed) nor read as meeting ("false" is a truthy string).
+    if not isinstance(s.get("meets_level"), bool):
+        return "assessment.summary.meets_level is not true/false"
+    if not isinstance(s.get("counts", {}), dict):
+        return "assessment.summary.counts is not a mapping"
+    if s.get("compliance_pct") is not None and _number(s["compliance_pct"]) is None:
+        return "assessment.summary.compliance_pct is not a number"
     return None
 
 
@@ -164,7 +173,7 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     s = a["summary"]
     d.counts = {k: int(v) for k, v in (s.get("counts") or {}).items() if isinstance(v, int)}
     d.compliance_pct = s.get("compliance_pct")
-    d.meets_level = bool(s.get("meets_level"))
+    d.meets_level = s["meets_level"]
     for r in a["requirements"]:
         if not isinstance(r, dict) or not isinstance(r.get("id"), str):
             continue
@@ -207,11 +216,16 @@ def _digest_additional(extra: Any, d: Digest) -> dict[str, Any] | None:
     counts = summ.get("counts") if isinstance(summ.get("counts"), dict) else {}
     return {"profile": str(extra.get("profile") or ""),
             "catalog": str(cat.get("id") or "") if isinstance(cat, dict) else "",
-            "meets_level": bool(summ.get("meets_level")), "compliance_pct": summ.get("compliance_pct"),
+            "meets_level": summ.get("meets_level") is True,
+            "compliance_pct": _number(summ.get("compliance_pct")),
             "counts": {k: int(v) for k, v in counts.items() if isinstance(v, int)},
             "statuses": statuses,
             "by_status": {st: sorted(r for r, v in statuses.items() if v == st)
                           for st in ("fail", "error", "not_reviewed")}}
+
+
+def _number(v: Any) -> float | None:
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 def digest_file(path: Path, verifier: Verifier | None) -> Digest:

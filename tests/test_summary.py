@@ -184,6 +184,39 @@ def test_hostile_names_escaped(tmp_path: Path) -> None:
     assert "'=HYPERLINK" in rows
 
 
+def test_malformed_signed_summaries_are_reported_not_counted(tmp_path: Path) -> None:
+    """A signed bundle whose summary has the wrong types is listed as not a bundle: it neither
+    crashes the run for everybody else nor counts as meeting ("false" is a truthy string)."""
+    from secaudit.bundle import sign_assessment, write_bundle
+    from secaudit.keys import generate_keypair
+
+    keys, bdir = tmp_path / "k", tmp_path / "b"
+    bdir.mkdir()
+    bad = {"a-counts": ("counts", [1]), "a-pct": ("compliance_pct", "100"),
+           "a-meets": ("meets_level", "false")}
+    for ag in ("a-good", *bad):
+        generate_keypair(ag, keys)
+        a = bf.assessment(ag, "portal", new_regime={} if ag == "a-good" else None)
+        if ag in bad:
+            key, value = bad[ag]
+            a["summary"][key] = value
+        else:  # the successor-regime assessment does not meet: the string "false" must not say ready
+            a["additional"][0]["summary"].update(meets_level="false", compliance_pct="50")
+        write_bundle(sign_assessment(a, keys / f"{ag}.key"), bdir)
+    for fmt in ("json", "html", "md", "csv"):
+        res = run("summary", str(bdir), "--keyring", str(keys), "--format", fmt)
+        assert res.exit_code == 0, res.output
+    data = json.loads(run("summary", str(bdir), "--keyring", str(keys), "--format", "json").stdout)
+    reasons = {f["file"].split(".")[0]: f["reason"] for f in data["not_bundles"]}
+    assert set(reasons) == set(bad)
+    assert "counts" in reasons["a-counts"] and "compliance_pct" in reasons["a-pct"]
+    assert "meets_level" in reasons["a-meets"]
+    assert [a["id"] for a in data["agencies"]] == ["a-good"]
+    assert data["totals"]["agencies_meeting"] == 1
+    new = data["regimes"]["agencies"][0]["systems"][0]
+    assert new["assessed"] and new["ready"] is False and new["compliance_pct"] is None
+
+
 @pytest.mark.parametrize("case", ["no_dir", "keyring_file", "bad_inventory"])
 def test_bad_input_exits_2(case: str, province: dict[str, Path], tmp_path: Path) -> None:
     bdir = str(province["bundles"])
