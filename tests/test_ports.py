@@ -219,3 +219,16 @@ def test_ipv4_and_ipv6_targets_in_one_collect(lab: Lab) -> None:
     assert [p["port"] for p in obs[0]["open"]] == [v6]
     assert obs[1]["address"] == "127.0.0.72" and "-6" not in obs[1]["command"]
     assert [p["port"] for p in obs[1]["open"]] == [v4]
+
+
+def test_every_port_fits_one_nmap_run(svc) -> None:
+    """``--ports 1-65535``: the port list goes to nmap as ranges, not 65 535 numbers (which exceed
+    the kernel's limit for one argument and made every target an error)."""
+    target = Target(raw=ADDR, host=ADDR, port=svc["closed"])
+    obs = probe.collect([target], _params({svc["redis"]: "redis"}), list(range(1, 65536)), 5)[0]
+    assert "error" not in obs, obs.get("error")
+    assert "-p 1-65535 " in obs["command"]
+    assert {svc["redis"], svc["silent"]} <= {p["port"] for p in obs["open"]}
+    assert svc["closed"] not in {p["port"] for p in obs["open"]}
+    assert probe._port_spec([443, 80, 8001, 8000, 8002, 22, 23]) == "22-23,80,443,8000-8002"
+

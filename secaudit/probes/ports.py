@@ -121,7 +121,7 @@ def _run(nmap: Any, scanner: Any, hosts: list[str], ports: list[int], family: in
     """Connect-scan ``ports`` on ``hosts``; then -sV on what is open if asked. Error -> str."""
     base = f"-sT -Pn -n --host-timeout {htimeout}s" + (" -6" if family == 6 else "")
     try:
-        res = scanner.scan(" ".join(hosts), ",".join(map(str, ports)), arguments=base,
+        res = scanner.scan(" ".join(hosts), _port_spec(ports), arguments=base,
                            timeout=htimeout + 30)
         command = scanner.command_line()
         hosts_result: XML_RESULT = dict(res.get("scan") or {})
@@ -130,7 +130,7 @@ def _run(nmap: Any, scanner: Any, hosts: list[str], ports: list[int], family: in
         if service_detection and open_ports:
             sv_hosts = [h for h in hosts if any(
                 info.get("state") == "open" for info in (hosts_result.get(h, {}).get("tcp") or {}).values())]
-            res_sv = scanner.scan(" ".join(sv_hosts), ",".join(map(str, open_ports)),
+            res_sv = scanner.scan(" ".join(sv_hosts), _port_spec(open_ports),
                                   arguments=base + " -sV", timeout=htimeout + 30)
             for h, info in (res_sv.get("scan") or {}).items():
                 for p, pinfo in (info.get("tcp") or {}).items():
@@ -144,6 +144,18 @@ def _run(nmap: Any, scanner: Any, hosts: list[str], ports: list[int], family: in
         return f"nmap failed: {str(exc).strip()[:300]}"
     except (OSError, ValueError, KeyError) as exc:
         return f"nmap failed: {type(exc).__name__}: {exc}"
+
+
+def _port_spec(ports: list[int]) -> str:
+    """``80,443,8000-8010``: runs as ranges, so that ``--ports 1-65535`` stays one short argument
+    (each port spelled out is ~380 KB, over the kernel's 128 KiB limit for one argument)."""
+    runs: list[list[int]] = []
+    for p in sorted(set(ports)):
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
+        else:
+            runs.append([p, p])
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)
 
 
 def _port_info(port: int, info: dict[str, Any]) -> dict[str, Any]:
