@@ -250,3 +250,45 @@ def test_rejudge_keeps_each_entrys_evidence_state(tmp_path: Any) -> None:
     assert (after[changed]["status"], after[ok]["status"]) == ("not_reviewed", "pass")
     assert after[changed]["attestation"]["evidence"][0]["state"] == "changed"
     assert after[ok]["attestation"]["evidence"][0]["state"] == "ok"
+
+
+def _bundle_with(tmp_path: Any, name: str, change: Any) -> Any:
+    a = {"province": "Huế", "agency": {"id": "bao-tot", "name": "B"},
+         "system": {"id": "portal", "name": "P", "level": 3}, "profile": "level3", "period": "2026",
+         "assessed_at": "2026-10-20T03:00:00Z", "targets": [], "requirements": []}
+    change(a)
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps({"schema": "secaudit.bundle/1", "assessment": a, "signature": None}),
+                    encoding="utf-8")
+    return path
+
+
+TARGET = "https://127.0.0.1:8443"
+
+
+@pytest.mark.parametrize("name,change,message", [
+    ("agency-path", lambda a: a["agency"].update(id="../../evil"), "malformed agency id"),
+    ("system-path", lambda a: a["system"].update(id="x/y"), "malformed system id"),
+    ("period-path", lambda a: a.update(period="../x"), "malformed period"),
+    ("level", lambda a: a["system"].update(level=9), "malformed system level"),
+    ("check-no-id", lambda a: a.update(targets=[{"target": TARGET, "checks": [{"status": "pass"}]}]),
+     "malformed target entry"),
+    ("obs-not-mapping", lambda a: a.update(targets=[{"target": TARGET, "observations": {"tls": "x"}}]),
+     "malformed target entry"),
+    ("port-text", lambda a: a.update(targets=[{"target": TARGET, "port": "x"}]), "malformed target entry"),
+    ("expected-ports", lambda a: (a["system"].update(expected_ports="80"),
+                                  a.update(targets=[{"target": TARGET}])), "malformed target entry"),
+    ("att-catalog", lambda a: a.update(requirements=[{"id": "X", "attestation": {
+        "requirement": "X", "status": "compliant", "catalog": ["a"]}}]), "malformed attestation record"),
+    ("att-evidence", lambda a: a.update(requirements=[{"id": "X", "attestation": {
+        "requirement": "X", "status": "compliant", "evidence": 5}}]), "malformed attestation record"),
+])
+def test_rejudge_of_a_malformed_bundle_is_bad_input(tmp_path: Any, name: str, change: Any,
+                                                     message: str) -> None:
+    (tmp_path / "in").mkdir()
+    src = _bundle_with(tmp_path / "in", name, change)
+    r = run("assess", "--rejudge", src, "--profile", "level3", "-o", tmp_path / "in" / "out")
+    assert r.exit_code == 2, r.output
+    assert message in r.output and "Traceback" not in r.output
+    assert len(r.output.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.rglob("*.json")) == [f"{name}.json"]  # nothing written anywhere

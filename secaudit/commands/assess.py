@@ -227,6 +227,7 @@ def _rejudge(bundle_path: Path, profile_name: str | None, attestations: Path | N
     from ..attest import load_for_system, validate_catalog
     from ..bundle import load_bundle
     from ..catalog import load_profile
+    from ..inventory import ID_RE
     from ..model import CheckResult, TargetResult
     from ..scanner import now_iso
     from ..targets import parse_target
@@ -241,11 +242,17 @@ def _rejudge(bundle_path: Path, profile_name: str | None, attestations: Path | N
         assessed_at = str(old["assessed_at"])
     except (KeyError, TypeError, ValueError):
         raise InputError("bundle lacks agency/system/targets/assessed_at", bundle_path) from None
+    # The ids and period name the output file: a hand-made bundle must not write outside -o.
+    for what, val in (("agency id", aid), ("system id", sid), ("period", old.get("period", ""))):
+        if not isinstance(val, str) or not ID_RE.match(val):
+            raise InputError(f"bundle has a malformed {what} {val!r}", bundle_path)
+    if not 1 <= level <= 5:
+        raise InputError(f"bundle has a malformed system level {level!r}", bundle_path)
     _check_keys(key, [aid])
     profile = load_profile(profile_name)
     trs = []
     for t in stored_targets:
-        if not isinstance(t, dict) or not isinstance(t.get("target"), str):
+        if not _stored_target_ok(t, sysd.get("expected_ports")):
             raise InputError("bundle has a malformed target entry", bundle_path)
         target = parse_target(t["target"])
         target.host, target.port = t.get("host", target.host), t.get("port", target.port)
@@ -271,6 +278,26 @@ def _rejudge(bundle_path: Path, profile_name: str | None, attestations: Path | N
     if key is None:
         _say("secaudit: gói CHƯA KÝ (không có --key) / bundle is NOT signed (no --key given)")
     return _exit_code([summary])
+
+
+def _stored_target_ok(t: Any, expected_ports: Any) -> bool:
+    """The shape ``judge`` relies on: observations per probe are mappings, checks carry id and status."""
+    from ..model import CHECK_STATUSES
+
+    def is_port(p: Any) -> bool:
+        return isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536
+
+    if not isinstance(t, dict) or not isinstance(t.get("target"), str):
+        return False
+    obs, checks = t.get("observations") or {}, t.get("checks") or []
+    return (isinstance(t.get("host", ""), str) and is_port(t.get("port", 443))
+            and isinstance(t.get("address") or "", str)
+            and (expected_ports is None
+                 or isinstance(expected_ports, list) and all(is_port(p) for p in expected_ports))
+            and isinstance(obs, dict) and all(isinstance(v, dict) for v in obs.values())
+            and isinstance(checks, list)
+            and all(isinstance(c, dict) and isinstance(c.get("id"), str) and c.get("status") in CHECK_STATUSES
+                    for c in checks))
 
 
 def _warn_unbridged(atts: Any, profiles: list[Any]) -> None:
@@ -301,6 +328,9 @@ def _stored_attestations(old: dict[str, Any], aid: str, sid: str, bundle_path: P
         rec = r.get("attestation") if isinstance(r, dict) else None
         if not isinstance(rec, dict) or rec.get("carried_from") or rec.get("prefilled_from"):
             continue
+        if not isinstance(rec.get("catalog") or "", str) or not isinstance(rec.get("file") or "", str) \
+                or not isinstance(rec.get("evidence") or [], list):
+            raise InputError("bundle has a malformed attestation record", bundle_path)
         catalog = rec.get("catalog") or catalog
         src = src or rec.get("file")
         node = {k: rec.get(k) for k in KEYS}
