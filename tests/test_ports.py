@@ -232,3 +232,15 @@ def test_every_port_fits_one_nmap_run(svc) -> None:
     assert svc["closed"] not in {p["port"] for p in obs["open"]}
     assert probe._port_spec([443, 80, 8001, 8000, 8002, 22, 23]) == "22-23,80,443,8000-8002"
 
+
+
+def test_host_timeout_is_error_not_closed_ports(monkeypatch, svc) -> None:
+    """nmap reports a host it gave up on (--host-timeout) as "up" with no ports: that must not read
+    as "every risky port closed". A real nmap run with a tiny host timeout over many ports."""
+    monkeypatch.setattr(probe, "host_timeout", lambda timeout, sv: 0.001)
+    target = Target(raw=ADDR, host=ADDR, port=svc["redis"])
+    params = _params({svc["redis"]: "redis"})
+    obs = probe.collect([target], params, list(range(1, 65536)), 5)[0]
+    assert "error" in obs and "timed out" in obs["error"] and ADDR in obs["error"]
+    res = run_check("ports.risky_services", obs, _ctx(target, params))
+    assert res.status == "error"

@@ -16,6 +16,7 @@ import ipaddress
 import shutil
 import socket
 from typing import Any
+from xml.etree import ElementTree
 
 from ..model import Target
 
@@ -125,6 +126,10 @@ def _run(nmap: Any, scanner: Any, hosts: list[str], ports: list[int], family: in
                            timeout=htimeout + 30)
         command = scanner.command_line()
         hosts_result: XML_RESULT = dict(res.get("scan") or {})
+        # A host nmap gave up on (--host-timeout) is listed "up" with no ports: dropped, so that it
+        # becomes that target's error instead of reading as "every port closed" (a pass).
+        for addr in _timed_out(scanner.get_nmap_last_output()):
+            hosts_result.pop(addr, None)
         open_ports = sorted({p for h in hosts_result.values() for p, info in (h.get("tcp") or {}).items()
                              if info.get("state") == "open"})
         if service_detection and open_ports:
@@ -144,6 +149,16 @@ def _run(nmap: Any, scanner: Any, hosts: list[str], ports: list[int], family: in
         return f"nmap failed: {str(exc).strip()[:300]}"
     except (OSError, ValueError, KeyError) as exc:
         return f"nmap failed: {type(exc).__name__}: {exc}"
+
+
+def _timed_out(xml: bytes | str) -> set[str]:
+    """Addresses of the hosts nmap's XML marks ``timedout="true"`` (python-nmap drops the mark)."""
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"unreadable nmap XML: {exc}") from None
+    return {str(a.get("addr")) for h in root.iter("host") if h.get("timedout") == "true"
+            for a in h.iter("address") if a.get("addrtype") in ("ipv4", "ipv6")}
 
 
 def _port_spec(ports: list[int]) -> str:
