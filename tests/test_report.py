@@ -103,3 +103,23 @@ def test_bad_input_exits_2(content: str | None, tmp_path: Path) -> None:
         p.write_text(content, encoding="utf-8")
     res = run("report", str(p))
     assert res.exit_code == 2 and "secaudit: error:" in res.output and "Traceback" not in res.output
+
+
+def test_odd_shapes_in_a_bundle_render(tmp_path: Path) -> None:
+    """A hand-written bundle with plain-string texts and stray non-mapping entries still renders in
+    every format (a bundle is untrusted input: no traceback), and its failure stays a failure."""
+    a = bf.assessment("bao", "portal", statuses={"net.tls": "fail"})
+    a["requirements"][0]["reason"] = "chứng thư hết hạn"
+    a["requirements"][0]["title"] = "Mã hoá"
+    a["requirements"][0]["checks"].insert(0, "tls.cert.validity")
+    a["targets"][0]["checks"][0]["summary"] = "TLS 1.0 accepted"
+    a["targets"].append("https://stray.example")
+    p = bf.write({"schema": "secaudit.bundle/1", "assessment": a}, tmp_path)
+    for fmt in ("html", "md", "sarif"):
+        res = run("report", str(p), "--format", fmt)
+        assert res.exit_code == 0 and "chứng thư hết hạn" in res.stdout, res.output
+    data = json.loads(run("report", str(p), "--format", "json").stdout)
+    fail = data["failing"][0]
+    assert (fail["id"], fail["title"], fail["reason"]) == ("net.tls", "Mã hoá", "chứng thư hết hạn")
+    assert fail["checks"][0]["summary"] == "TLS 1.0 accepted"
+    assert data["verdict"]["meets_level"] is False and data["targets"] == ["https://127.0.0.1:8443"]

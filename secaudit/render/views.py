@@ -57,35 +57,35 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
     a = bundle["assessment"]
     checks: dict[tuple[str, str], dict[str, Any]] = {}
     warnings = []
-    for tgt in a.get("targets") or []:
-        for c in tgt.get("checks") or []:
+    for tgt in _dicts(a.get("targets")):
+        for c in _dicts(tgt.get("checks")):
             checks[(tgt.get("target", ""), c.get("id", ""))] = c
             if c.get("status") == "warn":
                 warnings.append({"id": c.get("id"), "target": tgt.get("target"),
-                                 "summary": text(c.get("summary"), lang)})
+                                 "summary": _text(c.get("summary"), lang)})
 
     def check_view(ref: dict[str, Any]) -> dict[str, Any]:
         full = checks.get((ref.get("target", ""), ref.get("id", "")), {})
         return {"id": ref.get("id"), "target": ref.get("target"), "status": ref.get("status"),
-                "severity": full.get("severity", ""), "title": text(full.get("title"), lang),
-                "summary": text(full.get("summary"), lang),
+                "severity": full.get("severity", ""), "title": _text(full.get("title"), lang),
+                "summary": _text(full.get("summary"), lang),
                 "evidence": evidence_items(full.get("evidence")),
-                "remediation": text(full.get("remediation"), lang)}
+                "remediation": _text(full.get("remediation"), lang)}
 
     def req_view(r: dict[str, Any], only: tuple[str, ...] | None = None) -> dict[str, Any]:
-        refs = [c for c in r.get("checks") or [] if only is None or c.get("status") in only]
+        refs = [c for c in _dicts(r.get("checks")) if only is None or c.get("status") in only]
         att = r.get("attestation") if isinstance(r.get("attestation"), dict) else None
         creq = catalog.get(r.get("id")) if catalog is not None else None
         hint = r.get("evidence") if isinstance(r.get("evidence"), dict) else (creq.evidence if creq else None)
         return {"id": r.get("id"), "section": r.get("section", ""),
                 "group": r.get("group") or (creq.group if creq else ""),
-                "kind": r.get("kind", ""), "title": text(r.get("title"), lang) or r.get("id"),
-                "status": r.get("status"), "reason": text(r.get("reason"), lang),
-                "look_for": text(hint, lang),
+                "kind": r.get("kind", ""), "title": _text(r.get("title"), lang) or r.get("id"),
+                "status": r.get("status"), "reason": _text(r.get("reason"), lang),
+                "look_for": _text(hint, lang),
                 "checks": [check_view(c) for c in refs],
                 "attestation": evidence_items(att) if att else []}
 
-    reqs = [r for r in a.get("requirements") or [] if isinstance(r, dict)]
+    reqs = _dicts(a.get("requirements"))
     by = {st: [r for r in reqs if r.get("status") == st]
           for st in ("fail", "error", "not_reviewed", "pass", "not_applicable")}
     s = a.get("summary") or {}
@@ -104,7 +104,7 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         "province": a.get("province", ""), "period": str(a.get("period", "")),
         "agency": a.get("agency"), "system": a.get("system"), "profile": a.get("profile"),
         "assessed_at": a.get("assessed_at"), "tool": a.get("tool"),
-        "targets": [tg.get("target") for tg in a.get("targets") or []],
+        "targets": [tg.get("target") for tg in _dicts(a.get("targets"))],
         "verdict": {"meets_level": bool(s.get("meets_level")), "level": level, "sentence": sentence,
                     "counts": counts, "compliance_pct": s.get("compliance_pct")},
         "failing": [req_view(r, ("fail", "warn")) for r in by["fail"]],
@@ -114,6 +114,18 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         "passed": [req_view(r, ()) for r in by["pass"]],
         "not_applicable": [req_view(r, ()) for r in by["not_applicable"]],
     }
+
+
+def _dicts(v: Any) -> list[dict[str, Any]]:
+    """The mappings of a list from a bundle (untrusted input: anything else is skipped)."""
+    return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+
+
+def _text(v: Any, lang: str) -> str:
+    """A {vi, en} text from a bundle; a plain string stands for both languages, anything else is ""."""
+    if isinstance(v, str):
+        return v
+    return str(text(v, lang)) if isinstance(v, dict) else ""
 
 
 def _name(obj: Any) -> dict[str, str]:
