@@ -23,6 +23,7 @@ from .attest import (
     threshold_lines,
 )
 from .catalog import applicable, profile_catalog
+from .errors import InputError
 from .files import atomic_write
 from .model import Profile, Requirement
 
@@ -55,6 +56,12 @@ def run_wizard(root: Path, agency: str, system: str, profile: Profile, level: in
     if atts is None:
         atts = AttestationSet(agency=agency, system=system, entries={}, path=path, catalog=catalog.id,
                               root=root)
+    elif atts.catalog != catalog.id:
+        if atts.entries:  # answers with this catalogue's ids would make the file invalid
+            raise InputError(f"the file answers catalogue {atts.catalog} but profile {profile.id} uses "
+                             f"{catalog.id}: use `secaudit attest migrate` / tệp thuộc danh mục khác",
+                             path, atts.catalog_line)
+        atts.catalog = catalog.id
     questions = open_questions(profile, atts, today, redo)
     say(f"{len(questions)} yêu cầu cần trả lời / requirements to answer → {path}")
     saved = 0

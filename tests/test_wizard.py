@@ -67,3 +67,34 @@ def test_wizard_bad_inventory_is_exit_2(tmp_path: Path) -> None:
                                     "--agency", "a", "--system", "b", "--attestations", str(tmp_path),
                                     "--attested-by", "x"])
     assert res.exit_code == 2
+
+
+def test_wizard_never_mixes_catalogues_in_one_file(tmp_path: Path) -> None:
+    # The system is judged under TCVN 14423 but its file answers TCVN 11930: answers with 14423 ids
+    # written into it would make the file invalid (unknown ids) for every later command.
+    from secaudit.attest import validate_catalog
+
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(INVENTORY.replace("level: 3", "level: 3\n        profile: tcvn14423-level3"),
+                   encoding="utf-8")
+    path = tmp_path / "attestations" / "bao-a" / "portal.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(f"agency: bao-a\nsystem: portal\nattestations:\n"
+                    f"  - {{requirement: {_open_ids()[0]}, status: compliant, note: QĐ 12}}\n",
+                    encoding="utf-8")
+    before = path.read_bytes()
+    validate_catalog(load_attestations(path, "bao-a", "portal"))
+    args = ["attest", "wizard", "--inventory", str(inv), "--agency", "bao-a", "--system", "portal",
+            "--attestations", str(tmp_path / "attestations"), "--attested-by", "A"]
+    res = CliRunner().invoke(main, args, input="c\nQĐ 15\n\nq\n")
+    assert res.exit_code == 2, res.output
+    assert "tcvn-11930-2017" in res.output and "attest migrate" in res.output
+    assert path.read_bytes() == before
+
+    # A file with no answers yet simply takes the profile's catalogue.
+    path.write_text("agency: bao-a\nsystem: portal\nattestations: []\n", encoding="utf-8")
+    res = CliRunner().invoke(main, args, input="c\nQĐ 15\n\nq\n")
+    assert res.exit_code == 0, res.output
+    atts = load_attestations(path, "bao-a", "portal")
+    assert atts.catalog == "tcvn-14423-2026" and len(atts.entries) == 1
+    validate_catalog(atts)
