@@ -285,3 +285,16 @@ def test_unreachable_target_errors_every_check() -> None:
     obs = {"host": "h", "port": 443, "address": None, "sni": "h", "error": "connection refused"}
     ctx = CheckContext(host="h", port=443, params=PARAMS)
     assert {run_check(cid, obs, ctx).status for cid in CONTRACT_IDS} == {"error"}
+
+
+def test_odd_shaped_observation_is_an_error_not_a_crash(good: dict[str, Any]) -> None:
+    """A hand-edited or truncated bundle (re-judged by ``assess --rejudge``) must give ``error``
+    for the checks it breaks, never an exception that stops the run."""
+    deps = good["certificate"]["deployments"]
+    deps.append({**copy.deepcopy(deps[0]), "chain": []})  # a second deployment without a chain
+    for cid in ("tls.cert.trusted", "tls.cert.hostname"):
+        r = judge(good, cid)
+        assert r.status == "error" and "incomplete observation" in r.summary["en"], cid
+    ctx = CheckContext(host="h", port=443, params=PARAMS)
+    for odd in (["not", "a", "mapping"], "text", 42):
+        assert {run_check(cid, odd, ctx).status for cid in CONTRACT_IDS} == {"error"}  # type: ignore[arg-type]

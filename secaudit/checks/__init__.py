@@ -134,6 +134,9 @@ def run_check(check_id: str, observation: dict[str, Any] | None, ctx: CheckConte
     """Judge one check. A missing or failed observation is an ``error`` - never a pass."""
     if observation is None:
         return error_result(check_id, "probe did not run / không có dữ liệu thu thập")
+    if not isinstance(observation, dict):
+        kind = type(observation).__name__
+        return error_result(check_id, f"incomplete observation (a {kind}, not a mapping)")
     if observation.get("error"):
         return error_result(check_id, str(observation["error"]))
     func = registry().get(check_id)
@@ -141,7 +144,7 @@ def run_check(check_id: str, observation: dict[str, Any] | None, ctx: CheckConte
         return error_result(check_id, f"no implementation for {check_id}")
     try:
         outcome = func(observation, ctx)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (LookupError, TypeError, ValueError, AttributeError) as exc:
         # Observations from an old or hand-edited bundle may lack fields: say so, never pass.
         return error_result(check_id, f"incomplete observation ({type(exc).__name__}: {exc})")
     return make_result(check_id, outcome)
