@@ -92,6 +92,21 @@ def test_xlsx_needs_output_and_writes_workbook(tmp_path):
     assert rows[1][1] == "7.1.1.1"
 
 
+def test_xlsx_keeps_odd_catalogue_text_as_text():
+    """A user's catalogue may carry a control character (YAML "\\x07") or text starting with "=":
+    the workbook is still written, and the text is text, not a formula."""
+    import dataclasses
+    import io
+
+    from secaudit.render.checklist import render_xlsx
+
+    cat = load_catalog()
+    first = dataclasses.replace(cat.requirements[0], title={"vi": "=1+1 \x07chuông", "en": "bell"})
+    odd = dataclasses.replace(cat, requirements=[first, *cat.requirements[1:]])
+    cell = load_workbook(io.BytesIO(render_xlsx(odd, 3))).worksheets[0]["G2"]
+    assert cell.value == "=1+1 \ufffdchuông" and cell.data_type == "s"
+
+
 def test_unknown_catalogue_exit_2():
     code, out, err = run("checklist", "show", "--catalog", "nope")
     assert code == 2 and out == ""

@@ -217,6 +217,29 @@ def test_malformed_signed_summaries_are_reported_not_counted(tmp_path: Path) -> 
     assert new["assessed"] and new["ready"] is False and new["compliance_pct"] is None
 
 
+def test_control_characters_do_not_break_the_workbook(tmp_path: Path) -> None:
+    """openpyxl refuses control characters: one odd agency name or file name must not cost the
+    Department its XLSX summary."""
+    from openpyxl import load_workbook
+
+    from secaudit.bundle import sign_assessment, write_bundle
+    from secaudit.keys import generate_keypair
+
+    keys, bdir = tmp_path / "k", tmp_path / "b"
+    bdir.mkdir()
+    generate_keypair("ag", keys)
+    a = bf.assessment("ag", "portal")
+    a["agency"]["name"] = "Báo\x07Ví dụ"
+    write_bundle(sign_assessment(a, keys / "ag.key"), bdir)
+    (bdir / "bad\x01name.json").write_text("not JSON", encoding="utf-8")
+    out = tmp_path / "s.xlsx"
+    res = run("summary", str(bdir), "--keyring", str(keys), "--format", "xlsx", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    wb = load_workbook(out)
+    assert wb.worksheets[1]["C2"].value == "Báo\ufffdVí dụ"
+    assert wb["Tep loi - Bad files"]["A2"].value == "bad\ufffdname.json"
+
+
 @pytest.mark.parametrize("case", ["no_dir", "keyring_file", "bad_inventory"])
 def test_bad_input_exits_2(case: str, province: dict[str, Path], tmp_path: Path) -> None:
     bdir = str(province["bundles"])

@@ -157,6 +157,8 @@ def render_xlsx(catalog: Catalog, level: int | None = None, lang: str = "vi") ->
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from .xlsx import _put
+
     other = "en" if lang == "vi" else "vi"
     wb = Workbook()
     ws = wb.active
@@ -167,7 +169,7 @@ def render_xlsx(catalog: Catalog, level: int | None = None, lang: str = "vi") ->
         (f"description.{other}", 60), (f"evidence.{lang}", 45), (f"evidence.{other}", 45),
         ("checks", 40), ("source", 40), ("confidence", 13),
     ]
-    ws.append([_xlsx_head(name) for name, _ in cols])
+    _put(ws, [_xlsx_head(name) for name, _ in cols])
     for r in selected(catalog, level):
         row: list[Any] = []
         for name, _ in cols:
@@ -182,7 +184,7 @@ def render_xlsx(catalog: Catalog, level: int | None = None, lang: str = "vi") ->
                 row.append("\n".join(r.checks))
             else:
                 row.append(getattr(r, field))
-        ws.append(row)
+        _put(ws, row)
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, (_, w) in enumerate(cols, start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = w
@@ -201,7 +203,7 @@ def render_xlsx(catalog: Catalog, level: int | None = None, lang: str = "vi") ->
                      (f"title.{other}", text(catalog.title, other)),
                      (f"notice.{lang}", text(catalog.notice, lang)),
                      (f"notice.{other}", text(catalog.notice, other))):
-        info.append([key, val])
+        _put(info, [key, val])
     info.column_dimensions["A"].width = 14
     info.column_dimensions["B"].width = 100
     for row_cells in info.iter_rows():

@@ -10,7 +10,11 @@ from .views import headline, labels, notes_text, regime_lines
 
 
 def _put(ws: Any, values: list[Any]) -> None:
-    ws.append([None if v is None else v for v in values])
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # Control characters (a bundle's agency name, a file name) make openpyxl refuse the whole
+    # workbook: show them as U+FFFD instead.
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v for v in values])
     # openpyxl turns any string starting with "=" into a formula: force text for data from bundles.
     for c in ws[ws.max_row]:
         if isinstance(c.value, str):
