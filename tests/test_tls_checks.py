@@ -298,3 +298,15 @@ def test_odd_shaped_observation_is_an_error_not_a_crash(good: dict[str, Any]) ->
     ctx = CheckContext(host="h", port=443, params=PARAMS)
     for odd in (["not", "a", "mapping"], "text", 42):
         assert {run_check(cid, odd, ctx).status for cid in CONTRACT_IDS} == {"error"}  # type: ignore[arg-type]
+
+
+def test_protocol_entry_without_its_facts_is_an_error(good: dict[str, Any]) -> None:
+    """An entry that says neither accepted nor error (hand-edited, truncated) was read as refused."""
+    good["protocols"]["TLS 1.0"] = {}
+    r = judge(good, "tls.protocol.legacy_disabled")
+    assert r.status == "error" and "TLS 1.0" in r.summary["en"]
+    good["protocols"]["TLS 1.0"] = {"accepted": False, "suites": []}
+    good["protocols"]["TLS 1.2"] = {"accepted": True}  # accepted, but which suites?
+    assert judge(good, "tls.cipher.weak_disabled").status == "error"
+    assert judge(good, "tls.cipher.forward_secrecy").status == "error"
+    assert judge(good, "tls.protocol.legacy_disabled").status == "pass"

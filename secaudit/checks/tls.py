@@ -60,7 +60,10 @@ def _protocol_state(obs: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
             errors[name] = "not tested"
         elif p.get("error"):
             errors[name] = str(p["error"])
-        elif p.get("accepted"):
+        elif not isinstance(p.get("accepted"), bool) or not isinstance(p.get("suites"), list):
+            # neither refused nor accepted on record: unknown, never "refused"
+            errors[name] = "incomplete observation (no accepted/suites)"
+        elif p["accepted"]:
             accepted.append(name)
     return accepted, errors
 
