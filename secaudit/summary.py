@@ -388,8 +388,11 @@ def aggregate(digests: list[Digest], inventory: dict[str, Any] | None, period: s
                     "not_reviewed": d.by_status.get("not_reviewed", []),
                     "verified": d.verified, "file": d.file, "reason": d.verify_reason,
                     "assessed_at": d.assessed_at, "profile": d.profile})
-                entry["meets_target"] = bool(d.verified and d.meets_level and level is not None
-                                             and level >= tlevel)
+                # Meeting level 3 says nothing about a system the inventory declares at level 4.
+                below = inventory is not None and d.level is not None and d.level < s["level"]
+                entry["below_declared_level"] = below
+                entry["meets_target"] = bool(d.verified and d.meets_level and not below
+                                             and level is not None and level >= tlevel)
             elif other.get(key):
                 entry["status"] = "other_period"
                 entry["other_periods"] = sorted(other[key], key=period_key)

@@ -240,6 +240,29 @@ def test_control_characters_do_not_break_the_workbook(tmp_path: Path) -> None:
     assert wb["Tep loi - Bad files"]["A2"].value == "bad\ufffdname.json"
 
 
+def test_assessed_below_the_declared_level_does_not_meet(tmp_path: Path) -> None:
+    """A system the inventory declares at level 4 that was assessed (and passed) at level 3 has not
+    shown that it meets its level."""
+    from secaudit.bundle import sign_assessment, write_bundle
+    from secaudit.keys import generate_keypair
+
+    keys, bdir = tmp_path / "k", tmp_path / "b"
+    bdir.mkdir()
+    generate_keypair("ag", keys)
+    for system in ("portal", "cms"):
+        write_bundle(sign_assessment(bf.assessment("ag", system, level=3), keys / "ag.key"), bdir)
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text("province: Huế\nperiod: 2026\nagencies:\n  - id: ag\n    name: Báo\n    systems:\n"
+                   "      - {id: portal, name: Cổng, level: 4, targets: [https://127.0.0.1]}\n"
+                   "      - {id: cms, name: Toà soạn, level: 3, targets: [https://127.0.0.1]}\n",
+                   encoding="utf-8")
+    s = summarise(bdir, inventory=inv, keyring=keys)
+    sy = systems(s)
+    assert sy[("ag", "portal")]["meets_target"] is False and sy[("ag", "cms")]["meets_target"] is True
+    assert sy[("ag", "portal")]["meets_level"] is True and sy[("ag", "portal")]["below_declared_level"]
+    assert s["totals"]["systems_meeting"] == 1 and s["totals"]["agencies_meeting"] == 0
+
+
 @pytest.mark.parametrize("case", ["no_dir", "keyring_file", "bad_inventory"])
 def test_bad_input_exits_2(case: str, province: dict[str, Path], tmp_path: Path) -> None:
     bdir = str(province["bundles"])
