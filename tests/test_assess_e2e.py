@@ -292,3 +292,20 @@ def test_rejudge_of_a_malformed_bundle_is_bad_input(tmp_path: Any, name: str, ch
     assert message in r.output and "Traceback" not in r.output
     assert len(r.output.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.rglob("*.json")) == [f"{name}.json"]  # nothing written anywhere
+
+
+def test_attestation_expiry_uses_the_local_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 22:00 UTC on 15/10 is already 16/10 in Huế (UTC+7): an attestation that expired on 15/10 must
+    # count as expired there, not for seven more hours.
+    import time
+
+    from secaudit.commands.assess import _today
+
+    monkeypatch.setenv("TZ", "ICT-7")
+    time.tzset()
+    try:
+        assert _today("2026-10-15T22:00:00Z").isoformat() == "2026-10-16"
+        assert _today("2026-10-15T16:59:59Z").isoformat() == "2026-10-15"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

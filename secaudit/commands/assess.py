@@ -59,7 +59,9 @@ def _check_keys(key: Path | None, agencies: list[str]) -> None:
 
 
 def _today(assessed_at: str) -> date:
-    return datetime.fromisoformat(assessed_at.replace("Z", "+00:00")).date()
+    # The local calendar day: expires_at dates are written in the auditor's time zone (UTC+7 in
+    # Vietnam), and the UTC day would keep an expired attestation valid for hours.
+    return datetime.fromisoformat(assessed_at.replace("Z", "+00:00")).astimezone().date()
 
 
 def _evaluate_profile(profile: Any, level: int, trs: list[Any], atts: Any, today: date, rejudge: bool,
