@@ -7,6 +7,7 @@ Pure: built from the summary JSON, its digests and the inventory view; renderers
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -29,6 +30,7 @@ ANNEX_COLUMNS = [
     ("STT", "No."), ("Hệ thống", "System"), ("Điều khoản", "Clause"), ("Yêu cầu", "Requirement"),
     ("Đáp ứng", "Met / not met"), ("Thời gian dự kiến hoàn thành", "Planned date"), ("Chủ quản", "Owner"),
 ]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MET = "Đáp ứng đầy đủ"
 NOT_MET = {"fail": "Chưa đáp ứng đầy đủ (không đạt)",
            "not_reviewed": "Chưa đáp ứng đầy đủ (chưa có bằng chứng)",
@@ -36,9 +38,11 @@ NOT_MET = {"fail": "Chưa đáp ứng đầy đủ (không đạt)",
 
 
 def vn_date(iso: str | None) -> str:
-    """YYYY-MM-DD -> DD/MM/YYYY ("" for none)."""
+    """YYYY-MM-DD -> DD/MM/YYYY ("" for none; other text, e.g. a bundle's odd assessed_at, as is)."""
     if not iso:
         return ""
+    if not _ISO_DATE.match(iso):
+        return iso
     y, m, d = iso.split("-")
     return f"{d}/{m}/{y}"
 

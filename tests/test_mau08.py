@@ -343,3 +343,23 @@ def test_templates_broken_exit_2(breakage: str, template_copy: Path, world: dict
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("secaudit: error:") and expect in lines[0]
     assert not (tmp_path / "m.html").exists()
+
+
+def test_odd_assessed_at_in_a_signed_bundle(tmp_path: Path) -> None:
+    """The check-type cell dates a signed assessment from its assessed_at: a value that is not an ISO
+    date is shown as it is, not a traceback that costs the whole report."""
+    from secaudit.bundle import sign_assessment, write_bundle
+    from secaudit.keys import generate_keypair
+
+    keys, bdir = tmp_path / "keys", tmp_path / "b"
+    bdir.mkdir()
+    generate_keypair("bao", keys)
+    write_bundle(sign_assessment(bf.assessment("bao", "cms", level=2, assessed_at="hôm qua"),
+                                 keys / "bao.key"), bdir)
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(CLEAN, encoding="utf-8")
+    out = tmp_path / "m.xlsx"
+    res = run("summary", bdir, "--inventory", inv, "--keyring", keys, "--format", "mau08", "-o", out)
+    assert res.exit_code == 0, res.output
+    rows = {r[1]: r for r in data_rows(load_workbook(out)["Phan 3 - He thong"])}
+    assert rows["Toà soạn"][11] == "Định kỳ (secaudit hôm qua)"
