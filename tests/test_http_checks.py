@@ -381,7 +381,32 @@ def test_truncated_observation_is_error_not_crash() -> None:
     obs["https"]["cookies"] = "garbage"
     for cid in ALL_HTTP:
         assert judge(obs, cid, PARAMS_NO_PATHS).status in ("pass", "fail", "warn", "error")
-    assert judge(obs, "http.hsts").status == "fail"  # no header seen is a fail, never a pass
+    # no headers on record is unknown, never a pass (nor a claim that a header is missing)
+    assert judge(obs, "http.hsts").status == "error"
+
+
+@pytest.mark.parametrize("cid", [c for c in ALL_HTTP if c not in ("http.https_redirect",
+                                                                   "http.sensitive_paths",
+                                                                   "http.security_txt")])
+def test_https_section_without_headers_is_error(cid: str) -> None:
+    """A truncated observation (no header list) must not read as "no Server header": server_disclosure
+    passed on it."""
+    obs = good_obs()
+    del obs["https"]["headers"]
+    res = judge(obs, cid)
+    assert res.status == "error" and "incomplete" in res.summary["en"]
+    obs["https"]["headers"] = "garbage"
+    assert judge(obs, cid).status == "error"
+
+
+def test_https_section_without_cookie_list_is_error() -> None:
+    """No cookie list on record is not "no cookies set" (a pass)."""
+    for cookies in (None, "garbage"):
+        obs = good_obs()
+        obs["https"]["cookies"] = cookies
+        res = judge(obs, "http.cookies")
+        assert res.status == "error" and "incomplete" in res.summary["en"]
+        assert judge(obs, "http.hsts").status == "pass"  # the other checks do not need cookies
 
 
 def test_anti_csrf_token_cookie_is_not_session_like() -> None:

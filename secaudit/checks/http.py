@@ -28,6 +28,9 @@ def _https(obs: dict[str, Any]) -> dict[str, Any] | Outcome:
         return _error("no HTTPS response recorded / không có phản hồi HTTPS")
     if sec.get("error"):
         return _error(str(sec["error"]))
+    if not isinstance(sec.get("headers"), list):
+        # unknown headers are not "no headers" (server_disclosure would pass on them)
+        return _error("incomplete observation: no header list / thiếu danh sách header")
     return sec
 
 
@@ -281,10 +284,12 @@ def cookies(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     sec = _https(obs)
     if isinstance(sec, Outcome):
         return sec
+    if not isinstance(sec.get("cookies"), list):
+        return _error("incomplete observation: no cookie list / thiếu danh sách cookie")
     patterns = list(ctx.params.get("session_cookie_patterns") or [])
     readable = list(ctx.params.get("script_readable_cookie_patterns") or [])
     plain = (obs.get("plain_http") or {}).get("cookies") or []
-    jar = [c for c in sec.get("cookies") or [] if isinstance(c, dict)] + \
+    jar = [c for c in sec["cookies"] if isinstance(c, dict)] + \
           [c for c in plain if isinstance(c, dict)]
     ev = _base_evidence(obs, sec)
     problems: list[dict[str, Any]] = []
