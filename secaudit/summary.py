@@ -391,8 +391,11 @@ def aggregate(digests: list[Digest], inventory: dict[str, Any] | None, period: s
                 # Meeting level 3 says nothing about a system the inventory declares at level 4.
                 below = inventory is not None and d.level is not None and d.level < s["level"]
                 entry["below_declared_level"] = below
+                # The target counts systems *approved* at its level or higher (DESIGN §9): the
+                # inventory's declared level is the approval; a bundle cannot raise it.
+                approved = s["level"] if inventory is not None else level
                 entry["meets_target"] = bool(d.verified and d.meets_level and not below
-                                             and level is not None and level >= tlevel)
+                                             and approved is not None and approved >= tlevel)
             elif other.get(key):
                 entry["status"] = "other_period"
                 entry["other_periods"] = sorted(other[key], key=period_key)

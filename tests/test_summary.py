@@ -263,6 +263,26 @@ def test_assessed_below_the_declared_level_does_not_meet(tmp_path: Path) -> None
     assert s["totals"]["systems_meeting"] == 1 and s["totals"]["agencies_meeting"] == 0
 
 
+def test_approved_below_the_target_level_does_not_count(tmp_path: Path) -> None:
+    """Declared (approved) at level 2 but assessed and passing at level 3: the plan's target counts
+    systems approved at level 3 or higher, so this one does not meet it."""
+    from secaudit.bundle import sign_assessment, write_bundle
+    from secaudit.keys import generate_keypair
+
+    keys, bdir = tmp_path / "k", tmp_path / "b"
+    bdir.mkdir()
+    generate_keypair("ag", keys)
+    write_bundle(sign_assessment(bf.assessment("ag", "portal", level=3), keys / "ag.key"), bdir)
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text("province: Huế\nperiod: 2026\nagencies:\n  - id: ag\n    name: Báo\n    systems:\n"
+                   "      - {id: portal, name: Cổng, level: 2, targets: [https://127.0.0.1]}\n",
+                   encoding="utf-8")
+    s = summarise(bdir, inventory=inv, keyring=keys)
+    portal = systems(s)[("ag", "portal")]
+    assert portal["meets_level"] is True and portal["meets_target"] is False
+    assert s["totals"]["agencies_meeting"] == 0
+
+
 @pytest.mark.parametrize("case", ["no_dir", "keyring_file", "bad_inventory"])
 def test_bad_input_exits_2(case: str, province: dict[str, Path], tmp_path: Path) -> None:
     bdir = str(province["bundles"])
