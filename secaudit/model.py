@@ -23,11 +23,16 @@ PROBES = ("tls", "http", "ports")
 ATTEST_STATUSES = ("compliant", "non_compliant", "not_applicable")
 
 
-def text(lang_map: Lang | None, lang: str = "vi") -> str:
-    """Pick one language from a {vi, en} map, falling back to the other."""
-    if not lang_map:
+def text(lang_map: Lang | str | None, lang: str = "vi") -> str:
+    """Pick one language from a {vi, en} map, falling back to the other.
+
+    A plain string (a hand-made or older file) stands for both languages; anything else is "".
+    """
+    if isinstance(lang_map, str):
+        return lang_map
+    if not isinstance(lang_map, dict) or not lang_map:
         return ""
-    return lang_map.get(lang) or lang_map.get("vi") or lang_map.get("en") or ""
+    return str(lang_map.get(lang) or lang_map.get("vi") or lang_map.get("en") or "")
 
 
 # --------------------------------------------------------------------------- catalogue

@@ -53,3 +53,12 @@ def test_parse_ports() -> None:
     for bad in ("0", "70000", "a", "90-80"):
         with pytest.raises(InputError):
             parse_ports(bad)
+
+
+def test_text_accepts_maps_strings_and_junk() -> None:
+    from secaudit.model import text
+
+    assert text({"vi": "Đạt", "en": "Pass"}, "en") == "Pass"
+    assert text({"en": "Pass"}, "vi") == "Pass"
+    assert text("chuỗi", "en") == "chuỗi"
+    assert text(None) == "" and text(["x"]) == "" and text(42) == ""  # type: ignore[arg-type]
