@@ -552,7 +552,9 @@ def import_xlsx(xlsx: Path, root: Path, record_hashes: bool = True) -> list[Path
         raise InputError("file not found", xlsx) from None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a non-workbook
         raise InputError(f"not an .xlsx workbook ({type(exc).__name__})", xlsx) from None
-    written: list[Path] = []
+    # Every sheet is read and checked before the first file is written: a bad cell anywhere leaves
+    # the attestations folder as it was. Two sheets of one system merge in sheet order.
+    planned: dict[Path, AttestationSet] = {}
     for ws in wb.worksheets:
         if str(ws.cell(row=HEADER_ROW, column=1).value or "") != COLUMNS[0][1]:
             continue  # the instructions sheet, or a sheet the user added
@@ -564,7 +566,7 @@ def import_xlsx(xlsx: Path, root: Path, record_hashes: bool = True) -> list[Path
             if not ID_RE.match(val):
                 raise InputError(f"{val!r} is not a valid id", where, 1)
         path = attestation_path(root, agency, system)
-        existing = load_attestations(path, agency, system) if path.exists() else None
+        existing = planned.get(path) or (load_attestations(path, agency, system) if path.exists() else None)
         entries = dict(existing.entries) if existing else {}
         b4 = _cell_text(ws["A4"].value) or ""
         catalog = _cell_text(ws["B4"].value) if b4.startswith("Danh mục") else None
@@ -595,9 +597,10 @@ def import_xlsx(xlsx: Path, root: Path, record_hashes: bool = True) -> list[Path
                         if full.is_file():
                             ev.sha256 = sha256_file(full)
             entries[req] = att
-        out = AttestationSet(agency=agency, system=system, entries=entries, path=path, catalog=catalog)
-        atomic_write(path, dump_attestations(out))
-        written.append(path)
-    if not written:
+        planned[path] = AttestationSet(agency=agency, system=system, entries=entries, path=path,
+                                       catalog=catalog)
+    if not planned:
         raise InputError("no system sheet found (was it exported by secaudit attest export?)", xlsx)
-    return written
+    for path, out in planned.items():
+        atomic_write(path, dump_attestations(out))
+    return list(planned)

@@ -210,3 +210,23 @@ def test_xlsx_states_thresholds_and_keeps_the_catalogue(tmp_path: Path) -> None:
     atts = load_attestations(att_dir / "bao-vi-du" / "portal.yaml", "bao-vi-du", "portal")
     assert atts.catalog == "tcvn-14423-2026" and atts.entries["ANM.RISK.01"].status == "compliant"
     assert "catalog: tcvn-14423-2026" in (att_dir / "bao-vi-du" / "portal.yaml").read_text(encoding="utf-8")
+
+
+def test_import_writes_nothing_when_a_later_sheet_is_bad(inv: Path, tmp_path: Path) -> None:
+    # Two systems in one workbook: a bad cell on the second must not leave the first imported.
+    xlsx = tmp_path / "all.xlsx"
+    assert run("attest", "export", "--inventory", inv, "-o", xlsx).exit_code == 0
+    wb = load_workbook(xlsx)
+    first, second = wb.worksheets[1], wb.worksheets[2]
+    first.cell(HEADER_ROW + 1, COL["status"], "compliant")
+    first.cell(HEADER_ROW + 1, COL["note"], "Quy chế số 12/QĐ")
+    second.cell(HEADER_ROW + 1, COL["status"], "đạt")
+    wb.save(xlsx)
+    r = run("attest", "import", xlsx, "--attestations", tmp_path / "a")
+    assert r.exit_code == 2 and "status 'đạt'" in r.output
+    assert not list((tmp_path / "a").rglob("*.yaml"))
+    # Fixed, the same workbook imports both systems.
+    second.cell(HEADER_ROW + 1, COL["status"], "non_compliant")
+    wb.save(xlsx)
+    assert run("attest", "import", xlsx, "--attestations", tmp_path / "a").exit_code == 0
+    assert len(list((tmp_path / "a").rglob("*.yaml"))) == 2
