@@ -355,6 +355,16 @@ def test_sensitive_paths_errors_never_pass() -> None:
     assert judge(good, "http.sensitive_paths", PARAMS_NO_PATHS).status == "error"
 
 
+def test_sensitive_path_item_without_a_verdict_is_error() -> None:
+    """An item that records neither ``matched`` nor an error (truncated observation) was counted as
+    checked, so the check passed without knowing."""
+    obs = good_obs()
+    obs["paths"]["items"][1] = {"path": "/.env", "what": "env"}
+    res = judge(obs, "http.sensitive_paths", PARAMS_NO_PATHS)
+    assert res.status == "error" and "/.env" in res.summary["en"]
+    assert res.evidence["checked"] == 1
+
+
 # ------------------------------------------------------------------ errors
 
 

@@ -365,7 +365,9 @@ def sensitive_paths(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     exposed = [{"path": i.get("path"), "what": i.get("what"), "status": i.get("status"),
                 "content_type": i.get("content_type"), "size": i.get("size")}
                for i in items if i.get("matched")]
-    errors = [{"path": i.get("path"), "error": _clip(str(i["error"]), 200)} for i in items if i.get("error")]
+    # an item with neither a verdict nor an error (truncated observation) is unknown, not "absent"
+    errors = [{"path": i.get("path"), "error": _clip(str(i.get("error") or "incomplete observation"), 200)}
+              for i in items if i.get("error") or not isinstance(i.get("matched"), bool)]
     not_probed = [p for p in wanted if p not in probed]
     ev: dict[str, Any] = {"checked": len(items) - len(errors), "exposed": exposed}
     if errors:
