@@ -202,6 +202,8 @@ def parse_entry(node: Any, path: Path, fallback_line: int | None = None) -> Atte
             ev = {"path": ev}
         if not isinstance(ev, dict) or not isinstance(ev.get("path"), str) or not ev["path"].strip():
             raise InputError("each evidence item needs a 'path'", path, line, req)
+        if "\0" in ev["path"]:  # the OS cannot open it: bad input, not a traceback at hashing time
+            raise InputError(f"evidence path {ev['path']!r} is not a file name", path, line, req)
         sha = ev.get("sha256")
         if sha is not None:
             sha = str(sha).strip().lower()

@@ -78,6 +78,8 @@ BAD_FILES = [
     ("bad sha", "status: compliant\n    evidence: [{path: a.pdf, sha256: xyz}]",
      "evidence 'a.pdf': sha256 must be 64 hex"),
     ("unknown field", "status: compliant\n    signed: true", "unknown field(s) signed"),
+    ("NUL in evidence path", 'status: compliant\n    evidence: ["quy-che\\x00.pdf"]',
+     "evidence path 'quy-che\\x00.pdf' is not a file name"),
 ]
 
 
