@@ -238,6 +238,9 @@ class _TCPListener:
 
     def stop(self) -> None:
         self.stopped.set()
+        # End the accept loop first: a socket closed while accept() still polls it keeps
+        # accepting connections until that poll returns.
+        self.thread.join(timeout=5)
         with contextlib.suppress(OSError):
             self.sock.close()
 
@@ -353,6 +356,8 @@ class Lab:
             servers, self._servers = self._servers, []
             listeners, self._listeners = self._listeners, []
             reserved, self._reserved = self._reserved, []
+        for lst in listeners:
+            lst.stopped.set()  # all loops wind down together, then each is joined
         for lst in listeners:
             lst.stop()
         for srv in servers:
