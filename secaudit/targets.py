@@ -41,6 +41,8 @@ def parse_target(raw: str, resolve: list[str] | None = None, http_port: int | No
         port = parts.port
     except ValueError as exc:
         raise InputError(f"target {raw!r}: {exc}") from None
+    if port == 0:  # "port or 443" below would silently scan 443 instead
+        raise InputError(f"target {raw!r}: port 0 is not a port / cổng 0 không hợp lệ")
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):
         raise InputError(f"target {raw!r}: unsupported scheme {scheme!r} (use https:// or http://)")

@@ -26,7 +26,8 @@ def test_parse_target(raw: str, host: str, port: int, path: str, http_port: int)
 
 
 @pytest.mark.parametrize("raw", ["", "ftp://x.vn", "https://", "https://bad host", "https://x.vn:99999",
-                                 "https://user:pw@x.vn", "https://-x.vn"])
+                                 "https://user:pw@x.vn", "https://-x.vn", "https://x.vn:0", "x.vn:0",
+                                 "http://x.vn:0"])
 def test_bad_targets_are_input_errors(raw: str) -> None:
     with pytest.raises(InputError):
         parse_target(raw)
