@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -40,7 +41,7 @@ def generate_keypair(agency: str, out_dir: Path, force: bool = False) -> tuple[P
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(read_input(path, "a key file"), password=None)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise InputError(f"not an unencrypted PEM private key ({exc})", path) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise InputError("not an Ed25519 private key", path)
@@ -50,7 +51,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(read_input(path, "a key file"))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise InputError(f"not a PEM public key ({exc})", path) from None
     if not isinstance(key, Ed25519PublicKey):
         raise InputError("not an Ed25519 public key", path)

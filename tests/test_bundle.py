@@ -125,3 +125,24 @@ def test_verify_command(keyring: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "nope.json" in r.output
     r = CliRunner().invoke(main, ["verify", str(good), "--keyring", str(tmp_path / "nokeys")])
     assert r.exit_code == 2
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    return bytes([tag, len(body)]) + body
+
+
+def test_keyring_key_on_an_unsupported_curve_fails_verification(keyring: Path, tmp_path: Path) -> None:
+    # An EC public key on secp112r1: cryptography raises UnsupportedAlgorithm (not a ValueError).
+    import base64
+
+    alg = _der(0x30, _der(6, bytes.fromhex("2a8648ce3d0201")) + _der(6, bytes.fromhex("2b81040006")))
+    spki = _der(0x30, alg + _der(3, b"\x00\x04" + b"\x01" * 28))
+    ring = tmp_path / "ring"
+    ring.mkdir()
+    (ring / "bao-vi-du.pub").write_bytes(b"-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(spki)
+                                         + b"\n-----END PUBLIC KEY-----\n")
+    with pytest.raises(InputError, match="not a PEM public key"):
+        load_public_key(ring / "bao-vi-du.pub")
+    good = write_bundle(sign_assessment(assessment(), keyring / "bao-vi-du.key"), tmp_path / "g")
+    r = CliRunner().invoke(main, ["verify", str(good), "--keyring", str(ring)])
+    assert r.exit_code == 1 and r.output.startswith("FAILED") and "not a PEM public key" in r.output
