@@ -63,3 +63,12 @@ def test_text_accepts_maps_strings_and_junk() -> None:
     assert text({"en": "Pass"}, "vi") == "Pass"
     assert text("chuỗi", "en") == "chuỗi"
     assert text(None) == "" and text(["x"]) == "" and text(42) == ""  # type: ignore[arg-type]
+
+
+def test_run_check_never_passes_a_missing_or_malformed_observation() -> None:
+    from secaudit.checks import CheckContext, run_check
+
+    ctx = CheckContext(host="x.vn", port=443, params={})
+    for obs in (None, ["not", "a", "mapping"], "text", {"error": "connection refused"}):
+        result = run_check("http.hsts", obs, ctx)  # type: ignore[arg-type]
+        assert result.status == "error" and result.evidence["reason"]
