@@ -310,3 +310,9 @@ def test_protocol_entry_without_its_facts_is_an_error(good: dict[str, Any]) -> N
     assert judge(good, "tls.cipher.weak_disabled").status == "error"
     assert judge(good, "tls.cipher.forward_secrecy").status == "error"
     assert judge(good, "tls.protocol.legacy_disabled").status == "pass"
+
+
+def test_mozilla_verdict_must_be_a_boolean(good: dict[str, Any]) -> None:
+    for odd in ("false", None, 0):
+        good["mozilla"]["compliant"] = odd  # e.g. a hand-edited bundle
+        assert judge(good, "tls.mozilla.intermediate").status == "error", odd

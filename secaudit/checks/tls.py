@@ -421,6 +421,8 @@ def mozilla(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
         # sslyze's checker needs a live scan: a stored verdict for another configuration cannot be re-used.
         reason = f"observation was checked against Mozilla '{config}', the profile asks for '{wanted}'"
         return Outcome("error", "error", {"reason": reason}, evidence | {"reason": reason})
+    if not isinstance(m["compliant"], bool):
+        raise TypeError("mozilla.compliant is not a boolean")  # "false" would read as compliant
     if m["compliant"]:
         return Outcome("pass", "pass", {"config": config}, evidence)
     issues = [f"{k}: {v}" for k, v in sorted(evidence["issues"].items())]
