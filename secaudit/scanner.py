@@ -42,6 +42,8 @@ def parse_probes(spec: str | None) -> set[str]:
     if not spec:
         return set(PROBES)
     chosen = {p.strip() for p in spec.split(",") if p.strip()}
+    if not chosen:
+        raise InputError(f"--probes {spec!r}: name at least one probe (tls,http,ports)")
     unknown = chosen - set(PROBES)
     if unknown:
         names = ", ".join(sorted(unknown))

@@ -62,7 +62,10 @@ def parse_target(raw: str, resolve: list[str] | None = None, http_port: int | No
 
 def parse_resolve(entry: str) -> tuple[str, int, str]:
     """``HOST:PORT:ADDR`` (curl's form); ADDR may be an IPv6 address, bracketed or not."""
-    host, sep, rest = entry.partition(":")
+    if entry.startswith("["):  # an IPv6 host: [::1]:443:ADDR
+        host, sep, rest = entry[1:].partition("]:")
+    else:
+        host, sep, rest = entry.partition(":")
     port_s, sep2, addr = rest.partition(":")
     if not sep or not sep2 or not host or not addr:
         raise InputError(f"--resolve {entry!r}: expected HOST:PORT:ADDR")

@@ -72,3 +72,14 @@ def test_run_check_never_passes_a_missing_or_malformed_observation() -> None:
     for obs in (None, ["not", "a", "mapping"], "text", {"error": "connection refused"}):
         result = run_check("http.hsts", obs, ctx)  # type: ignore[arg-type]
         assert result.status == "error" and result.evidence["reason"]
+
+
+def test_resolve_with_an_ipv6_host_and_empty_probe_lists() -> None:
+    from secaudit.scanner import parse_probes
+
+    assert parse_resolve("[::1]:8443:127.0.0.1") == ("::1", 8443, "127.0.0.1")
+    assert parse_target("https://[::1]:8443", ["[::1]:8443:127.0.0.1"]).address == "127.0.0.1"
+    assert parse_probes("tls, http") == {"tls", "http"}
+    for bad in (",", " , ", "tls,dns"):
+        with pytest.raises(InputError):
+            parse_probes(bad)

@@ -34,7 +34,8 @@ def render_scan_table(result: ScanResult, lang: str = "vi", color: bool = False,
     wrap = textwrap.TextWrapper(width=width, initial_indent=" " * 9, subsequent_indent=" " * 9)
     totals: dict[str, int] = {}
     for tr in result.targets:
-        where = f"{tr.target.connect_address}:{tr.target.port}"
+        addr = tr.target.connect_address
+        where = f"[{addr}]:{tr.target.port}" if ":" in addr else f"{addr}:{tr.target.port}"
         out.append(style(f"{tr.target.raw}", bold=True) + f"  ({where})")
         for c in sorted(tr.checks, key=lambda c: (STATUS_ORDER.get(c.status, 9), c.id)):
             totals[c.status] = totals.get(c.status, 0) + 1
