@@ -250,7 +250,10 @@ def load_profile(name_or_path: str) -> Profile:
     path = _profile_path(name_or_path.strip())
     prof = _resolve_profile(path, chain=[])
     shipped = path.resolve().parent == data_dir("profiles").resolve()
-    prof.id = path.stem if shipped else name_or_path.strip()
+    # A user's profile file is known by the id it declares (bundles and reports show it; the
+    # local path, kept in ``prof.path``, means nothing to the Department and may reveal too much).
+    if shipped:
+        prof.id = path.stem
     return prof
 
 

@@ -183,7 +183,8 @@ def test_inheritance_merge_and_tailoring_chain(tmp_path):
             justification: "Dịch vụ CDN chống DDoS của nhà cung cấp"
         """)
     p = load_profile(str(child))
-    assert p.id == str(child) and p.level == 3 and p.catalog == DEFAULT_CATALOG
+    # A user's profile is known by the id it declares; where it came from stays in .path.
+    assert p.id == "child" and p.path == child and p.level == 3 and p.catalog == DEFAULT_CATALOG
     assert p.parameters["hsts_min_max_age"] == 31536000          # from base
     assert p.parameters["risky_ports"][8080] == "http-alt"        # mappings merge...
     assert p.parameters["risky_ports"][3389] == "rdp"             # ...with level1's

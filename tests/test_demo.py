@@ -122,3 +122,11 @@ def test_demo_judges_both_regimes_and_fills_mau08(demo: dict[str, Any]) -> None:
     assert ("approved_without_decision", "Bản tin Thuận An") in codes
     assert ("full_but_not_meeting", "Tạp chí Ngự Bình") in codes
     assert (out / "mau08.html").read_text(encoding="utf-8").count("Mẫu số 08") >= 1
+
+
+def test_demo_bundles_hold_no_local_paths(demo: dict[str, Any]) -> None:
+    out = demo["out"]
+    for bundle in (out / "bundles").glob("*.json"):
+        text = bundle.read_text(encoding="utf-8")
+        assert str(out) not in text and str(out.resolve()) not in text, bundle.name
+    assert _bundle(out, "bao-song-huong.cong-bao")["profile"] == "demo-level3"

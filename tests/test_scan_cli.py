@@ -61,8 +61,8 @@ def test_exit_code_and_json_contract(mixed: dict[str, Any]) -> None:
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)  # JSON only on stdout; progress went to stderr
     assert data["schema"] == "secaudit.scan/1" and data["tool"]["name"] == "secaudit"
-    # A profile given as a path is named by that path (it is what the user typed).
-    assert data["profile"] == str(mixed["profile"]) and data["started_at"] <= data["finished_at"]
+    # A profile given as a path is known by the id it declares, never by a local path.
+    assert data["profile"] == "scan-test" and data["started_at"] <= data["finished_at"]
     assert [t["target"] for t in data["targets"]] == mixed["targets"]  # echoed as given, in order
     for t in data["targets"]:
         assert set(t) >= {"target", "host", "port", "checks", "observations"}
