@@ -30,6 +30,14 @@ CREATE TABLE IF NOT EXISTS headlines (
   systems_meeting INTEGER, missing INTEGER, unverified INTEGER, recorded_at TEXT NOT NULL);
 """
 
+_COLUMNS = {
+    "bundles": ["hash", "file", "agency", "system", "period", "level", "verified", "meets_level",
+                "compliance_pct", "assessed_at", "ingested_at"],
+    "requirement_status": ["hash", "requirement", "status"],
+    "headlines": ["period", "agencies", "agencies_meeting", "pct", "systems", "systems_meeting", "missing",
+                  "unverified", "recorded_at"],
+}
+
 HEADLINE_KEYS = ("agencies", "agencies_meeting", "pct", "systems", "systems_meeting", "missing", "unverified")
 
 
@@ -38,8 +46,19 @@ class Store:
         self.path = path
         try:
             self.db = sqlite3.connect(path)
-            self.db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
+            raise InputError(f"not a usable secaudit store (SQLite): {exc}", path) from None
+        try:
+            self.db.executescript(_SCHEMA)
+            # Another application's database may already have tables with these names.
+            for table, columns in _COLUMNS.items():
+                found = [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
+                if found != columns:
+                    raise InputError(f"not a secaudit store: table {table!r} has columns {found}", path)
+        except (sqlite3.Error, InputError) as exc:
+            self.db.close()
+            if isinstance(exc, InputError):
+                raise
             raise InputError(f"not a usable secaudit store (SQLite): {exc}", path) from None
 
     def __enter__(self) -> Store:

@@ -85,3 +85,22 @@ def test_not_a_database(two_periods: dict[str, Path], tmp_path: Path) -> None:
     bad.write_text("definitely not sqlite " * 100, encoding="utf-8")
     res = run("summary", str(two_periods["bundles"]), "--store", str(bad))
     assert res.exit_code == 2 and "x.sqlite" in res.output and "Traceback" not in res.output
+
+
+def test_a_foreign_sqlite_file_is_bad_input_not_a_traceback(tmp_path: Path) -> None:
+    import sqlite3
+
+    from secaudit.errors import InputError
+    from secaudit.store import Store
+
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE bundles (id INTEGER PRIMARY KEY, name TEXT)")
+    con.commit()
+    con.close()
+    with pytest.raises(InputError, match="secaudit store"):
+        Store(other)
+    text = tmp_path / "notes.db"
+    text.write_text("not a database at all", encoding="utf-8")
+    with pytest.raises(InputError):
+        Store(text)
