@@ -120,6 +120,13 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # aborted handshakes and resets are expected from scanners
 
 
+def _v6(cls: type, address: str) -> type:
+    """The server class for ``address``: socketserver binds IPv4 unless told otherwise."""
+    if ":" not in address:
+        return cls
+    return type(f"{cls.__name__}6", (cls,), {"address_family": socket.AF_INET6})
+
+
 class _TLSServer(_QuietServer):
     def __init__(self, addr: tuple[str, int], handler: type, ctx: ssl.SSLContext) -> None:
         self.ssl_context = ctx
@@ -279,7 +286,7 @@ class Lab:
         ctx = self._context(spec, leaf, certfile, keyfile)
 
         handler = type(f"Handler_{spec.name}", (_Handler,), {"spec": spec})
-        https = _TLSServer((spec.address, 0), handler, ctx)
+        https = _v6(_TLSServer, spec.address)((spec.address, 0), handler, ctx)
         https_port = https.server_address[1]
         handler.https_port = https_port
         self._serve(https, f"lab-https-{spec.name}")
@@ -290,7 +297,7 @@ class Lab:
                 raise ValueError(f"plain_http must be redirect|no_redirect|none, not {spec.plain_http!r}")
             plain_handler = type(f"PlainHandler_{spec.name}", (_Handler,),
                                  {"spec": spec, "plain": True, "https_port": https_port})
-            plain = _QuietServer((spec.address, 0), plain_handler)
+            plain = _v6(_QuietServer, spec.address)((spec.address, 0), plain_handler)
             http_port = plain.server_address[1]
             self._serve(plain, f"lab-http-{spec.name}")
 
