@@ -38,7 +38,7 @@ class DemoSystem:
 
 
 def _site_spec(kind: str, name: str, address: str, hostname: str) -> Any:
-    from .lab.sites import GOOD_HEADERS, SiteSpec
+    from .lab.sites import SiteSpec
 
     good_cookie = ["phien=demo; Path=/; Secure; HttpOnly; SameSite=Lax"]
     if kind == "good":
@@ -51,9 +51,8 @@ def _site_spec(kind: str, name: str, address: str, hostname: str) -> Any:
                         headers={"X-Powered-By": "PHP/7.4.3"}, server_header="Apache/2.4.41 (Ubuntu)",
                         cookies=["PHPSESSID=demo; Path=/"], plain_http="no_redirect",
                         paths={"/.git/HEAD": (200, "text/plain", b"ref: refs/heads/main\n")})
-    if kind == "risky_port":
-        return SiteSpec(name=name, address=address, hostname=hostname, headers=dict(GOOD_HEADERS),
-                        cookies=good_cookie)
+    if kind == "risky_port":  # a good site; the risky service beside it is started by run_demo
+        return SiteSpec(name=name, address=address, hostname=hostname, cookies=good_cookie)
     raise InputError(f"demo data: unknown site kind {kind!r}")
 
 
@@ -189,6 +188,11 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
                            "--timeout", "5", "-o", str(out_bundles))
                 if code == 2:
                     raise InputError(f"demo: assess failed for {aid}")
+    # The Department's first step: check every signature against the agencies' public keys.
+    signed = sorted(str(p) for p in bundles.glob("*.json"))
+    if cli("verify", *signed, "--keyring", str(keyring)) != 0:
+        raise InputError("demo: a bundle failed signature verification")
+    say(f"Đã xác thực chữ ký {len(signed)} gói kết quả / verified {len(signed)} signed bundles")
     inv_path = out_dir / "inventory.yaml"
     store = out_dir / "secaudit.db"
     if store.exists():
