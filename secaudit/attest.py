@@ -459,6 +459,19 @@ def _look_for(req: Requirement, catalog: Catalog | None, params: dict[str, Any] 
     return "\n".join(x for x in parts if x)
 
 
+def _cell(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """Write one cell as data: control characters (which make openpyxl refuse the whole workbook)
+    show as U+FFFD, and text is never turned into a formula."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
     """``systems``: [{agency, agency_name, system, system_name, level, profile, rows, existing,
     catalog?, params?}] (catalog: model.Catalog; params: the profile's parameters)."""
@@ -484,9 +497,9 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
         if cat is not None:  # read back by import: the ids below belong to this catalogue
             meta.append(("Danh mục / Catalogue", cat.id, cat.standard))
         for r, (label, val, extra) in enumerate(meta, 1):
-            sh.cell(row=r, column=1, value=label).font = Font(bold=True)
-            sh.cell(row=r, column=2, value=val)
-            sh.cell(row=r, column=3, value=extra)
+            _cell(sh, r, 1, label).font = Font(bold=True)
+            _cell(sh, r, 2, val)
+            _cell(sh, r, 3, extra)
         for key, label, width in COLUMNS:
             c = sh.cell(row=HEADER_ROW, column=COL[key], value=label)
             c.font = Font(bold=True)
@@ -516,7 +529,7 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
                               attested_by=att.attested_by or None, attested_at=att.attested_at,
                               expires_at=att.expires_at)
             for key, val in values.items():
-                c = sh.cell(row=row, column=COL[key], value=val)
+                c = _cell(sh, row, COL[key], val)
                 c.alignment = wrap
                 if key in ("attested_at", "expires_at"):
                     c.number_format = "yyyy-mm-dd"

@@ -232,3 +232,26 @@ def test_import_writes_nothing_when_a_later_sheet_is_bad(inv: Path, tmp_path: Pa
     wb.save(xlsx)
     assert run("attest", "import", xlsx, "--attestations", tmp_path / "a").exit_code == 0
     assert len(list((tmp_path / "a").rglob("*.yaml"))) == 2
+
+
+def test_export_survives_control_characters_and_keeps_formulas_as_text(tmp_path: Path) -> None:
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text('province: T\nperiod: "2026"\nagencies:\n  - id: a\n    name: "B\\x07áo"\n    systems:\n'
+                   '      - {id: s, name: "Cổng\\x01", level: 3, targets: ["https://x.example.vn"]}\n',
+                   encoding="utf-8")
+    ids = manual_ids(3)
+    src = tmp_path / "att"
+    (src / "a").mkdir(parents=True)
+    (src / "a" / "s.yaml").write_text(
+        f"agency: a\nsystem: s\nattestations:\n  - requirement: {ids[0]}\n    status: compliant\n"
+        "    note: \"=HYPERLINK(\\\"http://x\\\")\"\n    attested_at: 2026-03-01\n", encoding="utf-8")
+    xlsx = tmp_path / "out.xlsx"
+    r = run("attest", "export", "--inventory", inv, "--attestations", src, "--format", "xlsx", "-o", xlsx)
+    assert r.exit_code == 0, r.output
+    ws = load_workbook(xlsx).worksheets[1]
+    assert ws["C1"].value == "B\ufffdáo" and ws["C2"].value == "Cổng\ufffd"
+    note = ws.cell(row=HEADER_ROW + 1, column=COL["note"])
+    assert note.data_type == "s" and note.value.startswith("=HYPERLINK")
+    back = tmp_path / "back"
+    assert run("attest", "import", xlsx, "--attestations", back).exit_code == 0
+    assert load_attestations(back / "a" / "s.yaml").entries[ids[0]].note.startswith("=HYPERLINK")
