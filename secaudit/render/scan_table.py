@@ -13,6 +13,9 @@ LABELS = {"fail": "FAIL", "error": "ERROR", "warn": "WARN", "pass": "PASS", "not
 COLORS = {"fail": "red", "error": "magenta", "warn": "yellow", "pass": "green",
           "not_applicable": "bright_black"}
 ORDER = ("pass", "fail", "warn", "error", "not_applicable")
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+MAX_SUMMARY = 400
+MORE = {"vi": "(xem đầy đủ: -v hoặc --format json)", "en": "(full text: -v or --format json)"}
 HEAD = {
     "vi": {"total": "Tổng", "fix": "Cách khắc phục", "verdict_ok": "Không có kiểm tra nào KHÔNG ĐẠT.",
            "verdict_fail": "Có kiểm tra KHÔNG ĐẠT: xem mục FAIL và cách khắc phục.",
@@ -37,13 +40,17 @@ def render_scan_table(result: ScanResult, lang: str = "vi", color: bool = False,
         addr = tr.target.connect_address
         where = f"[{addr}]:{tr.target.port}" if ":" in addr else f"{addr}:{tr.target.port}"
         out.append(style(f"{tr.target.raw}", bold=True) + f"  ({where})")
-        for c in sorted(tr.checks, key=lambda c: (STATUS_ORDER.get(c.status, 9), c.id)):
+        for c in sorted(tr.checks, key=lambda c: (STATUS_ORDER.get(c.status, 9),
+                                                  SEVERITY_ORDER.get(c.severity, 9), c.id)):
             totals[c.status] = totals.get(c.status, 0) + 1
             if c.status in ("pass", "not_applicable") and not verbose:
                 continue
             label = style(f"{LABELS.get(c.status, c.status):<6}", fg=COLORS.get(c.status), bold=True)
             out.append(f"  {label} {c.id}  [{c.severity}]")
-            out.extend(wrap.wrap(text(c.summary, lang)))
+            summary = text(c.summary, lang)
+            if len(summary) > MAX_SUMMARY and not verbose:  # the JSON/HTML keep every detail
+                summary = summary[:MAX_SUMMARY].rstrip() + " … " + MORE[lang]
+            out.extend(wrap.wrap(summary))
             if c.status in ("fail", "warn"):
                 fix = text(c.remediation, lang).strip().splitlines()
                 if fix:
