@@ -93,13 +93,18 @@ def _looks_like_path(value: str) -> bool:
     return "/" in value or "\\" in value or value.endswith((".yaml", ".yml"))
 
 
+def _user_path(value: str, base: Path | None) -> Path:
+    """A user's file path; a relative one is relative to ``base`` (the file that names it)."""
+    p = Path(value).expanduser()
+    if not p.is_absolute() and base is not None:
+        p = Path(os.path.normpath(base / p))  # keep messages free of "sub/../"
+    return p
+
+
 def _catalog_path(id_or_path: str | None, base: Path | None = None) -> Path:
     value = id_or_path or DEFAULT_CATALOG
     if _looks_like_path(value):
-        p = Path(value).expanduser()
-        if not p.is_absolute() and base is not None:
-            p = Path(os.path.normpath(base / p))  # keep messages free of "sub/../"
-        return p
+        return _user_path(value, base)
     p = data_dir("checklists") / f"{value}.yaml"
     if not p.exists():
         raise InputError(f"unknown catalogue {value!r} (known: {', '.join(catalog_ids()) or 'none'})")
@@ -232,10 +237,7 @@ def _natural(name: str) -> list[Any]:
 def _profile_path(name_or_path: str, base: Path | None = None) -> Path:
     if _looks_like_path(name_or_path) or (base is None and Path(name_or_path).is_file()
                                           and not (data_dir("profiles") / f"{name_or_path}.yaml").exists()):
-        p = Path(name_or_path).expanduser()
-        if not p.is_absolute() and base is not None:
-            p = Path(os.path.normpath(base / p))  # keep messages free of "sub/../"
-        return p
+        return _user_path(name_or_path, base)
     p = data_dir("profiles") / f"{name_or_path}.yaml"
     if not p.exists():
         raise InputError(f"unknown profile {name_or_path!r} (shipped: {', '.join(profile_names())}; "

@@ -21,9 +21,8 @@ from .checks import CheckContext, checks_for_probe, run_check
 from .errors import InputError
 from .model import PROBES, CheckResult, Profile, ScanResult, Target, TargetResult
 from .progress import Progress
-from .targets import parse_target  # noqa: F401 - re-exported for callers
 
-__all__ = ["ScanOptions", "scan", "judge", "scan_result", "parse_target", "parse_probes", "now_iso"]
+__all__ = ["ScanOptions", "scan", "judge", "scan_result", "parse_probes", "now_iso"]
 
 
 @dataclass
