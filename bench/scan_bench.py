@@ -33,10 +33,18 @@ def start_sites(lab: Lab, n: int) -> list[RunningSite]:
     for i in range(n):
         addr = f"127.0.1.{i + 1}"
         legacy = i % 4 == 3
-        sites.append(lab.start(SiteSpec(
-            name=f"bench{i}", address=addr, hostname=addr, plain_http="none",
-            tls_min=ssl.TLSVersion.TLSv1 if legacy else ssl.TLSVersion.TLSv1_2,
-            ciphers="ALL:@SECLEVEL=0" if legacy else None)))
+        sites.append(
+            lab.start(
+                SiteSpec(
+                    name=f"bench{i}",
+                    address=addr,
+                    hostname=addr,
+                    plain_http="none",
+                    tls_min=ssl.TLSVersion.TLSv1 if legacy else ssl.TLSVersion.TLSv1_2,
+                    ciphers="ALL:@SECLEVEL=0" if legacy else None,
+                )
+            )
+        )
     return sites
 
 
@@ -76,26 +84,53 @@ def main() -> None:
     with Lab() as lab, tempfile.TemporaryDirectory(prefix="secaudit-bench-") as tmp:
         sites = start_sites(lab, args.sites)
         ca = str(lab.ca_file)
-        full = scan_cmd + ["scan", *[s.url for s in sites], "--ca-file", ca, "--probes", "tls,http,ports",
-                           "--format", "json", "--quiet", "--timeout", str(args.timeout)]
-        alone = [sys.executable, "-m", "sslyze", "--certinfo_ca_file", ca,
-                 "--json_out", "-", *[f"{s.address}:{s.https_port}" for s in sites]]
+        full = scan_cmd + [
+            "scan",
+            *[s.url for s in sites],
+            "--ca-file",
+            ca,
+            "--probes",
+            "tls,http,ports",
+            "--format",
+            "json",
+            "--quiet",
+            "--timeout",
+            str(args.timeout),
+        ]
+        alone = [
+            sys.executable,
+            "-m",
+            "sslyze",
+            "--certinfo_ca_file",
+            ca,
+            "--json_out",
+            "-",
+            *[f"{s.address}:{s.https_port}" for s in sites],
+        ]
         runs: dict[str, list[tuple[float, int, int]]] = {"secaudit": [], "sslyze": []}
         for r in range(args.repeat):
             for name, cmd in (("sslyze", alone), ("secaudit", full)):
                 res = timed(cmd, Path(tmp) / f"{name}{r}.json")
                 runs[name].append(res)
-                print(f"run {r + 1} {name:8s} {res[0]:6.2f} s  exit {res[1]}  peak RSS {res[2]} MiB  "
-                      f"{outcome(name, Path(tmp) / f'{name}{r}.json')}", file=sys.stderr, flush=True)
+                print(
+                    f"run {r + 1} {name:8s} {res[0]:6.2f} s  exit {res[1]}  peak RSS {res[2]} MiB  "
+                    f"{outcome(name, Path(tmp) / f'{name}{r}.json')}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     best = {k: min(v[0] for v in runs[k]) for k in runs}
     peak = {k: max(v[2] for v in runs[k]) for k in runs}
     legacy = sum(1 for i in range(args.sites) if i % 4 == 3)
     print(f"sites: {args.sites} ({legacy} legacy TLS 1.0), repeat: {args.repeat}, cores: {os.cpu_count()}")
-    print(f"secaudit scan (tls+http+ports): best {best['secaudit']:.2f} s  "
-          f"runs {[round(v[0], 2) for v in runs['secaudit']]}  peak RSS {peak['secaudit']} MiB")
-    print(f"sslyze CLI alone:               best {best['sslyze']:.2f} s  "
-          f"runs {[round(v[0], 2) for v in runs['sslyze']]}  peak RSS {peak['sslyze']} MiB")
+    print(
+        f"secaudit scan (tls+http+ports): best {best['secaudit']:.2f} s  "
+        f"runs {[round(v[0], 2) for v in runs['secaudit']]}  peak RSS {peak['secaudit']} MiB"
+    )
+    print(
+        f"sslyze CLI alone:               best {best['sslyze']:.2f} s  "
+        f"runs {[round(v[0], 2) for v in runs['sslyze']]}  peak RSS {peak['sslyze']} MiB"
+    )
     ratio = best["secaudit"] / best["sslyze"] if best["sslyze"] else float("nan")
     print(f"ratio secaudit/sslyze: {ratio:.2f} (target <= 1.20: {'met' if ratio <= 1.2 else 'NOT met'})")
 

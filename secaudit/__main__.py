@@ -1,3 +1,3 @@
-from .cli import main
+from secaudit.cli import main
 
 main()

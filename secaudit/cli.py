@@ -12,12 +12,23 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .errors import InputError
+from secaudit import __version__
+from secaudit.core.errors import InputError
 
 # Module name in secaudit.commands -> the commands it contributes (``COMMANDS`` list there).
-COMMAND_MODULES = ("checklist", "crosswalk", "profile", "scan", "attest", "assess", "keys", "verify",
-                   "summary", "report", "demo")
+COMMAND_MODULES = (
+    "checklist",
+    "crosswalk",
+    "profile",
+    "scan",
+    "attest",
+    "assess",
+    "keys",
+    "verify",
+    "summary",
+    "report",
+    "demo",
+)
 
 HELP = """secaudit — kiểm tra mức độ an toàn thông tin theo cấp độ (TCVN 11930:2017, NĐ 85/2016;
 TCVN 14423:2026, NĐ 331/2026).

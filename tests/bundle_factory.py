@@ -20,12 +20,30 @@ HOSTILE = "<script>alert(1)</script>"
 
 # (id, group, kind, title vi, title en, checks)
 REQUIREMENTS = [
-    ("net.tls", "network", "auto", "Mã hoá kênh truyền", "Encrypted transport",
-     ["tls.protocol.legacy_disabled", "tls.cert.validity"]),
-    ("net.headers", "application", "auto", "Tiêu đề bảo mật HTTP", "HTTP security headers",
-     ["http.hsts", "http.csp"]),
-    ("net.ports", "network", "auto", "Không mở dịch vụ nguy hiểm", "No risky services",
-     ["ports.risky_services"]),
+    (
+        "net.tls",
+        "network",
+        "auto",
+        "Mã hoá kênh truyền",
+        "Encrypted transport",
+        ["tls.protocol.legacy_disabled", "tls.cert.validity"],
+    ),
+    (
+        "net.headers",
+        "application",
+        "auto",
+        "Tiêu đề bảo mật HTTP",
+        "HTTP security headers",
+        ["http.hsts", "http.csp"],
+    ),
+    (
+        "net.ports",
+        "network",
+        "auto",
+        "Không mở dịch vụ nguy hiểm",
+        "No risky services",
+        ["ports.risky_services"],
+    ),
     ("mgmt.policy", "policy", "manual", "Quy chế an toàn thông tin", "Security policy", []),
     ("mgmt.training", "staff", "manual", "Đào tạo nhân sự", "Staff training", []),
     ("mgmt.backup", "operations", "manual", "Sao lưu dự phòng", "Backups", []),
@@ -34,10 +52,20 @@ REQUIREMENTS = [
 NEW_REQUIREMENTS = [
     ("ANM.INFO.06", "information", "5.4.2.4 b", "Bảo vệ dữ liệu khi truyền", "Protection in transit"),
     ("ANM.LOG.05", "logging", "5.8.2.1 a", "Thời gian lưu trữ nhật ký", "Log retention"),
-    ("ANM.IR.01", "incident", "5.16.1", "Kế hoạch ứng phó sự cố và diễn tập",
-     "Incident-response plan and drills"),
-    ("ND331.DEP.01", "decree", "NĐ 331/2026 Art. 30.6", "Triển khai đầy đủ phương án trước khi vận hành",
-     "Approved plan fully deployed before operation"),
+    (
+        "ANM.IR.01",
+        "incident",
+        "5.16.1",
+        "Kế hoạch ứng phó sự cố và diễn tập",
+        "Incident-response plan and drills",
+    ),
+    (
+        "ND331.DEP.01",
+        "decree",
+        "NĐ 331/2026 Art. 30.6",
+        "Triển khai đầy đủ phương án trước khi vận hành",
+        "Approved plan fully deployed before operation",
+    ),
 ]
 CIPHERS = [f"TLS_ECDHE_RSA_WITH_AES_{b}_GCM_SHA{h}" for b in (128, 256) for h in (256, 384)] * 6
 
@@ -45,8 +73,11 @@ CIPHERS = [f"TLS_ECDHE_RSA_WITH_AES_{b}_GCM_SHA{h}" for b in (128, 256) for h in
 def keypair(agency: str, keyring: Path) -> Ed25519PrivateKey:
     key = Ed25519PrivateKey.generate()
     keyring.mkdir(parents=True, exist_ok=True)
-    (keyring / f"{agency}.pub").write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    (keyring / f"{agency}.pub").write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     return key
 
 
@@ -56,26 +87,44 @@ def canonical(obj: Any) -> bytes:
 
 def sign(assessment: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return {"schema": "secaudit.bundle/1", "assessment": assessment,
-            "signature": {"algorithm": "ed25519", "key_id": hashlib.sha256(raw).hexdigest(),
-                          "value": base64.b64encode(key.sign(canonical(assessment))).decode()}}
+    return {
+        "schema": "secaudit.bundle/1",
+        "assessment": assessment,
+        "signature": {
+            "algorithm": "ed25519",
+            "key_id": hashlib.sha256(raw).hexdigest(),
+            "value": base64.b64encode(key.sign(canonical(assessment))).decode(),
+        },
+    }
 
 
 def _check(cid: str, status: str, target: str, hostile: bool) -> dict[str, Any]:
     ev: dict[str, Any] = {"observed": status}
     if hostile:
         ev = {"server": HOSTILE, "subject": f"CN={HOSTILE}"}
-    return {"id": cid, "status": status, "severity": "high",
-            "title": {"vi": f"Kiểm tra {cid}", "en": f"Check {cid}"},
-            "summary": {"vi": f"{cid}: kết quả {status}", "en": f"{cid}: result {status}"},
-            "evidence": ev,
-            "remediation": {"vi": f"Sửa cấu hình cho {cid}", "en": f"Fix the configuration for {cid}"}}
+    return {
+        "id": cid,
+        "status": status,
+        "severity": "high",
+        "title": {"vi": f"Kiểm tra {cid}", "en": f"Check {cid}"},
+        "summary": {"vi": f"{cid}: kết quả {status}", "en": f"{cid}: result {status}"},
+        "evidence": ev,
+        "remediation": {"vi": f"Sửa cấu hình cho {cid}", "en": f"Fix the configuration for {cid}"},
+    }
 
 
-def assessment(agency: str, system: str, period: str = "2026", level: int = 3,
-               statuses: dict[str, str] | None = None, hostile: bool = False,
-               province: str = "Thừa Thiên Huế", assessed_at: str | None = None,
-               new_regime: dict[str, str] | None = None, new_catalog_key: bool = True) -> dict[str, Any]:
+def assessment(
+    agency: str,
+    system: str,
+    period: str = "2026",
+    level: int = 3,
+    statuses: dict[str, str] | None = None,
+    hostile: bool = False,
+    province: str = "Thừa Thiên Huế",
+    assessed_at: str | None = None,
+    new_regime: dict[str, str] | None = None,
+    new_catalog_key: bool = True,
+) -> dict[str, Any]:
     """An assessment; ``statuses`` overrides requirement verdicts (default: all pass).
 
     ``new_regime`` (verdicts by NEW_REQUIREMENTS id, default pass) adds an ``additional`` entry under
@@ -92,14 +141,27 @@ def assessment(agency: str, system: str, period: str = "2026", level: int = 3,
             checks.append(_check(cid, cst, target, hostile and st == "fail"))
         att = None
         if kind == "manual" and st == "pass":
-            att = {"status": "compliant", "note": "Quyết định số 12", "attested_by": "Nguyễn Văn A",
-                   "attested_at": "2026-10-01", "expires_at": "2027-10-01"}
-        reqs.append({"id": rid, "kind": kind, "status": st, "section": f"7.{len(reqs) + 1}",
-                     "group": group, "title": {"vi": tvi, "en": ten},
-                     "reason": {"vi": f"Lý do {st}", "en": f"Reason {st}"},
-                     "evidence": {"vi": f"Văn bản {tvi}", "en": f"Document: {ten}"},
-                     "checks": [{"id": c, "target": target, "status": cst} for c in cids],
-                     "attestation": att})
+            att = {
+                "status": "compliant",
+                "note": "Quyết định số 12",
+                "attested_by": "Nguyễn Văn A",
+                "attested_at": "2026-10-01",
+                "expires_at": "2027-10-01",
+            }
+        reqs.append(
+            {
+                "id": rid,
+                "kind": kind,
+                "status": st,
+                "section": f"7.{len(reqs) + 1}",
+                "group": group,
+                "title": {"vi": tvi, "en": ten},
+                "reason": {"vi": f"Lý do {st}", "en": f"Reason {st}"},
+                "evidence": {"vi": f"Văn bản {tvi}", "en": f"Document: {ten}"},
+                "checks": [{"id": c, "target": target, "status": cst} for c in cids],
+                "attestation": att,
+            }
+        )
     counts = {k: 0 for k in ("pass", "fail", "not_reviewed", "not_applicable", "error")}
     for r in reqs:
         counts[r["status"]] += 1
@@ -108,21 +170,37 @@ def assessment(agency: str, system: str, period: str = "2026", level: int = 3,
     extra: dict[str, Any] = {}
     if new_regime is not None:
         extra["additional"] = [_additional(level, new_regime, new_catalog_key)]
-    return {**extra,
-        "province": province, "agency": {"id": agency, "name": f"Báo {agency}"},
-        "system": {"id": system, "name": f"Cổng {system}", "level": level}, "profile": f"level{level}",
-        "period": period, "assessed_at": assessed_at or f"{period}-10-15T08:00:00+07:00",
+    return {
+        **extra,
+        "province": province,
+        "agency": {"id": agency, "name": f"Báo {agency}"},
+        "system": {"id": system, "name": f"Cổng {system}", "level": level},
+        "profile": f"level{level}",
+        "period": period,
+        "assessed_at": assessed_at or f"{period}-10-15T08:00:00+07:00",
         "tool": {"name": "secaudit", "version": "0.1.0"},
-        "targets": [{"target": target, "host": "127.0.0.1", "port": 8443, "checks": checks,
-                     "observations": {
-                         "tls": {"accepted": {"tls1_2": CIPHERS, "tls1_3": CIPHERS[:3]},
-                                 "certificates": [{"subject": f"CN={server}", "pem": "MIIB" + "A" * 1400}]},
-                         "http": {"status": 200, "headers": {"Server": server, "Content-Type": "text/html"}},
-                         "ports": {"open": [80, 443]}}}],
+        "targets": [
+            {
+                "target": target,
+                "host": "127.0.0.1",
+                "port": 8443,
+                "checks": checks,
+                "observations": {
+                    "tls": {
+                        "accepted": {"tls1_2": CIPHERS, "tls1_3": CIPHERS[:3]},
+                        "certificates": [{"subject": f"CN={server}", "pem": "MIIB" + "A" * 1400}],
+                    },
+                    "http": {"status": 200, "headers": {"Server": server, "Content-Type": "text/html"}},
+                    "ports": {"open": [80, 443]},
+                },
+            }
+        ],
         "requirements": reqs,
-        "summary": {"counts": counts,
-                    "compliance_pct": round(100 * counts["pass"] / applicable, 1) if applicable else None,
-                    "meets_level": all(r["status"] in ("pass", "not_applicable") for r in reqs)},
+        "summary": {
+            "counts": counts,
+            "compliance_pct": round(100 * counts["pass"] / applicable, 1) if applicable else None,
+            "meets_level": all(r["status"] in ("pass", "not_applicable") for r in reqs),
+        },
     }
 
 
@@ -131,17 +209,33 @@ def _summary(reqs: list[dict[str, Any]]) -> dict[str, Any]:
     for r in reqs:
         counts[r["status"]] += 1
     applicable = len(reqs) - counts["not_applicable"]
-    return {"counts": counts,
-            "compliance_pct": round(100 * counts["pass"] / applicable, 1) if applicable else None,
-            "meets_level": all(r["status"] in ("pass", "not_applicable") for r in reqs)}
+    return {
+        "counts": counts,
+        "compliance_pct": round(100 * counts["pass"] / applicable, 1) if applicable else None,
+        "meets_level": all(r["status"] in ("pass", "not_applicable") for r in reqs),
+    }
 
 
 def _additional(level: int, statuses: dict[str, str], catalog_key: bool) -> dict[str, Any]:
-    reqs = [{"id": rid, "kind": "manual", "status": statuses.get(rid, "pass"), "section": sec, "group": group,
-             "title": {"vi": tvi, "en": ten}, "reason": {"vi": "Lý do", "en": "Reason"}, "checks": [],
-             "attestation": None} for rid, group, sec, tvi, ten in NEW_REQUIREMENTS]
-    out: dict[str, Any] = {"profile": f"tcvn14423-level{level}", "requirements": reqs,
-                           "summary": _summary(reqs)}
+    reqs = [
+        {
+            "id": rid,
+            "kind": "manual",
+            "status": statuses.get(rid, "pass"),
+            "section": sec,
+            "group": group,
+            "title": {"vi": tvi, "en": ten},
+            "reason": {"vi": "Lý do", "en": "Reason"},
+            "checks": [],
+            "attestation": None,
+        }
+        for rid, group, sec, tvi, ten in NEW_REQUIREMENTS
+    ]
+    out: dict[str, Any] = {
+        "profile": f"tcvn14423-level{level}",
+        "requirements": reqs,
+        "summary": _summary(reqs),
+    }
     if catalog_key:
         out["catalog"] = {"id": "tcvn-14423-2026", "standard": "TCVN 14423:2026", "regime": "nd331-2026"}
     return out
@@ -207,8 +301,8 @@ def build_province(root: Path) -> dict[str, Path]:
     a-low: level-2 system meeting its level (below the target) · plus a non-JSON file, a JSON file
     that is not a bundle, and a bundle of an agency not in the inventory.
     """
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     keys, bundles = root / "keys", root / "bundles"
     bundles.mkdir(parents=True)
@@ -220,8 +314,13 @@ def build_province(root: Path) -> dict[str, Path]:
 
     put(assessment("a-ok", "portal"))
     put(assessment("a-ok", "cms"))
-    put(assessment("a-fail", "portal", statuses={"net.tls": "fail", "mgmt.policy": "not_reviewed",
-                                                 "net.ports": "error"}))
+    put(
+        assessment(
+            "a-fail",
+            "portal",
+            statuses={"net.tls": "fail", "mgmt.policy": "not_reviewed", "net.ports": "error"},
+        )
+    )
     p = put(assessment("a-tamper", "portal", statuses={"net.tls": "fail"}))
     b = json.loads(p.read_text(encoding="utf-8"))
     b["assessment"]["requirements"][0]["status"] = "pass"

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from secaudit.attest import sha256_file
-from secaudit.bundle import load_bundle
-from secaudit.catalog import applicable, load_profile
+from secaudit.assessment.attestations import sha256_file
 from secaudit.cli import main
+from secaudit.config.catalog import applicable, load_profile
 from secaudit.lab.sites import Lab, SiteSpec
+from secaudit.signing.bundle import load_bundle
 
 GOOD_ADDR, BAD_ADDR, DOWN_ADDR = "127.0.0.171", "127.0.0.172", "127.0.0.173"  # this module's own
 GOOD_HOST = "portal.baotot.lab.test"
@@ -28,12 +28,21 @@ def run(*args: Any) -> Any:
 def world(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("assess")
     good = lab.start(SiteSpec(name="e2e-good", address=GOOD_ADDR, hostname=GOOD_HOST))
-    bad = lab.start(SiteSpec(name="e2e-bad", address=BAD_ADDR, hostname=BAD_ADDR,
-                             tls_min=ssl.TLSVersion.TLSv1, headers={}, server_header="Apache/2.2.15 (CentOS)",
-                             plain_http="no_redirect"))
+    bad = lab.start(
+        SiteSpec(
+            name="e2e-bad",
+            address=BAD_ADDR,
+            hostname=BAD_ADDR,
+            tls_min=ssl.TLSVersion.TLSv1,
+            headers={},
+            server_header="Apache/2.2.15 (CentOS)",
+            plain_http="no_redirect",
+        )
+    )
     down = lab.closed_port(DOWN_ADDR)
     inventory = root / "inventory.yaml"
-    inventory.write_text(f"""\
+    inventory.write_text(
+        f"""\
 province: Thừa Thiên Huế
 period: 2026
 agencies:
@@ -61,29 +70,63 @@ agencies:
         name: Máy chủ cũ
         level: 2
         targets: ["https://{DOWN_ADDR}:{down}"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     # One filled attestation file: every manual/partial requirement of bao-tot/portal, compliant.
     atts = root / "attestations"
     (atts / "bao-tot" / "evidence").mkdir(parents=True)
     ev = atts / "bao-tot" / "evidence" / "quy-che.pdf"
     ev.write_bytes("Quy chế an toàn thông tin — Báo Tốt".encode())
     ids = [r.id for r, _ in applicable(load_profile("level3")) if r.kind in ("manual", "partial")]
-    entries = [{"requirement": rid, "status": "compliant", "note": f"Đã kiểm tra {rid}",
-                "attested_by": "Nguyễn Văn A", "attested_at": "2026-10-01"} for rid in ids]
+    entries = [
+        {
+            "requirement": rid,
+            "status": "compliant",
+            "note": f"Đã kiểm tra {rid}",
+            "attested_by": "Nguyễn Văn A",
+            "attested_at": "2026-10-01",
+        }
+        for rid in ids
+    ]
     entries[0]["evidence"] = [{"path": "evidence/quy-che.pdf", "sha256": sha256_file(ev)}]
     entries[1].update(status="not_applicable", note="Không có phòng máy riêng: thuê trung tâm dữ liệu")
     (atts / "bao-tot" / "portal.yaml").write_text(
         json.dumps({"agency": "bao-tot", "system": "portal", "attestations": entries}, ensure_ascii=False),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     keys = root / "keys"
     for agency in ("bao-tot", "dai-yeu"):
         assert run("keys", "generate", "--agency", agency, "-o", keys).exit_code == 0
     out = root / "out"
-    r = run("assess", "--inventory", inventory, "--attestations", atts, "--key", keys,
-            "--ca-file", lab.ca_file, "--timeout", 5, "--no-progress", "-o", out)
+    r = run(
+        "assess",
+        "--inventory",
+        inventory,
+        "--attestations",
+        atts,
+        "--key",
+        keys,
+        "--ca-file",
+        lab.ca_file,
+        "--timeout",
+        5,
+        "--no-progress",
+        "-o",
+        out,
+    )
     bundles = {p.name: load_bundle(p) for p in sorted(out.glob("*.json"))}
-    return {"root": root, "inventory": inventory, "atts": atts, "keys": keys, "out": out, "result": r,
-            "bundles": bundles, "ids": ids, "lab": lab}
+    return {
+        "root": root,
+        "inventory": inventory,
+        "atts": atts,
+        "keys": keys,
+        "out": out,
+        "result": r,
+        "bundles": bundles,
+        "ids": ids,
+        "lab": lab,
+    }
 
 
 def reqs(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -93,8 +136,11 @@ def reqs(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_bundles_written_and_verify(world: dict[str, Any]) -> None:
     r = world["result"]
     assert r.exit_code == 1, r.output  # dai-yeu does not meet its level
-    assert set(world["bundles"]) == {"bao-tot.portal.2026.json", "dai-yeu.web.2026.json",
-                                     "dai-yeu.old.2026.json"}
+    assert set(world["bundles"]) == {
+        "bao-tot.portal.2026.json",
+        "dai-yeu.web.2026.json",
+        "dai-yeu.old.2026.json",
+    }
     v = run("verify", *sorted(world["out"].glob("*.json")), "--keyring", world["keys"])
     assert v.exit_code == 0, v.output
     assert [ln.split()[0] for ln in v.output.splitlines() if ln.strip()] == ["OK", "OK", "OK"]
@@ -120,8 +166,11 @@ def test_bundle_shape(world: dict[str, Any]) -> None:
 def test_good_system_meets_level(world: dict[str, Any]) -> None:
     a = world["bundles"]["bao-tot.portal.2026.json"]["assessment"]
     rs = reqs(world["bundles"]["bao-tot.portal.2026.json"])
-    bad = {k: (v["status"], v["reason"]["en"]) for k, v in rs.items()
-           if v["status"] not in ("pass", "not_applicable")}
+    bad = {
+        k: (v["status"], v["reason"]["en"])
+        for k, v in rs.items()
+        if v["status"] not in ("pass", "not_applicable")
+    }
     assert bad == {}
     assert a["summary"]["meets_level"] is True and a["summary"]["compliance_pct"] == 100.0
     assert rs[world["ids"][1]]["status"] == "not_applicable"
@@ -141,8 +190,10 @@ def test_bad_system_verdicts_match_posture(world: dict[str, Any]) -> None:
     rs = reqs(b)
     tls_reqs = [v for v in rs.values() if "tls.protocol.legacy_disabled" in {c["id"] for c in v["checks"]}]
     assert tls_reqs and all(v["status"] == "fail" for v in tls_reqs)
-    assert all("tls.protocol.legacy_disabled" in v["reason"]["en"] and BAD_ADDR in v["reason"]["en"]
-               for v in tls_reqs)
+    assert all(
+        "tls.protocol.legacy_disabled" in v["reason"]["en"] and BAD_ADDR in v["reason"]["en"]
+        for v in tls_reqs
+    )
     checks = {c["id"]: c["status"] for c in a["targets"][0]["checks"]}
     assert checks["tls.protocol.legacy_disabled"] == "fail" and checks["http.hsts"] == "fail"
     assert checks["http.server_disclosure"] == "fail" and checks["http.https_redirect"] == "fail"
@@ -165,9 +216,22 @@ def test_unreachable_target_is_error_not_pass(world: dict[str, Any]) -> None:
 
 def test_only_good_agency_exits_0_and_unsigned(world: dict[str, Any]) -> None:
     out = world["root"] / "out-good"
-    r = run("assess", "--inventory", world["inventory"], "--attestations", world["atts"],
-            "--agency", "bao-tot", "--ca-file", world["lab"].ca_file, "--probes", "tls,http,ports",
-            "--no-progress", "-o", out)
+    r = run(
+        "assess",
+        "--inventory",
+        world["inventory"],
+        "--attestations",
+        world["atts"],
+        "--agency",
+        "bao-tot",
+        "--ca-file",
+        world["lab"].ca_file,
+        "--probes",
+        "tls,http,ports",
+        "--no-progress",
+        "-o",
+        out,
+    )
     assert r.exit_code == 0, r.output
     b = load_bundle(out / "bao-tot.portal.2026.json")
     assert b["signature"] is None and "NOT signed" in r.output
@@ -177,13 +241,29 @@ def test_only_good_agency_exits_0_and_unsigned(world: dict[str, Any]) -> None:
 
 def test_probe_disabled_is_not_reviewed(world: dict[str, Any]) -> None:
     out = world["root"] / "out-tls"
-    r = run("assess", "--inventory", world["inventory"], "--attestations", world["atts"],
-            "--agency", "bao-tot", "--ca-file", world["lab"].ca_file, "--probes", "tls",
-            "--no-progress", "-o", out)
+    r = run(
+        "assess",
+        "--inventory",
+        world["inventory"],
+        "--attestations",
+        world["atts"],
+        "--agency",
+        "bao-tot",
+        "--ca-file",
+        world["lab"].ca_file,
+        "--probes",
+        "tls",
+        "--no-progress",
+        "-o",
+        out,
+    )
     assert r.exit_code == 1, r.output
     rs = reqs(load_bundle(out / "bao-tot.portal.2026.json"))
-    http_only = [v for v in rs.values() if v["kind"] != "manual"
-                 and not any(c["id"].startswith("tls.") for c in v["checks"])]
+    http_only = [
+        v
+        for v in rs.values()
+        if v["kind"] != "manual" and not any(c["id"].startswith("tls.") for c in v["checks"])
+    ]
     assert http_only and all(v["status"] == "not_reviewed" for v in http_only)
 
 
@@ -204,27 +284,38 @@ def _stored_bundle(tmp_path: Any, entries: list[dict[str, Any]], evidence: bytes
     """An unsigned bundle whose verdicts the real evaluator made from ``entries`` (no targets scanned)."""
     from datetime import date
 
-    from secaudit.attest import load_attestations
-    from secaudit.bundle import build_assessment, unsigned_bundle, write_bundle
-    from secaudit.catalog import profile_catalog
-    from secaudit.evaluate import evaluate, summarize
+    from secaudit.assessment.attestations import load_attestations
+    from secaudit.assessment.verdicts import evaluate, summarize
+    from secaudit.config.catalog import profile_catalog
+    from secaudit.signing.bundle import build_assessment, unsigned_bundle, write_bundle
 
     folder = tmp_path / "atts" / "bao-tot"
     (folder / "evidence").mkdir(parents=True)
     (folder / "evidence" / "quy-che.pdf").write_bytes(evidence)
     path = folder / "portal.yaml"
-    path.write_text(json.dumps({"agency": "bao-tot", "system": "portal", "attestations": entries},
-                               ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps({"agency": "bao-tot", "system": "portal", "attestations": entries}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     atts = load_attestations(path, "bao-tot", "portal")
     atts.root = tmp_path / "atts"
     profile = load_profile("level3")
-    verdicts = evaluate(applicable(profile), 3, [], atts, date(2026, 10, 20),
-                        catalog=profile_catalog(profile))
-    a = build_assessment(province="Huế", agency={"id": "bao-tot", "name": "Báo Tốt"},
-                         system={"id": "portal", "name": "Cổng", "level": 3}, profile="level3",
-                         period="2026", assessed_at="2026-10-20T03:00:00Z", tool_version="test",
-                         targets=[], requirements=[v.to_dict() for v in verdicts],
-                         summary=summarize(verdicts), catalog=profile_catalog(profile).header())
+    verdicts = evaluate(
+        applicable(profile), 3, [], atts, date(2026, 10, 20), catalog=profile_catalog(profile)
+    )
+    a = build_assessment(
+        province="Huế",
+        agency={"id": "bao-tot", "name": "Báo Tốt"},
+        system={"id": "portal", "name": "Cổng", "level": 3},
+        profile="level3",
+        period="2026",
+        assessed_at="2026-10-20T03:00:00Z",
+        tool_version="test",
+        targets=[],
+        requirements=[v.to_dict() for v in verdicts],
+        summary=summarize(verdicts),
+        catalog=profile_catalog(profile).header(),
+    )
     return write_bundle(unsigned_bundle(a), tmp_path / "in")
 
 
@@ -237,11 +328,17 @@ def test_rejudge_keeps_each_entrys_evidence_state(tmp_path: Any) -> None:
     import hashlib
 
     def entry(rid: str, sha: str) -> dict[str, Any]:
-        return {"requirement": rid, "status": "compliant", "attested_by": "A", "attested_at": "2026-10-01",
-                "evidence": [{"path": "evidence/quy-che.pdf", "sha256": sha}]}
+        return {
+            "requirement": rid,
+            "status": "compliant",
+            "attested_by": "A",
+            "attested_at": "2026-10-01",
+            "evidence": [{"path": "evidence/quy-che.pdf", "sha256": sha}],
+        }
 
-    src = _stored_bundle(tmp_path, [entry(changed, "0" * 64),
-                                    entry(ok, hashlib.sha256(current).hexdigest())], current)
+    src = _stored_bundle(
+        tmp_path, [entry(changed, "0" * 64), entry(ok, hashlib.sha256(current).hexdigest())], current
+    )
     before = reqs(load_bundle(src))
     assert (before[changed]["status"], before[ok]["status"]) == ("not_reviewed", "pass")
     r = run("assess", "--rejudge", src, "--profile", "level3", "-o", tmp_path / "out")
@@ -253,38 +350,77 @@ def test_rejudge_keeps_each_entrys_evidence_state(tmp_path: Any) -> None:
 
 
 def _bundle_with(tmp_path: Any, name: str, change: Any) -> Any:
-    a = {"province": "Huế", "agency": {"id": "bao-tot", "name": "B"},
-         "system": {"id": "portal", "name": "P", "level": 3}, "profile": "level3", "period": "2026",
-         "assessed_at": "2026-10-20T03:00:00Z", "targets": [], "requirements": []}
+    a = {
+        "province": "Huế",
+        "agency": {"id": "bao-tot", "name": "B"},
+        "system": {"id": "portal", "name": "P", "level": 3},
+        "profile": "level3",
+        "period": "2026",
+        "assessed_at": "2026-10-20T03:00:00Z",
+        "targets": [],
+        "requirements": [],
+    }
     change(a)
     path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps({"schema": "secaudit.bundle/1", "assessment": a, "signature": None}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"schema": "secaudit.bundle/1", "assessment": a, "signature": None}), encoding="utf-8"
+    )
     return path
 
 
 TARGET = "https://127.0.0.1:8443"
 
 
-@pytest.mark.parametrize("name,change,message", [
-    ("agency-path", lambda a: a["agency"].update(id="../../evil"), "malformed agency id"),
-    ("system-path", lambda a: a["system"].update(id="x/y"), "malformed system id"),
-    ("period-path", lambda a: a.update(period="../x"), "malformed period"),
-    ("level", lambda a: a["system"].update(level=9), "malformed system level"),
-    ("check-no-id", lambda a: a.update(targets=[{"target": TARGET, "checks": [{"status": "pass"}]}]),
-     "malformed target entry"),
-    ("obs-not-mapping", lambda a: a.update(targets=[{"target": TARGET, "observations": {"tls": "x"}}]),
-     "malformed target entry"),
-    ("port-text", lambda a: a.update(targets=[{"target": TARGET, "port": "x"}]), "malformed target entry"),
-    ("expected-ports", lambda a: (a["system"].update(expected_ports="80"),
-                                  a.update(targets=[{"target": TARGET}])), "malformed target entry"),
-    ("att-catalog", lambda a: a.update(requirements=[{"id": "X", "attestation": {
-        "requirement": "X", "status": "compliant", "catalog": ["a"]}}]), "malformed attestation record"),
-    ("att-evidence", lambda a: a.update(requirements=[{"id": "X", "attestation": {
-        "requirement": "X", "status": "compliant", "evidence": 5}}]), "malformed attestation record"),
-])
-def test_rejudge_of_a_malformed_bundle_is_bad_input(tmp_path: Any, name: str, change: Any,
-                                                     message: str) -> None:
+@pytest.mark.parametrize(
+    "name,change,message",
+    [
+        ("agency-path", lambda a: a["agency"].update(id="../../evil"), "malformed agency id"),
+        ("system-path", lambda a: a["system"].update(id="x/y"), "malformed system id"),
+        ("period-path", lambda a: a.update(period="../x"), "malformed period"),
+        ("level", lambda a: a["system"].update(level=9), "malformed system level"),
+        (
+            "check-no-id",
+            lambda a: a.update(targets=[{"target": TARGET, "checks": [{"status": "pass"}]}]),
+            "malformed target entry",
+        ),
+        (
+            "obs-not-mapping",
+            lambda a: a.update(targets=[{"target": TARGET, "observations": {"tls": "x"}}]),
+            "malformed target entry",
+        ),
+        (
+            "port-text",
+            lambda a: a.update(targets=[{"target": TARGET, "port": "x"}]),
+            "malformed target entry",
+        ),
+        (
+            "expected-ports",
+            lambda a: (a["system"].update(expected_ports="80"), a.update(targets=[{"target": TARGET}])),
+            "malformed target entry",
+        ),
+        (
+            "att-catalog",
+            lambda a: a.update(
+                requirements=[
+                    {"id": "X", "attestation": {"requirement": "X", "status": "compliant", "catalog": ["a"]}}
+                ]
+            ),
+            "malformed attestation record",
+        ),
+        (
+            "att-evidence",
+            lambda a: a.update(
+                requirements=[
+                    {"id": "X", "attestation": {"requirement": "X", "status": "compliant", "evidence": 5}}
+                ]
+            ),
+            "malformed attestation record",
+        ),
+    ],
+)
+def test_rejudge_of_a_malformed_bundle_is_bad_input(
+    tmp_path: Any, name: str, change: Any, message: str
+) -> None:
     (tmp_path / "in").mkdir()
     src = _bundle_with(tmp_path / "in", name, change)
     r = run("assess", "--rejudge", src, "--profile", "level3", "-o", tmp_path / "in" / "out")

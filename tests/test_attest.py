@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from secaudit.attest import COL, HEADER_ROW, load_attestations, sheet_title
-from secaudit.catalog import applicable, load_profile
+from secaudit.assessment.attestations import COL, HEADER_ROW, load_attestations, sheet_title
 from secaudit.cli import main
-from secaudit.errors import InputError
+from secaudit.config.catalog import applicable, load_profile
+from secaudit.core.errors import InputError
 
 INVENTORY = """\
 province: Thừa Thiên Huế
@@ -49,8 +49,9 @@ def run(*args: str) -> object:
 
 def test_template_loads_as_is_and_half_filled(inv: Path, tmp_path: Path) -> None:
     out = tmp_path / "att" / "bao-vi-du" / "portal.yaml"
-    r = run("attest", "template", "--inventory", inv, "--agency", "bao-vi-du", "--system", "portal",
-            "-o", out)
+    r = run(
+        "attest", "template", "--inventory", inv, "--agency", "bao-vi-du", "--system", "portal", "-o", out
+    )
     assert r.exit_code == 0, r.output
     text = out.read_text(encoding="utf-8")
     ids = manual_ids(3)
@@ -60,14 +61,20 @@ def test_template_loads_as_is_and_half_filled(inv: Path, tmp_path: Path) -> None
     atts = load_attestations(out, "bao-vi-du", "portal")
     assert list(atts.entries) == ids and all(a.status is None for a in atts.entries.values())
     # Fill in the first entry only, by hand, as a user would.
-    filled = text.replace("    status: null", "    status: compliant", 1) \
-        .replace("    note: null", "    note: 'Quy chế ATTT số 12/QĐ: đã ban hành'", 1) \
+    filled = (
+        text.replace("    status: null", "    status: compliant", 1)
+        .replace("    note: null", "    note: 'Quy chế ATTT số 12/QĐ: đã ban hành'", 1)
         .replace("    attested_at: null", "    attested_at: 2026-10-15", 1)
+    )
     out.write_text(filled, encoding="utf-8")
     atts = load_attestations(out, "bao-vi-du", "portal")
     a = atts.entries[ids[0]]
-    assert (a.status, a.note, a.attested_at, a.expiry) == \
-        ("compliant", "Quy chế ATTT số 12/QĐ: đã ban hành", date(2026, 10, 15), date(2027, 10, 15))
+    assert (a.status, a.note, a.attested_at, a.expiry) == (
+        "compliant",
+        "Quy chế ATTT số 12/QĐ: đã ban hành",
+        date(2026, 10, 15),
+        date(2027, 10, 15),
+    )
     assert sum(x.status is None for x in atts.entries.values()) == len(ids) - 1
 
 
@@ -75,20 +82,27 @@ BAD_FILES = [
     ("bad status", "status: done", "status 'done' must be one of"),
     ("n/a without note", "status: not_applicable", "not_applicable needs a note"),
     ("bad date", "status: compliant\n    attested_at: 15/10/2026", "attested_at '15/10/2026' must be a date"),
-    ("bad sha", "status: compliant\n    evidence: [{path: a.pdf, sha256: xyz}]",
-     "evidence 'a.pdf': sha256 must be 64 hex"),
+    (
+        "bad sha",
+        "status: compliant\n    evidence: [{path: a.pdf, sha256: xyz}]",
+        "evidence 'a.pdf': sha256 must be 64 hex",
+    ),
     ("unknown field", "status: compliant\n    signed: true", "unknown field(s) signed"),
-    ("NUL in evidence path", 'status: compliant\n    evidence: ["quy-che\\x00.pdf"]',
-     "evidence path 'quy-che\\x00.pdf' is not a file name"),
+    (
+        "NUL in evidence path",
+        'status: compliant\n    evidence: ["quy-che\\x00.pdf"]',
+        "evidence path 'quy-che\\x00.pdf' is not a file name",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name,entry,message", BAD_FILES, ids=[b[0] for b in BAD_FILES])
 def test_bad_attestation_files(tmp_path: Path, name: str, entry: str, message: str) -> None:
     p = tmp_path / "portal.yaml"
-    p.write_text("agency: bao-vi-du\nsystem: portal\nattestations:\n"
-                 f"  - requirement: M.POL.01\n    {entry}\n",
-                 encoding="utf-8")
+    p.write_text(
+        f"agency: bao-vi-du\nsystem: portal\nattestations:\n  - requirement: M.POL.01\n    {entry}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as exc:
         load_attestations(p, "bao-vi-du", "portal")
     assert f"{p}:4: M.POL.01: {message}" in str(exc.value)
@@ -112,7 +126,7 @@ def test_xlsx_round_trip_and_spreadsheet_edit(inv: Path, tmp_path: Path) -> None
     original = (
         "agency: bao-vi-du\nsystem: portal\nattestations:\n"
         f"  - requirement: {ids[0]}\n    status: compliant\n"
-        "    note: \"Quy chế bảo đảm an toàn thông tin, Quyết định số 12/QĐ-BVD ngày 01/3/2026\"\n"
+        '    note: "Quy chế bảo đảm an toàn thông tin, Quyết định số 12/QĐ-BVD ngày 01/3/2026"\n'
         f"    evidence: [{{path: evidence/quy-che.pdf, sha256: {SHA}}},\n"
         "               {path: 'bằng chứng/biên bản.docx'}]\n"
         "    attested_by: Nguyễn Thị Hương\n    attested_at: 2026-03-01\n    expires_at: 2027-02-28\n"
@@ -148,8 +162,9 @@ def test_xlsx_round_trip_and_spreadsheet_edit(inv: Path, tmp_path: Path) -> None
     for rid, a in before.entries.items():
         assert after.entries[rid].to_dict() == a.to_dict()
     assert list(after.entries) == ids
-    assert load_attestations(back / "dai-phat-thanh-truyen-hinh-thua-thien-hue"
-                             / "he-thong-phat-song-truc-tuyen.yaml").entries.keys() == set(manual_ids(2))
+    assert load_attestations(
+        back / "dai-phat-thanh-truyen-hinh-thua-thien-hue" / "he-thong-phat-song-truc-tuyen.yaml"
+    ).entries.keys() == set(manual_ids(2))
 
     # An edit made in the spreadsheet comes back.
     rows = {ws.cell(r, COL["requirement"]).value: r for r in range(HEADER_ROW + 1, ws.max_row + 1)}
@@ -168,11 +183,16 @@ def test_xlsx_round_trip_and_spreadsheet_edit(inv: Path, tmp_path: Path) -> None
     assert r.exit_code == 0, r.output
     edited = load_attestations(src / "bao-vi-du" / "portal.yaml")
     e = edited.entries[ids[3]]
-    assert (e.status, e.note, e.attested_by, e.attested_at) == \
-        ("compliant", "Đã có quy trình sao lưu — kiểm tra ngày 10/10", "Lê Văn Cường", date(2026, 10, 10))
+    assert (e.status, e.note, e.attested_by, e.attested_at) == (
+        "compliant",
+        "Đã có quy trình sao lưu — kiểm tra ngày 10/10",
+        "Lê Văn Cường",
+        date(2026, 10, 10),
+    )
     assert [(x.path, x.sha256) for x in e.evidence] == [
         ("evidence/sao-lưu.pdf", hashlib.sha256(b"backup report").hexdigest()),  # recorded at import
-        ("evidence/nhật-ký.txt", SHA)]
+        ("evidence/nhật-ký.txt", SHA),
+    ]
     assert edited.entries[ids[0]].status == "non_compliant"
     assert edited.entries[ids[1]].to_dict() == before.entries[ids[1]].to_dict()
 
@@ -193,8 +213,10 @@ def test_import_rejects_bad_cells(inv: Path, tmp_path: Path) -> None:
 
 def test_xlsx_states_thresholds_and_keeps_the_catalogue(tmp_path: Path) -> None:
     inv = tmp_path / "inv14423.yaml"
-    inv.write_text(INVENTORY.replace("level: 3, targets", "level: 3, profile: tcvn14423-level3, targets"),
-                   encoding="utf-8")
+    inv.write_text(
+        INVENTORY.replace("level: 3, targets", "level: 3, profile: tcvn14423-level3, targets"),
+        encoding="utf-8",
+    )
     xlsx = tmp_path / "a.xlsx"
     assert run("attest", "export", "--inventory", inv, "--agency", "bao-vi-du", "-o", xlsx).exit_code == 0
     wb = load_workbook(xlsx)
@@ -236,15 +258,19 @@ def test_import_writes_nothing_when_a_later_sheet_is_bad(inv: Path, tmp_path: Pa
 
 def test_export_survives_control_characters_and_keeps_formulas_as_text(tmp_path: Path) -> None:
     inv = tmp_path / "inventory.yaml"
-    inv.write_text('province: T\nperiod: "2026"\nagencies:\n  - id: a\n    name: "B\\x07áo"\n    systems:\n'
-                   '      - {id: s, name: "Cổng\\x01", level: 3, targets: ["https://x.example.vn"]}\n',
-                   encoding="utf-8")
+    inv.write_text(
+        'province: T\nperiod: "2026"\nagencies:\n  - id: a\n    name: "B\\x07áo"\n    systems:\n'
+        '      - {id: s, name: "Cổng\\x01", level: 3, targets: ["https://x.example.vn"]}\n',
+        encoding="utf-8",
+    )
     ids = manual_ids(3)
     src = tmp_path / "att"
     (src / "a").mkdir(parents=True)
     (src / "a" / "s.yaml").write_text(
         f"agency: a\nsystem: s\nattestations:\n  - requirement: {ids[0]}\n    status: compliant\n"
-        "    note: \"=HYPERLINK(\\\"http://x\\\")\"\n    attested_at: 2026-03-01\n", encoding="utf-8")
+        '    note: "=HYPERLINK(\\"http://x\\")"\n    attested_at: 2026-03-01\n',
+        encoding="utf-8",
+    )
     xlsx = tmp_path / "out.xlsx"
     r = run("attest", "export", "--inventory", inv, "--attestations", src, "--format", "xlsx", "-o", xlsx)
     assert r.exit_code == 0, r.output

@@ -11,7 +11,9 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 
-from secaudit.bundle import (
+from secaudit.cli import main
+from secaudit.core.errors import InputError
+from secaudit.signing.bundle import (
     bundle_filename,
     canonical_json,
     load_bundle,
@@ -21,23 +23,35 @@ from secaudit.bundle import (
     verify_file,
     write_bundle,
 )
-from secaudit.cli import main
-from secaudit.errors import InputError
-from secaudit.keys import generate_keypair, key_id, load_public_key
+from secaudit.signing.keys import generate_keypair, key_id, load_public_key
 
 
 def assessment(agency: str = "bao-vi-du") -> dict:
-    return {"province": "Thừa Thiên Huế", "agency": {"id": agency, "name": "Báo Ví Dụ"},
-            "system": {"id": "portal", "name": "Cổng báo điện tử", "level": 3}, "profile": "level3",
-            "period": "2026", "assessed_at": "2026-10-20T08:00:00Z",
-            "tool": {"name": "secaudit", "version": "0"}, "targets": [],
-            "requirements": [{"id": "T.APP.04", "kind": "auto", "status": "fail",
-                              "reason": {"vi": "Không đạt: tls.cert.validity", "en": "Failed"},
-                              "checks": [{"id": "tls.cert.validity", "target": "https://x",
-                                          "status": "fail"}],
-                              "attestation": None}],
-            "summary": {"counts": {"pass": 0, "fail": 1, "not_reviewed": 0, "not_applicable": 0, "error": 0},
-                        "compliance_pct": 0.0, "meets_level": False}}
+    return {
+        "province": "Thừa Thiên Huế",
+        "agency": {"id": agency, "name": "Báo Ví Dụ"},
+        "system": {"id": "portal", "name": "Cổng báo điện tử", "level": 3},
+        "profile": "level3",
+        "period": "2026",
+        "assessed_at": "2026-10-20T08:00:00Z",
+        "tool": {"name": "secaudit", "version": "0"},
+        "targets": [],
+        "requirements": [
+            {
+                "id": "T.APP.04",
+                "kind": "auto",
+                "status": "fail",
+                "reason": {"vi": "Không đạt: tls.cert.validity", "en": "Failed"},
+                "checks": [{"id": "tls.cert.validity", "target": "https://x", "status": "fail"}],
+                "attestation": None,
+            }
+        ],
+        "summary": {
+            "counts": {"pass": 0, "fail": 1, "not_reviewed": 0, "not_applicable": 0, "error": 0},
+            "compliance_pct": 0.0,
+            "meets_level": False,
+        },
+    }
 
 
 @pytest.fixture(scope="module")
@@ -91,14 +105,16 @@ def test_one_byte_change_anywhere_fails(keyring: Path, tmp_path: Path) -> None:
     assert verify_file(path, keyring)[0]
     data = path.read_bytes()
     sig_at = data.index(b'"value": "') + len(b'"value": "')
-    positions = sorted(set(range(0, len(data), 7)) | {0, len(data) - 1, sig_at, sig_at + 85, sig_at + 86,
-                                                         data.index(b"key_id") + 12, data.index(b"Hu")})
+    positions = sorted(
+        set(range(0, len(data), 7))
+        | {0, len(data) - 1, sig_at, sig_at + 85, sig_at + 86, data.index(b"key_id") + 12, data.index(b"Hu")}
+    )
     for pos in positions:
         for new in {data[pos] ^ 0x01, ord(" ") if data[pos] != ord(" ") else ord("\t")}:
-            bad = data[:pos] + bytes([new]) + data[pos + 1:]
+            bad = data[:pos] + bytes([new]) + data[pos + 1 :]
             path.write_bytes(bad)
             ok, reason = verify_file(path, keyring)
-            assert not ok, f"byte {pos} {data[pos:pos + 1]!r}->{bytes([new])!r} still verifies"
+            assert not ok, f"byte {pos} {data[pos : pos + 1]!r}->{bytes([new])!r} still verifies"
     path.write_bytes(data)
     assert verify_file(path, keyring)[0]
 
@@ -139,8 +155,9 @@ def test_keyring_key_on_an_unsupported_curve_fails_verification(keyring: Path, t
     spki = _der(0x30, alg + _der(3, b"\x00\x04" + b"\x01" * 28))
     ring = tmp_path / "ring"
     ring.mkdir()
-    (ring / "bao-vi-du.pub").write_bytes(b"-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(spki)
-                                         + b"\n-----END PUBLIC KEY-----\n")
+    (ring / "bao-vi-du.pub").write_bytes(
+        b"-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(spki) + b"\n-----END PUBLIC KEY-----\n"
+    )
     with pytest.raises(InputError, match="not a PEM public key"):
         load_public_key(ring / "bao-vi-du.pub")
     good = write_bundle(sign_assessment(assessment(), keyring / "bao-vi-du.key"), tmp_path / "g")

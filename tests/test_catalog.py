@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from secaudit.catalog import (
+from secaudit.checks import known_check_ids
+from secaudit.config.catalog import (
     DEFAULT_CATALOG,
     applicable,
     catalog_ids,
@@ -19,17 +20,25 @@ from secaudit.catalog import (
     profile_names,
     valid_check_ids,
 )
-from secaudit.checks import known_check_ids
-from secaudit.errors import InputError
+from secaudit.core.errors import InputError
 
 # Every level-3 row of research/tcvn11930.md §3 (45 rows) with its level-3 section.
 RESEARCH_L3 = {
-    "M.POL.01": "7.1.1.1", "M.POL.02": "7.1.1.2", "M.POL.03": "7.1.1.3",
-    "M.ORG.01": "7.1.2.1", "M.ORG.02": "7.1.2.1", "M.ORG.03": "7.1.2.2",
-    "M.HR.01": "7.1.3.1", "M.HR.02": "7.1.3.2", "M.HR.03": "7.1.3.3",
-    "M.DEV.01": "7.1.4.1", "M.DEV.02": "7.1.4.2", "M.DEV.03": "7.1.4.3",
+    "M.POL.01": "7.1.1.1",
+    "M.POL.02": "7.1.1.2",
+    "M.POL.03": "7.1.1.3",
+    "M.ORG.01": "7.1.2.1",
+    "M.ORG.02": "7.1.2.1",
+    "M.ORG.03": "7.1.2.2",
+    "M.HR.01": "7.1.3.1",
+    "M.HR.02": "7.1.3.2",
+    "M.HR.03": "7.1.3.3",
+    "M.DEV.01": "7.1.4.1",
+    "M.DEV.02": "7.1.4.2",
+    "M.DEV.03": "7.1.4.3",
     **{f"M.OPS.0{i}": f"7.1.5.{i}" for i in range(1, 10)},
-    "M.RISK.01": "TT 12/2022 App. III 1.6", "M.EOL.01": "TT 12/2022 App. III 1.7",
+    "M.RISK.01": "TT 12/2022 App. III 1.6",
+    "M.EOL.01": "TT 12/2022 App. III 1.7",
     **{f"T.NET.0{i}": f"7.2.1.{i}" for i in range(1, 8)},
     **{f"T.SRV.0{i}": f"7.2.2.{i}" for i in range(1, 7)},
     **{f"T.APP.0{i}": f"7.2.3.{i}" for i in range(1, 7)},
@@ -81,8 +90,16 @@ def test_level_deltas_follow_corrections_item_4(cat):
     assert cat.get("T.DAT.03").sections[2] == "6.2.4.2"
     # L3 adds endpoint..vulnerability mgmt, network anti-malware, comms confidentiality,
     # non-repudiation, data integrity.
-    for rid in ("M.OPS.04", "M.OPS.05", "M.OPS.06", "M.OPS.07", "T.NET.06", "T.APP.04", "T.APP.05",
-                "T.DAT.01"):
+    for rid in (
+        "M.OPS.04",
+        "M.OPS.05",
+        "M.OPS.06",
+        "M.OPS.07",
+        "T.NET.06",
+        "T.APP.04",
+        "T.APP.05",
+        "T.DAT.01",
+    ):
         assert min(cat.get(rid).levels) == 3, rid
     # Clause N+4 at level N for TCVN clauses.
     for r in cat.requirements:
@@ -156,7 +173,9 @@ def _write(path: Path, body: str) -> Path:
 
 
 def test_inheritance_merge_and_tailoring_chain(tmp_path):
-    base = _write(tmp_path / "base.yaml", """\
+    base = _write(
+        tmp_path / "base.yaml",
+        """\
         profile:
           id: base
           title: {vi: "Cơ sở", en: "Base"}
@@ -167,9 +186,12 @@ def test_inheritance_merge_and_tailoring_chain(tmp_path):
         tailoring:
           - {requirement: T.DES.15, status: not_applicable, justification: "Không xử lý dữ liệu mật"}
           - {requirement: T.DES.10, status: not_applicable, justification: "Không có mạng nội bộ riêng"}
-        """)
+        """,
+    )
     (tmp_path / "sub").mkdir()
-    child = _write(tmp_path / "sub" / "child.yaml", """\
+    child = _write(
+        tmp_path / "sub" / "child.yaml",
+        """\
         profile:
           id: child
           title: {vi: "Con", en: "Child"}
@@ -181,16 +203,17 @@ def test_inheritance_merge_and_tailoring_chain(tmp_path):
           - requirement: T.DES.07
             status: not_applicable
             justification: "Dịch vụ CDN chống DDoS của nhà cung cấp"
-        """)
+        """,
+    )
     p = load_profile(str(child))
     # A user's profile is known by the id it declares; where it came from stays in .path.
     assert p.id == "child" and p.path == child and p.level == 3 and p.catalog == DEFAULT_CATALOG
-    assert p.parameters["hsts_min_max_age"] == 31536000          # from base
-    assert p.parameters["risky_ports"][8080] == "http-alt"        # mappings merge...
-    assert p.parameters["risky_ports"][3389] == "rdp"             # ...with level1's
+    assert p.parameters["hsts_min_max_age"] == 31536000  # from base
+    assert p.parameters["risky_ports"][8080] == "http-alt"  # mappings merge...
+    assert p.parameters["risky_ports"][3389] == "rdp"  # ...with level1's
     assert p.parameters["session_cookie_patterns"] == ["phpsessid"]  # lists replace
     assert p.parameters["min_rsa_bits"] == 2048
-    assert set(p.tailoring) == {"T.DES.15", "T.DES.07"}           # accumulated, T.DES.10 re-enabled
+    assert set(p.tailoring) == {"T.DES.15", "T.DES.07"}  # accumulated, T.DES.10 re-enabled
     assert p.tailoring["T.DES.15"].justification == "Không xử lý dữ liệu mật"
     assert p.tailoring["T.DES.15"].source == str(base)
     rows = dict((r.id, t) for r, t in applicable(p))
@@ -199,9 +222,12 @@ def test_inheritance_merge_and_tailoring_chain(tmp_path):
 
 
 def test_profile_level_selects_requirements(tmp_path):
-    p = _write(tmp_path / "l2.yaml", """\
+    p = _write(
+        tmp_path / "l2.yaml",
+        """\
         profile: {id: l2, title: {vi: "Hai", en: "Two"}, extends: level3, level: 2}
-        """)
+        """,
+    )
     reqs = [r.id for r, _ in applicable(load_profile(str(p)))]
     assert "M.DEV.02" in reqs and "T.APP.04" not in reqs and "M.DEV.01" in reqs
 
@@ -241,13 +267,18 @@ def _bad_catalog(tmp_path: Path, name: str, req: str) -> Path:
 
 
 BAD_CATALOGS = {
-    "malformed": (REQ.replace('    source: "S"', '    source: a: b'), "malformed YAML", 21),
-    "unknown-key": (REQ.replace("    checks: []", "    checks: []\n    colour: red"),
-                    "unknown key 'colour'", 12),
-    "missing-field": (REQ.replace("    source: \"S\"\n", ""), "missing field 'source'", 12),
-    "unknown-check": (REQ.replace("kind: manual", "kind: partial")
-                      .replace("checks: []", "checks: [tls.nope]"),
-                      "unknown check id 'tls.nope'", 12),
+    "malformed": (REQ.replace('    source: "S"', "    source: a: b"), "malformed YAML", 21),
+    "unknown-key": (
+        REQ.replace("    checks: []", "    checks: []\n    colour: red"),
+        "unknown key 'colour'",
+        12,
+    ),
+    "missing-field": (REQ.replace('    source: "S"\n', ""), "missing field 'source'", 12),
+    "unknown-check": (
+        REQ.replace("kind: manual", "kind: partial").replace("checks: []", "checks: [tls.nope]"),
+        "unknown check id 'tls.nope'",
+        12,
+    ),
     "bad-enum": (REQ.replace("kind: manual", "kind: magic"), "'kind' must be one of", 12),
     "empty-en": (REQ.replace('en: "Title"', 'en: ""'), "empty or missing 'en'", 17),
     "duplicate": (REQ + REQ, "duplicate requirement id", 23),
@@ -288,23 +319,44 @@ profile:
 """
 BAD_PROFILES = {
     "unknown-key": (PROFILE_OK + "  colour: red\n", "unknown key 'colour'", 2),
-    "missing-field": (PROFILE_OK.replace('  title: {vi: "Của tôi", en: "Mine"}\n', ""),
-                      "missing field 'title'", 2),
-    "tailor-unknown": (PROFILE_OK + "tailoring:\n  - {requirement: X.NOPE.01, status: not_applicable, "
-                       "justification: why}\n", "does not define", 6),
-    "no-justification": (PROFILE_OK + "tailoring:\n  - requirement: T.DES.08\n    status: not_applicable\n",
-                         "needs a written 'justification'", 6),
-    "unknown-extends": (PROFILE_OK.replace("extends: level3", "extends: level9"),
-                        "unknown profile 'level9'", 2),
+    "missing-field": (
+        PROFILE_OK.replace('  title: {vi: "Của tôi", en: "Mine"}\n', ""),
+        "missing field 'title'",
+        2,
+    ),
+    "tailor-unknown": (
+        PROFILE_OK + "tailoring:\n  - {requirement: X.NOPE.01, status: not_applicable, justification: why}\n",
+        "does not define",
+        6,
+    ),
+    "no-justification": (
+        PROFILE_OK + "tailoring:\n  - requirement: T.DES.08\n    status: not_applicable\n",
+        "needs a written 'justification'",
+        6,
+    ),
+    "unknown-extends": (
+        PROFILE_OK.replace("extends: level3", "extends: level9"),
+        "unknown profile 'level9'",
+        2,
+    ),
     "missing-extends-file": (PROFILE_OK.replace("extends: level3", "extends: ./nope.yaml"), "not found", 2),
-    "unknown-catalog": (PROFILE_OK.replace("extends: level3", "catalog: nope\n  level: 3"),
-                        "unknown catalogue 'nope'", 2),
+    "unknown-catalog": (
+        PROFILE_OK.replace("extends: level3", "catalog: nope\n  level: 3"),
+        "unknown catalogue 'nope'",
+        2,
+    ),
     "bad-level": (PROFILE_OK + "  level: 7\n", "'level' must be a whole number 1..5", 2),
-    "unknown-parameter": (PROFILE_OK + "parameters:\n  hsts_min_maxage: 1\n",
-                          "unknown parameter 'hsts_min_maxage'", 6),
+    "unknown-parameter": (
+        PROFILE_OK + "parameters:\n  hsts_min_maxage: 1\n",
+        "unknown parameter 'hsts_min_maxage'",
+        6,
+    ),
     "parameter-type": (PROFILE_OK + "parameters:\n  min_rsa_bits: big\n", "must be a number", 6),
-    "bad-status": (PROFILE_OK + "tailoring:\n  - {requirement: T.DES.08, status: maybe, justification: x}\n",
-                   "'status' must be one of", 6),
+    "bad-status": (
+        PROFILE_OK + "tailoring:\n  - {requirement: T.DES.08, status: maybe, justification: x}\n",
+        "'status' must be one of",
+        6,
+    ),
     "malformed": (PROFILE_OK + "tailoring: [\n", "malformed YAML", 6),
 }
 
@@ -335,13 +387,32 @@ def test_unknown_profile_name():
 
 
 DESIGN_CHECK_IDS = {  # DESIGN.md §4 (contract): every one of these must exist
-    "tls.protocol.legacy_disabled", "tls.protocol.modern_enabled", "tls.cipher.weak_disabled",
-    "tls.cipher.forward_secrecy", "tls.cert.trusted", "tls.cert.hostname", "tls.cert.validity",
-    "tls.cert.key", "tls.cert.signature", "tls.vuln.heartbleed", "tls.vuln.ccs_injection",
-    "tls.vuln.robot", "tls.renegotiation.secure", "tls.compression.disabled", "tls.mozilla.intermediate",
-    "http.https_redirect", "http.hsts", "http.csp", "http.frame_options", "http.content_type_options",
-    "http.referrer_policy", "http.cookies", "http.server_disclosure", "http.sensitive_paths",
-    "ports.risky_services", "ports.unexpected_open",
+    "tls.protocol.legacy_disabled",
+    "tls.protocol.modern_enabled",
+    "tls.cipher.weak_disabled",
+    "tls.cipher.forward_secrecy",
+    "tls.cert.trusted",
+    "tls.cert.hostname",
+    "tls.cert.validity",
+    "tls.cert.key",
+    "tls.cert.signature",
+    "tls.vuln.heartbleed",
+    "tls.vuln.ccs_injection",
+    "tls.vuln.robot",
+    "tls.renegotiation.secure",
+    "tls.compression.disabled",
+    "tls.mozilla.intermediate",
+    "http.https_redirect",
+    "http.hsts",
+    "http.csp",
+    "http.frame_options",
+    "http.content_type_options",
+    "http.referrer_policy",
+    "http.cookies",
+    "http.server_disclosure",
+    "http.sensitive_paths",
+    "ports.risky_services",
+    "ports.unexpected_open",
 }
 
 

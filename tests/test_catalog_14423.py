@@ -1,5 +1,5 @@
 """The TCVN 14423:2026 catalogue and its tcvn14423-level1..5 profiles: every level-3 row of the
-research note (§4) and every decree duty (§5) is there, loads through secaudit.catalog, carries its
+research note (§4) and every decree duty (§5) is there, loads through secaudit.config.catalog, carries its
 per-level clauses, and states the §6 thresholds through profile parameters."""
 
 from __future__ import annotations
@@ -9,20 +9,48 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from secaudit.catalog import applicable, load_catalog, load_profile, profile_names
 from secaudit.cli import main
-from secaudit.model import CONFIDENCES, FAMILIES, KINDS
-from secaudit.resources import data_dir
-from secaudit.thresholds import format_value, statements
-from secaudit.yamlio import load_yaml
+from secaudit.config.catalog import applicable, load_catalog, load_profile, profile_names
+from secaudit.config.thresholds import format_value, statements
+from secaudit.core.model import CONFIDENCES, FAMILIES, KINDS
+from secaudit.core.resources import data_dir
+from secaudit.core.yamlio import load_yaml
 
 CID = "tcvn-14423-2026"
 # research/tcvn14423.md §4: rows per group (N3.<GROUP>.<NN> there, ANM.<GROUP>.<NN> here).
-ROWS_PER_GROUP = {"RISK": 5, "HW": 5, "SW": 3, "INFO": 11, "CFG": 6, "IAM": 12, "VULN": 6, "LOG": 6,
-                  "WEB": 3, "MAL": 5, "BAK": 5, "NET": 16, "MON": 6, "HR": 5, "SUP": 2, "IR": 5, "SDL": 6,
-                  "PT": 2}
-DUTIES = {"ND331.QC.01", "ND331.DEP.01", "ND331.CLD.01", "ND331.ASS.01", "ND331.ASS.02", "ND331.INC.01",
-          "ND331.DRL.01", "ND331.MON.01", "ND331.RSK.01", "ND331.RPT.01", "LAW116.BUD.01"}
+ROWS_PER_GROUP = {
+    "RISK": 5,
+    "HW": 5,
+    "SW": 3,
+    "INFO": 11,
+    "CFG": 6,
+    "IAM": 12,
+    "VULN": 6,
+    "LOG": 6,
+    "WEB": 3,
+    "MAL": 5,
+    "BAK": 5,
+    "NET": 16,
+    "MON": 6,
+    "HR": 5,
+    "SUP": 2,
+    "IR": 5,
+    "SDL": 6,
+    "PT": 2,
+}
+DUTIES = {
+    "ND331.QC.01",
+    "ND331.DEP.01",
+    "ND331.CLD.01",
+    "ND331.ASS.01",
+    "ND331.ASS.02",
+    "ND331.INC.01",
+    "ND331.DRL.01",
+    "ND331.MON.01",
+    "ND331.RSK.01",
+    "ND331.RPT.01",
+    "LAW116.BUD.01",
+}
 # Level-3 group number per group prefix (§3.1) and the shifted numbers at other levels (§3.2).
 L3_GROUP = {p: i + 1 for i, p in enumerate(ROWS_PER_GROUP)}
 
@@ -69,8 +97,13 @@ def test_group_shift_between_levels(cat):
         if r.group in ("monitoring", "testing") or r.id in ("ANM.SDL.01", "ANM.SDL.03"):
             assert min(r.sections) == 3, r.id
     # a row starting at L1 exists at every level, with the same sub-clause
-    assert cat.get("ANM.IAM.05").sections == {1: "3.6.2.2 b", 2: "4.6.2.2 b", 3: "5.6.2.2 b",
-                                              4: "6.6.2.2 b", 5: "7.6.2.2 b"}
+    assert cat.get("ANM.IAM.05").sections == {
+        1: "3.6.2.2 b",
+        2: "4.6.2.2 b",
+        3: "5.6.2.2 b",
+        4: "6.6.2.2 b",
+        5: "7.6.2.2 b",
+    }
 
 
 def test_fields_vocabulary_and_provenance(cat):
@@ -93,7 +126,6 @@ def test_automated_evidence_where_a_probe_sees_it(cat):
     assert cat.get("ANM.CFG.02").kind == "partial" and "ports.risky_services" in cat.get("ANM.CFG.02").checks
     assert "http.sensitive_paths" in cat.get("ANM.SDL.05").checks
     assert cat.get("ANM.LOG.04").kind == "manual" and not cat.get("ANM.LOG.04").checks
-
 
 
 def test_security_txt_is_partial_evidence_for_incident_contact_and_vulnerability_intake(cat):
@@ -119,23 +151,54 @@ def test_profiles_load_and_select_the_2026_catalogue():
         assert p.param("min_rsa_bits") == 2048 and p.param("hsts_min_max_age") == 15552000
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("tcvn14423-level1", {"password_min_length_with_mfa": 8, "password_min_length_without_mfa": 14,
-                          "lockout_max_failures": 10, "log_retention_months": None,
-                          "vuln_scan_interval_months": 12, "inactive_account_disable_days": 45}),
-    ("tcvn14423-level2", {"lockout_max_failures": 5, "log_retention_months": 1, "network_zones_min": 5}),
-    ("tcvn14423-level3", {"password_min_length_without_mfa": 14, "password_char_classes_without_mfa": 4,
-                          "admin_password_max_age_months": 2, "admin_password_history": 10,
-                          "lockout_max_failures": 5, "lockout_max_failures_devices": 10,
-                          "session_lock_minutes": 15, "session_lock_minutes_admin": 5,
-                          "log_retention_months": 3, "vuln_scan_interval_months": 6,
-                          "account_review_interval_months": 6, "network_zones_min": 7,
-                          "pentest_interval_months": None, "incident_initial_notice_hours": 24,
-                          "incident_report_hours": 72, "security_budget_min_pct": 15}),
-    ("tcvn14423-level4", {"log_retention_months": 6, "vuln_scan_interval_months": 3,
-                          "pentest_interval_months": 12, "log_review_interval_months": 1}),
-    ("tcvn14423-level5", {"log_retention_months": 12, "pentest_interval_months": 12}),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        (
+            "tcvn14423-level1",
+            {
+                "password_min_length_with_mfa": 8,
+                "password_min_length_without_mfa": 14,
+                "lockout_max_failures": 10,
+                "log_retention_months": None,
+                "vuln_scan_interval_months": 12,
+                "inactive_account_disable_days": 45,
+            },
+        ),
+        ("tcvn14423-level2", {"lockout_max_failures": 5, "log_retention_months": 1, "network_zones_min": 5}),
+        (
+            "tcvn14423-level3",
+            {
+                "password_min_length_without_mfa": 14,
+                "password_char_classes_without_mfa": 4,
+                "admin_password_max_age_months": 2,
+                "admin_password_history": 10,
+                "lockout_max_failures": 5,
+                "lockout_max_failures_devices": 10,
+                "session_lock_minutes": 15,
+                "session_lock_minutes_admin": 5,
+                "log_retention_months": 3,
+                "vuln_scan_interval_months": 6,
+                "account_review_interval_months": 6,
+                "network_zones_min": 7,
+                "pentest_interval_months": None,
+                "incident_initial_notice_hours": 24,
+                "incident_report_hours": 72,
+                "security_budget_min_pct": 15,
+            },
+        ),
+        (
+            "tcvn14423-level4",
+            {
+                "log_retention_months": 6,
+                "vuln_scan_interval_months": 3,
+                "pentest_interval_months": 12,
+                "log_review_interval_months": 1,
+            },
+        ),
+        ("tcvn14423-level5", {"log_retention_months": 12, "pentest_interval_months": 12}),
+    ],
+)
 def test_section6_thresholds_per_level(name, expected):
     params = load_profile(name).parameters
     for key, value in expected.items():
@@ -156,9 +219,11 @@ def test_every_threshold_is_worded_stated_by_a_requirement_and_set_at_every_leve
 def test_attestation_texts_state_the_level_values(cat):
     l3 = load_profile("tcvn14423-level3").parameters
     pw = statements(cat.get("ANM.IAM.05"), cat, l3, "en")
-    assert pw == ["minimum password length with MFA (characters, suggested): 8",
-                  "minimum password length without MFA (characters, suggested): 14",
-                  "character classes required without MFA: 4"]
+    assert pw == [
+        "minimum password length with MFA (characters, suggested): 8",
+        "minimum password length without MFA (characters, suggested): 14",
+        "character classes required without MFA: 4",
+    ]
     assert statements(cat.get("ANM.LOG.05"), cat, l3, "vi") == ["thời gian lưu nhật ký tối thiểu (tháng): 3"]
     l4 = load_profile("tcvn14423-level4").parameters
     assert statements(cat.get("ANM.LOG.05"), cat, l4, "en") == ["minimum log retention (months): 6"]
@@ -169,8 +234,9 @@ def test_attestation_texts_state_the_level_values(cat):
 
 
 def show(level: int):
-    return CliRunner().invoke(main, ["checklist", "show", "--catalog", CID, "--level", str(level),
-                                     "--format", "json"])
+    return CliRunner().invoke(
+        main, ["checklist", "show", "--catalog", CID, "--level", str(level), "--format", "json"]
+    )
 
 
 def test_checklist_show_level4_reports_the_level4_clause():
@@ -179,9 +245,11 @@ def test_checklist_show_level4_reports_the_level4_clause():
     data = json.loads(res.stdout)
     reqs = {r["id"]: r for r in data["requirements"]}
     assert reqs["ANM.IR.01"]["section"] == "6.17.1"
-    assert reqs["ANM.IAM.05"]["parameters"] == ["password_min_length_with_mfa",
-                                                "password_min_length_without_mfa",
-                                                "password_char_classes_without_mfa"]
+    assert reqs["ANM.IAM.05"]["parameters"] == [
+        "password_min_length_with_mfa",
+        "password_min_length_without_mfa",
+        "password_char_classes_without_mfa",
+    ]
     assert "ND331.CLD.01" in reqs and "ANM.HW.05" in reqs
     res1 = show(1)
     ids1 = {r["id"] for r in json.loads(res1.stdout)["requirements"]}

@@ -12,11 +12,22 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from secaudit.catalog import load_catalog
 from secaudit.cli import main
+from secaudit.config.catalog import load_catalog
 
-CONTRACT_REQ_KEYS = {"id", "section", "title", "description", "group", "levels", "kind", "checks", "evidence",
-                     "source", "confidence"}
+CONTRACT_REQ_KEYS = {
+    "id",
+    "section",
+    "title",
+    "description",
+    "group",
+    "levels",
+    "kind",
+    "checks",
+    "evidence",
+    "source",
+    "confidence",
+}
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -141,10 +152,12 @@ def test_profile_show_json_and_text(tmp_path):
     assert counts["total"] == len(load_catalog().for_level(3))
     assert counts["by_kind"]["auto"] == 1 and sum(counts["by_kind"].values()) == counts["applicable"]
     mine = tmp_path / "mine.yaml"
-    mine.write_text('profile: {id: mine, title: {vi: "Riêng", en: "Own"}, extends: level3}\n'
-                    "tailoring:\n  - {requirement: T.DES.15, status: not_applicable,"
-                    " justification: no DLP data}\n",
-                    encoding="utf-8")
+    mine.write_text(
+        'profile: {id: mine, title: {vi: "Riêng", en: "Own"}, extends: level3}\n'
+        "tailoring:\n  - {requirement: T.DES.15, status: not_applicable,"
+        " justification: no DLP data}\n",
+        encoding="utf-8",
+    )
     data = json.loads(run("profile", "show", str(mine), "--format", "json")[1])
     assert data["requirements"]["not_applicable"] == 1
     assert data["tailoring"][0]["requirement"] == "T.DES.15"
@@ -168,19 +181,26 @@ def test_subprocess_from_foreign_cwd(tmp_path):
     """Installed entry point, run from a directory with no repo files: data is found in the package."""
     script = Path(sys.executable).parent / "secaudit"
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "secaudit"]
-    proc = subprocess.run([*cmd, "checklist", "show", "--level", "3", "--format", "json"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [*cmd, "checklist", "show", "--level", "3", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["checklist"]["id"] == "tcvn-11930-2017"
     assert "sslyze" not in proc.stderr
 
 
 def test_commands_do_not_import_probe_libraries():
-    code = ("import sys; from click.testing import CliRunner; from secaudit.cli import main; "
-            "r = CliRunner().invoke(main, ['checklist', 'show', '--format', 'json']); "
-            "assert r.exit_code == 0; "
-            "r = CliRunner().invoke(main, ['profile', 'show', 'level3']); assert r.exit_code == 0; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sslyze', 'nmap', 'nassl')))")
+    code = (
+        "import sys; from click.testing import CliRunner; from secaudit.cli import main; "
+        "r = CliRunner().invoke(main, ['checklist', 'show', '--format', 'json']); "
+        "assert r.exit_code == 0; "
+        "r = CliRunner().invoke(main, ['profile', 'show', 'level3']); assert r.exit_code == 0; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sslyze', 'nmap', 'nassl')))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from secaudit.catalog import load_catalog
 from secaudit.cli import main
-from secaudit.crosswalk import CONFIDENCES, RELATIONS, crosswalk_files, load_crosswalk
-from secaudit.errors import InputError
+from secaudit.config.catalog import load_catalog
+from secaudit.config.crosswalk import CONFIDENCES, RELATIONS, crosswalk_files, load_crosswalk
+from secaudit.core.errors import InputError
 
 OLD, NEW = "tcvn-11930-2017", "tcvn-14423-2026"
 
@@ -116,10 +116,14 @@ GOOD = "  - {from: M.POL.01, to: [ND331.QC.01], relation: partial, confidence: m
 
 
 def test_unknown_to_id_fails_with_exit_2_and_one_line(tmp_path):
-    p = write(tmp_path, GOOD + "  - from: T.APP.04\n    to: [ANM.INFO.06, ANM.NOPE.99]\n"
-                              "    relation: equivalent\n    confidence: high\n")
-    code, out, err = run("checklist", "crosswalk", "--from", OLD, "--to", NEW, "--file", str(p),
-                         "--format", "json")
+    p = write(
+        tmp_path,
+        GOOD + "  - from: T.APP.04\n    to: [ANM.INFO.06, ANM.NOPE.99]\n"
+        "    relation: equivalent\n    confidence: high\n",
+    )
+    code, out, err = run(
+        "checklist", "crosswalk", "--from", OLD, "--to", NEW, "--file", str(p), "--format", "json"
+    )
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and f"{p}:6:" in err and "ANM.NOPE.99" in err and NEW in err
 

@@ -38,12 +38,21 @@ def test_demo_runs_and_writes_dashboard_and_summary(demo: dict[str, Any]) -> Non
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["schema"] == "secaudit.summary/1"
     totals = summary["totals"]
-    assert (totals["agencies"], totals["agencies_meeting"], totals["systems"], totals["systems_meeting"]) \
-        == (5, 1, 6, 2)
+    assert (totals["agencies"], totals["agencies_meeting"], totals["systems"], totals["systems_meeting"]) == (
+        5,
+        1,
+        6,
+        2,
+    )
     assert totals["unverified"] == 0 and totals["missing"] == 0
     meets = {a["id"]: a["meets_target"] for a in summary["agencies"]}
-    assert meets == {"bao-song-huong": True, "dai-co-do": False, "tap-chi-ngu-binh": False,
-                     "ban-tin-thuan-an": False, "tap-chi-van-lau": False}
+    assert meets == {
+        "bao-song-huong": True,
+        "dai-co-do": False,
+        "tap-chi-ngu-binh": False,
+        "ban-tin-thuan-an": False,
+        "tap-chi-van-lau": False,
+    }
     # The dashboard's headline is the summary's.
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "1/5 cơ quan đạt cấp độ 3" in html
@@ -63,17 +72,28 @@ def test_demo_bundles_verify_and_match_the_simulated_posture(demo: dict[str, Any
     assert {"tls.protocol.legacy_disabled", "tls.cipher.forward_secrecy"} <= _failing_checks(weak)
     assert _bundle(out, "dai-co-do.cong-thong-tin")["summary"]["meets_level"] is True
     headers = _failing_checks(_bundle(out, "tap-chi-ngu-binh.tap-chi-dien-tu"))
-    assert {"http.hsts", "http.csp", "http.server_disclosure", "http.sensitive_paths",
-            "http.https_redirect", "http.cookies"} <= headers
+    assert {
+        "http.hsts",
+        "http.csp",
+        "http.server_disclosure",
+        "http.sensitive_paths",
+        "http.https_redirect",
+        "http.cookies",
+    } <= headers
     assert not any(c.startswith("tls.") for c in headers)
     assert _failing_checks(_bundle(out, "ban-tin-thuan-an.trang-tin")) == {
-        "ports.risky_services", "ports.unexpected_open"}
+        "ports.risky_services",
+        "ports.unexpected_open",
+    }
     evidence = _bundle(out, "tap-chi-van-lau.tap-chi-dien-tu")
     assert _failing_checks(evidence) == set()
     counts = evidence["summary"]["counts"]
     assert counts["fail"] == 0 and counts["error"] == 0 and counts["not_reviewed"] > 10
-    expired = [r for r in evidence["requirements"] if r["status"] == "not_reviewed"
-               and "hết hạn" in r["reason"]["vi"]]
+    expired = [
+        r
+        for r in evidence["requirements"]
+        if r["status"] == "not_reviewed" and "hết hạn" in r["reason"]["vi"]
+    ]
     assert expired, "the demo's expired attestations must show as expired"
 
 

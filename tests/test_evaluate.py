@@ -8,33 +8,63 @@ from pathlib import Path
 
 import pytest
 
-from secaudit.attest import Attestation, AttestationSet, Evidence, validate_against
-from secaudit.errors import InputError
-from secaudit.evaluate import evaluate, summarize, system_exit_status
-from secaudit.model import CheckResult, Requirement, Tailoring, Target, TargetResult
+from secaudit.assessment.attestations import Attestation, AttestationSet, Evidence, validate_against
+from secaudit.assessment.verdicts import evaluate, summarize, system_exit_status
+from secaudit.core.errors import InputError
+from secaudit.core.model import CheckResult, Requirement, Tailoring, Target, TargetResult
 
 TODAY = date(2026, 10, 20)
 T1, T2 = "https://a.example.vn", "https://b.example.vn:8443"
 
 
 def req(rid: str, kind: str, checks: list[str] | None = None) -> Requirement:
-    return Requirement(id=rid, sections={3: "7.1.1"}, title={"vi": "Tiêu đề " + rid, "en": "Title " + rid},
-                       description={}, group="g", family="technical", kind=kind, checks=checks or [],
-                       evidence={}, source="TCVN 11930:2017", confidence="verified")
+    return Requirement(
+        id=rid,
+        sections={3: "7.1.1"},
+        title={"vi": "Tiêu đề " + rid, "en": "Title " + rid},
+        description={},
+        group="g",
+        family="technical",
+        kind=kind,
+        checks=checks or [],
+        evidence={},
+        source="TCVN 11930:2017",
+        confidence="verified",
+    )
 
 
 def tr(raw: str, **statuses: str) -> TargetResult:
     """A target with check results: tr(T1, c1="pass") (underscores in names stand for dots)."""
-    checks = [CheckResult(id=k.replace("_", "."), status=v, severity="high",
-                          summary={"vi": f"tóm tắt {v}", "en": f"summary {v}"}, evidence={}, remediation={})
-              for k, v in statuses.items()]
+    checks = [
+        CheckResult(
+            id=k.replace("_", "."),
+            status=v,
+            severity="high",
+            summary={"vi": f"tóm tắt {v}", "en": f"summary {v}"},
+            evidence={},
+            remediation={},
+        )
+        for k, v in statuses.items()
+    ]
     return TargetResult(Target(raw=raw, host=raw.split("//")[1].split(":")[0], port=443), checks, {})
 
 
-def att(status: str | None, note: str = "Quy chế số 12/QĐ", evidence: list[Evidence] | None = None,
-        attested_at: date | None = date(2026, 5, 1), expires_at: date | None = None) -> Attestation:
-    return Attestation(requirement="R", status=status, note=note, evidence=evidence or [],
-                       attested_by="Nguyễn Văn A", attested_at=attested_at, expires_at=expires_at)
+def att(
+    status: str | None,
+    note: str = "Quy chế số 12/QĐ",
+    evidence: list[Evidence] | None = None,
+    attested_at: date | None = date(2026, 5, 1),
+    expires_at: date | None = None,
+) -> Attestation:
+    return Attestation(
+        requirement="R",
+        status=status,
+        note=note,
+        evidence=evidence or [],
+        attested_by="Nguyễn Văn A",
+        attested_at=attested_at,
+        expires_at=expires_at,
+    )
 
 
 def atts_of(a: Attestation | None, base: Path | None = None) -> AttestationSet | None:
@@ -43,8 +73,13 @@ def atts_of(a: Attestation | None, base: Path | None = None) -> AttestationSet |
     return AttestationSet("ag", "sys", {"R": a}, (base / "sys.yaml") if base else None)
 
 
-def verdict(kind: str, targets: list[TargetResult], a: Attestation | None = None,
-            checks: tuple[str, ...] = ("c.one", "c.two"), tailoring: Tailoring | None = None):
+def verdict(
+    kind: str,
+    targets: list[TargetResult],
+    a: Attestation | None = None,
+    checks: tuple[str, ...] = ("c.one", "c.two"),
+    tailoring: Tailoring | None = None,
+):
     [v] = evaluate([(req("R", kind, list(checks)), tailoring)], 3, targets, atts_of(a), TODAY)
     return v
 
@@ -52,15 +87,23 @@ def verdict(kind: str, targets: list[TargetResult], a: Attestation | None = None
 AUTO = [
     ("all pass", [tr(T1, c_one="pass", c_two="pass"), tr(T2, c_one="pass", c_two="pass")], "pass", "All 4"),
     ("warn carried", [tr(T1, c_one="pass", c_two="warn")], "pass", "Warning: c.two on " + T1),
-    ("fail on 2nd target", [tr(T1, c_one="pass", c_two="pass"), tr(T2, c_one="fail", c_two="pass")],
-     "fail", "c.one on " + T2),
+    (
+        "fail on 2nd target",
+        [tr(T1, c_one="pass", c_two="pass"), tr(T2, c_one="fail", c_two="pass")],
+        "fail",
+        "c.one on " + T2,
+    ),
     ("error, no fail", [tr(T1, c_one="error", c_two="pass")], "error", "c.one on " + T1),
     ("fail beats error", [tr(T1, c_one="error", c_two="fail")], "fail", "c.two on " + T1),
     ("probe disabled", [tr(T1, other="pass")], "not_reviewed", "No check ran"),
     ("half the checks ran", [tr(T1, c_one="pass")], "not_reviewed", "not run"),
     ("ran on one target only", [tr(T1, c_one="pass", c_two="pass"), tr(T2)], "not_reviewed", "not run"),
-    ("all not_applicable", [tr(T1, c_one="not_applicable", c_two="not_applicable")], "not_reviewed",
-     "do not apply"),
+    (
+        "all not_applicable",
+        [tr(T1, c_one="not_applicable", c_two="not_applicable")],
+        "not_reviewed",
+        "do not apply",
+    ),
     ("n/a ignored beside pass", [tr(T1, c_one="not_applicable", c_two="pass")], "pass", "All 1"),
 ]
 
@@ -71,8 +114,9 @@ def test_auto(name: str, targets: list[TargetResult], status: str, reason: str) 
     assert v.status == status
     assert reason in v.reason["en"]
     assert v.reason["vi"]
-    assert {(c["id"], c["target"]) for c in v.checks} == \
-        {(c.id, t.target.raw) for t in targets for c in t.checks if c.id.startswith("c.")}
+    assert {(c["id"], c["target"]) for c in v.checks} == {
+        (c.id, t.target.raw) for t in targets for c in t.checks if c.id.startswith("c.")
+    }
 
 
 def test_auto_attestation_is_ignored_and_na_rejected() -> None:
@@ -90,19 +134,39 @@ MANUAL = [
     ("compliant with note", att("compliant"), "pass", "Attested compliant (Nguyễn Văn A, 2026-05-01)"),
     ("compliant, nothing to show", att("compliant", note=""), "not_reviewed", "no note or evidence"),
     ("non compliant", att("non_compliant"), "fail", "non-compliant"),
-    ("not applicable", att("not_applicable", note="Không có máy chủ thư"), "not_applicable",
-     "Không có máy chủ thư"),
+    (
+        "not applicable",
+        att("not_applicable", note="Không có máy chủ thư"),
+        "not_applicable",
+        "Không có máy chủ thư",
+    ),
     ("missing", None, "not_reviewed", "No manual attestation"),
     ("unanswered", att(None), "not_reviewed", "No manual attestation"),
     ("undated", att("compliant", attested_at=None), "not_reviewed", "no date"),
-    ("expired (explicit)", att("compliant", expires_at=date(2026, 10, 1)), "not_reviewed",
-     "expired on 2026-10-01"),
-    ("expired (default 12 months)", att("compliant", attested_at=date(2025, 10, 19)), "not_reviewed",
-     "expired on 2026-10-19"),
-    ("default expiry not reached", att("compliant", attested_at=date(2025, 11, 10)), "pass",
-     "Expires soon: 2026-11-10"),
-    ("expired non-compliance is stale", att("non_compliant", expires_at=date(2026, 1, 1)), "not_reviewed",
-     "expired"),
+    (
+        "expired (explicit)",
+        att("compliant", expires_at=date(2026, 10, 1)),
+        "not_reviewed",
+        "expired on 2026-10-01",
+    ),
+    (
+        "expired (default 12 months)",
+        att("compliant", attested_at=date(2025, 10, 19)),
+        "not_reviewed",
+        "expired on 2026-10-19",
+    ),
+    (
+        "default expiry not reached",
+        att("compliant", attested_at=date(2025, 11, 10)),
+        "pass",
+        "Expires soon: 2026-11-10",
+    ),
+    (
+        "expired non-compliance is stale",
+        att("non_compliant", expires_at=date(2026, 1, 1)),
+        "not_reviewed",
+        "expired",
+    ),
 ]
 
 
@@ -134,11 +198,19 @@ PARTIAL = [
     ("check error, no attestation", {"c_one": "error", "c_two": "pass"}, None, "error"),
     ("check error, non compliant", {"c_one": "error", "c_two": "pass"}, att("non_compliant"), "fail"),
     ("checks pass, non compliant", {"c_one": "pass", "c_two": "pass"}, att("non_compliant"), "fail"),
-    ("checks pass, attested n/a", {"c_one": "pass", "c_two": "pass"}, att("not_applicable"),
-     "not_applicable"),
+    (
+        "checks pass, attested n/a",
+        {"c_one": "pass", "c_two": "pass"},
+        att("not_applicable"),
+        "not_applicable",
+    ),
     ("probe disabled, attested", {"other": "pass"}, att("compliant"), "not_reviewed"),
-    ("checks pass, expired", {"c_one": "pass", "c_two": "pass"},
-     att("compliant", expires_at=date(2026, 1, 1)), "not_reviewed"),
+    (
+        "checks pass, expired",
+        {"c_one": "pass", "c_two": "pass"},
+        att("compliant", expires_at=date(2026, 1, 1)),
+        "not_reviewed",
+    ),
 ]
 
 
@@ -173,8 +245,12 @@ def test_evidence_hash_ok_changed_missing(tmp_path: Path) -> None:
     assert ok.status == "pass" and ok.attestation["evidence"][0]["state"] == "ok"
     unrecorded = run([Evidence("evidence/quy-che.pdf")])
     assert unrecorded.status == "pass"
-    assert unrecorded.attestation["evidence"][0] == {"path": "evidence/quy-che.pdf", "sha256": None,
-                                                     "actual_sha256": good, "state": "unrecorded"}
+    assert unrecorded.attestation["evidence"][0] == {
+        "path": "evidence/quy-che.pdf",
+        "sha256": None,
+        "actual_sha256": good,
+        "state": "unrecorded",
+    }
     doc.write_bytes(b"%PDF quy che 2026!")  # one byte more
     changed = run([Evidence("evidence/quy-che.pdf", good)])
     assert changed.status == "not_reviewed" and "changed" in changed.reason["en"]
@@ -204,8 +280,9 @@ SUMMARY = [
 @pytest.mark.parametrize("statuses,pct,meets,code", SUMMARY)
 def test_summary(statuses: list[str], pct: float | None, meets: bool, code: int) -> None:
     s = summarize([_v(x) for x in statuses])
-    assert s["counts"] == {k: statuses.count(k) for k in
-                           ("pass", "fail", "not_reviewed", "not_applicable", "error")}
+    assert s["counts"] == {
+        k: statuses.count(k) for k in ("pass", "fail", "not_reviewed", "not_applicable", "error")
+    }
     assert s["compliance_pct"] == pct
     assert s["meets_level"] is meets
     assert system_exit_status(s) == code

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from secaudit import fastjson
-from secaudit.bundle import sign_assessment, verify_bundle
-from secaudit.keys import generate_keypair
+from secaudit.core import jsonio as fastjson
+from secaudit.signing.bundle import sign_assessment, verify_bundle
+from secaudit.signing.keys import generate_keypair
 
 
 @pytest.fixture()
@@ -19,8 +19,12 @@ def keyring(tmp_path: Path) -> Path:
 
 
 def _assessment(extra: dict) -> dict:
-    return {"agency": {"id": "bao-a", "name": "Báo A — thử"}, "system": {"id": "s", "name": "S", "level": 3},
-            "period": "2026", **extra}
+    return {
+        "agency": {"id": "bao-a", "name": "Báo A — thử"},
+        "system": {"id": "s", "name": "S", "level": 3},
+        "period": "2026",
+        **extra,
+    }
 
 
 @pytest.mark.parametrize("value", [1e16, 90.3, 0.1 + 0.2, 2**70, "\u2028 \x1f «»", -0.0])

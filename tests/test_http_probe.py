@@ -17,16 +17,25 @@ from typing import Any
 import pytest
 
 from secaudit.checks import CheckContext, run_check
+from secaudit.core.model import Target
+from secaudit.core.resources import data_dir
+from secaudit.core.yamlio import load_yaml
 from secaudit.lab.sites import GOOD_HEADERS, Lab, SiteSpec, security_txt
-from secaudit.model import Target
 from secaudit.probes import http as probe
-from secaudit.resources import data_dir
-from secaudit.yamlio import load_yaml
 
 PARAMS: dict[str, Any] = dict(load_yaml(data_dir("profiles") / "level1.yaml")["parameters"])
-ALL_HTTP = ["http.https_redirect", "http.hsts", "http.csp", "http.frame_options",
-            "http.content_type_options", "http.referrer_policy", "http.cookies",
-            "http.server_disclosure", "http.sensitive_paths", "http.security_txt"]
+ALL_HTTP = [
+    "http.https_redirect",
+    "http.hsts",
+    "http.csp",
+    "http.frame_options",
+    "http.content_type_options",
+    "http.referrer_policy",
+    "http.cookies",
+    "http.server_disclosure",
+    "http.sensitive_paths",
+    "http.security_txt",
+]
 TIMEOUT = 1.0
 
 
@@ -56,8 +65,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self.seen.append({"path": self.path, "host": self.headers.get("Host", ""),
-                          "ua": self.headers.get("User-Agent", "")})
+        self.seen.append(
+            {
+                "path": self.path,
+                "host": self.headers.get("Host", ""),
+                "ua": self.headers.get("User-Agent", ""),
+            }
+        )
         status, headers, body = self.routes.get(self.path, (404, [], b"not found"))
         self.send_response_only(status)
         for k, v in headers:
@@ -71,8 +85,12 @@ class _Handler(BaseHTTPRequestHandler):
 class Custom:
     """A small HTTP(S) server whose routes (status, headers, body) a test chooses."""
 
-    def __init__(self, address: str, routes: dict[str, tuple[int, list[tuple[str, str]], bytes]],
-                 tls: tuple[Path, Path] | None = None) -> None:
+    def __init__(
+        self,
+        address: str,
+        routes: dict[str, tuple[int, list[tuple[str, str]], bytes]],
+        tls: tuple[Path, Path] | None = None,
+    ) -> None:
         self.seen: list[dict[str, str]] = []
         self.sni: list[str | None] = []
         handler = type("H", (_Handler,), {"routes": routes, "seen": self.seen})
@@ -84,8 +102,9 @@ class Custom:
             ctx.sni_callback = lambda sock, name, c: self.sni.append(name)  # type: ignore[assignment]
             self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.port: int = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -145,23 +164,51 @@ def sites(lab: Lab) -> dict[str, Any]:
         "good": spec("good", "127.0.0.140"),
         "no_redirect": spec("no-redirect", "127.0.0.141", plain_http="no_redirect"),
         "bare": spec("bare", "127.0.0.142", headers={}, cookies=[]),
-        "short_hsts": spec("short-hsts", "127.0.0.143",
-                           headers={**GOOD_HEADERS, "Strict-Transport-Security": "max-age=86400"}),
-        "unsafe_csp": spec("unsafe-csp", "127.0.0.144", headers={
-            **GOOD_HEADERS, "Content-Security-Policy":
-                "default-src 'self'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"}),
-        "cookies": spec("cookies", "127.0.0.145",
-                        cookies=["sessionid=abc; Path=/; Secure", "theme=dark; Path=/"]),
-        "disclosure": spec("disclosure", "127.0.0.146", server_header="Apache/2.4.41 (Ubuntu)",
-                           headers={**GOOD_HEADERS, "X-Powered-By": "PHP/7.4.3"}),
-        "exposed": spec("exposed", "127.0.0.147", paths={
-            "/.git/HEAD": (200, "text/plain", b"ref: refs/heads/main\n"),
-            "/.env": (200, "application/octet-stream", b"APP_KEY=base64:xyz\nDB_PASS=hunter2-secret\n"),
-            "/backup.sql": (200, "application/sql",
-                            b"-- MySQL dump\nCREATE TABLE t (id int);\n" + b"x" * 300_000)}),
-        "soft404": spec("soft404", "127.0.0.148", paths={
-            "/.git/HEAD": (200, "text/html; charset=utf-8", soft404),
-            "/.env": (200, "text/html; charset=utf-8", soft404)}),
+        "short_hsts": spec(
+            "short-hsts",
+            "127.0.0.143",
+            headers={**GOOD_HEADERS, "Strict-Transport-Security": "max-age=86400"},
+        ),
+        "unsafe_csp": spec(
+            "unsafe-csp",
+            "127.0.0.144",
+            headers={
+                **GOOD_HEADERS,
+                "Content-Security-Policy": (
+                    "default-src 'self'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+                ),
+            },
+        ),
+        "cookies": spec(
+            "cookies", "127.0.0.145", cookies=["sessionid=abc; Path=/; Secure", "theme=dark; Path=/"]
+        ),
+        "disclosure": spec(
+            "disclosure",
+            "127.0.0.146",
+            server_header="Apache/2.4.41 (Ubuntu)",
+            headers={**GOOD_HEADERS, "X-Powered-By": "PHP/7.4.3"},
+        ),
+        "exposed": spec(
+            "exposed",
+            "127.0.0.147",
+            paths={
+                "/.git/HEAD": (200, "text/plain", b"ref: refs/heads/main\n"),
+                "/.env": (200, "application/octet-stream", b"APP_KEY=base64:xyz\nDB_PASS=hunter2-secret\n"),
+                "/backup.sql": (
+                    200,
+                    "application/sql",
+                    b"-- MySQL dump\nCREATE TABLE t (id int);\n" + b"x" * 300_000,
+                ),
+            },
+        ),
+        "soft404": spec(
+            "soft404",
+            "127.0.0.148",
+            paths={
+                "/.git/HEAD": (200, "text/html; charset=utf-8", soft404),
+                "/.env": (200, "text/html; charset=utf-8", soft404),
+            },
+        ),
         "no_plain": spec("no-plain", "127.0.0.149", plain_http="none"),
     }
     return {k: lab.start(s) for k, s in specs.items()}
@@ -172,8 +219,9 @@ def observed(sites: dict[str, Any], lab: Lab) -> dict[str, tuple[dict[str, Any],
     """One concurrent collect() over every lab site (as the scanner calls it)."""
     targets = {k: target_for(s, lab) for k, s in sites.items()}
     progress: list[str] = []
-    obs = probe.collect(list(targets.values()), PARAMS, lab.ca_file, TIMEOUT, progress=progress.append,
-                        max_workers=4)
+    obs = probe.collect(
+        list(targets.values()), PARAMS, lab.ca_file, TIMEOUT, progress=progress.append, max_workers=4
+    )
     assert len(progress) == len(targets)
     return {k: (o, t) for (k, t), o in zip(targets.items(), obs, strict=True)}
 
@@ -187,27 +235,47 @@ def test_good_site_passes_every_http_check(observed: dict[str, Any]) -> None:
     assert not_passing(verdicts(obs, target)) == {}
     assert obs["plain_http"]["outcome"] == "redirect_https_same_host"
     assert obs["https"]["cookies"][0] == {
-        "name": "sid", "over": "https", "secure": True, "httponly": True, "samesite": "Lax",
-        "path": "/", "domain": None, "expires": None, "max_age": None}
+        "name": "sid",
+        "over": "https",
+        "secure": True,
+        "httponly": True,
+        "samesite": "Lax",
+        "path": "/",
+        "domain": None,
+        "expires": None,
+        "max_age": None,
+    }
     # the cookie's value is never stored
     assert "abc123" not in repr(obs)
     assert len(obs["paths"]["items"]) == len(PARAMS["sensitive_paths"])
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("no_redirect", {"http.https_redirect": "fail"}),
-    ("bare", {"http.hsts": "fail", "http.csp": "fail", "http.frame_options": "fail",
-              "http.content_type_options": "fail", "http.referrer_policy": "warn"}),
-    ("short_hsts", {"http.hsts": "fail"}),
-    ("unsafe_csp", {"http.csp": "warn"}),
-    ("cookies", {"http.cookies": "fail"}),
-    ("disclosure", {"http.server_disclosure": "fail"}),
-    ("exposed", {"http.sensitive_paths": "fail"}),
-    ("soft404", {}),
-    ("no_plain", {}),  # refused plain-HTTP port: "no plain HTTP service" passes
-])
-def test_each_bad_site_fails_exactly_the_intended_checks(observed: dict[str, Any], name: str,
-                                                         expected: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("no_redirect", {"http.https_redirect": "fail"}),
+        (
+            "bare",
+            {
+                "http.hsts": "fail",
+                "http.csp": "fail",
+                "http.frame_options": "fail",
+                "http.content_type_options": "fail",
+                "http.referrer_policy": "warn",
+            },
+        ),
+        ("short_hsts", {"http.hsts": "fail"}),
+        ("unsafe_csp", {"http.csp": "warn"}),
+        ("cookies", {"http.cookies": "fail"}),
+        ("disclosure", {"http.server_disclosure": "fail"}),
+        ("exposed", {"http.sensitive_paths": "fail"}),
+        ("soft404", {}),
+        ("no_plain", {}),  # refused plain-HTTP port: "no plain HTTP service" passes
+    ],
+)
+def test_each_bad_site_fails_exactly_the_intended_checks(
+    observed: dict[str, Any], name: str, expected: dict[str, str]
+) -> None:
     obs, target = observed[name]
     assert not_passing(verdicts(obs, target)) == expected
 
@@ -217,7 +285,9 @@ def test_evidence_details(observed: dict[str, Any]) -> None:
     ctx = CheckContext(host=target.host, port=target.port, params=PARAMS)
     res = run_check("http.cookies", obs, ctx)
     assert {p["name"]: p["missing"] for p in res.evidence["problems"]} == {
-        "sessionid": ["HttpOnly"], "theme": ["Secure"]}
+        "sessionid": ["HttpOnly"],
+        "theme": ["Secure"],
+    }
     obs, _ = observed["disclosure"]
     res = run_check("http.server_disclosure", obs, ctx)
     assert res.evidence["leaking"] == ["Server: Apache/2.4.41 (Ubuntu)", "X-Powered-By: PHP/7.4.3"]
@@ -248,9 +318,11 @@ def named_site(lab: Lab) -> Iterator[Custom]:
     leaf = lab.ca.issue(["portal.lab.test"])
     certfile, keyfile = leaf.write(lab.dir / "http-probe")
     good = [(k, v) for k, v in GOOD_HEADERS.items()] + [("Server", "nginx")]
-    routes = {"/": (200, good, b"<p>ok</p>"),
-              "/.well-known/security.txt": (200, [("Content-Type", "text/plain")], security_txt()),
-              "/loop": (302, [("Location", "/loop2")], b"")}
+    routes = {
+        "/": (200, good, b"<p>ok</p>"),
+        "/.well-known/security.txt": (200, [("Content-Type", "text/plain")], security_txt()),
+        "/loop": (302, [("Location", "/loop2")], b""),
+    }
     srv = Custom("127.0.0.150", routes, tls=(certfile, keyfile))
     routes["/loop2"] = (302, [("Location", f"https://portal.lab.test:{srv.port}/loop")], b"")
     yield srv
@@ -258,8 +330,13 @@ def named_site(lab: Lab) -> Iterator[Custom]:
 
 
 def test_resolve_connects_to_address_with_host_sni_and_verification(named_site: Custom, lab: Lab) -> None:
-    t = Target(raw=f"https://portal.lab.test:{named_site.port}", host="portal.lab.test",
-               port=named_site.port, address="127.0.0.150", http_port=lab.closed_port("127.0.0.150"))
+    t = Target(
+        raw=f"https://portal.lab.test:{named_site.port}",
+        host="portal.lab.test",
+        port=named_site.port,
+        address="127.0.0.150",
+        http_port=lab.closed_port("127.0.0.150"),
+    )
     named_site.seen.clear()
     params = {**PARAMS, "sensitive_paths": PARAMS["sensitive_paths"][:2]}
     [obs] = probe.collect([t], params, lab.ca_file, TIMEOUT)
@@ -278,16 +355,27 @@ def test_resolve_connects_to_address_with_host_sni_and_verification(named_site: 
 
 
 def test_wrong_host_name_is_a_tls_error_not_a_header_verdict(named_site: Custom, lab: Lab) -> None:
-    t = Target(raw="x", host="other.lab.test", port=named_site.port, address="127.0.0.150",
-               http_port=lab.closed_port("127.0.0.150"))
+    t = Target(
+        raw="x",
+        host="other.lab.test",
+        port=named_site.port,
+        address="127.0.0.150",
+        http_port=lab.closed_port("127.0.0.150"),
+    )
     [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, lab.ca_file, TIMEOUT)
     assert obs["verified"] is False and "other.lab.test" in obs["tls_error"]
     assert verdicts(obs, t)["http.content_type_options"] == "pass"
 
 
 def test_https_redirect_loop_is_a_section_error(named_site: Custom, lab: Lab) -> None:
-    t = Target(raw="x", host="portal.lab.test", port=named_site.port, address="127.0.0.150",
-               path="/loop", http_port=lab.closed_port("127.0.0.150"))
+    t = Target(
+        raw="x",
+        host="portal.lab.test",
+        port=named_site.port,
+        address="127.0.0.150",
+        path="/loop",
+        http_port=lab.closed_port("127.0.0.150"),
+    )
     [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, lab.ca_file, TIMEOUT)
     assert "redirect loop" in obs["https"]["error"]
     v = verdicts(obs, t)
@@ -361,8 +449,10 @@ HOSTILE = {
     "oversize": b"HTTP/1.1 200 OK\r\nX-Big: " + b"A" * 70_000 + b"\r\n\r\n",
     "many_headers": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)) + b"\r\n",
     "garbage": b"SSH-2.0-OpenSSH_8.9\r\n\x00\xff\xfe garbage",
-    "non_utf8": (b"HTTP/1.1 200 OK\r\nServer: Apache\xff\xfe/2.4\r\nX-Name: Vi\xe1\xbb\x87t\r\n"
-                 b"Content-Length: 2\r\nConnection: close\r\n\r\nok"),
+    "non_utf8": (
+        b"HTTP/1.1 200 OK\r\nServer: Apache\xff\xfe/2.4\r\nX-Name: Vi\xe1\xbb\x87t\r\n"
+        b"Content-Length: 2\r\nConnection: close\r\n\r\nok"
+    ),
 }
 
 
@@ -375,8 +465,16 @@ def hostile() -> Iterator[dict[str, Raw]]:
 
 
 def test_hostile_servers_give_recorded_errors_never_a_crash(hostile: dict[str, Raw]) -> None:
-    targets = [Target(raw=f"http://{s.sock.getsockname()[0]}:{s.port}", host=s.sock.getsockname()[0],
-                      port=s.port, scheme="http", http_port=s.port) for s in hostile.values()]
+    targets = [
+        Target(
+            raw=f"http://{s.sock.getsockname()[0]}:{s.port}",
+            host=s.sock.getsockname()[0],
+            port=s.port,
+            scheme="http",
+            http_port=s.port,
+        )
+        for s in hostile.values()
+    ]
     params = {**PARAMS, "sensitive_paths": PARAMS["sensitive_paths"][:1]}
     obs = dict(zip(hostile, probe.collect(targets, params, None, TIMEOUT), strict=True))
     for key in ("oversize", "many_headers", "garbage"):
@@ -423,13 +521,36 @@ def test_scan_cli_http_probe_end_to_end(lab: Lab) -> None:
 
     from secaudit.cli import main
 
-    site = lab.start(SiteSpec(name="http-cli", address="127.0.0.139", hostname="cli.lab.test",
-                              server_header="Apache/2.4.41 (Ubuntu)"))
+    site = lab.start(
+        SiteSpec(
+            name="http-cli",
+            address="127.0.0.139",
+            hostname="cli.lab.test",
+            server_header="Apache/2.4.41 (Ubuntu)",
+        )
+    )
     url = f"https://cli.lab.test:{site.https_port}"
-    res = CliRunner().invoke(main, [
-        "scan", url, "--resolve", f"cli.lab.test:{site.https_port}:127.0.0.139",
-        "--http-port", str(site.http_port), "--ca-file", str(lab.ca_file), "--probes", "http",
-        "--profile", "level3", "--timeout", "2", "--format", "json"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            url,
+            "--resolve",
+            f"cli.lab.test:{site.https_port}:127.0.0.139",
+            "--http-port",
+            str(site.http_port),
+            "--ca-file",
+            str(lab.ca_file),
+            "--probes",
+            "http",
+            "--profile",
+            "level3",
+            "--timeout",
+            "2",
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 1, res.output
     doc = json.loads(res.stdout)
     [t] = doc["targets"]
@@ -456,25 +577,40 @@ def sectxt(lab: Lab) -> Iterator[dict[str, tuple[dict[str, Any], Target]]]:
         "missing": spec("sectxt-missing", "127.0.0.221", security_txt=None),
         "expired": spec("sectxt-expired", "127.0.0.222", security_txt=security_txt(days=-3)),
         "no_contact": spec("sectxt-no-contact", "127.0.0.223", security_txt=security_txt(contact="")),
-        "legacy": spec("sectxt-legacy", "127.0.0.224", security_txt=None,
-                       paths={"/security.txt": (200, "text/plain; charset=utf-8", security_txt())}),
-        "html": spec("sectxt-html", "127.0.0.225", security_txt=None,
-                     paths={WELL_KNOWN: (200, "text/html; charset=utf-8", catch_all),
-                            "/security.txt": (200, "text/plain", security_txt())}),
+        "legacy": spec(
+            "sectxt-legacy",
+            "127.0.0.224",
+            security_txt=None,
+            paths={"/security.txt": (200, "text/plain; charset=utf-8", security_txt())},
+        ),
+        "html": spec(
+            "sectxt-html",
+            "127.0.0.225",
+            security_txt=None,
+            paths={
+                WELL_KNOWN: (200, "text/html; charset=utf-8", catch_all),
+                "/security.txt": (200, "text/plain", security_txt()),
+            },
+        ),
         "oversize": spec("sectxt-oversize", "127.0.0.226", security_txt=big),
         "expiring": spec("sectxt-expiring", "127.0.0.227", security_txt=security_txt(days=10)),
     }
     sites = {k: lab.start(s) for k, s in specs.items()}
     # a site that moves the file on the same host (followed) - a CMS-style rewrite
     leaf = lab.ca.issue(["127.0.0.228"])
-    moved = Custom("127.0.0.228", {WELL_KNOWN: (301, [("Location", "/static/security.txt")], b""),
-                                   "/static/security.txt": (200, [("Content-Type", "text/plain")],
-                                                            security_txt()),
-                                   "/": (200, list(GOOD_HEADERS.items()), b"ok")},
-                   tls=leaf.write(lab.dir / "sectxt-moved"))
+    moved = Custom(
+        "127.0.0.228",
+        {
+            WELL_KNOWN: (301, [("Location", "/static/security.txt")], b""),
+            "/static/security.txt": (200, [("Content-Type", "text/plain")], security_txt()),
+            "/": (200, list(GOOD_HEADERS.items()), b"ok"),
+        },
+        tls=leaf.write(lab.dir / "sectxt-moved"),
+    )
     targets = {k: target_for(s, lab) for k, s in sites.items()}
-    targets["moved"] = Target(raw="x", host="127.0.0.228", port=moved.port,
-                              http_port=lab.closed_port("127.0.0.228"))
+    targets["moved"] = Target(
+        raw="x", host="127.0.0.228", port=moved.port, http_port=lab.closed_port("127.0.0.228")
+    )
     obs = probe.collect(list(targets.values()), SECTXT_PARAMS, lab.ca_file, TIMEOUT, max_workers=4)
     yield {k: (o, t) for (k, t), o in zip(targets.items(), obs, strict=True)}
     moved.stop()
@@ -486,10 +622,20 @@ def judge_sectxt(observed: tuple[dict[str, Any], Target]) -> Any:
     return run_check("http.security_txt", obs, ctx)
 
 
-@pytest.mark.parametrize("name,status", [
-    ("valid", "pass"), ("missing", "warn"), ("expired", "fail"), ("no_contact", "fail"),
-    ("legacy", "warn"), ("html", "warn"), ("oversize", "pass"), ("expiring", "warn"), ("moved", "pass"),
-])
+@pytest.mark.parametrize(
+    "name,status",
+    [
+        ("valid", "pass"),
+        ("missing", "warn"),
+        ("expired", "fail"),
+        ("no_contact", "fail"),
+        ("legacy", "warn"),
+        ("html", "warn"),
+        ("oversize", "pass"),
+        ("expiring", "warn"),
+        ("moved", "pass"),
+    ],
+)
 def test_security_txt_verdicts_on_real_servers(sectxt: dict[str, Any], name: str, status: str) -> None:
     res = judge_sectxt(sectxt[name])
     assert res.status == status, (res.summary, res.evidence)

@@ -18,9 +18,15 @@ ADDR = "127.0.0.60"
 
 @pytest.fixture(scope="module")
 def good(lab: Lab):
-    return lab.start(SiteSpec(name="lab-good", address=ADDR, hostname=ADDR,
-                              cookies=["sid=1; Secure; HttpOnly"],
-                              paths={"/.env": (200, "text/plain", b"DB_PASSWORD=x\n")}))
+    return lab.start(
+        SiteSpec(
+            name="lab-good",
+            address=ADDR,
+            hostname=ADDR,
+            cookies=["sid=1; Secure; HttpOnly"],
+            paths={"/.env": (200, "text/plain", b"DB_PASSWORD=x\n")},
+        )
+    )
 
 
 def _client_ctx(ca_file, **kw) -> ssl.SSLContext:
@@ -51,8 +57,9 @@ def test_good_site_serves_a_valid_security_txt_by_default(lab: Lab, good) -> Non
     expires = dt.datetime.fromisoformat(fields["Expires"].replace("Z", "+00:00"))
     days = (expires - dt.datetime.now(dt.timezone.utc)).days
     assert 363 <= days <= 365  # a year ahead
-    bare = lab.start(SiteSpec(name="lab-no-sectxt", address="127.0.0.229", hostname="127.0.0.229",
-                              security_txt=None))
+    bare = lab.start(
+        SiteSpec(name="lab-no-sectxt", address="127.0.0.229", hostname="127.0.0.229", security_txt=None)
+    )
     assert requests.get(bare.url + SECURITY_TXT_PATH, verify=str(lab.ca_file), timeout=5).status_code == 404
 
 
@@ -68,8 +75,10 @@ def test_plain_http_redirects_to_https_same_host(good) -> None:
 
 
 def test_tls_versions_enforced(lab: Lab, good) -> None:
-    with socket.create_connection((ADDR, good.https_port)) as raw, \
-            _client_ctx(lab.ca_file).wrap_socket(raw, server_hostname=ADDR) as tls:
+    with (
+        socket.create_connection((ADDR, good.https_port)) as raw,
+        _client_ctx(lab.ca_file).wrap_socket(raw, server_hostname=ADDR) as tls,
+    ):
         assert tls.version() in ("TLSv1.2", "TLSv1.3")
     old = _client_ctx(lab.ca_file, maximum_version=ssl.TLSVersion.TLSv1_1)
     old.set_ciphers("ALL:@SECLEVEL=0")
@@ -78,19 +87,30 @@ def test_tls_versions_enforced(lab: Lab, good) -> None:
 
 
 def test_legacy_site_accepts_tls10_and_null_suites(lab: Lab) -> None:
-    site = lab.start(SiteSpec(name="lab-legacy", address="127.0.0.61", hostname="127.0.0.61",
-                              tls_min=ssl.TLSVersion.TLSv1, tls_max=ssl.TLSVersion.TLSv1_2,
-                              ciphers="ALL:eNULL:@SECLEVEL=0", plain_http="no_redirect"))
-    ctx = _client_ctx(lab.ca_file, minimum_version=ssl.TLSVersion.TLSv1,
-                      maximum_version=ssl.TLSVersion.TLSv1)
+    site = lab.start(
+        SiteSpec(
+            name="lab-legacy",
+            address="127.0.0.61",
+            hostname="127.0.0.61",
+            tls_min=ssl.TLSVersion.TLSv1,
+            tls_max=ssl.TLSVersion.TLSv1_2,
+            ciphers="ALL:eNULL:@SECLEVEL=0",
+            plain_http="no_redirect",
+        )
+    )
+    ctx = _client_ctx(lab.ca_file, minimum_version=ssl.TLSVersion.TLSv1, maximum_version=ssl.TLSVersion.TLSv1)
     ctx.set_ciphers("ALL:@SECLEVEL=0")
-    with socket.create_connection(("127.0.0.61", site.https_port)) as raw, \
-            ctx.wrap_socket(raw, server_hostname="127.0.0.61") as tls:
+    with (
+        socket.create_connection(("127.0.0.61", site.https_port)) as raw,
+        ctx.wrap_socket(raw, server_hostname="127.0.0.61") as tls,
+    ):
         assert tls.version() == "TLSv1"
     null = _client_ctx(lab.ca_file, maximum_version=ssl.TLSVersion.TLSv1_2)
     null.set_ciphers("eNULL:@SECLEVEL=0")
-    with socket.create_connection(("127.0.0.61", site.https_port)) as raw, \
-            null.wrap_socket(raw, server_hostname="127.0.0.61") as tls:
+    with (
+        socket.create_connection(("127.0.0.61", site.https_port)) as raw,
+        null.wrap_socket(raw, server_hostname="127.0.0.61") as tls,
+    ):
         assert "NULL" in tls.cipher()[0]
     r = requests.get(f"http://127.0.0.61:{site.http_port}/", allow_redirects=False, timeout=5)
     assert r.status_code == 200 and "Location" not in r.headers
@@ -109,8 +129,9 @@ def test_server_survives_hostile_clients(lab: Lab, good) -> None:
 def test_bad_certificates() -> None:
     ca = LabCA()
     now = dt.datetime.now(dt.timezone.utc)
-    expired = ca.issue(["old.lab.test"], not_before=now - dt.timedelta(days=400),
-                       not_after=now - dt.timedelta(days=10)).cert
+    expired = ca.issue(
+        ["old.lab.test"], not_before=now - dt.timedelta(days=400), not_after=now - dt.timedelta(days=10)
+    ).cert
     assert expired.not_valid_after_utc < now
     ec = ca.issue(["ec.lab.test", "127.0.0.62"], key_type="ec", key_size=256).cert
     assert ec.public_key().curve.name == "secp256r1"
@@ -129,10 +150,14 @@ def test_bad_certificates() -> None:
 
 
 def test_weak_and_sha1_sites_serve_and_fail_verification(lab: Lab) -> None:
-    for i, leaf in enumerate([lab.ca.issue(["127.0.0.63"], key_size=1024),
-                              lab.ca.issue(["127.0.0.63"], sha1=True)]):
-        site = lab.start(SiteSpec(name=f"lab-weak{i}", address="127.0.0.63", hostname="127.0.0.63",
-                                  cert=leaf, plain_http="none"))
+    for i, leaf in enumerate(
+        [lab.ca.issue(["127.0.0.63"], key_size=1024), lab.ca.issue(["127.0.0.63"], sha1=True)]
+    ):
+        site = lab.start(
+            SiteSpec(
+                name=f"lab-weak{i}", address="127.0.0.63", hostname="127.0.0.63", cert=leaf, plain_http="none"
+            )
+        )
         assert site.http_port is None
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(site.url, verify=str(lab.ca_file), timeout=5)

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from secaudit.cli import main
-from secaudit.mau08 import build
-from secaudit.resources import data_dir
-from secaudit.summary import collect
+from secaudit.core.resources import data_dir
+from secaudit.province.mau08 import build
+from secaudit.province.summary import collect
 
 UBND = "UBND tỉnh Thừa Thiên Huế"
 CLEAN = f"""\
@@ -73,17 +73,19 @@ def run(*args: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     root = tmp_path_factory.mktemp("mau08")
     keys, bdir = root / "keys", root / "bundles"
     bdir.mkdir()
     for ag in ("bao", "dai"):
         generate_keypair(ag, keys)
-    put = [bf.assessment("bao", "portal", new_regime={"ANM.LOG.05": "fail", "ANM.IR.01": "not_reviewed"}),
-           bf.assessment("bao", "cms", level=2, statuses={"mgmt.backup": "not_applicable"}),
-           bf.assessment("dai", "web", new_regime={})]
+    put = [
+        bf.assessment("bao", "portal", new_regime={"ANM.LOG.05": "fail", "ANM.IR.01": "not_reviewed"}),
+        bf.assessment("bao", "cms", level=2, statuses={"mgmt.backup": "not_applicable"}),
+        bf.assessment("dai", "web", new_regime={}),
+    ]
     for a in put:
         write_bundle(sign_assessment(a, keys / f"{a['agency']['id']}.key"), bdir)
     inv = root / "inventory.yaml"
@@ -106,8 +108,18 @@ def data_rows(ws: Any) -> list[tuple[Any, ...]]:
 @pytest.fixture(scope="module")
 def workbook(world: dict[str, Path]) -> tuple[Any, Any]:
     out = world["root"] / "mau08.xlsx"
-    res = run("summary", world["bundles"], "--inventory", world["inventory"], "--keyring", world["keys"],
-              "--format", "mau08", "-o", out)
+    res = run(
+        "summary",
+        world["bundles"],
+        "--inventory",
+        world["inventory"],
+        "--keyring",
+        world["keys"],
+        "--format",
+        "mau08",
+        "-o",
+        out,
+    )
     assert res.exit_code == 0, res.output
     return load_workbook(out), res
 
@@ -123,13 +135,23 @@ def test_part3_rows_per_owner(workbook: tuple[Any, Any]) -> None:
     owners = [r[0] for r in cells if isinstance(r[0], str) and r[0].startswith("Chủ quản: ")]
     assert owners == ["Chủ quản: Báo Ví Dụ", f"Chủ quản: {UBND}"]
     rows = data_rows(ws)
-    assert [(r[0], r[1], r[2]) for r in rows] == [(1, "Cổng báo điện tử", "Báo Ví Dụ"), (2, "Toà soạn", UBND),
-                                                  (3, "Trang tin", UBND)]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        (1, "Cổng báo điện tử", "Báo Ví Dụ"),
+        (2, "Toà soạn", UBND),
+        (3, "Trang tin", UBND),
+    ]
     portal, cms, web = rows
-    assert portal[3:] == ("Phòng Kỹ thuật", 3, "Đã được phê duyệt",
-                          "Số 12/QĐ-BVD, ngày 01/03/2025, Tổng Biên tập",
-                          "Số 15/QĐ-BVD, ngày 01/04/2025, Tổng Biên tập", None,
-                          "Đã triển khai một số hạng mục", "30/06/2027", "Định kỳ")
+    assert portal[3:] == (
+        "Phòng Kỹ thuật",
+        3,
+        "Đã được phê duyệt",
+        "Số 12/QĐ-BVD, ngày 01/03/2025, Tổng Biên tập",
+        "Số 15/QĐ-BVD, ngày 01/04/2025, Tổng Biên tập",
+        None,
+        "Đã triển khai một số hạng mục",
+        "30/06/2027",
+        "Định kỳ",
+    )
     assert cms[5] == "Đã gửi thẩm định" and cms[8] == "15/02/2027" and cms[9] == "Chưa triển khai"
     # no check type declared for the cms, but a verified assessment of the period exists
     assert cms[11] == "Định kỳ (secaudit 15/10/2026)"
@@ -151,15 +173,23 @@ def test_part1_and_header(workbook: tuple[Any, Any]) -> None:
     assert totals["Số hồ sơ đã được thẩm định"] == 2 and totals["Số hệ thống đã được phê duyệt cấp độ"] == 2
     assert totals["Số hệ thống đã phê duyệt được kiểm tra, đánh giá định kỳ"] == 2
     assert totals["Thời gian dự kiến hoàn thành phê duyệt cấp độ cho tất cả hệ thống"] == "15/02/2027"
-    assert ("Đơn vị chuyên trách về an ninh mạng", "Phòng Kỹ thuật") in \
-        [(r[0], r[1]) for r in ws.iter_rows(values_only=True)]
+    assert ("Đơn vị chuyên trách về an ninh mạng", "Phòng Kỹ thuật") in [
+        (r[0], r[1]) for r in ws.iter_rows(values_only=True)
+    ]
 
 
 def test_annex_rows(workbook: tuple[Any, Any]) -> None:
     wb, _ = workbook
     ws = wb["Phu luc - Yeu cau"]
-    assert next(ws.iter_rows(values_only=True)) == ("STT", "Hệ thống", "Điều khoản", "Yêu cầu", "Đáp ứng",
-                                                   "Thời gian dự kiến hoàn thành", "Chủ quản")
+    assert next(ws.iter_rows(values_only=True)) == (
+        "STT",
+        "Hệ thống",
+        "Điều khoản",
+        "Yêu cầu",
+        "Đáp ứng",
+        "Thời gian dự kiến hoàn thành",
+        "Chủ quản",
+    )
     rows = data_rows(ws)
     by_sys: dict[str, list[tuple[Any, ...]]] = {}
     for r in rows:
@@ -167,8 +197,13 @@ def test_annex_rows(workbook: tuple[Any, Any]) -> None:
     # portal and web: the successor-regime assessment (4 rows each); cms: level2, 5 applicable of 6
     assert {k: len(v) for k, v in by_sys.items()} == {"Cổng báo điện tử": 4, "Toà soạn": 5, "Trang tin": 4}
     log = next(r for r in by_sys["Cổng báo điện tử"] if "(ANM.LOG.05)" in r[3])
-    assert log[2:] == ("5.8.2.1 a", "Thời gian lưu trữ nhật ký (ANM.LOG.05)",
-                       "Chưa đáp ứng đầy đủ (không đạt)", "31/03/2027", "Báo Ví Dụ")  # the roadmap date
+    assert log[2:] == (
+        "5.8.2.1 a",
+        "Thời gian lưu trữ nhật ký (ANM.LOG.05)",
+        "Chưa đáp ứng đầy đủ (không đạt)",
+        "31/03/2027",
+        "Báo Ví Dụ",
+    )  # the roadmap date
     ir = next(r for r in by_sys["Cổng báo điện tử"] if "(ANM.IR.01)" in r[3])
     assert ir[4] == "Chưa đáp ứng đầy đủ (chưa có bằng chứng)" and ir[5] == "30/06/2027"  # deployment date
     assert all(r[4] == "Đáp ứng đầy đủ" and r[5] is None and r[6] == UBND for r in by_sys["Trang tin"])
@@ -189,8 +224,9 @@ def _drop(text: str, line: str, count: int = 1) -> str:
 
 
 PORTAL_DEPLOY = "        deployment: partial\n"
-WEB_DECISION = ("        approval_decision: {number: 7/QĐ-UBND, date: 2024-05-02, "
-                "approver: Chủ tịch UBND tỉnh}\n")
+WEB_DECISION = (
+    "        approval_decision: {number: 7/QĐ-UBND, date: 2024-05-02, approver: Chủ tịch UBND tỉnh}\n"
+)
 EXTRA_SYSTEM = """\
       - {id: mail, name: Thư điện tử, level: 2, targets: [https://127.0.0.1], approval_status: approved,
          approval_decision: {number: "1", date: 2024-01-01}, quy_che_decision: {number: "2"},
@@ -199,15 +235,17 @@ EXTRA_SYSTEM = """\
 CASES = {
     "row_count": CLEAN.replace("systems_in_scope: 3", "systems_in_scope: 4"),
     "approved_without_decision": _drop(CLEAN, WEB_DECISION),
-    "approved_without_quy_che": _drop(CLEAN, "        quy_che_decision: {number: 9/QĐ-UBND, "
-                                             "date: 2024-06-01, issuer: Chủ tịch UBND tỉnh}\n"),
+    "approved_without_quy_che": _drop(
+        CLEAN, "        quy_che_decision: {number: 9/QĐ-UBND, date: 2024-06-01, issuer: Chủ tịch UBND tỉnh}\n"
+    ),
     "not_approved_without_date": _drop(CLEAN, "        expected_approval_date: 2027-02-15\n"),
     "not_deployed_without_date": _drop(CLEAN, "        expected_deployment_date: 2027-06-30\n"),
     "missing_approval_status": _drop(CLEAN, "        approval_status: Đã gửi thẩm định\n"),
     "missing_deployment": _drop(CLEAN, "        deployment: none\n"),
     "full_but_not_meeting": CLEAN.replace(PORTAL_DEPLOY, "        deployment: full\n"),
     "no_assessment": CLEAN.replace("systems_in_scope: 3", "systems_in_scope: 4").replace(
-        "    systems:\n      - id: web\n", "    systems:\n" + EXTRA_SYSTEM + "      - id: web\n"),
+        "    systems:\n      - id: web\n", "    systems:\n" + EXTRA_SYSTEM + "      - id: web\n"
+    ),
     "unlisted_system": CLEAN.replace("systems_in_scope: 3", "systems_in_scope: 2").split("  - id: dai\n")[0],
 }
 
@@ -224,11 +262,23 @@ def test_each_consistency_check_flags(code: str, world: dict[str, Path], tmp_pat
 
 def test_inconsistent_inventory_in_workbook_and_stderr(world: dict[str, Path], tmp_path: Path) -> None:
     inv = tmp_path / "inv.yaml"
-    inv.write_text(CASES["approved_without_decision"].replace("systems_in_scope: 3", "systems_in_scope: 5"),
-                   encoding="utf-8")
+    inv.write_text(
+        CASES["approved_without_decision"].replace("systems_in_scope: 3", "systems_in_scope: 5"),
+        encoding="utf-8",
+    )
     out = tmp_path / "m.xlsx"
-    res = run("summary", world["bundles"], "--inventory", inv, "--keyring", world["keys"],
-              "--format", "mau08", "-o", out)
+    res = run(
+        "summary",
+        world["bundles"],
+        "--inventory",
+        inv,
+        "--keyring",
+        world["keys"],
+        "--format",
+        "mau08",
+        "-o",
+        out,
+    )
     assert res.exit_code == 0  # content, not failure
     warnings = [ln for ln in res.stderr.splitlines() if ln.startswith("cảnh báo/warning: Mẫu 08")]
     assert len(warnings) == 2
@@ -240,7 +290,7 @@ def test_inconsistent_inventory_in_workbook_and_stderr(world: dict[str, Path], t
 
 
 def test_printable_html_and_escaping(world: dict[str, Path], tmp_path: Path) -> None:
-    from secaudit.bundle import sign_assessment, write_bundle
+    from secaudit.signing.bundle import sign_assessment, write_bundle
 
     bdir = tmp_path / "b"
     shutil.copytree(world["bundles"], bdir)
@@ -248,9 +298,12 @@ def test_printable_html_and_escaping(world: dict[str, Path], tmp_path: Path) -> 
     a["additional"][0]["requirements"][2]["title"] = {"vi": bf.HOSTILE, "en": bf.HOSTILE}
     write_bundle(sign_assessment(a, world["keys"] / "dai.key"), bdir)
     inv = tmp_path / "inv.yaml"
-    inv.write_text(CLEAN.replace("name: Trang tin", 'name: "<script>alert(1)</script>"')
-                   .replace("operator: Phòng Kỹ thuật", "operator: \"<img src=x onerror=alert(3)>\""),
-                   encoding="utf-8")
+    inv.write_text(
+        CLEAN.replace("name: Trang tin", 'name: "<script>alert(1)</script>"').replace(
+            "operator: Phòng Kỹ thuật", 'operator: "<img src=x onerror=alert(3)>"'
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "m.html"
     res = run("summary", bdir, "--inventory", inv, "--keyring", world["keys"], "--format", "mau08", "-o", out)
     assert res.exit_code == 0, res.output
@@ -258,17 +311,20 @@ def test_printable_html_and_escaping(world: dict[str, Path], tmp_path: Path) -> 
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(3)&gt;" in html
     assert "@page { size: A4 landscape" in html and 'id="part3"' in html and 'id="annex"' in html
-    assert html.count("<th title=\"System\">Tên hệ thống thông tin</th>") == 2  # one table per owner
+    assert html.count('<th title="System">Tên hệ thống thông tin</th>') == 2  # one table per owner
     assert "Số liệu từ 15/12/2025 đến 14/12/2026" in html
     assert "Kiểm tra nhất quán" in html and "full_but_not_meeting" in html  # web now fails, declared full
     assert "https://" not in html.replace("https://127.0.0.1", "")  # nothing fetched
 
 
-@pytest.mark.parametrize("args,message", [
-    ([], "needs -o FILE.xlsx"),
-    (["-o", "report.pdf"], "must end in .xlsx or .html"),
-    (["-o", "-"], "needs -o FILE.xlsx"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ([], "needs -o FILE.xlsx"),
+        (["-o", "report.pdf"], "must end in .xlsx or .html"),
+        (["-o", "-"], "needs -o FILE.xlsx"),
+    ],
+)
 def test_mau08_bad_output_exit_2(args: list[str], message: str, world: dict[str, Path]) -> None:
     res = run("summary", world["bundles"], "--inventory", world["inventory"], "--format", "mau08", *args)
     assert res.exit_code == 2 and message in res.output and "Traceback" not in res.output
@@ -296,8 +352,15 @@ def test_templates_copy_is_used(template_copy: Path, world: dict[str, Path], tmp
         text = p.read_text(encoding="utf-8")
         p.write_text(text.replace("<body", "<!-- MY-COPY --><body", 1), encoding="utf-8")
     (template_copy / "style.css").write_text("/* MY-CSS */", encoding="utf-8")
-    common = [world["bundles"], "--inventory", world["inventory"], "--keyring", world["keys"], "--templates",
-              template_copy]
+    common = [
+        world["bundles"],
+        "--inventory",
+        world["inventory"],
+        "--keyring",
+        world["keys"],
+        "--templates",
+        template_copy,
+    ]
     html = run("summary", *common).stdout
     assert "<!-- MY-COPY -->" in html and "/* MY-CSS */" in html and "Trang tin" in html
     out = tmp_path / "m.html"
@@ -310,10 +373,12 @@ def test_templates_copy_is_used(template_copy: Path, world: dict[str, Path], tmp
     assert "MY-COPY" not in run("summary", world["bundles"]).stdout
 
 
-@pytest.mark.parametrize("breakage", ["missing_summary", "missing_report", "missing_mau08", "missing_css",
-                                      "syntax", "no_dir"])
-def test_templates_broken_exit_2(breakage: str, template_copy: Path, world: dict[str, Path],
-                                 tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "breakage", ["missing_summary", "missing_report", "missing_mau08", "missing_css", "syntax", "no_dir"]
+)
+def test_templates_broken_exit_2(
+    breakage: str, template_copy: Path, world: dict[str, Path], tmp_path: Path
+) -> None:
     bundle = next(world["bundles"].glob("dai.web.*.json"))
     tdir = template_copy
     cmd: list[Any] = ["summary", world["bundles"]]
@@ -326,8 +391,16 @@ def test_templates_broken_exit_2(breakage: str, template_copy: Path, world: dict
         cmd, expect = ["report", bundle], str(tdir / "report.html.j2")
     elif breakage == "missing_mau08":
         (tdir / "mau08.html.j2").unlink()
-        cmd = ["summary", world["bundles"], "--inventory", world["inventory"], "--format", "mau08", "-o",
-               tmp_path / "m.html"]
+        cmd = [
+            "summary",
+            world["bundles"],
+            "--inventory",
+            world["inventory"],
+            "--format",
+            "mau08",
+            "-o",
+            tmp_path / "m.html",
+        ]
         expect = str(tdir / "mau08.html.j2")
     elif breakage == "missing_css":
         (tdir / "style.css").unlink()
@@ -348,14 +421,15 @@ def test_templates_broken_exit_2(breakage: str, template_copy: Path, world: dict
 def test_odd_assessed_at_in_a_signed_bundle(tmp_path: Path) -> None:
     """The check-type cell dates a signed assessment from its assessed_at: a value that is not an ISO
     date is shown as it is, not a traceback that costs the whole report."""
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     keys, bdir = tmp_path / "keys", tmp_path / "b"
     bdir.mkdir()
     generate_keypair("bao", keys)
-    write_bundle(sign_assessment(bf.assessment("bao", "cms", level=2, assessed_at="hôm qua"),
-                                 keys / "bao.key"), bdir)
+    write_bundle(
+        sign_assessment(bf.assessment("bao", "cms", level=2, assessed_at="hôm qua"), keys / "bao.key"), bdir
+    )
     inv = tmp_path / "inventory.yaml"
     inv.write_text(CLEAN, encoding="utf-8")
     out = tmp_path / "m.xlsx"

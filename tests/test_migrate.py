@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from secaudit.attest import (
+from secaudit.assessment.attestations import (
     Attestation,
     AttestationSet,
     Evidence,
@@ -21,12 +21,12 @@ from secaudit.attest import (
     sha256_file,
     validate_catalog,
 )
-from secaudit.bundle import load_bundle
-from secaudit.catalog import applicable, load_catalog, load_profile, profile_catalog
+from secaudit.assessment.verdicts import evaluate
 from secaudit.cli import main
-from secaudit.errors import InputError
-from secaudit.evaluate import evaluate
+from secaudit.config.catalog import applicable, load_catalog, load_profile, profile_catalog
+from secaudit.core.errors import InputError
 from secaudit.lab.sites import Lab, SiteSpec
+from secaudit.signing.bundle import load_bundle
 
 TODAY = date(2026, 10, 20)
 OLD, NEW = "tcvn-11930-2017", "tcvn-14423-2026"
@@ -38,17 +38,34 @@ def run(*args: Any) -> Any:
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def att(rid: str, status: str | None = "compliant", note: str = "Quy chế số 12/QĐ",
-        attested_at: date | None = date(2026, 5, 1), expires_at: date | None = None,
-        evidence: list[Evidence] | None = None) -> Attestation:
-    return Attestation(requirement=rid, status=status, note=note, evidence=evidence or [],
-                       attested_by="Nguyễn Văn A", attested_at=attested_at, expires_at=expires_at)
+def att(
+    rid: str,
+    status: str | None = "compliant",
+    note: str = "Quy chế số 12/QĐ",
+    attested_at: date | None = date(2026, 5, 1),
+    expires_at: date | None = None,
+    evidence: list[Evidence] | None = None,
+) -> Attestation:
+    return Attestation(
+        requirement=rid,
+        status=status,
+        note=note,
+        evidence=evidence or [],
+        attested_by="Nguyễn Văn A",
+        attested_at=attested_at,
+        expires_at=expires_at,
+    )
 
 
 def aset(catalog: str, *entries: Attestation, base: Path | None = None) -> AttestationSet:
-    return AttestationSet("ag", "sys", {a.requirement: a for a in entries},
-                          (base / "ag" / "sys.yaml") if base else None, catalog=catalog,
-                          root=base)
+    return AttestationSet(
+        "ag",
+        "sys",
+        {a.requirement: a for a in entries},
+        (base / "ag" / "sys.yaml") if base else None,
+        catalog=catalog,
+        root=base,
+    )
 
 
 def judge(profile: str, *sets: AttestationSet) -> dict[str, Any]:
@@ -65,37 +82,99 @@ PRE = "prefill"  # a pre-fill record naming candidates
 CARRY = [
     # (name, 2017 entries, 2026 entries, requirement judged under tcvn14423-level3, status,
     #  reason part, what the attestation record holds)
-    ("equivalent compliant -> pass", [att("M.ORG.01")], [], "ANM.HR.01", "pass",
-     "Carried over from M.ORG.01 (TCVN 11930:2017) via crosswalk (equivalent)", EQ),
-    ("equivalent non_compliant -> fail", [att("M.ORG.01", "non_compliant", "Chưa phân công")], [],
-     "ANM.HR.01", "fail", "Attested non-compliant", EQ),
-    ("expired source -> not_reviewed", [att("M.ORG.01", attested_at=date(2025, 1, 1))], [], "ANM.HR.01",
-     "not_reviewed", "expired on 2026-01-01", EQ),
-    ("source without note or evidence", [att("M.ORG.01", note="")], [], "ANM.HR.01", "not_reviewed",
-     "no note or evidence", EQ),
-    ("partial mapping pre-fills only", [att("M.OPS.04")], [], "ANM.HW.01", "not_reviewed",
-     "Pre-filled from M.OPS.04 (TCVN 11930:2017, partial): compliant via crosswalk, needs an auditor's", PRE),
-    ("only partially-mapped sources answered", [att("M.POL.01")], [], "ANM.RISK.01", "not_reviewed",
-     "Pre-filled from M.POL.01", PRE),
-    ("direct beats carried", [att("M.ORG.01")], [att("ANM.HR.01", "non_compliant", "Chưa có")],
-     "ANM.HR.01", "fail", "Attested non-compliant", None),
-    ("direct entry left empty does not block", [att("M.ORG.01")], [att("ANM.HR.01", None, "")],
-     "ANM.HR.01", "pass", "Carried over from M.ORG.01", EQ),
+    (
+        "equivalent compliant -> pass",
+        [att("M.ORG.01")],
+        [],
+        "ANM.HR.01",
+        "pass",
+        "Carried over from M.ORG.01 (TCVN 11930:2017) via crosswalk (equivalent)",
+        EQ,
+    ),
+    (
+        "equivalent non_compliant -> fail",
+        [att("M.ORG.01", "non_compliant", "Chưa phân công")],
+        [],
+        "ANM.HR.01",
+        "fail",
+        "Attested non-compliant",
+        EQ,
+    ),
+    (
+        "expired source -> not_reviewed",
+        [att("M.ORG.01", attested_at=date(2025, 1, 1))],
+        [],
+        "ANM.HR.01",
+        "not_reviewed",
+        "expired on 2026-01-01",
+        EQ,
+    ),
+    (
+        "source without note or evidence",
+        [att("M.ORG.01", note="")],
+        [],
+        "ANM.HR.01",
+        "not_reviewed",
+        "no note or evidence",
+        EQ,
+    ),
+    (
+        "partial mapping pre-fills only",
+        [att("M.OPS.04")],
+        [],
+        "ANM.HW.01",
+        "not_reviewed",
+        "Pre-filled from M.OPS.04 (TCVN 11930:2017, partial): compliant via crosswalk, needs an auditor's",
+        PRE,
+    ),
+    (
+        "only partially-mapped sources answered",
+        [att("M.POL.01")],
+        [],
+        "ANM.RISK.01",
+        "not_reviewed",
+        "Pre-filled from M.POL.01",
+        PRE,
+    ),
+    (
+        "direct beats carried",
+        [att("M.ORG.01")],
+        [att("ANM.HR.01", "non_compliant", "Chưa có")],
+        "ANM.HR.01",
+        "fail",
+        "Attested non-compliant",
+        None,
+    ),
+    (
+        "direct entry left empty does not block",
+        [att("M.ORG.01")],
+        [att("ANM.HR.01", None, "")],
+        "ANM.HR.01",
+        "pass",
+        "Carried over from M.ORG.01",
+        EQ,
+    ),
     ("nothing maps", [att("M.ORG.01")], [], "ANM.HW.01", "not_reviewed", "No manual attestation yet", None),
 ]
 
 
 @pytest.mark.parametrize("old,new,rid,status,part,record", [c[1:] for c in CARRY], ids=[c[0] for c in CARRY])
-def test_carry_over_table(old: list[Attestation], new: list[Attestation], rid: str, status: str,
-                          part: str, record: str | None) -> None:
+def test_carry_over_table(
+    old: list[Attestation], new: list[Attestation], rid: str, status: str, part: str, record: str | None
+) -> None:
     v = judge("tcvn14423-level3", aset(OLD, *old), aset(NEW, *new))[rid]
     assert v.status == status, v.reason["en"]
     assert part in v.reason["en"]
     assert v.reason["vi"] and v.reason["vi"] != v.reason["en"]
     rec = v.attestation or {}
     if record == EQ:
-        assert rec["carried_from"] == {"catalog": OLD, "standard": "TCVN 11930:2017", "requirement": EQ,
-                                       "requirements": [EQ], "relation": "equivalent"}
+        assert rec["carried_from"] == {
+            "catalog": OLD,
+            "standard": "TCVN 11930:2017",
+            "requirement": EQ,
+            "requirements": [EQ],
+            "relation": "equivalent",
+        }
         assert rec["requirement"] == rid and rec["catalog"] == OLD
     else:
         assert "carried_from" not in rec
@@ -145,12 +224,18 @@ def write(p: Path, text: str) -> Path:
     return p
 
 
-@pytest.mark.parametrize("body,line,msg", [
-    ("catalog: tcvn-14423-2026\nattestations:\n  - {requirement: M.ORG.01, status: null}\n", 5,
-     "unknown requirement id"),
-    ("catalog: tcvn-1999\nattestations: []\n", 3, "unknown catalogue 'tcvn-1999'"),
-    ("attestations:\n  - {requirement: ANM.HR.01, status: null}\n", 4, "unknown requirement id"),
-])
+@pytest.mark.parametrize(
+    "body,line,msg",
+    [
+        (
+            "catalog: tcvn-14423-2026\nattestations:\n  - {requirement: M.ORG.01, status: null}\n",
+            5,
+            "unknown requirement id",
+        ),
+        ("catalog: tcvn-1999\nattestations: []\n", 3, "unknown catalogue 'tcvn-1999'"),
+        ("attestations:\n  - {requirement: ANM.HR.01, status: null}\n", 4, "unknown requirement id"),
+    ],
+)
 def test_catalog_key_validates_ids(tmp_path: Path, body: str, line: int, msg: str) -> None:
     p = write(tmp_path / "ag" / "sys.yaml", "agency: ag\nsystem: sys\n" + body)
     with pytest.raises(InputError) as exc:
@@ -159,7 +244,9 @@ def test_catalog_key_validates_ids(tmp_path: Path, body: str, line: int, msg: st
 
 
 def test_template_states_thresholds_and_catalog(tmp_path: Path) -> None:
-    inv = write(tmp_path / "inv.yaml", """\
+    inv = write(
+        tmp_path / "inv.yaml",
+        """\
 province: X
 period: 2026
 agencies:
@@ -167,7 +254,8 @@ agencies:
     name: A
     systems:
       - {id: sys, name: S, level: 3, profile: tcvn14423-level3, targets: ["https://127.0.0.181"]}
-""")
+""",
+    )
     out = tmp_path / "att" / "ag" / "sys.yaml"
     r = run("attest", "template", "--inventory", inv, "--agency", "ag", "--system", "sys", "-o", out)
     assert r.exit_code == 0, r.output
@@ -190,24 +278,43 @@ def old_dir(tmp_path: Path) -> Path:
     ev = src / "ag" / "evidence" / "qd.pdf"
     ev.write_bytes(b"Quyet dinh phan cong")
     entries = [
-        {"requirement": "M.ORG.01", "status": "compliant", "note": "QĐ 12 phân công", "attested_by": "B",
-         "attested_at": "2026-03-01", "expires_at": "2026-12-31",
-         "evidence": [{"path": "evidence/qd.pdf", "sha256": sha256_file(ev)}]},
-        {"requirement": "M.HR.02", "status": "non_compliant", "note": "Chưa tập huấn",
-         "attested_by": "B", "attested_at": "2026-03-01"},
-        {"requirement": "M.OPS.04", "status": "compliant", "note": "Có sổ tài sản", "attested_by": "B",
-         "attested_at": "2026-03-01"},
+        {
+            "requirement": "M.ORG.01",
+            "status": "compliant",
+            "note": "QĐ 12 phân công",
+            "attested_by": "B",
+            "attested_at": "2026-03-01",
+            "expires_at": "2026-12-31",
+            "evidence": [{"path": "evidence/qd.pdf", "sha256": sha256_file(ev)}],
+        },
+        {
+            "requirement": "M.HR.02",
+            "status": "non_compliant",
+            "note": "Chưa tập huấn",
+            "attested_by": "B",
+            "attested_at": "2026-03-01",
+        },
+        {
+            "requirement": "M.OPS.04",
+            "status": "compliant",
+            "note": "Có sổ tài sản",
+            "attested_by": "B",
+            "attested_at": "2026-03-01",
+        },
         {"requirement": "M.POL.02", "status": None},
     ]
-    write(src / "ag" / "sys.yaml", json.dumps({"agency": "ag", "system": "sys", "attestations": entries},
-                                              ensure_ascii=False))
+    write(
+        src / "ag" / "sys.yaml",
+        json.dumps({"agency": "ag", "system": "sys", "attestations": entries}, ensure_ascii=False),
+    )
     return src
 
 
 def test_migrate_writes_loadable_prefilled_files(old_dir: Path, tmp_path: Path) -> None:
     dst = tmp_path / "att2026"
-    r = CliRunner().invoke(main, ["attest", "migrate", "--attestations", str(old_dir), "--to", NEW,
-                                  "-o", str(dst)])
+    r = CliRunner().invoke(
+        main, ["attest", "migrate", "--attestations", str(old_dir), "--to", NEW, "-o", str(dst)]
+    )
     assert r.exit_code == 0, r.output
     out = dst / "ag" / "sys.yaml"
     atts = load_for_system(dst, "ag", "sys")
@@ -216,8 +323,14 @@ def test_migrate_writes_loadable_prefilled_files(old_dir: Path, tmp_path: Path) 
     e = atts.entries
     # equivalent: everything copied, source named, evidence path still reaches the same file
     hr1 = e["ANM.HR.01"]
-    assert (hr1.status, hr1.note, hr1.attested_by, hr1.attested_at, hr1.expires_at, hr1.migrated_from) == \
-        ("compliant", "QĐ 12 phân công", "B", date(2026, 3, 1), date(2026, 12, 31), ["M.ORG.01"])
+    assert (hr1.status, hr1.note, hr1.attested_by, hr1.attested_at, hr1.expires_at, hr1.migrated_from) == (
+        "compliant",
+        "QĐ 12 phân công",
+        "B",
+        date(2026, 3, 1),
+        date(2026, 12, 31),
+        ["M.ORG.01"],
+    )
     [ev] = hr1.evidence
     assert ev.path == "../../att2017/ag/evidence/qd.pdf"
     assert sha256_file(out.parent / ev.path) == ev.sha256
@@ -226,7 +339,7 @@ def test_migrate_writes_loadable_prefilled_files(old_dir: Path, tmp_path: Path) 
     hw1 = e["ANM.HW.01"]
     assert hw1.status is None and "Có sổ tài sản" in hw1.note and hw1.migrated_from == ["M.OPS.04"]
     text = out.read_text(encoding="utf-8")
-    block = text[text.index("requirement: ANM.HW.01") - 300:text.index("requirement: ANM.HW.01")]
+    block = text[text.index("requirement: ANM.HW.01") - 300 : text.index("requirement: ANM.HW.01")]
     assert "cần xác nhận / confirm" in block
     # an unanswered source reaches nothing
     assert not any(a.migrated_from == ["M.POL.02"] for a in e.values())
@@ -242,19 +355,22 @@ def test_migrate_writes_loadable_prefilled_files(old_dir: Path, tmp_path: Path) 
 def test_migrate_refuses_to_overwrite(old_dir: Path, tmp_path: Path) -> None:
     dst = tmp_path / "out"
     target = write(dst / "ag" / "sys.yaml", "# mine\n")
-    r = CliRunner().invoke(main, ["attest", "migrate", "--attestations", str(old_dir), "--to", NEW,
-                                  "-o", str(dst)])
+    r = CliRunner().invoke(
+        main, ["attest", "migrate", "--attestations", str(old_dir), "--to", NEW, "-o", str(dst)]
+    )
     assert r.exit_code == 2 and "--force" in r.output
     assert target.read_text(encoding="utf-8") == "# mine\n"
-    r = CliRunner().invoke(main, ["attest", "migrate", "--attestations", str(old_dir), "--to", NEW,
-                                  "-o", str(dst), "--force"])
+    r = CliRunner().invoke(
+        main, ["attest", "migrate", "--attestations", str(old_dir), "--to", NEW, "-o", str(dst), "--force"]
+    )
     assert r.exit_code == 0, r.output
     assert load_attestations(target, "ag", "sys").entries["ANM.HR.01"].status == "compliant"
 
 
 def test_migrate_skips_files_already_in_the_target_catalogue(old_dir: Path, tmp_path: Path) -> None:
-    r = CliRunner().invoke(main, ["attest", "migrate", "--attestations", str(old_dir), "--to", OLD,
-                                  "-o", str(tmp_path / "same")])
+    r = CliRunner().invoke(
+        main, ["attest", "migrate", "--attestations", str(old_dir), "--to", OLD, "-o", str(tmp_path / "same")]
+    )
     assert r.exit_code == 0 and "skipped" in r.output and not (tmp_path / "same").exists()
 
 
@@ -265,7 +381,9 @@ def test_migrate_skips_files_already_in_the_target_catalogue(old_dir: Path, tmp_
 def dual(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("dual")
     site = lab.start(SiteSpec(name="dual-good", address=ADDR, hostname=HOST))
-    inv = write(root / "inventory.yaml", f"""\
+    inv = write(
+        root / "inventory.yaml",
+        f"""\
 province: Thừa Thiên Huế
 period: 2026
 agencies:
@@ -280,19 +398,46 @@ agencies:
           - {{url: "https://{HOST}:{site.https_port}", address: {ADDR}}}
         http_port: {site.http_port}
         expected_ports: [{site.https_port}, {site.http_port}]
-""")
+""",
+    )
     ids = [r.id for r, _ in applicable(load_profile("level3")) if r.kind in ("manual", "partial")]
-    entries = [{"requirement": rid, "status": "compliant", "note": f"Đã kiểm tra {rid}",
-                "attested_by": "Nguyễn Văn A", "attested_at": "2026-10-01"} for rid in ids]
+    entries = [
+        {
+            "requirement": rid,
+            "status": "compliant",
+            "note": f"Đã kiểm tra {rid}",
+            "attested_by": "Nguyễn Văn A",
+            "attested_at": "2026-10-01",
+        }
+        for rid in ids
+    ]
     atts = root / "attestations"
-    write(atts / "bao-hai-che-do" / "portal.yaml",
-          json.dumps({"agency": "bao-hai-che-do", "system": "portal", "catalog": OLD,
-                      "attestations": entries}, ensure_ascii=False))
+    write(
+        atts / "bao-hai-che-do" / "portal.yaml",
+        json.dumps(
+            {"agency": "bao-hai-che-do", "system": "portal", "catalog": OLD, "attestations": entries},
+            ensure_ascii=False,
+        ),
+    )
     keys = root / "keys"
     assert run("keys", "generate", "--agency", "bao-hai-che-do", "-o", keys).exit_code == 0
     out = root / "out"
-    r = run("assess", "--inventory", inv, "--attestations", atts, "--key", keys, "--ca-file", lab.ca_file,
-            "--timeout", 5, "--no-progress", "-o", out)
+    r = run(
+        "assess",
+        "--inventory",
+        inv,
+        "--attestations",
+        atts,
+        "--key",
+        keys,
+        "--ca-file",
+        lab.ca_file,
+        "--timeout",
+        5,
+        "--no-progress",
+        "-o",
+        out,
+    )
     path = out / "bao-hai-che-do.portal.2026.json"
     return {"result": r, "path": path, "bundle": load_bundle(path), "keys": keys, "root": root}
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from secaudit.checks import CheckContext, Outcome, make_result, metadata, registry, run_check
+from secaudit.core.model import Target
 from secaudit.lab.sites import Lab
-from secaudit.model import Target
 from secaudit.probes import ports as probe
 
 ADDR = "127.0.0.70"
@@ -20,11 +20,13 @@ ADDR2 = "127.0.0.71"
 @pytest.fixture(scope="module")
 def svc(lab: Lab) -> dict[str, int]:
     """Ports of our own: a 'redis' that answers, an 'ssh' with a real banner, a silent one, a closed one."""
-    return {"redis": lab.tcp_listener(ADDR, banner=b"-ERR unknown command\r\n"),
-            "ssh": lab.tcp_listener(ADDR2, banner=b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
-            "silent": lab.silent_listener(ADDR),
-            "closed": lab.closed_port(ADDR),
-            "closed2": lab.closed_port(ADDR2)}
+    return {
+        "redis": lab.tcp_listener(ADDR, banner=b"-ERR unknown command\r\n"),
+        "ssh": lab.tcp_listener(ADDR2, banner=b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
+        "silent": lab.silent_listener(ADDR),
+        "closed": lab.closed_port(ADDR),
+        "closed2": lab.closed_port(ADDR2),
+    }
 
 
 def _params(risky: dict[int, str], service_detection: bool = False) -> dict:
@@ -32,8 +34,13 @@ def _params(risky: dict[int, str], service_detection: bool = False) -> dict:
 
 
 def _ctx(target: Target, params: dict) -> CheckContext:
-    return CheckContext(host=target.host, port=target.port, params=params,
-                        expected_ports=target.expected_ports, scheme=target.scheme)
+    return CheckContext(
+        host=target.host,
+        port=target.port,
+        params=params,
+        expected_ports=target.expected_ports,
+        scheme=target.scheme,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +48,20 @@ def scanned(svc: dict[str, int]) -> tuple[list[Target], dict, list[dict]]:
     """ONE real nmap run over two addresses (the probe's normal mode)."""
     params = _params({svc["redis"]: "redis", svc["closed"]: "telnet"})
     targets = [
-        Target(raw=f"https://portal.lab.test:{svc['closed']}", host="portal.lab.test", port=svc["closed"],
-               address=ADDR, expected_ports=[svc["silent"]]),
+        Target(
+            raw=f"https://portal.lab.test:{svc['closed']}",
+            host="portal.lab.test",
+            port=svc["closed"],
+            address=ADDR,
+            expected_ports=[svc["silent"]],
+        ),
         Target(raw=f"{ADDR2}:{svc['closed2']}", host=ADDR2, port=svc["closed2"]),
-        Target(raw=f"{ADDR}:{svc['silent']}", host=ADDR, port=svc["silent"],
-               expected_ports=[svc["redis"], svc["silent"]]),
+        Target(
+            raw=f"{ADDR}:{svc['silent']}",
+            host=ADDR,
+            port=svc["silent"],
+            expected_ports=[svc["redis"], svc["silent"]],
+        ),
     ]
     return targets, params, probe.collect(targets, params, [svc["ssh"]], timeout=5)
 
@@ -133,8 +149,10 @@ def test_broken_nmap_is_error_not_crash(tmp_path, monkeypatch, svc) -> None:
     """An nmap that runs but fails (bad install, odd build): error observations, no exception."""
     bindir = _empty_path(tmp_path, monkeypatch)
     fake = bindir / "nmap"
-    fake.write_text("#!/bin/sh\nif [ \"$1\" = -V ]; then echo 'Nmap version 7.93 ( https://nmap.org )'; "
-                    "exit 0; fi\necho 'Segmentation fault' >&2\nexit 139\n")
+    fake.write_text(
+        "#!/bin/sh\nif [ \"$1\" = -V ]; then echo 'Nmap version 7.93 ( https://nmap.org )'; "
+        "exit 0; fi\necho 'Segmentation fault' >&2\nexit 139\n"
+    )
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}/bin")  # /bin for sh itself
     obs = probe.collect([Target(raw=ADDR, host=ADDR, port=svc["redis"])], _params({}), None, 5)
@@ -145,18 +163,24 @@ def test_broken_nmap_is_error_not_crash(tmp_path, monkeypatch, svc) -> None:
 
 
 RECORDED = {  # as recorded from a real run (trimmed)
-    "address": "203.0.113.10", "scanned": [21, 22, 80, 443, 3306, 3389, 6379],
-    "open": [{"port": 22, "service": "ssh", "product": "", "version": ""},
-             {"port": 443, "service": "https", "product": "", "version": ""},
-             {"port": 3389, "service": "ms-wbt-server", "product": "", "version": ""},
-             {"port": 6379, "service": "redis", "product": "", "version": ""}],
-    "nmap_version": "7.93", "command": "nmap -oX - -p 21,22,80,443,3306,3389,6379 -sT -Pn -n ..."}
+    "address": "203.0.113.10",
+    "scanned": [21, 22, 80, 443, 3306, 3389, 6379],
+    "open": [
+        {"port": 22, "service": "ssh", "product": "", "version": ""},
+        {"port": 443, "service": "https", "product": "", "version": ""},
+        {"port": 3389, "service": "ms-wbt-server", "product": "", "version": ""},
+        {"port": 6379, "service": "redis", "product": "", "version": ""},
+    ],
+    "nmap_version": "7.93",
+    "command": "nmap -oX - -p 21,22,80,443,3306,3389,6379 -sT -Pn -n ...",
+}
 PARAMS = {"risky_ports": {21: "ftp", 3306: "mysql", 3389: "rdp", 6379: "redis"}}
 
 
 def _judge(cid: str, obs: dict, params: dict = PARAMS, expected: list[int] | None = None, port: int = 443):
-    return run_check(cid, obs, CheckContext(host="portal.example.vn", port=port, params=params,
-                                            expected_ports=expected))
+    return run_check(
+        cid, obs, CheckContext(host="portal.example.vn", port=port, params=params, expected_ports=expected)
+    )
 
 
 def test_recorded_risky_names_each_port() -> None:
@@ -212,9 +236,15 @@ def test_ipv4_and_ipv6_targets_in_one_collect(lab: Lab) -> None:
     """nmap cannot mix families in one run: one run per family, each target gets its own result."""
     v6 = lab.tcp_listener("::1")
     v4 = lab.tcp_listener("127.0.0.72")
-    obs = probe.collect([Target(raw=f"[::1]:{v6}", host="::1", port=v6),
-                         Target(raw=f"127.0.0.72:{v4}", host="127.0.0.72", port=v4)],
-                        {"risky_ports": {}}, None, 5)
+    obs = probe.collect(
+        [
+            Target(raw=f"[::1]:{v6}", host="::1", port=v6),
+            Target(raw=f"127.0.0.72:{v4}", host="127.0.0.72", port=v4),
+        ],
+        {"risky_ports": {}},
+        None,
+        5,
+    )
     assert obs[0]["address"] == "::1" and " -6 " in obs[0]["command"]
     assert [p["port"] for p in obs[0]["open"]] == [v6]
     assert obs[1]["address"] == "127.0.0.72" and "-6" not in obs[1]["command"]
@@ -231,7 +261,6 @@ def test_every_port_fits_one_nmap_run(svc) -> None:
     assert {svc["redis"], svc["silent"]} <= {p["port"] for p in obs["open"]}
     assert svc["closed"] not in {p["port"] for p in obs["open"]}
     assert probe._port_spec([443, 80, 8001, 8000, 8002, 22, 23]) == "22-23,80,443,8000-8002"
-
 
 
 def test_host_timeout_is_error_not_closed_ports(monkeypatch, svc) -> None:

@@ -26,9 +26,11 @@ def test_readme_starts_with_two_commands_and_ci_runs_the_test_one() -> None:
 
 
 def test_help_does_not_import_probe_libraries() -> None:
-    code = ("import sys; from secaudit.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "bad = [m for m in ('sslyze', 'nmap', 'nassl', 'openpyxl') if m in sys.modules]\n"
-            "print('HEAVY', bad)")
+    code = (
+        "import sys; from secaudit.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "bad = [m for m in ('sslyze', 'nmap', 'nassl', 'openpyxl') if m in sys.modules]\n"
+        "print('HEAVY', bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out, out

@@ -19,19 +19,30 @@ def run(*args: str) -> Any:
 
 @pytest.fixture(scope="module")
 def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     root = tmp_path_factory.mktemp("report")
     generate_keypair("bao", root / "k")
     key = root / "k" / "bao.key"
-    bad = bf.assessment("bao", "portal", hostile=True,
-                        statuses={"net.tls": "fail", "net.ports": "error", "mgmt.policy": "not_reviewed",
-                                  "mgmt.backup": "not_applicable"})
+    bad = bf.assessment(
+        "bao",
+        "portal",
+        hostile=True,
+        statuses={
+            "net.tls": "fail",
+            "net.ports": "error",
+            "mgmt.policy": "not_reviewed",
+            "mgmt.backup": "not_applicable",
+        },
+    )
     bad["targets"][0]["checks"].append(bf._check("tls.protocol.modern_enabled", "warn", "", False))
     good = bf.assessment("bao", "cms")
-    return {"bad": write_bundle(sign_assessment(bad, key), root),
-            "good": write_bundle(sign_assessment(good, key), root), "root": root}
+    return {
+        "bad": write_bundle(sign_assessment(bad, key), root),
+        "good": write_bundle(sign_assessment(good, key), root),
+        "root": root,
+    }
 
 
 def positions(doc: str, *marks: str) -> list[int]:
@@ -44,15 +55,28 @@ def test_html_order_and_content(bundles: dict[str, Path]) -> None:
     res = run("report", str(bundles["bad"]))
     assert res.exit_code == 0  # compliance lives in the content, not the exit code
     html = res.stdout
-    verdict = "Hệ thống «Cổng portal» của Báo bao CHƯA ĐẠT cấp độ 3: 1 yêu cầu không đạt; " \
-              "1 yêu cầu chưa có bằng chứng rà soát; 1 yêu cầu chưa kiểm tra được."
-    p = positions(html, verdict, 'id="failing"', "Mã hoá kênh truyền", "Sửa cấu hình cho tls.cert.validity",
-                  'id="errors"', "Không mở dịch vụ nguy hiểm", 'id="review"', "Quy chế an toàn thông tin",
-                  "Văn bản Quy chế an toàn thông tin", 'id="passed"', "Tiêu đề bảo mật HTTP")
+    verdict = (
+        "Hệ thống «Cổng portal» của Báo bao CHƯA ĐẠT cấp độ 3: 1 yêu cầu không đạt; "
+        "1 yêu cầu chưa có bằng chứng rà soát; 1 yêu cầu chưa kiểm tra được."
+    )
+    p = positions(
+        html,
+        verdict,
+        'id="failing"',
+        "Mã hoá kênh truyền",
+        "Sửa cấu hình cho tls.cert.validity",
+        'id="errors"',
+        "Không mở dịch vụ nguy hiểm",
+        'id="review"',
+        "Quy chế an toàn thông tin",
+        "Văn bản Quy chế an toàn thông tin",
+        'id="passed"',
+        "Tiêu đề bảo mật HTTP",
+    )
     assert p == sorted(p)
     # a passing requirement is not listed among failures; not-applicable is listed apart
     assert html.find("Tiêu đề bảo mật HTTP") > html.find('id="passed"')
-    assert "Sao lưu dự phòng" in html[html.find('id="passed"'):]
+    assert "Sao lưu dự phòng" in html[html.find('id="passed"') :]
     assert "<style>" in html and "<link" not in html and "<script" not in html
 
 
@@ -65,8 +89,9 @@ def test_hostile_evidence_escaped(bundles: dict[str, Path]) -> None:
 
 def test_english_and_meets(bundles: dict[str, Path]) -> None:
     out = run("report", str(bundles["good"]), "--lang", "en", "--format", "md").stdout
-    assert out.index("**Verdict:** The system “Cổng cms” of Báo bao MEETS security level 3") < \
-        out.index("## 1. Failing requirements and what to fix")
+    assert out.index("**Verdict:** The system “Cổng cms” of Báo bao MEETS security level 3") < out.index(
+        "## 1. Failing requirements and what to fix"
+    )
     assert "## 4. What passed" in out and "- Security policy (`mgmt.policy`)" in out
 
 
@@ -75,8 +100,10 @@ def test_json_report(bundles: dict[str, Path]) -> None:
     assert data["schema"] == "secaudit.report/1"
     assert data["verdict"]["meets_level"] is False and data["verdict"]["level"] == 3
     assert [r["id"] for r in data["failing"]] == ["net.tls"]
-    assert [c["id"] for c in data["failing"][0]["checks"]] == ["tls.protocol.legacy_disabled",
-                                                               "tls.cert.validity"]
+    assert [c["id"] for c in data["failing"][0]["checks"]] == [
+        "tls.protocol.legacy_disabled",
+        "tls.cert.validity",
+    ]
     chk = data["failing"][0]["checks"][0]
     assert chk["remediation"] == "Sửa cấu hình cho tls.protocol.legacy_disabled"
     assert ["server", bf.HOSTILE] in chk["evidence"]
@@ -86,8 +113,13 @@ def test_json_report(bundles: dict[str, Path]) -> None:
     assert data["to_review"][0]["look_for"] == "Văn bản Quy chế an toàn thông tin"
     assert [r["id"] for r in data["not_applicable"]] == ["mgmt.backup"]
     assert {r["id"] for r in data["passed"]} == {"net.headers", "mgmt.training"}
-    assert data["warnings"] == [{"id": "tls.protocol.modern_enabled", "target": "https://127.0.0.1:8443",
-                                 "summary": "tls.protocol.modern_enabled: kết quả warn"}]
+    assert data["warnings"] == [
+        {
+            "id": "tls.protocol.modern_enabled",
+            "target": "https://127.0.0.1:8443",
+            "summary": "tls.protocol.modern_enabled: kết quả warn",
+        }
+    ]
 
 
 def test_output_file(bundles: dict[str, Path], tmp_path: Path) -> None:

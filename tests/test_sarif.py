@@ -29,30 +29,126 @@ KINDS = {"pass", "open", "informational", "notApplicable", "review", "fail"}
 # Allowed keys of the SARIF 2.1.0 schema objects we emit (the schema sets additionalProperties: false).
 ALLOWED: dict[str, set[str]] = {
     "log": {"$schema", "version", "runs", "inlineExternalProperties", "properties"},
-    "run": {"tool", "invocations", "conversion", "language", "versionControlProvenance", "originalUriBaseIds",
-            "artifacts", "logicalLocations", "graphs", "results", "automationDetails", "runAggregates",
-            "baselineGuid", "redactionTokens", "defaultEncoding", "defaultSourceLanguage", "newlineSequences",
-            "columnKind", "externalPropertyFileReferences", "threadFlowLocations", "taxonomies", "addresses",
-            "translations", "policies", "webRequests", "webResponses", "specialLocations", "properties"},
-    "driver": {"guid", "name", "organization", "product", "productSuite", "shortDescription",
-               "fullDescription", "fullName", "version", "semanticVersion", "dottedQuadFileVersion",
-               "releaseDateUtc", "downloadUri", "informationUri", "globalMessageStrings", "notifications",
-               "rules", "taxa", "locations", "language", "contents", "isComprehensive",
-               "localizedDataSemanticVersion", "minimumRequiredLocalizedDataSemanticVersion",
-               "associatedComponent", "translationMetadata", "supportedTaxonomies", "properties"},
-    "rule": {"id", "deprecatedIds", "guid", "deprecatedGuids", "name", "deprecatedNames", "shortDescription",
-             "fullDescription", "messageStrings", "defaultConfiguration", "helpUri", "help", "relationships",
-             "properties"},
+    "run": {
+        "tool",
+        "invocations",
+        "conversion",
+        "language",
+        "versionControlProvenance",
+        "originalUriBaseIds",
+        "artifacts",
+        "logicalLocations",
+        "graphs",
+        "results",
+        "automationDetails",
+        "runAggregates",
+        "baselineGuid",
+        "redactionTokens",
+        "defaultEncoding",
+        "defaultSourceLanguage",
+        "newlineSequences",
+        "columnKind",
+        "externalPropertyFileReferences",
+        "threadFlowLocations",
+        "taxonomies",
+        "addresses",
+        "translations",
+        "policies",
+        "webRequests",
+        "webResponses",
+        "specialLocations",
+        "properties",
+    },
+    "driver": {
+        "guid",
+        "name",
+        "organization",
+        "product",
+        "productSuite",
+        "shortDescription",
+        "fullDescription",
+        "fullName",
+        "version",
+        "semanticVersion",
+        "dottedQuadFileVersion",
+        "releaseDateUtc",
+        "downloadUri",
+        "informationUri",
+        "globalMessageStrings",
+        "notifications",
+        "rules",
+        "taxa",
+        "locations",
+        "language",
+        "contents",
+        "isComprehensive",
+        "localizedDataSemanticVersion",
+        "minimumRequiredLocalizedDataSemanticVersion",
+        "associatedComponent",
+        "translationMetadata",
+        "supportedTaxonomies",
+        "properties",
+    },
+    "rule": {
+        "id",
+        "deprecatedIds",
+        "guid",
+        "deprecatedGuids",
+        "name",
+        "deprecatedNames",
+        "shortDescription",
+        "fullDescription",
+        "messageStrings",
+        "defaultConfiguration",
+        "helpUri",
+        "help",
+        "relationships",
+        "properties",
+    },
     "mms": {"text", "markdown", "properties"},  # multiformatMessageString
     "config": {"enabled", "level", "rank", "parameters", "properties"},
-    "result": {"guid", "correlationGuid", "ruleId", "ruleIndex", "rule", "taxa", "kind", "level", "message",
-               "analysisTarget", "locations", "webRequest", "webResponse", "fingerprints",
-               "partialFingerprints", "codeFlows", "graphs", "graphTraversals", "stacks", "relatedLocations",
-               "suppressions", "baselineState", "rank", "attachments", "hostedViewerUri", "workItemUris",
-               "provenance", "fixes", "occurrenceCount", "properties"},
+    "result": {
+        "guid",
+        "correlationGuid",
+        "ruleId",
+        "ruleIndex",
+        "rule",
+        "taxa",
+        "kind",
+        "level",
+        "message",
+        "analysisTarget",
+        "locations",
+        "webRequest",
+        "webResponse",
+        "fingerprints",
+        "partialFingerprints",
+        "codeFlows",
+        "graphs",
+        "graphTraversals",
+        "stacks",
+        "relatedLocations",
+        "suppressions",
+        "baselineState",
+        "rank",
+        "attachments",
+        "hostedViewerUri",
+        "workItemUris",
+        "provenance",
+        "fixes",
+        "occurrenceCount",
+        "properties",
+    },
     "message": {"text", "markdown", "id", "arguments", "properties"},
-    "location": {"id", "physicalLocation", "logicalLocations", "message", "annotations", "relationships",
-                 "properties"},
+    "location": {
+        "id",
+        "physicalLocation",
+        "logicalLocations",
+        "message",
+        "annotations",
+        "relationships",
+        "properties",
+    },
     "physical": {"address", "artifactLocation", "region", "contextRegion", "properties"},
     "artifact": {"uri", "uriBaseId", "index", "description", "properties"},
     "logical": {"name", "index", "fullyQualifiedName", "decoratedName", "parentIndex", "kind", "properties"},
@@ -145,14 +241,34 @@ def secaudit(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def scanned(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    bare = lab.start(SiteSpec(name="sarif-bare", address=ADDR, hostname="bare.sarif.test", headers={},
-                              server_header=HOSTILE_SERVER, plain_http="no_redirect",
-                              tls_min=ssl.TLSVersion.TLSv1, ciphers="ALL:@SECLEVEL=0"))
+    bare = lab.start(
+        SiteSpec(
+            name="sarif-bare",
+            address=ADDR,
+            hostname="bare.sarif.test",
+            headers={},
+            server_header=HOSTILE_SERVER,
+            plain_http="no_redirect",
+            tls_min=ssl.TLSVersion.TLSv1,
+            ciphers="ALL:@SECLEVEL=0",
+        )
+    )
     refused = lab.closed_port(DEAD)
     targets = [f"https://bare.sarif.test:{bare.https_port}", f"{DEAD}:{refused}"]
-    common = [*targets, "--resolve", f"bare.sarif.test:{bare.https_port}:{ADDR}",
-              "--http-port", str(bare.http_port), "--ca-file", str(lab.ca_file),
-              "--probes", "tls,http", "--timeout", "3", "--no-progress"]
+    common = [
+        *targets,
+        "--resolve",
+        f"bare.sarif.test:{bare.https_port}:{ADDR}",
+        "--http-port",
+        str(bare.http_port),
+        "--ca-file",
+        str(lab.ca_file),
+        "--probes",
+        "tls,http",
+        "--timeout",
+        "3",
+        "--no-progress",
+    ]
     out = tmp_path_factory.mktemp("sarif") / "scan.sarif"
     sarif = secaudit("scan", *common, "--format", "sarif", "-o", str(out))
     plain = secaudit("scan", *common, "--format", "json")
@@ -171,8 +287,12 @@ def test_scan_sarif_is_valid_and_exit_code_unchanged(scanned: dict[str, Any]) ->
 def test_scan_results_are_exactly_the_non_passing_checks(scanned: dict[str, Any]) -> None:
     data = json.loads(scanned["json"].stdout)
     run = validate_sarif(json.loads(scanned["out"].read_text(encoding="utf-8")))
-    want = {(c["id"], t["target"], c["status"]) for t in data["targets"] for c in t["checks"]
-            if c["status"] in ("fail", "warn", "error")}
+    want = {
+        (c["id"], t["target"], c["status"])
+        for t in data["targets"]
+        for c in t["checks"]
+        if c["status"] in ("fail", "warn", "error")
+    }
     got = {(r["ruleId"], r["properties"]["target"], r["properties"]["status"]) for r in run["results"]}
     assert got == want and len(run["results"]) == len(want)
     counts = run["properties"]["check_counts"]
@@ -180,8 +300,9 @@ def test_scan_results_are_exactly_the_non_passing_checks(scanned: dict[str, Any]
         assert counts[status] == sum(c["status"] == status for t in data["targets"] for c in t["checks"])
     assert counts["pass"] > 0 and counts["fail"] > 0 and counts["error"] > 0
     # Every evaluated check has a rule; passes are counted, never results.
-    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == \
-        {c["id"] for t in data["targets"] for c in t["checks"]}
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {
+        c["id"] for t in data["targets"] for c in t["checks"]
+    }
 
 
 def _result(run: dict[str, Any], rule_id: str, target: str) -> dict[str, Any]:
@@ -211,8 +332,10 @@ def test_failing_checks_carry_rule_level_and_target_uri(scanned: dict[str, Any])
     # The unreachable target was given as host:port: its location is still an absolute URI.
     err = _result(run, "tls.cert.trusted", dead)
     assert (err["kind"], err["level"]) == ("open", "none") and err["properties"]["status"] == "error"
-    assert err["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
-        f"https://{DEAD}:{scanned['refused']}"
+    assert (
+        err["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == f"https://{DEAD}:{scanned['refused']}"
+    )
 
 
 def test_warn_is_review(scanned: dict[str, Any]) -> None:
@@ -232,8 +355,19 @@ def test_hostile_server_text_stays_plain_json_text(scanned: dict[str, Any]) -> N
 
 
 def test_scan_sarif_english(lab: Any, scanned: dict[str, Any]) -> None:
-    proc = secaudit("scan", scanned["targets"][1], "--probes", "http", "--timeout", "2", "--no-progress",
-                    "--format", "sarif", "--lang", "en")
+    proc = secaudit(
+        "scan",
+        scanned["targets"][1],
+        "--probes",
+        "http",
+        "--timeout",
+        "2",
+        "--no-progress",
+        "--format",
+        "sarif",
+        "--lang",
+        "en",
+    )
     assert proc.returncode == 3, proc.stderr  # only errors: incomplete
     run = validate_sarif(json.loads(proc.stdout))  # SARIF only on stdout
     assert run["language"] == "en-US" and run["results"]
@@ -260,8 +394,11 @@ def test_demo_bundles_give_results_for_failing_requirements(demo_bundles: list[P
         bundle = json.loads(path.read_text(encoding="utf-8"))
         a = bundle["assessment"]
         req_ids = {r["id"] for r in a["requirements"]}
-        want = {(r["id"], r["status"]) for r in a["requirements"]
-                if r["status"] in ("fail", "not_reviewed", "error")}
+        want = {
+            (r["id"], r["status"])
+            for r in a["requirements"]
+            if r["status"] in ("fail", "not_reviewed", "error")
+        }
         got = {(r["ruleId"], r["properties"]["status"]) for r in run["results"] if r["ruleId"] in req_ids}
         assert got == want, path.name
         seen |= {s for _, s in got}
@@ -271,10 +408,15 @@ def test_demo_bundles_give_results_for_failing_requirements(demo_bundles: list[P
                 assert res["kind"] == kind and res["level"] == ("error" if kind == "fail" else "none")
                 assert res["ruleId"] in res["message"]["text"]
         # check findings of the bundle's targets are there too
-        want_checks = {(c["id"], t["target"]) for t in a["targets"] for c in t["checks"]
-                       if c["status"] in ("fail", "warn", "error")}
-        assert {(r["ruleId"], r["properties"]["target"]) for r in run["results"]
-                if r["ruleId"] not in req_ids} == want_checks
+        want_checks = {
+            (c["id"], t["target"])
+            for t in a["targets"]
+            for c in t["checks"]
+            if c["status"] in ("fail", "warn", "error")
+        }
+        assert {
+            (r["ruleId"], r["properties"]["target"]) for r in run["results"] if r["ruleId"] not in req_ids
+        } == want_checks
         props = run["properties"]
         assert props["agency"]["id"] == a["agency"]["id"] and props["system"]["id"] == a["system"]["id"]
         assert props["level"] == a["system"]["level"] and props["period"] == a["period"]
@@ -289,8 +431,11 @@ def test_demo_bundles_give_results_for_failing_requirements(demo_bundles: list[P
 
 
 def test_demo_requirement_rule_and_locations(demo_bundles: list[Path]) -> None:
-    path = next(p for p in demo_bundles
-                if json.loads(p.read_text(encoding="utf-8"))["assessment"]["summary"]["counts"]["fail"])
+    path = next(
+        p
+        for p in demo_bundles
+        if json.loads(p.read_text(encoding="utf-8"))["assessment"]["summary"]["counts"]["fail"]
+    )
     bundle = json.loads(path.read_text(encoding="utf-8"))
     a = bundle["assessment"]
     proc = secaudit("report", str(path), "--format", "sarif", "--lang", "en")
@@ -314,9 +459,17 @@ def test_demo_requirement_rule_and_locations(demo_bundles: list[Path]) -> None:
 def test_factory_bundle_error_and_hostile(tmp_path: Path) -> None:
     """Verdict error -> kind open; manual not_reviewed -> logical location only; hostile evidence
     from a bundle stays text."""
-    a = bf.assessment("bao", "portal", hostile=True,
-                      statuses={"net.tls": "fail", "net.ports": "error", "mgmt.policy": "not_reviewed",
-                                "mgmt.backup": "not_applicable"})
+    a = bf.assessment(
+        "bao",
+        "portal",
+        hostile=True,
+        statuses={
+            "net.tls": "fail",
+            "net.ports": "error",
+            "mgmt.policy": "not_reviewed",
+            "mgmt.backup": "not_applicable",
+        },
+    )
     a["assessed_at"] = "2026-10-15T08:00:00+07:00"
     bundle = bf.sign(a, bf.keypair("bao", tmp_path))
     raw = render_bundle_sarif(bundle, "vi")
@@ -325,8 +478,9 @@ def test_factory_bundle_error_and_hostile(tmp_path: Path) -> None:
     by_rule = {r["ruleId"]: r for r in run["results"] if r["ruleId"] in req_ids}
     assert by_rule["net.tls"]["kind"] == "fail" and by_rule["net.ports"]["kind"] == "open"
     assert by_rule["mgmt.policy"]["kind"] == "review"
-    assert by_rule["mgmt.policy"]["locations"] == [{"logicalLocations": [
-        {"name": "portal", "fullyQualifiedName": "bao/portal", "kind": "module"}]}]
+    assert by_rule["mgmt.policy"]["locations"] == [
+        {"logicalLocations": [{"name": "portal", "fullyQualifiedName": "bao/portal", "kind": "module"}]}
+    ]
     assert "mgmt.backup" not in by_rule and "net.headers" not in by_rule  # n/a and pass: counted only
     assert run["invocations"][0]["endTimeUtc"] == "2026-10-15T01:00:00Z"  # local time made UTC
     hostile = [r for r in run["results"] if r["properties"].get("evidence", {}).get("server") == bf.HOSTILE]
@@ -335,22 +489,37 @@ def test_factory_bundle_error_and_hostile(tmp_path: Path) -> None:
 
 def test_malformed_bundle_fields_do_not_crash() -> None:
     """A bundle is untrusted input: odd shapes are skipped, never a traceback."""
-    bundle = {"schema": "secaudit.bundle/1", "signature": "x",
-              "assessment": {"agency": "bao", "system": None, "targets": [1, {"target": "h:1", "checks": [
-                  {"id": "http.hsts", "status": "fail", "summary": "plain text"}, "junk"]}],
-                  "requirements": [{"id": "R1", "status": "error", "title": "Tiêu đề"}, 7]}}
+    bundle = {
+        "schema": "secaudit.bundle/1",
+        "signature": "x",
+        "assessment": {
+            "agency": "bao",
+            "system": None,
+            "targets": [
+                1,
+                {
+                    "target": "h:1",
+                    "checks": [{"id": "http.hsts", "status": "fail", "summary": "plain text"}, "junk"],
+                },
+            ],
+            "requirements": [{"id": "R1", "status": "error", "title": "Tiêu đề"}, 7],
+        },
+    }
     run = validate_sarif(json.loads(render_bundle_sarif(bundle)))
     assert {(r["ruleId"], r["kind"]) for r in run["results"]} == {("http.hsts", "fail"), ("R1", "open")}
 
 
-@pytest.mark.parametrize(("raw", "host", "port", "uri"), [
-    ("https://a.example.vn", "a.example.vn", 443, "https://a.example.vn"),
-    ("HTTP://a.example.vn:8080/x", "a.example.vn", 8080, "HTTP://a.example.vn:8080/x"),
-    ("a.example.vn:8443", "a.example.vn", 8443, "https://a.example.vn:8443"),
-    ("", "::1", 8443, "https://[::1]:8443"),
-    ("a.example.vn", "a.example.vn", 443, "https://a.example.vn"),
-    ("[::1]:8443", "::1", 8443, "https://[::1]:8443"),
-    ("https://báo.vn/a b", "báo.vn", 443, "https://b%C3%A1o.vn/a%20b"),
-])
+@pytest.mark.parametrize(
+    ("raw", "host", "port", "uri"),
+    [
+        ("https://a.example.vn", "a.example.vn", 443, "https://a.example.vn"),
+        ("HTTP://a.example.vn:8080/x", "a.example.vn", 8080, "HTTP://a.example.vn:8080/x"),
+        ("a.example.vn:8443", "a.example.vn", 8443, "https://a.example.vn:8443"),
+        ("", "::1", 8443, "https://[::1]:8443"),
+        ("a.example.vn", "a.example.vn", 443, "https://a.example.vn"),
+        ("[::1]:8443", "::1", 8443, "https://[::1]:8443"),
+        ("https://báo.vn/a b", "báo.vn", 443, "https://b%C3%A1o.vn/a%20b"),
+    ],
+)
 def test_target_uri(raw: str, host: str, port: int, uri: str) -> None:
     assert target_uri(raw, host, port) == uri

@@ -28,28 +28,66 @@ def secaudit(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 
 @pytest.fixture(scope="module")
 def mixed(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    good = lab.start(SiteSpec(name="scan-good", address="127.0.0.200", hostname="good.scan.test",
-                              cookies=["sid=1; Secure; HttpOnly; SameSite=Lax"]))
-    legacy = lab.start(SiteSpec(name="scan-legacy", address="127.0.0.201", hostname="127.0.0.201",
-                                tls_min=ssl.TLSVersion.TLSv1, ciphers="ALL:@SECLEVEL=0"))
-    bare = lab.start(SiteSpec(name="scan-bare", address="127.0.0.202", hostname="127.0.0.202", headers={},
-                              server_header="<script>alert(1)</script> Apache/2.4.41",
-                              plain_http="no_redirect",
-                              paths={"/.git/HEAD": (200, "text/plain", b"ref: refs/heads/main\n")}))
+    good = lab.start(
+        SiteSpec(
+            name="scan-good",
+            address="127.0.0.200",
+            hostname="good.scan.test",
+            cookies=["sid=1; Secure; HttpOnly; SameSite=Lax"],
+        )
+    )
+    legacy = lab.start(
+        SiteSpec(
+            name="scan-legacy",
+            address="127.0.0.201",
+            hostname="127.0.0.201",
+            tls_min=ssl.TLSVersion.TLSv1,
+            ciphers="ALL:@SECLEVEL=0",
+        )
+    )
+    bare = lab.start(
+        SiteSpec(
+            name="scan-bare",
+            address="127.0.0.202",
+            hostname="127.0.0.202",
+            headers={},
+            server_header="<script>alert(1)</script> Apache/2.4.41",
+            plain_http="no_redirect",
+            paths={"/.git/HEAD": (200, "text/plain", b"ref: refs/heads/main\n")},
+        )
+    )
     risky = lab.tcp_listener("127.0.0.200", banner=b"-ERR redis\r\n")
     refused = lab.closed_port("127.0.0.203")
     profile = tmp_path_factory.mktemp("profile") / "scan-test.yaml"
     profile.write_text(
         "profile:\n  id: scan-test\n  catalog: tcvn-11930-2017\n  extends: level3\n  level: 3\n"
         "  title: {vi: 'Kiểm thử', en: 'Test'}\n"
-        f"parameters:\n  risky_ports: {{{risky}: redis-test}}\n", encoding="utf-8")
-    targets = [f"https://good.scan.test:{good.https_port}", f"127.0.0.201:{legacy.https_port}",
-               f"https://127.0.0.202:{bare.https_port}", f"https://127.0.0.203:{refused}"]
-    proc = secaudit("scan", *targets, "--profile", str(profile), "--ca-file", str(lab.ca_file),
-                    "--resolve", f"good.scan.test:{good.https_port}:127.0.0.200",
-                    "--http-port", str(good.http_port), "--timeout", "3", "--format", "json")
-    return {"proc": proc, "targets": targets, "risky": risky, "lab": lab, "profile": profile,
-            "good": good}
+        f"parameters:\n  risky_ports: {{{risky}: redis-test}}\n",
+        encoding="utf-8",
+    )
+    targets = [
+        f"https://good.scan.test:{good.https_port}",
+        f"127.0.0.201:{legacy.https_port}",
+        f"https://127.0.0.202:{bare.https_port}",
+        f"https://127.0.0.203:{refused}",
+    ]
+    proc = secaudit(
+        "scan",
+        *targets,
+        "--profile",
+        str(profile),
+        "--ca-file",
+        str(lab.ca_file),
+        "--resolve",
+        f"good.scan.test:{good.https_port}:127.0.0.200",
+        "--http-port",
+        str(good.http_port),
+        "--timeout",
+        "3",
+        "--format",
+        "json",
+    )
+    return {"proc": proc, "targets": targets, "risky": risky, "lab": lab, "profile": profile, "good": good}
 
 
 def _verdicts(entry: dict[str, Any]) -> dict[str, str]:
@@ -93,8 +131,14 @@ def test_legacy_and_bare_sites_fail_what_they_should(mixed: dict[str, Any]) -> N
     assert legacy["tls.cipher.forward_secrecy"] == "fail"
     assert legacy["tls.mozilla.intermediate"] == "fail"
     assert legacy["tls.cert.trusted"] == "pass" and legacy["tls.cert.hostname"] == "pass"
-    for cid in ("http.hsts", "http.csp", "http.frame_options", "http.content_type_options",
-                "http.server_disclosure", "http.sensitive_paths"):
+    for cid in (
+        "http.hsts",
+        "http.csp",
+        "http.frame_options",
+        "http.content_type_options",
+        "http.server_disclosure",
+        "http.sensitive_paths",
+    ):
         assert bare[cid] == "fail", cid
     # Nothing listens on 127.0.0.202:80 (the default plain-HTTP port): "no plain HTTP service".
     assert bare["http.https_redirect"] == "pass"
@@ -111,8 +155,17 @@ def test_unreachable_target_is_error_never_pass(mixed: dict[str, Any]) -> None:
 def test_only_faults_exit_3(lab: Any) -> None:
     silent = lab.silent_listener("127.0.0.204")
     refused = lab.closed_port("127.0.0.204")
-    proc = secaudit("scan", f"127.0.0.204:{silent}", f"127.0.0.204:{refused}", "--probes", "tls,http",
-                    "--timeout", "1.5", "--format", "json")
+    proc = secaudit(
+        "scan",
+        f"127.0.0.204:{silent}",
+        f"127.0.0.204:{refused}",
+        "--probes",
+        "tls,http",
+        "--timeout",
+        "1.5",
+        "--format",
+        "json",
+    )
     assert proc.returncode == 3, proc.stderr
     data = json.loads(proc.stdout)
     statuses = {c["status"] for t in data["targets"] for c in t["checks"]}
@@ -125,29 +178,55 @@ def test_table_and_html_outputs(mixed: dict[str, Any], tmp_path: Path) -> None:
     lab, good = mixed["lab"], mixed["good"]
     bare_target = mixed["targets"][2]
     out = tmp_path / "scan.html"
-    proc = secaudit("scan", bare_target, "--ca-file", str(lab.ca_file), "--probes", "http",
-                    "--format", "html", "-o", str(out), "--quiet")
+    proc = secaudit(
+        "scan",
+        bare_target,
+        "--ca-file",
+        str(lab.ca_file),
+        "--probes",
+        "http",
+        "--format",
+        "html",
+        "-o",
+        str(out),
+        "--quiet",
+    )
     assert proc.returncode == 1
     html = out.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     assert "KHÔNG ĐẠT" in html
     env = dict(os.environ, NO_COLOR="1")
-    proc = secaudit("scan", f"https://good.scan.test:{good.https_port}", "--resolve",
-                    f"good.scan.test:{good.https_port}:127.0.0.200", "--ca-file", str(lab.ca_file),
-                    "--probes", "tls,http", "--http-port", str(good.http_port), "--lang", "en", env=env)
+    proc = secaudit(
+        "scan",
+        f"https://good.scan.test:{good.https_port}",
+        "--resolve",
+        f"good.scan.test:{good.https_port}:127.0.0.200",
+        "--ca-file",
+        str(lab.ca_file),
+        "--probes",
+        "tls,http",
+        "--http-port",
+        str(good.http_port),
+        "--lang",
+        "en",
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "\x1b[" not in proc.stdout
     assert all(len(line) <= 80 for line in proc.stdout.splitlines()), proc.stdout
     assert "No check failed." in proc.stdout
 
 
-@pytest.mark.parametrize("args", [
-    ["https://x.test", "--profile", "no-such-profile"],
-    ["https://x.test", "--resolve", "x.test:443"],
-    ["ftp://x.test"],
-    ["https://x.test", "--probes", "tls,dns"],
-    ["https://x.test", "--ca-file", "/nonexistent/ca.pem"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["https://x.test", "--profile", "no-such-profile"],
+        ["https://x.test", "--resolve", "x.test:443"],
+        ["ftp://x.test"],
+        ["https://x.test", "--probes", "tls,dns"],
+        ["https://x.test", "--ca-file", "/nonexistent/ca.pem"],
+    ],
+)
 def test_bad_input_is_one_line_exit_2(args: list[str]) -> None:
     proc = secaudit("scan", *args)
     assert proc.returncode == 2

@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from secaudit.cli import main
-from secaudit.store import Store
-from secaudit.summary import digest_dir, summarise
+from secaudit.province.digest import digest_dir
+from secaudit.province.store import Store
+from secaudit.province.summary import summarise
 
 
 def run(*args: str) -> Any:
@@ -22,19 +23,27 @@ def run(*args: str) -> Any:
 
 @pytest.fixture(scope="module")
 def two_periods(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     root = tmp_path_factory.mktemp("store")
     keys, bdir = root / "k", root / "b"
     bdir.mkdir()
     for ag in ("bao-a", "bao-b"):
         generate_keypair(ag, keys)
-    specs = [("bao-a", "2025", {"mgmt.policy": "fail"}), ("bao-a", "2026", {"net.tls": "fail"}),
-             ("bao-b", "2025", {}), ("bao-b", "2026", {})]
+    specs = [
+        ("bao-a", "2025", {"mgmt.policy": "fail"}),
+        ("bao-a", "2026", {"net.tls": "fail"}),
+        ("bao-b", "2025", {}),
+        ("bao-b", "2026", {}),
+    ]
     for ag, period, statuses in specs:
-        write_bundle(sign_assessment(bf.assessment(ag, "portal", period=period, statuses=statuses),
-                                     keys / f"{ag}.key"), bdir)
+        write_bundle(
+            sign_assessment(
+                bf.assessment(ag, "portal", period=period, statuses=statuses), keys / f"{ag}.key"
+            ),
+            bdir,
+        )
     return {"keys": keys, "bundles": bdir, "db": root / "history.sqlite"}
 
 
@@ -52,8 +61,15 @@ def test_ingest_is_idempotent(two_periods: dict[str, Path], tmp_path: Path) -> N
 
 def test_trend_after_two_periods(two_periods: dict[str, Path]) -> None:
     db = str(two_periods["db"])
-    common = [str(two_periods["bundles"]), "--keyring", str(two_periods["keys"]), "--store", db,
-              "--format", "json"]
+    common = [
+        str(two_periods["bundles"]),
+        "--keyring",
+        str(two_periods["keys"]),
+        "--store",
+        db,
+        "--format",
+        "json",
+    ]
     first = run("summary", *common, "--period", "2025")
     assert first.exit_code == 0, first.output
     again = run("summary", *common, "--period", "2025")
@@ -65,8 +81,15 @@ def test_trend_after_two_periods(two_periods: dict[str, Path]) -> None:
     assert (t25["agencies"], t25["agencies_meeting"], t25["pct"]) == (2, 1, 50.0)
     assert (trend["2026"]["agencies_meeting"], trend["2026"]["systems_meeting"]) == (1, 1)
     assert trend["2025"]["changes"] == []
-    assert trend["2026"]["changes"] == [{"agency": "bao-a", "system": "portal", "previous_period": "2025",
-                                         "pass_to_fail": ["net.tls"], "fail_to_pass": ["mgmt.policy"]}]
+    assert trend["2026"]["changes"] == [
+        {
+            "agency": "bao-a",
+            "system": "portal",
+            "previous_period": "2025",
+            "pass_to_fail": ["net.tls"],
+            "fail_to_pass": ["mgmt.policy"],
+        }
+    ]
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT COUNT(*) FROM bundles").fetchone()[0] == 4
         assert con.execute("SELECT COUNT(*) FROM headlines").fetchone()[0] == 2
@@ -90,8 +113,8 @@ def test_not_a_database(two_periods: dict[str, Path], tmp_path: Path) -> None:
 def test_a_foreign_sqlite_file_is_bad_input_not_a_traceback(tmp_path: Path) -> None:
     import sqlite3
 
-    from secaudit.errors import InputError
-    from secaudit.store import Store
+    from secaudit.core.errors import InputError
+    from secaudit.province.store import Store
 
     other = tmp_path / "other.db"
     con = sqlite3.connect(other)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from secaudit.cli import main
-from secaudit.summary import summarise
+from secaudit.province.summary import summarise
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +41,28 @@ def run(*args: str) -> Any:
 def test_contract_keys(verified: dict[str, Any]) -> None:
     assert verified["schema"] == "secaudit.summary/1"
     assert {"province", "period", "target", "totals", "agencies", "requirements", "trend"} <= set(verified)
-    assert set(verified["totals"]) >= {"agencies", "agencies_meeting", "pct", "systems", "systems_meeting",
-                                       "missing", "unverified"}
+    assert set(verified["totals"]) >= {
+        "agencies",
+        "agencies_meeting",
+        "pct",
+        "systems",
+        "systems_meeting",
+        "missing",
+        "unverified",
+    }
     for a in verified["agencies"]:
         assert {"id", "name", "meets_target", "systems"} <= set(a)
         for s in a["systems"]:
-            assert {"id", "level", "meets_level", "compliance_pct", "counts", "failing", "not_reviewed",
-                    "verified"} <= set(s)
+            assert {
+                "id",
+                "level",
+                "meets_level",
+                "compliance_pct",
+                "counts",
+                "failing",
+                "not_reviewed",
+                "verified",
+            } <= set(s)
     for r in verified["requirements"]:
         assert {"id", "fail", "not_reviewed"} <= set(r)
 
@@ -75,8 +90,15 @@ def test_rules_with_keyring(verified: dict[str, Any]) -> None:
     assert s[("a-missing", "portal")]["status"] == "missing" and a["a-missing"]["status"] == "missing"
     low = s[("a-low", "portal")]
     assert low["verified"] and low["meets_level"] is True and low["meets_target"] is False
-    assert verified["totals"] == {"agencies": 7, "agencies_meeting": 1, "pct": 14.3, "systems": 8,
-                                  "systems_meeting": 2, "missing": 2, "unverified": 2}
+    assert verified["totals"] == {
+        "agencies": 7,
+        "agencies_meeting": 1,
+        "pct": 14.3,
+        "systems": 8,
+        "systems_meeting": 2,
+        "missing": 2,
+        "unverified": 2,
+    }
 
 
 def test_reports_files_and_strangers(verified: dict[str, Any]) -> None:
@@ -107,29 +129,36 @@ def test_period_defaults_and_override(province: dict[str, Path]) -> None:
     assert no_inv["period"] == "2026"  # latest among bundles
     assert "a-extra" in agencies(no_inv) and "a-missing" not in agencies(no_inv)
     assert systems(no_inv)[("a-old", "portal")]["status"] == "other_period"
-    old = summarise(province["bundles"], inventory=province["inventory"], keyring=province["keys"],
-                    period="2025")
+    old = summarise(
+        province["bundles"], inventory=province["inventory"], keyring=province["keys"], period="2025"
+    )
     assert old["period"] == "2025"
     assert agencies(old)["a-old"]["meets_target"] is True and old["totals"]["agencies_meeting"] == 1
 
 
 def test_parallel_equals_serial(province: dict[str, Path]) -> None:
     one = summarise(province["bundles"], inventory=province["inventory"], keyring=province["keys"], workers=1)
-    from secaudit import summary as mod
+    from secaudit.province import digest as mod
 
     old = mod._PARALLEL_FROM
     mod._PARALLEL_FROM = 1
     try:
-        two = summarise(province["bundles"], inventory=province["inventory"], keyring=province["keys"],
-                        workers=2)
+        two = summarise(
+            province["bundles"], inventory=province["inventory"], keyring=province["keys"], workers=2
+        )
     finally:
         mod._PARALLEL_FROM = old
     assert one == two
 
 
 def test_json_cli_and_headline_in_every_format(province: dict[str, Path], tmp_path: Path) -> None:
-    common = [str(province["bundles"]), "--inventory", str(province["inventory"]), "--keyring",
-              str(province["keys"])]
+    common = [
+        str(province["bundles"]),
+        "--inventory",
+        str(province["inventory"]),
+        "--keyring",
+        str(province["keys"]),
+    ]
     res = run("summary", *common, "--format", "json")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
@@ -157,15 +186,15 @@ def test_json_cli_and_headline_in_every_format(province: dict[str, Path], tmp_pa
 
 
 def test_hostile_names_escaped(tmp_path: Path) -> None:
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     keys, bdir = tmp_path / "k", tmp_path / "b"
     bdir.mkdir()
     generate_keypair("evil", keys)
     a = bf.assessment("evil", "portal", statuses={"net.tls": "fail"}, hostile=True)
     a["agency"]["name"] = bf.HOSTILE
-    a["system"]["name"] = "=HYPERLINK(\"http://x\")" + bf.HOSTILE
+    a["system"]["name"] = '=HYPERLINK("http://x")' + bf.HOSTILE
     a["requirements"][0]["title"] = {"vi": bf.HOSTILE, "en": bf.HOSTILE}
     write_bundle(sign_assessment(a, keys / "evil.key"), bdir)
     (bdir / "<script>alert(2).json").write_text("<script>alert(1)</script>", encoding="utf-8")
@@ -187,13 +216,16 @@ def test_hostile_names_escaped(tmp_path: Path) -> None:
 def test_malformed_signed_summaries_are_reported_not_counted(tmp_path: Path) -> None:
     """A signed bundle whose summary has the wrong types is listed as not a bundle: it neither
     crashes the run for everybody else nor counts as meeting ("false" is a truthy string)."""
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     keys, bdir = tmp_path / "k", tmp_path / "b"
     bdir.mkdir()
-    bad = {"a-counts": ("counts", [1]), "a-pct": ("compliance_pct", "100"),
-           "a-meets": ("meets_level", "false")}
+    bad = {
+        "a-counts": ("counts", [1]),
+        "a-pct": ("compliance_pct", "100"),
+        "a-meets": ("meets_level", "false"),
+    }
     for ag in ("a-good", *bad):
         generate_keypair(ag, keys)
         a = bf.assessment(ag, "portal", new_regime={} if ag == "a-good" else None)
@@ -222,8 +254,8 @@ def test_control_characters_do_not_break_the_workbook(tmp_path: Path) -> None:
     Department its XLSX summary."""
     from openpyxl import load_workbook
 
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     keys, bdir = tmp_path / "k", tmp_path / "b"
     bdir.mkdir()
@@ -243,8 +275,8 @@ def test_control_characters_do_not_break_the_workbook(tmp_path: Path) -> None:
 def test_assessed_below_the_declared_level_does_not_meet(tmp_path: Path) -> None:
     """A system the inventory declares at level 4 that was assessed (and passed) at level 3 has not
     shown that it meets its level."""
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     keys, bdir = tmp_path / "k", tmp_path / "b"
     bdir.mkdir()
@@ -252,10 +284,12 @@ def test_assessed_below_the_declared_level_does_not_meet(tmp_path: Path) -> None
     for system in ("portal", "cms"):
         write_bundle(sign_assessment(bf.assessment("ag", system, level=3), keys / "ag.key"), bdir)
     inv = tmp_path / "inventory.yaml"
-    inv.write_text("province: Huế\nperiod: 2026\nagencies:\n  - id: ag\n    name: Báo\n    systems:\n"
-                   "      - {id: portal, name: Cổng, level: 4, targets: [https://127.0.0.1]}\n"
-                   "      - {id: cms, name: Toà soạn, level: 3, targets: [https://127.0.0.1]}\n",
-                   encoding="utf-8")
+    inv.write_text(
+        "province: Huế\nperiod: 2026\nagencies:\n  - id: ag\n    name: Báo\n    systems:\n"
+        "      - {id: portal, name: Cổng, level: 4, targets: [https://127.0.0.1]}\n"
+        "      - {id: cms, name: Toà soạn, level: 3, targets: [https://127.0.0.1]}\n",
+        encoding="utf-8",
+    )
     s = summarise(bdir, inventory=inv, keyring=keys)
     sy = systems(s)
     assert sy[("ag", "portal")]["meets_target"] is False and sy[("ag", "cms")]["meets_target"] is True
@@ -266,17 +300,19 @@ def test_assessed_below_the_declared_level_does_not_meet(tmp_path: Path) -> None
 def test_approved_below_the_target_level_does_not_count(tmp_path: Path) -> None:
     """Declared (approved) at level 2 but assessed and passing at level 3: the plan's target counts
     systems approved at level 3 or higher, so this one does not meet it."""
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     keys, bdir = tmp_path / "k", tmp_path / "b"
     bdir.mkdir()
     generate_keypair("ag", keys)
     write_bundle(sign_assessment(bf.assessment("ag", "portal", level=3), keys / "ag.key"), bdir)
     inv = tmp_path / "inventory.yaml"
-    inv.write_text("province: Huế\nperiod: 2026\nagencies:\n  - id: ag\n    name: Báo\n    systems:\n"
-                   "      - {id: portal, name: Cổng, level: 2, targets: [https://127.0.0.1]}\n",
-                   encoding="utf-8")
+    inv.write_text(
+        "province: Huế\nperiod: 2026\nagencies:\n  - id: ag\n    name: Báo\n    systems:\n"
+        "      - {id: portal, name: Cổng, level: 2, targets: [https://127.0.0.1]}\n",
+        encoding="utf-8",
+    )
     s = summarise(bdir, inventory=inv, keyring=keys)
     portal = systems(s)[("ag", "portal")]
     assert portal["meets_level"] is True and portal["meets_target"] is False
@@ -332,8 +368,8 @@ agencies:
 
 @pytest.fixture(scope="module")
 def regimes_world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from secaudit.bundle import sign_assessment, write_bundle
-    from secaudit.keys import generate_keypair
+    from secaudit.signing.bundle import sign_assessment, write_bundle
+    from secaudit.signing.keys import generate_keypair
 
     root = tmp_path_factory.mktemp("regimes")
     keys, bdir = root / "keys", root / "bundles"
@@ -361,8 +397,11 @@ def test_regimes_section(regimes_world: dict[str, Path]) -> None:
     s = summarise(w["bundles"], inventory=w["inventory"], keyring=w["keys"], today=date(2026, 12, 1))
     rg = s["regimes"]
     cur, new = rg["current"], rg["new"]
-    assert (cur["kind"], cur["catalog"], cur["standard"]) == \
-        ("plan_target", "tcvn-11930-2017", "TCVN 11930:2017")
+    assert (cur["kind"], cur["catalog"], cur["standard"]) == (
+        "plan_target",
+        "tcvn-11930-2017",
+        "TCVN 11930:2017",
+    )
     assert (cur["agencies_meeting"], cur["agencies"], cur["pct"], cur["level"]) == (3, 3, 100.0, 3)
     assert (new["kind"], new["catalog"], new["regime"]) == ("readiness", "tcvn-14423-2026", "nd331-2026")
     assert (new["agencies_meeting"], new["agencies"], new["pct"]) == (1, 3, 33.3)
@@ -370,8 +409,11 @@ def test_regimes_section(regimes_world: dict[str, Path]) -> None:
     assert (new["transition_deadline"], new["as_of"], new["days_left"]) == ("2027-07-01", "2026-12-01", 212)
     ag = {a["id"]: a for a in rg["agencies"]}
     assert ag["r-ready"]["ready"] and not ag["r-gap"]["ready"] and not ag["r-old"]["ready"]
-    assert ag["r-gap"]["adds"] == {"fail": ["ANM.LOG.05"], "not_reviewed": ["ANM.IR.01", "ND331.DEP.01"],
-                                   "error": []}
+    assert ag["r-gap"]["adds"] == {
+        "fail": ["ANM.LOG.05"],
+        "not_reviewed": ["ANM.IR.01", "ND331.DEP.01"],
+        "error": [],
+    }
     cms = next(x for x in ag["r-gap"]["systems"] if x["id"] == "cms")
     assert cms["assessed"] and cms["profile"] == "tcvn14423-level3"
     assert cms["not_reviewed"] == ["ND331.DEP.01"]
@@ -394,8 +436,10 @@ def test_regimes_rendered(regimes_world: dict[str, Path], tmp_path: Path) -> Non
     md = run("summary", *common, "--format", "md", "--lang", "en").stdout
     assert "New regime (TCVN 14423:2026) — readiness: 1 of 3 agencies ready (33.3%)" in md
     assert "Current regime (TCVN 11930:2017) — the plan's target: 3 of 3 agencies" in md
-    rows = {(r["agency_id"], r["system_id"]): r for r in csv.DictReader(io.StringIO(
-        run("summary", *common, "--format", "csv").stdout))}
+    rows = {
+        (r["agency_id"], r["system_id"]): r
+        for r in csv.DictReader(io.StringIO(run("summary", *common, "--format", "csv").stdout))
+    }
     assert rows[("r-gap", "portal")]["new_regime_failing"] == "ANM.LOG.05"
     assert rows[("r-gap", "portal")]["new_regime_meets_level"] == "False"
     assert rows[("r-old", "portal")]["new_regime_profile"] == ""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from secaudit.errors import InputError
-from secaudit.targets import parse_ports, parse_resolve, parse_target
+from secaudit.config.targets import parse_ports, parse_resolve, parse_target
+from secaudit.core.errors import InputError
 
 
 @pytest.mark.parametrize(
@@ -25,9 +25,21 @@ def test_parse_target(raw: str, host: str, port: int, path: str, http_port: int)
     assert t.address is None
 
 
-@pytest.mark.parametrize("raw", ["", "ftp://x.vn", "https://", "https://bad host", "https://x.vn:99999",
-                                 "https://user:pw@x.vn", "https://-x.vn", "https://x.vn:0", "x.vn:0",
-                                 "http://x.vn:0"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "ftp://x.vn",
+        "https://",
+        "https://bad host",
+        "https://x.vn:99999",
+        "https://user:pw@x.vn",
+        "https://-x.vn",
+        "https://x.vn:0",
+        "x.vn:0",
+        "http://x.vn:0",
+    ],
+)
 def test_bad_targets_are_input_errors(raw: str) -> None:
     with pytest.raises(InputError):
         parse_target(raw)
@@ -41,8 +53,9 @@ def test_resolve_applies_to_matching_host_and_port_only() -> None:
     assert parse_target("https://other.lab.test", resolve).address == "::1"
 
 
-@pytest.mark.parametrize("entry", ["portal:443", "portal:x:127.0.0.1", "portal:443:not-an-ip",
-                                   ":443:127.0.0.1"])
+@pytest.mark.parametrize(
+    "entry", ["portal:443", "portal:x:127.0.0.1", "portal:443:not-an-ip", ":443:127.0.0.1"]
+)
 def test_bad_resolve(entry: str) -> None:
     with pytest.raises(InputError):
         parse_resolve(entry)
@@ -57,7 +70,7 @@ def test_parse_ports() -> None:
 
 
 def test_text_accepts_maps_strings_and_junk() -> None:
-    from secaudit.model import text
+    from secaudit.core.model import text
 
     assert text({"vi": "Đạt", "en": "Pass"}, "en") == "Pass"
     assert text({"en": "Pass"}, "vi") == "Pass"
@@ -75,7 +88,7 @@ def test_run_check_never_passes_a_missing_or_malformed_observation() -> None:
 
 
 def test_resolve_with_an_ipv6_host_and_empty_probe_lists() -> None:
-    from secaudit.scanner import parse_probes
+    from secaudit.assessment.scan import parse_probes
 
     assert parse_resolve("[::1]:8443:127.0.0.1") == ("::1", 8443, "127.0.0.1")
     assert parse_target("https://[::1]:8443", ["[::1]:8443:127.0.0.1"]).address == "127.0.0.1"

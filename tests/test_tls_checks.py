@@ -14,16 +14,31 @@ import pytest
 
 from secaudit.checks import CheckContext, checks_for_probe, metadata, run_check, validate_metadata
 from secaudit.checks.tls import _dns_matches, _host_matches, _weakness
-from secaudit.model import CheckResult
+from secaudit.core.model import CheckResult
 
 DATA = Path(__file__).parent / "data" / "tls"
-PARAMS: dict[str, Any] = {"cert_expiry_warn_days": 30, "min_rsa_bits": 2048, "min_ec_bits": 256,
-                          "mozilla_config": "intermediate"}
+PARAMS: dict[str, Any] = {
+    "cert_expiry_warn_days": 30,
+    "min_rsa_bits": 2048,
+    "min_ec_bits": 256,
+    "mozilla_config": "intermediate",
+}
 CONTRACT_IDS = {
-    "tls.protocol.legacy_disabled", "tls.protocol.modern_enabled", "tls.cipher.weak_disabled",
-    "tls.cipher.forward_secrecy", "tls.cert.trusted", "tls.cert.hostname", "tls.cert.validity",
-    "tls.cert.key", "tls.cert.signature", "tls.vuln.heartbleed", "tls.vuln.ccs_injection",
-    "tls.vuln.robot", "tls.renegotiation.secure", "tls.compression.disabled", "tls.mozilla.intermediate",
+    "tls.protocol.legacy_disabled",
+    "tls.protocol.modern_enabled",
+    "tls.cipher.weak_disabled",
+    "tls.cipher.forward_secrecy",
+    "tls.cert.trusted",
+    "tls.cert.hostname",
+    "tls.cert.validity",
+    "tls.cert.key",
+    "tls.cert.signature",
+    "tls.vuln.heartbleed",
+    "tls.vuln.ccs_injection",
+    "tls.vuln.robot",
+    "tls.renegotiation.secure",
+    "tls.compression.disabled",
+    "tls.mozilla.intermediate",
 }
 
 
@@ -81,8 +96,9 @@ def test_recorded_good_site_passes_everything(good: dict[str, Any]) -> None:
 
 def test_rejudging_a_json_round_trip_gives_the_same_verdicts(good: dict[str, Any]) -> None:
     again = json.loads(json.dumps(good))
-    assert [judge(good, c).to_dict() for c in sorted(CONTRACT_IDS)] == \
-        [judge(again, c).to_dict() for c in sorted(CONTRACT_IDS)]
+    assert [judge(good, c).to_dict() for c in sorted(CONTRACT_IDS)] == [
+        judge(again, c).to_dict() for c in sorted(CONTRACT_IDS)
+    ]
 
 
 def test_recorded_legacy_weak_site() -> None:
@@ -126,8 +142,12 @@ def test_validity_window(good: dict[str, Any]) -> None:
     soon = judge(good, "tls.cert.validity", now=na - dt.timedelta(days=10, hours=1))
     assert soon.status == "warn" and soon.evidence["certificates"][0]["days_left"] == 10
     assert "10" in soon.summary["vi"]
-    assert judge(good, "tls.cert.validity", now=na - dt.timedelta(days=10, hours=1),
-                 cert_expiry_warn_days=7).status == "pass"
+    assert (
+        judge(
+            good, "tls.cert.validity", now=na - dt.timedelta(days=10, hours=1), cert_expiry_warn_days=7
+        ).status
+        == "pass"
+    )
 
 
 def test_hostname_against_recorded_leaf(good: dict[str, Any]) -> None:
@@ -144,15 +164,18 @@ def test_hostname_without_san_fails_even_if_cn_matches(good: dict[str, Any]) -> 
     assert r.status == "fail" and "subjectAltName" in r.summary["en"]
 
 
-@pytest.mark.parametrize("host,pattern,ok", [
-    ("a.lab.test", "*.lab.test", True),
-    ("lab.test", "*.lab.test", False),
-    ("a.b.lab.test", "*.lab.test", False),
-    ("a.test", "*.test", False),
-    ("foo.lab.test", "f*.lab.test", False),
-    ("a.lab.test", "a.*.test", False),
-    ("portal.lab.test", "Portal.Lab.Test.", True),
-])
+@pytest.mark.parametrize(
+    "host,pattern,ok",
+    [
+        ("a.lab.test", "*.lab.test", True),
+        ("lab.test", "*.lab.test", False),
+        ("a.b.lab.test", "*.lab.test", False),
+        ("a.test", "*.test", False),
+        ("foo.lab.test", "f*.lab.test", False),
+        ("a.lab.test", "a.*.test", False),
+        ("portal.lab.test", "Portal.Lab.Test.", True),
+    ],
+)
 def test_wildcard_rules(host: str, pattern: str, ok: bool) -> None:
     assert _dns_matches(host, pattern) is ok
 
@@ -165,10 +188,15 @@ def test_ip_hosts_match_ip_sans_only() -> None:
 
 def test_intermediate_with_sha1_and_small_ec_key_fail(good: dict[str, Any]) -> None:
     chain = good["certificate"]["deployments"][0]["chain"]
-    inter = copy.deepcopy(chain[0]) | {"subject": "CN=Inter", "self_issued": False, "key_type": "EC",
-                                       "key_size": 224, "signature_hash": None,
-                                       "signature_algorithm": "ecdsa-with-SHA1",
-                                       "signature_algorithm_oid": "1.2.840.10045.4.1"}
+    inter = copy.deepcopy(chain[0]) | {
+        "subject": "CN=Inter",
+        "self_issued": False,
+        "key_type": "EC",
+        "key_size": 224,
+        "signature_hash": None,
+        "signature_algorithm": "ecdsa-with-SHA1",
+        "signature_algorithm_oid": "1.2.840.10045.4.1",
+    }
     chain.insert(1, inter)
     assert judge(good, "tls.cert.key").status == "fail"
     assert "intermediate 1 EC-224 < 256" in judge(good, "tls.cert.key").summary["en"]
@@ -191,10 +219,13 @@ def test_trusted_by_any_store_and_reason_when_none(good: dict[str, Any]) -> None
 # --------------------------------------------------------------------------- what loopback cannot show
 
 
-@pytest.mark.parametrize("section,check_id,severity", [
-    ("heartbleed", "tls.vuln.heartbleed", "critical"),
-    ("ccs_injection", "tls.vuln.ccs_injection", "high"),
-])
+@pytest.mark.parametrize(
+    "section,check_id,severity",
+    [
+        ("heartbleed", "tls.vuln.heartbleed", "critical"),
+        ("ccs_injection", "tls.vuln.ccs_injection", "high"),
+    ],
+)
 def test_vulnerable_servers_fail(good: dict[str, Any], section: str, check_id: str, severity: str) -> None:
     good[section] = {"vulnerable": True}
     r = judge(good, check_id)
@@ -202,13 +233,16 @@ def test_vulnerable_servers_fail(good: dict[str, Any], section: str, check_id: s
     assert "IS vulnerable" in r.summary["en"] and r.remediation["vi"]
 
 
-@pytest.mark.parametrize("result,status", [
-    ("VULNERABLE_STRONG_ORACLE", "fail"),
-    ("VULNERABLE_WEAK_ORACLE", "fail"),
-    ("NOT_VULNERABLE_NO_ORACLE", "pass"),
-    ("NOT_VULNERABLE_RSA_NOT_SUPPORTED", "pass"),
-    ("UNKNOWN_INCONSISTENT_RESULTS", "error"),  # inconclusive is never a pass
-])
+@pytest.mark.parametrize(
+    "result,status",
+    [
+        ("VULNERABLE_STRONG_ORACLE", "fail"),
+        ("VULNERABLE_WEAK_ORACLE", "fail"),
+        ("NOT_VULNERABLE_NO_ORACLE", "pass"),
+        ("NOT_VULNERABLE_RSA_NOT_SUPPORTED", "pass"),
+        ("UNKNOWN_INCONSISTENT_RESULTS", "error"),  # inconclusive is never a pass
+    ],
+)
 def test_robot(good: dict[str, Any], result: str, status: str) -> None:
     good["robot"] = {"result": result}
     r = judge(good, "tls.vuln.robot")
@@ -233,6 +267,7 @@ def test_compression_on_fails(good: dict[str, Any]) -> None:
 def test_weak_suite_classification() -> None:
     def why(name: str, size: int = 128, anon: bool = False) -> list[str]:
         return _weakness({"name": name, "key_size": size, "anonymous": anon})
+
     assert why("TLS_RSA_WITH_RC4_128_SHA") == ["RC4"]
     assert why("TLS_RSA_WITH_3DES_EDE_CBC_SHA", 168) == ["DES/3DES"]
     assert why("TLS_RSA_WITH_DES_CBC_SHA", 56) == ["DES/3DES", "56-bit"]
@@ -262,8 +297,13 @@ def test_untested_legacy_protocol_is_an_error(good: dict[str, Any]) -> None:
 
 def test_certificate_section_error(good: dict[str, Any]) -> None:
     good["certificate"] = {"error": "CONNECTIVITY_ISSUE: reset"}
-    for cid in ("tls.cert.trusted", "tls.cert.hostname", "tls.cert.validity", "tls.cert.key",
-                "tls.cert.signature"):
+    for cid in (
+        "tls.cert.trusted",
+        "tls.cert.hostname",
+        "tls.cert.validity",
+        "tls.cert.key",
+        "tls.cert.signature",
+    ):
         assert judge(good, cid).status == "error", cid
 
 

@@ -15,13 +15,17 @@ from typing import Any
 import pytest
 
 from secaudit.checks import CheckContext, checks_for_probe, run_check
+from secaudit.core.model import CheckResult, Target
 from secaudit.lab.sites import Lab, SiteSpec
-from secaudit.model import CheckResult, Target
 from secaudit.probes import tls as tls_probe
 
 ADDR = "127.0.0.{}"  # this module's loopback addresses: 127.0.0.130-145
-PARAMS: dict[str, Any] = {"cert_expiry_warn_days": 30, "min_rsa_bits": 2048, "min_ec_bits": 256,
-                          "mozilla_config": "intermediate"}
+PARAMS: dict[str, Any] = {
+    "cert_expiry_warn_days": 30,
+    "min_rsa_bits": 2048,
+    "min_ec_bits": 256,
+    "mozilla_config": "intermediate",
+}
 TIMEOUT = 2.0
 
 
@@ -48,8 +52,9 @@ def scanned(lab: Lab) -> dict[str, Scanned]:
 
     def site(name: str, n: int, hostname: str | None = None, **kw: Any) -> Target:
         addr = ADDR.format(n)
-        s = lab.start(SiteSpec(name=f"tls-{name}", address=addr, hostname=hostname or addr,
-                               plain_http="none", **kw))
+        s = lab.start(
+            SiteSpec(name=f"tls-{name}", address=addr, hostname=hostname or addr, plain_http="none", **kw)
+        )
         return Target(raw=s.url, host=s.hostname, port=s.https_port, address=addr)
 
     def leaf(n: int, **kw: Any):
@@ -80,8 +85,9 @@ def scanned(lab: Lab) -> dict[str, Scanned]:
 
     names = list(targets)
     seen: list[str] = []
-    observations = tls_probe.collect([targets[n] for n in names], PARAMS, lab.ca_file, TIMEOUT,
-                                     progress=seen.append)
+    observations = tls_probe.collect(
+        [targets[n] for n in names], PARAMS, lab.ca_file, TIMEOUT, progress=seen.append
+    )
     assert len(observations) == len(names)
     assert len(seen) == len(names)  # one progress line per target
     return {n: Scanned(targets[n], o) for n, o in zip(names, observations, strict=True)}
@@ -210,16 +216,18 @@ def test_resolve_uses_name_for_sni_and_hostname(scanned: dict[str, Scanned]) -> 
     assert s.status("tls.cert.trusted") == "pass"  # the verifier checked the name too
 
 
-@pytest.mark.parametrize("name,needle", [
-    ("refused", "refused"),
-    ("silent", "no answer"),
-    ("not_tls", "not a TLS service"),
-    ("no_dns", "DNS"),
-])
+@pytest.mark.parametrize(
+    "name,needle",
+    [
+        ("refused", "refused"),
+        ("silent", "no answer"),
+        ("not_tls", "not a TLS service"),
+        ("no_dns", "DNS"),
+    ],
+)
 def test_unreachable_targets_are_errors(scanned: dict[str, Scanned], name: str, needle: str) -> None:
     s = scanned[name]
     assert needle in s.obs["error"]
     results = [s.verdict(cid) for cid in checks_for_probe("tls")]
     assert {r.status for r in results} == {"error"}
     assert needle in results[0].summary["en"]
-

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from secaudit.attest import check_evidence, load_attestations
-from secaudit.catalog import applicable, load_profile
+from secaudit.assessment.attestations import check_evidence, load_attestations
 from secaudit.cli import main
+from secaudit.config.catalog import applicable, load_profile
 
 INVENTORY = """province: Thử nghiệm
 period: '2026'
@@ -34,16 +34,41 @@ def test_wizard_saves_each_answer_and_resumes(tmp_path: Path) -> None:
     evidence.write_bytes(b"%PDF-1.4 quy che")
     root = tmp_path / "attestations"
     ids = _open_ids()
-    answers = "\n".join([
-        "c", "QĐ 12/QĐ-BA ban hành quy chế", str(evidence),   # 1: compliant with evidence
-        "n", "", "",                                          # 2: non_compliant
-        "a", "", "",                                          # 3: n/a without a reason: skipped
-        "c", "", "",                                          # 4: compliant with nothing: skipped
-        "s",                                                  # 5: skipped
-        "q",
-    ]) + "\n"
-    args = ["attest", "wizard", "--inventory", str(inv), "--agency", "bao-a", "--system", "portal",
-            "--attestations", str(root), "--attested-by", "Nguyễn Văn A"]
+    answers = (
+        "\n".join(
+            [
+                "c",
+                "QĐ 12/QĐ-BA ban hành quy chế",
+                str(evidence),  # 1: compliant with evidence
+                "n",
+                "",
+                "",  # 2: non_compliant
+                "a",
+                "",
+                "",  # 3: n/a without a reason: skipped
+                "c",
+                "",
+                "",  # 4: compliant with nothing: skipped
+                "s",  # 5: skipped
+                "q",
+            ]
+        )
+        + "\n"
+    )
+    args = [
+        "attest",
+        "wizard",
+        "--inventory",
+        str(inv),
+        "--agency",
+        "bao-a",
+        "--system",
+        "portal",
+        "--attestations",
+        str(root),
+        "--attested-by",
+        "Nguyễn Văn A",
+    ]
     res = CliRunner().invoke(main, args, input=answers)
     assert res.exit_code == 0, res.output
     path = root / "bao-a" / "portal.yaml"
@@ -63,29 +88,58 @@ def test_wizard_saves_each_answer_and_resumes(tmp_path: Path) -> None:
 
 
 def test_wizard_bad_inventory_is_exit_2(tmp_path: Path) -> None:
-    res = CliRunner().invoke(main, ["attest", "wizard", "--inventory", str(tmp_path / "none.yaml"),
-                                    "--agency", "a", "--system", "b", "--attestations", str(tmp_path),
-                                    "--attested-by", "x"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "attest",
+            "wizard",
+            "--inventory",
+            str(tmp_path / "none.yaml"),
+            "--agency",
+            "a",
+            "--system",
+            "b",
+            "--attestations",
+            str(tmp_path),
+            "--attested-by",
+            "x",
+        ],
+    )
     assert res.exit_code == 2
 
 
 def test_wizard_never_mixes_catalogues_in_one_file(tmp_path: Path) -> None:
     # The system is judged under TCVN 14423 but its file answers TCVN 11930: answers with 14423 ids
     # written into it would make the file invalid (unknown ids) for every later command.
-    from secaudit.attest import validate_catalog
+    from secaudit.assessment.attestations import validate_catalog
 
     inv = tmp_path / "inventory.yaml"
-    inv.write_text(INVENTORY.replace("level: 3", "level: 3\n        profile: tcvn14423-level3"),
-                   encoding="utf-8")
+    inv.write_text(
+        INVENTORY.replace("level: 3", "level: 3\n        profile: tcvn14423-level3"), encoding="utf-8"
+    )
     path = tmp_path / "attestations" / "bao-a" / "portal.yaml"
     path.parent.mkdir(parents=True)
-    path.write_text(f"agency: bao-a\nsystem: portal\nattestations:\n"
-                    f"  - {{requirement: {_open_ids()[0]}, status: compliant, note: QĐ 12}}\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"agency: bao-a\nsystem: portal\nattestations:\n"
+        f"  - {{requirement: {_open_ids()[0]}, status: compliant, note: QĐ 12}}\n",
+        encoding="utf-8",
+    )
     before = path.read_bytes()
     validate_catalog(load_attestations(path, "bao-a", "portal"))
-    args = ["attest", "wizard", "--inventory", str(inv), "--agency", "bao-a", "--system", "portal",
-            "--attestations", str(tmp_path / "attestations"), "--attested-by", "A"]
+    args = [
+        "attest",
+        "wizard",
+        "--inventory",
+        str(inv),
+        "--agency",
+        "bao-a",
+        "--system",
+        "portal",
+        "--attestations",
+        str(tmp_path / "attestations"),
+        "--attested-by",
+        "A",
+    ]
     res = CliRunner().invoke(main, args, input="c\nQĐ 15\n\nq\n")
     assert res.exit_code == 2, res.output
     assert "tcvn-11930-2017" in res.output and "attest migrate" in res.output

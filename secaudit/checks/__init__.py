@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..errors import InputError
-from ..model import CheckResult, Lang
-from ..resources import package_file
-from ..yamlio import load_yaml
+from secaudit.core.errors import InputError
+from secaudit.core.model import CheckResult, Lang
+from secaudit.core.resources import package_file
+from secaudit.core.yamlio import load_yaml
 
 FAMILIES = ("tls", "http", "ports")
 
@@ -114,14 +114,21 @@ def make_result(check_id: str, outcome: Outcome) -> CheckResult:
     if meta is None:
         raise KeyError(f"no metadata for check {check_id!r}")
     messages = meta.get("messages") or {}
-    template = messages.get(outcome.key or outcome.status) or messages.get(outcome.status) \
+    template = (
+        messages.get(outcome.key or outcome.status)
+        or messages.get(outcome.status)
         or GENERIC_MESSAGES.get(outcome.status)
+    )
     params = dict(outcome.params)
     params.setdefault("reason", outcome.evidence.get("reason", ""))
     return CheckResult(
-        id=check_id, status=outcome.status, severity=meta.get("severity", "medium"),
-        title=dict(meta.get("title") or {}), summary=_fmt(template, params),
-        evidence=outcome.evidence, remediation=dict(meta.get("remediation") or {}),
+        id=check_id,
+        status=outcome.status,
+        severity=meta.get("severity", "medium"),
+        title=dict(meta.get("title") or {}),
+        summary=_fmt(template, params),
+        evidence=outcome.evidence,
+        remediation=dict(meta.get("remediation") or {}),
         probe=meta.get("probe", ""),
     )
 

@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from . import CheckContext, Outcome, check
+from secaudit.checks import CheckContext, Outcome, check
 
 EVIDENCE_MAX = 300  # header values quoted in evidence
 
@@ -62,9 +62,15 @@ def https_redirect(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     if not isinstance(sec, dict):
         return _error("plain-HTTP check did not run / không kiểm tra được HTTP")
     outcome = sec.get("outcome")
-    ev = {"start": sec.get("start"), "outcome": outcome, "final": sec.get("final"),
-          "hops": [{"url": h.get("url"), "status": h.get("status"), "location": h.get("location")}
-                   for h in sec.get("hops") or []]}
+    ev = {
+        "start": sec.get("start"),
+        "outcome": outcome,
+        "final": sec.get("final"),
+        "hops": [
+            {"url": h.get("url"), "status": h.get("status"), "location": h.get("location")}
+            for h in sec.get("hops") or []
+        ],
+    }
     if outcome == "redirect_https_same_host":
         return Outcome("pass", "pass", {"final": sec.get("final")}, ev)
     if outcome == "no_service":
@@ -289,8 +295,7 @@ def cookies(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     patterns = list(ctx.params.get("session_cookie_patterns") or [])
     readable = list(ctx.params.get("script_readable_cookie_patterns") or [])
     plain = (obs.get("plain_http") or {}).get("cookies") or []
-    jar = [c for c in sec["cookies"] if isinstance(c, dict)] + \
-          [c for c in plain if isinstance(c, dict)]
+    jar = [c for c in sec["cookies"] if isinstance(c, dict)] + [c for c in plain if isinstance(c, dict)]
     ev = _base_evidence(obs, sec)
     problems: list[dict[str, Any]] = []
     seen: list[dict[str, Any]] = []
@@ -308,8 +313,16 @@ def cookies(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
         samesite = c.get("samesite")
         if samesite and str(samesite).lower() not in ("strict", "lax", "none"):
             missing.append(f"valid SameSite (got {_clip(str(samesite), 40)})")
-        seen.append({"name": _clip(name, 100), "session": session, "secure": bool(c.get("secure")),
-                     "httponly": bool(c.get("httponly")), "samesite": samesite, "over": c.get("over")})
+        seen.append(
+            {
+                "name": _clip(name, 100),
+                "session": session,
+                "secure": bool(c.get("secure")),
+                "httponly": bool(c.get("httponly")),
+                "samesite": samesite,
+                "over": c.get("over"),
+            }
+        )
         if missing:
             problems.append({"name": _clip(name, 100), "missing": missing})
     ev["cookies"] = seen
@@ -362,12 +375,23 @@ def sensitive_paths(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     items = [i for i in sec.get("items") or [] if isinstance(i, dict)]
     probed = {str(i.get("path")) for i in items}
     wanted = [str(e.get("path")) for e in ctx.params.get("sensitive_paths") or [] if isinstance(e, dict)]
-    exposed = [{"path": i.get("path"), "what": i.get("what"), "status": i.get("status"),
-                "content_type": i.get("content_type"), "size": i.get("size")}
-               for i in items if i.get("matched")]
+    exposed = [
+        {
+            "path": i.get("path"),
+            "what": i.get("what"),
+            "status": i.get("status"),
+            "content_type": i.get("content_type"),
+            "size": i.get("size"),
+        }
+        for i in items
+        if i.get("matched")
+    ]
     # an item with neither a verdict nor an error (truncated observation) is unknown, not "absent"
-    errors = [{"path": i.get("path"), "error": _clip(str(i.get("error") or "incomplete observation"), 200)}
-              for i in items if i.get("error") or not isinstance(i.get("matched"), bool)]
+    errors = [
+        {"path": i.get("path"), "error": _clip(str(i.get("error") or "incomplete observation"), 200)}
+        for i in items
+        if i.get("error") or not isinstance(i.get("matched"), bool)
+    ]
     not_probed = [p for p in wanted if p not in probed]
     ev: dict[str, Any] = {"checked": len(items) - len(errors), "exposed": exposed}
     if errors:
@@ -425,8 +449,12 @@ def security_txt(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     if sec.get("error"):
         return _error(str(sec["error"]))
     tried = [f"{t.get('url')} → {t.get('status')}" for t in sec.get("tried") or [] if isinstance(t, dict)]
-    ev: dict[str, Any] = {"url": sec.get("url"), "status": sec.get("status"), "tried": tried,
-                          "location": sec.get("location")}
+    ev: dict[str, Any] = {
+        "url": sec.get("url"),
+        "status": sec.get("status"),
+        "tried": tried,
+        "location": sec.get("location"),
+    }
     if obs.get("verified") is False:
         ev["verified"] = False  # fetched without certificate verification (TLS checks judge it)
     if not sec.get("found"):
@@ -443,9 +471,16 @@ def security_txt(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     contacts = [str(c) for c in fields.get("contact") or []]
     expires = [str(e) for e in fields.get("expires") or []]
     problems = [str(p) for p in sec.get("problems") or []]
-    ev.update({"content_type": sec.get("content_type"), "https": bool(sec.get("https")),
-               "signed": bool(sec.get("signed")), "contact": contacts, "expires": expires,
-               "fields": {k: v for k, v in fields.items() if v and k not in ("contact", "expires")}})
+    ev.update(
+        {
+            "content_type": sec.get("content_type"),
+            "https": bool(sec.get("https")),
+            "signed": bool(sec.get("signed")),
+            "contact": contacts,
+            "expires": expires,
+            "fields": {k: v for k, v in fields.items() if v and k not in ("contact", "expires")},
+        }
+    )
     if not contacts:
         return Outcome("fail", "fail_no_contact", {"url": sec.get("url")}, ev | {"problems": problems})
     if not expires:
@@ -459,8 +494,9 @@ def security_txt(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     now = _now(ctx)
     days = (when - now).days
     warn_days = int(ctx.params.get("security_txt_warn_days", 30))
-    ev.update({"now": now.isoformat(), "expires_at": when.isoformat(), "days_left": days,
-               "warn_days": warn_days})
+    ev.update(
+        {"now": now.isoformat(), "expires_at": when.isoformat(), "days_left": days, "warn_days": warn_days}
+    )
     date = when.date().isoformat()
     if when <= now:
         return Outcome("fail", "fail_expired", {"date": date}, ev)

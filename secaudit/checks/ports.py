@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import CheckContext, Outcome, check
+from secaudit.checks import CheckContext, Outcome, check
 
 
 def _open(obs: dict[str, Any]) -> dict[int, dict[str, Any]]:
@@ -20,11 +20,22 @@ def risky_services(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     risky = {int(p): str(s) for p, s in (ctx.params.get("risky_ports") or {}).items()}
     open_ports = _open(obs)
     scanned = {int(p) for p in obs["scanned"]}
-    exposed = [{"port": p, "service": risky[p], "detected": open_ports[p].get("service", ""),
-                "product": open_ports[p].get("product", ""), "version": open_ports[p].get("version", "")}
-               for p in sorted(risky) if p in open_ports]
-    evidence: dict[str, Any] = {"address": obs.get("address"), "exposed": exposed,
-                                "risky_ports_checked": sorted(p for p in risky if p in scanned)}
+    exposed = [
+        {
+            "port": p,
+            "service": risky[p],
+            "detected": open_ports[p].get("service", ""),
+            "product": open_ports[p].get("product", ""),
+            "version": open_ports[p].get("version", ""),
+        }
+        for p in sorted(risky)
+        if p in open_ports
+    ]
+    evidence: dict[str, Any] = {
+        "address": obs.get("address"),
+        "exposed": exposed,
+        "risky_ports_checked": sorted(p for p in risky if p in scanned),
+    }
     if exposed:
         labels = [_label(e["port"], e["service"]) for e in exposed]
         return Outcome("fail", "fail", {"ports": labels, "address": obs.get("address", "")}, evidence)
@@ -44,11 +55,18 @@ def unexpected_open(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     # The port being audited is expected by definition, even if the list omits it.
     expected = sorted({int(p) for p in ctx.expected_ports} | {int(ctx.port)})
     open_ports = _open(obs)
-    unexpected = [{"port": p, "service": open_ports[p].get("service", "")}
-                  for p in sorted(open_ports) if p not in expected]
-    evidence: dict[str, Any] = {"address": obs.get("address"), "expected": expected,
-                                "open": sorted(open_ports), "unexpected": unexpected,
-                                "scanned": obs["scanned"]}
+    unexpected = [
+        {"port": p, "service": open_ports[p].get("service", "")}
+        for p in sorted(open_ports)
+        if p not in expected
+    ]
+    evidence: dict[str, Any] = {
+        "address": obs.get("address"),
+        "expected": expected,
+        "open": sorted(open_ports),
+        "unexpected": unexpected,
+        "scanned": obs["scanned"],
+    }
     if unexpected:
         labels = [_label(u["port"], u["service"]) for u in unexpected]
         return Outcome("fail", "fail", {"ports": labels, "expected": expected}, evidence)

@@ -11,7 +11,7 @@ import ipaddress
 from datetime import datetime, timezone
 from typing import Any
 
-from . import CheckContext, Outcome, check
+from secaudit.checks import CheckContext, Outcome, check
 
 LEGACY = ("SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1")
 ALL_PROTOCOLS = (*LEGACY, "TLS 1.2", "TLS 1.3")
@@ -159,8 +159,11 @@ def _weakness(suite: dict[str, Any]) -> list[str]:
 @check("tls.cipher.weak_disabled")
 def weak_disabled(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     _accepted, errors = _protocol_state(obs)
-    weak = [{"protocol": proto, "suite": s["name"], "why": why}
-            for proto, s in _accepted_suites(obs) if (why := _weakness(s))]
+    weak = [
+        {"protocol": proto, "suite": s["name"], "why": why}
+        for proto, s in _accepted_suites(obs)
+        if (why := _weakness(s))
+    ]
     evidence: dict[str, Any] = {"weak_suites": weak}
     if weak:
         shown = [f"{w['protocol']} {w['suite']} ({', '.join(w['why'])})" for w in weak]
@@ -183,8 +186,9 @@ def forward_secrecy(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     # TLS 1.3 suites are always (EC)DHE; judge every suite of TLS 1.2 and older.
     _accepted, errors = _protocol_state(obs)
     older = tuple(p for p in ALL_PROTOCOLS if p != "TLS 1.3")
-    non_fs = [f"{proto} {s['name']}" for proto, s in _accepted_suites(obs, older)
-              if not _is_forward_secret(s)]
+    non_fs = [
+        f"{proto} {s['name']}" for proto, s in _accepted_suites(obs, older) if not _is_forward_secret(s)
+    ]
     evidence: dict[str, Any] = {"non_forward_secret_suites": non_fs}
     if non_fs:
         return Outcome("fail", "fail", {"suites": _shown(non_fs), "count": len(non_fs)}, evidence)
@@ -208,12 +212,21 @@ def cert_trusted(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
         ok = [s["store"] for s in stores if s.get("ok")]
         failed = [s for s in stores if not s.get("ok")]
         # The reason users act on: the supplied CA file's (their own CA), else Mozilla's, else any.
-        pick = next((s for s in failed if s["store"] == "Supplied CA file"), None) \
-            or next((s for s in failed if s["store"] == "Mozilla"), None) or (failed[0] if failed else None)
-        results.append({"leaf": dep["chain"][0].get("subject"), "trusted_by": ok,
-                        "reason": None if ok else (pick or {}).get("error"),
-                        "stores": [{"store": s["store"], "ok": bool(s.get("ok")), "error": s.get("error")}
-                                   for s in stores]})
+        pick = (
+            next((s for s in failed if s["store"] == "Supplied CA file"), None)
+            or next((s for s in failed if s["store"] == "Mozilla"), None)
+            or (failed[0] if failed else None)
+        )
+        results.append(
+            {
+                "leaf": dep["chain"][0].get("subject"),
+                "trusted_by": ok,
+                "reason": None if ok else (pick or {}).get("error"),
+                "stores": [
+                    {"store": s["store"], "ok": bool(s.get("ok")), "error": s.get("error")} for s in stores
+                ],
+            }
+        )
     bad = [r for r in results if not r["trusted_by"]]
     evidence: dict[str, Any] = {"deployments": results}
     if bad:
@@ -262,8 +275,14 @@ def cert_hostname(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     checked = []
     for leaf in leaves:
         names = list(leaf.get("san_dns") or []) + list(leaf.get("san_ip") or [])
-        checked.append({"subject": leaf.get("subject"), "san": names, "common_name": leaf.get("common_name"),
-                        "matches": _host_matches(host, leaf.get("san_dns") or [], leaf.get("san_ip") or [])})
+        checked.append(
+            {
+                "subject": leaf.get("subject"),
+                "san": names,
+                "common_name": leaf.get("common_name"),
+                "matches": _host_matches(host, leaf.get("san_dns") or [], leaf.get("san_ip") or []),
+            }
+        )
     evidence: dict[str, Any] = {"host": host, "leaves": checked}
     bad = [c for c in checked if not c["matches"]]
     if not bad:
@@ -285,22 +304,41 @@ def cert_validity(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     for dep in _deployments(obs):
         for role, cert in _certs_to_judge(dep["chain"]):
             nb, na = _parse_time(cert["not_before"]), _parse_time(cert["not_after"])
-            certs.append({"role": role, "subject": cert.get("subject"), "not_before": cert["not_before"],
-                          "not_after": cert["not_after"], "days_left": (na - now).days,
-                          "expired": na < now, "not_yet_valid": nb > now})
+            certs.append(
+                {
+                    "role": role,
+                    "subject": cert.get("subject"),
+                    "not_before": cert["not_before"],
+                    "not_after": cert["not_after"],
+                    "days_left": (na - now).days,
+                    "expired": na < now,
+                    "not_yet_valid": nb > now,
+                }
+            )
     evidence: dict[str, Any] = {"now": now.isoformat(), "warn_days": warn_days, "certificates": certs}
     for c in certs:
         if c["expired"]:
-            return Outcome("fail", "fail_expired", {"subject": c["subject"], "not_after": c["not_after"],
-                                                    "role": c["role"]}, evidence)
+            return Outcome(
+                "fail",
+                "fail_expired",
+                {"subject": c["subject"], "not_after": c["not_after"], "role": c["role"]},
+                evidence,
+            )
     for c in certs:
         if c["not_yet_valid"]:
-            return Outcome("fail", "fail_not_yet_valid", {"subject": c["subject"],
-                                                          "not_before": c["not_before"], "role": c["role"]},
-                           evidence)
+            return Outcome(
+                "fail",
+                "fail_not_yet_valid",
+                {"subject": c["subject"], "not_before": c["not_before"], "role": c["role"]},
+                evidence,
+            )
     soonest = min(certs, key=lambda c: c["days_left"])
-    params = {"days": soonest["days_left"], "not_after": soonest["not_after"], "subject": soonest["subject"],
-              "warn_days": warn_days}
+    params = {
+        "days": soonest["days_left"],
+        "not_after": soonest["not_after"],
+        "subject": soonest["subject"],
+        "warn_days": warn_days,
+    }
     if soonest["days_left"] < warn_days:
         return Outcome("warn", "warn", params, evidence)
     return Outcome("pass", "pass", params, evidence)
@@ -343,8 +381,14 @@ def cert_signature(obs: dict[str, Any], ctx: CheckContext) -> Outcome:
     for dep in _deployments(obs):
         for role, cert in _certs_to_judge(dep["chain"]):
             algo = cert.get("signature_algorithm") or cert.get("signature_algorithm_oid")
-            sigs.append({"role": role, "subject": cert.get("subject"), "algorithm": algo,
-                         "oid": cert.get("signature_algorithm_oid")})
+            sigs.append(
+                {
+                    "role": role,
+                    "subject": cert.get("subject"),
+                    "algorithm": algo,
+                    "oid": cert.get("signature_algorithm_oid"),
+                }
+            )
             if bad := _weak_signature(cert):
                 weak.append(f"{role} ({cert.get('subject')}): {bad}")
     evidence: dict[str, Any] = {"signatures": sigs}
@@ -364,6 +408,7 @@ def _vulnerable_check(section: str):
         if not isinstance(vulnerable, bool):
             raise TypeError(f"{section}.vulnerable is not a boolean")
         return Outcome("fail" if vulnerable else "pass", evidence={"vulnerable": vulnerable})
+
     return judge
 
 

@@ -8,10 +8,15 @@ from pathlib import Path
 
 import click
 
-from ..files import atomic_write
+from secaudit.core.files import atomic_write
 
-LANG_OPTION = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-                           help="Ngôn ngữ / language of titles and messages.")
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Ngôn ngữ / language of titles and messages.",
+)
 
 
 def write_output(content: str | bytes, output: str | None) -> None:

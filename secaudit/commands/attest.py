@@ -7,10 +7,11 @@ from typing import Any
 
 import click
 
-from ._common import write_output
+from secaudit.commands._common import write_output
 
-INV = click.option("--inventory", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                   help="inventory.yaml")
+INV = click.option(
+    "--inventory", required=True, type=click.Path(dir_okay=False, path_type=Path), help="inventory.yaml"
+)
 
 
 @click.group("attest", help="Xác nhận thủ công / manual attestations (YAML, Excel).")
@@ -22,37 +23,61 @@ def attest_group() -> None:
 @INV
 @click.option("--agency", required=True, help="Mã cơ quan / agency id.")
 @click.option("--system", "system_id", required=True, help="Mã hệ thống / system id.")
-@click.option("--attestations", type=click.Path(file_okay=False, path_type=Path),
-              help="Lấy câu trả lời đã có / start from the answers already in DIR.")
+@click.option(
+    "--attestations",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Lấy câu trả lời đã có / start from the answers already in DIR.",
+)
 @click.option("-o", "--output", help="Tệp ra / output file (default: stdout).")
-def template(inventory: Path, agency: str, system_id: str, attestations: Path | None,
-             output: str | None) -> None:
-    from ..attest import load_for_system, render_template
-    from ..catalog import applicable, profile_catalog
-    from ..inventory import load_inventory
+def template(
+    inventory: Path, agency: str, system_id: str, attestations: Path | None, output: str | None
+) -> None:
+    from secaudit.assessment.attestations import load_for_system, render_template
+    from secaudit.config.catalog import applicable, profile_catalog
+    from secaudit.config.inventory import load_inventory
 
     inv = load_inventory(inventory)
     ag, sysm = inv.find(agency, system_id)
     profile = inv.profile(sysm.profile)
     existing = load_for_system(attestations, ag.id, sysm.id) if attestations else None
-    write_output(render_template(ag.id, ag.name, sysm.id, sysm.name, sysm.level, profile.id,
-                                 applicable(profile), existing, catalog=profile_catalog(profile),
-                                 params=profile.parameters), output)
+    write_output(
+        render_template(
+            ag.id,
+            ag.name,
+            sysm.id,
+            sysm.name,
+            sysm.level,
+            profile.id,
+            applicable(profile),
+            existing,
+            catalog=profile_catalog(profile),
+            params=profile.parameters,
+        ),
+        output,
+    )
 
 
-@attest_group.command("wizard", help="Trả lời từng câu hỏi, lưu ngay / answer the manual checklist one "
-                                     "question at a time; every answer is saved at once.")
+@attest_group.command(
+    "wizard",
+    help="Trả lời từng câu hỏi, lưu ngay / answer the manual checklist one "
+    "question at a time; every answer is saved at once.",
+)
 @INV
 @click.option("--agency", required=True, help="Mã cơ quan / agency id.")
 @click.option("--system", "system_id", required=True, help="Mã hệ thống / system id.")
-@click.option("--attestations", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Thư mục xác nhận / attestations folder (<agency>/<system>.yaml).")
+@click.option(
+    "--attestations",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục xác nhận / attestations folder (<agency>/<system>.yaml).",
+)
 @click.option("--attested-by", default=None, help="Người xác nhận / attester (asked if omitted).")
 @click.option("--all", "redo", is_flag=True, help="Hỏi lại cả câu đã trả lời / ask answered ones too.")
-def wizard(inventory: Path, agency: str, system_id: str, attestations: Path, attested_by: str | None,
-           redo: bool) -> None:
-    from ..inventory import load_inventory
-    from ..wizard import run_wizard
+def wizard(
+    inventory: Path, agency: str, system_id: str, attestations: Path, attested_by: str | None, redo: bool
+) -> None:
+    from secaudit.assessment.wizard import run_wizard
+    from secaudit.config.inventory import load_inventory
 
     inv = load_inventory(inventory)
     ag, sysm = inv.find(agency, system_id)
@@ -61,68 +86,97 @@ def wizard(inventory: Path, agency: str, system_id: str, attestations: Path, att
 
     def ask(question: str, choices: list[str] | None = None, default: str = "") -> str:
         kind = click.Choice(choices) if choices else None
-        return str(click.prompt(question, type=kind, default=default, show_default=bool(default),
-                                show_choices=False))
+        return str(
+            click.prompt(question, type=kind, default=default, show_default=bool(default), show_choices=False)
+        )
 
-    path, saved = run_wizard(attestations, ag.id, sysm.id, profile, sysm.level, ask,
-                             lambda m: click.echo(m, err=True), attester)
+    path, saved = run_wizard(
+        attestations, ag.id, sysm.id, profile, sysm.level, ask, lambda m: click.echo(m, err=True), attester
+    )
     click.echo(f"{path}: {saved} câu trả lời đã lưu / answer(s) saved", err=True)
 
 
 @attest_group.command("export", help="Xuất sổ tính Excel / export a workbook, one sheet per system.")
 @INV
-@click.option("--attestations", type=click.Path(file_okay=False, path_type=Path),
-              help="Thư mục xác nhận / attestations folder (answers to pre-fill).")
+@click.option(
+    "--attestations",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục xác nhận / attestations folder (answers to pre-fill).",
+)
 @click.option("--agency", help="Chỉ một cơ quan / one agency only.")
 @click.option("--format", "fmt", type=click.Choice(["xlsx"]), default="xlsx", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export(inventory: Path, attestations: Path | None, agency: str | None, fmt: str, output: Path) -> None:
-    from ..attest import export_xlsx, load_for_system
-    from ..catalog import applicable, profile_catalog
-    from ..inventory import load_inventory
+    from secaudit.assessment.attestations import export_xlsx, load_for_system
+    from secaudit.config.catalog import applicable, profile_catalog
+    from secaudit.config.inventory import load_inventory
 
     inv = load_inventory(inventory)
     systems: list[dict[str, Any]] = []
     for ag in inv.select(agency):
         for sysm in ag.systems:
             profile = inv.profile(sysm.profile)
-            systems.append({"agency": ag.id, "agency_name": ag.name, "system": sysm.id,
-                            "system_name": sysm.name, "level": sysm.level, "profile": profile.id,
-                            "rows": applicable(profile), "catalog": profile_catalog(profile),
-                            "params": profile.parameters,
-                            "existing": load_for_system(attestations, ag.id, sysm.id)})
+            systems.append(
+                {
+                    "agency": ag.id,
+                    "agency_name": ag.name,
+                    "system": sysm.id,
+                    "system_name": sysm.name,
+                    "level": sysm.level,
+                    "profile": profile.id,
+                    "rows": applicable(profile),
+                    "catalog": profile_catalog(profile),
+                    "params": profile.parameters,
+                    "existing": load_for_system(attestations, ag.id, sysm.id),
+                }
+            )
     export_xlsx(systems, output)
     click.echo(f"{output}: {len(systems)} hệ thống / system(s)", err=True)
 
 
-@attest_group.command("import", help="Nhập lại sổ tính / read a filled workbook back into "
-                                     "DIR/<agency>/<system>.yaml.")
+@attest_group.command(
+    "import", help="Nhập lại sổ tính / read a filled workbook back into DIR/<agency>/<system>.yaml."
+)
 @click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--attestations", required=True, type=click.Path(file_okay=False, path_type=Path))
 def import_(workbook: Path, attestations: Path) -> None:
-    from ..attest import import_xlsx
+    from secaudit.assessment.attestations import import_xlsx
 
     for path in import_xlsx(workbook, attestations):
         click.echo(str(path))
 
 
-@attest_group.command("migrate", help="Điền sẵn xác nhận cho danh mục khác qua bảng đối chiếu / pre-fill "
-                                      "attestations for another catalogue through the crosswalk.")
-@click.option("--attestations", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Thư mục nguồn / source folder (<agency>/<system>.yaml).")
-@click.option("--to", "to_catalog", required=True, help="Danh mục đích / target catalogue id, "
-                                                          "e.g. tcvn-14423-2026.")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Thư mục đích / output folder (DIR2/<agency>/<system>.yaml).")
+@attest_group.command(
+    "migrate",
+    help="Điền sẵn xác nhận cho danh mục khác qua bảng đối chiếu / pre-fill "
+    "attestations for another catalogue through the crosswalk.",
+)
+@click.option(
+    "--attestations",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục nguồn / source folder (<agency>/<system>.yaml).",
+)
+@click.option(
+    "--to", "to_catalog", required=True, help="Danh mục đích / target catalogue id, e.g. tcvn-14423-2026."
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục đích / output folder (DIR2/<agency>/<system>.yaml).",
+)
 @click.option("--force", is_flag=True, help="Ghi đè tệp đã có / overwrite existing files.")
 def migrate(attestations: Path, to_catalog: str, output: Path, force: bool) -> None:
-    from ..migrate import migrate_dir
+    from secaudit.assessment.migrate import migrate_dir
 
     if output.resolve() == attestations.resolve():
-        from ..errors import InputError
+        from secaudit.core.errors import InputError
 
-        raise InputError("-o must be another folder than --attestations / thư mục đích phải khác nguồn",
-                         output)
+        raise InputError(
+            "-o must be another folder than --attestations / thư mục đích phải khác nguồn", output
+        )
     done = migrate_dir(attestations, to_catalog, output, force)
     written = [m for m in done if m.skipped is None]
     for m in done:
@@ -132,8 +186,11 @@ def migrate(attestations: Path, to_catalog: str, output: Path, force: bool) -> N
             click.echo(f"{m.target}: {m.equivalent} equivalent, {m.partial} partial")
     n_eq = sum(m.equivalent for m in written)
     n_pa = sum(m.partial for m in written)
-    click.echo(f"secaudit: {len(written)} tệp/files, {n_eq} tương đương/equivalent, {n_pa} một phần/partial "
-               f"(cần xác nhận / to confirm)", err=True)
+    click.echo(
+        f"secaudit: {len(written)} tệp/files, {n_eq} tương đương/equivalent, {n_pa} một phần/partial "
+        f"(cần xác nhận / to confirm)",
+        err=True,
+    )
 
 
 COMMANDS = [attest_group]

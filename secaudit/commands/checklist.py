@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from ..errors import InputError
-from ._common import LANG_OPTION, write_output
+from secaudit.commands._common import LANG_OPTION, write_output
+from secaudit.core.errors import InputError
 
 CHECKLIST_HELP = """Danh mục yêu cầu an toàn thông tin theo cấp độ.
 
@@ -39,19 +39,39 @@ def checklist() -> None:
 
 
 @checklist.command("show", help=SHOW_HELP)
-@click.option("--catalog", "catalog_id", metavar="ID|FILE", default=None,
-              help="Mã danh mục hoặc đường dẫn tệp YAML / catalogue id or path "
-                   "(default tcvn-11930-2017; list: secaudit profile list).")
-@click.option("--level", type=click.IntRange(1, 5), default=None,
-              help="Chỉ các yêu cầu áp dụng ở cấp độ N / only requirements of level N (1-5).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "md", "xlsx"]), default="table",
-              show_default=True, help="Định dạng đầu ra / output format.")
+@click.option(
+    "--catalog",
+    "catalog_id",
+    metavar="ID|FILE",
+    default=None,
+    help="Mã danh mục hoặc đường dẫn tệp YAML / catalogue id or path "
+    "(default tcvn-11930-2017; list: secaudit profile list).",
+)
+@click.option(
+    "--level",
+    type=click.IntRange(1, 5),
+    default=None,
+    help="Chỉ các yêu cầu áp dụng ở cấp độ N / only requirements of level N (1-5).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "md", "xlsx"]),
+    default="table",
+    show_default=True,
+    help="Định dạng đầu ra / output format.",
+)
 @LANG_OPTION
-@click.option("-o", "--output", metavar="FILE", default=None,
-              help="Ghi ra tệp thay vì màn hình / write to FILE instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    default=None,
+    help="Ghi ra tệp thay vì màn hình / write to FILE instead of stdout.",
+)
 def show(catalog_id: str | None, level: int | None, fmt: str, lang: str, output: str | None) -> None:
-    from ..catalog import load_catalog
-    from ..render import checklist as render
+    from secaudit.config.catalog import load_catalog
+    from secaudit.render import checklist as render
 
     catalog = load_catalog(catalog_id)
     if fmt == "json":

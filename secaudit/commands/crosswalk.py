@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._common import LANG_OPTION, write_output
-from .checklist import checklist
+from secaudit.commands._common import LANG_OPTION, write_output
+from secaudit.commands.checklist import checklist
 
 if TYPE_CHECKING:
-    from ..crosswalk import Crosswalk
-    from ..model import Catalog
+    from secaudit.config.crosswalk import Crosswalk
+    from secaudit.core.model import Catalog
 
 HELP = """Đối chiếu yêu cầu giữa hai danh mục (chế độ cũ và mới).
 
@@ -28,23 +28,41 @@ Ví dụ / examples:
   secaudit checklist crosswalk --from tcvn-14423-2026 --to tcvn-11930-2017 --format json
 """
 
-REL = {"vi": {"equivalent": "tương đương", "partial": "một phần", "none": "không có"},
-       "en": {"equivalent": "equivalent", "partial": "partial", "none": "none"}}
+REL = {
+    "vi": {"equivalent": "tương đương", "partial": "một phần", "none": "không có"},
+    "en": {"equivalent": "equivalent", "partial": "partial", "none": "none"},
+}
 
 
 @checklist.command("crosswalk", help=HELP)
 @click.option("--from", "from_id", required=True, metavar="ID", help="Danh mục nguồn / source catalogue id.")
 @click.option("--to", "to_id", required=True, metavar="ID", help="Danh mục đích / target catalogue id.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table",
-              show_default=True, help="Định dạng đầu ra / output format.")
-@click.option("--file", "path", metavar="FILE", default=None,
-              help="Tệp đối chiếu khác tệp kèm theo / a crosswalk file instead of the shipped one.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "md"]),
+    default="table",
+    show_default=True,
+    help="Định dạng đầu ra / output format.",
+)
+@click.option(
+    "--file",
+    "path",
+    metavar="FILE",
+    default=None,
+    help="Tệp đối chiếu khác tệp kèm theo / a crosswalk file instead of the shipped one.",
+)
 @LANG_OPTION
-@click.option("-o", "--output", metavar="FILE", default=None,
-              help="Ghi ra tệp thay vì màn hình / write to FILE instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    default=None,
+    help="Ghi ra tệp thay vì màn hình / write to FILE instead of stdout.",
+)
 def crosswalk(from_id: str, to_id: str, fmt: str, path: str | None, lang: str, output: str | None) -> None:
-    from ..catalog import load_catalog
-    from ..crosswalk import load_crosswalk
+    from secaudit.config.catalog import load_catalog
+    from secaudit.config.crosswalk import load_crosswalk
 
     cw = load_crosswalk(from_id, to_id, path)
     if fmt == "json":
@@ -57,8 +75,12 @@ def crosswalk(from_id: str, to_id: str, fmt: str, path: str | None, lang: str, o
 
 def render_table(cw: Crosswalk, src: Catalog, dst: Catalog, lang: str) -> str:
     head = ("Đối chiếu" if lang == "vi" else "Crosswalk") + f" {src.standard} -> {dst.standard}"
-    lines = [head, "", f"{'ID':<13} {'QUAN HỆ' if lang == 'vi' else 'RELATION':<12} "
-             f"{'TIN CẬY' if lang == 'vi' else 'CONF.':<8} {'->'}"]
+    lines = [
+        head,
+        "",
+        f"{'ID':<13} {'QUAN HỆ' if lang == 'vi' else 'RELATION':<12} "
+        f"{'TIN CẬY' if lang == 'vi' else 'CONF.':<8} {'->'}",
+    ]
     for m in cw.mappings:
         to = ", ".join(m.to) or "-"
         wrapped = textwrap.wrap(to, 44) or ["-"]
@@ -79,15 +101,23 @@ def render_markdown(cw: Crosswalk, src: Catalog, dst: Catalog, lang: str) -> str
         return req.title.get(lang, rid) if req else rid
 
     head = "Đối chiếu" if lang == "vi" else "Crosswalk"
-    cols = (["Yêu cầu", "Tiêu đề", "Quan hệ", "Độ tin cậy", f"Tương ứng ({dst.standard})", "Ghi chú"]
-            if lang == "vi" else
-            ["Requirement", "Title", "Relation", "Confidence", f"Covered by ({dst.standard})", "Note"])
-    out = [f"# {head}: {src.standard} → {dst.standard}", "",
-           "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    cols = (
+        ["Yêu cầu", "Tiêu đề", "Quan hệ", "Độ tin cậy", f"Tương ứng ({dst.standard})", "Ghi chú"]
+        if lang == "vi"
+        else ["Requirement", "Title", "Relation", "Confidence", f"Covered by ({dst.standard})", "Note"]
+    )
+    out = [
+        f"# {head}: {src.standard} → {dst.standard}",
+        "",
+        "| " + " | ".join(cols) + " |",
+        "|" + "---|" * len(cols),
+    ]
     for m in cw.mappings:
         to = "<br>".join(f"{rid} {_md(title(dst, rid))}" for rid in m.to) or "—"
-        out.append(f"| {m.from_id} | {_md(title(src, m.from_id))} | {REL[lang][m.relation]} | "
-                   f"{m.confidence} | {to} | {_md(m.note.get(lang, ''))} |")
+        out.append(
+            f"| {m.from_id} | {_md(title(src, m.from_id))} | {REL[lang][m.relation]} | "
+            f"{m.confidence} | {to} | {_md(m.note.get(lang, ''))} |"
+        )
     return "\n".join(out) + "\n"
 
 

@@ -21,11 +21,18 @@ Chỉ dùng địa chỉ loopback 127.0.0.60-99; không cần mạng / loopback 
 
 
 @click.command("demo", help=DEMO_HELP)
-@click.option("-o", "--output", "out", default="secaudit-demo", show_default=True,
-              type=click.Path(file_okay=False), help="Thư mục kết quả / output directory.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    default="secaudit-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Thư mục kết quả / output directory.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Hiện chi tiết các lệnh / show the commands' progress.")
 def demo_cmd(out: str, verbose: bool) -> None:
-    from ..demo import run_demo
+    from secaudit.demo.run import run_demo
 
     start = time.monotonic()
     out_dir = Path(out)
@@ -38,11 +45,14 @@ def demo_cmd(out: str, verbose: bool) -> None:
     target = summary.get("target", {})
     click.echo(f"\n{summary.get('province', '')} — kỳ/period {summary.get('period', '')}")
     level = target.get("level", 3)
-    click.echo(f"Cơ quan đạt cấp độ {level} / agencies meeting level {level}: "
-               f"{totals.get('agencies_meeting')}/{totals.get('agencies')} ({totals.get('pct')}%) "
-               f"— mục tiêu / target {target.get('goal_pct', 100)}%")
-    click.echo("Hệ thống đạt / systems meeting their level: "
-               f"{totals.get('systems_meeting')}/{totals.get('systems')}")
+    click.echo(
+        f"Cơ quan đạt cấp độ {level} / agencies meeting level {level}: "
+        f"{totals.get('agencies_meeting')}/{totals.get('agencies')} ({totals.get('pct')}%) "
+        f"— mục tiêu / target {target.get('goal_pct', 100)}%"
+    )
+    click.echo(
+        f"Hệ thống đạt / systems meeting their level: {totals.get('systems_meeting')}/{totals.get('systems')}"
+    )
     for agency in summary.get("agencies", []):
         mark = "ĐẠT / MEETS" if agency.get("meets_target") else "CHƯA ĐẠT / NOT YET"
         click.echo(f"  - {agency.get('name')}: {mark}")

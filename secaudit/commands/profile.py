@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from ..model import KINDS, Profile, text
-from ._common import LANG_OPTION, write_output
+from secaudit.commands._common import LANG_OPTION, write_output
+from secaudit.core.model import KINDS, Profile, text
 
 PROFILE_HELP = """Hồ sơ kiểm tra: cấp độ, danh mục, ngưỡng kiểm tra tự động và các yêu cầu loại trừ.
 
@@ -32,18 +32,33 @@ def profile() -> None:
     pass
 
 
-@profile.command("list", help="Liệt kê các hồ sơ có sẵn / list the shipped profiles "
-                              "(name, catalogue, level, title).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Định dạng đầu ra / output format.")
+@profile.command(
+    "list", help="Liệt kê các hồ sơ có sẵn / list the shipped profiles (name, catalogue, level, title)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Định dạng đầu ra / output format.",
+)
 @LANG_OPTION
 def list_cmd(fmt: str, lang: str) -> None:
-    from ..catalog import load_profile, profile_names
+    from secaudit.config.catalog import load_profile, profile_names
 
     profiles = [load_profile(name) for name in profile_names()]
     if fmt == "json":
-        rows = [{"name": p.id, "catalog": p.catalog, "level": p.level, "title": dict(p.title),
-                 "extends": p.extends} for p in profiles]
+        rows = [
+            {
+                "name": p.id,
+                "catalog": p.catalog,
+                "level": p.level,
+                "title": dict(p.title),
+                "extends": p.extends,
+            }
+            for p in profiles
+        ]
         write_output(json.dumps({"profiles": rows}, ensure_ascii=False, indent=2) + "\n", None)
         return
     head = ("Tên / name", "Danh mục / catalogue", "Cấp", "Tiêu đề / title")
@@ -66,12 +81,18 @@ to a profile YAML file.
 
 @profile.command("show", help=SHOW_HELP)
 @click.argument("name", metavar="NAME|FILE")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Định dạng đầu ra / output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Định dạng đầu ra / output format.",
+)
 @LANG_OPTION
 @click.option("-o", "--output", metavar="FILE", default=None, help="Ghi ra tệp / write to FILE.")
 def show(name: str, fmt: str, lang: str, output: str | None) -> None:
-    from ..catalog import load_profile
+    from secaudit.config.catalog import load_profile
 
     prof = load_profile(name)
     data = profile_data(prof)
@@ -82,7 +103,7 @@ def show(name: str, fmt: str, lang: str, output: str | None) -> None:
 
 
 def profile_data(prof: Profile) -> dict[str, Any]:
-    from ..catalog import applicable, profile_catalog
+    from secaudit.config.catalog import applicable, profile_catalog
 
     catalog = profile_catalog(prof)
     rows = applicable(prof, catalog)
@@ -94,29 +115,52 @@ def profile_data(prof: Profile) -> dict[str, Any]:
         else:
             by_kind[req.kind] += 1
     return {
-        "profile": {"id": prof.id, "title": dict(prof.title), "description": dict(prof.description),
-                    "catalog": prof.catalog, "level": prof.level, "extends": prof.extends,
-                    "path": str(prof.path) if prof.path else None},
+        "profile": {
+            "id": prof.id,
+            "title": dict(prof.title),
+            "description": dict(prof.description),
+            "catalog": prof.catalog,
+            "level": prof.level,
+            "extends": prof.extends,
+            "path": str(prof.path) if prof.path else None,
+        },
         "catalog": catalog.header(),
         "parameters": prof.parameters,
-        "tailoring": [{"requirement": t.requirement, "status": t.status, "justification": t.justification,
-                       "source": t.source} for t in prof.tailoring.values()],
-        "requirements": {"total": len(rows), "applicable": len(rows) - tailored,
-                         "not_applicable": tailored, "by_kind": by_kind},
+        "tailoring": [
+            {
+                "requirement": t.requirement,
+                "status": t.status,
+                "justification": t.justification,
+                "source": t.source,
+            }
+            for t in prof.tailoring.values()
+        ],
+        "requirements": {
+            "total": len(rows),
+            "applicable": len(rows) - tailored,
+            "not_applicable": tailored,
+            "by_kind": by_kind,
+        },
     }
 
 
 def _text(prof: Profile, data: dict[str, Any], lang: str) -> str:
-    from ..yamlio import dump_yaml
+    from secaudit.core.yamlio import dump_yaml
 
     counts = data["requirements"]
-    lines = [f"{prof.id} — {text(prof.title, lang)}", text(prof.description, lang), "",
-             f"Danh mục / catalogue: {prof.catalog}    Cấp độ / level: {prof.level}"
-             + (f"    Kế thừa / extends: {prof.extends}" if prof.extends else ""), "",
-             f"Yêu cầu áp dụng / applicable requirements: {counts['applicable']} of {counts['total']}"
-             f"  (tự động/auto {counts['by_kind']['auto']}, một phần/partial {counts['by_kind']['partial']},"
-             f" thủ công/manual {counts['by_kind']['manual']}; loại trừ/tailored out "
-             f"{counts['not_applicable']})", ""]
+    lines = [
+        f"{prof.id} — {text(prof.title, lang)}",
+        text(prof.description, lang),
+        "",
+        f"Danh mục / catalogue: {prof.catalog}    Cấp độ / level: {prof.level}"
+        + (f"    Kế thừa / extends: {prof.extends}" if prof.extends else ""),
+        "",
+        f"Yêu cầu áp dụng / applicable requirements: {counts['applicable']} of {counts['total']}"
+        f"  (tự động/auto {counts['by_kind']['auto']}, một phần/partial {counts['by_kind']['partial']},"
+        f" thủ công/manual {counts['by_kind']['manual']}; loại trừ/tailored out "
+        f"{counts['not_applicable']})",
+        "",
+    ]
     if data["tailoring"]:
         lines.append("Loại trừ / tailoring:")
         for t in data["tailoring"]:

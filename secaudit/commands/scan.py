@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._common import LANG_OPTION, use_color, write_output
+from secaudit.commands._common import LANG_OPTION, use_color, write_output
 
 SCAN_HELP = """Quét mục tiêu (TLS, HTTP, cổng) và đánh giá theo hồ sơ cấp độ.
 Scan targets (TLS, HTTP, ports) and judge them under a level profile.
@@ -26,35 +26,83 @@ Mã thoát / exit: 0 đạt/all pass · 1 có lỗi không đạt/a fail · 2 đ
 
 @click.command("scan", help=SCAN_HELP)
 @click.argument("targets", nargs=-1, required=True, metavar="TARGET...")
-@click.option("--profile", "profile_name", default="level3", show_default=True,
-              help="Hồ sơ (tên hoặc đường dẫn YAML) / profile name or YAML path.")
-@click.option("--ca-file", type=click.Path(dir_okay=False), default=None,
-              help="CA bổ sung (PEM), thêm vào kho tin cậy / extra CA added to the trust stores.")
-@click.option("--resolve", "resolve", multiple=True, metavar="HOST:PORT:ADDR",
-              help="Kết nối tới ADDR nhưng dùng HOST cho SNI/Host/chứng thư / connect to ADDR, keep HOST.")
+@click.option(
+    "--profile",
+    "profile_name",
+    default="level3",
+    show_default=True,
+    help="Hồ sơ (tên hoặc đường dẫn YAML) / profile name or YAML path.",
+)
+@click.option(
+    "--ca-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CA bổ sung (PEM), thêm vào kho tin cậy / extra CA added to the trust stores.",
+)
+@click.option(
+    "--resolve",
+    "resolve",
+    multiple=True,
+    metavar="HOST:PORT:ADDR",
+    help="Kết nối tới ADDR nhưng dùng HOST cho SNI/Host/chứng thư / connect to ADDR, keep HOST.",
+)
 @click.option("--probes", default="tls,http,ports", show_default=True, help="tls,http,ports")
-@click.option("--ports", "ports", default=None, metavar="LIST",
-              help="Cổng quét thêm / extra ports to scan, e.g. 8080,8443,9000-9010.")
-@click.option("--http-port", type=click.IntRange(1, 65535), default=None,
-              help="Cổng HTTP thường để kiểm tra chuyển hướng / plain-HTTP port (default 80).")
-@click.option("--timeout", type=click.FloatRange(0.5, 600), default=10.0, show_default=True,
-              help="Giây chờ mỗi kết nối / seconds per network operation.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "html", "sarif"]), default="table",
-              show_default=True, help="Định dạng / output format.")
+@click.option(
+    "--ports",
+    "ports",
+    default=None,
+    metavar="LIST",
+    help="Cổng quét thêm / extra ports to scan, e.g. 8080,8443,9000-9010.",
+)
+@click.option(
+    "--http-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Cổng HTTP thường để kiểm tra chuyển hướng / plain-HTTP port (default 80).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.5, 600),
+    default=10.0,
+    show_default=True,
+    help="Giây chờ mỗi kết nối / seconds per network operation.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "html", "sarif"]),
+    default="table",
+    show_default=True,
+    help="Định dạng / output format.",
+)
 @click.option("-o", "--output", default=None, help="Ghi ra tệp / write to FILE.")
 @click.option("-v", "--verbose", is_flag=True, help="Hiện cả kiểm tra đạt / show passed checks too.")
-@click.option("--no-progress", "--quiet", "quiet", is_flag=True,
-              help="Không hiện tiến độ / no progress on stderr.")
+@click.option(
+    "--no-progress", "--quiet", "quiet", is_flag=True, help="Không hiện tiến độ / no progress on stderr."
+)
 @LANG_OPTION
 @click.pass_context
-def scan_cmd(ctx: click.Context, targets: tuple[str, ...], profile_name: str, ca_file: str | None,
-             resolve: tuple[str, ...], probes: str, ports: str | None, http_port: int | None, timeout: float,
-             fmt: str, output: str | None, verbose: bool, quiet: bool, lang: str) -> None:
-    from ..catalog import load_profile
-    from ..errors import InputError
-    from ..model import exit_code_for
-    from ..scanner import ScanOptions, parse_probes, scan_result
-    from ..targets import parse_ports, parse_resolve, parse_target
+def scan_cmd(
+    ctx: click.Context,
+    targets: tuple[str, ...],
+    profile_name: str,
+    ca_file: str | None,
+    resolve: tuple[str, ...],
+    probes: str,
+    ports: str | None,
+    http_port: int | None,
+    timeout: float,
+    fmt: str,
+    output: str | None,
+    verbose: bool,
+    quiet: bool,
+    lang: str,
+) -> None:
+    from secaudit.assessment.scan import ScanOptions, parse_probes, scan_result
+    from secaudit.config.catalog import load_profile
+    from secaudit.config.targets import parse_ports, parse_resolve, parse_target
+    from secaudit.core.errors import InputError
+    from secaudit.core.model import exit_code_for
 
     profile = load_profile(profile_name)
     for entry in resolve:
@@ -68,21 +116,22 @@ def scan_cmd(ctx: click.Context, targets: tuple[str, ...], profile_name: str, ca
             raise InputError(f"cannot read CA file: {exc.strerror}", ca_path) from None
         if b"-----BEGIN CERTIFICATE-----" not in pem:
             raise InputError("not a PEM certificate file", ca_path)
-    options = ScanOptions(ca_file=ca_path, timeout=timeout, extra_ports=parse_ports(ports) or None,
-                          progress=not quiet)
+    options = ScanOptions(
+        ca_file=ca_path, timeout=timeout, extra_ports=parse_ports(ports) or None, progress=not quiet
+    )
     result = scan_result(parsed, profile, parse_probes(probes), options)
     if fmt == "json":
         write_output(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", output)
     elif fmt == "html":
-        from ..render.scan_html import render_scan_html
+        from secaudit.render.scan_html import render_scan_html
 
         write_output(render_scan_html(result, lang), output)
     elif fmt == "sarif":
-        from ..render.sarif import render_scan_sarif
+        from secaudit.render.sarif import render_scan_sarif
 
         write_output(render_scan_sarif(result, lang), output)
     else:
-        from ..render.scan_table import render_scan_table
+        from secaudit.render.scan_table import render_scan_table
 
         table = render_scan_table(result, lang, color=output is None and use_color(), verbose=verbose)
         write_output(table, output)

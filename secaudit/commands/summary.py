@@ -11,60 +11,90 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
-from ._common import LANG_OPTION, write_output
+from secaudit.commands._common import LANG_OPTION, write_output
+from secaudit.core.errors import InputError
 
-TEMPLATES_OPTION = click.option("--templates", type=click.Path(path_type=Path),
-                                help="Thư mục mẫu báo cáo (bản sao của reports/) / a copy of reports/.")
+TEMPLATES_OPTION = click.option(
+    "--templates",
+    type=click.Path(path_type=Path),
+    help="Thư mục mẫu báo cáo (bản sao của reports/) / a copy of reports/.",
+)
 
 
 @click.command("summary")
 @click.argument("bundle_dir", type=click.Path(path_type=Path))
-@click.option("--inventory", type=click.Path(path_type=Path),
-              help="inventory.yaml: cơ quan và hệ thống phải nộp.")
+@click.option(
+    "--inventory", type=click.Path(path_type=Path), help="inventory.yaml: cơ quan và hệ thống phải nộp."
+)
 @click.option("--keyring", type=click.Path(path_type=Path), help="Thư mục khoá công khai <agency>.pub.")
 @click.option("--store", type=click.Path(path_type=Path), help="CSDL SQLite lưu lịch sử (xu hướng).")
 @click.option("--period", help="Kỳ báo cáo (mặc định: của inventory, hoặc kỳ mới nhất).")
-@click.option("--format", "fmt", type=click.Choice(["html", "json", "csv", "xlsx", "md", "mau08"]),
-              default="html", show_default=True,
-              help="mau08: báo cáo Mẫu 08 (NĐ 331/2026), cần --inventory và -o FILE.xlsx|FILE.html.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "json", "csv", "xlsx", "md", "mau08"]),
+    default="html",
+    show_default=True,
+    help="mau08: báo cáo Mẫu 08 (NĐ 331/2026), cần --inventory và -o FILE.xlsx|FILE.html.",
+)
 @TEMPLATES_OPTION
 @LANG_OPTION
 @click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout).")
-def summary_cmd(bundle_dir: Path, inventory: Path | None, keyring: Path | None, store: Path | None,
-                period: str | None, fmt: str, templates: Path | None, lang: str, output: str | None) -> None:
+def summary_cmd(
+    bundle_dir: Path,
+    inventory: Path | None,
+    keyring: Path | None,
+    store: Path | None,
+    period: str | None,
+    fmt: str,
+    templates: Path | None,
+    lang: str,
+    output: str | None,
+) -> None:
     """Tổng hợp toàn tỉnh từ các kết quả đánh giá / province summary from assessment bundles."""
     if fmt == "mau08":
         _mau08(bundle_dir, inventory, keyring, store, period, templates, output)
         return
-    from ..summary import summarise
+    from secaudit.province.summary import summarise
 
     if templates is not None and fmt == "html":
-        from ..render.html import environment, load_css, template
+        from secaudit.render.html import environment, load_css, template
 
         template(environment(templates), "summary.html.j2", templates)  # fail before the work
         load_css(templates)
     result = summarise(bundle_dir, inventory=inventory, keyring=keyring, store=store, period=period)
     if fmt == "json":
-        from ..render.json import render
+        from secaudit.render.json import render
+
         content: str | bytes = render(result)
     elif fmt == "csv":
-        from ..render.csv import render_summary as csv_summary
+        from secaudit.render.csv import render_summary as csv_summary
+
         content = csv_summary(result)
     elif fmt == "xlsx":
-        from ..render.xlsx import render_summary as xlsx_summary
+        from secaudit.render.xlsx import render_summary as xlsx_summary
+
         content = xlsx_summary(result, lang)
     elif fmt == "md":
-        from ..render.markdown import render_summary as md_summary
+        from secaudit.render.markdown import render_summary as md_summary
+
         content = md_summary(result, lang)
     else:
-        from ..render.html import render_summary as html_summary
+        from secaudit.render.html import render_summary as html_summary
+
         content = html_summary(result, lang, templates)
     write_output(content, output)
 
 
-def _mau08(bundle_dir: Path, inventory: Path | None, keyring: Path | None, store: Path | None,
-           period: str | None, templates: Path | None, output: str | None) -> None:
+def _mau08(
+    bundle_dir: Path,
+    inventory: Path | None,
+    keyring: Path | None,
+    store: Path | None,
+    period: str | None,
+    templates: Path | None,
+    output: str | None,
+) -> None:
     if not output or output == "-":
         raise InputError("--format mau08 needs -o FILE.xlsx or -o FILE.html / cần tệp kết quả -o")
     kind = Path(output).suffix.lower()
@@ -73,24 +103,27 @@ def _mau08(bundle_dir: Path, inventory: Path | None, keyring: Path | None, store
     if inventory is None:
         raise InputError("--format mau08 needs --inventory (Part 3 rows come from it) / cần --inventory")
     if kind != ".xlsx" and templates is not None:
-        from ..render.html import environment, load_css, template
+        from secaudit.render.html import environment, load_css, template
 
         template(environment(templates), "mau08.html.j2", templates)
         load_css(templates)
-    from ..mau08 import build
-    from ..summary import collect
+    from secaudit.province.mau08 import build
+    from secaudit.province.summary import collect
 
-    result, digests, inv = collect(bundle_dir, inventory=inventory, keyring=keyring, store=store,
-                                   period=period)
+    result, digests, inv = collect(
+        bundle_dir, inventory=inventory, keyring=keyring, store=store, period=period
+    )
     view = build(result, digests, inv or {})
     for p in view["problems"]:
         where = f" [{p['owner']} / {p['system']}, dòng/row {p['row']}]" if p["row"] else ""
         click.echo(f"cảnh báo/warning: Mẫu 08{where}: {p['vi']} / {p['en']}", err=True)
     if kind == ".xlsx":
-        from ..render.mau08 import render_xlsx
+        from secaudit.render.mau08 import render_xlsx
+
         content: str | bytes = render_xlsx(view)
     else:
-        from ..render.mau08 import render_html
+        from secaudit.render.mau08 import render_html
+
         content = render_html(view, templates)
     write_output(content, output)
 

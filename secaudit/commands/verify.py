@@ -7,16 +7,23 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from secaudit.core.errors import InputError
 
 
-@click.command("verify", help="Kiểm tra chữ ký gói kết quả / verify assessment bundles against "
-                              "DIR/<agency>.pub. Exit 0 all verify, 1 any does not, 2 bad input.")
+@click.command(
+    "verify",
+    help="Kiểm tra chữ ký gói kết quả / verify assessment bundles against "
+    "DIR/<agency>.pub. Exit 0 all verify, 1 any does not, 2 bad input.",
+)
 @click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--keyring", required=True, type=click.Path(path_type=Path),
-              help="Thư mục khóa công khai / folder of agencies' public keys (<agency>.pub).")
+@click.option(
+    "--keyring",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Thư mục khóa công khai / folder of agencies' public keys (<agency>.pub).",
+)
 def verify(bundles: tuple[Path, ...], keyring: Path) -> None:
-    from ..bundle import verify_file
+    from secaudit.signing.bundle import verify_file
 
     if not keyring.is_dir():
         raise InputError("keyring folder not found / không thấy thư mục khóa", keyring)

@@ -42,8 +42,9 @@ def _new_key(key_type: str, key_size: int) -> PrivateKey:
 
 
 def _key_pem(key: PrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _general_names(names: list[str]) -> list[x509.GeneralName]:
@@ -57,8 +58,12 @@ def _general_names(names: list[str]) -> list[x509.GeneralName]:
 
 
 def _name(common_name: str, org: str = "secaudit lab") -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
+        ]
+    )
 
 
 @dataclass
@@ -96,16 +101,27 @@ class LabCA:
         ski = x509.SubjectKeyIdentifier.from_public_key(self.key.public_key())
         self.cert = (
             x509.CertificateBuilder()
-            .subject_name(_name(common_name)).issuer_name(_name(common_name))
+            .subject_name(_name(common_name))
+            .issuer_name(_name(common_name))
             .public_key(self.key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                         key_encipherment=False, data_encipherment=False,
-                                         key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                         encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
             .add_extension(ski, critical=False)
             .sign(self.key, hashes.SHA256())
         )
@@ -118,9 +134,16 @@ class LabCA:
         path.write_bytes(self.cert_pem)
         return path
 
-    def issue(self, names: list[str], key_type: str = "rsa", key_size: int = 2048,
-              not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
-              self_signed: bool = False, sha1: bool = False) -> Leaf:
+    def issue(
+        self,
+        names: list[str],
+        key_type: str = "rsa",
+        key_size: int = 2048,
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+        self_signed: bool = False,
+        sha1: bool = False,
+    ) -> Leaf:
         """Issue a server certificate for ``names`` (DNS names and/or IP addresses, first = CN)."""
         if not names:
             raise ValueError("a leaf needs at least one name")
@@ -132,12 +155,19 @@ class LabCA:
             cert_pem = _openssl_sha1(self, key, names, not_before, not_after, self_signed)
         else:
             cert_pem = self._build(key, names, not_before, not_after, self_signed).public_bytes(
-                serialization.Encoding.PEM)
+                serialization.Encoding.PEM
+            )
         chain = cert_pem if self_signed else cert_pem + self.cert_pem
         return Leaf(cert_pem=cert_pem, key_pem=_key_pem(key), chain_pem=chain, names=list(names))
 
-    def _build(self, key: PrivateKey, names: list[str], not_before: dt.datetime,
-               not_after: dt.datetime, self_signed: bool) -> x509.Certificate:
+    def _build(
+        self,
+        key: PrivateKey,
+        names: list[str],
+        not_before: dt.datetime,
+        not_after: dt.datetime,
+        self_signed: bool,
+    ) -> x509.Certificate:
         subject = _name(names[0])
         issuer_key: PrivateKey = key if self_signed else self.key
         builder = (
@@ -146,19 +176,27 @@ class LabCA:
             .issuer_name(subject if self_signed else self.cert.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(not_before).not_valid_after(not_after)
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
             .add_extension(x509.SubjectAlternativeName(_general_names(names)), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-                           critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
+            )
         )
         return builder.sign(issuer_key, hashes.SHA256())
 
 
-def _openssl_sha1(ca: LabCA, key: PrivateKey, names: list[str], not_before: dt.datetime,
-                  not_after: dt.datetime, self_signed: bool) -> bytes:
+def _openssl_sha1(
+    ca: LabCA,
+    key: PrivateKey,
+    names: list[str],
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    self_signed: bool,
+) -> bytes:
     """Sign a leaf with SHA-1 using the openssl CLI (cryptography refuses to)."""
     exe = shutil.which("openssl")
     if exe is None:
@@ -166,27 +204,47 @@ def _openssl_sha1(ca: LabCA, key: PrivateKey, names: list[str], not_before: dt.d
     if not_before > _now():
         raise ValueError("SHA-1 leaves start now (openssl x509 -req has no start date option)")
     days = max(1, (not_after - _now()).days)
-    san = ",".join(f"IP:{n}" if isinstance(g, x509.IPAddress) else f"DNS:{n}"
-                   for n, g in zip(names, _general_names(names), strict=True))
-    csr = (x509.CertificateSigningRequestBuilder().subject_name(_name(names[0]))
-           .sign(key, hashes.SHA256()))
+    san = ",".join(
+        f"IP:{n}" if isinstance(g, x509.IPAddress) else f"DNS:{n}"
+        for n, g in zip(names, _general_names(names), strict=True)
+    )
+    csr = x509.CertificateSigningRequestBuilder().subject_name(_name(names[0])).sign(key, hashes.SHA256())
     with tempfile.TemporaryDirectory(prefix="secaudit-sha1-") as tmp:
         d = Path(tmp)
         (d / "req.csr").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
         (d / "ext.cnf").write_text(
             f"subjectAltName={san}\nbasicConstraints=critical,CA:FALSE\n"
             "extendedKeyUsage=serverAuth\nsubjectKeyIdentifier=hash\n"
-            + ("" if self_signed else "authorityKeyIdentifier=keyid\n"))
-        cmd = [exe, "x509", "-req", "-in", str(d / "req.csr"), "-sha1", "-days", str(days),
-               "-extfile", str(d / "ext.cnf"), "-out", str(d / "leaf.pem")]
+            + ("" if self_signed else "authorityKeyIdentifier=keyid\n")
+        )
+        cmd = [
+            exe,
+            "x509",
+            "-req",
+            "-in",
+            str(d / "req.csr"),
+            "-sha1",
+            "-days",
+            str(days),
+            "-extfile",
+            str(d / "ext.cnf"),
+            "-out",
+            str(d / "leaf.pem"),
+        ]
         if self_signed:
             (d / "leaf.key").write_bytes(_key_pem(key))
             cmd += ["-signkey", str(d / "leaf.key")]
         else:
             (d / "ca.pem").write_bytes(ca.cert_pem)
             (d / "ca.key").write_bytes(ca.key_pem)
-            cmd += ["-CA", str(d / "ca.pem"), "-CAkey", str(d / "ca.key"), "-set_serial",
-                    str(x509.random_serial_number())]
+            cmd += [
+                "-CA",
+                str(d / "ca.pem"),
+                "-CAkey",
+                str(d / "ca.key"),
+                "-set_serial",
+                str(x509.random_serial_number()),
+            ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"openssl failed: {proc.stderr.strip()}")

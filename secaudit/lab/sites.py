@@ -22,7 +22,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .certs import LabCA, Leaf
+from secaudit.lab.certs import LabCA, Leaf
 
 # A well-configured site's headers (Mozilla Observatory "A+" style).
 GOOD_HEADERS: dict[str, str] = {
@@ -34,24 +34,32 @@ GOOD_HEADERS: dict[str, str] = {
 }
 
 # Mozilla "intermediate" TLS 1.2 suites (ECDHE only: Python's ssl sets no DH parameters).
-INTERMEDIATE_CIPHERS = ":".join([
-    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
-    "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
-    "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
-])
+INTERMEDIATE_CIPHERS = ":".join(
+    [
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+    ]
+)
 
-DEFAULT_PAGE = (b"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>secaudit lab"
-                b"</title></head><body><p>secaudit lab site</p></body></html>")
+DEFAULT_PAGE = (
+    b'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>secaudit lab'
+    b"</title></head><body><p>secaudit lab site</p></body></html>"
+)
 SECURITY_TXT_PATH = "/.well-known/security.txt"
 
 
-def security_txt(contact: str = "mailto:security@lab.example.vn", days: int = 365,
-                 extra: str = "") -> bytes:
+def security_txt(contact: str = "mailto:security@lab.example.vn", days: int = 365, extra: str = "") -> bytes:
     """An RFC 9116 file whose Expires is ``days`` from now (negative: already expired)."""
     expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
-    lines = [f"Contact: {contact}" if contact else "",
-             f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}",
-             "Preferred-Languages: vi, en"]
+    lines = [
+        f"Contact: {contact}" if contact else "",
+        f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        "Preferred-Languages: vi, en",
+    ]
     return ("# secaudit lab\n" + "".join(f"{ln}\n" for ln in lines if ln) + extra).encode()
 
 
@@ -295,8 +303,11 @@ class Lab:
         if spec.plain_http != "none":
             if spec.plain_http not in ("redirect", "no_redirect"):
                 raise ValueError(f"plain_http must be redirect|no_redirect|none, not {spec.plain_http!r}")
-            plain_handler = type(f"PlainHandler_{spec.name}", (_Handler,),
-                                 {"spec": spec, "plain": True, "https_port": https_port})
+            plain_handler = type(
+                f"PlainHandler_{spec.name}",
+                (_Handler,),
+                {"spec": spec, "plain": True, "https_port": https_port},
+            )
             plain = _v6(_QuietServer, spec.address)((spec.address, 0), plain_handler)
             http_port = plain.server_address[1]
             self._serve(plain, f"lab-http-{spec.name}")
@@ -317,8 +328,11 @@ class Lab:
             # OpenSSL 3 refuses TLS < 1.2, weak keys and SHA-1 certificates at the default
             # security level even on the server side: lower it only for sites that need it.
             legacy = spec.tls_min < ssl.TLSVersion.TLSv1_2 or _weak_cert(leaf)
-            ciphers = ("DEFAULT:@SECLEVEL=0" if spec.tls_min < ssl.TLSVersion.TLSv1_2
-                       else INTERMEDIATE_CIPHERS + (":@SECLEVEL=0" if legacy else ""))
+            ciphers = (
+                "DEFAULT:@SECLEVEL=0"
+                if spec.tls_min < ssl.TLSVersion.TLSv1_2
+                else INTERMEDIATE_CIPHERS + (":@SECLEVEL=0" if legacy else "")
+            )
         ctx.set_ciphers(ciphers)
         if spec.ciphers is None:
             # With OpenSSL 3 this sets the group list for TLS 1.2 *and* 1.3: the default list
@@ -330,8 +344,9 @@ class Lab:
     def _serve(self, server: _QuietServer, name: str) -> None:
         with self._lock:
             self._servers.append(server)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL},
-                         daemon=True, name=name).start()
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True, name=name
+        ).start()
 
     # -- raw ports
 
@@ -384,5 +399,14 @@ def _weak_cert(leaf: Leaf) -> bool:
     return algo is not None and algo.name in ("sha1", "md5")
 
 
-__all__ = ["GOOD_HEADERS", "INTERMEDIATE_CIPHERS", "SECURITY_TXT_PATH", "Lab", "LabCA", "Leaf", "RunningSite",
-           "SiteSpec", "security_txt"]
+__all__ = [
+    "GOOD_HEADERS",
+    "INTERMEDIATE_CIPHERS",
+    "SECURITY_TXT_PATH",
+    "Lab",
+    "LabCA",
+    "Leaf",
+    "RunningSite",
+    "SiteSpec",
+    "security_txt",
+]

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .. import __version__
-from ..model import Target
-from . import security_txt as sectxt
+from secaudit import __version__
+from secaudit.core.model import Target
+from secaudit.probes import security_txt as sectxt
 
 USER_AGENT = f"secaudit/{__version__} (+security posture audit)"
 MAX_BODY = 64 * 1024  # never read more than this from any response (hostile servers)
@@ -49,9 +49,15 @@ Progress = Callable[[str], None]
 # --------------------------------------------------------------------------- public API
 
 
-def collect(targets: list[Target], params: dict[str, Any], ca_file: Path | None, timeout: float,
-            progress: Progress | None = None, max_workers: int = 8,
-            budget: float | None = None) -> list[dict[str, Any]]:
+def collect(
+    targets: list[Target],
+    params: dict[str, Any],
+    ca_file: Path | None,
+    timeout: float,
+    progress: Progress | None = None,
+    max_workers: int = 8,
+    budget: float | None = None,
+) -> list[dict[str, Any]]:
     """Probe every target (concurrently, bounded); one observation per target, same order.
 
     ``budget``: wall-clock seconds per target (default ``TIME_BUDGET_TIMEOUTS`` x ``timeout``)."""
@@ -106,8 +112,9 @@ def _permissive_context() -> ssl.SSLContext:
 class _Conn:
     """Connection pools of one target: connect to ``address``, speak to ``host``."""
 
-    def __init__(self, target: Target, contexts: tuple[ssl.SSLContext, ssl.SSLContext],
-                 timeout: float) -> None:
+    def __init__(
+        self, target: Target, contexts: tuple[ssl.SSLContext, ssl.SSLContext], timeout: float
+    ) -> None:
         import urllib3
 
         self.target = target
@@ -149,12 +156,24 @@ class _Conn:
                 pool = urllib3.HTTPConnectionPool(addr, port, **common)
             elif self.verified:
                 pool = urllib3.HTTPSConnectionPool(
-                    addr, port, ssl_context=self.trust, cert_reqs="CERT_REQUIRED",
-                    server_hostname=self.target.host, assert_hostname=self.target.host, **common)
+                    addr,
+                    port,
+                    ssl_context=self.trust,
+                    cert_reqs="CERT_REQUIRED",
+                    server_hostname=self.target.host,
+                    assert_hostname=self.target.host,
+                    **common,
+                )
             else:
                 pool = urllib3.HTTPSConnectionPool(
-                    addr, port, ssl_context=self.permissive, cert_reqs="CERT_NONE",
-                    assert_hostname=False, server_hostname=self.target.host, **common)
+                    addr,
+                    port,
+                    ssl_context=self.permissive,
+                    cert_reqs="CERT_NONE",
+                    assert_hostname=False,
+                    server_hostname=self.target.host,
+                    **common,
+                )
             pool.ConnectionCls = _tracking(pool.ConnectionCls, self._track)
             self.pools[key] = pool
         return self.pools[key]
@@ -171,12 +190,23 @@ class _Conn:
             path += "?" + parts.query
         default = 443 if scheme == "https" else 80
         hostpart = f"[{self.target.host}]" if ":" in self.target.host else self.target.host
-        headers = {"Host": hostpart if port == default else f"{hostpart}:{port}",
-                   "User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"}
+        headers = {
+            "Host": hostpart if port == default else f"{hostpart}:{port}",
+            "User-Agent": USER_AGENT,
+            "Accept": "*/*",
+            "Accept-Encoding": "identity",
+        }
         try:
             resp = self.pool(scheme, port).urlopen(
-                "GET", path, headers=headers, redirect=False, retries=False,
-                preload_content=False, decode_content=False, assert_same_host=False)
+                "GET",
+                path,
+                headers=headers,
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                decode_content=False,
+                assert_same_host=False,
+            )
         except Exception as exc:
             if self.expired:  # the watchdog cut it: say so rather than "connection reset"
                 raise TimeoutError("time budget for this target exhausted") from exc
@@ -218,8 +248,14 @@ def _tracking(base: type, track: Callable[[socket.socket | None], None]) -> type
     return Tracked
 
 
-def _safe_probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLContext, ssl.SSLContext],
-                timeout: float, budget: float | None, progress: Progress | None) -> dict[str, Any]:
+def _safe_probe(
+    target: Target,
+    params: dict[str, Any],
+    contexts: tuple[ssl.SSLContext, ssl.SSLContext],
+    timeout: float,
+    budget: float | None,
+    progress: Progress | None,
+) -> dict[str, Any]:
     try:
         obs = _probe(target, params, contexts, timeout, budget)
     except Exception as exc:  # last line of defence: one broken target never stops the run
@@ -232,8 +268,13 @@ def _safe_probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLC
     return obs
 
 
-def _probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLContext, ssl.SSLContext],
-           timeout: float, budget: float | None = None) -> dict[str, Any]:
+def _probe(
+    target: Target,
+    params: dict[str, Any],
+    contexts: tuple[ssl.SSLContext, ssl.SSLContext],
+    timeout: float,
+    budget: float | None = None,
+) -> dict[str, Any]:
     max_redirects = int(params.get("http_max_redirects", 10))
     conn = _Conn(target, contexts, timeout)
     # Budget: a server that accepts and never answers must not cost one timeout per path, and
@@ -244,8 +285,12 @@ def _probe(target: Target, params: dict[str, Any], contexts: tuple[ssl.SSLContex
     watchdog.daemon = True
     watchdog.start()
     try:
-        obs: dict[str, Any] = {"url": target.url, "host": target.host, "address": target.address,
-                               "scheme": target.scheme}
+        obs: dict[str, Any] = {
+            "url": target.url,
+            "host": target.host,
+            "address": target.address,
+            "scheme": target.scheme,
+        }
         obs["plain_http"] = _plain_http(conn, target, max_redirects)
         obs["https"] = _main(conn, target, max_redirects)
         obs["verified"] = conn.verified
@@ -299,8 +344,11 @@ def _plain_http(conn: _Conn, target: Target, max_redirects: int) -> dict[str, An
             return {**sec, "outcome": "error", "error": reason, "final": url}
         try:
             location = resp.headers.get("Location")
-            hop = {"url": url, "status": resp.status,
-                   "location": _clip(location, MAX_VALUE) if location is not None else None}
+            hop = {
+                "url": url,
+                "status": resp.status,
+                "location": _clip(location, MAX_VALUE) if location is not None else None,
+            }
             sec["hops"].append(hop)
             sec["cookies"] += [_parse_cookie(v, "http") for v in resp.headers.getlist("Set-Cookie")]
         finally:
@@ -338,10 +386,16 @@ def _main(conn: _Conn, target: Target, max_redirects: int) -> dict[str, Any]:
         try:
             headers = _headers(resp, sec)
             location = resp.headers.get("Location")
-            sec["hops"].append({"url": url, "status": resp.status,
-                                "location": _clip(location, MAX_VALUE) if location is not None else None})
-            sec["cookies"] += [_parse_cookie(v, urlsplit(url).scheme)
-                               for v in resp.headers.getlist("Set-Cookie")]
+            sec["hops"].append(
+                {
+                    "url": url,
+                    "status": resp.status,
+                    "location": _clip(location, MAX_VALUE) if location is not None else None,
+                }
+            )
+            sec["cookies"] += [
+                _parse_cookie(v, urlsplit(url).scheme) for v in resp.headers.getlist("Set-Cookie")
+            ]
         finally:
             _discard(resp)
         if 300 <= resp.status < 400 and location:
@@ -405,9 +459,17 @@ def _parse_cookie(raw: str, over: str) -> dict[str, Any]:
     """Name and attributes of one Set-Cookie (the value is never stored: it may be a secret)."""
     parts = raw.split(";")
     name = parts[0].split("=", 1)[0].strip()
-    cookie: dict[str, Any] = {"name": _clip(name, 200), "over": over, "secure": False, "httponly": False,
-                              "samesite": None, "path": None, "domain": None, "expires": None,
-                              "max_age": None}
+    cookie: dict[str, Any] = {
+        "name": _clip(name, 200),
+        "over": over,
+        "secure": False,
+        "httponly": False,
+        "samesite": None,
+        "path": None,
+        "domain": None,
+        "expires": None,
+        "max_age": None,
+    }
     for attr in parts[1:]:
         key, _, val = attr.partition("=")
         key, val = key.strip().lower(), _clip(val.strip(), 200)
@@ -432,8 +494,11 @@ def _paths(conn: _Conn, target: Target, entries: list[Any], deadline: float) -> 
     for entry in entries:
         path = str(entry.get("path", "")) if isinstance(entry, dict) else str(entry)
         pattern = str(entry.get("match", "")) if isinstance(entry, dict) else ""
-        item: dict[str, Any] = {"path": path, "what": str(entry.get("what", "")) if isinstance(entry, dict)
-                                else "", "match": pattern}
+        item: dict[str, Any] = {
+            "path": path,
+            "what": str(entry.get("what", "")) if isinstance(entry, dict) else "",
+            "match": pattern,
+        }
         items.append(item)
         if not path.startswith("/"):
             item["error"] = "path must start with /"
@@ -465,13 +530,16 @@ def _paths(conn: _Conn, target: Target, entries: list[Any], deadline: float) -> 
         body = _decompress(body, resp.headers.get("Content-Encoding", ""))
         ctype = resp.headers.get("Content-Type")
         window = body[:MATCH_WINDOW].decode("latin-1")
-        item.update({
-            "status": resp.status,
-            "content_type": _clip(ctype, 200) if ctype else None,
-            "size": len(body), "size_capped": capped,
-            # a 200 HTML "not found" page is not an exposure: the content must match too
-            "matched": bool(200 <= resp.status < 300 and (regex.search(window) if regex else True)),
-        })
+        item.update(
+            {
+                "status": resp.status,
+                "content_type": _clip(ctype, 200) if ctype else None,
+                "size": len(body),
+                "size_capped": capped,
+                # a 200 HTML "not found" page is not an exposure: the content must match too
+                "matched": bool(200 <= resp.status < 300 and (regex.search(window) if regex else True)),
+            }
+        )
     return {"items": items}
 
 
@@ -535,8 +603,9 @@ def _security_txt(conn: _Conn, target: Target, max_redirects: int) -> dict[str, 
     return sec
 
 
-def _fetch_text(conn: _Conn, target: Target, url: str, max_redirects: int,
-                tried: list[dict[str, Any]]) -> dict[str, Any]:
+def _fetch_text(
+    conn: _Conn, target: Target, url: str, max_redirects: int, tried: list[dict[str, Any]]
+) -> dict[str, Any]:
     """GET ``url``, following redirects on the same host that stay on HTTPS (or on the target's
     own scheme); read at most SECURITY_TXT_MAX bytes. Raises on transport failure."""
     seen: set[str] = set()
@@ -547,8 +616,13 @@ def _fetch_text(conn: _Conn, target: Target, url: str, max_redirects: int,
         resp = conn.get(url)
         try:
             location = resp.headers.get("Location")
-            tried.append({"url": _clip(url, MAX_VALUE), "status": resp.status,
-                          "location": _clip(location, MAX_VALUE) if location is not None else None})
+            tried.append(
+                {
+                    "url": _clip(url, MAX_VALUE),
+                    "status": resp.status,
+                    "location": _clip(location, MAX_VALUE) if location is not None else None,
+                }
+            )
             if 300 <= resp.status < 400 and location:
                 nxt = urljoin(url, location.strip())
                 scheme = urlsplit(nxt).scheme.lower()
@@ -556,13 +630,20 @@ def _fetch_text(conn: _Conn, target: Target, url: str, max_redirects: int,
                     url = nxt
                     continue
                 # another host (or a downgrade): not ours to probe; a reporter may follow it
-                return {"url": url, "status": resp.status, "left_to": _clip(nxt, MAX_VALUE),
-                        "not_found_reason": "redirect_not_followed"}
+                return {
+                    "url": url,
+                    "status": resp.status,
+                    "left_to": _clip(nxt, MAX_VALUE),
+                    "not_found_reason": "redirect_not_followed",
+                }
             ctype = resp.headers.get("Content-Type")
-            got: dict[str, Any] = {"url": _clip(url, MAX_VALUE), "status": resp.status,
-                                   "content_type": _clip(ctype, 200) if ctype else None,
-                                   "https": urlsplit(url).scheme.lower() == "https",
-                                   "verified": conn.verified}
+            got: dict[str, Any] = {
+                "url": _clip(url, MAX_VALUE),
+                "status": resp.status,
+                "content_type": _clip(ctype, 200) if ctype else None,
+                "https": urlsplit(url).scheme.lower() == "https",
+                "verified": conn.verified,
+            }
             if not 200 <= resp.status < 300:
                 return got | {"not_found_reason": "status"}
             body, capped = _read_capped(resp, SECURITY_TXT_MAX)
@@ -573,14 +654,15 @@ def _fetch_text(conn: _Conn, target: Target, url: str, max_redirects: int,
         if "html" in (ctype or "").lower() or body.lstrip()[:1] == b"<":
             return got | {"not_found_reason": "html"}
         if capped:  # the last line may be cut: drop it rather than judge half a value
-            body = body[:body.rfind(b"\n") + 1]
+            body = body[: body.rfind(b"\n") + 1]
         text = body.decode("utf-8", "replace").lstrip("\ufeff")
         got["parsed"] = sectxt.parse(text)
         if "\ufffd" in text:
             got["parsed"]["problems"].append("not valid UTF-8")
         if capped:
             got["parsed"]["problems"].append(
-                f"file larger than {SECURITY_TXT_MAX} bytes: the rest was not read")
+                f"file larger than {SECURITY_TXT_MAX} bytes: the rest was not read"
+            )
         return got
 
 
@@ -602,7 +684,8 @@ def _classify(exc: BaseException) -> tuple[str, str]:
             return "refused", "connection refused / bị từ chối kết nối"
     for e in chain:
         if isinstance(e, (ue.SSLError, ssl.SSLError, ssl.CertificateError)) and not isinstance(
-                e, ue.ProtocolError):
+            e, ue.ProtocolError
+        ):
             return "tls", f"TLS error: {text}"
     for e in chain:
         if isinstance(e, ue.NewConnectionError):

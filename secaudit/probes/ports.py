@@ -18,7 +18,7 @@ import socket
 from typing import Any
 from xml.etree import ElementTree
 
-from ..model import Target
+from secaudit.core.model import Target
 
 XML_RESULT = dict[str, Any]  # python-nmap's parsed scan result
 
@@ -38,8 +38,9 @@ def host_timeout(timeout: float, service_detection: bool) -> int:
     return int(max(10.0, timeout * 3) + (30 if service_detection else 0))
 
 
-def collect(targets: list[Target], params: dict[str, Any], extra_ports: list[int] | None,
-            timeout: float) -> list[dict[str, Any]]:
+def collect(
+    targets: list[Target], params: dict[str, Any], extra_ports: list[int] | None, timeout: float
+) -> list[dict[str, Any]]:
     """One observation per target, in order. Never raises for a scanning problem."""
     if not targets:
         return []
@@ -73,8 +74,9 @@ def collect(targets: list[Target], params: dict[str, Any], extra_ports: list[int
 
     runs: dict[int, tuple[XML_RESULT, str] | str] = {}  # address family -> (hosts result, cmd) | error
     for family in (4, 6):
-        idx = [i for i, a in enumerate(addresses)
-               if a is not None and ipaddress.ip_address(a).version == family]
+        idx = [
+            i for i, a in enumerate(addresses) if a is not None and ipaddress.ip_address(a).version == family
+        ]
         if not idx:
             continue
         hosts = sorted({addresses[i] for i in idx})  # type: ignore[type-var]
@@ -94,14 +96,21 @@ def collect(targets: list[Target], params: dict[str, Any], extra_ports: list[int
         hosts_result, command = run
         host = hosts_result.get(addr)
         if host is None:
-            out.append({"error": f"no nmap result for {addr}: host down or timed out "
-                                 f"(--host-timeout {htimeout}s)"})
+            out.append(
+                {"error": f"no nmap result for {addr}: host down or timed out (--host-timeout {htimeout}s)"}
+            )
             continue
         tcp = host.get("tcp") or {}
-        open_ports = [_port_info(p, tcp[p]) for p in sorted(tcp)
-                      if p in wanted[i] and tcp[p].get("state") == "open"]
-        obs: dict[str, Any] = {"address": addr, "scanned": wanted[i], "open": open_ports,
-                               "nmap_version": version, "command": command}
+        open_ports = [
+            _port_info(p, tcp[p]) for p in sorted(tcp) if p in wanted[i] and tcp[p].get("state") == "open"
+        ]
+        obs: dict[str, Any] = {
+            "address": addr,
+            "scanned": wanted[i],
+            "open": open_ports,
+            "nmap_version": version,
+            "command": command,
+        }
         if addr != t.connect_address:
             obs["resolved_from"] = t.connect_address
         out.append(obs)
@@ -117,26 +126,45 @@ def _resolve(name: str) -> str:
     return str(infos[0][4][0])
 
 
-def _run(nmap: Any, scanner: Any, hosts: list[str], ports: list[int], family: int, htimeout: int,
-         service_detection: bool) -> tuple[XML_RESULT, str] | str:
+def _run(
+    nmap: Any,
+    scanner: Any,
+    hosts: list[str],
+    ports: list[int],
+    family: int,
+    htimeout: int,
+    service_detection: bool,
+) -> tuple[XML_RESULT, str] | str:
     """Connect-scan ``ports`` on ``hosts``; then -sV on what is open if asked. Error -> str."""
     base = f"-sT -Pn -n --host-timeout {htimeout}s" + (" -6" if family == 6 else "")
     try:
-        res = scanner.scan(" ".join(hosts), _port_spec(ports), arguments=base,
-                           timeout=htimeout + 30)
+        res = scanner.scan(" ".join(hosts), _port_spec(ports), arguments=base, timeout=htimeout + 30)
         command = scanner.command_line()
         hosts_result: XML_RESULT = dict(res.get("scan") or {})
         # A host nmap gave up on (--host-timeout) is listed "up" with no ports: dropped, so that it
         # becomes that target's error instead of reading as "every port closed" (a pass).
         for addr in _timed_out(scanner.get_nmap_last_output()):
             hosts_result.pop(addr, None)
-        open_ports = sorted({p for h in hosts_result.values() for p, info in (h.get("tcp") or {}).items()
-                             if info.get("state") == "open"})
+        open_ports = sorted(
+            {
+                p
+                for h in hosts_result.values()
+                for p, info in (h.get("tcp") or {}).items()
+                if info.get("state") == "open"
+            }
+        )
         if service_detection and open_ports:
-            sv_hosts = [h for h in hosts if any(
-                info.get("state") == "open" for info in (hosts_result.get(h, {}).get("tcp") or {}).values())]
-            res_sv = scanner.scan(" ".join(sv_hosts), _port_spec(open_ports),
-                                  arguments=base + " -sV", timeout=htimeout + 30)
+            sv_hosts = [
+                h
+                for h in hosts
+                if any(
+                    info.get("state") == "open"
+                    for info in (hosts_result.get(h, {}).get("tcp") or {}).values()
+                )
+            ]
+            res_sv = scanner.scan(
+                " ".join(sv_hosts), _port_spec(open_ports), arguments=base + " -sV", timeout=htimeout + 30
+            )
             for h, info in (res_sv.get("scan") or {}).items():
                 for p, pinfo in (info.get("tcp") or {}).items():
                     if p in (hosts_result.get(h, {}).get("tcp") or {}):
@@ -157,8 +185,13 @@ def _timed_out(xml: bytes | str) -> set[str]:
         root = ElementTree.fromstring(xml)
     except ElementTree.ParseError as exc:
         raise ValueError(f"unreadable nmap XML: {exc}") from None
-    return {str(a.get("addr")) for h in root.iter("host") if h.get("timedout") == "true"
-            for a in h.iter("address") if a.get("addrtype") in ("ipv4", "ipv6")}
+    return {
+        str(a.get("addr"))
+        for h in root.iter("host")
+        if h.get("timedout") == "true"
+        for a in h.iter("address")
+        if a.get("addrtype") in ("ipv4", "ipv6")
+    }
 
 
 def _port_spec(ports: list[int]) -> str:
@@ -174,5 +207,9 @@ def _port_spec(ports: list[int]) -> str:
 
 
 def _port_info(port: int, info: dict[str, Any]) -> dict[str, Any]:
-    return {"port": int(port), "service": info.get("name") or "",
-            "product": info.get("product") or "", "version": info.get("version") or ""}
+    return {
+        "port": int(port),
+        "service": info.get("name") or "",
+        "product": info.get("product") or "",
+        "version": info.get("version") or "",
+    }

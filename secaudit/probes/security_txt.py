@@ -17,9 +17,15 @@ MAX_PROBLEMS = 20
 
 # RFC 9116 §2.5 fields -> observation keys (the RFC also lets files carry other fields: counted).
 FIELDS = {
-    "contact": "contact", "expires": "expires", "encryption": "encryption", "policy": "policy",
-    "preferred-languages": "preferred_languages", "canonical": "canonical",
-    "acknowledgments": "acknowledgments", "hiring": "hiring", "csaf": "csaf",
+    "contact": "contact",
+    "expires": "expires",
+    "encryption": "encryption",
+    "policy": "policy",
+    "preferred-languages": "preferred_languages",
+    "canonical": "canonical",
+    "acknowledgments": "acknowledgments",
+    "hiring": "hiring",
+    "csaf": "csaf",
 }
 ONCE = ("expires", "preferred_languages")  # RFC 9116: MUST NOT appear more than once
 URI_FIELDS = ("contact", "encryption", "policy", "canonical", "acknowledgments", "hiring", "csaf")
@@ -74,8 +80,9 @@ def parse(text: str) -> dict[str, Any]:
         if not value:
             problem(f"line {no}: empty {name}")
             continue
-        if key in URI_FIELDS and not value.lower().startswith(("https://", "mailto:", "tel:", "dns:",
-                                                                "openpgp4fpr:")):
+        if key in URI_FIELDS and not value.lower().startswith(
+            ("https://", "mailto:", "tel:", "dns:", "openpgp4fpr:")
+        ):
             problem(f"line {no}: {name} is not an https:, mailto: or tel: URI")
         if len(fields[key]) < MAX_VALUES:
             fields[key].append(value[:MAX_VALUE])

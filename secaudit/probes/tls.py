@@ -16,7 +16,7 @@ from datetime import timezone
 from pathlib import Path
 from typing import Any
 
-from ..model import Target
+from secaudit.core.model import Target
 
 # sslyze scan command value -> protocol label used in observations and messages
 PROTOCOL_COMMANDS: dict[str, str] = {
@@ -31,8 +31,13 @@ PROTOCOL_COMMANDS: dict[str, str] = {
 Observation = dict[str, Any]
 
 
-def collect(targets: list[Target], params: dict, ca_file: Path | None, timeout: float,
-            progress: Callable[[str], None] | None = None) -> list[Observation]:
+def collect(
+    targets: list[Target],
+    params: dict,
+    ca_file: Path | None,
+    timeout: float,
+    progress: Callable[[str], None] | None = None,
+) -> list[Observation]:
     """Scan every target with sslyze (all queued at once); one observation per target, same order."""
     if not targets:
         return []
@@ -53,8 +58,10 @@ def collect(targets: list[Target], params: dict, ca_file: Path | None, timeout: 
     if todo:
         for i, obs in _scan(targets, todo, params, ca_file, timeout, say):
             results[i] = obs
-    return [r if r is not None else _base(t, None) | {"error": "no result from sslyze"}
-            for t, r in zip(targets, results, strict=True)]
+    return [
+        r if r is not None else _base(t, None) | {"error": "no result from sslyze"}
+        for t, r in zip(targets, results, strict=True)
+    ]
 
 
 # --------------------------------------------------------------------------- network pre-flight
@@ -107,8 +114,10 @@ def _preflight(target: Target, timeout: float) -> tuple[str | None, str | None]:
             sock.sendall(_client_hello(target.host))
             first = sock.recv(8)
         except TimeoutError:
-            return ip, (f"no answer to a TLS ClientHello from {ip}:{target.port} within {timeout:g}s "
-                        "(not a TLS service?)")
+            return ip, (
+                f"no answer to a TLS ClientHello from {ip}:{target.port} within {timeout:g}s "
+                "(not a TLS service?)"
+            )
         except OSError:
             return ip, None  # a reset may be a picky TLS server: let sslyze try its handshakes
     # A TLS server answers with a handshake (0x16) or alert (0x15) record, SSL 2.0 with a high bit set;
@@ -125,12 +134,17 @@ def _quiet_warnings() -> None:
     # Harmless: a bundled trust store has a root with a negative serial number (toolnotes).
     from cryptography.utils import CryptographyDeprecationWarning
 
-    warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning,
-                            message=".*serial number.*")
+    warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning, message=".*serial number.*")
 
 
-def _scan(targets: list[Target], todo: list[tuple[int, str | None]], params: dict,
-          ca_file: Path | None, timeout: float, say: Callable[[str], None]):
+def _scan(
+    targets: list[Target],
+    todo: list[tuple[int, str | None]],
+    params: dict,
+    ca_file: Path | None,
+    timeout: float,
+    say: Callable[[str], None],
+):
     from sslyze import (
         CertificateInfoExtraArgument,
         ScanCommand,
@@ -144,15 +158,25 @@ def _scan(targets: list[Target], todo: list[tuple[int, str | None]], params: dic
     from sslyze.__version__ import __version__ as sslyze_version
 
     commands = {
-        ScanCommand.SSL_2_0_CIPHER_SUITES, ScanCommand.SSL_3_0_CIPHER_SUITES,
-        ScanCommand.TLS_1_0_CIPHER_SUITES, ScanCommand.TLS_1_1_CIPHER_SUITES,
-        ScanCommand.TLS_1_2_CIPHER_SUITES, ScanCommand.TLS_1_3_CIPHER_SUITES,
-        ScanCommand.CERTIFICATE_INFO, ScanCommand.HEARTBLEED, ScanCommand.OPENSSL_CCS_INJECTION,
-        ScanCommand.ROBOT, ScanCommand.SESSION_RENEGOTIATION, ScanCommand.TLS_COMPRESSION,
-        ScanCommand.ELLIPTIC_CURVES, ScanCommand.TLS_FALLBACK_SCSV, ScanCommand.TLS_EXTENDED_MASTER_SECRET,
+        ScanCommand.SSL_2_0_CIPHER_SUITES,
+        ScanCommand.SSL_3_0_CIPHER_SUITES,
+        ScanCommand.TLS_1_0_CIPHER_SUITES,
+        ScanCommand.TLS_1_1_CIPHER_SUITES,
+        ScanCommand.TLS_1_2_CIPHER_SUITES,
+        ScanCommand.TLS_1_3_CIPHER_SUITES,
+        ScanCommand.CERTIFICATE_INFO,
+        ScanCommand.HEARTBLEED,
+        ScanCommand.OPENSSL_CCS_INJECTION,
+        ScanCommand.ROBOT,
+        ScanCommand.SESSION_RENEGOTIATION,
+        ScanCommand.TLS_COMPRESSION,
+        ScanCommand.ELLIPTIC_CURVES,
+        ScanCommand.TLS_FALLBACK_SCSV,
+        ScanCommand.TLS_EXTENDED_MASTER_SECRET,
     }
     extra = ScanCommandsExtraArguments(
-        certificate_info=CertificateInfoExtraArgument(custom_ca_file=Path(ca_file)) if ca_file else None)
+        certificate_info=CertificateInfoExtraArgument(custom_ca_file=Path(ca_file)) if ca_file else None
+    )
     requests = []
     by_uuid: dict[Any, int] = {}
     for i, ip in todo:
@@ -160,8 +184,11 @@ def _scan(targets: list[Target], todo: list[tuple[int, str | None]], params: dic
         req = ServerScanRequest(
             server_location=ServerNetworkLocation(hostname=t.host, port=t.port, ip_address=ip),
             network_configuration=ServerNetworkConfiguration(
-                tls_server_name_indication=t.host, network_timeout=timeout),  # type: ignore[arg-type]
-            scan_commands=commands, scan_commands_extra_arguments=extra)
+                tls_server_name_indication=t.host, network_timeout=timeout
+            ),  # type: ignore[arg-type]
+            scan_commands=commands,
+            scan_commands_extra_arguments=extra,
+        )
         requests.append(req)
         by_uuid[req.uuid] = i
 
@@ -214,7 +241,8 @@ def _observe(res: Any, mozilla_name: str) -> Observation:
     conn = res.connectivity_result
     obs: Observation = {
         "highest_protocol": _enum_label(conn.highest_tls_version_supported) if conn else None,
-        "protocols": {}, "accepted_protocols": [],
+        "protocols": {},
+        "accepted_protocols": [],
     }
     for cmd, label in PROTOCOL_COMMANDS.items():
         result, err = _attempt(getattr(sr, cmd, None))
@@ -239,20 +267,32 @@ def _observe(res: Any, mozilla_name: str) -> Observation:
 # observation section -> (sslyze scan command attribute, reader of its result)
 _SECTIONS: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     "heartbleed": ("heartbleed", lambda r: {"vulnerable": bool(r.is_vulnerable_to_heartbleed)}),
-    "ccs_injection": ("openssl_ccs_injection",
-                      lambda r: {"vulnerable": bool(r.is_vulnerable_to_ccs_injection)}),
+    "ccs_injection": (
+        "openssl_ccs_injection",
+        lambda r: {"vulnerable": bool(r.is_vulnerable_to_ccs_injection)},
+    ),
     "robot": ("robot", lambda r: {"result": _enum_value(r.robot_result)}),
-    "renegotiation": ("session_renegotiation", lambda r: {
-        "supports_secure_renegotiation": bool(r.supports_secure_renegotiation),
-        "client_renegotiation_dos": bool(r.is_vulnerable_to_client_renegotiation_dos),
-        "client_renegotiations_accepted": int(r.client_renegotiations_success_count)}),
+    "renegotiation": (
+        "session_renegotiation",
+        lambda r: {
+            "supports_secure_renegotiation": bool(r.supports_secure_renegotiation),
+            "client_renegotiation_dos": bool(r.is_vulnerable_to_client_renegotiation_dos),
+            "client_renegotiations_accepted": int(r.client_renegotiations_success_count),
+        },
+    ),
     "compression": ("tls_compression", lambda r: {"supported": bool(r.supports_compression)}),
-    "elliptic_curves": ("elliptic_curves", lambda r: {
-        "ecdh_supported": bool(r.supports_ecdh_key_exchange),
-        "supported": [c.name for c in r.supported_curves or []]}),
+    "elliptic_curves": (
+        "elliptic_curves",
+        lambda r: {
+            "ecdh_supported": bool(r.supports_ecdh_key_exchange),
+            "supported": [c.name for c in r.supported_curves or []],
+        },
+    ),
     "fallback_scsv": ("tls_fallback_scsv", lambda r: {"supported": bool(r.supports_fallback_scsv)}),
-    "extended_master_secret": ("tls_extended_master_secret",
-                               lambda r: {"supported": bool(r.supports_ems_extension)}),
+    "extended_master_secret": (
+        "tls_extended_master_secret",
+        lambda r: {"supported": bool(r.supports_ems_extension)},
+    ),
 }
 
 
@@ -268,12 +308,19 @@ def _enum_label(v: Any) -> str:
 
 def _suite(accepted: Any) -> dict[str, Any]:
     cs = accepted.cipher_suite
-    d: dict[str, Any] = {"name": cs.name, "openssl_name": cs.openssl_name, "key_size": cs.key_size,
-                         "anonymous": bool(cs.is_anonymous)}
+    d: dict[str, Any] = {
+        "name": cs.name,
+        "openssl_name": cs.openssl_name,
+        "key_size": cs.key_size,
+        "anonymous": bool(cs.is_anonymous),
+    }
     key = accepted.ephemeral_key
     if key is not None:
-        d["ephemeral_key"] = {"type": getattr(key, "type_name", ""), "size": getattr(key, "size", None),
-                              "curve": getattr(key, "curve_name", None)}
+        d["ephemeral_key"] = {
+            "type": getattr(key, "type_name", ""),
+            "size": getattr(key, "size", None),
+            "curve": getattr(key, "curve_name", None),
+        }
     return d
 
 
@@ -307,14 +354,21 @@ def _certificate_info(result: Any) -> Observation:
     deployments = []
     for dep in result.certificate_deployments:
         chain = [_cert(c) for c in dep.received_certificate_chain]
-        deployments.append({
-            "chain": chain,
-            "path_validation": [
-                {"store": pv.trust_store.name, "version": pv.trust_store.version,
-                 "ok": bool(pv.was_validation_successful), "error": pv.validation_error}
-                for pv in dep.path_validation_results],
-            "chain_has_valid_order": dep.received_chain_has_valid_order,
-        })
+        deployments.append(
+            {
+                "chain": chain,
+                "path_validation": [
+                    {
+                        "store": pv.trust_store.name,
+                        "version": pv.trust_store.version,
+                        "ok": bool(pv.was_validation_successful),
+                        "error": pv.validation_error,
+                    }
+                    for pv in dep.path_validation_results
+                ],
+                "chain_has_valid_order": dep.received_chain_has_valid_order,
+            }
+        )
     return {"sni": result.hostname_used_for_server_name_indication, "deployments": deployments}
 
 

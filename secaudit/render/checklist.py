@@ -11,7 +11,7 @@ import json
 import textwrap
 from typing import Any
 
-from ..model import Catalog, Requirement, text
+from secaudit.core.model import Catalog, Requirement, text
 
 KIND_LABELS: dict[str, dict[str, str]] = {
     "auto": {"vi": "tự động", "en": "auto"},
@@ -85,8 +85,11 @@ def render_table(catalog: Catalog, level: int | None = None, lang: str = "vi", w
     widths = [9, 13, 6 if level is None else 0, 9]
     widths = [w for w in widths if w]
     title_w = max(20, width - sum(widths) - len(widths))
-    cols = [_h("id", lang), _h("section", lang)] + ([_h("levels", lang)] if level is None else []) \
+    cols = (
+        [_h("id", lang), _h("section", lang)]
+        + ([_h("levels", lang)] if level is None else [])
         + [_h("kind", lang), _h("title", lang)]
+    )
     lines.append("")
     lines.append(_row(cols, [*widths, title_w]))
     lines.append("-" * min(width, sum(widths) + len(widths) + title_w))
@@ -95,8 +98,11 @@ def render_table(catalog: Catalog, level: int | None = None, lang: str = "vi", w
         if r.group != current:
             current = r.group
             lines.append(f"[{text(catalog.groups.get(r.group), lang) or r.group}]")
-        cells = [r.id, r.section(level)] + ([levels_label(r.levels)] if level is None else []) \
+        cells = (
+            [r.id, r.section(level)]
+            + ([levels_label(r.levels)] if level is None else [])
             + [KIND_LABELS[r.kind][lang], text(r.title, lang)]
+        )
         lines.append(_row(cells, [*widths, title_w]))
     return "\n".join(lines) + "\n"
 
@@ -122,30 +128,47 @@ def render_markdown(catalog: Catalog, level: int | None = None, lang: str = "vi"
     other = "en" if lang == "vi" else "vi"
     reqs = selected(catalog, level)
     scope = f"{_h('level', lang)} {level}" if level is not None else _h("all_levels", lang)
-    out = [f"# {_md(text(catalog.title, lang))}", "",
-           f"*{_md(text(catalog.title, other))}*", "",
-           f"{catalog.standard} · v{catalog.version} · {scope} · {len(reqs)} {_h('count', lang)}", "",
-           f"> {_md(text(catalog.notice, lang))}", ""]
+    out = [
+        f"# {_md(text(catalog.title, lang))}",
+        "",
+        f"*{_md(text(catalog.title, other))}*",
+        "",
+        f"{catalog.standard} · v{catalog.version} · {scope} · {len(reqs)} {_h('count', lang)}",
+        "",
+        f"> {_md(text(catalog.notice, lang))}",
+        "",
+    ]
     groups: dict[str, list[Requirement]] = {}
     for r in reqs:
         groups.setdefault(r.group, []).append(r)
     for group, items in groups.items():
         out += [f"## {_md(text(catalog.groups.get(group), lang) or group)}", ""]
-        out.append(f"| {_h('id', lang)} | {_h('section', lang)} | {_h('levels', lang)} | {_h('kind', lang)} "
-                   f"| {_h('title', lang)} | {_h('checks', lang)} |")
+        out.append(
+            f"| {_h('id', lang)} | {_h('section', lang)} | {_h('levels', lang)} | {_h('kind', lang)} "
+            f"| {_h('title', lang)} | {_h('checks', lang)} |"
+        )
         out.append("|---|---|---|---|---|---|")
         for r in items:
             checks = ", ".join(f"`{c}`" for c in r.checks) or "—"
-            out.append(f"| {r.id} | {_md(r.section(level))} | {levels_label(r.levels)} | "
-                       f"{KIND_LABELS[r.kind][lang]} | {_md(text(r.title, lang))} | {checks} |")
+            out.append(
+                f"| {r.id} | {_md(r.section(level))} | {levels_label(r.levels)} | "
+                f"{KIND_LABELS[r.kind][lang]} | {_md(text(r.title, lang))} | {checks} |"
+            )
         out.append("")
         for r in items:
-            out += [f"### {r.id} — {_md(text(r.title, lang))}", "",
-                    f"*{_md(text(r.title, other))}* · {_h('section', lang)} {_md(r.section(level))}"
-                    f" · {_h('confidence', lang)}: {r.confidence}", "",
-                    _md(text(r.description, lang)), "",
-                    f"**{_h('evidence', lang)}:** {_md(text(r.evidence, lang))}", "",
-                    f"{_h('source', lang)}: {_md(r.source)}", ""]
+            out += [
+                f"### {r.id} — {_md(text(r.title, lang))}",
+                "",
+                f"*{_md(text(r.title, other))}* · {_h('section', lang)} {_md(r.section(level))}"
+                f" · {_h('confidence', lang)}: {r.confidence}",
+                "",
+                _md(text(r.description, lang)),
+                "",
+                f"**{_h('evidence', lang)}:** {_md(text(r.evidence, lang))}",
+                "",
+                f"{_h('source', lang)}: {_md(r.source)}",
+                "",
+            ]
     return "\n".join(out)
 
 
@@ -157,17 +180,28 @@ def render_xlsx(catalog: Catalog, level: int | None = None, lang: str = "vi") ->
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from .xlsx import _put
+    from secaudit.render.xlsx import _put
 
     other = "en" if lang == "vi" else "vi"
     wb = Workbook()
     ws = wb.active
     ws.title = "Danh muc - Checklist"
     cols: list[tuple[str, int]] = [
-        ("id", 11), ("section", 16), ("levels", 8), ("family", 12), ("group", 14), ("kind", 10),
-        (f"title.{lang}", 40), (f"title.{other}", 40), (f"description.{lang}", 60),
-        (f"description.{other}", 60), (f"evidence.{lang}", 45), (f"evidence.{other}", 45),
-        ("checks", 40), ("source", 40), ("confidence", 13),
+        ("id", 11),
+        ("section", 16),
+        ("levels", 8),
+        ("family", 12),
+        ("group", 14),
+        ("kind", 10),
+        (f"title.{lang}", 40),
+        (f"title.{other}", 40),
+        (f"description.{lang}", 60),
+        (f"description.{other}", 60),
+        (f"evidence.{lang}", 45),
+        (f"evidence.{other}", 45),
+        ("checks", 40),
+        ("source", 40),
+        ("confidence", 13),
     ]
     _put(ws, [_xlsx_head(name) for name, _ in cols])
     for r in selected(catalog, level):
@@ -197,12 +231,17 @@ def render_xlsx(catalog: Catalog, level: int | None = None, lang: str = "vi") ->
     ws.auto_filter.ref = ws.dimensions
 
     info = wb.create_sheet("Thong tin - About")
-    for key, val in (("id", catalog.id), ("standard", catalog.standard), ("version", catalog.version),
-                     ("regime", catalog.regime), ("level", level if level is not None else "1-5"),
-                     (f"title.{lang}", text(catalog.title, lang)),
-                     (f"title.{other}", text(catalog.title, other)),
-                     (f"notice.{lang}", text(catalog.notice, lang)),
-                     (f"notice.{other}", text(catalog.notice, other))):
+    for key, val in (
+        ("id", catalog.id),
+        ("standard", catalog.standard),
+        ("version", catalog.version),
+        ("regime", catalog.regime),
+        ("level", level if level is not None else "1-5"),
+        (f"title.{lang}", text(catalog.title, lang)),
+        (f"title.{other}", text(catalog.title, other)),
+        (f"notice.{lang}", text(catalog.notice, lang)),
+        (f"notice.{other}", text(catalog.notice, other)),
+    ):
         _put(info, [key, val])
     info.column_dimensions["A"].width = 14
     info.column_dimensions["B"].width = 100

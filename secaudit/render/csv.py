@@ -6,12 +6,34 @@ import csv
 import io
 from typing import Any
 
-COLUMNS = ["period", "agency_id", "agency_name", "agency_meets_target", "system_id", "system_name", "level",
-           "status", "verified", "meets_level", "meets_target", "compliance_pct", "pass", "fail",
-           "not_reviewed", "not_applicable", "error", "failing", "not_reviewed_ids", "file",
-           # the successor regime (empty when no bundle carries an assessment under it)
-           "new_regime_profile", "new_regime_meets_level", "new_regime_compliance_pct", "new_regime_failing",
-           "new_regime_not_reviewed"]
+COLUMNS = [
+    "period",
+    "agency_id",
+    "agency_name",
+    "agency_meets_target",
+    "system_id",
+    "system_name",
+    "level",
+    "status",
+    "verified",
+    "meets_level",
+    "meets_target",
+    "compliance_pct",
+    "pass",
+    "fail",
+    "not_reviewed",
+    "not_applicable",
+    "error",
+    "failing",
+    "not_reviewed_ids",
+    "file",
+    # the successor regime (empty when no bundle carries an assessment under it)
+    "new_regime_profile",
+    "new_regime_meets_level",
+    "new_regime_compliance_pct",
+    "new_regime_failing",
+    "new_regime_not_reviewed",
+]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -24,19 +46,47 @@ def cell(v: Any) -> Any:
 
 def rows(summary: dict[str, Any]) -> list[list[Any]]:
     out = []
-    new = {(a["id"], s["id"]): s for a in (summary.get("regimes") or {}).get("agencies", [])
-           for s in a["systems"] if s["assessed"]}
+    new = {
+        (a["id"], s["id"]): s
+        for a in (summary.get("regimes") or {}).get("agencies", [])
+        for s in a["systems"]
+        if s["assessed"]
+    }
     for a in summary["agencies"]:
         for s in a["systems"]:
             c = s.get("counts") or {}
             n = new.get((a["id"], s["id"]))
-            out.append([summary["period"], a["id"], a["name"], a["meets_target"], s["id"], s["name"],
-                        s["level"], s["status"], s["verified"], s["meets_level"], s["meets_target"],
-                        s["compliance_pct"], *(c.get(k) for k in ("pass", "fail", "not_reviewed",
-                                                                   "not_applicable", "error")),
-                        ";".join(s["failing"]), ";".join(s["not_reviewed"]), s.get("file"),
-                        *((n["profile"], n["meets_level"], n["compliance_pct"], ";".join(n["failing"]),
-                           ";".join(n["not_reviewed"])) if n else (None,) * 5)])
+            out.append(
+                [
+                    summary["period"],
+                    a["id"],
+                    a["name"],
+                    a["meets_target"],
+                    s["id"],
+                    s["name"],
+                    s["level"],
+                    s["status"],
+                    s["verified"],
+                    s["meets_level"],
+                    s["meets_target"],
+                    s["compliance_pct"],
+                    *(c.get(k) for k in ("pass", "fail", "not_reviewed", "not_applicable", "error")),
+                    ";".join(s["failing"]),
+                    ";".join(s["not_reviewed"]),
+                    s.get("file"),
+                    *(
+                        (
+                            n["profile"],
+                            n["meets_level"],
+                            n["compliance_pct"],
+                            ";".join(n["failing"]),
+                            ";".join(n["not_reviewed"]),
+                        )
+                        if n
+                        else (None,) * 5
+                    ),
+                ]
+            )
     return out
 
 

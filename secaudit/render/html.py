@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..errors import InputError
-from ..resources import data_dir
-from . import views
+from secaudit import __version__
+from secaudit.core.errors import InputError
+from secaudit.core.resources import data_dir
+from secaudit.render import views
 
 
 def environment(templates: Path | None = None) -> Any:
@@ -21,9 +21,13 @@ def environment(templates: Path | None = None) -> Any:
 
     if templates is not None and not templates.is_dir():
         raise InputError("--templates is not a directory / thư mục mẫu báo cáo không tồn tại", templates)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates or data_dir("reports"))),
-                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates or data_dir("reports"))),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
     env.globals.update(heat_class=views.heat_class, version=__version__)
     return env
 
@@ -55,23 +59,40 @@ def _render(tmpl: Any, name: str, templates: Path | None, **context: Any) -> str
     try:
         return tmpl.render(**context)
     except jinja2.TemplateError as exc:  # e.g. an undefined name in a user's edited copy
-        raise InputError(f"template error: {exc} / mẫu báo cáo bị lỗi",
-                         (templates or data_dir("reports")) / name) from None
+        raise InputError(
+            f"template error: {exc} / mẫu báo cáo bị lỗi", (templates or data_dir("reports")) / name
+        ) from None
 
 
 def render_summary(summary: dict[str, Any], lang: str = "vi", templates: Path | None = None) -> str:
     tmpl = template(environment(templates), "summary.html.j2", templates)
-    return _render(tmpl, "summary.html.j2", templates,
-                   s=summary, lang=lang, L=views.labels(lang), css=load_css(templates),
-                   headline=views.headline(summary, lang), notes=views.notes_text(summary, lang),
-                   regimes=views.regime_lines(summary, lang),
-                   chart=views.trend_chart(summary.get("trend") or []),
-                   title=views.t("summary_title", lang))
+    return _render(
+        tmpl,
+        "summary.html.j2",
+        templates,
+        s=summary,
+        lang=lang,
+        L=views.labels(lang),
+        css=load_css(templates),
+        headline=views.headline(summary, lang),
+        notes=views.notes_text(summary, lang),
+        regimes=views.regime_lines(summary, lang),
+        chart=views.trend_chart(summary.get("trend") or []),
+        title=views.t("summary_title", lang),
+    )
 
 
-def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None,
-                  templates: Path | None = None) -> str:
+def render_report(
+    bundle: dict[str, Any], lang: str = "vi", catalog: Any = None, templates: Path | None = None
+) -> str:
     tmpl = template(environment(templates), "report.html.j2", templates)
-    return _render(tmpl, "report.html.j2", templates,
-                   r=views.report_view(bundle, lang, catalog), lang=lang, L=views.labels(lang),
-                   css=load_css(templates), title=views.t("report_title", lang))
+    return _render(
+        tmpl,
+        "report.html.j2",
+        templates,
+        r=views.report_view(bundle, lang, catalog),
+        lang=lang,
+        L=views.labels(lang),
+        css=load_css(templates),
+        title=views.t("report_title", lang),
+    )

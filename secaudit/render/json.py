@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .views import report_view
+from secaudit.render.views import report_view
 
 
 def render(data: dict[str, Any]) -> str:

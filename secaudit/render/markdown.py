@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .views import headline, labels, notes_text, regime_lines, report_view, t
+from secaudit.render.views import headline, labels, notes_text, regime_lines, report_view, t
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!])")
 
@@ -26,50 +26,83 @@ def _yn(v: bool | None, L: dict[str, str]) -> str:
 def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
     L = labels(lang)
     h = headline(summary, lang)
-    out = [f"# {esc(t('summary_title', lang))} — {esc(summary['province'])} {esc(summary['period'])}", "",
-           f"**{esc(h['agencies'])}**", "", esc(h["systems"]), ""]
+    out = [
+        f"# {esc(t('summary_title', lang))} — {esc(summary['province'])} {esc(summary['period'])}",
+        "",
+        f"**{esc(h['agencies'])}**",
+        "",
+        esc(h["systems"]),
+        "",
+    ]
     out += [f"> {esc(n)}" for n in notes_text(summary, lang)]
     rl = regime_lines(summary, lang)
     if rl:
-        out += ["", f"## {L['regimes']}", "", f"- **{esc(rl['current'])}**", f"- **{esc(rl['new'])}**", "",
-                f"### {L['new_regime_adds']}", "",
-                f"| {L['agency']} | {L['ready']} | {L['system']} | {L['compliance']} | {L['failing']} | "
-                f"{L['not_reviewed']} |", "|---|---|---|---|---|---|"]
+        out += [
+            "",
+            f"## {L['regimes']}",
+            "",
+            f"- **{esc(rl['current'])}**",
+            f"- **{esc(rl['new'])}**",
+            "",
+            f"### {L['new_regime_adds']}",
+            "",
+            f"| {L['agency']} | {L['ready']} | {L['system']} | {L['compliance']} | {L['failing']} | "
+            f"{L['not_reviewed']} |",
+            "|---|---|---|---|---|---|",
+        ]
         for a in summary["regimes"]["agencies"]:
             for s in a["systems"]:
                 if not s["assessed"]:
-                    out.append(f"| {esc(a['name'])} | {_yn(a['ready'], L)} | {esc(s['name'])} | "
-                               f"{esc(L['not_assessed_new'])} | | |")
+                    out.append(
+                        f"| {esc(a['name'])} | {_yn(a['ready'], L)} | {esc(s['name'])} | "
+                        f"{esc(L['not_assessed_new'])} | | |"
+                    )
                     continue
                 pct = "—" if s["compliance_pct"] is None else f"{s['compliance_pct']}%"
-                out.append(f"| {esc(a['name'])} | {_yn(a['ready'], L)} | {esc(s['name'])} | {pct} | "
-                           f"{esc(', '.join(s['failing']) or '—')} | "
-                           f"{esc(', '.join(s['not_reviewed']) or '—')} |")
-    out += ["", f"## {L['agencies']}", "",
-            f"| {L['agency']} | {L['meets_target']} | {L['system']} | {L['level']} | {L['status']} | "
-            f"{L['meets_level']} | {L['compliance']} | {L['failing']} | {L['not_reviewed']} |",
-            "|---|---|---|---|---|---|---|---|---|"]
+                out.append(
+                    f"| {esc(a['name'])} | {_yn(a['ready'], L)} | {esc(s['name'])} | {pct} | "
+                    f"{esc(', '.join(s['failing']) or '—')} | "
+                    f"{esc(', '.join(s['not_reviewed']) or '—')} |"
+                )
+    out += [
+        "",
+        f"## {L['agencies']}",
+        "",
+        f"| {L['agency']} | {L['meets_target']} | {L['system']} | {L['level']} | {L['status']} | "
+        f"{L['meets_level']} | {L['compliance']} | {L['failing']} | {L['not_reviewed']} |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for a in summary["agencies"]:
         for s in a["systems"]:
             pct = "—" if s["compliance_pct"] is None else f"{s['compliance_pct']}%"
-            out.append(f"| {esc(a['name'])} | {_yn(a['meets_target'], L)} | {esc(s['name'])} | "
-                       f"{esc(s['level'])} | {esc(L['system_status.' + s['status']])} | "
-                       f"{_yn(s['meets_level'], L)} | {pct} | {len(s['failing'])} | "
-                       f"{len(s['not_reviewed'])} |")
-    out += ["", f"## {L['most_failed']}", "", f"| {L['requirement']} | {L['fail_count']} | {L['nr_count']} |",
-            "|---|---|---|"]
+            out.append(
+                f"| {esc(a['name'])} | {_yn(a['meets_target'], L)} | {esc(s['name'])} | "
+                f"{esc(s['level'])} | {esc(L['system_status.' + s['status']])} | "
+                f"{_yn(s['meets_level'], L)} | {pct} | {len(s['failing'])} | "
+                f"{len(s['not_reviewed'])} |"
+            )
+    out += [
+        "",
+        f"## {L['most_failed']}",
+        "",
+        f"| {L['requirement']} | {L['fail_count']} | {L['nr_count']} |",
+        "|---|---|---|",
+    ]
     for q in [q for q in summary["requirements"] if q["fail"] or q["not_reviewed"]][:15]:
         title = (q.get("title") or {}).get(lang) or q["id"]
         out.append(f"| {esc(title)} (`{esc(q['id'])}`) | {q['fail']} | {q['not_reviewed']} |")
     if summary.get("trend"):
         out += ["", f"## {L['trend']}", ""]
         for p in summary["trend"]:
-            out.append(f"- **{esc(p['period'])}**: {p.get('agencies_meeting')}/{p.get('agencies')} "
-                       f"({p.get('pct')}%)")
+            out.append(
+                f"- **{esc(p['period'])}**: {p.get('agencies_meeting')}/{p.get('agencies')} ({p.get('pct')}%)"
+            )
             for c in p["changes"]:
-                out.append(f"  - {esc(c['agency'])}/{esc(c['system'])}: {L['pass_to_fail']}: "
-                           f"{esc(', '.join(c['pass_to_fail']) or '—')}; {L['fail_to_pass']}: "
-                           f"{esc(', '.join(c['fail_to_pass']) or '—')}")
+                out.append(
+                    f"  - {esc(c['agency'])}/{esc(c['system'])}: {L['pass_to_fail']}: "
+                    f"{esc(', '.join(c['pass_to_fail']) or '—')}; {L['fail_to_pass']}: "
+                    f"{esc(', '.join(c['fail_to_pass']) or '—')}"
+                )
     if summary.get("not_bundles"):
         out += ["", f"## {L['not_bundles']}", ""]
         out += [f"- {esc(f['file'])}: {esc(f['reason'])}" for f in summary["not_bundles"]]
@@ -80,8 +113,10 @@ def _req(q: dict[str, Any], L: dict[str, str], with_checks: bool = True) -> list
     sec = f"{esc(q['section'])} · " if q.get("section") else ""
     out = [f"### {sec}{esc(q['title'])} (`{esc(q['id'])}`)", "", esc(q["reason"]), ""]
     for c in q["checks"] if with_checks else []:
-        out.append(f"- **{esc(L.get('status.' + str(c['status']), c['status']))}** `{esc(c['id'])}` — "
-                   f"{esc(c['target'])}: {esc(c['summary'])}")
+        out.append(
+            f"- **{esc(L.get('status.' + str(c['status']), c['status']))}** `{esc(c['id'])}` — "
+            f"{esc(c['target'])}: {esc(c['summary'])}"
+        )
         for k, v in c["evidence"]:
             out.append(f"  - {esc(k)}: `{esc(v)}`")
         if c["remediation"] and c["status"] != "pass":
@@ -95,13 +130,21 @@ def _req(q: dict[str, Any], L: dict[str, str], with_checks: bool = True) -> list
 def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -> str:
     r = report_view(bundle, lang, catalog)
     L = labels(lang)
-    out = [f"# {esc(t('report_title', lang))}", "",
-           f"{L['agency']}: {esc((r['agency'] or {}).get('name'))} · {L['system']}: "
-           f"{esc((r['system'] or {}).get('name'))} · {L['period']}: {esc(r['period'])} · "
-           f"{L['assessed_at']}: {esc(r['assessed_at'])}", "",
-           f"**{L['verdict']}:** {esc(r['verdict']['sentence'])}", ""]
-    for key, items in (("section_failing", r["failing"]), ("section_errors", r["errors"]),
-                       ("section_review", r["to_review"])):
+    out = [
+        f"# {esc(t('report_title', lang))}",
+        "",
+        f"{L['agency']}: {esc((r['agency'] or {}).get('name'))} · {L['system']}: "
+        f"{esc((r['system'] or {}).get('name'))} · {L['period']}: {esc(r['period'])} · "
+        f"{L['assessed_at']}: {esc(r['assessed_at'])}",
+        "",
+        f"**{L['verdict']}:** {esc(r['verdict']['sentence'])}",
+        "",
+    ]
+    for key, items in (
+        ("section_failing", r["failing"]),
+        ("section_errors", r["errors"]),
+        ("section_review", r["to_review"]),
+    ):
         out += [f"## {L[key]}", ""]
         for q in items:
             out += _req(q, L, key != "section_review")

@@ -1,6 +1,6 @@
 """Mẫu 08 renderings: an XLSX workbook (one sheet per part) and a printable HTML page.
 
-The view comes from secaudit.mau08.build; nothing is judged here.
+The view comes from secaudit.province.mau08.build; nothing is judged here.
 """
 
 from __future__ import annotations
@@ -9,17 +9,40 @@ import io
 from pathlib import Path
 from typing import Any
 
-from ..mau08 import ANNEX_COLUMNS, COLUMNS
-from . import views
-from .xlsx import _put
+from secaudit.province.mau08 import ANNEX_COLUMNS, COLUMNS
+from secaudit.render import views
+from secaudit.render.xlsx import _put
 
-PART3_KEYS = ["no", "system", "owner", "operator", "level", "approval_status", "approval_decision",
-              "quy_che_decision", "expected_approval_date", "deployment", "expected_deployment_date",
-              "check_type"]
-TOTAL_KEYS = ["systems_in_scope", "declared_in_scope", "by_level", "with_dossier", "appraised", "approved",
-              "approved_checked", "expected_all_approved"]
-SHEETS = {"part1": "Phan 1-2 - Tong hop", "part3": "Phan 3 - He thong", "annex": "Phu luc - Yeu cau",
-          "checks": "Kiem tra nhat quan"}
+PART3_KEYS = [
+    "no",
+    "system",
+    "owner",
+    "operator",
+    "level",
+    "approval_status",
+    "approval_decision",
+    "quy_che_decision",
+    "expected_approval_date",
+    "deployment",
+    "expected_deployment_date",
+    "check_type",
+]
+TOTAL_KEYS = [
+    "systems_in_scope",
+    "declared_in_scope",
+    "by_level",
+    "with_dossier",
+    "appraised",
+    "approved",
+    "approved_checked",
+    "expected_all_approved",
+]
+SHEETS = {
+    "part1": "Phan 1-2 - Tong hop",
+    "part3": "Phan 3 - He thong",
+    "annex": "Phu luc - Yeu cau",
+    "checks": "Kiem tra nhat quan",
+}
 
 
 def _m(key: str, lang: str = "vi", **params: Any) -> str:
@@ -53,9 +76,13 @@ def render_xlsx(view: dict[str, Any]) -> bytes:
     ws = wb.active
     ws.title = SHEETS["part1"]
     bold: list[Any] = []
-    for line in (_m("form"), _m("title"), f"{_m('recipient')}: {view['recipient']}",
-                 _m("period", start=view["period_from"], end=view["period_to"]),
-                 _m("deadlines", internal=view["internal_deadline"], national=view["national_deadline"])):
+    for line in (
+        _m("form"),
+        _m("title"),
+        f"{_m('recipient')}: {view['recipient']}",
+        _m("period", start=view["period_from"], end=view["period_to"]),
+        _m("deadlines", internal=view["internal_deadline"], national=view["national_deadline"]),
+    ):
         _put(ws, [line])
     bold.append(ws["A2"])
     _put(ws, [])
@@ -95,14 +122,34 @@ def render_xlsx(view: dict[str, Any]) -> bytes:
     _put(ws, [vi for vi, _en in ANNEX_COLUMNS])
     bold.extend(ws[1])
     for a in view["annex"]:
-        _put(ws, [a["no"], a["system"], a["clause"], f"{a['requirement']} ({a['requirement_id']})",
-                  a["met_text"], a["planned_date"], a["owner"]])
+        _put(
+            ws,
+            [
+                a["no"],
+                a["system"],
+                a["clause"],
+                f"{a['requirement']} ({a['requirement_id']})",
+                a["met_text"],
+                a["planned_date"],
+                a["owner"],
+            ],
+        )
     for col, width in zip("ABCDEFG", (6, 28, 18, 60, 34, 16, 24), strict=True):
         ws.column_dimensions[col].width = width
 
     ws = wb.create_sheet(SHEETS["checks"])
-    _put(ws, ["STT", _m("code"), _m("owner"), views.labels("vi")["system"], _m("row"), _m("problem"),
-              _m("problem", "en")])
+    _put(
+        ws,
+        [
+            "STT",
+            _m("code"),
+            _m("owner"),
+            views.labels("vi")["system"],
+            _m("row"),
+            _m("problem"),
+            _m("problem", "en"),
+        ],
+    )
     bold.extend(ws[1])
     for i, p in enumerate(view["problems"], 1):
         _put(ws, [i, p["code"], p["owner"], p["system"], p["row"], p["vi"], p["en"]])
@@ -120,9 +167,20 @@ def render_xlsx(view: dict[str, Any]) -> bytes:
 
 
 def render_html(view: dict[str, Any], templates: Path | None = None) -> str:
-    from .html import _render, environment, load_css, template
+    from secaudit.render.html import _render, environment, load_css, template
 
     tmpl = template(environment(templates), "mau08.html.j2", templates)
-    return _render(tmpl, "mau08.html.j2", templates, v=view, css=load_css(templates), M=_m,
-                   columns=COLUMNS, annex_columns=ANNEX_COLUMNS, totals=total_rows(view),
-                   part3_row=part3_row, L=views.labels("vi"), lang="vi")
+    return _render(
+        tmpl,
+        "mau08.html.j2",
+        templates,
+        v=view,
+        css=load_css(templates),
+        M=_m,
+        columns=COLUMNS,
+        annex_columns=ANNEX_COLUMNS,
+        totals=total_rows(view),
+        part3_row=part3_row,
+        L=views.labels("vi"),
+        lang="vi",
+    )

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from ..model import CHECK_STATUSES, ScanResult
+from secaudit.core.model import CHECK_STATUSES, ScanResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -35,7 +35,7 @@ LANG_TAGS = {"vi": "vi-VN", "en": "en-US"}
 NOT_SIGNED: dict[str, str] = {
     "vi": "Tệp SARIF này không được ký; chữ ký thuộc về gói đánh giá (kiểm tra bằng `secaudit verify`).",
     "en": "This SARIF file is not signed; the signature belongs to the assessment bundle "
-          "(check it with `secaudit verify`).",
+    "(check it with `secaudit verify`).",
 }
 REQ_FAIL_MSG: dict[str, str] = {
     "vi": "Yêu cầu {id} ({title}) — {status}: {reason}",
@@ -56,11 +56,15 @@ def render_scan_sarif(result: ScanResult, lang: str = "vi") -> str:
     data = result.to_dict()
     doc = _Builder(lang)
     doc.add_targets(data["targets"])
-    props: dict[str, Any] = {"profile": data.get("profile"), "check_counts": doc.check_counts(),
-                             "targets": [t.target.raw for t in result.targets]}
+    props: dict[str, Any] = {
+        "profile": data.get("profile"),
+        "check_counts": doc.check_counts(),
+        "targets": [t.target.raw for t in result.targets],
+    }
     invocation = _invocation(result.started_at, result.finished_at)
-    return _dump(doc.document(result.tool_version or _version(), props, invocation,
-                              automation_id="secaudit/scan/"))
+    return _dump(
+        doc.document(result.tool_version or _version(), props, invocation, automation_id="secaudit/scan/")
+    )
 
 
 def render_bundle_sarif(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -> str:
@@ -76,19 +80,31 @@ def render_bundle_sarif(bundle: dict[str, Any], lang: str = "vi", catalog: Any =
     sig = _dict(bundle.get("signature"))
     summary = _dict(a.get("summary"))
     props: dict[str, Any] = {
-        "schema": bundle.get("schema"), "province": a.get("province"),
+        "schema": bundle.get("schema"),
+        "province": a.get("province"),
         "agency": {"id": agency.get("id"), "name": agency.get("name")},
         "system": {"id": system.get("id"), "name": system.get("name")},
-        "level": system.get("level"), "period": a.get("period"), "profile": a.get("profile"),
+        "level": system.get("level"),
+        "period": a.get("period"),
+        "profile": a.get("profile"),
         "assessed_at": a.get("assessed_at"),
-        "summary": {"counts": summary.get("counts"), "compliance_pct": summary.get("compliance_pct"),
-                    "meets_level": summary.get("meets_level")},
+        "summary": {
+            "counts": summary.get("counts"),
+            "compliance_pct": summary.get("compliance_pct"),
+            "meets_level": summary.get("meets_level"),
+        },
         "meets_level": summary.get("meets_level"),
         "check_counts": doc.check_counts(),
-        "additional": [{"profile": _dict(x).get("profile"), "summary": _dict(x).get("summary")}
-                       for x in _list(a.get("additional"))],
-        "signature": {"algorithm": sig.get("algorithm"), "key_id": sig.get("key_id"),
-                      "sarif_signed": False, "note": dict(NOT_SIGNED)},
+        "additional": [
+            {"profile": _dict(x).get("profile"), "summary": _dict(x).get("summary")}
+            for x in _list(a.get("additional"))
+        ],
+        "signature": {
+            "algorithm": sig.get("algorithm"),
+            "key_id": sig.get("key_id"),
+            "sarif_signed": False,
+            "note": dict(NOT_SIGNED),
+        },
     }
     tool = _dict(a.get("tool"))
     invocation = _invocation(None, a.get("assessed_at"))
@@ -139,31 +155,45 @@ class _Builder:
         if kind is None:
             return  # pass / not_applicable: counted, not a finding
         cid = c["id"]
-        self.results.append({
-            "ruleId": cid, "ruleIndex": idx, "kind": kind,
-            "level": SEVERITY_LEVEL.get(severity, "warning") if kind == "fail" else "none",
-            "message": {"text": _pick(c.get("summary"), self.lang) or cid},
-            "locations": [_location(uri)],
-            "fingerprints": {"secaudit/v1": _fingerprint(cid, raw)},
-            "properties": {"status": status, "severity": severity, "target": raw,
-                           "summary": _langs(c.get("summary")), "evidence": c.get("evidence")},
-        })
+        self.results.append(
+            {
+                "ruleId": cid,
+                "ruleIndex": idx,
+                "kind": kind,
+                "level": SEVERITY_LEVEL.get(severity, "warning") if kind == "fail" else "none",
+                "message": {"text": _pick(c.get("summary"), self.lang) or cid},
+                "locations": [_location(uri)],
+                "fingerprints": {"secaudit/v1": _fingerprint(cid, raw)},
+                "properties": {
+                    "status": status,
+                    "severity": severity,
+                    "target": raw,
+                    "summary": _langs(c.get("summary")),
+                    "evidence": c.get("evidence"),
+                },
+            }
+        )
 
     def _check_rule(self, c: dict[str, Any], severity: str) -> dict[str, Any]:
-        from ..checks import metadata
+        from secaudit.checks import metadata
 
         meta = metadata().get(c["id"]) or {}
         title = _pick(c.get("title") or meta.get("title"), self.lang) or c["id"]
         remediation = _pick(c.get("remediation") or meta.get("remediation"), self.lang)
         full = _pick(meta.get("description"), self.lang) or title
         rule: dict[str, Any] = {
-            "id": c["id"], "name": _rule_name(c["id"]),
-            "shortDescription": {"text": title}, "fullDescription": {"text": full},
+            "id": c["id"],
+            "name": _rule_name(c["id"]),
+            "shortDescription": {"text": title},
+            "fullDescription": {"text": full},
             "defaultConfiguration": {"level": SEVERITY_LEVEL.get(severity, "warning")},
-            "properties": {"severity": severity, "security-severity": SECURITY_SEVERITY.get(severity, "5.5"),
-                           "tags": ["security", str(meta.get("probe") or c["id"].split(".")[0])],
-                           "title": _langs(c.get("title") or meta.get("title")),
-                           "remediation": _langs(c.get("remediation") or meta.get("remediation"))},
+            "properties": {
+                "severity": severity,
+                "security-severity": SECURITY_SEVERITY.get(severity, "5.5"),
+                "tags": ["security", str(meta.get("probe") or c["id"].split(".")[0])],
+                "title": _langs(c.get("title") or meta.get("title")),
+                "remediation": _langs(c.get("remediation") or meta.get("remediation")),
+            },
         }
         if remediation:
             rule["help"] = {"text": remediation}  # no markdown: Windows paths' backslashes would vanish
@@ -183,25 +213,38 @@ class _Builder:
         if kind is None:
             return  # pass / not_applicable: in run.properties.summary
         rid = r["id"]
-        message = {lg: REQ_FAIL_MSG[lg].format(
-            id=rid, title=_pick(r.get("title"), lg) or (_pick(creq.title, lg) if creq else ""),
-            status=VERDICT_WORDS[status][lg], reason=_pick(r.get("reason"), lg)) for lg in ("vi", "en")}
+        message = {
+            lg: REQ_FAIL_MSG[lg].format(
+                id=rid,
+                title=_pick(r.get("title"), lg) or (_pick(creq.title, lg) if creq else ""),
+                status=VERDICT_WORDS[status][lg],
+                reason=_pick(r.get("reason"), lg),
+            )
+            for lg in ("vi", "en")
+        }
         checks = [c for c in _list(r.get("checks")) if isinstance(c, dict)]
         bad = [c for c in checks if c.get("status") in ("fail", "error")] or checks
         # Where a requirement was judged from probes, point at the targets involved; a manual one
         # has only the system (logical location).
         uris = list(dict.fromkeys(str(c.get("target")) for c in bad if c.get("target")))
         result: dict[str, Any] = {
-            "ruleId": rid, "ruleIndex": idx, "kind": kind,
+            "ruleId": rid,
+            "ruleIndex": idx,
+            "kind": kind,
             "level": "error" if kind == "fail" else "none",
             "message": {"text": message.get(self.lang) or message["vi"]},
             "locations": [_location(target_uri(u, None, None), system_ref) for u in uris]
             or [{"logicalLocations": [_logical(system_ref)]}],
             "fingerprints": {"secaudit/v1": _fingerprint(rid, system_ref)},
-            "properties": {"status": status, "requirement_kind": r.get("kind"), "section": r.get("section"),
-                           "reason": _langs(r.get("reason")), "message": message,
-                           "checks": [{k: c.get(k) for k in ("id", "target", "status")} for c in checks],
-                           "attestation": _attestation(r.get("attestation"))},
+            "properties": {
+                "status": status,
+                "requirement_kind": r.get("kind"),
+                "section": r.get("section"),
+                "reason": _langs(r.get("reason")),
+                "message": message,
+                "checks": [{k: c.get(k) for k in ("id", "target", "status")} for c in checks],
+                "attestation": _attestation(r.get("attestation")),
+            },
         }
         self.results.append(result)
 
@@ -211,23 +254,33 @@ class _Builder:
         evidence = _langs(r.get("evidence")) or (dict(creq.evidence) if creq else {})
         title = _pick(title_map, self.lang) or r["id"]
         rule: dict[str, Any] = {
-            "id": r["id"], "name": _rule_name(r["id"]),
+            "id": r["id"],
+            "name": _rule_name(r["id"]),
             "shortDescription": {"text": title},
             "fullDescription": {"text": _pick(desc_map, self.lang) or title},
             "defaultConfiguration": {"level": "error"},  # a failing requirement stops the level
-            "properties": {"section": r.get("section") or (creq.section() if creq else ""),
-                           "requirement_kind": r.get("kind"),
-                           "group": r.get("group") or (creq.group if creq else ""),
-                           "title": title_map, "tags": ["compliance", str(r.get("kind") or "")]},
+            "properties": {
+                "section": r.get("section") or (creq.section() if creq else ""),
+                "requirement_kind": r.get("kind"),
+                "group": r.get("group") or (creq.group if creq else ""),
+                "title": title_map,
+                "tags": ["compliance", str(r.get("kind") or "")],
+            },
         }
         if evidence:
             rule["help"] = {"text": _pick(evidence, self.lang)}
         return rule
 
-    def document(self, version: str, props: dict[str, Any], invocation: dict[str, Any],
-                 automation_id: str) -> dict[str, Any]:
-        driver = {"name": "secaudit", "version": version, "semanticVersion": version,
-                  "language": LANG_TAGS.get(self.lang, "vi-VN"), "rules": self.rules}
+    def document(
+        self, version: str, props: dict[str, Any], invocation: dict[str, Any], automation_id: str
+    ) -> dict[str, Any]:
+        driver = {
+            "name": "secaudit",
+            "version": version,
+            "semanticVersion": version,
+            "language": LANG_TAGS.get(self.lang, "vi-VN"),
+            "rules": self.rules,
+        }
         run: dict[str, Any] = {
             "tool": {"driver": driver},
             "automationDetails": {"id": automation_id},
@@ -324,7 +377,7 @@ def _list(v: Any) -> list[Any]:
 
 
 def _version() -> str:
-    from .. import __version__
+    from secaudit import __version__
 
     return __version__
 

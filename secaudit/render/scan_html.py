@@ -5,29 +5,57 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..model import ScanResult, text
-from ..resources import data_dir
+from secaudit.core.model import ScanResult, text
+from secaudit.core.resources import data_dir
 
 ORDER = ("fail", "error", "warn", "pass", "not_applicable")
 LABELS = {
-    "vi": {"title": "Kết quả quét an toàn thông tin", "profile": "Hồ sơ", "started": "Bắt đầu",
-           "finished": "Kết thúc", "fix": "Cách khắc phục", "evidence": "Bằng chứng thu thập",
-           "st_fail": "KHÔNG ĐẠT", "st_error": "LỖI KIỂM TRA", "st_warn": "CẢNH BÁO", "st_pass": "ĐẠT",
-           "st_not_applicable": "KHÔNG ÁP DỤNG", "severity": "Mức độ",
-           "sev_critical": "nghiêm trọng", "sev_high": "cao", "sev_medium": "trung bình", "sev_low": "thấp",
-           "sev_info": "thông tin",
-           "ok": "Không có kiểm tra nào không đạt.", "bad": "Có kiểm tra không đạt: xem cách khắc phục.",
-           "incomplete": "Chưa kiểm tra được đầy đủ: xem lý do lỗi.",
-           "footer": "Chỉ là kết quả kiểm tra từ bên ngoài; các yêu cầu quản lý cần bằng chứng riêng."},
-    "en": {"title": "Security scan results", "profile": "Profile", "started": "Started",
-           "finished": "Finished", "fix": "How to fix", "evidence": "Evidence collected",
-           "st_fail": "FAIL", "st_error": "ERROR", "st_warn": "WARN", "st_pass": "PASS",
-           "st_not_applicable": "N/A", "severity": "Severity",
-           "sev_critical": "critical", "sev_high": "high", "sev_medium": "medium", "sev_low": "low",
-           "sev_info": "info",
-           "ok": "No check failed.", "bad": "Some checks failed: see how to fix them.",
-           "incomplete": "Incomplete: see the error reasons.",
-           "footer": "External checks only; management requirements need their own evidence."},
+    "vi": {
+        "title": "Kết quả quét an toàn thông tin",
+        "profile": "Hồ sơ",
+        "started": "Bắt đầu",
+        "finished": "Kết thúc",
+        "fix": "Cách khắc phục",
+        "evidence": "Bằng chứng thu thập",
+        "st_fail": "KHÔNG ĐẠT",
+        "st_error": "LỖI KIỂM TRA",
+        "st_warn": "CẢNH BÁO",
+        "st_pass": "ĐẠT",
+        "st_not_applicable": "KHÔNG ÁP DỤNG",
+        "severity": "Mức độ",
+        "sev_critical": "nghiêm trọng",
+        "sev_high": "cao",
+        "sev_medium": "trung bình",
+        "sev_low": "thấp",
+        "sev_info": "thông tin",
+        "ok": "Không có kiểm tra nào không đạt.",
+        "bad": "Có kiểm tra không đạt: xem cách khắc phục.",
+        "incomplete": "Chưa kiểm tra được đầy đủ: xem lý do lỗi.",
+        "footer": "Chỉ là kết quả kiểm tra từ bên ngoài; các yêu cầu quản lý cần bằng chứng riêng.",
+    },
+    "en": {
+        "title": "Security scan results",
+        "profile": "Profile",
+        "started": "Started",
+        "finished": "Finished",
+        "fix": "How to fix",
+        "evidence": "Evidence collected",
+        "st_fail": "FAIL",
+        "st_error": "ERROR",
+        "st_warn": "WARN",
+        "st_pass": "PASS",
+        "st_not_applicable": "N/A",
+        "severity": "Severity",
+        "sev_critical": "critical",
+        "sev_high": "high",
+        "sev_medium": "medium",
+        "sev_low": "low",
+        "sev_info": "info",
+        "ok": "No check failed.",
+        "bad": "Some checks failed: see how to fix them.",
+        "incomplete": "Incomplete: see the error reasons.",
+        "footer": "External checks only; management requirements need their own evidence.",
+    },
 }
 
 
@@ -35,8 +63,9 @@ def render_scan_html(result: ScanResult, lang: str = "vi", templates: Path | Non
     import jinja2
 
     folder = templates or data_dir("reports")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     L = LABELS[lang]
     scan = result.to_dict()
     totals = {st: 0 for st in ORDER}
@@ -45,14 +74,30 @@ def render_scan_html(result: ScanResult, lang: str = "vi", templates: Path | Non
         checks = []
         for c in sorted(tr.checks, key=lambda c: (ORDER.index(c.status) if c.status in ORDER else 9, c.id)):
             totals[c.status] = totals.get(c.status, 0) + 1
-            checks.append({"id": c.id, "status": c.status, "severity": c.severity,
-                           "title": text(c.title, lang), "summary": text(c.summary, lang),
-                           "remediation": text(c.remediation, lang),
-                           "evidence": json.dumps(c.evidence, ensure_ascii=False, indent=1)[:4000]
-                           if c.evidence else ""})
-        targets.append({"target": tr.target.raw, "host": tr.target.host, "port": tr.target.port,
-                        "address": tr.target.address, "checks": checks})
+            checks.append(
+                {
+                    "id": c.id,
+                    "status": c.status,
+                    "severity": c.severity,
+                    "title": text(c.title, lang),
+                    "summary": text(c.summary, lang),
+                    "remediation": text(c.remediation, lang),
+                    "evidence": json.dumps(c.evidence, ensure_ascii=False, indent=1)[:4000]
+                    if c.evidence
+                    else "",
+                }
+            )
+        targets.append(
+            {
+                "target": tr.target.raw,
+                "host": tr.target.host,
+                "port": tr.target.port,
+                "address": tr.target.address,
+                "checks": checks,
+            }
+        )
     verdict = L["bad"] if totals["fail"] else L["incomplete"] if totals["error"] else L["ok"]
     css = (folder / "style.css").read_text(encoding="utf-8")
-    return env.get_template("scan.html.j2").render(L=L, lang=lang, scan=scan, targets=targets,
-                                                   totals=totals, order=ORDER, verdict=verdict, css=css)
+    return env.get_template("scan.html.j2").render(
+        L=L, lang=lang, scan=scan, targets=targets, totals=totals, order=ORDER, verdict=verdict, css=css
+    )

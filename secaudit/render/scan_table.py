@@ -6,28 +6,42 @@ import textwrap
 
 import click
 
-from ..model import ScanResult, text
+from secaudit.core.model import ScanResult, text
 
 STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "not_applicable": 4}
 LABELS = {"fail": "FAIL", "error": "ERROR", "warn": "WARN", "pass": "PASS", "not_applicable": "N/A"}
-COLORS = {"fail": "red", "error": "magenta", "warn": "yellow", "pass": "green",
-          "not_applicable": "bright_black"}
+COLORS = {
+    "fail": "red",
+    "error": "magenta",
+    "warn": "yellow",
+    "pass": "green",
+    "not_applicable": "bright_black",
+}
 ORDER = ("pass", "fail", "warn", "error", "not_applicable")
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 MAX_SUMMARY = 400
 MORE = {"vi": "(xem đầy đủ: -v hoặc --format json)", "en": "(full text: -v or --format json)"}
 HEAD = {
-    "vi": {"total": "Tổng", "fix": "Cách khắc phục", "verdict_ok": "Không có kiểm tra nào KHÔNG ĐẠT.",
-           "verdict_fail": "Có kiểm tra KHÔNG ĐẠT: xem mục FAIL và cách khắc phục.",
-           "verdict_err": "Chưa kiểm tra được đầy đủ (ERROR): xem lý do."},
-    "en": {"total": "Total", "fix": "How to fix", "verdict_ok": "No check failed.",
-           "verdict_fail": "Some checks FAILED: see the FAIL rows and how to fix them.",
-           "verdict_err": "Incomplete (ERROR): see the reasons."},
+    "vi": {
+        "total": "Tổng",
+        "fix": "Cách khắc phục",
+        "verdict_ok": "Không có kiểm tra nào KHÔNG ĐẠT.",
+        "verdict_fail": "Có kiểm tra KHÔNG ĐẠT: xem mục FAIL và cách khắc phục.",
+        "verdict_err": "Chưa kiểm tra được đầy đủ (ERROR): xem lý do.",
+    },
+    "en": {
+        "total": "Total",
+        "fix": "How to fix",
+        "verdict_ok": "No check failed.",
+        "verdict_fail": "Some checks FAILED: see the FAIL rows and how to fix them.",
+        "verdict_err": "Incomplete (ERROR): see the reasons.",
+    },
 }
 
 
-def render_scan_table(result: ScanResult, lang: str = "vi", color: bool = False, width: int = 80,
-                      verbose: bool = False) -> str:
+def render_scan_table(
+    result: ScanResult, lang: str = "vi", color: bool = False, width: int = 80, verbose: bool = False
+) -> str:
     h = HEAD[lang]
     out: list[str] = []
 
@@ -40,8 +54,9 @@ def render_scan_table(result: ScanResult, lang: str = "vi", color: bool = False,
         addr = tr.target.connect_address
         where = f"[{addr}]:{tr.target.port}" if ":" in addr else f"{addr}:{tr.target.port}"
         out.append(style(f"{tr.target.raw}", bold=True) + f"  ({where})")
-        for c in sorted(tr.checks, key=lambda c: (STATUS_ORDER.get(c.status, 9),
-                                                  SEVERITY_ORDER.get(c.severity, 9), c.id)):
+        for c in sorted(
+            tr.checks, key=lambda c: (STATUS_ORDER.get(c.status, 9), SEVERITY_ORDER.get(c.severity, 9), c.id)
+        ):
             totals[c.status] = totals.get(c.status, 0) + 1
             if c.status in ("pass", "not_applicable") and not verbose:
                 continue

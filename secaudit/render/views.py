@@ -7,9 +7,9 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from ..model import text
-from ..resources import package_file
-from ..yamlio import load_yaml
+from secaudit.core.model import text
+from secaudit.core.resources import package_file
+from secaudit.core.yamlio import load_yaml
 
 REPORT_SCHEMA = "secaudit.report/1"
 
@@ -61,52 +61,81 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         for c in _dicts(tgt.get("checks")):
             checks[(tgt.get("target", ""), c.get("id", ""))] = c
             if c.get("status") == "warn":
-                warnings.append({"id": c.get("id"), "target": tgt.get("target"),
-                                 "summary": _text(c.get("summary"), lang)})
+                warnings.append(
+                    {"id": c.get("id"), "target": tgt.get("target"), "summary": _text(c.get("summary"), lang)}
+                )
 
     def check_view(ref: dict[str, Any]) -> dict[str, Any]:
         full = checks.get((ref.get("target", ""), ref.get("id", "")), {})
-        return {"id": ref.get("id"), "target": ref.get("target"), "status": ref.get("status"),
-                "severity": full.get("severity", ""), "title": _text(full.get("title"), lang),
-                "summary": _text(full.get("summary"), lang),
-                "evidence": evidence_items(full.get("evidence")),
-                "remediation": _text(full.get("remediation"), lang)}
+        return {
+            "id": ref.get("id"),
+            "target": ref.get("target"),
+            "status": ref.get("status"),
+            "severity": full.get("severity", ""),
+            "title": _text(full.get("title"), lang),
+            "summary": _text(full.get("summary"), lang),
+            "evidence": evidence_items(full.get("evidence")),
+            "remediation": _text(full.get("remediation"), lang),
+        }
 
     def req_view(r: dict[str, Any], only: tuple[str, ...] | None = None) -> dict[str, Any]:
         refs = [c for c in _dicts(r.get("checks")) if only is None or c.get("status") in only]
         att = r.get("attestation") if isinstance(r.get("attestation"), dict) else None
         creq = catalog.get(r.get("id")) if catalog is not None else None
         hint = r.get("evidence") if isinstance(r.get("evidence"), dict) else (creq.evidence if creq else None)
-        return {"id": r.get("id"), "section": r.get("section", ""),
-                "group": r.get("group") or (creq.group if creq else ""),
-                "kind": r.get("kind", ""), "title": _text(r.get("title"), lang) or r.get("id"),
-                "status": r.get("status"), "reason": _text(r.get("reason"), lang),
-                "look_for": _text(hint, lang),
-                "checks": [check_view(c) for c in refs],
-                "attestation": evidence_items(att) if att else []}
+        return {
+            "id": r.get("id"),
+            "section": r.get("section", ""),
+            "group": r.get("group") or (creq.group if creq else ""),
+            "kind": r.get("kind", ""),
+            "title": _text(r.get("title"), lang) or r.get("id"),
+            "status": r.get("status"),
+            "reason": _text(r.get("reason"), lang),
+            "look_for": _text(hint, lang),
+            "checks": [check_view(c) for c in refs],
+            "attestation": evidence_items(att) if att else [],
+        }
 
     reqs = _dicts(a.get("requirements"))
-    by = {st: [r for r in reqs if r.get("status") == st]
-          for st in ("fail", "error", "not_reviewed", "pass", "not_applicable")}
+    by = {
+        st: [r for r in reqs if r.get("status") == st]
+        for st in ("fail", "error", "not_reviewed", "pass", "not_applicable")
+    }
     s = a.get("summary") or {}
     counts = s.get("counts") or {}
     level = a.get("system", {}).get("level")
-    names = {"system": text(_name(a.get("system")), lang), "agency": text(_name(a.get("agency")), lang),
-             "level": level}
+    names = {
+        "system": text(_name(a.get("system")), lang),
+        "agency": text(_name(a.get("agency")), lang),
+        "level": level,
+    }
     if s.get("meets_level"):
         sentence = t("verdict_meets", lang, **names)
     else:
-        parts = [t(f"verdict_part_{k}", lang, n=counts.get(k, len(by[k])))
-                 for k in ("fail", "not_reviewed", "error") if counts.get(k, len(by[k]))]
+        parts = [
+            t(f"verdict_part_{k}", lang, n=counts.get(k, len(by[k])))
+            for k in ("fail", "not_reviewed", "error")
+            if counts.get(k, len(by[k]))
+        ]
         sentence = t("verdict_fails", lang, parts="; ".join(parts), **names)
     return {
-        "schema": REPORT_SCHEMA, "lang": lang,
-        "province": a.get("province", ""), "period": str(a.get("period", "")),
-        "agency": a.get("agency"), "system": a.get("system"), "profile": a.get("profile"),
-        "assessed_at": a.get("assessed_at"), "tool": a.get("tool"),
+        "schema": REPORT_SCHEMA,
+        "lang": lang,
+        "province": a.get("province", ""),
+        "period": str(a.get("period", "")),
+        "agency": a.get("agency"),
+        "system": a.get("system"),
+        "profile": a.get("profile"),
+        "assessed_at": a.get("assessed_at"),
+        "tool": a.get("tool"),
         "targets": [tg.get("target") for tg in _dicts(a.get("targets"))],
-        "verdict": {"meets_level": bool(s.get("meets_level")), "level": level, "sentence": sentence,
-                    "counts": counts, "compliance_pct": s.get("compliance_pct")},
+        "verdict": {
+            "meets_level": bool(s.get("meets_level")),
+            "level": level,
+            "sentence": sentence,
+            "counts": counts,
+            "compliance_pct": s.get("compliance_pct"),
+        },
         "failing": [req_view(r, ("fail", "warn")) for r in by["fail"]],
         "errors": [req_view(r, ("error",)) for r in by["error"]],
         "to_review": [req_view(r, ()) for r in by["not_reviewed"]],
@@ -145,10 +174,25 @@ def notes_text(summary: dict[str, Any], lang: str) -> list[str]:
 def headline(summary: dict[str, Any], lang: str) -> dict[str, str]:
     tot, tgt = summary["totals"], summary["target"]
     pct = tot["pct"] if tot["pct"] is not None else 0
-    return {"agencies": t("headline", lang, meeting=tot["agencies_meeting"], total=tot["agencies"],
-                          level=tgt["level"], pct=pct, goal=tgt["goal_pct"]),
-            "systems": t("headline_systems", lang, meeting=tot["systems_meeting"], total=tot["systems"],
-                         missing=tot["missing"], unverified=tot["unverified"])}
+    return {
+        "agencies": t(
+            "headline",
+            lang,
+            meeting=tot["agencies_meeting"],
+            total=tot["agencies"],
+            level=tgt["level"],
+            pct=pct,
+            goal=tgt["goal_pct"],
+        ),
+        "systems": t(
+            "headline_systems",
+            lang,
+            meeting=tot["systems_meeting"],
+            total=tot["systems"],
+            missing=tot["missing"],
+            unverified=tot["unverified"],
+        ),
+    }
 
 
 def _ddmmyyyy(iso: str) -> str:
@@ -164,13 +208,28 @@ def regime_lines(summary: dict[str, Any], lang: str) -> dict[str, str]:
     cur, new = rg["current"], rg["new"]
     days = new["days_left"]
     return {
-        "current": t("regime_current", lang, standard=cur["standard"], meeting=cur["agencies_meeting"],
-                     total=cur["agencies"], level=cur["level"],
-                     pct=cur["pct"] if cur["pct"] is not None else 0, goal=cur["goal_pct"]),
-        "new": t("regime_new" if days >= 0 else "regime_new_overdue", lang, standard=new["standard"],
-                 meeting=new["agencies_meeting"], total=new["agencies"],
-                 pct=new["pct"] if new["pct"] is not None else 0, assessed=new["systems_assessed"],
-                 systems=new["systems"], deadline=_ddmmyyyy(new["transition_deadline"]), days=abs(days)),
+        "current": t(
+            "regime_current",
+            lang,
+            standard=cur["standard"],
+            meeting=cur["agencies_meeting"],
+            total=cur["agencies"],
+            level=cur["level"],
+            pct=cur["pct"] if cur["pct"] is not None else 0,
+            goal=cur["goal_pct"],
+        ),
+        "new": t(
+            "regime_new" if days >= 0 else "regime_new_overdue",
+            lang,
+            standard=new["standard"],
+            meeting=new["agencies_meeting"],
+            total=new["agencies"],
+            pct=new["pct"] if new["pct"] is not None else 0,
+            assessed=new["systems_assessed"],
+            systems=new["systems"],
+            deadline=_ddmmyyyy(new["transition_deadline"]),
+            days=abs(days),
+        ),
     }
 
 
@@ -183,9 +242,17 @@ def trend_chart(trend: list[dict[str, Any]], width: int = 480, height: int = 160
     bars = []
     for i, p in enumerate(pts):
         h = (height - 30) * float(p["pct"]) / 100.0
-        bars.append({"x": round(i * slot + slot * 0.15, 1), "w": round(slot * 0.7, 1),
-                     "y": round(height - 20 - h, 1), "h": round(h, 1), "pct": p["pct"],
-                     "label": p["period"], "cx": round(i * slot + slot / 2, 1)})
+        bars.append(
+            {
+                "x": round(i * slot + slot * 0.15, 1),
+                "w": round(slot * 0.7, 1),
+                "y": round(height - 20 - h, 1),
+                "h": round(h, 1),
+                "pct": p["pct"],
+                "label": p["period"],
+                "cx": round(i * slot + slot / 2, 1),
+            }
+        )
     return {"bars": bars, "width": width, "height": height}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from . import csv as csvr
-from .views import headline, labels, notes_text, regime_lines
+from secaudit.render import csv as csvr
+from secaudit.render.views import headline, labels, notes_text, regime_lines
 
 
 def _put(ws: Any, values: list[Any]) -> None:
@@ -31,10 +31,15 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> bytes:
     ws.title = "Tong hop - Summary"
     h = headline(summary, lang)
     rl = regime_lines(summary, lang)
-    for row in ([L["province"], summary["province"]], [L["period"], summary["period"]],
-                [L["level"], summary["target"]["level"]], [h["agencies"]], [h["systems"]],
-                *([rl[k]] for k in ("current", "new") if rl),
-                *([n] for n in notes_text(summary, lang))):
+    for row in (
+        [L["province"], summary["province"]],
+        [L["period"], summary["period"]],
+        [L["level"], summary["target"]["level"]],
+        [h["agencies"]],
+        [h["systems"]],
+        *([rl[k]] for k in ("current", "new") if rl),
+        *([n] for n in notes_text(summary, lang)),
+    ):
         _put(ws, row)
     tot = summary["totals"]
     _put(ws, [])
@@ -48,29 +53,100 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> bytes:
         _put(ws, r)
     if summary.get("regimes"):
         ws = wb.create_sheet("Hai che do - Regimes")
-        _put(ws, ["agency_id", "agency_name", "ready", "system_id", "system_name", "profile", "assessed",
-                  "verified", "meets_level", "compliance_pct", "failing", "not_reviewed", "errors"])
+        _put(
+            ws,
+            [
+                "agency_id",
+                "agency_name",
+                "ready",
+                "system_id",
+                "system_name",
+                "profile",
+                "assessed",
+                "verified",
+                "meets_level",
+                "compliance_pct",
+                "failing",
+                "not_reviewed",
+                "errors",
+            ],
+        )
         for a in summary["regimes"]["agencies"]:
             for sy in a["systems"]:
-                _put(ws, [a["id"], a["name"], a["ready"], sy["id"], sy["name"], sy["profile"], sy["assessed"],
-                          sy["verified"], sy["meets_level"], sy["compliance_pct"], ";".join(sy["failing"]),
-                          ";".join(sy["not_reviewed"]), ";".join(sy["errors"])])
+                _put(
+                    ws,
+                    [
+                        a["id"],
+                        a["name"],
+                        a["ready"],
+                        sy["id"],
+                        sy["name"],
+                        sy["profile"],
+                        sy["assessed"],
+                        sy["verified"],
+                        sy["meets_level"],
+                        sy["compliance_pct"],
+                        ";".join(sy["failing"]),
+                        ";".join(sy["not_reviewed"]),
+                        ";".join(sy["errors"]),
+                    ],
+                )
     ws = wb.create_sheet("Yeu cau - Requirements")
     _put(ws, ["id", "title", "group", "fail", "not_reviewed", "error", "pass"])
     for q in summary["requirements"]:
         title = q.get("title") or {}
-        _put(ws, [q["id"], title.get(lang) or title.get("vi") or "", q.get("group"), q["fail"],
-                  q["not_reviewed"], q.get("error"), q.get("pass")])
+        _put(
+            ws,
+            [
+                q["id"],
+                title.get(lang) or title.get("vi") or "",
+                q.get("group"),
+                q["fail"],
+                q["not_reviewed"],
+                q.get("error"),
+                q.get("pass"),
+            ],
+        )
     ws = wb.create_sheet("Xu huong - Trend")
-    _put(ws, ["period", "agencies", "agencies_meeting", "pct", "systems", "systems_meeting",
-              "agency", "system", "previous_period", "pass_to_fail", "fail_to_pass"])
+    _put(
+        ws,
+        [
+            "period",
+            "agencies",
+            "agencies_meeting",
+            "pct",
+            "systems",
+            "systems_meeting",
+            "agency",
+            "system",
+            "previous_period",
+            "pass_to_fail",
+            "fail_to_pass",
+        ],
+    )
     for p in summary.get("trend") or []:
-        head = [p["period"], p.get("agencies"), p.get("agencies_meeting"), p.get("pct"), p.get("systems"),
-                p.get("systems_meeting")]
+        head = [
+            p["period"],
+            p.get("agencies"),
+            p.get("agencies_meeting"),
+            p.get("pct"),
+            p.get("systems"),
+            p.get("systems_meeting"),
+        ]
         _put(ws, head + [None] * 5)
         for c in p.get("changes") or []:
-            _put(ws, [p["period"], *[None] * 5, c["agency"], c["system"], c["previous_period"],
-                      ";".join(c["pass_to_fail"]), ";".join(c["fail_to_pass"])])
+            _put(
+                ws,
+                [
+                    p["period"],
+                    *[None] * 5,
+                    c["agency"],
+                    c["system"],
+                    c["previous_period"],
+                    ";".join(c["pass_to_fail"]),
+                    ";".join(c["fail_to_pass"]),
+                ],
+            )
     if summary.get("not_bundles"):
         ws = wb.create_sheet("Tep loi - Bad files")
         _put(ws, ["file", "reason"])

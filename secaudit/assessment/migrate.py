@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .attest import (
+from secaudit.assessment.attestations import (
     EXPIRY_MONTHS,
     Attestation,
     AttestationSet,
@@ -27,11 +27,11 @@ from .attest import (
     load_attestations,
     validate_against,
 )
-from .catalog import load_catalog
-from .errors import InputError
-from .evaluate import carry_sources
-from .files import atomic_write
-from .model import Catalog, text
+from secaudit.assessment.verdicts import carry_sources
+from secaudit.config.catalog import load_catalog
+from secaudit.core.errors import InputError
+from secaudit.core.files import atomic_write
+from secaudit.core.model import Catalog, text
 
 
 @dataclass
@@ -73,8 +73,9 @@ def _joined(atts: list[Attestation], attr: str) -> str:
     return "; ".join(seen)
 
 
-def _combine(req_id: str, relation: str, srcs: list[tuple[str, Attestation]], atts: AttestationSet,
-             dst_dir: Path) -> _Entry:
+def _combine(
+    req_id: str, relation: str, srcs: list[tuple[str, Attestation]], atts: AttestationSet, dst_dir: Path
+) -> _Entry:
     answers = [a for _, a in srcs]
     ids = [s for s, _ in srcs]
     statuses = {a.status for a in answers}
@@ -103,8 +104,17 @@ def _combine(req_id: str, relation: str, srcs: list[tuple[str, Attestation]], at
     expiry = min((a.expiry for a in answers if a.expiry), default=None)
     if attested_at and expiry == add_months(attested_at, EXPIRY_MONTHS):
         expiry = None
-    return _Entry(req_id, status, ids, relation, note=_joined(answers, "note"), evidence=evidence,
-                  attested_by=_joined(answers, "attested_by"), attested_at=attested_at, expires_at=expiry)
+    return _Entry(
+        req_id,
+        status,
+        ids,
+        relation,
+        note=_joined(answers, "note"),
+        evidence=evidence,
+        attested_by=_joined(answers, "attested_by"),
+        attested_at=attested_at,
+        expires_at=expiry,
+    )
 
 
 def migrate_set(atts: AttestationSet, to: Catalog, dst_dir: Path) -> list[_Entry]:
@@ -117,8 +127,9 @@ def migrate_set(atts: AttestationSet, to: Catalog, dst_dir: Path) -> list[_Entry
         if answered and (not need_all or len(answered) == len(deciding)):
             out.append(_combine(req.id, "equivalent", answered, atts, dst_dir))
             continue
-        pre = [(s, a) for s in deciding + candidates
-               if (a := atts.get(s)) is not None and a.status is not None]
+        pre = [
+            (s, a) for s in deciding + candidates if (a := atts.get(s)) is not None and a.status is not None
+        ]
         if pre:
             out.append(_combine(req.id, "partial", pre, atts, dst_dir))
     return out
@@ -142,8 +153,10 @@ def render(atts: AttestationSet, to: Catalog, entries: list[_Entry]) -> str:
             lines += _comment(f"[{req.section()}] {text(req.title, 'vi')} / {text(req.title, 'en')}")
         src = ", ".join(e.sources)
         if e.status is None:
-            lines += _comment(f"cần xác nhận / confirm: điền sẵn từ / pre-filled from {src} "
-                              f"({e.relation}); chọn status / choose a status")
+            lines += _comment(
+                f"cần xác nhận / confirm: điền sẵn từ / pre-filled from {src} "
+                f"({e.relation}); chọn status / choose a status"
+            )
         else:
             lines += _comment(f"tương đương / equivalent: {src}")
         lines.append(f"  - requirement: {_scalar(e.requirement)}")
@@ -185,8 +198,9 @@ def migrate_dir(src: Path, to_id: str, dst: Path, force: bool = False) -> list[M
         m.equivalent = sum(1 for e in entries if e.status is not None)
         m.partial = len(entries) - m.equivalent
         if target.exists() and not force:
-            raise InputError("exists; not overwritten (use --force) / tệp đã có, dùng --force để ghi đè",
-                             target)
+            raise InputError(
+                "exists; not overwritten (use --force) / tệp đã có, dùng --force để ghi đè", target
+            )
         plan.append((m, render(atts, to, entries)))
     for m, content in plan:
         if m.skipped is None:

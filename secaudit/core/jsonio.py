@@ -35,8 +35,9 @@ def loads(data: bytes | str) -> Any:
 
 
 def stdlib_canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 def canonical_candidates(obj: Any) -> Iterator[bytes]:

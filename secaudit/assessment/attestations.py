@@ -18,13 +18,13 @@ from typing import Any
 
 import yaml
 
-from .catalog import DEFAULT_CATALOG, load_catalog
-from .errors import InputError
-from .files import atomic_write
-from .inventory import ID_RE
-from .model import ATTEST_STATUSES, Catalog, Requirement, Tailoring, text
-from .thresholds import statements
-from .yamlio import dump_yaml, line_of, load_yaml
+from secaudit.config.catalog import DEFAULT_CATALOG, load_catalog
+from secaudit.config.thresholds import statements
+from secaudit.core.errors import InputError
+from secaudit.core.files import atomic_write
+from secaudit.core.ids import ID_RE
+from secaudit.core.model import ATTEST_STATUSES, Catalog, Requirement, Tailoring, text
+from secaudit.core.yamlio import dump_yaml, line_of, load_yaml
 
 EXPIRY_MONTHS = 12
 EXPIRING_SOON_DAYS = 30
@@ -184,13 +184,15 @@ def parse_entry(node: Any, path: Path, fallback_line: int | None = None) -> Atte
     if status is not None:
         status = str(status).strip().lower() or None
     if status is not None and status not in ATTEST_STATUSES:
-        raise InputError(f"status {status!r} must be one of {', '.join(ATTEST_STATUSES)} (or empty)",
-                         path, line, req)
+        raise InputError(
+            f"status {status!r} must be one of {', '.join(ATTEST_STATUSES)} (or empty)", path, line, req
+        )
     note = node.get("note")
     note = "" if note is None else str(note).strip()
     if status == "not_applicable" and not note:
-        raise InputError("not_applicable needs a note saying why / cần ghi rõ lý do không áp dụng",
-                         path, line, req)
+        raise InputError(
+            "not_applicable needs a note saying why / cần ghi rõ lý do không áp dụng", path, line, req
+        )
     evidence = []
     ev_node = node.get("evidence") or []
     if isinstance(ev_node, (str, dict)):
@@ -219,13 +221,22 @@ def parse_entry(node: Any, path: Path, fallback_line: int | None = None) -> Atte
     src = [src] if isinstance(src, str) else src
     if not isinstance(src, list) or not all(isinstance(x, str) and x.strip() for x in src):
         raise InputError("migrated_from must be a requirement id or a list of ids", path, line, req)
-    return Attestation(requirement=req, status=status, note=note, evidence=evidence,
-                       attested_by="" if by is None else str(by).strip(), attested_at=attested_at,
-                       expires_at=expires_at, line=line, migrated_from=[x.strip() for x in src])
+    return Attestation(
+        requirement=req,
+        status=status,
+        note=note,
+        evidence=evidence,
+        attested_by="" if by is None else str(by).strip(),
+        attested_at=attested_at,
+        expires_at=expires_at,
+        line=line,
+        migrated_from=[x.strip() for x in src],
+    )
 
 
-def load_attestations(path: str | Path, agency: str | None = None,
-                      system: str | None = None) -> AttestationSet:
+def load_attestations(
+    path: str | Path, agency: str | None = None, system: str | None = None
+) -> AttestationSet:
     p = Path(path)
     data = load_yaml(p)
     if not isinstance(data, dict):
@@ -235,12 +246,12 @@ def load_attestations(path: str | Path, agency: str | None = None,
         if not isinstance(val, str) or not val.strip():
             raise InputError(f"missing {key!r}", p, line_of(data))
         if want is not None and val != want:
-            raise InputError(f"{key} is {val!r} but the file belongs to {want!r} (its folder/name)",
-                             p, line_of(data))
+            raise InputError(
+                f"{key} is {val!r} but the file belongs to {want!r} (its folder/name)", p, line_of(data)
+            )
     unknown = set(data) - {"agency", "system", "catalog", "attestations"}
     if unknown:
-        raise InputError(f"unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}", p,
-                         line_of(data))
+        raise InputError(f"unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}", p, line_of(data))
     catalog = data.get("catalog")
     if catalog is None:
         catalog = DEFAULT_CATALOG
@@ -254,11 +265,21 @@ def load_attestations(path: str | Path, agency: str | None = None,
     for node in items:
         att = parse_entry(node, p, line_of(items))
         if att.requirement in entries:
-            raise InputError(f"duplicate entry (first at line {entries[att.requirement].line})", p,
-                             att.line, att.requirement)
+            raise InputError(
+                f"duplicate entry (first at line {entries[att.requirement].line})",
+                p,
+                att.line,
+                att.requirement,
+            )
         entries[att.requirement] = att
-    return AttestationSet(agency=data["agency"], system=data["system"], entries=entries, path=p,
-                          catalog=catalog, catalog_line=_key_line(p, "catalog") or line_of(data))
+    return AttestationSet(
+        agency=data["agency"],
+        system=data["system"],
+        entries=entries,
+        path=p,
+        catalog=catalog,
+        catalog_line=_key_line(p, "catalog") or line_of(data),
+    )
 
 
 def _key_line(p: Path, key: str) -> int | None:
@@ -306,12 +327,20 @@ def validate_against(atts: AttestationSet, requirements: dict[str, Requirement])
     for att in atts.entries.values():
         req = requirements.get(att.requirement)
         if req is None:
-            raise InputError("unknown requirement id / mã yêu cầu không có trong danh mục", atts.path,
-                             att.line, att.requirement)
+            raise InputError(
+                "unknown requirement id / mã yêu cầu không có trong danh mục",
+                atts.path,
+                att.line,
+                att.requirement,
+            )
         if att.status == "not_applicable" and req.kind == "auto":
-            raise InputError("an automated requirement cannot be attested not_applicable: tailor it in a "
-                             "profile with a justification / yêu cầu tự động chỉ loại trừ qua hồ sơ",
-                             atts.path, att.line, att.requirement)
+            raise InputError(
+                "an automated requirement cannot be attested not_applicable: tailor it in a "
+                "profile with a justification / yêu cầu tự động chỉ loại trừ qua hồ sơ",
+                atts.path,
+                att.line,
+                att.requirement,
+            )
 
 
 def dump_attestations(atts: AttestationSet) -> str:
@@ -325,8 +354,9 @@ def dump_attestations(atts: AttestationSet) -> str:
 # --------------------------------------------------------------------------- template
 
 
-def threshold_lines(req: Requirement, catalog: Catalog | None,
-                    params: dict[str, Any] | None) -> list[tuple[str, str]]:
+def threshold_lines(
+    req: Requirement, catalog: Catalog | None, params: dict[str, Any] | None
+) -> list[tuple[str, str]]:
     """(vi, en) statements of the requirement's thresholds under the profile's parameters."""
     if catalog is None or not getattr(req, "parameters", None):
         return []
@@ -349,10 +379,18 @@ def _scalar(value: Any) -> str:
     return out.strip().removesuffix("...").strip()
 
 
-def render_template(agency_id: str, agency_name: str, system_id: str, system_name: str, level: int,
-                    profile_id: str, rows: list[tuple[Requirement, Tailoring | None]],
-                    existing: AttestationSet | None = None, catalog: Catalog | None = None,
-                    params: dict[str, Any] | None = None) -> str:
+def render_template(
+    agency_id: str,
+    agency_name: str,
+    system_id: str,
+    system_name: str,
+    level: int,
+    profile_id: str,
+    rows: list[tuple[Requirement, Tailoring | None]],
+    existing: AttestationSet | None = None,
+    catalog: Catalog | None = None,
+    params: dict[str, Any] | None = None,
+) -> str:
     """A YAML file to fill in: one entry per manual/partial requirement, guidance as comments.
 
     With ``catalog`` the file names it (``catalog: <id>``) and states each requirement's thresholds
@@ -379,8 +417,10 @@ def render_template(agency_id: str, agency_name: str, system_id: str, system_nam
             continue
         lines.append("")
         lines += _comment(f"[{req.section(level)}] {text(req.title, 'vi')} / {text(req.title, 'en')}")
-        kind_note = {"manual": "thủ công / manual",
-                     "partial": f"một phần tự động / partly automated (checks: {', '.join(req.checks)})"}
+        kind_note = {
+            "manual": "thủ công / manual",
+            "partial": f"một phần tự động / partly automated (checks: {', '.join(req.checks)})",
+        }
         lines += _comment(f"Loại / kind: {kind_note[req.kind]}")
         if text(req.description, "vi"):
             lines += _comment(f"Mô tả: {text(req.description, 'vi')}")
@@ -396,8 +436,19 @@ def render_template(agency_id: str, agency_name: str, system_id: str, system_nam
         if tailoring:
             lines += _comment(f"Hồ sơ đã loại trừ / tailored out by the profile: {tailoring.justification}")
         att = existing.get(req.id) if existing else None
-        d = att.to_dict() if att else {"requirement": req.id, "status": None, "note": None, "evidence": [],
-                                       "attested_by": None, "attested_at": None, "expires_at": None}
+        d = (
+            att.to_dict()
+            if att
+            else {
+                "requirement": req.id,
+                "status": None,
+                "note": None,
+                "evidence": [],
+                "attested_by": None,
+                "attested_at": None,
+                "expires_at": None,
+            }
+        )
         lines.append(f"  - requirement: {_scalar(d['requirement'])}")
         for key in KEYS[1:]:
             val = d[key]
@@ -440,6 +491,7 @@ INSTRUCTIONS = [
     "Ngày theo dạng YYYY-MM-DD; hết hạn mặc định 12 tháng / dates YYYY-MM-DD; default expiry 12 months.",
     "Nhập lại / import back: secaudit attest import FILE.xlsx --attestations DIR",
 ]
+
 
 def sheet_title(label: str, taken: set[str]) -> str:
     """A worksheet title within spreadsheet limits (31 chars, none of []:*?/\\), unique."""
@@ -490,9 +542,11 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     for sysd in systems:
         sh = wb.create_sheet(sheet_title(f"{sysd['agency']}-{sysd['system']}", taken))
-        meta = [("Cơ quan / Agency", sysd["agency"], sysd["agency_name"]),
-                ("Hệ thống / System", sysd["system"], sysd["system_name"]),
-                ("Cấp độ, hồ sơ / Level, profile", sysd["level"], sysd["profile"])]
+        meta = [
+            ("Cơ quan / Agency", sysd["agency"], sysd["agency_name"]),
+            ("Hệ thống / System", sysd["system"], sysd["system_name"]),
+            ("Cấp độ, hồ sơ / Level, profile", sysd["level"], sysd["profile"]),
+        ]
         cat: Catalog | None = sysd.get("catalog")
         if cat is not None:  # read back by import: the ids below belong to this catalogue
             meta.append(("Danh mục / Catalogue", cat.id, cat.standard))
@@ -505,9 +559,14 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
             c.font = Font(bold=True)
             c.alignment = wrap
             sh.column_dimensions[c.column_letter].width = width
-        dv = DataValidation(type="list", formula1='"compliant,non_compliant,not_applicable"',
-                            allow_blank=True, showErrorMessage=True, errorTitle="secaudit",
-                            error="compliant | non_compliant | not_applicable")
+        dv = DataValidation(
+            type="list",
+            formula1='"compliant,non_compliant,not_applicable"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="secaudit",
+            error="compliant | non_compliant | not_applicable",
+        )
         sh.add_data_validation(dv)
         existing: AttestationSet | None = sysd.get("existing")
         row = HEADER_ROW
@@ -518,16 +577,23 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
             row += 1
             att = existing.get(req.id) if existing else None
             values: dict[str, Any] = {
-                "requirement": req.id, "section": req.section(level), "title_vi": text(req.title, "vi"),
-                "title_en": text(req.title, "en"), "kind": req.kind,
+                "requirement": req.id,
+                "section": req.section(level),
+                "title_vi": text(req.title, "vi"),
+                "title_en": text(req.title, "en"),
+                "kind": req.kind,
                 "look_for": _look_for(req, cat, sysd.get("params")),
             }
             if att:
-                values.update(status=att.status, note=att.note or None,
-                              evidence="\n".join(f"{e.path} | {e.sha256}" if e.sha256 else e.path
-                                                 for e in att.evidence) or None,
-                              attested_by=att.attested_by or None, attested_at=att.attested_at,
-                              expires_at=att.expires_at)
+                values.update(
+                    status=att.status,
+                    note=att.note or None,
+                    evidence="\n".join(f"{e.path} | {e.sha256}" if e.sha256 else e.path for e in att.evidence)
+                    or None,
+                    attested_by=att.attested_by or None,
+                    attested_at=att.attested_at,
+                    expires_at=att.expires_at,
+                )
             for key, val in values.items():
                 c = _cell(sh, row, COL[key], val)
                 c.alignment = wrap
@@ -587,8 +653,9 @@ def import_xlsx(xlsx: Path, root: Path, record_hashes: bool = True) -> list[Path
         catalog = _cell_text(ws["B4"].value) if b4.startswith("Danh mục") else None
         catalog = catalog or (existing.catalog if existing else DEFAULT_CATALOG)
         if existing and existing.entries and existing.catalog != catalog:
-            raise InputError(f"the sheet answers catalogue {catalog!r} but {path} holds "
-                             f"{existing.catalog!r}", where, 4)
+            raise InputError(
+                f"the sheet answers catalogue {catalog!r} but {path} holds {existing.catalog!r}", where, 4
+            )
         for r in range(HEADER_ROW + 1, ws.max_row + 1):
             cells = {key: ws.cell(row=r, column=COL[key]).value for key in COL}
             req = _cell_text(cells["requirement"])
@@ -600,10 +667,15 @@ def import_xlsx(xlsx: Path, root: Path, record_hashes: bool = True) -> list[Path
                     continue
                 p, _, sha = (x.strip() for x in raw.partition("|"))
                 evidence.append({"path": p, "sha256": sha or None})
-            node = {"requirement": req, "status": _cell_text(cells["status"]),
-                    "note": cells["note"] if cells["note"] is None else str(cells["note"]),
-                    "evidence": evidence, "attested_by": _cell_text(cells["attested_by"]),
-                    "attested_at": cells["attested_at"], "expires_at": cells["expires_at"]}
+            node = {
+                "requirement": req,
+                "status": _cell_text(cells["status"]),
+                "note": cells["note"] if cells["note"] is None else str(cells["note"]),
+                "evidence": evidence,
+                "attested_by": _cell_text(cells["attested_by"]),
+                "attested_at": cells["attested_at"],
+                "expires_at": cells["expires_at"],
+            }
             att = parse_entry(node, Path(where), r)
             if record_hashes:
                 for ev in att.evidence:
@@ -612,8 +684,9 @@ def import_xlsx(xlsx: Path, root: Path, record_hashes: bool = True) -> list[Path
                         if full.is_file():
                             ev.sha256 = sha256_file(full)
             entries[req] = att
-        planned[path] = AttestationSet(agency=agency, system=system, entries=entries, path=path,
-                                       catalog=catalog)
+        planned[path] = AttestationSet(
+            agency=agency, system=system, entries=entries, path=path, catalog=catalog
+        )
     if not planned:
         raise InputError("no system sheet found (was it exported by secaudit attest export?)", xlsx)
     for path, out in planned.items():

@@ -11,13 +11,17 @@ import re
 from collections import Counter
 from typing import Any
 
-from .inventory import APPROVAL_STATUSES, CHECK_TYPES, DEPLOYMENTS
-from .summary import Digest, new_regime_entry, shipped_catalog
+from secaudit.config.inventory import APPROVAL_STATUSES, CHECK_TYPES, DEPLOYMENTS
+from secaudit.province.digest import Digest, shipped_catalog
+from secaudit.province.summary import new_regime_entry
 
 # Part 3 columns (1)-(12), in the form's order and wording (vi, en).
 COLUMNS = [
-    ("STT", "No."), ("Tên hệ thống thông tin", "System"), ("Chủ quản", "Owner"),
-    ("Đơn vị vận hành", "Operator"), ("Cấp độ đề xuất", "Proposed level"),
+    ("STT", "No."),
+    ("Tên hệ thống thông tin", "System"),
+    ("Chủ quản", "Owner"),
+    ("Đơn vị vận hành", "Operator"),
+    ("Cấp độ đề xuất", "Proposed level"),
     ("Tình trạng phê duyệt hồ sơ đề xuất cấp độ", "Approval status"),
     ("Quyết định phê duyệt (số, ngày, người phê duyệt)", "Approval decision (number, date, approver)"),
     ("Quyết định ban hành Quy chế (số, ngày, người ban hành)", "Quy chế decision (number, date, issuer)"),
@@ -27,14 +31,21 @@ COLUMNS = [
     ("Kiểm tra, đánh giá", "Checked / assessed"),
 ]
 ANNEX_COLUMNS = [
-    ("STT", "No."), ("Hệ thống", "System"), ("Điều khoản", "Clause"), ("Yêu cầu", "Requirement"),
-    ("Đáp ứng", "Met / not met"), ("Thời gian dự kiến hoàn thành", "Planned date"), ("Chủ quản", "Owner"),
+    ("STT", "No."),
+    ("Hệ thống", "System"),
+    ("Điều khoản", "Clause"),
+    ("Yêu cầu", "Requirement"),
+    ("Đáp ứng", "Met / not met"),
+    ("Thời gian dự kiến hoàn thành", "Planned date"),
+    ("Chủ quản", "Owner"),
 ]
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MET = "Đáp ứng đầy đủ"
-NOT_MET = {"fail": "Chưa đáp ứng đầy đủ (không đạt)",
-           "not_reviewed": "Chưa đáp ứng đầy đủ (chưa có bằng chứng)",
-           "error": "Chưa đáp ứng đầy đủ (chưa kiểm tra được)"}
+NOT_MET = {
+    "fail": "Chưa đáp ứng đầy đủ (không đạt)",
+    "not_reviewed": "Chưa đáp ứng đầy đủ (chưa có bằng chứng)",
+    "error": "Chưa đáp ứng đầy đủ (chưa kiểm tra được)",
+}
 
 
 def vn_date(iso: str | None) -> str:
@@ -74,19 +85,26 @@ def _dates(period: str, reporting: dict[str, Any]) -> dict[str, str]:
 
     # 15/12-14/12: the period starts in the previous year when its start comes later in the year.
     start_y = year - 1 if year and key(reporting["period_start"]) > key(reporting["period_end"]) else year
-    return {"period_from": with_year(reporting["period_start"], start_y),
-            "period_to": with_year(reporting["period_end"], year),
-            "internal_deadline": with_year(reporting["internal_deadline"], year),
-            "national_deadline": with_year(reporting["national_deadline"], year)}
+    return {
+        "period_from": with_year(reporting["period_start"], start_y),
+        "period_to": with_year(reporting["period_end"], year),
+        "internal_deadline": with_year(reporting["internal_deadline"], year),
+        "national_deadline": with_year(reporting["national_deadline"], year),
+    }
 
 
 def _problem(code: str, row: dict[str, Any] | None, **params: Any) -> dict[str, Any]:
     """One consistency problem; its text is data (report_strings.yaml, mau08.checks)."""
-    from .render.views import t
+    from secaudit.render.views import t
 
-    return {"code": code, "owner": row["owner"] if row else "", "system": row["system"] if row else "",
-            "row": row["no"] if row else None,
-            "vi": t(f"mau08.checks.{code}", "vi", **params), "en": t(f"mau08.checks.{code}", "en", **params)}
+    return {
+        "code": code,
+        "owner": row["owner"] if row else "",
+        "system": row["system"] if row else "",
+        "row": row["no"] if row else None,
+        "vi": t(f"mau08.checks.{code}", "vi", **params),
+        "en": t(f"mau08.checks.{code}", "en", **params),
+    }
 
 
 def build(summary: dict[str, Any], digests: list[Digest], inventory: dict[str, Any]) -> dict[str, Any]:
@@ -113,19 +131,29 @@ def build(summary: dict[str, Any], digests: list[Digest], inventory: dict[str, A
             if not check and d is not None and d.verified:
                 # No declared check type, but a signed assessment of this period exists: it is a check.
                 check = f"Định kỳ (secaudit {vn_date(d.assessed_at[:10]) if d.assessed_at else ''})".strip()
-            row = {"no": len(rows) + 1, "agency_id": ag["id"], "system_id": sy["id"], "system": sy["name"],
-                   "owner": owner, "operator": sy["operator"], "level": sy["level"],
-                   "approval_status": APPROVAL_STATUSES.get(sy["approval_status"] or "", ""),
-                   "approval_decision": _decision(sy["approval_decision"], "approver"),
-                   "quy_che_decision": _decision(sy["quy_che_decision"], "issuer"),
-                   "expected_approval_date": vn_date(sy["expected_approval_date"]),
-                   "deployment": DEPLOYMENTS.get(sy["deployment"] or "", ""),
-                   "expected_deployment_date": vn_date(sy["expected_deployment_date"]),
-                   "check_type": check,
-                   "assessment": {"file": d.file if d else None, "verified": bool(d and d.verified),
-                                  "profile": entry["profile"] if entry else None,
-                                  "meets_level": entry["meets_level"] if entry else None},
-                   "_sys": sy}
+            row = {
+                "no": len(rows) + 1,
+                "agency_id": ag["id"],
+                "system_id": sy["id"],
+                "system": sy["name"],
+                "owner": owner,
+                "operator": sy["operator"],
+                "level": sy["level"],
+                "approval_status": APPROVAL_STATUSES.get(sy["approval_status"] or "", ""),
+                "approval_decision": _decision(sy["approval_decision"], "approver"),
+                "quy_che_decision": _decision(sy["quy_che_decision"], "issuer"),
+                "expected_approval_date": vn_date(sy["expected_approval_date"]),
+                "deployment": DEPLOYMENTS.get(sy["deployment"] or "", ""),
+                "expected_deployment_date": vn_date(sy["expected_deployment_date"]),
+                "check_type": check,
+                "assessment": {
+                    "file": d.file if d else None,
+                    "verified": bool(d and d.verified),
+                    "profile": entry["profile"] if entry else None,
+                    "meets_level": entry["meets_level"] if entry else None,
+                },
+                "_sys": sy,
+            }
             rows.append(row)
             block["rows"].append(row)
             if d is not None and entry is not None:
@@ -136,29 +164,45 @@ def build(summary: dict[str, Any], digests: list[Digest], inventory: dict[str, A
         r.pop("_sys")
     for i, a in enumerate(annex, 1):
         a["no"] = i
-    return {"province": inventory["province"], "period": inventory["period"],
-            "recipient": reporting["recipient"], **_dates(str(inventory["period"]), reporting),
-            "part1": part1,
-            "owners": list(owners.values()), "annex": annex, "problems": problems}
+    return {
+        "province": inventory["province"],
+        "period": inventory["period"],
+        "recipient": reporting["recipient"],
+        **_dates(str(inventory["period"]), reporting),
+        "part1": part1,
+        "owners": list(owners.values()),
+        "annex": annex,
+        "problems": problems,
+    }
 
 
 def _part2(ag: dict[str, Any]) -> dict[str, Any]:
-    return {"name": ag["name"], "representative": ag["representative"], "address": ag["address"],
-            "phone": ag["phone"], "email": ag["email"] or ag["contact"],
-            "security_unit": ag["security_unit"]}
+    return {
+        "name": ag["name"],
+        "representative": ag["representative"],
+        "address": ag["address"],
+        "phone": ag["phone"],
+        "email": ag["email"] or ag["contact"],
+        "security_unit": ag["security_unit"],
+    }
 
 
 def _assessed(d: Digest | None) -> dict[str, Any] | None:
     """The assessment the annex reports: under the successor regime when the bundle has it."""
     if d is None:
         return None
-    return new_regime_entry(d) or {"profile": d.profile, "catalog": d.catalog, "meets_level": d.meets_level,
-                                   "statuses": d.statuses}
+    return new_regime_entry(d) or {
+        "profile": d.profile,
+        "catalog": d.catalog,
+        "meets_level": d.meets_level,
+        "statuses": d.statuses,
+    }
 
 
-def _annex_rows(row: dict[str, Any], sy: dict[str, Any], d: Digest, entry: dict[str, Any],
-                meta: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
-    from .summary import catalog_of
+def _annex_rows(
+    row: dict[str, Any], sy: dict[str, Any], d: Digest, entry: dict[str, Any], meta: dict[str, dict[str, str]]
+) -> list[dict[str, Any]]:
+    from secaudit.province.summary import catalog_of
 
     cat = shipped_catalog(catalog_of(entry["profile"], entry.get("catalog") or ""))
     level = d.level if d.level is not None else sy["level"]
@@ -172,11 +216,21 @@ def _annex_rows(row: dict[str, Any], sy: dict[str, Any], d: Digest, entry: dict[
         title = meta.get(rid) or (dict(req.title) if req else {})
         met = status == "pass"
         planned = "" if met else vn_date(sy["roadmap"].get(rid) or sy["expected_deployment_date"])
-        out.append({"system": row["system"], "system_id": sy["id"], "agency_id": row["agency_id"],
-                    "clause": req.section(level) if req else "", "requirement_id": rid,
-                    "requirement": title.get("vi") or title.get("en") or rid, "status": status, "met": met,
-                    "met_text": MET if met else NOT_MET.get(status, NOT_MET["fail"]),
-                    "planned_date": planned, "owner": row["owner"]})
+        out.append(
+            {
+                "system": row["system"],
+                "system_id": sy["id"],
+                "agency_id": row["agency_id"],
+                "clause": req.section(level) if req else "",
+                "requirement_id": rid,
+                "requirement": title.get("vi") or title.get("en") or rid,
+                "status": status,
+                "met": met,
+                "met_text": MET if met else NOT_MET.get(status, NOT_MET["fail"]),
+                "planned_date": planned,
+                "owner": row["owner"],
+            }
+        )
     return out
 
 
@@ -188,18 +242,22 @@ def _part1(rows: list[dict[str, Any]], inventory: dict[str, Any]) -> dict[str, A
     expected = inventory["reporting"].get("expected_all_approved")
     if not expected and pending and all(pending):
         expected = max(pending)
-    return {"systems_in_scope": len(rows),
-            "declared_in_scope": inventory["reporting"].get("systems_in_scope"),
-            "by_level": {str(k): v for k, v in sorted(Counter(s["level"] for s in sys).items())},
-            "with_dossier": sum(v for k, v in st.items() if k),
-            "appraised": st["appraised"] + st["approved"], "approved": len(approved),
-            "approved_checked": sum(1 for s in approved if s["check_type"] in ("periodic", "both")),
-            "expected_all_approved": vn_date(expected) if pending else "",
-            "all_approved": not pending}
+    return {
+        "systems_in_scope": len(rows),
+        "declared_in_scope": inventory["reporting"].get("systems_in_scope"),
+        "by_level": {str(k): v for k, v in sorted(Counter(s["level"] for s in sys).items())},
+        "with_dossier": sum(v for k, v in st.items() if k),
+        "appraised": st["appraised"] + st["approved"],
+        "approved": len(approved),
+        "approved_checked": sum(1 for s in approved if s["check_type"] in ("periodic", "both")),
+        "expected_all_approved": vn_date(expected) if pending else "",
+        "all_approved": not pending,
+    }
 
 
-def _checks(rows: list[dict[str, Any]], inventory: dict[str, Any],
-            summary: dict[str, Any]) -> list[dict[str, Any]]:
+def _checks(
+    rows: list[dict[str, Any]], inventory: dict[str, Any], summary: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Consistency checks of research §9.3 (the kit's list) plus what the bundles contradict."""
     out = []
     declared = inventory["reporting"].get("systems_in_scope")

@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
-from .files import read_input
+from secaudit.core.errors import InputError
+from secaudit.core.files import read_input
 
 
 class LineDict(dict):

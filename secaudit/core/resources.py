@@ -12,9 +12,9 @@ def data_dir(name: str) -> Path:
     spec = importlib.util.find_spec(f"secaudit.{name}")
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parent.parent / name
+    return Path(__file__).resolve().parents[2] / name
 
 
 def package_file(name: str) -> Path:
     """A data file that lives inside the secaudit package itself (e.g. checks/checks.yaml)."""
-    return Path(__file__).resolve().parent / name
+    return Path(__file__).resolve().parents[1] / name

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import load_catalog
-from .errors import InputError
-from .model import LANGS, Catalog, Lang
-from .resources import data_dir
-from .yamlio import line_of, load_yaml
+from secaudit.config.catalog import load_catalog
+from secaudit.core.errors import InputError
+from secaudit.core.model import LANGS, Catalog, Lang
+from secaudit.core.resources import data_dir
+from secaudit.core.yamlio import line_of, load_yaml
 
 RELATIONS = ("equivalent", "partial", "none")
 CONFIDENCES = ("high", "medium", "low")
@@ -36,8 +36,12 @@ class Mapping:
     line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"from": self.from_id, "to": list(self.to), "relation": self.relation,
-                             "confidence": self.confidence}
+        d: dict[str, Any] = {
+            "from": self.from_id,
+            "to": list(self.to),
+            "relation": self.relation,
+            "confidence": self.confidence,
+        }
         if self.note:
             d["note"] = dict(self.note)
         return d
@@ -56,8 +60,11 @@ class Crosswalk:
         return next((m for m in self.mappings if m.from_id == req_id), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"from": self.from_catalog, "to": self.to_catalog,
-                "mappings": [m.to_dict() for m in self.mappings]}
+        return {
+            "from": self.from_catalog,
+            "to": self.to_catalog,
+            "mappings": [m.to_dict() for m in self.mappings],
+        }
 
 
 def crosswalk_files() -> list[Path]:
@@ -82,8 +89,9 @@ def load_crosswalk(from_id: str, to_id: str, path: str | Path | None = None) -> 
     for p in candidates:
         h = _head(load_yaml(p), p)
         known.append(f"{h['from']} <-> {h['to']}")
-    raise InputError(f"no crosswalk between catalogues {from_id!r} and {to_id!r} "
-                     f"(available: {', '.join(known) or 'none'})")
+    raise InputError(
+        f"no crosswalk between catalogues {from_id!r} and {to_id!r} (available: {', '.join(known) or 'none'})"
+    )
 
 
 # --------------------------------------------------------------------------- parsing
@@ -127,8 +135,12 @@ def _check_ids(ids: Any, cat: Catalog, p: Path, node: Any, entry: str, what: str
         _fail(f"'{what}' must be a list of requirement ids", p, node, entry)
     for rid in ids:
         if cat.get(rid) is None:
-            _fail(f"unknown requirement {rid!r} in '{what}': catalogue {cat.id!r} does not define it",
-                  p, node, entry)
+            _fail(
+                f"unknown requirement {rid!r} in '{what}': catalogue {cat.id!r} does not define it",
+                p,
+                node,
+                entry,
+            )
     if len(set(ids)) != len(ids):
         _fail(f"'{what}' lists a requirement twice", p, node, entry)
     return list(ids)
@@ -177,8 +189,12 @@ def _reverse(fwd: Crosswalk, data: dict[str, Any], p: Path) -> Crosswalk:
         _fail("'reverse' must be a mapping {requirement id: {relation?, note?}}", p, overrides)
     for rid, node in overrides.items():
         if dst.get(rid) is None:
-            _fail(f"unknown requirement {rid!r} in 'reverse': catalogue {dst.id!r} does not define it",
-                  p, overrides, str(rid))
+            _fail(
+                f"unknown requirement {rid!r} in 'reverse': catalogue {dst.id!r} does not define it",
+                p,
+                overrides,
+                str(rid),
+            )
         if not isinstance(node, dict) or set(node) - {"relation", "note"}:
             _fail("a 'reverse' entry must be a mapping {relation?, note?}", p, overrides, rid)
         if node.get("relation", "partial") != "partial":

@@ -15,12 +15,12 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
-from .errors import InputError
-from .fastjson import canonical_candidates, stdlib_canonical
-from .fastjson import loads as json_loads
-from .files import atomic_write, read_input
-from .inventory import ID_RE
-from .keys import key_id, load_private_key, load_public_key
+from secaudit.core.errors import InputError
+from secaudit.core.files import atomic_write, read_input
+from secaudit.core.ids import ID_RE
+from secaudit.core.jsonio import canonical_candidates, stdlib_canonical
+from secaudit.core.jsonio import loads as json_loads
+from secaudit.signing.keys import key_id, load_private_key, load_public_key
 
 SCHEMA = "secaudit.bundle/1"
 
@@ -32,17 +32,24 @@ def canonical_json(obj: Any) -> bytes:
 
 def file_layout(bundle: dict[str, Any]) -> bytes:
     """The exact bytes a bundle file holds."""
-    return (json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False)
-            + "\n").encode("utf-8")
+    return (json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode(
+        "utf-8"
+    )
 
 
 def sign_assessment(assessment: dict[str, Any], key_path: Path) -> dict[str, Any]:
     """The complete signed bundle ``{"schema", "assessment", "signature"}``."""
     private = load_private_key(Path(key_path))
     value = private.sign(canonical_json(assessment))
-    return {"schema": SCHEMA, "assessment": assessment,
-            "signature": {"algorithm": "ed25519", "key_id": key_id(private.public_key()),
-                          "value": base64.b64encode(value).decode("ascii")}}
+    return {
+        "schema": SCHEMA,
+        "assessment": assessment,
+        "signature": {
+            "algorithm": "ed25519",
+            "key_id": key_id(private.public_key()),
+            "value": base64.b64encode(value).decode("ascii"),
+        },
+    }
 
 
 def unsigned_bundle(assessment: dict[str, Any]) -> dict[str, Any]:
@@ -108,8 +115,11 @@ def _parse(data: bytes, path: Path) -> dict[str, Any]:
         bundle = json_loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"not a JSON bundle ({exc})", path) from None
-    if not isinstance(bundle, dict) or bundle.get("schema") != SCHEMA \
-            or not isinstance(bundle.get("assessment"), dict):
+    if (
+        not isinstance(bundle, dict)
+        or bundle.get("schema") != SCHEMA
+        or not isinstance(bundle.get("assessment"), dict)
+    ):
         raise InputError(f"not a secaudit bundle (schema {SCHEMA} expected)", path)
     return bundle
 
@@ -147,16 +157,32 @@ def write_bundle(bundle: dict[str, Any], out_dir: str | Path) -> Path:
     return path
 
 
-def build_assessment(*, province: str, agency: dict[str, Any], system: dict[str, Any], profile: str,
-                     period: str, assessed_at: str, tool_version: str, targets: list[dict[str, Any]],
-                     requirements: list[dict[str, Any]], summary: dict[str, Any],
-                     **extra: Any) -> dict[str, Any]:
+def build_assessment(
+    *,
+    province: str,
+    agency: dict[str, Any],
+    system: dict[str, Any],
+    profile: str,
+    period: str,
+    assessed_at: str,
+    tool_version: str,
+    targets: list[dict[str, Any]],
+    requirements: list[dict[str, Any]],
+    summary: dict[str, Any],
+    **extra: Any,
+) -> dict[str, Any]:
     """The ``assessment`` object of DESIGN §7 (extra keys are additions, e.g. additional, catalog)."""
     out: dict[str, Any] = {
-        "province": province, "agency": agency, "system": system, "profile": profile,
-        "period": str(period), "assessed_at": assessed_at,
+        "province": province,
+        "agency": agency,
+        "system": system,
+        "profile": profile,
+        "period": str(period),
+        "assessed_at": assessed_at,
         "tool": {"name": "secaudit", "version": tool_version},
-        "targets": targets, "requirements": requirements, "summary": summary,
+        "targets": targets,
+        "requirements": requirements,
+        "summary": summary,
     }
     out.update({k: v for k, v in extra.items() if v is not None})
     return out

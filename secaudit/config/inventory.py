@@ -12,36 +12,81 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .model import Profile, Target
-from .validate import FileChecker
-from .yamlio import line_of, load_yaml
+from secaudit.core.errors import InputError
+from secaudit.core.ids import ID_RE
+from secaudit.core.model import Profile, Target
+from secaudit.core.validate import FileChecker
+from secaudit.core.yamlio import line_of, load_yaml
 
 # Ids end up in file names (<agency>.<system>.<period>.json, attestations/<agency>/<system>.yaml).
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 AGENCY_TYPES = ("newspaper", "radio-tv", "magazine", "other")
 
 # Mẫu 08 (NĐ 331/2026) Part 3 vocabularies: YAML key -> the form's Vietnamese wording. Either is accepted.
-APPROVAL_STATUSES = {"drafting": "Đang dự thảo", "submitted": "Đã gửi thẩm định",
-                     "appraised": "Đã thẩm định", "approved": "Đã được phê duyệt"}
-DEPLOYMENTS = {"none": "Chưa triển khai", "partial": "Đã triển khai một số hạng mục",
-               "full": "Đã triển khai đầy đủ"}
-CHECK_TYPES = {"before_use": "Trước khi đưa vào sử dụng", "periodic": "Định kỳ",
-               "both": "Trước khi đưa vào sử dụng; Định kỳ"}
+APPROVAL_STATUSES = {
+    "drafting": "Đang dự thảo",
+    "submitted": "Đã gửi thẩm định",
+    "appraised": "Đã thẩm định",
+    "approved": "Đã được phê duyệt",
+}
+DEPLOYMENTS = {
+    "none": "Chưa triển khai",
+    "partial": "Đã triển khai một số hạng mục",
+    "full": "Đã triển khai đầy đủ",
+}
+CHECK_TYPES = {
+    "before_use": "Trước khi đưa vào sử dụng",
+    "periodic": "Định kỳ",
+    "both": "Trước khi đưa vào sử dụng; Định kỳ",
+}
 # NĐ 331 Art. 35.3-35.4 and Law 116 Art. 45.1 (12 months from 01/07/2026); all overridable.
-REPORTING_DEFAULTS = {"period_start": "15/12", "period_end": "14/12", "internal_deadline": "20/12",
-                      "national_deadline": "25/12", "recipient": "Bộ Công an"}
+REPORTING_DEFAULTS = {
+    "period_start": "15/12",
+    "period_end": "14/12",
+    "internal_deadline": "20/12",
+    "national_deadline": "25/12",
+    "recipient": "Bộ Công an",
+}
 TRANSITION_DEADLINE = "2027-07-01"
 
 _TOP_KEYS = {"province", "period", "due", "target", "agencies", "reporting", "transition_deadline"}
-_AGENCY_KEYS = {"id", "name", "type", "contact", "systems", "representative", "address", "phone", "email",
-                "security_unit"}
-_SYSTEM_KEYS = {"id", "name", "level", "profile", "profiles", "level_reason", "targets", "expected_ports",
-                "http_port", "owner", "operator", "approval_status", "approval_decision", "quy_che_decision",
-                "expected_approval_date", "deployment", "expected_deployment_date", "check_type", "roadmap"}
+_AGENCY_KEYS = {
+    "id",
+    "name",
+    "type",
+    "contact",
+    "systems",
+    "representative",
+    "address",
+    "phone",
+    "email",
+    "security_unit",
+}
+_SYSTEM_KEYS = {
+    "id",
+    "name",
+    "level",
+    "profile",
+    "profiles",
+    "level_reason",
+    "targets",
+    "expected_ports",
+    "http_port",
+    "owner",
+    "operator",
+    "approval_status",
+    "approval_decision",
+    "quy_che_decision",
+    "expected_approval_date",
+    "deployment",
+    "expected_deployment_date",
+    "check_type",
+    "roadmap",
+}
 _REPORTING_KEYS = set(REPORTING_DEFAULTS) | {"systems_in_scope", "expected_all_approved"}
-_DECISION_KEYS = {"approval_decision": ("number", "date", "approver"),
-                  "quy_che_decision": ("number", "date", "issuer")}
+_DECISION_KEYS = {
+    "approval_decision": ("number", "date", "approver"),
+    "quy_che_decision": ("number", "date", "issuer"),
+}
 _UNIT_KEYS = {"name", "representative", "address", "phone", "email"}
 
 
@@ -121,8 +166,9 @@ class Inventory:
             raise InputError(f"no agency {agency_id!r} in the inventory / không có cơ quan này", self.path)
         system = agency.system(system_id)
         if system is None:
-            raise InputError(f"no system {system_id!r} in agency {agency_id!r} / không có hệ thống này",
-                             self.path)
+            raise InputError(
+                f"no system {system_id!r} in agency {agency_id!r} / không có hệ thống này", self.path
+            )
         return agency, system
 
     def select(self, agency_id: str | None = None) -> list[Agency]:
@@ -137,7 +183,7 @@ class Inventory:
     def profile(self, name: str) -> Profile:
         """The loaded profile named by a system (loaded once per inventory)."""
         if name not in self._profiles:
-            from .catalog import load_profile
+            from secaudit.config.catalog import load_profile
 
             self._profiles[name] = load_profile(self._profile_ref(name))
         return self._profiles[name]
@@ -183,8 +229,9 @@ class _Ctx(FileChecker):
             return None
         parsed = _parse_date(val)
         if parsed is None:
-            self.fail(f"{key} {val!r} must be a date YYYY-MM-DD or DD/MM/YYYY / ngày không hợp lệ",
-                      node, entry)
+            self.fail(
+                f"{key} {val!r} must be a date YYYY-MM-DD or DD/MM/YYYY / ngày không hợp lệ", node, entry
+            )
         return parsed
 
     def choice(self, node: dict, key: str, vocab: dict[str, str], entry: str) -> str | None:
@@ -195,8 +242,9 @@ class _Ctx(FileChecker):
         for k, vi in vocab.items():
             if text == k or text.casefold() == vi.casefold():
                 return k
-        self.fail(f"{key} {val!r} must be one of {', '.join(vocab)} (or: {'; '.join(vocab.values())})",
-                  node, entry)
+        self.fail(
+            f"{key} {val!r} must be one of {', '.join(vocab)} (or: {'; '.join(vocab.values())})", node, entry
+        )
         return None
 
     def ports(self, node: dict, key: str, entry: str) -> list[int] | None:
@@ -316,9 +364,17 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
     for node in agencies_node:
         agency = _agency(c, node, seen_agencies)
         agencies.append(agency)
-    inv = Inventory(province=province, period=period, due=due_s, agencies=agencies,
-                    goal_level=goal_level, goal_pct=float(goal_pct), path=p, reporting=_reporting(c, data),
-                    transition_deadline=c.date(data, "transition_deadline") or TRANSITION_DEADLINE)
+    inv = Inventory(
+        province=province,
+        period=period,
+        due=due_s,
+        agencies=agencies,
+        goal_level=goal_level,
+        goal_pct=float(goal_pct),
+        path=p,
+        reporting=_reporting(c, data),
+        transition_deadline=c.date(data, "transition_deadline") or TRANSITION_DEADLINE,
+    )
     if check_profiles:
         for agency in agencies:
             for system in agency.systems:
@@ -326,8 +382,11 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
                     try:
                         inv.profile(name)
                     except InputError as exc:
-                        c.fail(f"unknown or invalid profile {name!r} ({exc.format()})", line=system.line,
-                               entry=f"{agency.id}/{system.id}")
+                        c.fail(
+                            f"unknown or invalid profile {name!r} ({exc.format()})",
+                            line=system.line,
+                            entry=f"{agency.id}/{system.id}",
+                        )
     return inv
 
 
@@ -354,10 +413,19 @@ def _agency(c: _Ctx, node: Any, seen: dict[str, int | None]) -> Agency:
         c.mapping(unit, "security_unit", aid, line=line_of(node))
         c.keys(unit, _UNIT_KEYS, "security_unit", aid)
         unit = {k: c.opt_str(unit, k, aid) for k in sorted(_UNIT_KEYS) if unit.get(k) is not None}
-    return Agency(id=aid, name=name, systems=systems, type=atype, contact=str(node.get("contact") or ""),
-                  line=line_of(node), representative=c.opt_str(node, "representative", aid),
-                  address=c.opt_str(node, "address", aid), phone=c.opt_str(node, "phone", aid),
-                  email=c.opt_str(node, "email", aid), security_unit=unit or {})
+    return Agency(
+        id=aid,
+        name=name,
+        systems=systems,
+        type=atype,
+        contact=str(node.get("contact") or ""),
+        line=line_of(node),
+        representative=c.opt_str(node, "representative", aid),
+        address=c.opt_str(node, "address", aid),
+        phone=c.opt_str(node, "phone", aid),
+        email=c.opt_str(node, "email", aid),
+        security_unit=unit or {},
+    )
 
 
 def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System:
@@ -400,30 +468,41 @@ def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System
     roadmap = {}
     for rid in roadmap_node:
         roadmap[str(rid)] = c.date(roadmap_node, rid, entry) or ""
-    return System(id=sid, name=name, level=level, targets=targets, profiles=profiles,
-                  level_reason=str(node.get("level_reason") or ""),
-                  expected_ports=c.ports(node, "expected_ports", entry), http_port=http_port,
-                  line=line_of(node), owner=c.opt_str(node, "owner", entry),
-                  operator=c.opt_str(node, "operator", entry),
-                  approval_status=c.choice(node, "approval_status", APPROVAL_STATUSES, entry),
-                  approval_decision=_decision(c, node, "approval_decision", entry),
-                  quy_che_decision=_decision(c, node, "quy_che_decision", entry),
-                  expected_approval_date=c.date(node, "expected_approval_date", entry),
-                  deployment=c.choice(node, "deployment", DEPLOYMENTS, entry),
-                  expected_deployment_date=c.date(node, "expected_deployment_date", entry),
-                  check_type=c.choice(node, "check_type", CHECK_TYPES, entry),
-                  roadmap={k: v for k, v in roadmap.items() if v})
+    return System(
+        id=sid,
+        name=name,
+        level=level,
+        targets=targets,
+        profiles=profiles,
+        level_reason=str(node.get("level_reason") or ""),
+        expected_ports=c.ports(node, "expected_ports", entry),
+        http_port=http_port,
+        line=line_of(node),
+        owner=c.opt_str(node, "owner", entry),
+        operator=c.opt_str(node, "operator", entry),
+        approval_status=c.choice(node, "approval_status", APPROVAL_STATUSES, entry),
+        approval_decision=_decision(c, node, "approval_decision", entry),
+        quy_che_decision=_decision(c, node, "quy_che_decision", entry),
+        expected_approval_date=c.date(node, "expected_approval_date", entry),
+        deployment=c.choice(node, "deployment", DEPLOYMENTS, entry),
+        expected_deployment_date=c.date(node, "expected_deployment_date", entry),
+        check_type=c.choice(node, "check_type", CHECK_TYPES, entry),
+        roadmap={k: v for k, v in roadmap.items() if v},
+    )
 
 
 def _target(c: _Ctx, node: Any, entry: str, parent: Any) -> TargetSpec:
-    from .targets import parse_target
+    from secaudit.config.targets import parse_target
 
     line = line_of(node) or line_of(parent)
     if isinstance(node, dict):
         unknown = sorted(str(k) for k in node if k not in ("url", "address"))
         if unknown:
-            c.fail(f"unknown key {unknown[0]!r} in a target (allowed: url, address) / trường không hợp lệ",
-                   entry=entry, line=line)
+            c.fail(
+                f"unknown key {unknown[0]!r} in a target (allowed: url, address) / trường không hợp lệ",
+                entry=entry,
+                line=line,
+            )
         url = node.get("url")
         address = node.get("address")
         if address is not None:
@@ -449,7 +528,7 @@ def _target(c: _Ctx, node: Any, entry: str, parent: Any) -> TargetSpec:
 
 def system_targets(system: System) -> list[Target]:
     """The system's targets as the scanner wants them (address, http_port, expected_ports applied)."""
-    from .targets import parse_target
+    from secaudit.config.targets import parse_target
 
     out = []
     for spec in system.targets:

@@ -12,8 +12,9 @@ class InputError(Exception):
     (a requirement id, an agency id...).
     """
 
-    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None,
-                 entry: str | None = None) -> None:
+    def __init__(
+        self, message: str, path: str | Path | None = None, line: int | None = None, entry: str | None = None
+    ) -> None:
         self.message = message
         self.path = str(path) if path is not None else None
         self.line = line

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .resources import package_file
-from .yamlio import dump_yaml, load_yaml
+from secaudit.core.errors import InputError
+from secaudit.core.resources import package_file
+from secaudit.core.yamlio import dump_yaml, load_yaml
 
 # Loopback addresses of the demo (127.0.0.60-99): never the machine's well-known ports.
 FIRST_ADDRESS = 60
@@ -38,28 +38,41 @@ class DemoSystem:
 
 
 def _site_spec(kind: str, name: str, address: str, hostname: str) -> Any:
-    from .lab.sites import SiteSpec
+    from secaudit.lab.sites import SiteSpec
 
     good_cookie = ["phien=demo; Path=/; Secure; HttpOnly; SameSite=Lax"]
     if kind == "good":
         return SiteSpec(name=name, address=address, hostname=hostname, cookies=good_cookie)
     if kind == "weak_tls":
-        return SiteSpec(name=name, address=address, hostname=hostname, tls_min=ssl.TLSVersion.TLSv1,
-                        ciphers="ALL:@SECLEVEL=0", cookies=good_cookie)
+        return SiteSpec(
+            name=name,
+            address=address,
+            hostname=hostname,
+            tls_min=ssl.TLSVersion.TLSv1,
+            ciphers="ALL:@SECLEVEL=0",
+            cookies=good_cookie,
+        )
     if kind == "missing_headers":
-        return SiteSpec(name=name, address=address, hostname=hostname,
-                        headers={"X-Powered-By": "PHP/7.4.3"}, server_header="Apache/2.4.41 (Ubuntu)",
-                        cookies=["PHPSESSID=demo; Path=/"], plain_http="no_redirect",
-                        paths={"/.git/HEAD": (200, "text/plain", b"ref: refs/heads/main\n")})
+        return SiteSpec(
+            name=name,
+            address=address,
+            hostname=hostname,
+            headers={"X-Powered-By": "PHP/7.4.3"},
+            server_header="Apache/2.4.41 (Ubuntu)",
+            cookies=["PHPSESSID=demo; Path=/"],
+            plain_http="no_redirect",
+            paths={"/.git/HEAD": (200, "text/plain", b"ref: refs/heads/main\n")},
+        )
     if kind == "risky_port":  # a good site; the risky service beside it is started by run_demo
         return SiteSpec(name=name, address=address, hostname=hostname, cookies=good_cookie)
     raise InputError(f"demo data: unknown site kind {kind!r}")
 
 
-def _attestations(profile_name: str, agency: str, system: str, mode: str, evidence_dir: Path,
-                  att_file: Path, today: dt.date) -> dict[str, Any]:
+def _attestations(
+    profile_name: str, agency: str, system: str, mode: str, evidence_dir: Path, att_file: Path, today: dt.date
+) -> dict[str, Any]:
     """Filled attestation file content for every manual/partial requirement of the profile."""
-    from .catalog import applicable, load_profile
+    from secaudit.config.catalog import applicable, load_profile
 
     profile = load_profile(profile_name)
     evidence_dir.mkdir(parents=True, exist_ok=True)
@@ -75,36 +88,46 @@ def _attestations(profile_name: str, agency: str, system: str, mode: str, eviden
                 attested = today - dt.timedelta(days=500)
                 expires = attested + dt.timedelta(days=365)  # expired
         doc = evidence_dir / f"{req.id}.txt"
-        doc.write_text(f"Bằng chứng mô phỏng cho {req.id} — {req.title.get('vi', '')}\n"
-                       f"Simulated evidence for {req.id}.\n", encoding="utf-8")
-        entries.append({
-            "requirement": req.id,
-            "status": "compliant",
-            "note": f"Đã kiểm tra hồ sơ (mô phỏng): {req.title.get('vi', '')}",
-            # Evidence paths are relative to the attestation file's folder.
-            "evidence": [{"path": os.path.relpath(doc, att_file.parent),
-                          "sha256": hashlib.sha256(doc.read_bytes()).hexdigest()}],
-            "attested_by": "Nguyễn Văn A (cán bộ đánh giá mô phỏng)",
-            "attested_at": attested.isoformat(),
-            "expires_at": expires.isoformat(),
-        })
+        doc.write_text(
+            f"Bằng chứng mô phỏng cho {req.id} — {req.title.get('vi', '')}\n"
+            f"Simulated evidence for {req.id}.\n",
+            encoding="utf-8",
+        )
+        entries.append(
+            {
+                "requirement": req.id,
+                "status": "compliant",
+                "note": f"Đã kiểm tra hồ sơ (mô phỏng): {req.title.get('vi', '')}",
+                # Evidence paths are relative to the attestation file's folder.
+                "evidence": [
+                    {
+                        "path": os.path.relpath(doc, att_file.parent),
+                        "sha256": hashlib.sha256(doc.read_bytes()).hexdigest(),
+                    }
+                ],
+                "attested_by": "Nguyễn Văn A (cán bộ đánh giá mô phỏng)",
+                "attested_at": attested.isoformat(),
+                "expires_at": expires.isoformat(),
+            }
+        )
     return {"agency": agency, "system": system, "attestations": entries}
 
 
 def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = True) -> dict[str, Any]:
     """Run the whole demo; returns the summary JSON. Raises InputError on bad demo data."""
-    from .cli import main
-    from .lab.sites import Lab
+    from secaudit.cli import main
+    from secaudit.lab.sites import Lab
 
-    data = load_yaml(package_file("demo_data.yaml"))
+    data = load_yaml(package_file("demo/demo_data.yaml"))
     out_dir.mkdir(parents=True, exist_ok=True)
     today = dt.date.today()
     systems: list[DemoSystem] = []
     n = FIRST_ADDRESS
     for agency in data["agencies"]:
         for system in agency["systems"]:
-            systems.append(DemoSystem(agency, system, f"127.0.0.{n}",
-                                      f"{system['id']}.{agency['id']}.demo.test"))
+            systems.append(
+                DemoSystem(agency, system, f"127.0.0.{n}", f"{system['id']}.{agency['id']}.demo.test")
+            )
             n += 1
 
     def cli(*args: str) -> int:
@@ -144,34 +167,56 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
             else:
                 sites[("previous", f"{s.agency['id']}/{s.system['id']}")] = s
             for key, kind, copy in variants:
-                site = lab.start(_site_spec(kind, f"{key}-{s.agency['id']}-{s.system['id']}",
-                                            copy.address, copy.hostname))
+                site = lab.start(
+                    _site_spec(kind, f"{key}-{s.agency['id']}-{s.system['id']}", copy.address, copy.hostname)
+                )
                 copy.url, copy.http_port = site.url, site.http_port
                 copy.expected_ports = [p for p in (site.https_port, site.http_port) if p]
                 if kind == "risky_port":
                     port = lab.tcp_listener(copy.address, banner=b"-ERR unknown command (redis mo phong)\r\n")
                     risky[port] = "redis (mô phỏng / simulated)"
                 sites[(key, f"{s.agency['id']}/{s.system['id']}")] = copy
-        say(f"Đã khởi động {len(systems)} hệ thống mô phỏng trên loopback / "
-            f"started {len(systems)} simulated systems on loopback")
+        say(
+            f"Đã khởi động {len(systems)} hệ thống mô phỏng trên loopback / "
+            f"started {len(systems)} simulated systems on loopback"
+        )
 
         # A tailored profile: level 3 plus the simulated risky service's ephemeral port.
         profile_path = out_dir / "profiles" / "demo-level3.yaml"
         profile_path.parent.mkdir(parents=True, exist_ok=True)
-        profile_path.write_text(dump_yaml({
-            "profile": {"id": "demo-level3", "catalog": "tcvn-11930-2017", "extends": "level3", "level": 3,
-                        "title": {"vi": "Cấp độ 3 (demo: thêm cổng dịch vụ rủi ro mô phỏng)",
-                                  "en": "Level 3 (demo: plus the simulated risky service port)"}},
-            "parameters": {"risky_ports": risky},
-            "tailoring": [],
-        }), encoding="utf-8")
+        profile_path.write_text(
+            dump_yaml(
+                {
+                    "profile": {
+                        "id": "demo-level3",
+                        "catalog": "tcvn-11930-2017",
+                        "extends": "level3",
+                        "level": 3,
+                        "title": {
+                            "vi": "Cấp độ 3 (demo: thêm cổng dịch vụ rủi ro mô phỏng)",
+                            "en": "Level 3 (demo: plus the simulated risky service port)",
+                        },
+                    },
+                    "parameters": {"risky_ports": risky},
+                    "tailoring": [],
+                }
+            ),
+            encoding="utf-8",
+        )
 
         att_dir = out_dir / "attestations"
         for s in systems:
             path = att_dir / s.agency["id"] / f"{s.system['id']}.yaml"
             path.parent.mkdir(parents=True, exist_ok=True)
-            content = _attestations(str(profile_path), s.agency["id"], s.system["id"], s.system["attest"],
-                                    out_dir / "evidence" / s.agency["id"] / s.system["id"], path, today)
+            content = _attestations(
+                str(profile_path),
+                s.agency["id"],
+                s.system["id"],
+                s.system["attest"],
+                out_dir / "evidence" / s.agency["id"] / s.system["id"],
+                path,
+                today,
+            )
             path.write_text(dump_yaml(content), encoding="utf-8")
 
         periods = [
@@ -184,9 +229,21 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
             say(f"Kỳ / period {period}: đánh giá {n_sys} hệ thống / assessing {n_sys} systems …")
             # One assess over every agency (one concurrent scan); --key names the folder of keys, so
             # each bundle is still signed with its own agency's key.
-            code = cli("assess", "--inventory", str(inv_path), "--attestations", str(att_dir),
-                       "--key", str(keys_dir), "--ca-file", str(ca_file), "--timeout", "5",
-                       "-o", str(out_bundles))
+            code = cli(
+                "assess",
+                "--inventory",
+                str(inv_path),
+                "--attestations",
+                str(att_dir),
+                "--key",
+                str(keys_dir),
+                "--ca-file",
+                str(ca_file),
+                "--timeout",
+                "5",
+                "-o",
+                str(out_bundles),
+            )
             if code == 2:
                 raise InputError(f"demo: assess failed for period {period}")
     # The Department's first step: check every signature against the agencies' public keys.
@@ -199,52 +256,91 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
     if store.exists():
         store.unlink()  # a re-run starts the simulated history afresh
     # The previous period goes into the history store first, then the current one.
-    _check(cli("summary", str(history / "bundles"), "--inventory", str(history / "inventory.yaml"),
-               "--keyring", str(keyring), "--store", str(store), "--format", "json",
-               "-o", str(history / "summary.json")), "summary (previous period)")
+    _check(
+        cli(
+            "summary",
+            str(history / "bundles"),
+            "--inventory",
+            str(history / "inventory.yaml"),
+            "--keyring",
+            str(keyring),
+            "--store",
+            str(store),
+            "--format",
+            "json",
+            "-o",
+            str(history / "summary.json"),
+        ),
+        "summary (previous period)",
+    )
     # Servers are stopped; the rest works from the signed bundles only.
     summary_json = out_dir / "summary.json"
     common = [str(bundles), "--inventory", str(inv_path), "--keyring", str(keyring), "--store", str(store)]
     _check(cli("summary", *common, "--format", "json", "-o", str(summary_json)), "summary json")
     _check(cli("summary", *common, "--format", "html", "-o", str(out_dir / "index.html")), "summary html")
     for fmt in ("md", "csv", "xlsx"):
-        _check(cli("summary", *common, "--format", fmt, "-o", str(out_dir / f"summary.{fmt}")),
-               f"summary {fmt}")
+        _check(
+            cli("summary", *common, "--format", fmt, "-o", str(out_dir / f"summary.{fmt}")), f"summary {fmt}"
+        )
     # The annual report form (Decree 331/2026, Mẫu 08): workbook and printable page.
     for ext in ("xlsx", "html"):
-        _check(cli("summary", *common, "--format", "mau08", "-o", str(out_dir / f"mau08.{ext}")),
-               f"mau08 {ext}")
+        _check(
+            cli("summary", *common, "--format", "mau08", "-o", str(out_dir / f"mau08.{ext}")), f"mau08 {ext}"
+        )
     reports = out_dir / "reports"
     for bundle in sorted(bundles.glob("*.json")):
-        _check(cli("report", str(bundle), "--format", "html", "-o", str(reports / f"{bundle.stem}.html")),
-               f"report {bundle.name}")
+        _check(
+            cli("report", str(bundle), "--format", "html", "-o", str(reports / f"{bundle.stem}.html")),
+            f"report {bundle.name}",
+        )
     import json
 
     return json.loads(summary_json.read_text(encoding="utf-8"))
 
 
-def _write_inventory(data: dict[str, Any], period: str, systems: list[DemoSystem],
-                     sites: dict[tuple[str, str], DemoSystem], key: str, profile_path: Path,
-                     inv_path: Path) -> None:
+def _write_inventory(
+    data: dict[str, Any],
+    period: str,
+    systems: list[DemoSystem],
+    sites: dict[tuple[str, str], DemoSystem],
+    key: str,
+    profile_path: Path,
+    inv_path: Path,
+) -> None:
     inventory: dict[str, Any] = {
-        "province": data["province"], "period": period, "due": f"{period}-11-01",
-        "target": {"level": 3, "goal_pct": 100}, "agencies": [],
+        "province": data["province"],
+        "period": period,
+        "due": f"{period}-11-01",
+        "target": {"level": 3, "goal_pct": 100},
+        "agencies": [],
     }
     for agency in data["agencies"]:
-        entry: dict[str, Any] = {"id": agency["id"], "name": agency["name"], "type": agency["type"],
-                                 "contact": f"it@{agency['id']}.demo.test", "systems": []}
+        entry: dict[str, Any] = {
+            "id": agency["id"],
+            "name": agency["name"],
+            "type": agency["type"],
+            "contact": f"it@{agency['id']}.demo.test",
+            "systems": [],
+        }
         for s in (x for x in systems if x.agency is agency):
             site = sites[(key, f"{agency['id']}/{s.system['id']}")]
-            entry["systems"].append({
-                "id": s.system["id"], "name": s.system["name"], "level": 3,
-                # First profile: the plan's regime (tailored); the others are judged from the same scan.
-                "profiles": [str(profile_path.resolve()) if p == "demo-level3" else p
-                             for p in data.get("profiles") or ["demo-level3"]],
-                "level_reason": "mô phỏng / simulated",
-                "targets": [{"url": site.url, "address": site.address}],
-                "expected_ports": site.expected_ports, "http_port": site.http_port,
-                **(s.system.get("dossier") or {}),
-            })
+            entry["systems"].append(
+                {
+                    "id": s.system["id"],
+                    "name": s.system["name"],
+                    "level": 3,
+                    # First profile: the plan's regime (tailored); the others are judged from the same scan.
+                    "profiles": [
+                        str(profile_path.resolve()) if p == "demo-level3" else p
+                        for p in data.get("profiles") or ["demo-level3"]
+                    ],
+                    "level_reason": "mô phỏng / simulated",
+                    "targets": [{"url": site.url, "address": site.address}],
+                    "expected_ports": site.expected_ports,
+                    "http_port": site.http_port,
+                    **(s.system.get("dossier") or {}),
+                }
+            )
         inventory["agencies"].append(entry)
     inv_path.parent.mkdir(parents=True, exist_ok=True)
     inv_path.write_text(dump_yaml(inventory), encoding="utf-8")

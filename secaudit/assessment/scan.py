@@ -16,11 +16,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .checks import CheckContext, checks_for_probe, run_check
-from .errors import InputError
-from .model import PROBES, CheckResult, Profile, ScanResult, Target, TargetResult
-from .progress import Progress
+from secaudit import __version__
+from secaudit.checks import CheckContext, checks_for_probe, run_check
+from secaudit.core.errors import InputError
+from secaudit.core.model import PROBES, CheckResult, Profile, ScanResult, Target, TargetResult
+from secaudit.core.progress import Progress
 
 __all__ = ["ScanOptions", "scan", "judge", "scan_result", "parse_probes", "now_iso"]
 
@@ -50,8 +50,9 @@ def parse_probes(spec: str | None) -> set[str]:
     return chosen
 
 
-def _run_probe(name: str, targets: list[Target], profile: Profile, options: ScanOptions,
-               progress: Progress) -> list[dict[str, Any]]:
+def _run_probe(
+    name: str, targets: list[Target], profile: Profile, options: ScanOptions, progress: Progress
+) -> list[dict[str, Any]]:
     """Run one probe over all targets; never raises (a crash is an error observation)."""
     params = profile.parameters
     try:
@@ -59,8 +60,9 @@ def _run_probe(name: str, targets: list[Target], profile: Profile, options: Scan
         if name == "ports":
             obs = mod.collect(targets, params, options.extra_ports, options.timeout)
         else:
-            obs = mod.collect(targets, params, options.ca_file, options.timeout,
-                              progress=progress.callback(name))
+            obs = mod.collect(
+                targets, params, options.ca_file, options.timeout, progress=progress.callback(name)
+            )
         if len(obs) != len(targets):
             raise RuntimeError(f"{name} probe returned {len(obs)} observations for {len(targets)} targets")
         return obs
@@ -70,12 +72,21 @@ def _run_probe(name: str, targets: list[Target], profile: Profile, options: Scan
         return [{"error": f"{name} probe failed: {detail}"} for _ in targets]
 
 
-def judge(target: Target, observations: dict[str, dict[str, Any]], profile: Profile,
-          probes: Iterable[str] | None = None) -> list[CheckResult]:
+def judge(
+    target: Target,
+    observations: dict[str, dict[str, Any]],
+    profile: Profile,
+    probes: Iterable[str] | None = None,
+) -> list[CheckResult]:
     """Pure: every check of the selected probes, from stored observations and profile parameters."""
     selected = [p for p in PROBES if p in set(probes if probes is not None else observations)]
-    ctx = CheckContext(host=target.host, port=target.port, params=profile.parameters,
-                       expected_ports=target.expected_ports, scheme=target.scheme)
+    ctx = CheckContext(
+        host=target.host,
+        port=target.port,
+        params=profile.parameters,
+        expected_ports=target.expected_ports,
+        scheme=target.scheme,
+    )
     results: list[CheckResult] = []
     for probe in selected:
         for check_id in checks_for_probe(probe):
@@ -83,8 +94,12 @@ def judge(target: Target, observations: dict[str, dict[str, Any]], profile: Prof
     return results
 
 
-def scan(targets: list[Target], profile: Profile, probes: set[str] | None = None,
-         options: ScanOptions | None = None) -> list[TargetResult]:
+def scan(
+    targets: list[Target],
+    profile: Profile,
+    probes: set[str] | None = None,
+    options: ScanOptions | None = None,
+) -> list[TargetResult]:
     options = options or ScanOptions()
     probes = set(probes or PROBES)
     progress = Progress(options.progress)
@@ -95,8 +110,9 @@ def scan(targets: list[Target], profile: Profile, probes: set[str] | None = None
             if name != "ports":
                 progress.begin(name, len(targets))
         with ThreadPoolExecutor(max_workers=len(ordered) or 1) as pool:
-            futures = {name: pool.submit(_run_probe, name, targets, profile, options, progress)
-                       for name in ordered}
+            futures = {
+                name: pool.submit(_run_probe, name, targets, profile, options, progress) for name in ordered
+            }
             for name, fut in futures.items():
                 per_probe[name] = fut.result()
         if "ports" in per_probe:
@@ -108,9 +124,18 @@ def scan(targets: list[Target], profile: Profile, probes: set[str] | None = None
     return results
 
 
-def scan_result(targets: list[Target], profile: Profile, probes: set[str] | None = None,
-                options: ScanOptions | None = None) -> ScanResult:
+def scan_result(
+    targets: list[Target],
+    profile: Profile,
+    probes: set[str] | None = None,
+    options: ScanOptions | None = None,
+) -> ScanResult:
     started = now_iso()
     results = scan(targets, profile, probes, options)
-    return ScanResult(profile=profile.id, started_at=started, finished_at=now_iso(), targets=results,
-                      tool_version=__version__)
+    return ScanResult(
+        profile=profile.id,
+        started_at=started,
+        finished_at=now_iso(),
+        targets=results,
+        tool_version=__version__,
+    )

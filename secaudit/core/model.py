@@ -110,8 +110,14 @@ class Catalog:
         return [r for r in self.requirements if level in r.sections]
 
     def header(self) -> dict[str, Any]:
-        return {"id": self.id, "title": dict(self.title), "version": self.version,
-                "standard": self.standard, "regime": self.regime, "regime_title": dict(self.regime_title)}
+        return {
+            "id": self.id,
+            "title": dict(self.title),
+            "version": self.version,
+            "standard": self.standard,
+            "regime": self.regime,
+            "regime_title": dict(self.regime_title),
+        }
 
 
 @dataclass
@@ -178,15 +184,27 @@ class CheckResult:
     probe: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status, "severity": self.severity,
-                "title": dict(self.title), "summary": dict(self.summary),
-                "evidence": self.evidence, "remediation": dict(self.remediation)}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "severity": self.severity,
+            "title": dict(self.title),
+            "summary": dict(self.summary),
+            "evidence": self.evidence,
+            "remediation": dict(self.remediation),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CheckResult:
-        return cls(id=d["id"], status=d["status"], severity=d.get("severity", "info"),
-                   summary=d.get("summary") or {}, evidence=d.get("evidence") or {},
-                   remediation=d.get("remediation") or {}, title=d.get("title") or {})
+        return cls(
+            id=d["id"],
+            status=d["status"],
+            severity=d.get("severity", "info"),
+            summary=d.get("summary") or {},
+            evidence=d.get("evidence") or {},
+            remediation=d.get("remediation") or {},
+            title=d.get("title") or {},
+        )
 
 
 @dataclass
@@ -213,10 +231,14 @@ class ScanResult:
     tool_version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": "secaudit.scan/1",
-                "tool": {"name": "secaudit", "version": self.tool_version},
-                "profile": self.profile, "started_at": self.started_at, "finished_at": self.finished_at,
-                "targets": [t.to_dict() for t in self.targets]}
+        return {
+            "schema": "secaudit.scan/1",
+            "tool": {"name": "secaudit", "version": self.tool_version},
+            "profile": self.profile,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "targets": [t.to_dict() for t in self.targets],
+        }
 
     def statuses(self) -> list[str]:
         return [c.status for t in self.targets for c in t.checks]

@@ -14,11 +14,21 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .model import CONFIDENCES, FAMILIES, KINDS, LANGS, Catalog, Lang, Profile, Requirement, Tailoring
-from .resources import data_dir
-from .validate import FileChecker, typename
-from .yamlio import line_of, load_yaml
+from secaudit.core.errors import InputError
+from secaudit.core.model import (
+    CONFIDENCES,
+    FAMILIES,
+    KINDS,
+    LANGS,
+    Catalog,
+    Lang,
+    Profile,
+    Requirement,
+    Tailoring,
+)
+from secaudit.core.resources import data_dir
+from secaudit.core.validate import FileChecker, typename
+from secaudit.core.yamlio import line_of, load_yaml
 
 DEFAULT_CATALOG = "tcvn-11930-2017"
 LEVELS = (1, 2, 3, 4, 5)
@@ -27,8 +37,19 @@ LEVELS = (1, 2, 3, 4, 5)
 # are not there yet; once they exist, the ids they define are the only valid ones.
 _CATALOG_KEYS = {"id", "title", "version", "standard", "regime", "regime_title", "notice", "groups"}
 _CATALOG_OPTIONAL = {"parameters"}
-_REQ_KEYS = {"id", "sections", "family", "group", "kind", "title", "description", "evidence", "checks",
-             "source", "confidence"}
+_REQ_KEYS = {
+    "id",
+    "sections",
+    "family",
+    "group",
+    "kind",
+    "title",
+    "description",
+    "evidence",
+    "checks",
+    "source",
+    "confidence",
+}
 _REQ_OPTIONAL = {"parameters"}
 _PROFILE_KEYS = {"id", "catalog", "level", "extends", "title", "description"}
 _TAILOR_KEYS = {"requirement", "status", "justification"}
@@ -39,7 +60,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 def valid_check_ids() -> set[str]:
     """Check ids a catalogue may name: those defined by the probe families' metadata."""
-    from .checks import known_check_ids
+    from secaudit.checks import known_check_ids
 
     return set(known_check_ids())
 
@@ -71,8 +92,9 @@ class _Ctx(FileChecker):
             out[k] = " ".join(text.split())  # folded YAML may leave line breaks: normalise spacing
         return out
 
-    def enum(self, node: dict[str, Any], key: str, allowed: tuple[str, ...] | set[str],
-             entry: str | None = None) -> str:
+    def enum(
+        self, node: dict[str, Any], key: str, allowed: tuple[str, ...] | set[str], entry: str | None = None
+    ) -> str:
         val = node.get(key)
         if val not in allowed:
             self.fail(f"{key!r} must be one of {', '.join(sorted(allowed))}, got {val!r}", node, entry)
@@ -85,8 +107,9 @@ class _Ctx(FileChecker):
 def catalog_ids() -> list[str]:
     """Ids of the shipped catalogues (file stems in checklists/; crosswalk-*.yaml files join two
     catalogues and are not catalogues themselves)."""
-    return sorted(p.stem for p in data_dir("checklists").glob("*.yaml")
-                  if not p.name.startswith(("crosswalk-", "_")))
+    return sorted(
+        p.stem for p in data_dir("checklists").glob("*.yaml") if not p.name.startswith(("crosswalk-", "_"))
+    )
 
 
 def _looks_like_path(value: str) -> bool:
@@ -163,14 +186,30 @@ def _parse_catalog(data: Any, path: Path) -> Catalog:
     known_checks = valid_check_ids()
     seen: dict[str, int | None] = {}
     reqs = [_parse_requirement(c, node, groups, params, known_checks, seen, reqs_node) for node in reqs_node]
-    return Catalog(id=cid, title=c.lang(head, "title"), version=version.strip(),
-                   standard=c.string(head, "standard"), regime=c.string(head, "regime"),
-                   notice=c.lang(head, "notice"), groups=groups, requirements=reqs, path=path,
-                   regime_title=c.lang(head, "regime_title"), parameters=params)
+    return Catalog(
+        id=cid,
+        title=c.lang(head, "title"),
+        version=version.strip(),
+        standard=c.string(head, "standard"),
+        regime=c.string(head, "regime"),
+        notice=c.lang(head, "notice"),
+        groups=groups,
+        requirements=reqs,
+        path=path,
+        regime_title=c.lang(head, "regime_title"),
+        parameters=params,
+    )
 
 
-def _parse_requirement(c: _Ctx, node: Any, groups: dict[str, Lang], params: dict[str, Lang],
-                       known_checks: set[str], seen: dict[str, int | None], parent: Any) -> Requirement:
+def _parse_requirement(
+    c: _Ctx,
+    node: Any,
+    groups: dict[str, Lang],
+    params: dict[str, Lang],
+    known_checks: set[str],
+    seen: dict[str, int | None],
+    parent: Any,
+) -> Requirement:
     node = c.mapping(node, "a requirement", parent=parent)
     rid = node.get("id")
     entry = rid if isinstance(rid, str) else None
@@ -214,11 +253,19 @@ def _parse_requirement(c: _Ctx, node: Any, groups: dict[str, Lang], params: dict
         if name not in params:
             c.fail(f"parameter {name!r} is not declared under catalog.parameters", node, rid)
     return Requirement(
-        parameters=list(req_params), id=rid, sections=sections, title=c.lang(node, "title", rid),
-        description=c.lang(node, "description", rid), group=group,
-        family=c.enum(node, "family", FAMILIES, rid), kind=kind, checks=list(checks),
-        evidence=c.lang(node, "evidence", rid), source=c.string(node, "source", rid),
-        confidence=c.enum(node, "confidence", CONFIDENCES, rid), line=line_of(node),
+        parameters=list(req_params),
+        id=rid,
+        sections=sections,
+        title=c.lang(node, "title", rid),
+        description=c.lang(node, "description", rid),
+        group=group,
+        family=c.enum(node, "family", FAMILIES, rid),
+        kind=kind,
+        checks=list(checks),
+        evidence=c.lang(node, "evidence", rid),
+        source=c.string(node, "source", rid),
+        confidence=c.enum(node, "confidence", CONFIDENCES, rid),
+        line=line_of(node),
     )
 
 
@@ -235,13 +282,18 @@ def _natural(name: str) -> list[Any]:
 
 
 def _profile_path(name_or_path: str, base: Path | None = None) -> Path:
-    if _looks_like_path(name_or_path) or (base is None and Path(name_or_path).is_file()
-                                          and not (data_dir("profiles") / f"{name_or_path}.yaml").exists()):
+    if _looks_like_path(name_or_path) or (
+        base is None
+        and Path(name_or_path).is_file()
+        and not (data_dir("profiles") / f"{name_or_path}.yaml").exists()
+    ):
         return _user_path(name_or_path, base)
     p = data_dir("profiles") / f"{name_or_path}.yaml"
     if not p.exists():
-        raise InputError(f"unknown profile {name_or_path!r} (shipped: {', '.join(profile_names())}; "
-                         "or give a path to a YAML file)")
+        raise InputError(
+            f"unknown profile {name_or_path!r} (shipped: {', '.join(profile_names())}; "
+            "or give a path to a YAML file)"
+        )
     return p
 
 
@@ -307,16 +359,28 @@ def _resolve_profile(path: Path, chain: list[Path]) -> Profile:
     _apply_tailoring(c, top.get("tailoring"), tailoring, catalog, path, top, pid)
 
     title = c.lang(head, "title", pid)
-    description = c.lang(head, "description", pid) if head.get("description") is not None \
+    description = (
+        c.lang(head, "description", pid)
+        if head.get("description") is not None
         else (dict(parent.description) if parent else dict(title))
+    )
     _PROFILE_CATALOG[str(real)] = cat_path
-    return Profile(id=pid, title=title, catalog=catalog.id, level=level, parameters=params,
-                   tailoring=tailoring, description=description,
-                   extends=extends.strip() if isinstance(extends, str) else None, path=path)
+    return Profile(
+        id=pid,
+        title=title,
+        catalog=catalog.id,
+        level=level,
+        parameters=params,
+        tailoring=tailoring,
+        description=description,
+        extends=extends.strip() if isinstance(extends, str) else None,
+        path=path,
+    )
 
 
-def _parse_parameters(c: _Ctx, node: Any, parent: Profile | None, catalog: Catalog, top: Any,
-                      pid: str) -> dict[str, Any]:
+def _parse_parameters(
+    c: _Ctx, node: Any, parent: Profile | None, catalog: Catalog, top: Any, pid: str
+) -> dict[str, Any]:
     if node is None:
         node = {}
     node = c.mapping(node, "'parameters'", pid, parent=top)
@@ -366,8 +430,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _apply_tailoring(c: _Ctx, node: Any, acc: dict[str, Tailoring], catalog: Catalog, path: Path,
-                     top: Any, pid: str) -> None:
+def _apply_tailoring(
+    c: _Ctx, node: Any, acc: dict[str, Tailoring], catalog: Catalog, path: Path, top: Any, pid: str
+) -> None:
     if node is None:
         return
     if not isinstance(node, list):
@@ -387,8 +452,9 @@ def _apply_tailoring(c: _Ctx, node: Any, acc: dict[str, Tailoring], catalog: Cat
         just = item.get("justification")
         if not isinstance(just, str) or not just.strip():
             c.fail("tailoring a requirement out needs a written 'justification'", item, rid)
-        acc[rid] = Tailoring(requirement=rid, status=status, justification=" ".join(just.split()),
-                             source=str(path))
+        acc[rid] = Tailoring(
+            requirement=rid, status=status, justification=" ".join(just.split()), source=str(path)
+        )
 
 
 def profile_catalog(profile: Profile) -> Catalog:
@@ -400,8 +466,9 @@ def profile_catalog(profile: Profile) -> Catalog:
     return load_catalog(profile.catalog)
 
 
-def applicable(profile: Profile,
-               catalog: Catalog | None = None) -> list[tuple[Requirement, Tailoring | None]]:
+def applicable(
+    profile: Profile, catalog: Catalog | None = None
+) -> list[tuple[Requirement, Tailoring | None]]:
     """Requirements that apply at the profile's level, in catalogue order, each with its tailoring
     (not_applicable + justification) or None."""
     cat = catalog or profile_catalog(profile)

@@ -9,9 +9,9 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .errors import InputError
-from .files import atomic_write, read_input
-from .inventory import ID_RE
+from secaudit.core.errors import InputError
+from secaudit.core.files import atomic_write, read_input
+from secaudit.core.ids import ID_RE
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -28,10 +28,12 @@ def generate_keypair(agency: str, out_dir: Path, force: bool = False) -> tuple[P
         # Overwriting a private key would orphan every bundle already signed with it.
         raise InputError("key already exists (use --force to replace it) / khóa đã tồn tại", key_path)
     private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    pub = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    pub = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     atomic_write(key_path, pem, mode=0o600)
     key_path.chmod(0o600)
     atomic_write(pub_path, pub)

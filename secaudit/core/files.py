@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import InputError
+from secaudit.core.errors import InputError
 
 
 def read_input(path: str | Path, what: str = "a file") -> bytes:

@@ -14,8 +14,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .attest import EXPIRING_SOON_DAYS, Attestation, AttestationSet, Evidence, check_evidence
-from .model import VERDICT_STATUSES, Catalog, Lang, Requirement, Tailoring, TargetResult
+from secaudit.assessment.attestations import (
+    EXPIRING_SOON_DAYS,
+    Attestation,
+    AttestationSet,
+    Evidence,
+    check_evidence,
+)
+from secaudit.core.model import VERDICT_STATUSES, Catalog, Lang, Requirement, Tailoring, TargetResult
 
 EvidenceCheck = Callable[[Evidence, Path], dict[str, Any]]
 
@@ -35,10 +41,19 @@ class Verdict:
     evidence: Lang = field(default_factory=dict)  # what an auditor should look for (catalogue)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "status": self.status, "reason": dict(self.reason),
-                "title": dict(self.title), "section": self.section, "group": self.group,
-                "evidence": dict(self.evidence), "checks": list(self.checks),
-                "attestation": self.attestation, "expiring_soon": self.expiring_soon}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "reason": dict(self.reason),
+            "title": dict(self.title),
+            "section": self.section,
+            "group": self.group,
+            "evidence": dict(self.evidence),
+            "checks": list(self.checks),
+            "attestation": self.attestation,
+            "expiring_soon": self.expiring_soon,
+        }
 
 
 def _join(parts: list[Lang]) -> Lang:
@@ -70,18 +85,31 @@ def _check_part(req: Requirement, targets: list[TargetResult]) -> tuple[str, Lan
         return vi, en
 
     if not wanted:
-        return "not_reviewed", L("Yêu cầu chưa gắn kiểm tra tự động nào.",
-                                 "The requirement names no automated check."), rows
+        return (
+            "not_reviewed",
+            L("Yêu cầu chưa gắn kiểm tra tự động nào.", "The requirement names no automated check."),
+            rows,
+        )
     judged = [f for f in found if f[2].status != "not_applicable"]
     if not found:
-        return "not_reviewed", L(
-            f"Không kiểm tra nào chạy ({', '.join(sorted(wanted))}): bộ thăm dò bị tắt "
-            "hoặc không có mục tiêu.",
-            f"No check ran ({', '.join(sorted(wanted))}): probe disabled or no target."), rows
+        return (
+            "not_reviewed",
+            L(
+                f"Không kiểm tra nào chạy ({', '.join(sorted(wanted))}): bộ thăm dò bị tắt "
+                "hoặc không có mục tiêu.",
+                f"No check ran ({', '.join(sorted(wanted))}): probe disabled or no target.",
+            ),
+            rows,
+        )
     if not judged:
-        return "not_reviewed", L(
-            "Các kiểm tra không áp dụng cho hệ thống này: " + where("not_applicable")[0] + ".",
-            "The checks do not apply to this system: " + where("not_applicable")[1] + "."), rows
+        return (
+            "not_reviewed",
+            L(
+                "Các kiểm tra không áp dụng cho hệ thống này: " + where("not_applicable")[0] + ".",
+                "The checks do not apply to this system: " + where("not_applicable")[1] + ".",
+            ),
+            rows,
+        )
     statuses = {f[2].status for f in judged}
     if "fail" in statuses:
         vi, en = where("fail")
@@ -95,11 +123,19 @@ def _check_part(req: Requirement, targets: list[TargetResult]) -> tuple[str, Lan
     missing = sorted({cid for cid in wanted for tr in targets if (cid, tr.target.raw) not in ran})
     if missing:
         names = ", ".join(missing)
-        return "not_reviewed", L(f"Chưa chạy kiểm tra (bộ thăm dò bị tắt): {names}.",
-                                 f"Checks not run (probe disabled): {names}."), rows
+        return (
+            "not_reviewed",
+            L(
+                f"Chưa chạy kiểm tra (bộ thăm dò bị tắt): {names}.",
+                f"Checks not run (probe disabled): {names}.",
+            ),
+            rows,
+        )
     n = len(judged)
-    reason = L(f"{n} kết quả kiểm tra đều đạt trên {len(targets)} mục tiêu.",
-               f"All {n} check results pass over {len(targets)} target(s).")
+    reason = L(
+        f"{n} kết quả kiểm tra đều đạt trên {len(targets)} mục tiêu.",
+        f"All {n} check results pass over {len(targets)} target(s).",
+    )
     if "warn" in statuses:
         vi, en = where("warn")
         reason = _join([reason, L(f"Cảnh báo: {vi}.", f"Warning: {en}.")])
@@ -109,13 +145,22 @@ def _check_part(req: Requirement, targets: list[TargetResult]) -> tuple[str, Lan
 # --------------------------------------------------------------------------- attestation part
 
 
-def _attestation_part(req: Requirement, att: Attestation | None, atts: AttestationSet | None, today: date,
-                      evidence_check: EvidenceCheck) -> tuple[str, Lang, dict[str, Any] | None, bool]:
+def _attestation_part(
+    req: Requirement,
+    att: Attestation | None,
+    atts: AttestationSet | None,
+    today: date,
+    evidence_check: EvidenceCheck,
+) -> tuple[str, Lang, dict[str, Any] | None, bool]:
     """(status, reason, attestation record for the bundle, expiring_soon)."""
     if att is None or att.status is None:
         where = f" ({atts.display_path})" if atts and atts.path else ""
-        return "not_reviewed", L(f"Chưa có xác nhận thủ công{where}.",
-                                 f"No manual attestation yet{where}."), None, False
+        return (
+            "not_reviewed",
+            L(f"Chưa có xác nhận thủ công{where}.", f"No manual attestation yet{where}."),
+            None,
+            False,
+        )
     record = att.to_dict()
     record["file"] = atts.display_path if atts else None
     record["catalog"] = atts.catalog if atts else None
@@ -126,19 +171,42 @@ def _attestation_part(req: Requirement, att: Attestation | None, atts: Attestati
     record["evidence"] = checked
     who = f"{att.attested_by or '?'}, {att.attested_at.isoformat() if att.attested_at else '?'}"
     if att.attested_at is None:
-        return "not_reviewed", L("Xác nhận thiếu ngày (attested_at).",
-                                 "The attestation has no date (attested_at)."), record, False
+        return (
+            "not_reviewed",
+            L("Xác nhận thiếu ngày (attested_at).", "The attestation has no date (attested_at)."),
+            record,
+            False,
+        )
     if expiry is not None and expiry < today:
-        return "not_reviewed", L(f"Xác nhận ({who}) đã hết hạn ngày {expiry.isoformat()}.",
-                                 f"The attestation ({who}) expired on {expiry.isoformat()}."), record, False
+        return (
+            "not_reviewed",
+            L(
+                f"Xác nhận ({who}) đã hết hạn ngày {expiry.isoformat()}.",
+                f"The attestation ({who}) expired on {expiry.isoformat()}.",
+            ),
+            record,
+            False,
+        )
     soon = expiry is not None and (expiry - today).days <= EXPIRING_SOON_DAYS
     record["expiring_soon"] = soon
-    soon_txt = L(f"Sắp hết hạn: {expiry.isoformat()}.", f"Expires soon: {expiry.isoformat()}.") if soon \
+    soon_txt = (
+        L(f"Sắp hết hạn: {expiry.isoformat()}.", f"Expires soon: {expiry.isoformat()}.")
+        if soon
         else L("", "")
+    )
     if att.status == "non_compliant":
         note = f": {att.note}" if att.note else ""
-        return "fail", _join([L(f"Xác nhận không tuân thủ ({who}){note}.",
-                                f"Attested non-compliant ({who}){note}."), soon_txt]), record, soon
+        return (
+            "fail",
+            _join(
+                [
+                    L(f"Xác nhận không tuân thủ ({who}){note}.", f"Attested non-compliant ({who}){note}."),
+                    soon_txt,
+                ]
+            ),
+            record,
+            soon,
+        )
     if att.status == "not_applicable":
         na = L(f"Xác nhận không áp dụng ({who}): {att.note}", f"Attested not applicable ({who}): {att.note}")
         return "not_applicable", _join([na, soon_txt]), record, soon
@@ -146,11 +214,22 @@ def _attestation_part(req: Requirement, att: Attestation | None, atts: Attestati
     bad = [e for e in checked if e["state"] in ("changed", "missing")]
     if bad:
         names = ", ".join(f"{e['path']} ({e['state']})" for e in bad)
-        return "not_reviewed", L(f"Bằng chứng đã thay đổi hoặc bị mất: {names}.",
-                                 f"Evidence changed or missing: {names}."), record, soon
+        return (
+            "not_reviewed",
+            L(f"Bằng chứng đã thay đổi hoặc bị mất: {names}.", f"Evidence changed or missing: {names}."),
+            record,
+            soon,
+        )
     if not att.note and not att.evidence:
-        return "not_reviewed", L(f"Xác nhận tuân thủ ({who}) nhưng không có ghi chú hay bằng chứng.",
-                                 f"Attested compliant ({who}) but with no note or evidence."), record, soon
+        return (
+            "not_reviewed",
+            L(
+                f"Xác nhận tuân thủ ({who}) nhưng không có ghi chú hay bằng chứng.",
+                f"Attested compliant ({who}) but with no note or evidence.",
+            ),
+            record,
+            soon,
+        )
     detail = f": {att.note}" if att.note else ""
     ev = f" ({len(att.evidence)} bằng chứng)" if att.evidence else ""
     ev_en = f" ({len(att.evidence)} evidence file(s))" if att.evidence else ""
@@ -164,6 +243,7 @@ def _attestation_part(req: Requirement, att: Attestation | None, atts: Attestati
 @dataclass
 class Carried:
     """How attestations of another catalogue bear on one requirement."""
+
     status: str  # the attestation-part status (pass|fail|not_applicable|not_reviewed)
     reason: Lang
     record: dict[str, Any]
@@ -195,8 +275,8 @@ _XW_CACHE: dict[tuple[str, str], Any] = {}
 
 def crosswalk_between(from_id: str, to_id: str) -> Any:
     """The crosswalk, or None when the two catalogues have none (nothing carries over then)."""
-    from .crosswalk import load_crosswalk
-    from .errors import InputError
+    from secaudit.config.crosswalk import load_crosswalk
+    from secaudit.core.errors import InputError
 
     key = (from_id, to_id)
     if key not in _XW_CACHE:
@@ -210,7 +290,7 @@ def crosswalk_between(from_id: str, to_id: str) -> Any:
 
 
 def _standard(catalog_id: str) -> str:
-    from .catalog import load_catalog
+    from secaudit.config.catalog import load_catalog
 
     try:
         return load_catalog(catalog_id).standard
@@ -223,8 +303,13 @@ def _answered(atts: AttestationSet, rid: str) -> Attestation | None:
     return a if a is not None and a.status is not None else None
 
 
-def _carried(req: Requirement, foreign: list[AttestationSet], to_catalog: str, today: date,
-             evidence_check: EvidenceCheck) -> Carried | None:
+def _carried(
+    req: Requirement,
+    foreign: list[AttestationSet],
+    to_catalog: str,
+    today: date,
+    evidence_check: EvidenceCheck,
+) -> Carried | None:
     """An equivalent mapping whose answered source attestations agree decides; a partial one (or an
     equivalent one short of its sources) only pre-fills: not_reviewed, naming the candidates."""
     prefill: list[tuple[AttestationSet, str, Attestation, str]] = []
@@ -240,16 +325,30 @@ def _carried(req: Requirement, foreign: list[AttestationSet], to_catalog: str, t
     if not prefill:
         return None
     names = "; ".join(f"{s} ({_standard(at.catalog)}, {rel}): {a.status}" for at, s, a, rel in prefill)
-    cands = [{"catalog": at.catalog, "requirement": s, "relation": rel, "status": a.status,
-              "note": a.note or None, "file": at.display_path} for at, s, a, rel in prefill]
-    return Carried("not_reviewed", L(
-        f"Điền sẵn từ {names} qua bảng đối chiếu, cần người đánh giá xác nhận.",
-        f"Pre-filled from {names} via crosswalk, needs an auditor's confirmation."),
-        {"requirement": req.id, "status": None, "prefilled_from": cands})
+    cands = [
+        {
+            "catalog": at.catalog,
+            "requirement": s,
+            "relation": rel,
+            "status": a.status,
+            "note": a.note or None,
+            "file": at.display_path,
+        }
+        for at, s, a, rel in prefill
+    ]
+    return Carried(
+        "not_reviewed",
+        L(
+            f"Điền sẵn từ {names} qua bảng đối chiếu, cần người đánh giá xác nhận.",
+            f"Pre-filled from {names} via crosswalk, needs an auditor's confirmation.",
+        ),
+        {"requirement": req.id, "status": None, "prefilled_from": cands},
+    )
 
 
-def _decide(req: Requirement, atts: AttestationSet, sources: list[str], today: date,
-            evidence_check: EvidenceCheck) -> Carried:
+def _decide(
+    req: Requirement, atts: AttestationSet, sources: list[str], today: date, evidence_check: EvidenceCheck
+) -> Carried:
     parts = []
     for s in sources:
         st, reason, record, soon = _attestation_part(req, atts.get(s), atts, today, evidence_check)
@@ -266,14 +365,22 @@ def _decide(req: Requirement, atts: AttestationSet, sources: list[str], today: d
     shown = [p for p in parts if p[1] == status] or parts
     ids = ", ".join(p[0] for p in parts)
     std = _standard(atts.catalog)
-    head = L(f"Kế thừa từ {ids} ({std}) qua bảng đối chiếu (tương đương):",
-             f"Carried over from {ids} ({std}) via crosswalk (equivalent):")
-    reason = _join([head] + [_join([L(f"[{p[0]}]", f"[{p[0]}]"), p[2]]) if len(parts) > 1 else p[2]
-                             for p in shown])
+    head = L(
+        f"Kế thừa từ {ids} ({std}) qua bảng đối chiếu (tương đương):",
+        f"Carried over from {ids} ({std}) via crosswalk (equivalent):",
+    )
+    reason = _join(
+        [head] + [_join([L(f"[{p[0]}]", f"[{p[0]}]"), p[2]]) if len(parts) > 1 else p[2] for p in shown]
+    )
     record = dict(shown[0][3])
     record["requirement"] = req.id
-    record["carried_from"] = {"catalog": atts.catalog, "standard": std, "requirement": parts[0][0],
-                              "requirements": [p[0] for p in parts], "relation": "equivalent"}
+    record["carried_from"] = {
+        "catalog": atts.catalog,
+        "standard": std,
+        "requirement": parts[0][0],
+        "requirements": [p[0] for p in parts],
+        "relation": "equivalent",
+    }
     if len(parts) > 1:
         record["sources"] = [p[3] for p in parts]
     return Carried(status, reason, record, any(p[4] for p in parts))
@@ -285,8 +392,9 @@ def _decide(req: Requirement, atts: AttestationSet, sources: list[str], today: d
 AttestationInput = AttestationSet | list[AttestationSet] | None
 
 
-def _split(atts: AttestationInput,
-           catalog: Catalog | None) -> tuple[list[AttestationSet], list[AttestationSet]]:
+def _split(
+    atts: AttestationInput, catalog: Catalog | None
+) -> tuple[list[AttestationSet], list[AttestationSet]]:
     """(sets answering the catalogue directly, sets of other catalogues)."""
     sets = [] if atts is None else [atts] if isinstance(atts, AttestationSet) else list(atts)
     if catalog is None:
@@ -294,21 +402,35 @@ def _split(atts: AttestationInput,
     return [s for s in sets if s.catalog == catalog.id], [s for s in sets if s.catalog != catalog.id]
 
 
-def evaluate(rows: list[tuple[Requirement, Tailoring | None]], level: int, targets: list[TargetResult],
-             atts: AttestationInput, today: date, evidence_check: EvidenceCheck = check_evidence,
-             catalog: Catalog | None = None) -> list[Verdict]:
+def evaluate(
+    rows: list[tuple[Requirement, Tailoring | None]],
+    level: int,
+    targets: list[TargetResult],
+    atts: AttestationInput,
+    today: date,
+    evidence_check: EvidenceCheck = check_evidence,
+    catalog: Catalog | None = None,
+) -> list[Verdict]:
     """One verdict per applicable requirement (``rows`` = catalog.applicable(profile)).
 
     ``catalog`` is the catalogue of ``rows``: attestation sets of other catalogues answer through
     the crosswalk. Without it every set is taken as answering ``rows`` directly."""
     direct, foreign = _split(atts, catalog)
     to_id = catalog.id if catalog is not None else ""
-    return [_verdict(req, tailoring, level, targets, direct, foreign, to_id, today, evidence_check)
-            for req, tailoring in rows]
+    return [
+        _verdict(req, tailoring, level, targets, direct, foreign, to_id, today, evidence_check)
+        for req, tailoring in rows
+    ]
 
 
-def _manual_part(req: Requirement, direct: list[AttestationSet], foreign: list[AttestationSet], to_id: str,
-                 today: date, evidence_check: EvidenceCheck) -> tuple[str, Lang, dict[str, Any] | None, bool]:
+def _manual_part(
+    req: Requirement,
+    direct: list[AttestationSet],
+    foreign: list[AttestationSet],
+    to_id: str,
+    today: date,
+    evidence_check: EvidenceCheck,
+) -> tuple[str, Lang, dict[str, Any] | None, bool]:
     """The attestation half: a direct answer always wins over a carried one."""
     for atts in direct:
         if _answered(atts, req.id):
@@ -321,16 +443,34 @@ def _manual_part(req: Requirement, direct: list[AttestationSet], foreign: list[A
     return _attestation_part(req, first.get(req.id) if first else None, first, today, evidence_check)
 
 
-def _verdict(req: Requirement, tailoring: Tailoring | None, level: int, targets: list[TargetResult],
-             direct: list[AttestationSet], foreign: list[AttestationSet], to_id: str, today: date,
-             evidence_check: EvidenceCheck) -> Verdict:
-    v = Verdict(id=req.id, kind=req.kind, status="not_reviewed", reason={}, title=dict(req.title),
-                section=req.section(level), group=req.group, evidence=dict(req.evidence))
+def _verdict(
+    req: Requirement,
+    tailoring: Tailoring | None,
+    level: int,
+    targets: list[TargetResult],
+    direct: list[AttestationSet],
+    foreign: list[AttestationSet],
+    to_id: str,
+    today: date,
+    evidence_check: EvidenceCheck,
+) -> Verdict:
+    v = Verdict(
+        id=req.id,
+        kind=req.kind,
+        status="not_reviewed",
+        reason={},
+        title=dict(req.title),
+        section=req.section(level),
+        group=req.group,
+        evidence=dict(req.evidence),
+    )
     if tailoring is not None:
         src = f" ({tailoring.source})" if tailoring.source else ""
         v.status = "not_applicable"
-        v.reason = L(f"Hồ sơ loại trừ{src}: {tailoring.justification}",
-                     f"Tailored out by the profile{src}: {tailoring.justification}")
+        v.reason = L(
+            f"Hồ sơ loại trừ{src}: {tailoring.justification}",
+            f"Tailored out by the profile{src}: {tailoring.justification}",
+        )
         return v
     if req.kind == "auto":
         v.status, v.reason, v.checks = _check_part(req, targets)
@@ -365,9 +505,12 @@ def summarize(verdicts: list[Verdict]) -> dict[str, Any]:
         counts[v.status] += 1
     applicable = len(verdicts) - counts["not_applicable"]
     pct = round(counts["pass"] / applicable * 100, 1) if applicable else None
-    return {"counts": counts, "compliance_pct": pct,
-            "meets_level": all(v.status in ("pass", "not_applicable") for v in verdicts),
-            "expiring_soon": sum(1 for v in verdicts if v.expiring_soon)}
+    return {
+        "counts": counts,
+        "compliance_pct": pct,
+        "meets_level": all(v.status in ("pass", "not_applicable") for v in verdicts),
+        "expiring_soon": sum(1 for v in verdicts if v.expiring_soon),
+    }
 
 
 def system_exit_status(summary: dict[str, Any]) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .model import Catalog, Requirement
+from secaudit.core.model import Catalog, Requirement
 
 _NOT_SET = {"vi": "không quy định ở cấp độ này", "en": "not set at this level"}
 _BOOL = {"vi": ("có", "không"), "en": ("yes", "no")}
@@ -26,8 +26,7 @@ def format_value(value: Any, lang: str = "vi") -> str:
     return str(value)
 
 
-def statements(req: Requirement, catalog: Catalog, params: Mapping[str, Any],
-               lang: str = "vi") -> list[str]:
+def statements(req: Requirement, catalog: Catalog, params: Mapping[str, Any], lang: str = "vi") -> list[str]:
     """One sentence per threshold of ``req``, filled from ``params`` (a profile's parameters).
     A parameter the profile does not define at all reads "not set" too: never a silent gap."""
     out = []

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .attest import (
+from secaudit.assessment.attestations import (
     Attestation,
     AttestationSet,
     Evidence,
@@ -22,45 +22,62 @@ from .attest import (
     sha256_file,
     threshold_lines,
 )
-from .catalog import applicable, profile_catalog
-from .errors import InputError
-from .files import atomic_write
-from .model import Profile, Requirement
+from secaudit.config.catalog import applicable, profile_catalog
+from secaudit.core.errors import InputError
+from secaudit.core.files import atomic_write
+from secaudit.core.model import Profile, Requirement
 
 CHOICES = {"c": "compliant", "n": "non_compliant", "a": "not_applicable", "s": None, "q": None}
 
 
-def open_questions(profile: Profile, atts: AttestationSet | None, today: dt.date,
-                   redo: bool = False) -> list[Requirement]:
+def open_questions(
+    profile: Profile, atts: AttestationSet | None, today: dt.date, redo: bool = False
+) -> list[Requirement]:
     """Manual/partial requirements without a current answer (all of them with ``redo``)."""
     out = []
     for req, tailored in applicable(profile):
         if req.kind == "auto" or tailored is not None:
             continue
         current = atts.get(req.id) if atts else None
-        answered = current is not None and current.status is not None \
+        answered = (
+            current is not None
+            and current.status is not None
             and (current.expiry is None or current.expiry >= today)
+        )
         if redo or not answered:
             out.append(req)
     return out
 
 
-def run_wizard(root: Path, agency: str, system: str, profile: Profile, level: int,
-               ask: Callable[..., str], say: Callable[[str], None], attester: str,
-               today: dt.date | None = None, redo: bool = False) -> tuple[Path, int]:
+def run_wizard(
+    root: Path,
+    agency: str,
+    system: str,
+    profile: Profile,
+    level: int,
+    ask: Callable[..., str],
+    say: Callable[[str], None],
+    attester: str,
+    today: dt.date | None = None,
+    redo: bool = False,
+) -> tuple[Path, int]:
     """Ask about every open requirement; returns (file, number of answers saved)."""
     today = today or dt.date.today()
     catalog = profile_catalog(profile)
     atts = load_for_system(root, agency, system) if root.is_dir() else None
     path = atts.path if atts and atts.path else attestation_path(root, agency, system)
     if atts is None:
-        atts = AttestationSet(agency=agency, system=system, entries={}, path=path, catalog=catalog.id,
-                              root=root)
+        atts = AttestationSet(
+            agency=agency, system=system, entries={}, path=path, catalog=catalog.id, root=root
+        )
     elif atts.catalog != catalog.id:
         if atts.entries:  # answers with this catalogue's ids would make the file invalid
-            raise InputError(f"the file answers catalogue {atts.catalog} but profile {profile.id} uses "
-                             f"{catalog.id}: use `secaudit attest migrate` / tệp thuộc danh mục khác",
-                             path, atts.catalog_line)
+            raise InputError(
+                f"the file answers catalogue {atts.catalog} but profile {profile.id} uses "
+                f"{catalog.id}: use `secaudit attest migrate` / tệp thuộc danh mục khác",
+                path,
+                atts.catalog_line,
+            )
         atts.catalog = catalog.id
     questions = open_questions(profile, atts, today, redo)
     say(f"{len(questions)} yêu cầu cần trả lời / requirements to answer → {path}")
@@ -76,8 +93,11 @@ def run_wizard(root: Path, agency: str, system: str, profile: Profile, level: in
         current = atts.get(req.id)
         if current and current.status:
             say(f"    Hiện tại / now: {current.status} ({current.attested_at})")
-        key = ask("    Trạng thái / status: [c]ompliant, [n]on_compliant, n[a], [s]kip, [q]uit",
-                  choices=list(CHOICES), default="s")
+        key = ask(
+            "    Trạng thái / status: [c]ompliant, [n]on_compliant, n[a], [s]kip, [q]uit",
+            choices=list(CHOICES),
+            default="s",
+        )
         if key == "q":
             break
         status = CHOICES[key]
@@ -88,8 +108,9 @@ def run_wizard(root: Path, agency: str, system: str, profile: Profile, level: in
             say("    Cần lý do khi không áp dụng / a reason is required: bỏ qua / skipped")
             continue
         evidence = []
-        for raw in ask("    Tệp bằng chứng / evidence files (phân cách bằng dấu phẩy / comma-separated)",
-                       default="").split(","):
+        for raw in ask(
+            "    Tệp bằng chứng / evidence files (phân cách bằng dấu phẩy / comma-separated)", default=""
+        ).split(","):
             raw = raw.strip()
             if not raw:
                 continue
@@ -102,8 +123,14 @@ def run_wizard(root: Path, agency: str, system: str, profile: Profile, level: in
         if status == "compliant" and not note and not evidence:
             say("    Cần ghi chú hoặc bằng chứng / a note or evidence is needed: bỏ qua / skipped")
             continue
-        atts.entries[req.id] = Attestation(requirement=req.id, status=status, note=note, evidence=evidence,
-                                           attested_by=attester, attested_at=today)
+        atts.entries[req.id] = Attestation(
+            requirement=req.id,
+            status=status,
+            note=note,
+            evidence=evidence,
+            attested_by=attester,
+            attested_at=today,
+        )
         atomic_write(path, dump_attestations(atts))  # saved at once: quitting loses nothing
         saved += 1
     return path, saved

@@ -6,8 +6,8 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from .errors import InputError
-from .model import Target
+from secaudit.core.errors import InputError
+from secaudit.core.model import Target
 
 _LABEL = r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})"
 _HOST_RE = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
@@ -53,8 +53,9 @@ def parse_target(raw: str, resolve: list[str] | None = None, http_port: int | No
     if scheme == "http":
         plain = port or 80
         port = 443
-    target = Target(raw=raw, host=host, port=port or 443, scheme="https", path=parts.path or "/",
-                    http_port=plain)
+    target = Target(
+        raw=raw, host=host, port=port or 443, scheme="https", path=parts.path or "/", http_port=plain
+    )
     if resolve:
         target.address = resolve_address(target, resolve)
     return target

@@ -6,16 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .yamlio import line_of
+from secaudit.core.errors import InputError
+from secaudit.core.yamlio import line_of
 
 
 def typename(val: Any) -> str:
     """How a value's type reads in an error message."""
     if val is None:
         return "nothing"
-    for t, name in ((bool, "true/false"), (dict, "a mapping"), (list, "a list"), (str, "a text"),
-                    (int, "a number"), (float, "a number")):
+    for t, name in (
+        (bool, "true/false"),
+        (dict, "a mapping"),
+        (list, "a list"),
+        (str, "a text"),
+        (int, "a number"),
+        (float, "a number"),
+    ):
         if isinstance(val, t):
             return name
     return type(val).__name__
@@ -30,20 +36,34 @@ class FileChecker:
     def fail(self, message: str, node: Any = None, entry: str | None = None, line: int | None = None) -> None:
         raise InputError(message, self.path, line or line_of(node), entry)
 
-    def mapping(self, node: Any, what: str, entry: str | None = None, parent: Any = None,
-                line: int | None = None) -> dict[str, Any]:
+    def mapping(
+        self, node: Any, what: str, entry: str | None = None, parent: Any = None, line: int | None = None
+    ) -> dict[str, Any]:
         if not isinstance(node, dict):
-            self.fail(f"{what} must be a mapping, got {typename(node)} / phải là một ánh xạ", entry=entry,
-                      line=line or line_of(node) or line_of(parent))
+            self.fail(
+                f"{what} must be a mapping, got {typename(node)} / phải là một ánh xạ",
+                entry=entry,
+                line=line or line_of(node) or line_of(parent),
+            )
         return node
 
-    def keys(self, node: dict[str, Any], allowed: set[str], what: str, entry: str | None = None,
-             required: set[str] | None = None) -> None:
+    def keys(
+        self,
+        node: dict[str, Any],
+        allowed: set[str],
+        what: str,
+        entry: str | None = None,
+        required: set[str] | None = None,
+    ) -> None:
         """Unknown keys are errors (a typo must not be silently ignored); so are missing ones."""
         for key in node:
             if key not in allowed:
-                self.fail(f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))}) "
-                          "/ trường không hợp lệ", node, entry)
+                self.fail(
+                    f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))}) "
+                    "/ trường không hợp lệ",
+                    node,
+                    entry,
+                )
         for key in sorted(required or ()):
             if key not in node or node[key] is None:
                 self.fail(f"missing field {key!r} in {what} / thiếu trường bắt buộc", node, entry)

@@ -13,8 +13,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .errors import InputError
-from .summary import Digest, period_key
+from secaudit.core.errors import InputError
+from secaudit.province.digest import Digest, period_key
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS bundles (
@@ -31,11 +31,31 @@ CREATE TABLE IF NOT EXISTS headlines (
 """
 
 _COLUMNS = {
-    "bundles": ["hash", "file", "agency", "system", "period", "level", "verified", "meets_level",
-                "compliance_pct", "assessed_at", "ingested_at"],
+    "bundles": [
+        "hash",
+        "file",
+        "agency",
+        "system",
+        "period",
+        "level",
+        "verified",
+        "meets_level",
+        "compliance_pct",
+        "assessed_at",
+        "ingested_at",
+    ],
     "requirement_status": ["hash", "requirement", "status"],
-    "headlines": ["period", "agencies", "agencies_meeting", "pct", "systems", "systems_meeting", "missing",
-                  "unverified", "recorded_at"],
+    "headlines": [
+        "period",
+        "agencies",
+        "agencies_meeting",
+        "pct",
+        "systems",
+        "systems_meeting",
+        "missing",
+        "unverified",
+        "recorded_at",
+    ],
 }
 
 HEADLINE_KEYS = ("agencies", "agencies_meeting", "pct", "systems", "systems_meeting", "missing", "unverified")
@@ -64,8 +84,9 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if et is None:
             self.db.commit()
         self.db.close()
@@ -81,9 +102,21 @@ class Store:
                 continue
             known.add(d.sha256)
             new += 1
-            rows.append((d.sha256, d.file, d.agency, d.system, d.period, d.level, int(d.verified),
-                         None if d.meets_level is None else int(d.meets_level), d.compliance_pct,
-                         d.assessed_at, now))
+            rows.append(
+                (
+                    d.sha256,
+                    d.file,
+                    d.agency,
+                    d.system,
+                    d.period,
+                    d.level,
+                    int(d.verified),
+                    None if d.meets_level is None else int(d.meets_level),
+                    d.compliance_pct,
+                    d.assessed_at,
+                    now,
+                )
+            )
             statuses.extend((d.sha256, rid, st) for rid, st in d.statuses.items())
         with self.db:
             self.db.executemany("INSERT INTO bundles VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
@@ -96,14 +129,18 @@ class Store:
     def record_headline(self, period: str, totals: dict[str, Any]) -> None:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO headlines VALUES (?,?,?,?,?,?,?,?,?)",
-                            (period, *(totals.get(k) for k in HEADLINE_KEYS), now))
+            self.db.execute(
+                "INSERT OR REPLACE INTO headlines VALUES (?,?,?,?,?,?,?,?,?)",
+                (period, *(totals.get(k) for k in HEADLINE_KEYS), now),
+            )
 
     def trend(self) -> list[dict[str, Any]]:
         """Per period: headline figures, and per system the requirements that changed since the
         system's previous period in the store (pass→fail, fail→pass)."""
-        heads = {r[0]: dict(zip(HEADLINE_KEYS, r[1:], strict=True)) for r in self.db.execute(
-            f"SELECT period, {', '.join(HEADLINE_KEYS)} FROM headlines")}
+        heads = {
+            r[0]: dict(zip(HEADLINE_KEYS, r[1:], strict=True))
+            for r in self.db.execute(f"SELECT period, {', '.join(HEADLINE_KEYS)} FROM headlines")
+        }
         # One bundle per system and period: a verified one, then the latest assessment.
         best: dict[tuple[str, str, str], tuple[Any, ...]] = {}
         sql = "SELECT agency, system, period, verified, assessed_at, file, hash FROM bundles"
@@ -123,8 +160,15 @@ class Store:
                 p2f = sorted(r for r, s in after.items() if s == "fail" and before.get(r) == "pass")
                 f2p = sorted(r for r, s in after.items() if s == "pass" and before.get(r) == "fail")
                 if p2f or f2p:
-                    changes[cur_p].append({"agency": agency, "system": system, "previous_period": prev_p,
-                                           "pass_to_fail": p2f, "fail_to_pass": f2p})
+                    changes[cur_p].append(
+                        {
+                            "agency": agency,
+                            "system": system,
+                            "previous_period": prev_p,
+                            "pass_to_fail": p2f,
+                            "fail_to_pass": f2p,
+                        }
+                    )
         out = []
         for p in periods:
             entry: dict[str, Any] = {"period": p}
@@ -134,5 +178,8 @@ class Store:
         return out
 
     def _statuses(self, bundle_hash: str) -> dict[str, str]:
-        return dict(self.db.execute("SELECT requirement, status FROM requirement_status WHERE hash = ?",
-                                    (bundle_hash,)))
+        return dict(
+            self.db.execute(
+                "SELECT requirement, status FROM requirement_status WHERE hash = ?", (bundle_hash,)
+            )
+        )
