@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from secaudit.assessment.attestations import COL, HEADER_ROW, load_attestations, sheet_title
+from secaudit.assessment.attestations import load_attestations
 from secaudit.cli import main
 from secaudit.config.catalog import applicable, load_profile
 from secaudit.core.errors import InputError
+from secaudit.render.attest_xlsx import COL, HEADER_ROW, sheet_title
 
 INVENTORY = """\
 province: Thừa Thiên Huế

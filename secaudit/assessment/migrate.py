@@ -20,8 +20,6 @@ from secaudit.assessment.attestations import (
     EXPIRY_MONTHS,
     Attestation,
     AttestationSet,
-    _comment,
-    _scalar,
     add_months,
     attestation_catalog,
     load_attestations,
@@ -32,6 +30,7 @@ from secaudit.config.catalog import load_catalog
 from secaudit.core.errors import InputError
 from secaudit.core.files import atomic_write
 from secaudit.core.model import Catalog, text
+from secaudit.render.attest_template import _comment, _scalar
 
 
 @dataclass

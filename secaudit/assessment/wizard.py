@@ -20,12 +20,12 @@ from secaudit.assessment.attestations import (
     dump_attestations,
     load_for_system,
     sha256_file,
-    threshold_lines,
 )
 from secaudit.config.catalog import applicable, profile_catalog
 from secaudit.core.errors import InputError
 from secaudit.core.files import atomic_write
 from secaudit.core.model import Profile, Requirement
+from secaudit.render.attest_template import threshold_lines
 
 CHOICES = {"c": "compliant", "n": "non_compliant", "a": "not_applicable", "s": None, "q": None}
 

@@ -32,9 +32,10 @@ def attest_group() -> None:
 def template(
     inventory: Path, agency: str, system_id: str, attestations: Path | None, output: str | None
 ) -> None:
-    from secaudit.assessment.attestations import load_for_system, render_template
+    from secaudit.assessment.attestations import load_for_system
     from secaudit.config.catalog import applicable, profile_catalog
     from secaudit.config.inventory import load_inventory
+    from secaudit.render.attest_template import render_template
 
     inv = load_inventory(inventory)
     ag, sysm = inv.find(agency, system_id)
@@ -107,9 +108,10 @@ def wizard(
 @click.option("--format", "fmt", type=click.Choice(["xlsx"]), default="xlsx", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export(inventory: Path, attestations: Path | None, agency: str | None, fmt: str, output: Path) -> None:
-    from secaudit.assessment.attestations import export_xlsx, load_for_system
+    from secaudit.assessment.attestations import load_for_system
     from secaudit.config.catalog import applicable, profile_catalog
     from secaudit.config.inventory import load_inventory
+    from secaudit.render.attest_xlsx import export_xlsx
 
     inv = load_inventory(inventory)
     systems: list[dict[str, Any]] = []
@@ -140,7 +142,7 @@ def export(inventory: Path, attestations: Path | None, agency: str | None, fmt: 
 @click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--attestations", required=True, type=click.Path(file_okay=False, path_type=Path))
 def import_(workbook: Path, attestations: Path) -> None:
-    from secaudit.assessment.attestations import import_xlsx
+    from secaudit.render.attest_xlsx import import_xlsx
 
     for path in import_xlsx(workbook, attestations):
         click.echo(str(path))
