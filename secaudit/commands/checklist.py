@@ -7,6 +7,7 @@ import click
 
 from secaudit.commands._common import LANG_OPTION, write_output
 from secaudit.core.errors import InputError
+from secaudit.render.registry import formats
 
 CHECKLIST_HELP = """Danh mục yêu cầu an toàn thông tin theo cấp độ.
 
@@ -56,7 +57,7 @@ def checklist() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "md", "xlsx"]),
+    type=click.Choice(formats("checklist")),
     default="table",
     show_default=True,
     help="Định dạng đầu ra / output format.",
@@ -71,19 +72,12 @@ def checklist() -> None:
 )
 def show(catalog_id: str | None, level: int | None, fmt: str, lang: str, output: str | None) -> None:
     from secaudit.config.catalog import load_catalog
-    from secaudit.render import checklist as render
+    from secaudit.render.registry import BINARY_FORMATS, RenderOptions, render
 
+    if fmt in BINARY_FORMATS and output in (None, "-"):
+        raise InputError(f"--format {fmt} needs -o FILE.{fmt} / định dạng {fmt} cần -o TỆP.{fmt}")
     catalog = load_catalog(catalog_id)
-    if fmt == "json":
-        write_output(render.render_json(catalog, level), output)
-    elif fmt == "md":
-        write_output(render.render_markdown(catalog, level, lang), output)
-    elif fmt == "xlsx":
-        if output in (None, "-"):
-            raise InputError("--format xlsx needs -o FILE.xlsx / định dạng xlsx cần -o TỆP.xlsx")
-        write_output(render.render_xlsx(catalog, level, lang), output)
-    else:
-        write_output(render.render_table(catalog, level, lang), output)
+    write_output(render("checklist", fmt, catalog, RenderOptions(lang=lang, level=level)), output)
 
 
 COMMANDS = [checklist]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from secaudit.commands._common import LANG_OPTION, use_color, write_output
+from secaudit.render.registry import formats
 
 SCAN_HELP = """Quét mục tiêu (TLS, HTTP, cổng) và đánh giá theo hồ sơ cấp độ.
 Scan targets (TLS, HTTP, ports) and judge them under a level profile.
@@ -70,7 +70,7 @@ Mã thoát / exit: 0 đạt/all pass · 1 có lỗi không đạt/a fail · 2 đ
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "html", "sarif"]),
+    type=click.Choice(formats("scan")),
     default="table",
     show_default=True,
     help="Định dạng / output format.",
@@ -120,21 +120,11 @@ def scan_cmd(
         ca_file=ca_path, timeout=timeout, extra_ports=parse_ports(ports) or None, progress=not quiet
     )
     result = scan_result(parsed, profile, parse_probes(probes), options)
-    if fmt == "json":
-        write_output(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", output)
-    elif fmt == "html":
-        from secaudit.render.scan_html import render_scan_html
+    from secaudit.render.registry import RenderOptions, render
 
-        write_output(render_scan_html(result, lang), output)
-    elif fmt == "sarif":
-        from secaudit.render.sarif import render_scan_sarif
-
-        write_output(render_scan_sarif(result, lang), output)
-    else:
-        from secaudit.render.scan_table import render_scan_table
-
-        table = render_scan_table(result, lang, color=output is None and use_color(), verbose=verbose)
-        write_output(table, output)
+    color = fmt == "table" and output is None and use_color()
+    options = RenderOptions(lang=lang, color=color, verbose=verbose)
+    write_output(render("scan", fmt, result, options), output)
     ctx.exit(exit_code_for(result.statuses()))
 
 

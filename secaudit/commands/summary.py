@@ -13,6 +13,7 @@ import click
 
 from secaudit.commands._common import LANG_OPTION, write_output
 from secaudit.core.errors import InputError
+from secaudit.render.registry import RenderOptions, formats, render
 
 TEMPLATES_OPTION = click.option(
     "--templates",
@@ -32,7 +33,7 @@ TEMPLATES_OPTION = click.option(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "json", "csv", "xlsx", "md", "mau08"]),
+    type=click.Choice([*formats("summary"), "mau08"]),
     default="html",
     show_default=True,
     help="mau08: báo cáo Mẫu 08 (NĐ 331/2026), cần --inventory và -o FILE.xlsx|FILE.html.",
@@ -63,26 +64,7 @@ def summary_cmd(
         template(environment(templates), "summary.html.j2", templates)  # fail before the work
         load_css(templates)
     result = summarise(bundle_dir, inventory=inventory, keyring=keyring, store=store, period=period)
-    if fmt == "json":
-        from secaudit.render.json import render
-
-        content: str | bytes = render(result)
-    elif fmt == "csv":
-        from secaudit.render.csv import render_summary as csv_summary
-
-        content = csv_summary(result)
-    elif fmt == "xlsx":
-        from secaudit.render.xlsx import render_summary as xlsx_summary
-
-        content = xlsx_summary(result, lang)
-    elif fmt == "md":
-        from secaudit.render.markdown import render_summary as md_summary
-
-        content = md_summary(result, lang)
-    else:
-        from secaudit.render.html import render_summary as html_summary
-
-        content = html_summary(result, lang, templates)
+    content = render("summary", fmt, result, RenderOptions(lang=lang, templates=templates))
     write_output(content, output)
 
 
@@ -117,14 +99,8 @@ def _mau08(
     for p in view["problems"]:
         where = f" [{p['owner']} / {p['system']}, dòng/row {p['row']}]" if p["row"] else ""
         click.echo(f"cảnh báo/warning: Mẫu 08{where}: {p['vi']} / {p['en']}", err=True)
-    if kind == ".xlsx":
-        from secaudit.render.mau08 import render_xlsx
-
-        content: str | bytes = render_xlsx(view)
-    else:
-        from secaudit.render.mau08 import render_html
-
-        content = render_html(view, templates)
+    fmt = {".xlsx": "xlsx", ".html": "html", ".htm": "html"}[kind]
+    content = render("mau08", fmt, view, RenderOptions(templates=templates))
     write_output(content, output)
 
 

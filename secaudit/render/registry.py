@@ -1,0 +1,208 @@
+"""Renderers by document type and format name: the one place that knows which module draws what.
+
+A command asks ``render(DOC, FORMAT, data, RenderOptions(...))`` and never chooses a module itself,
+so a new format is one function here plus its module (see docs/architecture.md). Every renderer of a
+document type takes the same inputs (the document's data and the options); the adapters below only
+pass on what their module needs, and import it lazily so that ``secaudit --help`` stays fast.
+
+Document types:
+- ``scan``: a ``ScanResult`` (``secaudit scan``)
+- ``report``: one bundle (``secaudit report``)
+- ``summary``: the province summary JSON (``secaudit summary``)
+- ``mau08``: the Mẫu 08 view (``secaudit summary --format mau08``)
+- ``checklist``: a ``Catalog`` (``secaudit checklist show``)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from secaudit.core.errors import InputError
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What a reader chose about the document's look, not its content."""
+
+    lang: str = "vi"
+    templates: Path | None = None  # a user's copy of reports/ (HTML formats)
+    catalog: Any = None  # the shipped catalogue a bundle names (titles, groups, hints)
+    level: int | None = None  # checklist: only this level
+    color: bool = False  # terminal table
+    verbose: bool = False  # terminal table: passed checks too
+    width: int = 80  # terminal table
+
+
+Renderer = Callable[[Any, RenderOptions], "str | bytes"]
+
+
+# --------------------------------------------------------------------------- scan
+
+
+def _scan_table(result: Any, o: RenderOptions) -> str:
+    from secaudit.render.scan_table import render_scan_table
+
+    return render_scan_table(result, o.lang, color=o.color, width=o.width, verbose=o.verbose)
+
+
+def _scan_json(result: Any, o: RenderOptions) -> str:
+    from secaudit.render.json import render
+
+    return render(result.to_dict())
+
+
+def _scan_html(result: Any, o: RenderOptions) -> str:
+    from secaudit.render.scan_html import render_scan_html
+
+    return render_scan_html(result, o.lang, o.templates)
+
+
+def _scan_sarif(result: Any, o: RenderOptions) -> str:
+    from secaudit.render.sarif import render_scan_sarif
+
+    return render_scan_sarif(result, o.lang)
+
+
+# --------------------------------------------------------------------------- report (one bundle)
+
+
+def _report_html(bundle: Any, o: RenderOptions) -> str:
+    from secaudit.render.html import render_report
+
+    return render_report(bundle, o.lang, o.catalog, o.templates)
+
+
+def _report_md(bundle: Any, o: RenderOptions) -> str:
+    from secaudit.render.markdown import render_report
+
+    return render_report(bundle, o.lang, o.catalog)
+
+
+def _report_json(bundle: Any, o: RenderOptions) -> str:
+    from secaudit.render.json import render_report
+
+    return render_report(bundle, o.lang, o.catalog)
+
+
+def _report_sarif(bundle: Any, o: RenderOptions) -> str:
+    from secaudit.render.sarif import render_bundle_sarif
+
+    return render_bundle_sarif(bundle, o.lang, o.catalog)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _summary_html(summary: Any, o: RenderOptions) -> str:
+    from secaudit.render.html import render_summary
+
+    return render_summary(summary, o.lang, o.templates)
+
+
+def _summary_json(summary: Any, o: RenderOptions) -> str:
+    from secaudit.render.json import render
+
+    return render(summary)
+
+
+def _summary_csv(summary: Any, o: RenderOptions) -> str:
+    from secaudit.render.csv import render_summary
+
+    return render_summary(summary)
+
+
+def _summary_xlsx(summary: Any, o: RenderOptions) -> bytes:
+    from secaudit.render.xlsx import render_summary
+
+    return render_summary(summary, o.lang)
+
+
+def _summary_md(summary: Any, o: RenderOptions) -> str:
+    from secaudit.render.markdown import render_summary
+
+    return render_summary(summary, o.lang)
+
+
+# --------------------------------------------------------------------------- Mẫu 08
+
+
+def _mau08_xlsx(view: Any, o: RenderOptions) -> bytes:
+    from secaudit.render.mau08 import render_xlsx
+
+    return render_xlsx(view)
+
+
+def _mau08_html(view: Any, o: RenderOptions) -> str:
+    from secaudit.render.mau08 import render_html
+
+    return render_html(view, o.templates)
+
+
+# --------------------------------------------------------------------------- checklist
+
+
+def _checklist_table(catalog: Any, o: RenderOptions) -> str:
+    from secaudit.render.checklist import render_table
+
+    return render_table(catalog, o.level, o.lang)
+
+
+def _checklist_json(catalog: Any, o: RenderOptions) -> str:
+    from secaudit.render.checklist import render_json
+
+    return render_json(catalog, o.level)
+
+
+def _checklist_md(catalog: Any, o: RenderOptions) -> str:
+    from secaudit.render.checklist import render_markdown
+
+    return render_markdown(catalog, o.level, o.lang)
+
+
+def _checklist_xlsx(catalog: Any, o: RenderOptions) -> bytes:
+    from secaudit.render.checklist import render_xlsx
+
+    return render_xlsx(catalog, o.level, o.lang)
+
+
+REGISTRY: dict[str, dict[str, Renderer]] = {
+    "scan": {"table": _scan_table, "json": _scan_json, "html": _scan_html, "sarif": _scan_sarif},
+    "report": {"html": _report_html, "md": _report_md, "json": _report_json, "sarif": _report_sarif},
+    "summary": {
+        "html": _summary_html,
+        "json": _summary_json,
+        "csv": _summary_csv,
+        "xlsx": _summary_xlsx,
+        "md": _summary_md,
+    },
+    "mau08": {"xlsx": _mau08_xlsx, "html": _mau08_html},
+    "checklist": {
+        "table": _checklist_table,
+        "json": _checklist_json,
+        "md": _checklist_md,
+        "xlsx": _checklist_xlsx,
+    },
+}
+
+# Formats whose output is a binary file: they need -o FILE, never the terminal.
+BINARY_FORMATS = {"xlsx"}
+
+
+def formats(doc: str) -> list[str]:
+    """The format names a document type can be written in (for click.Choice and --help)."""
+    return list(REGISTRY[doc])
+
+
+def render(doc: str, fmt: str, data: Any, options: RenderOptions | None = None) -> str | bytes:
+    """Draw ``data`` (a document of type ``doc``) in format ``fmt``."""
+    try:
+        fn = REGISTRY[doc][fmt]
+    except KeyError:
+        known = ", ".join(REGISTRY.get(doc, {})) or "-"
+        raise InputError(
+            f"định dạng không hỗ trợ / unsupported format {fmt!r} for {doc} (choose: {known})"
+        ) from None
+    return fn(data, options or RenderOptions())
