@@ -1,12 +1,31 @@
 #!/usr/bin/env bash
 # Set-up on a fresh machine: nmap and openssl (Debian packages) when missing, a virtualenv in .venv,
 # and a plain (non-editable) install of secaudit with its test tools. Safe to run again.
+#   bash scripts/setup.sh         what a user needs (light)
+#   bash scripts/setup.sh --dev   also the system packages only the test suite uses (real servers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+dev=0
+for arg in "$@"; do
+  case "$arg" in
+    --dev) dev=1 ;;
+    *) echo "secaudit setup: unknown option $arg (use --dev)" >&2; exit 2 ;;
+  esac
+done
 
 need=()
 command -v nmap >/dev/null 2>&1 || need+=(nmap)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ "$dev" = 1 ]; then
+  # Test-only servers and tools, as "command package" pairs: installed only when the command is missing.
+  while read -r cmd pkg; do
+    [ -n "$cmd" ] || continue
+    command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+  done <<'DEV'
+faketime faketime
+DEV
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "secaudit setup: please install: ${need[*]}" >&2
@@ -14,7 +33,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
-  echo "secaudit setup: installing ${need[*]} (apt-get)" >&2
+  echo "secaudit setup: cài đặt / installing ${need[*]} (apt-get)" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
