@@ -1,0 +1,437 @@
+"""Reviews: an inspector co-signs attestation entries with an Ed25519 key of their own (DESIGN §10).
+
+A review signs the *subject* of one attestation entry: the canonical entry (attestations.
+canonical_entry) plus the SHA-256 of each of its evidence files, bound to the agency, system and
+catalogue. Any later change of the entry or of an evidence file changes the subject digest and voids
+the review. A review counts only if its signature verifies and, where a keyring is at hand, its key
+is ``KEYRING/reviewers/<reviewer>.pub`` and no agency's key.
+
+For callers (assess service, summary re-judging):
+- ``review_state(entry, evidence_hashes, reviews, reviewer_keys, agency=, system=, catalog=)`` —
+  pure: the state of one entry (approved | changes_requested | awaiting) with its reason.
+- ``apply_reviews(verdicts, atts, required=True, keys=None)`` — annotates each attested verdict's
+  record with ``review`` and, when ``required``, turns an attested pass / not_applicable without a
+  valid approval into ``not_reviewed``. Review records come from each set's ``reviews`` list
+  (``attach_reviews`` from the file beside the attestations, ``from_bundle`` from a bundle).
+- ``load_reviewer_keys(keyring)`` — once per command; ``review_counts(verdicts)`` for summaries.
+
+Review records live in ``<attestations>/<agency>/<system>.reviews.json``: JSON, not YAML, because
+they are written by the tool and never by hand (a signature over text someone re-indents is worth
+nothing), they are read by the same strict JSON rules as bundles, and no ``*.yaml`` reader of
+attestation folders mistakes them for an attestation file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from secaudit.assessment.attestations import Attestation, AttestationSet, canonical_entry
+from secaudit.config.catalog import DEFAULT_CATALOG
+from secaudit.core.ids import ID_RE
+from secaudit.core.jsonio import stdlib_canonical
+from secaudit.core.reasons import Reason, is_coded, render_reason
+
+RECORD_SCHEMA = "secaudit.review/1"
+FILE_SCHEMA = "secaudit.reviews/1"
+DECISIONS = ("approved", "changes_requested")
+STATES = ("approved", "changes_requested", "awaiting")
+# Attestation answers a system benefits from: only these wait for a review (a non_compliant answer
+# fails the requirement whatever anyone thinks of it).
+REVIEWED_STATUSES = ("compliant", "not_applicable")
+SIGNED_KEYS = (
+    "schema",
+    "agency",
+    "system",
+    "catalog",
+    "requirement",
+    "decision",
+    "note",
+    "reviewer",
+    "key_id",
+    "public_key",
+    "reviewed_at",
+    "entry_sha256",
+    "evidence",
+    "digest",
+)
+RECORD_KEYS = (*SIGNED_KEYS, "signature")
+
+EvidenceHashes = Sequence[tuple[str, str | None]]  # (path, sha256 of the file now; None: unreadable)
+
+
+# --------------------------------------------------------------------------- keys
+
+
+@dataclass
+class ReviewerKeys:
+    """What a keyring says about reviewers: their keys, and every agency key (never a reviewer's)."""
+
+    reviewers: dict[str, Ed25519PublicKey] = field(default_factory=dict)
+    agency_key_ids: dict[str, str] = field(default_factory=dict)  # key_id -> agency id
+    broken: dict[str, str] = field(default_factory=dict)  # reviewer id -> why its .pub is unusable
+
+
+def raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id_of(key: Ed25519PublicKey) -> str:
+    """SHA-256 hex of the raw public key, as for agencies (DESIGN §9)."""
+    return hashlib.sha256(raw_public(key)).hexdigest()
+
+
+def load_reviewer_keys(keyring: Path) -> ReviewerKeys:
+    """``KEYRING/reviewers/<id>.pub`` and ``KEYRING/<agency>.pub``. An unreadable reviewer key makes
+    that reviewer's reviews invalid (with the reason), it does not stop the command."""
+    from secaudit.core.errors import InputError
+    from secaudit.core.files import inside_folder
+    from secaudit.signing.keys import load_public_key
+
+    out = ReviewerKeys()
+    root = Path(keyring)
+    if not root.is_dir():
+        raise InputError("keyring folder not found / không thấy thư mục khóa", root)
+    for folder, is_reviewer in ((root / "reviewers", True), (root, False)):
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.glob("*.pub")):
+            if not ID_RE.match(p.stem) or not inside_folder(folder, p):
+                continue
+            try:
+                key = load_public_key(p)
+            except InputError as exc:
+                if is_reviewer:
+                    out.broken[p.stem] = exc.message
+                continue
+            if is_reviewer:
+                out.reviewers[p.stem] = key
+            else:
+                out.agency_key_ids[key_id_of(key)] = p.stem
+    return out
+
+
+# --------------------------------------------------------------------------- subject and signing
+
+
+def entry_sha256(entry: Attestation) -> str:
+    return hashlib.sha256(canonical_entry(entry)).hexdigest()
+
+
+def evidence_list(evidence_hashes: EvidenceHashes) -> list[dict[str, Any]]:
+    return [
+        {"path": str(p), "sha256": (h.lower() if isinstance(h, str) else None)} for p, h in evidence_hashes
+    ]
+
+
+def subject_digest(
+    entry: Attestation, evidence_hashes: EvidenceHashes, *, agency: str, system: str, catalog: str
+) -> str:
+    """SHA-256 hex of what a review is about: this system's entry and its evidence files' bytes."""
+    subject = {
+        "agency": agency,
+        "system": system,
+        "catalog": catalog,
+        "requirement": entry.requirement,
+        "entry_sha256": entry_sha256(entry),
+        "evidence": evidence_list(evidence_hashes),
+    }
+    return hashlib.sha256(stdlib_canonical(subject)).hexdigest()
+
+
+def signed_bytes(record: Mapping[str, Any]) -> bytes:
+    """The bytes a review signature covers: every field but the signature, canonical JSON."""
+    return stdlib_canonical({k: record.get(k) for k in SIGNED_KEYS})
+
+
+def make_review(
+    entry: Attestation,
+    evidence_hashes: EvidenceHashes,
+    *,
+    agency: str,
+    system: str,
+    catalog: str,
+    decision: str,
+    note: str,
+    reviewer: str,
+    private_key: Ed25519PrivateKey,
+    reviewed_at: str,
+) -> dict[str, Any]:
+    """One signed review record."""
+    if decision not in DECISIONS:
+        raise ValueError(decision)
+    public = private_key.public_key()
+    record: dict[str, Any] = {
+        "schema": RECORD_SCHEMA,
+        "agency": agency,
+        "system": system,
+        "catalog": catalog,
+        "requirement": entry.requirement,
+        "decision": decision,
+        "note": note,
+        "reviewer": reviewer,
+        "key_id": key_id_of(public),
+        "public_key": base64.b64encode(raw_public(public)).decode("ascii"),
+        "reviewed_at": reviewed_at,
+        "entry_sha256": entry_sha256(entry),
+        "evidence": evidence_list(evidence_hashes),
+        "digest": subject_digest(entry, evidence_hashes, agency=agency, system=system, catalog=catalog),
+    }
+    record["signature"] = base64.b64encode(private_key.sign(signed_bytes(record))).decode("ascii")
+    return record
+
+
+def _b64(value: Any) -> bytes | None:
+    """Strict base64 (one spelling per byte string), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if base64.b64encode(raw).decode("ascii") == value else None
+
+
+def record_problem(record: Any) -> str | None:
+    """Why a review record cannot be a review at all (shape, self-consistency, signature), or None."""
+    if not isinstance(record, dict):
+        return "not a review record"
+    if record.get("schema") != RECORD_SCHEMA or set(record) - set(RECORD_KEYS):
+        return "not a secaudit.review/1 record"
+    for k in ("agency", "system", "catalog", "requirement", "reviewer", "reviewed_at", "digest", "key_id"):
+        if not isinstance(record.get(k), str) or not record[k]:
+            return f"malformed field {k!r}"
+    if not isinstance(record.get("note"), str) or record.get("decision") not in DECISIONS:
+        return "malformed decision or note"
+    if not ID_RE.match(record["reviewer"]):
+        return "malformed reviewer id"
+    pub_raw, sig = _b64(record.get("public_key")), _b64(record.get("signature"))
+    if pub_raw is None or len(pub_raw) != 32 or sig is None:
+        return "malformed public key or signature"
+    if hashlib.sha256(pub_raw).hexdigest() != record["key_id"]:
+        return "key_id is not the SHA-256 of the public key"
+    try:
+        Ed25519PublicKey.from_public_bytes(pub_raw).verify(sig, signed_bytes(record))
+    except (InvalidSignature, ValueError):
+        return "signature does not match the review / chữ ký không khớp"
+    except TypeError:  # a value canonical JSON cannot hold
+        return "malformed review record"
+    return None
+
+
+# --------------------------------------------------------------------------- state of one entry
+
+
+def L(vi: str, en: str) -> dict[str, str]:  # noqa: N802 - reads like a literal
+    return {"vi": vi, "en": en}
+
+
+@dataclass
+class ReviewState:
+    status: str  # approved | changes_requested | awaiting
+    reason: dict[str, Any]  # a Reason ({"code", "params"}); reads as {"vi", "en"} too
+    review: dict[str, Any] | None = None  # the deciding review record
+    problems: list[dict[str, str]] = field(default_factory=list)  # reviews that did not count, and why
+    unverified: bool = False  # no keyring at hand: the reviewer's key was not checked against it
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+    def to_record(self) -> dict[str, Any]:
+        """What a verdict's attestation record says about its review (the raw reviews are in the
+        assessment's ``reviews``)."""
+        out: dict[str, Any] = {"state": self.status}
+        if self.review is not None:
+            r = self.review
+            out.update(reviewer=r["reviewer"], reviewed_at=r["reviewed_at"], digest=r["digest"])
+            if r.get("note"):
+                out["note"] = r["note"]
+        if self.problems:
+            out["problems"] = list(self.problems)
+        if self.unverified:
+            out["key_checked"] = False
+        return out
+
+
+def _trust_problem(record: dict[str, Any], keys: ReviewerKeys) -> str | None:
+    agency = keys.agency_key_ids.get(record["key_id"])
+    if agency is not None:
+        return f"signed with the key of agency {agency!r}, not a reviewer's / khóa của cơ quan"
+    rid = record["reviewer"]
+    if rid in keys.broken:
+        return f"reviewers/{rid}.pub unusable: {keys.broken[rid]}"
+    key = keys.reviewers.get(rid)
+    if key is None:
+        return f"reviewer {rid!r} is not in the keyring's reviewers/ / không có trong danh sách thẩm định"
+    if key_id_of(key) != record["key_id"]:
+        return f"not signed with reviewers/{rid}.pub / không phải khóa của người thẩm định"
+    return None
+
+
+def review_state(
+    entry: Attestation,
+    evidence_hashes: EvidenceHashes,
+    reviews: Iterable[Any],
+    reviewer_keys: ReviewerKeys | None,
+    *,
+    agency: str,
+    system: str,
+    catalog: str = DEFAULT_CATALOG,
+) -> ReviewState:
+    """The review state of one attestation entry, from every review record of the system (records
+    about other entries are skipped). Pure. ``evidence_hashes``: (path, SHA-256 of the file as it is
+    now, or as recorded at assessment) per evidence item, in the entry's order. ``reviewer_keys``
+    None: signatures are still checked, but not whose key made them (assess without --keyring).
+
+    The latest valid review (by reviewed_at, then file order) decides."""
+    digest = subject_digest(entry, evidence_hashes, agency=agency, system=system, catalog=catalog)
+    valid: list[tuple[str, int, dict[str, Any]]] = []
+    problems: list[dict[str, str]] = []
+    for i, r in enumerate(reviews):
+        if not isinstance(r, dict) or r.get("requirement") != entry.requirement:
+            continue
+        if (r.get("agency"), r.get("system"), r.get("catalog")) != (agency, system, catalog):
+            continue
+        why = record_problem(r)
+        if why is None and reviewer_keys is not None:
+            why = _trust_problem(r, reviewer_keys)
+        if why is None and r["digest"] != digest:
+            why = "void: the entry or its evidence changed since the review / đã thay đổi sau thẩm định"
+        if why is not None:
+            by = r.get("reviewer") if isinstance(r.get("reviewer"), str) else "?"
+            problems.append({"reviewer": by, "reviewed_at": str(r.get("reviewed_at")), "why": why})
+            continue
+        valid.append((r["reviewed_at"], i, r))
+    if not valid:
+        # Still "awaiting review" (the contract's words), with why earlier reviews did not count.
+        why = "; ".join(f"{p['reviewer']}: {p['why']}" for p in problems)
+        return ReviewState("awaiting", Reason("awaiting_review", {"why": why}), None, problems)
+    _, _, last = max(valid, key=lambda t: (t[0], t[1]))
+    by = f"{last['reviewer']}, {last['reviewed_at']}"
+    if last["decision"] == "changes_requested":
+        reason = Reason("review_changes_requested", {"by": by, "note": last["note"]})
+        return ReviewState("changes_requested", reason, last, problems)
+    unverified = reviewer_keys is None
+    reason = Reason("review_approved", {"by": by, "unverified": unverified or None})
+    return ReviewState("approved", reason, last, problems, unverified)
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def _sets(atts: Any) -> list[AttestationSet]:
+    if atts is None:
+        return []
+    return [atts] if isinstance(atts, AttestationSet) else [s for s in atts if isinstance(s, AttestationSet)]
+
+
+def _hashes(entry: Attestation, rec_evidence: Any) -> list[tuple[str, str | None]]:
+    """(path, actual SHA-256) per evidence item of ``entry``, from the checked evidence of a verdict
+    record (recomputed at assess, as recorded when re-judging)."""
+    checked = rec_evidence if isinstance(rec_evidence, list) else []
+    out = []
+    for i, ev in enumerate(entry.evidence):
+        c = checked[i] if i < len(checked) and isinstance(checked[i], dict) else {}
+        actual = c.get("actual_sha256")
+        out.append((ev.path, actual if isinstance(actual, str) else None))
+    return out
+
+
+def _entry_state(
+    s: AttestationSet | None, rid: str, rec: dict[str, Any], keys: ReviewerKeys | None
+) -> ReviewState:
+    entry = s.get(rid) if s is not None else None
+    if s is None or entry is None:
+        why = f"{rid}: no attestation entry to review"
+        return ReviewState("awaiting", Reason("awaiting_review", {"why": why}))
+    return review_state(
+        entry,
+        _hashes(entry, rec.get("evidence")),
+        getattr(s, "reviews", []),
+        keys,
+        agency=s.agency,
+        system=s.system,
+        catalog=s.catalog,
+    )
+
+
+def record_state(
+    rec: dict[str, Any], rid: str, sets: list[AttestationSet], keys: ReviewerKeys | None
+) -> ReviewState:
+    """The review state behind one verdict's attestation record: its own entry, or for an answer
+    carried over through the crosswalk every source entry (all must be approved)."""
+    by_cat = {s.catalog: s for s in sets}
+    cf = rec.get("carried_from")
+    if not isinstance(cf, dict):
+        cat = rec.get("catalog") if isinstance(rec.get("catalog"), str) else None
+        s = by_cat.get(cat) if cat else (sets[0] if len(sets) == 1 else None)
+        req = rec.get("requirement") if isinstance(rec.get("requirement"), str) else rid
+        return _entry_state(s, req, rec, keys)
+    s = by_cat.get(cf.get("catalog")) if isinstance(cf.get("catalog"), str) else None
+    ids = cf.get("requirements") if isinstance(cf.get("requirements"), list) else [cf.get("requirement")]
+    sources = rec.get("sources") if isinstance(rec.get("sources"), list) else [rec]
+    states = [
+        _entry_state(s, str(sid), src if isinstance(src, dict) else {}, keys)
+        for sid, src in zip(ids, sources, strict=False)
+    ]
+    if not states:
+        return ReviewState("awaiting", Reason("awaiting_review", {"why": "no source entry"}))
+    for status in ("changes_requested", "awaiting"):
+        hit = next((st for st in states if st.status == status), None)
+        if hit is not None:
+            return hit
+    return states[0]
+
+
+def _with(reason: Any, extra: Reason) -> Any:
+    """``reason`` followed by ``extra``, in the form ``reason`` already has."""
+    if is_coded(reason):
+        return Reason("combined", {"parts": [reason, extra]})
+    base = reason if isinstance(reason, dict) else {}
+    return {lang: f"{base.get(lang, '')} {render_reason(extra, lang)}".strip() for lang in ("vi", "en")}
+
+
+def apply_reviews(
+    verdicts: list[Any], atts: Any, required: bool = True, keys: ReviewerKeys | None = None
+) -> list[Any]:
+    """Record each attested verdict's review state (``attestation.review``) and, when ``required``
+    (inventory ``require_review``), make an attested pass / not_applicable without a valid approving
+    review ``not_reviewed``: "chờ thẩm định / awaiting review", or "yêu cầu sửa / changes requested:
+    NOTE" when that is the latest decision. Verdicts are changed in place and returned."""
+    sets = _sets(atts)
+    if not required and not any(getattr(s, "reviews", None) for s in sets):
+        return verdicts
+    for v in verdicts:
+        rec = v.attestation
+        if not isinstance(rec, dict) or rec.get("status") not in REVIEWED_STATUSES:
+            continue
+        state = record_state(rec, v.id, sets, keys)
+        rec["review"] = state.to_record()
+        if required and v.status in ("pass", "not_applicable") and not state.approved:
+            v.status = "not_reviewed"
+            v.reason = _with(v.reason, state.reason)
+    return verdicts
+
+
+def review_counts(verdicts: Iterable[Any]) -> dict[str, int]:
+    """{"attested", "reviewed"}: requirements answered compliant / not applicable by the agency, and
+    those of them with a valid approving review (Verdict objects or their dicts)."""
+    attested = reviewed = 0
+    for v in verdicts:
+        rec = v.get("attestation") if isinstance(v, dict) else getattr(v, "attestation", None)
+        if not isinstance(rec, dict) or rec.get("status") not in REVIEWED_STATUSES:
+            continue
+        attested += 1
+        review = rec.get("review")
+        reviewed += isinstance(review, dict) and review.get("state") == "approved"
+    return {"attested": attested, "reviewed": reviewed}
