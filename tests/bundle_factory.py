@@ -244,7 +244,8 @@ def _additional(level: int, statuses: dict[str, str], catalog_key: bool) -> dict
 def write(bundle: dict[str, Any], out_dir: Path) -> Path:
     a = bundle["assessment"]
     p = out_dir / f"{a['agency']['id']}.{a['system']['id']}.{a['period']}.json"
-    p.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    # The /1 file layout (sorted keys, 2-space indent, final newline): verify and summary both check it.
+    p.write_text(json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return p
 
 

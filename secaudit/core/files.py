@@ -1,33 +1,157 @@
-"""Reading users' files and writing results: every failure is an InputError, every write atomic."""
+"""Reading users' files and writing results: every failure is an InputError, every write atomic.
+
+Users' files are read with limits: regular files only (a FIFO, a device, a socket or a folder given
+as a key or a bundle must neither hang nor be read forever), at most ``max_bytes``, and, where a
+folder of user files is read, never through a symlink that leaves the folder.
+"""
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
+import stat
 from pathlib import Path
 
 from secaudit.core.errors import InputError
 
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024  # far above any key, profile, inventory or bundle secaudit writes
+_CHUNK = 1024 * 1024
 
-def read_input(path: str | Path, what: str = "a file") -> bytes:
-    """The bytes of an input file; missing, a folder or unreadable → InputError naming it."""
-    p = Path(path)
+
+def _size(n: int) -> str:
+    return f"{n / 1048576:.0f} MB" if n >= 1048576 else f"{n} bytes"
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory / là thư mục"),
+        (stat.S_ISFIFO, "a FIFO (named pipe) / là ống có tên"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a device / là thiết bị"),
+        (stat.S_ISBLK, "a device / là thiết bị"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _open_regular(p: Path, what: str) -> int:
+    """An fd open for reading on a regular file; anything else → InputError, without blocking.
+
+    O_NONBLOCK makes opening a FIFO with no writer return at once (a plain open waits forever);
+    fstat on the open fd then decides, so a swap between a check and the open changes nothing.
+    """
     try:
-        return p.read_bytes()
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise InputError("file not found / không thấy tệp", p) from None
     except IsADirectoryError:
-        raise InputError(f"is a directory, expected {what}", p) from None
+        raise InputError(f"is a directory, expected {what} / là thư mục", p) from None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", p) from None
+        if exc.errno == errno.ENXIO:  # a socket, or a FIFO opened for writing elsewhere
+            raise InputError(f"not a regular file, expected {what}", p) from None
+        raise InputError(f"cannot read / không đọc được: {exc.strerror or exc}", p) from None
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as exc:  # pragma: no cover - fstat on a fresh fd does not fail in practice
+        os.close(fd)
+        raise InputError(f"cannot read / không đọc được: {exc.strerror or exc}", p) from None
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise InputError(f"{_kind(mode)}, expected {what} (a regular file)", p)
+    return fd
+
+
+def _too_big(p: Path, what: str, max_bytes: int) -> InputError:
+    return InputError(f"{what} larger than {_size(max_bytes)} / tệp quá lớn", p)
+
+
+def read_input(path: str | Path, what: str = "a file", max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a regular input file of at most ``max_bytes``; anything else → InputError naming it."""
+    p = Path(path)
+    fd = _open_regular(p, what)
+    try:
+        chunks: list[bytes] = []
+        left = max_bytes + 1  # one byte more than allowed tells "too big" from "exactly the cap"
+        while left > 0:
+            chunk = os.read(fd, min(_CHUNK, left))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read / không đọc được: {exc.strerror or exc}", p) from None
+    finally:
+        os.close(fd)
+    if left <= 0:
+        raise _too_big(p, what, max_bytes)
+    return b"".join(chunks)
+
+
+def hash_regular_file(path: Path, max_bytes: int, what: str = "a file") -> tuple[str, int]:
+    """(SHA-256 hex, size) of a regular file of at most ``max_bytes``, streamed; InputError otherwise."""
+    p = Path(path)
+    fd = _open_regular(p, what)
+    h = hashlib.sha256()
+    size = 0
+    try:
+        while True:
+            chunk = os.read(fd, _CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_big(p, what, max_bytes)
+            h.update(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read / không đọc được: {exc.strerror or exc}", p) from None
+    finally:
+        os.close(fd)
+    return h.hexdigest(), size
+
+
+def confined_path(base: Path, rel: str) -> Path:
+    """``base/rel`` if ``rel`` is a relative path that stays inside ``base``, symlinks followed.
+
+    InputError otherwise (absolute path, ``..`` out of the folder, a symlink that leaves it). The
+    file need not exist; whether it is a regular file is for the reader (``read_input``) to say.
+    """
+    if not isinstance(rel, str) or not rel.strip():
+        raise InputError("empty path / đường dẫn trống", base)
+    if "\x00" in rel:
+        raise InputError("path contains a NUL byte / đường dẫn không hợp lệ", base)
+    if rel.startswith(("/", "\\")) or Path(rel).is_absolute() or (len(rel) > 1 and rel[1] == ":"):
+        raise InputError(f"{rel!r}: absolute path not allowed, give a path relative to the folder", base)
+    root = Path(base).resolve()
+    target = (Path(base) / rel).resolve()
+    if not target.is_relative_to(root):
+        raise InputError(f"{rel!r} leaves the folder / nằm ngoài thư mục", base)
+    return Path(base) / rel
+
+
+def inside_folder(folder: Path, entry: Path) -> bool:
+    """Does ``entry`` (a name listed in ``folder``), symlinks followed, stay inside ``folder``?"""
+    try:
+        return entry.resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
 
 
 def atomic_write(path: Path, content: str | bytes, mode: int | None = None) -> None:
-    """Write via a temp file + rename, so a crash never leaves a half-written result."""
+    """Write via a temp file + rename, so a crash never leaves a half-written result.
+
+    Any failure (read-only folder, full disk, a parent that is a file) is one InputError, and the
+    temp file is removed: no debris beside the target.
+    """
+    path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    created = False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if mode is None else mode)
+        created = True
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -36,4 +160,10 @@ def atomic_write(path: Path, content: str | bytes, mode: int | None = None) -> N
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", path) from None
+        if created:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        reason = "disk full / hết dung lượng đĩa" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise InputError(f"cannot write / không ghi được: {reason}", path) from None

@@ -1,4 +1,8 @@
-"""Ed25519 key pairs of agencies: DIR/<agency>.key (PKCS#8 PEM, mode 0600) and DIR/<agency>.pub."""
+"""Ed25519 key pairs of agencies: DIR/<agency>.key (PKCS#8 PEM, mode 0600) and DIR/<agency>.pub.
+
+Key files are read as regular files of at most ``MAX_KEY_BYTES`` (a FIFO or /dev/zero named
+AGENCY.pub must not hang ``verify``); a keyring entry that is a symlink leaving the keyring is refused.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from secaudit.core.errors import InputError
-from secaudit.core.files import atomic_write, read_input
+from secaudit.core.files import atomic_write, inside_folder, read_input
 from secaudit.core.ids import ID_RE
+
+MAX_KEY_BYTES = 64 * 1024  # a PEM Ed25519 key is ~120 bytes
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -20,9 +26,12 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def generate_keypair(agency: str, out_dir: Path, force: bool = False) -> tuple[Path, Path]:
+def generate_keypair(
+    agency: str, out_dir: Path, force: bool = False, option: str = "--agency"
+) -> tuple[Path, Path]:
+    """DIR/ID.key and DIR/ID.pub for an agency or (``option="--reviewer"``) a reviewer."""
     if not ID_RE.match(agency):
-        raise InputError(f"--agency {agency!r}: letters, digits, '-' or '_' only")
+        raise InputError(f"{option} {agency!r}: letters, digits, '-' or '_' only")
     key_path, pub_path = out_dir / f"{agency}.key", out_dir / f"{agency}.pub"
     if not force and (key_path.exists() or pub_path.exists()):
         # Overwriting a private key would orphan every bundle already signed with it.
@@ -42,7 +51,7 @@ def generate_keypair(agency: str, out_dir: Path, force: bool = False) -> tuple[P
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
-        key = serialization.load_pem_private_key(read_input(path, "a key file"), password=None)
+        key = serialization.load_pem_private_key(read_input(path, "a key file", MAX_KEY_BYTES), password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise InputError(f"not an unencrypted PEM private key ({exc})", path) from None
     if not isinstance(key, Ed25519PrivateKey):
@@ -52,9 +61,23 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
-        key = serialization.load_pem_public_key(read_input(path, "a key file"))
+        key = serialization.load_pem_public_key(read_input(path, "a key file", MAX_KEY_BYTES))
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise InputError(f"not a PEM public key ({exc})", path) from None
     if not isinstance(key, Ed25519PublicKey):
         raise InputError("not an Ed25519 public key", path)
     return key
+
+
+def keyring_public_key(keyring: Path, agency: str) -> tuple[Ed25519PublicKey | None, str]:
+    """(key, "") from ``keyring/<agency>.pub``, or (None, why not): missing, a symlink out of the
+    keyring, not a regular file, too big, not an Ed25519 PEM key. Never raises, never blocks."""
+    pub_path = Path(keyring) / f"{agency}.pub"
+    if not pub_path.exists() and not pub_path.is_symlink():
+        return None, f"no public key for agency {agency!r} in keyring ({pub_path})"
+    if not inside_folder(Path(keyring), pub_path):
+        return None, f"{pub_path}: symlink leaves the keyring, not read / liên kết ra ngoài thư mục khóa"
+    try:
+        return load_public_key(pub_path), ""
+    except InputError as exc:
+        return None, exc.format()
