@@ -30,16 +30,19 @@ def _open_ids() -> list[str]:
 def test_wizard_saves_each_answer_and_resumes(tmp_path: Path) -> None:
     inv = tmp_path / "inventory.yaml"
     inv.write_text(INVENTORY, encoding="utf-8")
-    evidence = tmp_path / "quy-che.pdf"
-    evidence.write_bytes(b"%PDF-1.4 quy che")
     root = tmp_path / "attestations"
+    evidence = root / "bao-a" / "bang-chung" / "quy-che.pdf"  # evidence lives in the folder
+    evidence.parent.mkdir(parents=True)
+    evidence.write_bytes(b"%PDF-1.4 quy che")
+    outside = tmp_path / "ngoai.pdf"  # outside it: refused by the wizard, not recorded
+    outside.write_bytes(b"elsewhere")
     ids = _open_ids()
     answers = (
         "\n".join(
             [
                 "c",
                 "QĐ 12/QĐ-BA ban hành quy chế",
-                str(evidence),  # 1: compliant with evidence
+                f"{evidence}, {outside}",  # 1: compliant with evidence (the outside file ignored)
                 "n",
                 "",
                 "",  # 2: non_compliant
@@ -77,7 +80,9 @@ def test_wizard_saves_each_answer_and_resumes(tmp_path: Path) -> None:
     first, second = atts.entries[ids[0]], atts.entries[ids[1]]
     assert first.status == "compliant" and first.note.startswith("QĐ 12")
     assert first.attested_by == "Nguyễn Văn A" and first.attested_at is not None
+    assert [e.path for e in first.evidence] == ["bang-chung/quy-che.pdf"]
     assert check_evidence(first.evidence[0], path.parent)["state"] == "ok"
+    assert "ngoai.pdf: outside the attestations folder" in res.output
     assert second.status == "non_compliant"
 
     # A second run asks only what is still open, starting with the skipped n/a question.

@@ -10,6 +10,9 @@ render/attest_template.py, the spreadsheet round-trip render/attest_xlsx.py.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,10 +20,13 @@ from typing import Any
 
 from secaudit.config.catalog import DEFAULT_CATALOG, load_catalog
 from secaudit.core.errors import InputError
+from secaudit.core.files import confined_path, hash_regular_file
 from secaudit.core.model import ATTEST_STATUSES, Catalog, Requirement
 from secaudit.core.yamlio import dump_yaml, line_of, load_yaml
 
 EXPIRY_MONTHS = 12
+ATTESTATION_MAX_MONTHS = 12  # profile parameter attestation_max_months (DESIGN §10)
+EVIDENCE_MAX_BYTES = 50 * 1024 * 1024  # profile parameter evidence_max_bytes
 EXPIRING_SOON_DAYS = 30
 KEYS = ("requirement", "status", "note", "evidence", "attested_by", "attested_at", "expires_at")
 
@@ -84,6 +90,7 @@ class AttestationSet:
     catalog: str = DEFAULT_CATALOG  # id of the catalogue the requirement ids belong to
     root: Path | None = None  # the --attestations folder it was found in
     catalog_line: int | None = None
+    reviews: list[dict[str, Any]] = field(default_factory=list)  # review records (assessment/reviews.py)
 
     @property
     def base_dir(self) -> Path:
@@ -117,22 +124,49 @@ def add_months(d: date, months: int) -> date:
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """SHA-256 of a regular file (bounded: a device or FIFO is refused, never read forever)."""
+    return hash_regular_file(path, EVIDENCE_MAX_BYTES, "evidence")[0]
 
 
-def check_evidence(ev: Evidence, base_dir: Path) -> dict[str, Any]:
-    """Recompute an evidence file's hash: state ok | changed | missing | unrecorded."""
-    p = Path(ev.path)
-    full = p if p.is_absolute() else base_dir / p
-    out: dict[str, Any] = {"path": ev.path, "sha256": ev.sha256}
+def _shown(rel: str) -> str:
+    """The path as a bundle may record it: an absolute path keeps only its file name (a signed
+    bundle must not carry the layout of the agency's machine)."""
+    if rel.startswith(("/", "\\")) or Path(rel).is_absolute() or (len(rel) > 1 and rel[1] == ":"):
+        return re.split(r"[\\/]", rel)[-1] or "?"
+    return rel
+
+
+def evidence_file(rel: str, base_dir: Path) -> Path:
+    """``base_dir/rel`` if it stays inside the attestation file's folder; InputError with a bilingual
+    reason (never naming an absolute path) otherwise."""
     try:
-        actual = sha256_file(full)
-    except OSError:
-        out.update(state="missing", actual_sha256=None)
+        return confined_path(base_dir, rel)
+    except InputError as exc:
+        if "absolute" in exc.message:
+            raise InputError(
+                "absolute path / đường dẫn tuyệt đối: give a path relative to the folder"
+            ) from None
+        raise InputError("outside the attestations folder / nằm ngoài thư mục xác nhận") from None
+    except (OSError, RuntimeError):  # a symlink loop
+        raise InputError("symlink loop / liên kết vòng") from None
+
+
+def check_evidence(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES) -> dict[str, Any]:
+    """Recompute an evidence file's hash: state ok | changed | missing | unrecorded | invalid.
+
+    Evidence is a relative path to a regular file inside the folder of the attestation file, of at
+    most ``max_bytes`` (profile parameter ``evidence_max_bytes``). Anything else (absolute, ``..``
+    out of the folder, an escaping symlink, a device, FIFO or socket, too large) is ``invalid`` with
+    a ``reason``; it is never opened in a way that could block."""
+    out: dict[str, Any] = {"path": _shown(ev.path), "sha256": ev.sha256}
+    try:
+        full = evidence_file(ev.path, base_dir)
+        if not os.path.lexists(full):
+            out.update(state="missing", actual_sha256=None)
+            return out
+        actual, _size = hash_regular_file(full, max_bytes, "evidence")
+    except InputError as exc:
+        out.update(state="invalid", actual_sha256=None, reason=exc.message)
         return out
     out["actual_sha256"] = actual
     if ev.sha256 is None:
@@ -140,6 +174,11 @@ def check_evidence(ev: Evidence, base_dir: Path) -> dict[str, Any]:
     else:
         out["state"] = "ok" if actual == ev.sha256.lower() else "changed"
     return out
+
+
+def evidence_hash(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES) -> str | None:
+    """The SHA-256 to record for an evidence file, or None when it is missing or not acceptable."""
+    return check_evidence(ev, base_dir, max_bytes).get("actual_sha256")
 
 
 def attestation_path(root: Path, agency: str, system: str) -> Path:
@@ -335,6 +374,19 @@ def validate_against(atts: AttestationSet, requirements: dict[str, Requirement])
                 att.line,
                 att.requirement,
             )
+
+
+def canonical_entry(att: Attestation) -> bytes:
+    """The entry as canonical JSON (sorted keys, no spaces): what a revision or a review signs."""
+    return json.dumps(att.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_revision(att: Attestation | None) -> str:
+    """A short SHA-256 of the canonical entry; "-" when there is no entry (a spreadsheet cell that
+    must not be empty, so "no entry at export" differs from "workbook without revisions")."""
+    if att is None:
+        return "-"
+    return hashlib.sha256(canonical_entry(att)).hexdigest()[:16]
 
 
 def dump_attestations(atts: AttestationSet) -> str:

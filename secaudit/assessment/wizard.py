@@ -18,6 +18,7 @@ from secaudit.assessment.attestations import (
     Evidence,
     attestation_path,
     dump_attestations,
+    evidence_file,
     load_for_system,
     sha256_file,
 )
@@ -118,8 +119,16 @@ def run_wizard(
             if not file.is_file():
                 say(f"    Không thấy tệp / not found: {raw} (bỏ qua / ignored)")
                 continue
-            rel = os.path.relpath(file.resolve(), path.parent.resolve())
-            evidence.append(Evidence(path=Path(rel).as_posix(), sha256=sha256_file(file)))
+            # Evidence lives beside the attestation file (DESIGN §10): a file elsewhere would be
+            # invalid at assessment, so say so now.
+            rel = Path(os.path.relpath(file.resolve(), path.parent.resolve())).as_posix()
+            try:
+                evidence_file(rel, path.parent)
+                sha = sha256_file(file)
+            except InputError as exc:
+                say(f"    {raw}: {exc.message}; chép tệp vào / copy it into {path.parent} (bỏ qua / ignored)")
+                continue
+            evidence.append(Evidence(path=rel, sha256=sha))
         if status == "compliant" and not note and not evidence:
             say("    Cần ghi chú hoặc bằng chứng / a note or evidence is needed: bỏ qua / skipped")
             continue

@@ -139,12 +139,33 @@ def export(inventory: Path, attestations: Path | None, agency: str | None, fmt: 
 @attest_group.command(
     "import", help="Nhập lại sổ tính / read a filled workbook back into DIR/<agency>/<system>.yaml."
 )
-@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("workbook", type=click.Path(path_type=Path))  # a folder: one-line InputError
 @click.option("--attestations", required=True, type=click.Path(file_okay=False, path_type=Path))
-def import_(workbook: Path, attestations: Path) -> None:
+@click.option(
+    "--inventory",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Kiểm tra theo hồ sơ của từng hệ thống / check every id against each system's profile.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Ghi đè cả dòng đã sửa trong thư mục sau khi xuất / overwrite entries changed since the export.",
+)
+def import_(workbook: Path, attestations: Path, inventory: Path | None, force: bool) -> None:
     from secaudit.render.attest_xlsx import import_xlsx
 
-    for path in import_xlsx(workbook, attestations):
+    catalog_for = None
+    if inventory is not None:
+        from secaudit.config.catalog import profile_catalog
+        from secaudit.config.inventory import load_inventory
+
+        inv = load_inventory(inventory)
+
+        def catalog_for(agency: str, system: str) -> Any:
+            _ag, sysm = inv.find(agency, system)
+            return profile_catalog(inv.profile(sysm.profile))
+
+    for path in import_xlsx(workbook, attestations, force=force, catalog_for=catalog_for):
         click.echo(str(path))
 
 

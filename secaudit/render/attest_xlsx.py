@@ -3,6 +3,8 @@ into ``<attestations DIR>/<agency>/<system>.yaml``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -11,16 +13,18 @@ from secaudit.assessment.attestations import (
     AttestationSet,
     attestation_path,
     dump_attestations,
+    entry_revision,
+    evidence_hash,
     load_attestations,
     parse_entry,
-    sha256_file,
 )
-from secaudit.config.catalog import DEFAULT_CATALOG
+from secaudit.config.catalog import DEFAULT_CATALOG, load_catalog
 from secaudit.core.errors import InputError
 from secaudit.core.files import atomic_write
 from secaudit.core.ids import ID_RE
 from secaudit.core.model import Catalog, Requirement, text
 from secaudit.render.attest_template import threshold_lines
+from secaudit.render.xlsx_reader import open_workbook, reading_error, sheet_rows
 
 SHEET_BAD = set("[]:*?/\\")
 HEADER_ROW = 5
@@ -37,6 +41,9 @@ COLUMNS = [  # (key, header label, width)
     ("attested_by", "Người xác nhận / Attested by", 20),
     ("attested_at", "Ngày xác nhận / Attested at", 14),
     ("expires_at", "Hết hạn / Expires at", 14),
+    # Hidden: the revision of the YAML entry the row was exported from (attestations.entry_revision),
+    # so that importing an old workbook cannot silently undo newer answers in the folder.
+    ("revision", "Phiên bản (không sửa) / Revision (do not edit)", 18),
 ]
 COL = {key: i + 1 for i, (key, _, _) in enumerate(COLUMNS)}
 INSTRUCTIONS = [
@@ -51,6 +58,8 @@ INSTRUCTIONS = [
     "Tệp bằng chứng: mỗi dòng một tệp, 'đường dẫn | sha256' / Evidence: one file per line, 'path | sha256'.",
     "Ngày theo dạng YYYY-MM-DD; hết hạn mặc định 12 tháng / dates YYYY-MM-DD; default expiry 12 months.",
     "Nhập lại / import back: secaudit attest import FILE.xlsx --attestations DIR",
+    "Nếu tệp YAML đã đổi sau khi xuất, nhập lại bị từ chối (dùng --force để ghi đè) / "
+    "rows whose YAML entry changed since the export are refused (--force overwrites).",
 ]
 
 
@@ -155,6 +164,7 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
                     attested_at=att.attested_at,
                     expires_at=att.expires_at,
                 )
+            values["revision"] = entry_revision(att)
             for key, val in values.items():
                 c = _cell(sh, row, COL[key], val)
                 c.alignment = wrap
@@ -165,12 +175,33 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
         if row > HEADER_ROW:
             letter = sh.cell(row=HEADER_ROW, column=COL["status"]).column_letter
             dv.add(f"{letter}{HEADER_ROW + 1}:{letter}{row}")
+        sh.column_dimensions[sh.cell(row=HEADER_ROW, column=COL["revision"]).column_letter].hidden = True
         sh.freeze_panes = sh.cell(row=HEADER_ROW + 1, column=2)
     from io import BytesIO
 
     buf = BytesIO()
     wb.save(buf)
     atomic_write(out, buf.getvalue())
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass
+class _Row:
+    line: int  # the sheet row
+    node: dict[str, Any]  # as parse_entry reads a YAML entry
+    revision: str | None  # the hidden revision cell (None: not there)
+
+
+@dataclass
+class _Sheet:
+    title: str
+    where: str  # "<file>[<sheet>]" as error messages name it
+    agency: str
+    system: str
+    catalog: str | None
+    rows: list[_Row] = field(default_factory=list)
 
 
 def _cell_text(val: Any) -> str | None:
@@ -184,72 +215,174 @@ def _cell_text(val: Any) -> str | None:
     return s or None
 
 
-def import_xlsx(xlsx: Path, root: Path, record_hashes: bool = True) -> list[Path]:
-    """Write ``root/<agency>/<system>.yaml`` from every system sheet; entries not in the sheet are kept."""
-    from openpyxl import load_workbook
+def _printable(s: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in s)
 
-    try:
-        wb = load_workbook(xlsx, data_only=True)
-    except FileNotFoundError:
-        raise InputError("file not found", xlsx) from None
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a non-workbook
-        raise InputError(f"not an .xlsx workbook ({type(exc).__name__})", xlsx) from None
-    # Every sheet is read and checked before the first file is written: a bad cell anywhere leaves
-    # the attestations folder as it was. Two sheets of one system merge in sheet order.
-    planned: dict[Path, AttestationSet] = {}
-    for ws in wb.worksheets:
-        if str(ws.cell(row=HEADER_ROW, column=1).value or "") != COLUMNS[0][1]:
-            continue  # the instructions sheet, or a sheet the user added
-        where = f"{xlsx}[{ws.title}]"
-        agency, system = _cell_text(ws["B1"].value), _cell_text(ws["B2"].value)
-        if not agency or not system:
-            raise InputError("cells B1/B2 must hold the agency and system ids", where, 1)
-        for val in (agency, system):
-            if not ID_RE.match(val):
-                raise InputError(f"{val!r} is not a valid id", where, 1)
-        path = attestation_path(root, agency, system)
-        existing = planned.get(path) or (load_attestations(path, agency, system) if path.exists() else None)
-        entries = dict(existing.entries) if existing else {}
-        b4 = _cell_text(ws["A4"].value) or ""
-        catalog = _cell_text(ws["B4"].value) if b4.startswith("Danh mục") else None
-        catalog = catalog or (existing.catalog if existing else DEFAULT_CATALOG)
-        if existing and existing.entries and existing.catalog != catalog:
-            raise InputError(
-                f"the sheet answers catalogue {catalog!r} but {path} holds {existing.catalog!r}", where, 4
-            )
-        for r in range(HEADER_ROW + 1, ws.max_row + 1):
-            cells = {key: ws.cell(row=r, column=COL[key]).value for key in COL}
-            req = _cell_text(cells["requirement"])
-            if not req:
-                continue
-            evidence = []
-            for raw in (_cell_text(cells["evidence"]) or "").splitlines():
-                if not raw.strip():
-                    continue
+
+def _read_sheet(ws: Any, xlsx: Path) -> _Sheet | None:
+    """The sheet's ids and answer rows; None for a sheet that is not a system sheet."""
+    where = f"{xlsx}[{_printable(ws.title)}]"
+    top: dict[int, list[Any]] = {}
+    sheet: _Sheet | None = None
+    for idx, values in sheet_rows(ws, len(COLUMNS), where):
+        if idx < HEADER_ROW:
+            top[idx] = values
+            continue
+        if sheet is None:
+            if idx != HEADER_ROW or str(values[0] or "") != COLUMNS[0][1]:
+                return None  # the instructions sheet, or a sheet the user added
+            meta = {r: top.get(r, [None, None]) for r in (1, 2, 4)}
+            agency, system = _cell_text(meta[1][1]), _cell_text(meta[2][1])
+            if not agency or not system:
+                raise InputError("cells B1/B2 must hold the agency and system ids", where, 1)
+            for val in (agency, system):
+                if not ID_RE.match(val):
+                    raise InputError(f"{_printable(val)!r} is not a valid id", where, 1)
+            label = _cell_text(meta[4][0]) or ""
+            catalog = _cell_text(meta[4][1]) if label.startswith("Danh mục") else None
+            if catalog is not None and not ID_RE.match(catalog):  # an id, never a path to read
+                raise InputError(f"{_printable(catalog)!r} is not a catalogue id", where, 4)
+            sheet = _Sheet(ws.title, where, agency, system, catalog)
+            continue
+        cells = dict(zip(COL, values, strict=True))
+        req = _cell_text(cells["requirement"])
+        if not req:
+            continue
+        evidence = []
+        for raw in (_cell_text(cells["evidence"]) or "").splitlines():
+            if raw.strip():
                 p, _, sha = (x.strip() for x in raw.partition("|"))
                 evidence.append({"path": p, "sha256": sha or None})
-            node = {
-                "requirement": req,
-                "status": _cell_text(cells["status"]),
-                "note": cells["note"] if cells["note"] is None else str(cells["note"]),
-                "evidence": evidence,
-                "attested_by": _cell_text(cells["attested_by"]),
-                "attested_at": cells["attested_at"],
-                "expires_at": cells["expires_at"],
-            }
-            att = parse_entry(node, Path(where), r)
-            if record_hashes:
+        node = {
+            "requirement": req,
+            "status": _cell_text(cells["status"]),
+            "note": None if cells["note"] is None else str(cells["note"]),
+            "evidence": evidence,
+            "attested_by": _cell_text(cells["attested_by"]),
+            "attested_at": cells["attested_at"],
+            "expires_at": cells["expires_at"],
+        }
+        sheet.rows.append(_Row(idx, node, _cell_text(cells["revision"])))
+    return sheet
+
+
+def read_workbook(xlsx: Path) -> list[_Sheet]:
+    """Every system sheet of the workbook, read within the bounds of xlsx_reader."""
+    wb = open_workbook(xlsx)
+    try:
+        return [s for ws in wb.worksheets if (s := _read_sheet(ws, xlsx)) is not None]
+    except Exception as exc:  # noqa: BLE001 - the XML is parsed lazily, while rows are read
+        raise reading_error(exc, xlsx) from None
+    finally:
+        wb.close()
+
+
+CatalogFor = Callable[[str, str], Catalog]  # (agency, system) -> the catalogue of its profile
+
+
+def _listing(items: list[str], limit: int = 20) -> str:
+    more = f", … (+{len(items) - limit})" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def import_xlsx(
+    xlsx: Path,
+    root: Path,
+    record_hashes: bool = True,
+    force: bool = False,
+    catalog_for: CatalogFor | None = None,
+) -> list[Path]:
+    """Write ``root/<agency>/<system>.yaml`` from every system sheet; entries not in the sheet are kept.
+
+    All or nothing: every sheet and row is parsed, every requirement id checked against the
+    catalogue (``catalog_for``: the system's profile's, from the inventory; else the one the sheet
+    names), and every row's revision compared with the folder before the first file is written.
+    A row whose YAML entry changed since the export is refused unless ``force``."""
+    sheets = read_workbook(xlsx)
+    if not sheets:
+        raise InputError("no system sheet found (was it exported by secaudit attest export?)", xlsx)
+    planned: dict[Path, AttestationSet] = {}
+    on_disk: dict[Path, AttestationSet | None] = {}
+    unknown: list[str] = []
+    conflicts: list[str] = []
+    for sh in sheets:
+        path = attestation_path(root, sh.agency, sh.system)
+        if path not in on_disk:
+            on_disk[path] = load_attestations(path, sh.agency, sh.system) if path.exists() else None
+        current = on_disk[path]
+        base = planned.get(path) or current
+        catalog = _sheet_catalog(sh, base, catalog_for)
+        if base and base.entries and base.catalog != catalog.id:
+            raise InputError(
+                f"the sheet answers catalogue {catalog.id!r} but {path} holds {base.catalog!r}", sh.where, 4
+            )
+        reqs = {r.id: r for r in catalog.requirements}
+        entries = dict(base.entries) if base else {}
+        for row in sh.rows:
+            att = parse_entry(row.node, Path(sh.where), row.line)
+            att.line = row.line
+            spec = reqs.get(att.requirement)
+            if spec is None:
+                unknown.append(f"[{_printable(sh.title)}]:{row.line} {_printable(att.requirement)}")
+                continue
+            if att.status == "not_applicable" and spec.kind == "auto":
+                raise InputError(
+                    "an automated requirement cannot be attested not_applicable: tailor it in a "
+                    "profile with a justification / yêu cầu tự động chỉ loại trừ qua hồ sơ",
+                    sh.where,
+                    row.line,
+                    att.requirement,
+                )
+            # A conflict: the folder's entry is not the one the row was exported from, and the row
+            # would change it (an entry absent from the folder has nothing newer to lose).
+            now = current.get(att.requirement) if current else None
+            if (
+                not force
+                and now is not None
+                and row.revision != entry_revision(now)
+                and now.to_dict() != att.to_dict()
+            ):
+                conflicts.append(f"[{_printable(sh.title)}]:{row.line} {att.requirement}")
+            entries[att.requirement] = att
+        planned[path] = AttestationSet(
+            agency=sh.agency, system=sh.system, entries=entries, path=path, catalog=catalog.id, root=root
+        )
+    if unknown:
+        raise InputError(
+            f"unknown requirement id(s) / mã yêu cầu không có trong danh mục: {_listing(unknown)}; "
+            "nothing written / không ghi gì",
+            xlsx,
+        )
+    if conflicts:
+        raise InputError(
+            f"{len(conflicts)} row(s) changed in the attestations folder since this workbook was "
+            f"exported / đã bị sửa sau khi xuất sổ tính: {_listing(conflicts)}; nothing written / "
+            "không ghi gì (export again, or --force to overwrite / xuất lại, hoặc --force để ghi đè)",
+            xlsx,
+        )
+    if record_hashes:
+        for out in planned.values():
+            for att in out.entries.values():
                 for ev in att.evidence:
                     if ev.sha256 is None:
-                        full = Path(ev.path) if Path(ev.path).is_absolute() else path.parent / ev.path
-                        if full.is_file():
-                            ev.sha256 = sha256_file(full)
-            entries[req] = att
-        planned[path] = AttestationSet(
-            agency=agency, system=system, entries=entries, path=path, catalog=catalog
-        )
-    if not planned:
-        raise InputError("no system sheet found (was it exported by secaudit attest export?)", xlsx)
+                        ev.sha256 = evidence_hash(ev, out.base_dir)
     for path, out in planned.items():
         atomic_write(path, dump_attestations(out))
     return list(planned)
+
+
+def _sheet_catalog(sh: _Sheet, base: AttestationSet | None, catalog_for: CatalogFor | None) -> Catalog:
+    if catalog_for is not None:
+        cat = catalog_for(sh.agency, sh.system)
+        if sh.catalog is not None and sh.catalog != cat.id:
+            raise InputError(
+                f"the sheet answers catalogue {sh.catalog!r} but the system's profile uses {cat.id!r}",
+                sh.where,
+                4,
+            )
+        return cat
+    name = sh.catalog or (base.catalog if base else DEFAULT_CATALOG)
+    try:
+        return load_catalog(name)
+    except InputError as exc:
+        raise InputError(f"catalogue: {exc.message} (give --inventory)", sh.where, 4) from None
