@@ -151,8 +151,9 @@ def _line_at(text: str, position: int | None) -> int | None:
 
 def load_yaml_text(text: str, path: str | Path = "<string>") -> Any:
     """Parse YAML text with the limits of the module doc; any problem → one-line InputError."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader checks every character here
         return loader.get_single_data()
     except InputError as exc:
         raise InputError(exc.message, path, exc.line) from None
@@ -175,7 +176,8 @@ def load_yaml_text(text: str, path: str | Path = "<string>") -> Any:
     except RecursionError:  # pragma: no cover - MAX_DEPTH keeps far below the interpreter's limit
         raise InputError(f"nested deeper than {MAX_DEPTH} levels", path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml(path: str | Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
