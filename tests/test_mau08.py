@@ -9,6 +9,7 @@ from typing import Any
 
 import bundle_factory as bf
 import pytest
+import real_bundles as rb
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
@@ -67,13 +68,22 @@ agencies:
 """
 
 
+BOTH = ["level3", "tcvn14423-level3"]
+NR = "ANM.SUP.01"  # a manual requirement no crosswalk answers: unanswered, it stays not_reviewed
+
+
+def n_applicable(profile: str) -> int:
+    from secaudit.config.catalog import applicable, load_profile
+
+    return len(applicable(load_profile(profile)))
+
+
 def run(*args: Any) -> Any:
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from secaudit.signing.bundle import sign_assessment, write_bundle
     from secaudit.signing.keys import generate_keypair
 
     root = tmp_path_factory.mktemp("mau08")
@@ -82,12 +92,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for ag in ("bao", "dai"):
         generate_keypair(ag, keys)
     put = [
-        bf.assessment("bao", "portal", new_regime={"ANM.LOG.05": "fail", "ANM.IR.01": "not_reviewed"}),
-        bf.assessment("bao", "cms", level=2, statuses={"mgmt.backup": "not_applicable"}),
-        bf.assessment("dai", "web", new_regime={}),
+        rb.assessment("bao", "portal", profiles=BOTH, statuses={"ANM.LOG.05": "fail", NR: "not_reviewed"}),
+        rb.assessment("bao", "cms", level=2, statuses={rb.MANUAL: "not_applicable"}),
+        rb.assessment("dai", "web", profiles=BOTH),
     ]
     for a in put:
-        write_bundle(sign_assessment(a, keys / f"{a['agency']['id']}.key"), bdir)
+        rb.put(a, keys, bdir)
     inv = root / "inventory.yaml"
     inv.write_text(CLEAN, encoding="utf-8")
     return {"root": root, "keys": keys, "bundles": bdir, "inventory": inv}
@@ -154,7 +164,7 @@ def test_part3_rows_per_owner(workbook: tuple[Any, Any]) -> None:
     )
     assert cms[5] == "Đã gửi thẩm định" and cms[8] == "15/02/2027" and cms[9] == "Chưa triển khai"
     # no check type declared for the cms, but a verified assessment of the period exists
-    assert cms[11] == "Định kỳ (secaudit 15/10/2026)"
+    assert cms[11] == "Định kỳ (secaudit 01/12/2026)"
     assert web[9] == "Đã triển khai đầy đủ" and web[11] == "Trước khi đưa vào sử dụng; Định kỳ"
 
 
@@ -194,8 +204,13 @@ def test_annex_rows(workbook: tuple[Any, Any]) -> None:
     by_sys: dict[str, list[tuple[Any, ...]]] = {}
     for r in rows:
         by_sys.setdefault(r[1], []).append(r)
-    # portal and web: the successor-regime assessment (4 rows each); cms: level2, 5 applicable of 6
-    assert {k: len(v) for k, v in by_sys.items()} == {"Cổng báo điện tử": 4, "Toà soạn": 5, "Trang tin": 4}
+    # portal and web: the successor-regime assessment; cms: level2, all applicable but one
+    new, old = n_applicable("tcvn14423-level3"), n_applicable("level2")
+    assert {k: len(v) for k, v in by_sys.items()} == {
+        "Cổng báo điện tử": new,
+        "Toà soạn": old - 1,
+        "Trang tin": new,
+    }
     log = next(r for r in by_sys["Cổng báo điện tử"] if "(ANM.LOG.05)" in r[3])
     assert log[2:] == (
         "5.8.2.1 a",
@@ -204,11 +219,11 @@ def test_annex_rows(workbook: tuple[Any, Any]) -> None:
         "31/03/2027",
         "Báo Ví Dụ",
     )  # the roadmap date
-    ir = next(r for r in by_sys["Cổng báo điện tử"] if "(ANM.IR.01)" in r[3])
+    ir = next(r for r in by_sys["Cổng báo điện tử"] if f"({NR})" in r[3])
     assert ir[4] == "Chưa đáp ứng đầy đủ (chưa có bằng chứng)" and ir[5] == "30/06/2027"  # deployment date
     assert all(r[4] == "Đáp ứng đầy đủ" and r[5] is None and r[6] == UBND for r in by_sys["Trang tin"])
-    assert not any("mgmt.backup" in r[3] for r in by_sys["Toà soạn"])  # not applicable: not listed
-    assert [r[0] for r in rows] == list(range(1, 14))
+    assert not any(rb.MANUAL in r[3] for r in by_sys["Toà soạn"])  # not applicable: not listed
+    assert [r[0] for r in rows] == list(range(1, 2 * new + old))
 
 
 def test_clean_inventory_has_no_problems(workbook: tuple[Any, Any]) -> None:
@@ -290,13 +305,12 @@ def test_inconsistent_inventory_in_workbook_and_stderr(world: dict[str, Path], t
 
 
 def test_printable_html_and_escaping(world: dict[str, Path], tmp_path: Path) -> None:
-    from secaudit.signing.bundle import sign_assessment, write_bundle
 
     bdir = tmp_path / "b"
     shutil.copytree(world["bundles"], bdir)
-    a = bf.assessment("dai", "web", new_regime={"ANM.IR.01": "fail"})
+    a = rb.assessment("dai", "web", profiles=BOTH, statuses={"ANM.LOG.05": "fail"})
     a["additional"][0]["requirements"][2]["title"] = {"vi": bf.HOSTILE, "en": bf.HOSTILE}
-    write_bundle(sign_assessment(a, world["keys"] / "dai.key"), bdir)
+    rb.put(a, world["keys"], bdir)
     inv = tmp_path / "inv.yaml"
     inv.write_text(
         CLEAN.replace("name: Trang tin", 'name: "<script>alert(1)</script>"').replace(
@@ -421,15 +435,14 @@ def test_templates_broken_exit_2(
 def test_odd_assessed_at_in_a_signed_bundle(tmp_path: Path) -> None:
     """The check-type cell dates a signed assessment from its assessed_at: a value that is not an ISO
     date is shown as it is, not a traceback that costs the whole report."""
-    from secaudit.signing.bundle import sign_assessment, write_bundle
     from secaudit.signing.keys import generate_keypair
 
     keys, bdir = tmp_path / "keys", tmp_path / "b"
     bdir.mkdir()
     generate_keypair("bao", keys)
-    write_bundle(
-        sign_assessment(bf.assessment("bao", "cms", level=2, assessed_at="hôm qua"), keys / "bao.key"), bdir
-    )
+    a = rb.assessment("bao", "cms", level=2)
+    a["assessed_at"] = "hôm qua"
+    rb.put(a, keys, bdir)
     inv = tmp_path / "inventory.yaml"
     inv.write_text(CLEAN, encoding="utf-8")
     out = tmp_path / "m.xlsx"

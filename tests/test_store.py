@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import bundle_factory as bf
 import pytest
+import real_bundles as rb
 from click.testing import CliRunner
 
 from secaudit.cli import main
@@ -23,7 +23,6 @@ def run(*args: str) -> Any:
 
 @pytest.fixture(scope="module")
 def two_periods(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from secaudit.signing.bundle import sign_assessment, write_bundle
     from secaudit.signing.keys import generate_keypair
 
     root = tmp_path_factory.mktemp("store")
@@ -32,18 +31,13 @@ def two_periods(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for ag in ("bao-a", "bao-b"):
         generate_keypair(ag, keys)
     specs = [
-        ("bao-a", "2025", {"mgmt.policy": "fail"}),
-        ("bao-a", "2026", {"net.tls": "fail"}),
+        ("bao-a", "2025", {rb.MANUAL: "fail"}),
+        ("bao-a", "2026", {rb.OTHER_MANUAL: "fail"}),
         ("bao-b", "2025", {}),
         ("bao-b", "2026", {}),
     ]
     for ag, period, statuses in specs:
-        write_bundle(
-            sign_assessment(
-                bf.assessment(ag, "portal", period=period, statuses=statuses), keys / f"{ag}.key"
-            ),
-            bdir,
-        )
+        rb.put(rb.assessment(ag, "portal", period=period, statuses=statuses), keys, bdir)
     return {"keys": keys, "bundles": bdir, "db": root / "history.sqlite"}
 
 
@@ -56,7 +50,7 @@ def test_ingest_is_idempotent(two_periods: dict[str, Path], tmp_path: Path) -> N
     with Store(tmp_path / "h.sqlite") as st:  # and across runs
         assert st.ingest(digest_dir(two_periods["bundles"], two_periods["keys"], workers=1)) == 0
         rows = st.db.execute("SELECT COUNT(*) FROM requirement_status").fetchone()[0]
-    assert rows == 4 * len(bf.REQUIREMENTS)
+    assert rows == 4 * 62  # level 3 of TCVN 11930:2017
 
 
 def test_trend_after_two_periods(two_periods: dict[str, Path]) -> None:
@@ -86,15 +80,15 @@ def test_trend_after_two_periods(two_periods: dict[str, Path]) -> None:
             "agency": "bao-a",
             "system": "portal",
             "previous_period": "2025",
-            "pass_to_fail": ["net.tls"],
-            "fail_to_pass": ["mgmt.policy"],
+            "pass_to_fail": [rb.OTHER_MANUAL],
+            "fail_to_pass": [rb.MANUAL],
         }
     ]
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT COUNT(*) FROM bundles").fetchone()[0] == 4
         assert con.execute("SELECT COUNT(*) FROM headlines").fetchone()[0] == 2
     html = run("summary", *common[:-2], "--format", "html").stdout
-    assert "<svg" in html and "50.0%" in html and "net.tls" in html
+    assert "<svg" in html and "50.0%" in html and rb.OTHER_MANUAL in html
 
 
 def test_store_only_when_asked(two_periods: dict[str, Path], tmp_path: Path) -> None:
@@ -127,3 +121,38 @@ def test_a_foreign_sqlite_file_is_bad_input_not_a_traceback(tmp_path: Path) -> N
     text.write_text("not a database at all", encoding="utf-8")
     with pytest.raises(InputError):
         Store(text)
+
+
+def test_store_without_keyring_is_refused_and_history_unchanged(
+    two_periods: dict[str, Path], tmp_path: Path
+) -> None:
+    """DESIGN §10: --store records only figures computed with --keyring; a run without one would
+    rewrite the period's headline to 0 (every bundle unverified)."""
+    db = tmp_path / "h.sqlite"
+    common = [str(two_periods["bundles"]), "--store", str(db), "--format", "json", "--period", "2025"]
+    assert run("summary", *common, "--keyring", str(two_periods["keys"])).exit_code == 0
+
+    def history() -> list[Any]:
+        with sqlite3.connect(db) as con:
+            return (
+                con.execute("SELECT * FROM headlines").fetchall()
+                + con.execute("SELECT hash, verified, meets_level FROM bundles ORDER BY hash").fetchall()
+            )
+
+    before = history()
+    assert before[0][2] == 1  # 2025: one agency meeting
+    res = run("summary", *common)
+    assert res.exit_code == 2 and "--keyring" in res.output and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1
+    assert history() == before
+    res = run(
+        "summary",
+        *common[:-2],
+        "--format",
+        "mau08",
+        "--inventory",
+        str(tmp_path / "x.yaml"),
+        "-o",
+        str(tmp_path / "m.xlsx"),
+    )
+    assert res.exit_code == 2 and not (tmp_path / "m.xlsx").exists()

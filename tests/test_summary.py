@@ -10,6 +10,7 @@ from typing import Any
 
 import bundle_factory as bf
 import pytest
+import real_bundles as rb
 from click.testing import CliRunner
 
 from secaudit.cli import main
@@ -18,7 +19,7 @@ from secaudit.province.summary import summarise
 
 @pytest.fixture(scope="module")
 def province(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return bf.build_province(tmp_path_factory.mktemp("province"))
+    return rb.build_province(tmp_path_factory.mktemp("province"))
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +77,10 @@ def test_rules_with_keyring(verified: dict[str, Any]) -> None:
     # verified but failing
     assert a["a-fail"]["meets_target"] is False
     f = s[("a-fail", "portal")]
-    assert f["verified"] and f["meets_level"] is False and f["failing"] == ["net.tls"]
-    assert f["not_reviewed"] == ["mgmt.policy"] and f["errors"] == ["net.ports"]
+    assert f["verified"] and f["meets_level"] is False and f["failing"] == [rb.MANUAL]
+    assert f["not_reviewed"] == [rb.OTHER_MANUAL]
+    assert f["errors"] == ["M.OPS.01", "T.NET.01", "T.NET.02", "T.NET.07", "T.SRV.02"]  # ports probe failed
+    assert f["trust"] == "consistent" and f["differing"] == []
     # tampered and wrong key: unverified, never meeting
     t = s[("a-tamper", "portal")]
     assert t["status"] == "unverified" and not t["verified"] and not a["a-tamper"]["meets_target"]
@@ -98,6 +101,9 @@ def test_rules_with_keyring(verified: dict[str, Any]) -> None:
         "systems_meeting": 2,
         "missing": 2,
         "unverified": 2,
+        "inconsistent": 0,
+        "profile_not_accepted": 0,
+        "rejudged": 0,
     }
 
 
@@ -111,9 +117,9 @@ def test_reports_files_and_strangers(verified: dict[str, Any]) -> None:
 def test_requirement_counts(verified: dict[str, Any]) -> None:
     req = {r["id"]: r for r in verified["requirements"]}
     # chosen bundles of 2026: a-ok x2, a-fail, a-tamper (modified to pass), a-wrongkey, a-low
-    assert req["net.tls"]["fail"] == 1 and req["mgmt.policy"]["not_reviewed"] == 1
-    assert verified["requirements"][0]["id"] == "net.tls"  # most failed first
-    assert req["net.tls"]["title"]["vi"] == "Mã hoá kênh truyền"
+    assert req[rb.MANUAL]["fail"] == 1 and req[rb.OTHER_MANUAL]["not_reviewed"] == 1
+    assert verified["requirements"][0]["id"] == rb.MANUAL  # most failed first
+    assert req[rb.MANUAL]["title"]["vi"] == "Chính sách an toàn thông tin"
 
 
 def test_without_keyring_nothing_counts(province: dict[str, Path]) -> None:
@@ -228,7 +234,9 @@ def test_malformed_signed_summaries_are_reported_not_counted(tmp_path: Path) -> 
     }
     for ag in ("a-good", *bad):
         generate_keypair(ag, keys)
-        a = bf.assessment(ag, "portal", new_regime={} if ag == "a-good" else None)
+        a = rb.assessment(
+            ag, "portal", profiles=["level3"] + (["tcvn14423-level3"] if ag == "a-good" else [])
+        )
         if ag in bad:
             key, value = bad[ag]
             a["summary"][key] = value
@@ -244,7 +252,11 @@ def test_malformed_signed_summaries_are_reported_not_counted(tmp_path: Path) -> 
     assert "counts" in reasons["a-counts"] and "compliance_pct" in reasons["a-pct"]
     assert "meets_level" in reasons["a-meets"]
     assert [a["id"] for a in data["agencies"]] == ["a-good"]
-    assert data["totals"]["agencies_meeting"] == 1
+    # Re-judged, the signed bundle's own "false" / "50" differ from what its verdicts give: it does not
+    # count (DESIGN §10 "Trust"), and the new regime is not "ready" either.
+    good = data["agencies"][0]["systems"][0]
+    assert good["status"] == "inconsistent" and "meets_level" in good["differing"]
+    assert data["totals"]["agencies_meeting"] == 0
     new = data["regimes"]["agencies"][0]["systems"][0]
     assert new["assessed"] and new["ready"] is False and new["compliance_pct"] is None
 
@@ -275,14 +287,13 @@ def test_control_characters_do_not_break_the_workbook(tmp_path: Path) -> None:
 def test_assessed_below_the_declared_level_does_not_meet(tmp_path: Path) -> None:
     """A system the inventory declares at level 4 that was assessed (and passed) at level 3 has not
     shown that it meets its level."""
-    from secaudit.signing.bundle import sign_assessment, write_bundle
     from secaudit.signing.keys import generate_keypair
 
     keys, bdir = tmp_path / "k", tmp_path / "b"
     bdir.mkdir()
     generate_keypair("ag", keys)
     for system in ("portal", "cms"):
-        write_bundle(sign_assessment(bf.assessment("ag", system, level=3), keys / "ag.key"), bdir)
+        rb.put(rb.assessment("ag", system, level=3), keys, bdir)
     inv = tmp_path / "inventory.yaml"
     inv.write_text(
         "province: Huế\nperiod: 2026\nagencies:\n  - id: ag\n    name: Báo\n    systems:\n"
@@ -300,13 +311,12 @@ def test_assessed_below_the_declared_level_does_not_meet(tmp_path: Path) -> None
 def test_approved_below_the_target_level_does_not_count(tmp_path: Path) -> None:
     """Declared (approved) at level 2 but assessed and passing at level 3: the plan's target counts
     systems approved at level 3 or higher, so this one does not meet it."""
-    from secaudit.signing.bundle import sign_assessment, write_bundle
     from secaudit.signing.keys import generate_keypair
 
     keys, bdir = tmp_path / "k", tmp_path / "b"
     bdir.mkdir()
     generate_keypair("ag", keys)
-    write_bundle(sign_assessment(bf.assessment("ag", "portal", level=3), keys / "ag.key"), bdir)
+    rb.put(rb.assessment("ag", "portal", level=3), keys, bdir)
     inv = tmp_path / "inventory.yaml"
     inv.write_text(
         "province: Huế\nperiod: 2026\nagencies:\n  - id: ag\n    name: Báo\n    systems:\n"
@@ -368,7 +378,6 @@ agencies:
 
 @pytest.fixture(scope="module")
 def regimes_world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from secaudit.signing.bundle import sign_assessment, write_bundle
     from secaudit.signing.keys import generate_keypair
 
     root = tmp_path_factory.mktemp("regimes")
@@ -378,13 +387,17 @@ def regimes_world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         generate_keypair(ag, keys)
 
     def put(a: dict[str, Any]) -> None:
-        write_bundle(sign_assessment(a, keys / f"{a['agency']['id']}.key"), bdir)
+        rb.put(a, keys, bdir)
 
-    put(bf.assessment("r-ready", "portal", new_regime={}))
+    both = ["level3", "tcvn14423-level3"]
+    put(rb.assessment("r-ready", "portal", profiles=both))
     # meets the old regime but not the new one; the cms entry has no catalog header (found via profile)
-    put(bf.assessment("r-gap", "portal", new_regime={"ANM.LOG.05": "fail", "ANM.IR.01": "not_reviewed"}))
-    put(bf.assessment("r-gap", "cms", new_regime={"ND331.DEP.01": "not_reviewed"}, new_catalog_key=False))
-    put(bf.assessment("r-old", "portal"))
+    gap = {"ANM.LOG.05": "fail", "ANM.SUP.01": "not_reviewed"}  # ANM.SUP.01: no crosswalk carries it
+    put(rb.assessment("r-gap", "portal", profiles=both, statuses=gap))
+    cms = rb.assessment("r-gap", "cms", profiles=both, statuses={"ND331.DEP.01": "not_reviewed"})
+    del cms["additional"][0]["catalog"]
+    put(cms)
+    put(rb.assessment("r-old", "portal"))
     inv = root / "inventory.yaml"
     inv.write_text(REGIME_INVENTORY, encoding="utf-8")
     return {"keys": keys, "bundles": bdir, "inventory": inv}
@@ -411,7 +424,7 @@ def test_regimes_section(regimes_world: dict[str, Path]) -> None:
     assert ag["r-ready"]["ready"] and not ag["r-gap"]["ready"] and not ag["r-old"]["ready"]
     assert ag["r-gap"]["adds"] == {
         "fail": ["ANM.LOG.05"],
-        "not_reviewed": ["ANM.IR.01", "ND331.DEP.01"],
+        "not_reviewed": ["ANM.SUP.01", "ND331.DEP.01"],
         "error": [],
     }
     cms = next(x for x in ag["r-gap"]["systems"] if x["id"] == "cms")

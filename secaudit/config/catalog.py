@@ -53,6 +53,7 @@ _REQ_KEYS = {
 _REQ_OPTIONAL = {"parameters"}
 _PROFILE_KEYS = {"id", "catalog", "level", "extends", "title", "description"}
 _TAILOR_KEYS = {"requirement", "status", "justification"}
+MAX_EXTENDS = 8  # shipped chains are at most 5 long (level5 -> ... -> level1)
 _TAILOR_STATUSES = ("not_applicable", "applicable")
 _REQ_ID = re.compile(r"^[A-Z][A-Z0-9]*(\.[A-Z0-9]+)+$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -273,8 +274,9 @@ def _parse_requirement(
 
 
 def profile_names() -> list[str]:
-    """Names of the shipped profiles (file stems in profiles/)."""
-    return sorted((p.stem for p in data_dir("profiles").glob("*.yaml")), key=_natural)
+    """Names of the shipped profiles (file stems in profiles/; "_" files are data about profiles)."""
+    files = data_dir("profiles").glob("*.yaml")
+    return sorted((p.stem for p in files if not p.name.startswith("_")), key=_natural)
 
 
 def _natural(name: str) -> list[Any]:
@@ -289,7 +291,7 @@ def _profile_path(name_or_path: str, base: Path | None = None) -> Path:
     ):
         return _user_path(name_or_path, base)
     p = data_dir("profiles") / f"{name_or_path}.yaml"
-    if not p.exists():
+    if not p.exists() or name_or_path.startswith("_"):
         raise InputError(
             f"unknown profile {name_or_path!r} (shipped: {', '.join(profile_names())}; "
             "or give a path to a YAML file)"
@@ -316,6 +318,12 @@ def _resolve_profile(path: Path, chain: list[Path]) -> Profile:
     if real in chain:
         names = " -> ".join(p.name for p in [*chain, real])
         raise InputError(f"profile 'extends' cycle: {names}", path)
+    if len(chain) >= MAX_EXTENDS:
+        names = " -> ".join(p.name for p in chain[:3])
+        raise InputError(
+            f"profile 'extends' chain longer than {MAX_EXTENDS} ({names} -> …) / chuỗi 'extends' quá dài",
+            path,
+        )
     data = load_yaml(path)
     c = _Ctx(path)
     top = c.mapping(data, "the profile file")

@@ -12,43 +12,30 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+# Mẫu 08 fields (vocabularies, reporting dates) live in inventory_mau08; re-exported here.
+from secaudit.config import inventory_mau08 as _m08
+from secaudit.config.inventory_mau08 import (
+    APPROVAL_STATUSES,
+    CHECK_TYPES,
+    DEPLOYMENTS,
+    REPORTING_DEFAULTS,
+    TRANSITION_DEADLINE,
+)
 from secaudit.core.errors import InputError
 from secaudit.core.ids import ID_RE
 from secaudit.core.model import Profile, Target
 from secaudit.core.validate import FileChecker
 from secaudit.core.yamlio import line_of, load_yaml
 
+__all__ = ["APPROVAL_STATUSES", "CHECK_TYPES", "DEPLOYMENTS", "REPORTING_DEFAULTS", "TRANSITION_DEADLINE"]
+_UNIT_KEYS, _decision, _reporting = _m08.UNIT_KEYS, _m08.decision, _m08.reporting
+_parse_date = _m08.parse_date
+
 # Ids end up in file names (<agency>.<system>.<period>.json, attestations/<agency>/<system>.yaml).
 AGENCY_TYPES = ("newspaper", "radio-tv", "magazine", "other")
 
-# Mẫu 08 (NĐ 331/2026) Part 3 vocabularies: YAML key -> the form's Vietnamese wording. Either is accepted.
-APPROVAL_STATUSES = {
-    "drafting": "Đang dự thảo",
-    "submitted": "Đã gửi thẩm định",
-    "appraised": "Đã thẩm định",
-    "approved": "Đã được phê duyệt",
-}
-DEPLOYMENTS = {
-    "none": "Chưa triển khai",
-    "partial": "Đã triển khai một số hạng mục",
-    "full": "Đã triển khai đầy đủ",
-}
-CHECK_TYPES = {
-    "before_use": "Trước khi đưa vào sử dụng",
-    "periodic": "Định kỳ",
-    "both": "Trước khi đưa vào sử dụng; Định kỳ",
-}
-# NĐ 331 Art. 35.3-35.4 and Law 116 Art. 45.1 (12 months from 01/07/2026); all overridable.
-REPORTING_DEFAULTS = {
-    "period_start": "15/12",
-    "period_end": "14/12",
-    "internal_deadline": "20/12",
-    "national_deadline": "25/12",
-    "recipient": "Bộ Công an",
-}
-TRANSITION_DEADLINE = "2027-07-01"
-
 _TOP_KEYS = {"province", "period", "due", "target", "agencies", "reporting", "transition_deadline"}
+_TOP_KEYS |= {"require_review"}  # reviews of attestations (assessment/reviews.py)
 _AGENCY_KEYS = {
     "id",
     "name",
@@ -81,13 +68,8 @@ _SYSTEM_KEYS = {
     "expected_deployment_date",
     "check_type",
     "roadmap",
+    "require_review",
 }
-_REPORTING_KEYS = set(REPORTING_DEFAULTS) | {"systems_in_scope", "expected_all_approved"}
-_DECISION_KEYS = {
-    "approval_decision": ("number", "date", "approver"),
-    "quy_che_decision": ("number", "date", "issuer"),
-}
-_UNIT_KEYS = {"name", "representative", "address", "phone", "email"}
 
 
 @dataclass
@@ -119,6 +101,7 @@ class System:
     expected_deployment_date: str | None = None
     check_type: str | None = None
     roadmap: dict[str, str] = field(default_factory=dict)  # requirement id -> planned date
+    require_review: bool | None = None  # None: the inventory's; attested passes need a review
 
     @property
     def profile(self) -> str:
@@ -155,6 +138,7 @@ class Inventory:
     path: Path | None = None
     reporting: dict[str, Any] = field(default_factory=lambda: dict(REPORTING_DEFAULTS))
     transition_deadline: str = TRANSITION_DEADLINE
+    require_review: bool = False  # province-wide; a system's own value overrides it
     _profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
 
     def agency(self, agency_id: str) -> Agency | None:
@@ -260,69 +244,6 @@ def _is_port(p: Any) -> bool:
     return isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536
 
 
-def _parse_date(val: Any) -> str | None:
-    if isinstance(val, date):
-        return val.isoformat()
-    text = str(val).strip()
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
-    try:
-        if m:
-            return date(int(m[3]), int(m[2]), int(m[1])).isoformat()
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        return None
-
-
-def _day_month(text: str) -> bool:
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})", text)
-    if not m:
-        return False
-    try:
-        date(2024, int(m[2]), int(m[1]))  # a leap year: 29/02 is a valid day-month
-    except ValueError:
-        return False
-    return True
-
-
-def _reporting(c: _Ctx, data: dict) -> dict[str, Any]:
-    out: dict[str, Any] = dict(REPORTING_DEFAULTS)
-    node = data.get("reporting")
-    if node is None:
-        return out
-    c.mapping(node, "reporting", line=line_of(data))
-    c.keys(node, _REPORTING_KEYS, "reporting")
-    for key in ("period_start", "period_end", "internal_deadline", "national_deadline"):
-        if node.get(key) is not None:
-            val = str(node[key]).strip()
-            if not _day_month(val):
-                c.fail(f"reporting.{key} {node[key]!r} must be a day/month like 14/12 / ngày/tháng", node)
-            out[key] = val
-    if node.get("recipient") is not None:
-        out["recipient"] = c.opt_str(node, "recipient") or REPORTING_DEFAULTS["recipient"]
-    n = node.get("systems_in_scope")
-    if n is not None:
-        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            c.fail("reporting.systems_in_scope must be a whole number >= 0", node)
-        out["systems_in_scope"] = n
-    when = c.date(node, "expected_all_approved")
-    if when:
-        out["expected_all_approved"] = when
-    return out
-
-
-def _decision(c: _Ctx, node: dict, key: str, entry: str) -> dict[str, str] | None:
-    val = node.get(key)
-    if val is None:
-        return None
-    c.mapping(val, key, entry, line=line_of(node))
-    allowed = _DECISION_KEYS[key]
-    c.keys(val, set(allowed), key, entry)
-    out = {k: c.opt_str(val, k, entry) for k in allowed}
-    if val.get("date") is not None:
-        out["date"] = c.date(val, "date", entry) or ""
-    return {k: v for k, v in out.items() if v}
-
-
 def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
     """Load and validate ``inventory.yaml``; ``check_profiles`` also loads every named profile."""
     p = Path(path)
@@ -374,6 +295,7 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
         path=p,
         reporting=_reporting(c, data),
         transition_deadline=c.date(data, "transition_deadline") or TRANSITION_DEADLINE,
+        require_review=bool(c.flag(data, "require_review")),
     )
     if check_profiles:
         for agency in agencies:
@@ -488,6 +410,7 @@ def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System
         expected_deployment_date=c.date(node, "expected_deployment_date", entry),
         check_type=c.choice(node, "check_type", CHECK_TYPES, entry),
         roadmap={k: v for k, v in roadmap.items() if v},
+        require_review=c.flag(node, "require_review", entry),
     )
 
 

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from secaudit.core.errors import InputError
-from secaudit.core.jsonio import loads as json_loads
+from secaudit.core.files import inside_folder, read_input
+from secaudit.core.jsonio import loads_strict
+from secaudit.signing.bundle_view import requirement_meta
 
 SCHEMA = "secaudit.summary/1"
-BUNDLE_SCHEMA = "secaudit.bundle/1"
+BUNDLE_SCHEMA = "secaudit.bundle/1"  # the first; BUNDLE_SCHEMAS are all that are read
+BUNDLE_SCHEMAS = ("secaudit.bundle/1", "secaudit.bundle/2")
 _PARALLEL_FROM = 64  # below this many files a process pool costs more than it saves
 # The successor regime's default catalogue: an `additional` entry assessed against it is "readiness".
 NEW_REGIME_CATALOG = "tcvn-14423-2026"
@@ -33,8 +36,8 @@ def check_bundle_shape(data: Any) -> str | None:
     """Why ``data`` is not a bundle, or None if it has the §7 shape the summary relies on."""
     if not isinstance(data, dict):
         return "not a JSON object"
-    if data.get("schema") != BUNDLE_SCHEMA:
-        return f"schema is {data.get('schema')!r}, expected {BUNDLE_SCHEMA!r}"
+    if data.get("schema") not in BUNDLE_SCHEMAS:
+        return f"schema is {data.get('schema')!r}, expected one of {', '.join(map(repr, BUNDLE_SCHEMAS))}"
     a = data.get("assessment")
     if not isinstance(a, dict):
         return "no assessment object"
@@ -98,16 +101,29 @@ def profile_catalog_id(profile: str) -> str:
 
 
 class Verifier:
-    """Checks bundles against DIR/<agency>.pub with bundle.verify_bundle (the one implementation)."""
+    """Checks bundles against DIR/<agency>.pub with bundle.verify_bytes: the implementation
+    ``verify`` uses too (signature and byte-exact layout), so the two agree on every file."""
 
     def __init__(self, keyring: Path) -> None:
-        from secaudit.signing.bundle import verify_bundle
+        from secaudit.signing.bundle import verify_bundle, verify_bytes
 
         self.keyring = keyring
         self._impl = verify_bundle
+        self._bytes = verify_bytes
 
-    def verify(self, bundle: dict[str, Any]) -> tuple[bool, str]:
-        return self._impl(bundle, self.keyring)
+    def verify(self, bundle: dict[str, Any], raw: bytes | None = None) -> tuple[bool, str]:
+        if raw is None:
+            return self._impl(bundle, self.keyring)
+        return self._bytes(raw, bundle, self.keyring)
+
+    @property
+    def reviewer_keys(self) -> Any:
+        """KEYRING/reviewers/*.pub (and the agencies' keys), loaded once per process."""
+        if not hasattr(self, "_reviewers"):
+            from secaudit.assessment.reviews import load_reviewer_keys
+
+            self._reviewers = load_reviewer_keys(self.keyring)
+        return self._reviewers
 
 
 # --------------------------------------------------------------------------- digests
@@ -141,7 +157,20 @@ class Digest:
     # assessment.additional, one dict per profile: profile, catalog, meets_level, compliance_pct, counts,
     # statuses (id -> verdict), by_status (fail/error/not_reviewed -> sorted ids)
     additional: list[dict[str, Any]] = field(default_factory=list)
+    # DESIGN §10 "Trust" (province/trust.py), set for verified bundles: consistent | rejudged |
+    # inconsistent; the figures above are then the re-judged ones ("rejudged") or the bundle's own.
+    tool_version: str = ""
+    trust: str = ""
+    trust_reason: str = ""
+    differing: list[str] = field(default_factory=list)  # ids whose stored verdict differs
+    profile_problems: list[str] = field(default_factory=list)  # why the profile is not accepted
+    tailored: list[str] = field(default_factory=list)  # tailored out: needs the inventory's acceptance
+    stored_meets_level: bool | None = None  # what the bundle itself claimed
 
+
+# (agency, system) pairs whose inventory entry says require_review, and the province-wide flag: set by
+# the summary before digesting (worker processes inherit it through fork).
+REVIEW_POLICY: dict[str, Any] = {"all": False, "systems": set(), "exempt": set()}
 
 _SEEN_META: set[str] = set()  # per process: requirement titles travel back once, not 10 000 times
 
@@ -149,9 +178,9 @@ _SEEN_META: set[str] = set()  # per process: requirement titles travel back once
 def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     d = Digest(file=name, sha256=hashlib.sha256(raw).hexdigest())
     try:
-        data = json_loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        d.error = f"not valid JSON: {exc}"
+        data = loads_strict(raw)  # the one strict reader, as verify's (DESIGN §10 "Trust")
+    except InputError as exc:
+        d.error = f"not a bundle: {exc.message}"
         return d
     why = check_bundle_shape(data)
     if why:
@@ -172,6 +201,7 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     d.counts = {k: int(v) for k, v in (s.get("counts") or {}).items() if isinstance(v, int)}
     d.compliance_pct = s.get("compliance_pct")
     d.meets_level = s["meets_level"]
+    texts = requirement_meta(cat) if data.get("schema") != BUNDLE_SCHEMA else {}  # /2: from the catalogue
     for r in a["requirements"]:
         if not isinstance(r, dict) or not isinstance(r.get("id"), str):
             continue
@@ -180,21 +210,58 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
         if rid not in _SEEN_META:
             _SEEN_META.add(rid)
             title = r.get("title") if isinstance(r.get("title"), dict) else {}
-            d.meta[rid] = (title, str(r.get("group") or ""))
+            d.meta[rid] = (title, str(r.get("group") or "")) if title or rid not in texts else texts[rid]
     for st in ("fail", "error", "not_reviewed"):  # computed here, in the worker processes
         d.by_status[st] = sorted(r for r, v in d.statuses.items() if v == st)
     for extra in a.get("additional") or []:
         entry = _digest_additional(extra, d)
         if entry:
             d.additional.append(entry)
+    tool = a.get("tool") if isinstance(a.get("tool"), dict) else {}
+    d.tool_version = str(tool.get("version") or "")
+    d.stored_meets_level = d.meets_level
     if verifier is None:
         d.verify_reason = "no keyring"
     else:
         try:
-            d.verified, d.verify_reason = verifier.verify(data)
+            d.verified, d.verify_reason = verifier.verify(data, raw)
         except (KeyError, TypeError, ValueError) as exc:
             d.verified, d.verify_reason = False, f"malformed signature: {exc}"
+    if d.verified:  # the summary never believes a bundle's own verdicts (DESIGN §10 "Trust")
+        _apply_trust(d, a, verifier.reviewer_keys)
     return d
+
+
+def _statuses_view(statuses: dict[str, str]) -> dict[str, list[str]]:
+    return {st: sorted(r for r, v in statuses.items() if v == st) for st in ("fail", "error", "not_reviewed")}
+
+
+def _apply_trust(d: Digest, a: dict[str, Any], reviewer_keys: Any) -> None:
+    from secaudit.province.trust import examine
+
+    key = (d.agency, d.system)
+    # The inventory's rule, or the bundle's own (assess records require_review in the system entry).
+    review = key in REVIEW_POLICY["systems"] or (REVIEW_POLICY["all"] and key not in REVIEW_POLICY["exempt"])
+    review = review or a["system"].get("require_review") is True
+    t = examine(a, require_review=review, reviewer_keys=reviewer_keys)
+    d.trust, d.trust_reason, d.differing = t.state, t.reason, t.differing
+    if t.primary is None:
+        return
+    d.profile_problems, d.tailored = t.primary.problems, t.primary.tailored
+    by_profile = {f.profile: f for f in t.additional}
+    if t.state == "rejudged":  # an older tool's verdicts: the re-judged ones count
+        f = t.primary
+        d.counts, d.compliance_pct, d.meets_level = f.counts, f.compliance_pct, f.meets_level
+        d.statuses, d.by_status = f.statuses, _statuses_view(f.statuses)
+    for e in d.additional:
+        f = by_profile.get(e["profile"])
+        if f is None:
+            e["problems"] = ["không đánh giá lại được / not re-judged"]
+            continue
+        e["problems"], e["tailored"] = f.problems, f.tailored
+        if t.state == "rejudged":
+            e.update(counts=f.counts, compliance_pct=f.compliance_pct, meets_level=f.meets_level)
+            e.update(statuses=f.statuses, by_status=_statuses_view(f.statuses))
 
 
 def _digest_additional(extra: Any, d: Digest) -> dict[str, Any] | None:
@@ -204,13 +271,15 @@ def _digest_additional(extra: Any, d: Digest) -> dict[str, Any] | None:
     summ = extra.get("summary") if isinstance(extra.get("summary"), dict) else {}
     cat = extra.get("catalog")
     statuses: dict[str, str] = {}
+    texts = requirement_meta(cat)  # /2 verdicts carry no titles ({} for /1 and unknown catalogues)
     for r in extra["requirements"]:
         if isinstance(r, dict) and isinstance(r.get("id"), str):
             statuses[r["id"]] = str(r.get("status"))
             if r["id"] not in _SEEN_META:
                 _SEEN_META.add(r["id"])
                 title = r.get("title") if isinstance(r.get("title"), dict) else {}
-                d.meta[r["id"]] = (title, str(r.get("group") or ""))
+                rid = r["id"]
+                d.meta[rid] = (title, str(r.get("group") or "")) if title or rid not in texts else texts[rid]
     counts = summ.get("counts") if isinstance(summ.get("counts"), dict) else {}
     return {
         "profile": str(extra.get("profile") or ""),
@@ -230,10 +299,18 @@ def _number(v: Any) -> float | None:
 
 
 def digest_file(path: Path, verifier: Verifier | None) -> Digest:
+    # A folder entry: a symlink out of the folder is reported, never read; a FIFO or device is
+    # refused without blocking (read_input), and a huge file is not read whole.
+    if not inside_folder(path.parent, path):
+        return Digest(
+            file=path.name, error="symlink leaves the bundle folder, not read / liên kết ra ngoài thư mục"
+        )
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return Digest(file=path.name, error=f"cannot read: {exc.strerror}")
+        from secaudit.signing.bundle import MAX_BUNDLE_BYTES
+
+        raw = read_input(path, "a bundle (.json)", MAX_BUNDLE_BYTES)
+    except InputError as exc:
+        return Digest(file=path.name, error=exc.message)
     return digest_bytes(path.name, raw, verifier)
 
 
@@ -252,7 +329,7 @@ def _work(path: str) -> Digest:
 
 def digest_dir(bundle_dir: Path, keyring: Path | None, workers: int | None = None) -> list[Digest]:
     """Digest every *.json in the folder (sorted by name), in parallel when there are many."""
-    paths = sorted(p for p in bundle_dir.glob("*.json") if p.is_file())
+    paths = sorted(p for p in bundle_dir.glob("*.json") if not p.is_dir())  # FIFOs etc. are reported
     _SEEN_META.clear()
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n <= 1 or len(paths) < _PARALLEL_FROM:

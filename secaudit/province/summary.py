@@ -11,68 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from secaudit.core.errors import InputError
-
-# --------------------------------------------------------------------------- inventory
 from secaudit.province.digest import (
-    DEFAULT_TRANSITION_DEADLINE,
     NEW_REGIME_CATALOG,
+    REVIEW_POLICY,
     SCHEMA,
     Digest,
     digest_dir,
     period_key,
-    profile_catalog_id,
     shipped_catalog,
 )
+from secaudit.province.inventory_view import load_inventory_view
+from secaudit.province.regimes import catalog_of, new_regime_entry, regimes, tailoring_problems
 
-
-def load_inventory_view(path: str | Path) -> dict[str, Any]:
-    """The few inventory fields the summary needs (validated by inventory.load_inventory)."""
-    from secaudit.config.inventory import load_inventory
-
-    inv = load_inventory(path, check_profiles=False)  # profiles matter to assess, not to summarise
-    goal = inv.goal_pct
-    return {
-        "province": inv.province,
-        "period": str(inv.period),
-        "due": inv.due,
-        "target": {"level": inv.goal_level, "goal_pct": int(goal) if float(goal).is_integer() else goal},
-        "reporting": dict(inv.reporting),
-        "transition_deadline": inv.transition_deadline,
-        "agencies": [
-            {
-                "id": a.id,
-                "name": a.name,
-                "type": a.type,
-                "contact": a.contact,
-                "representative": a.representative,
-                "address": a.address,
-                "phone": a.phone,
-                "email": a.email,
-                "security_unit": dict(a.security_unit),
-                "systems": [_system_view(s, a.name) for s in a.systems],
-            }
-            for a in inv.agencies
-        ],
-    }
-
-
-def _system_view(s: Any, agency_name: str) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "name": s.name,
-        "level": s.level,
-        "profiles": list(s.profiles),
-        "owner": s.owner or agency_name,
-        "operator": s.operator,
-        "approval_status": s.approval_status,
-        "approval_decision": s.approval_decision,
-        "quy_che_decision": s.quy_che_decision,
-        "expected_approval_date": s.expected_approval_date,
-        "deployment": s.deployment,
-        "expected_deployment_date": s.expected_deployment_date,
-        "check_type": s.check_type,
-        "roadmap": dict(s.roadmap),
-    }
+__all__ = ["aggregate", "collect", "summarise", "load_inventory_view", "catalog_of", "new_regime_entry"]
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -85,6 +36,32 @@ def _pick(cands: list[Digest]) -> Digest:
 
 def _pct(n: int, total: int) -> float | None:
     return round(100.0 * n / total, 1) if total else None
+
+
+def _trust(entry: dict[str, Any], d: Digest, declared: dict[str, Any] | None) -> None:
+    """What the re-judging says of a verified bundle: its status, and why it does not count."""
+    from secaudit import __version__
+
+    if not d.verified:
+        return
+    problems = list(d.profile_problems) + tailoring_problems(d.tailored, declared)
+    entry.update(
+        trust=d.trust,
+        trust_reason=d.trust_reason,
+        differing=list(d.differing),
+        profile_problems=problems,
+        claimed_meets_level=d.stored_meets_level,
+        rejudged_under=__version__ if d.trust == "rejudged" else None,
+        tool_version=d.tool_version,
+    )
+    if d.trust == "inconsistent":
+        entry["status"] = "inconsistent"
+        entry["reason"] = d.trust_reason
+    elif problems:
+        entry["status"] = "profile_not_accepted"
+        entry["reason"] = "; ".join(problems)
+    elif d.trust == "rejudged":
+        entry["reason"] = d.trust_reason
 
 
 def aggregate(
@@ -198,6 +175,7 @@ def aggregate(
                         "profile": d.profile,
                     }
                 )
+                _trust(entry, d, s if inventory is not None else None)
                 # Meeting level 3 says nothing about a system the inventory declares at level 4.
                 below = inventory is not None and d.level is not None and d.level < s["level"]
                 entry["below_declared_level"] = below
@@ -205,7 +183,11 @@ def aggregate(
                 # inventory's declared level is the approval; a bundle cannot raise it.
                 approved = s["level"] if inventory is not None else level
                 entry["meets_target"] = bool(
-                    d.verified and d.meets_level and not below and approved is not None and approved >= tlevel
+                    entry["status"] == "verified"
+                    and d.meets_level
+                    and not below
+                    and approved is not None
+                    and approved >= tlevel
                 )
             elif other.get(key):
                 entry["status"] = "other_period"
@@ -215,6 +197,9 @@ def aggregate(
             tot["systems_meeting"] += entry["meets_target"]
             tot["missing"] += entry["status"] in ("missing", "other_period")
             tot["unverified"] += entry["status"] == "unverified"
+            for k in ("inconsistent", "profile_not_accepted"):
+                tot[k] += entry["status"] == k
+            tot["rejudged"] += entry.get("trust") == "rejudged"
         meets = bool(systems_out) and all(x["meets_target"] for x in systems_out)
         statuses = {x["status"] for x in systems_out}
         agencies_out.append(
@@ -290,6 +275,15 @@ def aggregate(
     if not inventory:
         notes.append("no_inventory")
     notes.append("requirements_scope")
+    if keyring_given:
+        notes.append("rejudged_all")  # every verified bundle's verdicts were made again (DESIGN §10)
+    if tot["rejudged"]:
+        from secaudit import __version__
+
+        notes.append("rejudged_older")
+        out_rejudged = __version__
+    else:
+        out_rejudged = None
     unexpected = [
         {"file": d.file, "agency": d.agency, "system": d.system, "period": d.period}
         for d in bundles
@@ -309,6 +303,9 @@ def aggregate(
             "systems_meeting": tot["systems_meeting"],
             "missing": tot["missing"],
             "unverified": tot["unverified"],
+            "inconsistent": tot["inconsistent"],
+            "profile_not_accepted": tot["profile_not_accepted"],
+            "rejudged": tot["rejudged"],
         },
         "coverage": {
             "systems_declared": tot["systems"],
@@ -316,7 +313,7 @@ def aggregate(
             "systems_verified": with_bundle - tot["unverified"],
             "pct_with_bundle": _pct(with_bundle, tot["systems"]),
         },
-        "verification": {"keyring": keyring_given},
+        "verification": {"keyring": keyring_given, "rejudged_under": out_rejudged},
         "agencies": agencies_out,
         "requirements": requirements,
         "heatmap": heatmap,
@@ -331,126 +328,12 @@ def aggregate(
         "unexpected": unexpected,
         "duplicates": duplicates,
     }
-    regimes = _regimes(
+    both = regimes(
         out, dict(((a, d.system), d) for a, d in chosen), inventory, today or date.today(), new_catalog
     )
-    if regimes:
-        out["regimes"] = regimes
+    if both:
+        out["regimes"] = both
     return out
-
-
-def catalog_of(profile: str, catalog: str) -> str:
-    """The catalogue id of an assessment: as the bundle says, else via its (shipped) profile."""
-    return catalog or profile_catalog_id(profile)
-
-
-def new_regime_entry(d: Digest, new_catalog: str = NEW_REGIME_CATALOG) -> dict[str, Any] | None:
-    """The digest's assessment under the successor regime (primary or additional), if any."""
-    for e in d.additional:
-        if catalog_of(e["profile"], e["catalog"]) == new_catalog:
-            return e
-    if catalog_of(d.profile, d.catalog) == new_catalog:
-        return {
-            "profile": d.profile,
-            "catalog": new_catalog,
-            "meets_level": d.meets_level,
-            "compliance_pct": d.compliance_pct,
-            "counts": d.counts,
-            "statuses": d.statuses,
-            "by_status": d.by_status,
-        }
-    return None
-
-
-def _catalog_head(catalog_id: str) -> dict[str, Any]:
-    cat = shipped_catalog(catalog_id)
-    if cat is None:
-        return {"catalog": catalog_id, "standard": catalog_id, "regime": "", "regime_title": {}}
-    return {
-        "catalog": cat.id,
-        "standard": cat.standard,
-        "regime": cat.regime,
-        "regime_title": dict(cat.regime_title),
-    }
-
-
-def _regimes(
-    summary: dict[str, Any],
-    chosen: dict[tuple[str, str], Digest],
-    inventory: dict[str, Any] | None,
-    today: date,
-    new_catalog: str,
-) -> dict[str, Any] | None:
-    """Both headlines when some bundle of the period was also assessed under the successor regime."""
-    if not any(new_regime_entry(d, new_catalog) and d.additional for d in chosen.values()):
-        return None
-    primary = Counter(catalog_of(d.profile, d.catalog) for d in chosen.values())
-    tot, tgt = summary["totals"], summary["target"]
-    current = {
-        "kind": "plan_target",
-        **_catalog_head(primary.most_common(1)[0][0]),
-        "level": tgt["level"],
-        "goal_pct": tgt["goal_pct"],
-        "agencies": tot["agencies"],
-        "agencies_meeting": tot["agencies_meeting"],
-        "pct": tot["pct"],
-    }
-    deadline_s = (inventory or {}).get("transition_deadline") or DEFAULT_TRANSITION_DEADLINE
-    deadline = date.fromisoformat(deadline_s)
-    agencies = []
-    n = Counter()
-    for ag in summary["agencies"]:
-        systems, adds = [], {"fail": set(), "not_reviewed": set(), "error": set()}
-        for sy in ag["systems"]:
-            d = chosen.get((ag["id"], sy["id"]))
-            e = new_regime_entry(d, new_catalog) if d else None
-            ready = bool(d and e and d.verified and e["meets_level"])
-            row = {
-                "id": sy["id"],
-                "name": sy["name"],
-                "level": sy["level"],
-                "assessed": e is not None,
-                "verified": bool(d and d.verified),
-                "profile": e["profile"] if e else None,
-                "meets_level": e["meets_level"] if e else None,
-                "compliance_pct": e["compliance_pct"] if e else None,
-                "ready": ready,
-                "failing": e["by_status"]["fail"] if e else [],
-                "not_reviewed": e["by_status"]["not_reviewed"] if e else [],
-                "errors": e["by_status"]["error"] if e else [],
-            }
-            for k, key in (("fail", "failing"), ("not_reviewed", "not_reviewed"), ("error", "errors")):
-                adds[k].update(row[key])
-            systems.append(row)
-            n["systems"] += 1
-            n["systems_assessed"] += e is not None
-            n["systems_ready"] += ready
-        ready = bool(systems) and all(x["ready"] for x in systems)
-        n["agencies"] += 1
-        n["agencies_ready"] += ready
-        agencies.append(
-            {
-                "id": ag["id"],
-                "name": ag["name"],
-                "ready": ready,
-                "adds": {k: sorted(v) for k, v in adds.items()},
-                "systems": systems,
-            }
-        )
-    new = {
-        "kind": "readiness",
-        **_catalog_head(new_catalog),
-        "agencies": n["agencies"],
-        "agencies_meeting": n["agencies_ready"],
-        "pct": _pct(n["agencies_ready"], n["agencies"]),
-        "systems": n["systems"],
-        "systems_assessed": n["systems_assessed"],
-        "systems_meeting": n["systems_ready"],
-        "transition_deadline": deadline.isoformat(),
-        "as_of": today.isoformat(),
-        "days_left": (deadline - today).days,
-    }
-    return {"current": current, "new": new, "agencies": agencies}
 
 
 def summarise(
@@ -482,7 +365,16 @@ def collect(
     kdir = Path(keyring) if keyring else None
     if kdir is not None and not kdir.is_dir():
         raise InputError("keyring is not a directory", kdir)
+    if store and kdir is None:
+        # History keeps only figures computed from verified bundles: a run without a keyring would
+        # rewrite the period's headline to zero (DESIGN §10 "Trust").
+        raise InputError(
+            "--store cần --keyring: lịch sử chỉ ghi số liệu đã xác thực / --store needs --keyring: "
+            "the history records only figures computed from verified bundles",
+            store,
+        )
     inv = load_inventory_view(inventory) if inventory else None
+    _review_policy(inv)
     digests = digest_dir(bdir, kdir, workers)
     result = aggregate(digests, inv, period, kdir is not None, today=today)
     if store:
@@ -495,3 +387,12 @@ def collect(
     else:
         result["notes"].append("no_store")
     return result, digests, inv
+
+
+def _review_policy(inv: dict[str, Any] | None) -> None:
+    """Which systems the re-judging applies ``require_review`` to (read by the digest workers)."""
+    systems = [(a["id"], s) for a in (inv or {}).get("agencies") or [] for s in a["systems"]]
+    REVIEW_POLICY["all"] = bool(inv and inv.get("require_review"))
+    REVIEW_POLICY["systems"] = {(a, s["id"]) for a, s in systems if s.get("require_review")}
+    # a system's own "false" wins over the province-wide flag
+    REVIEW_POLICY["exempt"] = {(a, s["id"]) for a, s in systems if s.get("require_review") is False}

@@ -1,0 +1,335 @@
+"""The assess service: scan every selected system, judge, evaluate, build and write one bundle each.
+
+All targets of all selected systems go to the scanner together (concurrent probes); each system's
+observations are then judged under each of its profiles. Every scan finishes before the first bundle
+is written, so an interrupted scan (Ctrl-C) leaves no bundle behind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from secaudit.core.errors import InputError
+
+# Profile parameters that change what a probe collects (the rest only change how checks judge).
+PROBE_PARAMS = ("sensitive_paths", "http_max_redirects", "risky_ports", "service_detection")
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class AssessOptions:
+    attestations: Path | None = None
+    agency: str | None = None
+    key: Path | None = None
+    ca_file: Path | None = None
+    extra_ports: list[int] | None = None
+    timeout: float = 10.0
+    probes: set[str] = field(default_factory=set)
+    progress: bool = True
+    out_dir: Path = Path(".")
+    keyring: Path | None = None  # reviews: checks reviewers' keys (KEYRING/reviewers/) at assess time
+
+
+@dataclass
+class Written:
+    """One bundle written: what the command reports on its line."""
+
+    agency: str
+    system: str
+    level: int
+    summary: dict[str, Any]
+    path: Path
+
+
+@dataclass
+class _Job:
+    agency: Any
+    system: Any
+    targets: list[Any]
+    atts: Any
+
+
+def local_day(assessed_at: str) -> date:
+    """The calendar day an assessment speaks for, in the local time zone.
+
+    expires_at dates are written in the auditor's time zone (UTC+7 in Vietnam), and the UTC day would
+    keep an expired attestation valid for hours."""
+    return datetime.fromisoformat(assessed_at.replace("Z", "+00:00")).astimezone().date()
+
+
+def key_for(key: Path | None, agency: str) -> Path | None:
+    if key is None:
+        return None
+    return key / f"{agency}.key" if key.is_dir() else key
+
+
+def check_keys(key: Path | None, agencies: list[str], say: Say) -> None:
+    from secaudit.signing.keys import load_private_key
+
+    if key is None:
+        return
+    if not key.exists():
+        raise InputError("--key: file or folder not found", key)
+    for aid in agencies:
+        kp = key_for(key, aid)
+        assert kp is not None
+        load_private_key(kp)  # InputError if missing or not Ed25519
+    if key.is_file() and len(agencies) > 1:
+        say(
+            "secaudit: cảnh báo/warning: one key signs the bundles of several agencies; `verify` checks "
+            "each bundle against its own agency's key (use --key DIR with DIR/<agency>.key)"
+        )
+
+
+def profile_record(profile: Any) -> dict[str, Any]:
+    """The resolved profile as a bundle records it: what re-judging and profile acceptance read.
+
+    JSON-native (mapping keys as text, e.g. risky_ports): the signed bytes must be the ones read back."""
+    return {
+        "id": profile.id,
+        "catalog": profile.catalog,
+        "level": profile.level,
+        "parameters": json.loads(json.dumps(profile.parameters, default=str)),
+        "tailoring": [
+            {"requirement": t.requirement, "justification": t.justification}
+            for t in sorted(profile.tailoring.values(), key=lambda t: t.requirement)
+        ],
+    }
+
+
+def evaluate_profile(
+    profile: Any,
+    level: int,
+    trs: list[Any],
+    atts: Any,
+    today: date,
+    rejudge: bool,
+    evidence_check: Any = None,
+    now: str | None = None,
+    require_review: bool = False,
+    reviewer_keys: Any = None,
+) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """(target results judged under ``profile``, verdicts, summary). ``now`` fixes the checks' clock
+    (re-judging as of the assessment, not today)."""
+    from secaudit.assessment.scan import judge
+    from secaudit.assessment.verdicts import evaluate, summarize
+    from secaudit.config.catalog import applicable, profile_catalog
+    from secaudit.core.model import TargetResult
+
+    if rejudge:
+        judged_as = profile
+        if now is not None:
+            judged_as = _with_params(profile, {**profile.parameters, "now": now})
+        trs = [
+            TargetResult(tr.target, judge(tr.target, tr.observations, judged_as), tr.observations)
+            for tr in trs
+        ]
+    ev = {"evidence_check": evidence_check} if evidence_check else {}
+    cat, params = profile_catalog(profile), profile.parameters
+    verdicts = evaluate(applicable(profile), level, trs, atts, today, **ev, catalog=cat, params=params)
+    verdicts = apply_reviews(verdicts, atts, require_review, reviewer_keys)
+    return trs, verdicts, summarize(verdicts)
+
+
+def apply_reviews(
+    verdicts: list[Any], atts: Any, require_review: bool, reviewer_keys: Any = None
+) -> list[Any]:
+    """Reviews (issue 10 point 5): every attested verdict records its review state; with
+    ``require_review`` an attested pass needs a valid approving review (assessment/reviews.py)."""
+    from secaudit.assessment import reviews
+
+    return reviews.apply_reviews(verdicts, atts, require_review, reviewer_keys)
+
+
+def _with_params(profile: Any, params: dict[str, Any]) -> Any:
+    from dataclasses import replace
+
+    return replace(profile, parameters=params)
+
+
+def build_system_assessment(
+    inv_fields: dict[str, Any],
+    agency: dict[str, Any],
+    system: dict[str, Any],
+    profiles: list[Any],
+    level: int,
+    trs: list[Any],
+    atts: Any,
+    assessed_at: str,
+    scanned_with: str | None,
+    evidence_check: Any = None,
+    now: str | None = None,
+    require_review: bool = False,
+    reviewer_keys: Any = None,
+    **extra: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(assessment object of DESIGN §7, primary summary) for one system under its profiles."""
+    from secaudit import __version__
+    from secaudit.config.catalog import profile_catalog
+    from secaudit.signing.bundle import build_assessment
+
+    today = local_day(assessed_at)
+    from secaudit.assessment.review_store import bundle_reviews
+
+    kw = {"evidence_check": evidence_check, "now": now, "require_review": require_review}
+    kw["reviewer_keys"] = reviewer_keys
+    if require_review:  # the bundle says which rule its verdicts were made under
+        system = {**system, "require_review": True}
+    primary = profiles[0]
+    trs0, verdicts, summary = evaluate_profile(
+        primary, level, trs, atts, today, primary.id != scanned_with, **kw
+    )
+    additional = []
+    for p in profiles[1:]:
+        _, v2, s2 = evaluate_profile(p, level, trs, atts, today, True, **kw)
+        additional.append(
+            {
+                "profile": p.id,
+                "catalog": profile_catalog(p).header(),
+                "profile_resolved": profile_record(p),
+                "requirements": [v.to_dict() for v in v2],
+                "summary": s2,
+            }
+        )
+    a = build_assessment(
+        province=inv_fields["province"],
+        agency=agency,
+        system=system,
+        profile=primary.id,
+        period=inv_fields["period"],
+        assessed_at=assessed_at,
+        tool_version=__version__,
+        targets=[tr.to_dict() for tr in trs0],
+        requirements=[v.to_dict() for v in verdicts],
+        summary=summary,
+        catalog=profile_catalog(primary).header(),
+        profile_resolved=profile_record(primary),
+        profiles=profiles,
+        due=inv_fields.get("due"),
+        additional=additional or None,
+        reviews=bundle_reviews(atts),  # every review record once (verdicts hold only their state)
+        **extra,
+    )
+    return a, summary
+
+
+def write(assessment: dict[str, Any], key: Path | None, out_dir: Path) -> Path:
+    from secaudit.signing.bundle import make_bundle, write_bundle
+
+    return write_bundle(make_bundle(assessment, key), out_dir)
+
+
+def exit_code(summaries: list[dict[str, Any]]) -> int:
+    from secaudit.assessment.verdicts import system_exit_status
+
+    codes = {system_exit_status(s) for s in summaries}
+    return 1 if 1 in codes else 3 if 3 in codes else 0
+
+
+def warn_unbridged(atts: Any, profiles: list[Any], say: Say) -> None:
+    """Say so when a profile's catalogue can neither read the file directly nor through a crosswalk."""
+    from secaudit.assessment.verdicts import crosswalk_between
+    from secaudit.config.catalog import profile_catalog
+
+    for p in profiles:
+        cat = profile_catalog(p).id
+        if cat != atts.catalog and crosswalk_between(cat, atts.catalog) is None:
+            say(
+                f"secaudit: cảnh báo/warning: {atts.display_path}: catalogue {atts.catalog} has no "
+                f"crosswalk to {cat} (profile {p.id}): its attestations do not count there"
+            )
+
+
+def _require_review(inv: Any, system: Any) -> bool:
+    """``require_review`` of the inventory (province-wide or per system), when the inventory has it."""
+    own = getattr(system, "require_review", None)
+    return bool(own if own is not None else getattr(inv, "require_review", False))
+
+
+def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Written]:
+    """Scan, judge and write every selected system's bundle; the written bundles, in order."""
+    from secaudit.assessment.attestations import load_for_system, validate_catalog
+    from secaudit.assessment.review_store import attach_reviews
+    from secaudit.assessment.reviews import load_reviewer_keys
+    from secaudit.assessment.scan import ScanOptions, now_iso, scan
+    from secaudit.config.inventory import load_inventory, system_targets
+
+    inv = load_inventory(inventory)
+    agencies = inv.select(opts.agency)
+    check_keys(opts.key, [a.id for a in agencies], say)
+    reviewer_keys = load_reviewer_keys(opts.keyring) if opts.keyring is not None else None
+
+    # Load everything that can be wrong before the first packet is sent.
+    jobs: list[_Job] = []
+    for ag in agencies:
+        for sysm in ag.systems:
+            atts = load_for_system(opts.attestations, ag.id, sysm.id)
+            if atts is not None:
+                validate_catalog(atts)
+                attach_reviews(atts)
+                warn_unbridged(atts, [inv.profile(p) for p in sysm.profiles], say)
+            jobs.append(_Job(ag, sysm, system_targets(sysm), atts))
+
+    # One scanner call per set of probe parameters (normally one for everything).
+    groups: dict[str, list[_Job]] = {}
+    for job in jobs:
+        params = inv.profile(job.system.profile).parameters
+        gkey = json.dumps({k: params.get(k) for k in PROBE_PARAMS}, sort_keys=True, default=str)
+        groups.setdefault(gkey, []).append(job)
+    options = ScanOptions(
+        ca_file=opts.ca_file, timeout=opts.timeout, extra_ports=opts.extra_ports, progress=opts.progress
+    )
+    assessed_at = now_iso()
+    n_targets = sum(len(j.targets) for j in jobs)
+    say(
+        f"secaudit: {len(jobs)} hệ thống/systems, {n_targets} mục tiêu/targets, probes "
+        f"{','.join(sorted(opts.probes))}"
+    )
+    # Every scan completes before anything is written: an interrupt (scan raises) writes nothing.
+    results: dict[int, tuple[list[Any], str]] = {}
+    for group in groups.values():
+        rep = inv.profile(group[0].system.profile)
+        flat = [t for j in group for t in j.targets]
+        trs = scan(flat, rep, opts.probes, options)
+        i = 0
+        for j in group:
+            results[id(j)] = (trs[i : i + len(j.targets)], rep.id)
+            i += len(j.targets)
+
+    written = []
+    inv_fields = {"province": inv.province, "period": inv.period, "due": inv.due}
+    for job in jobs:
+        ag, sysm = job.agency, job.system
+        trs, scanned_with = results[id(job)]
+        profiles = [inv.profile(p) for p in sysm.profiles]
+        system = {
+            "id": sysm.id,
+            "name": sysm.name,
+            "level": sysm.level,
+            "level_reason": sysm.level_reason,
+            "profiles": [p.id for p in profiles],
+            "expected_ports": sysm.expected_ports,
+        }
+        a, summary = build_system_assessment(
+            inv_fields,
+            {"id": ag.id, "name": ag.name, "type": ag.type},
+            system,
+            profiles,
+            sysm.level,
+            trs,
+            job.atts,
+            assessed_at,
+            scanned_with,
+            require_review=_require_review(inv, sysm),
+            reviewer_keys=reviewer_keys,
+            probes=sorted(opts.probes),
+        )
+        path = write(a, key_for(opts.key, ag.id), opts.out_dir)
+        written.append(Written(ag.id, sysm.id, sysm.level, summary, path))
+    return written

@@ -1,0 +1,123 @@
+"""What the summary believes of a verified bundle (DESIGN §10 "Trust"): its re-judged verdicts.
+
+``examine`` re-judges one assessment (assessment/rejudge.py) and checks its profile against the
+shipped one for its level (config/acceptance.py). It runs in the digest worker processes and returns
+only small facts: the re-judged statuses, the differing ids, the profile's problems and the
+requirements it tailored out (whether the inventory accepts those is the aggregation's call).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from secaudit.core.errors import InputError
+
+MAX_LISTED = 12  # ids named in one problem text; the rest are counted
+
+
+@dataclass
+class Facts:
+    """One profile entry (primary or additional) after re-judging."""
+
+    profile: str
+    catalog: str
+    statuses: dict[str, str]
+    counts: dict[str, int]
+    compliance_pct: float | None
+    meets_level: bool
+    problems: list[str] = field(default_factory=list)  # why the profile is not accepted (no inventory)
+    tailored: list[str] = field(default_factory=list)  # tailored out with a justification
+
+
+@dataclass
+class Trust:
+    state: str  # consistent | rejudged | inconsistent
+    tool_version: str
+    differing: list[str] = field(default_factory=list)
+    reason: str = ""
+    primary: Facts | None = None
+    additional: list[Facts] = field(default_factory=list)
+
+
+def _names(ids: list[str]) -> str:
+    shown = ", ".join(ids[:MAX_LISTED])
+    return shown + (f" (+{len(ids) - MAX_LISTED})" if len(ids) > MAX_LISTED else "")
+
+
+def _facts(judged: Any, system_level: int, stored_ids: set[str]) -> Facts:
+    from secaudit.config.acceptance import parameter_problems, shipped_profile
+    from secaudit.config.catalog import applicable
+
+    p = judged.profile
+    s = judged.summary
+    out = Facts(
+        profile=p.id,
+        catalog=p.catalog,
+        statuses=judged.statuses,
+        counts={k: int(v) for k, v in s["counts"].items()},
+        compliance_pct=s["compliance_pct"],
+        meets_level=bool(s["meets_level"]),
+    )
+    shipped = shipped_profile(p.catalog, system_level)
+    if shipped is None:
+        out.problems.append(f"no shipped profile for level {system_level} of {p.catalog}")
+        return out
+    required = [r.id for r, _ in applicable(shipped)]
+    missing = [rid for rid in required if rid not in stored_ids or rid not in out.statuses]
+    if missing:
+        out.problems.append(
+            f"thiếu {len(missing)} yêu cầu của hồ sơ {shipped.id} / lacks {len(missing)} requirement(s) "
+            f"of the shipped profile {shipped.id}: {_names(missing)}"
+        )
+    for rid in required:
+        t = p.tailoring.get(rid)
+        if t is None:
+            continue
+        if not t.justification.strip():
+            out.problems.append(f"loại trừ không có lý do / tailored out without a justification: {rid}")
+        else:
+            out.tailored.append(rid)
+    for name, why in parameter_problems(shipped.parameters, p.parameters):
+        out.problems.append(
+            f"tham số yếu hơn hồ sơ {shipped.id} / parameter {name} weaker than shipped: {why}"
+        )
+    return out
+
+
+def examine(a: dict[str, Any], require_review: bool = False, reviewer_keys: Any = None) -> Trust:
+    """Re-judge ``a`` (a verified assessment) and compare; never raises on bad bundle content."""
+    from secaudit import __version__
+    from secaudit.assessment.rejudge import differences, rejudge, stored_statuses, system_level, v1_shape
+
+    tool = a.get("tool") if isinstance(a.get("tool"), dict) else {}
+    version = str(tool.get("version") or "")
+    try:
+        a = v1_shape(a)
+        level = system_level(a, None)
+        result = rejudge(a, require_review=require_review, reviewer_keys=reviewer_keys)
+    except (InputError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        why = exc.message if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+        return Trust("inconsistent", version, ["*"], f"không đánh giá lại được / cannot be re-judged: {why}")
+    extra = [e for e in (a.get("additional") or []) if isinstance(e, dict)]
+    primary = _facts(result.primary, level, set(stored_statuses(a)))
+    additional = [
+        _facts(j, level, set(stored_statuses(e))) for j, e in zip(result.additional, extra, strict=False)
+    ]
+    diff = differences(a, result)
+    # A bundle without its resolved profile predates re-judging (this round): like an older tool's,
+    # its re-judged verdicts count; dropping the record gains a forger nothing.
+    if version == __version__ and isinstance(a.get("profile_resolved"), dict):
+        state = "inconsistent" if diff else "consistent"
+    else:
+        state = "rejudged"
+    reason = ""
+    if state == "inconsistent":
+        reason = (
+            f"kết quả ghi trong gói khác kết quả đánh giá lại / the bundle's verdicts differ from "
+            f"its re-judged ones: {_names(diff)}"
+        )
+    elif state == "rejudged":
+        reason = f"đánh giá lại theo secaudit {__version__} / re-judged under secaudit {__version__}"
+    # For a re-judged older bundle the ids are what the new rules changed (shown, not held against it).
+    return Trust(state, version, diff, reason, primary, additional)
