@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "attest",
     "assess",
     "keys",
+    "review",
     "verify",
     "summary",
     "report",

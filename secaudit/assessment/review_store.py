@@ -98,3 +98,97 @@ def attach_bundle_reviews(sets: Any, assessment: Any) -> Any:
     for s in [sets] if isinstance(sets, AttestationSet) else list(sets or []):
         s.reviews = [r for r in recs if r.get("catalog") == s.catalog]
     return sets
+
+
+# --------------------------------------------------------------------------- secaudit review
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def review_system(
+    root: Path,
+    agency: str,
+    system: str,
+    key_path: Path,
+    reviewer: str,
+    decision: str,
+    requirements: list[str] | None,
+    note: str = "",
+    reviewed_at: str | None = None,
+) -> tuple[list[dict[str, Any]], list[str], Path]:
+    """Sign ``decision`` on the named entries (``requirements`` None: every entry attested compliant
+    or not applicable that has no valid approval yet) and append the records to the reviews file.
+
+    (new records, skipped entries with why, the reviews file). A named entry that cannot be reviewed
+    is bad input (nothing is written); with ``requirements`` None it is skipped."""
+    from secaudit.assessment.attestations import check_evidence, load_for_system, validate_catalog
+    from secaudit.assessment.reviews import REVIEWED_STATUSES, make_review, review_state
+    from secaudit.signing.keys import load_private_key
+
+    atts = load_for_system(root, agency, system)
+    if atts is None or atts.path is None:
+        raise InputError(
+            f"no attestation file for {agency}/{system} / chưa có tệp xác nhận", Path(root) / agency
+        )
+    validate_catalog(atts)
+    private = load_private_key(Path(key_path))
+    attach_reviews(atts)
+    path = reviews_path(atts.path)
+    explicit = requirements is not None
+    ids = (
+        requirements
+        if explicit
+        else [a.requirement for a in atts.entries.values() if a.status in REVIEWED_STATUSES]
+    )
+    when = reviewed_at or _now()
+    new: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for rid in dict.fromkeys(ids):
+        entry = atts.get(rid)
+        why = None
+        if entry is None or entry.status is None:
+            why = "not attested yet, nothing to review / chưa xác nhận"
+        checked = [check_evidence(ev, atts.base_dir) for ev in entry.evidence] if entry else []
+        hashes = (
+            [(ev.path, c.get("actual_sha256")) for ev, c in zip(entry.evidence, checked, strict=True)]
+            if entry
+            else []
+        )
+        bad = [f"{c['path']} ({c['state']})" for c in checked if c["state"] not in ("ok", "unrecorded")]
+        if why is None and bad and decision == "approved":
+            why = f"evidence cannot be approved / bằng chứng không hợp lệ: {', '.join(bad)}"
+        if why is None and not explicit:
+            st = review_state(
+                entry, hashes, atts.reviews, None, agency=agency, system=system, catalog=atts.catalog
+            )
+            if st.approved:
+                why = "already approved, unchanged / đã phê duyệt"
+            elif st.status == "changes_requested":  # only an explicit --approve overrides it
+                why = "changes requested and the entry is unchanged / đang chờ sửa"
+        if why is not None:
+            if explicit:
+                raise InputError(why, atts.path, entry.line if entry else None, rid)
+            skipped.append(f"{rid}: {why}")
+            continue
+        assert entry is not None
+        new.append(
+            make_review(
+                entry,
+                hashes,
+                agency=agency,
+                system=system,
+                catalog=atts.catalog,
+                decision=decision,
+                note=note,
+                reviewer=reviewer,
+                private_key=private,
+                reviewed_at=when,
+            )
+        )
+    if new:
+        save_reviews(path, agency, system, atts.reviews + new)
+    return new, skipped, path

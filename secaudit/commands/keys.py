@@ -1,4 +1,5 @@
-"""``secaudit keys generate``: an agency's Ed25519 signing key pair."""
+"""``secaudit keys generate``: an Ed25519 key pair for an agency (signs bundles) or a reviewer (signs
+reviews of attestations; the Department puts ID.pub in ``KEYRING/reviewers/``)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,21 @@ from pathlib import Path
 
 import click
 
+from secaudit.core.errors import InputError
 
-@click.group("keys", help="Khóa ký của cơ quan / agencies' signing keys (Ed25519).")
+
+@click.group("keys", help="Khóa ký Ed25519 của cơ quan và người thẩm định / Ed25519 signing keys.")
 def keys_group() -> None:
     pass
 
 
 @keys_group.command(
     "generate",
-    help="Tạo cặp khóa DIR/ID.key (0600) và DIR/ID.pub / generate DIR/ID.key (mode 0600) and DIR/ID.pub.",
+    help="Tạo cặp khóa DIR/ID.key (0600) và DIR/ID.pub / generate DIR/ID.key (mode 0600) and DIR/ID.pub, "
+    "for an agency (--agency) or a reviewer (--reviewer): exactly one of the two.",
 )
-@click.option("--agency", required=True, help="Mã cơ quan / agency id.")
+@click.option("--agency", help="Mã cơ quan / agency id (signs bundles).")
+@click.option("--reviewer", help="Mã người thẩm định / reviewer id (signs reviews).")
 @click.option(
     "-o",
     "--output",
@@ -26,13 +31,22 @@ def keys_group() -> None:
     help="Thư mục / directory.",
 )
 @click.option("--force", is_flag=True, help="Ghi đè khóa cũ / replace an existing key.")
-def generate(agency: str, out_dir: Path, force: bool) -> None:
+def generate(agency: str | None, reviewer: str | None, out_dir: Path, force: bool) -> None:
     from secaudit.signing.keys import generate_keypair, key_id, load_public_key
 
-    key_path, pub_path = generate_keypair(agency, out_dir, force=force)
+    if (agency is None) == (reviewer is None):
+        raise InputError("give exactly one of --agency ID or --reviewer ID / chọn một trong hai")
+    ident, option = (agency, "--agency") if agency is not None else (reviewer, "--reviewer")
+    assert ident is not None
+    key_path, pub_path = generate_keypair(ident, out_dir, force=force, option=option)
     kid = key_id(load_public_key(pub_path))
     click.echo(f"{key_path}  (khóa bí mật, giữ kín / private key, keep secret; mode 0600)")
-    click.echo(f"{pub_path}  (gửi Sở TT&TT / send to the Department's keyring)")
+    if reviewer is not None:
+        click.echo(
+            f"{pub_path}  (Sở đặt vào KEYRING/reviewers/ / the Department puts it in KEYRING/reviewers/)"
+        )
+    else:
+        click.echo(f"{pub_path}  (gửi Sở TT&TT / send to the Department's keyring)")
     click.echo(f"key_id {kid}")
 
 

@@ -67,3 +67,12 @@ class FileChecker:
         for key in sorted(required or ()):
             if key not in node or node[key] is None:
                 self.fail(f"missing field {key!r} in {what} / thiếu trường bắt buộc", node, entry)
+
+    def flag(self, node: dict[str, Any], key: str, entry: str | None = None) -> bool | None:
+        """An optional true/false field (None when absent); anything else is an error."""
+        val = node.get(key)
+        if val is not None and not isinstance(val, bool):
+            self.fail(
+                f"{key} must be true or false, got {typename(val)} / phải là true hoặc false", node, entry
+            )
+        return val

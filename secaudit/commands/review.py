@@ -1,0 +1,100 @@
+"""``secaudit review``: an inspector co-signs attestation entries with their own Ed25519 key.
+
+The records go to ``<attestations>/<agency>/<system>.reviews.json``; ``assess`` carries them into
+the bundle, and with ``require_review: true`` in the inventory an attested requirement needs a valid
+approving review to pass.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from secaudit.core.errors import InputError
+
+
+def _ids(values: tuple[str, ...]) -> list[str]:
+    return [x.strip() for v in values for x in v.split(",") if x.strip()]
+
+
+@click.command(
+    "review",
+    help="Thẩm định (ký xác nhận) các mục xác nhận / review attestation entries and sign the "
+    "decision with the reviewer's key: --approve REQ… | --all-attested | "
+    "--request-changes REQ --note TEXT.\n\n"
+    "Exit: 0 done · 1 some entries (--all-attested) could not be approved · 2 bad input.",
+)
+@click.option(
+    "--attestations",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục xác nhận / attestations folder (<agency>/<system>.yaml).",
+)
+@click.option("--agency", required=True, help="Mã cơ quan / agency id.")
+@click.option("--system", "system_id", required=True, help="Mã hệ thống / system id.")
+@click.option(
+    "--key",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Khóa của người thẩm định / the reviewer's private key (ID.key from keys generate --reviewer).",
+)
+@click.option("--reviewer", help="Mã người thẩm định / reviewer id (default: the key file's name).")
+@click.option("--approve", multiple=True, help="Phê duyệt / approve REQ (repeat, or REQ,REQ).")
+@click.option(
+    "--all-attested", is_flag=True, help="Phê duyệt mọi mục đã xác nhận / approve every attested entry."
+)
+@click.option("--request-changes", help="Yêu cầu sửa mục REQ / request changes to REQ (needs --note).")
+@click.option("--note", default="", help="Ghi chú của người thẩm định / the reviewer's note.")
+def review(
+    attestations: Path,
+    agency: str,
+    system_id: str,
+    key: Path,
+    reviewer: str | None,
+    approve: tuple[str, ...],
+    all_attested: bool,
+    request_changes: str | None,
+    note: str,
+) -> None:
+    from secaudit.assessment.review_store import review_system
+    from secaudit.core.ids import ID_RE
+
+    approve_ids = _ids(approve)
+    chosen = [bool(approve_ids), all_attested, request_changes is not None]
+    if sum(chosen) != 1:
+        raise InputError(
+            "give exactly one of --approve REQ…, --all-attested, --request-changes REQ / chọn một thao tác"
+        )
+    note = note.strip()
+    if request_changes is not None and (not request_changes.strip() or not note):
+        raise InputError("--request-changes REQ needs a --note saying what to change / cần ghi chú")
+    for what, val in (("--agency", agency), ("--system", system_id)):
+        if not ID_RE.match(val):
+            raise InputError(f"{what} {val!r}: letters, digits, '-' or '_' only")
+    reviewer = reviewer if reviewer is not None else key.stem
+    if not ID_RE.match(reviewer):
+        raise InputError(f"reviewer id {reviewer!r} (from the key's file name): give --reviewer ID")
+    if request_changes is not None:
+        decision, reqs = "changes_requested", [request_changes.strip()]
+    else:
+        decision, reqs = "approved", (None if all_attested else approve_ids)
+    new, skipped, path = review_system(
+        attestations, agency, system_id, key, reviewer, decision, reqs, note=note
+    )
+    for r in new:
+        word = "phê duyệt/approved" if r["decision"] == "approved" else "yêu cầu sửa/changes requested"
+        click.echo(
+            f"{agency}/{system_id} {r['requirement']}: {word} by {reviewer} (digest {r['digest'][:16]}…)"
+        )
+    for s in skipped:
+        click.echo(f"secaudit: bỏ qua/skipped {s}", err=True)
+    if new:
+        click.echo(f"→ {path}")
+    elif not skipped:
+        click.echo("secaudit: không có mục nào để thẩm định / nothing to review", err=True)
+    sys.exit(1 if any("already approved" not in s and "changes requested" not in s for s in skipped) else 0)
+
+
+COMMANDS = [review]
