@@ -15,6 +15,7 @@ from secaudit.cli import main
 from secaudit.config.catalog import applicable, load_profile
 from secaudit.lab.sites import Lab, SiteSpec
 from secaudit.signing.bundle import load_bundle
+from secaudit.signing.bundle_view import as_v1
 
 GOOD_ADDR, BAD_ADDR, DOWN_ADDR = "127.0.0.171", "127.0.0.172", "127.0.0.173"  # this module's own
 GOOD_HOST = "portal.baotot.lab.test"
@@ -115,7 +116,7 @@ agencies:
         "-o",
         out,
     )
-    bundles = {p.name: load_bundle(p) for p in sorted(out.glob("*.json"))}
+    bundles = {p.name: readable(load_bundle(p)) for p in sorted(out.glob("*.json"))}
     return {
         "root": root,
         "inventory": inventory,
@@ -129,8 +130,14 @@ agencies:
     }
 
 
+def readable(bundle: dict[str, Any]) -> dict[str, Any]:
+    """A bundle as /1 readers saw it (bundle/2 keeps catalogue texts and check rows apart, reasons as
+    codes): catalogue texts filled in, reasons rendered to {vi, en}."""
+    return {**bundle, "assessment": as_v1(bundle["assessment"], texts=True)}
+
+
 def reqs(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for r in bundle["assessment"]["requirements"]}
+    return {r["id"]: r for r in as_v1(bundle["assessment"], texts=True)["requirements"]}
 
 
 def test_bundles_written_and_verify(world: dict[str, Any]) -> None:
@@ -149,7 +156,7 @@ def test_bundles_written_and_verify(world: dict[str, Any]) -> None:
 def test_bundle_shape(world: dict[str, Any]) -> None:
     b = world["bundles"]["bao-tot.portal.2026.json"]
     a = b["assessment"]
-    assert b["schema"] == "secaudit.bundle/1" and b["signature"]["algorithm"] == "ed25519"
+    assert b["schema"] == "secaudit.bundle/2" and b["signature"]["algorithm"] == "ed25519"
     assert a["province"] == "Thừa Thiên Huế" and a["period"] == "2026"
     assert a["agency"]["id"] == "bao-tot" and a["agency"]["name"] == "Báo Tốt"
     assert (a["system"]["id"], a["system"]["level"], a["profile"]) == ("portal", 3, "level3")

@@ -78,9 +78,13 @@ def test_canonical_json() -> None:
     assert canonical_json({"b": 1, "a": ["Huế", 1.5]}) == '{"a":["Huế",1.5],"b":1}'.encode()
 
 
-def test_sign_verify_and_wrong_agency(keyring: Path) -> None:
-    b = sign_assessment(assessment(), keyring / "bao-vi-du.key")
-    assert b["schema"] == "secaudit.bundle/1" and b["signature"]["algorithm"] == "ed25519"
+SCHEMAS = ["secaudit.bundle/1", "secaudit.bundle/2"]
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_sign_verify_and_wrong_agency(keyring: Path, schema: str) -> None:
+    b = sign_assessment(assessment(), keyring / "bao-vi-du.key", schema)
+    assert b["schema"] == schema and b["signature"]["algorithm"] == "ed25519"
     assert b["signature"]["key_id"] == key_id(load_public_key(keyring / "bao-vi-du.pub"))
     assert verify_bundle(b, keyring) == (True, verify_bundle(b, keyring)[1])
     # Signed by another agency's key: checked against the bundle's own agency key -> fails.
@@ -99,12 +103,21 @@ def test_sign_verify_and_wrong_agency(keyring: Path) -> None:
     assert not ok and "no public key" in reason
 
 
-def test_one_byte_change_anywhere_fails(keyring: Path, tmp_path: Path) -> None:
-    path = write_bundle(sign_assessment(assessment(), keyring / "bao-vi-du.key"), tmp_path)
+def test_assess_writes_schema_2_by_default(keyring: Path) -> None:
+    assert sign_assessment(assessment(), keyring / "bao-vi-du.key")["schema"] == "secaudit.bundle/2"
+    assert unsigned_bundle(assessment())["schema"] == "secaudit.bundle/2"
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_one_byte_change_anywhere_fails(keyring: Path, tmp_path: Path, schema: str) -> None:
+    path = write_bundle(sign_assessment(assessment(), keyring / "bao-vi-du.key", schema), tmp_path)
     assert path.name == "bao-vi-du.portal.2026.json" == bundle_filename(load_bundle(path))
     assert verify_file(path, keyring)[0]
     data = path.read_bytes()
-    sig_at = data.index(b'"value": "') + len(b'"value": "')
+    # /1 files are indented (as they always were), /2 files compact
+    assert (b"\n  " in data) == (schema == "secaudit.bundle/1")
+    marker = b'"value": "' if schema.endswith("/1") else b'"value":"'
+    sig_at = data.index(marker) + len(marker)
     positions = sorted(
         set(range(0, len(data), 7))
         | {0, len(data) - 1, sig_at, sig_at + 85, sig_at + 86, data.index(b"key_id") + 12, data.index(b"Hu")}

@@ -24,7 +24,12 @@ def demo(demo_run: dict[str, Any]) -> dict[str, Any]:
 
 
 def _bundle(out: Path, name: str) -> dict[str, Any]:
-    return json.loads((out / "bundles" / f"{name}.2026.json").read_text(encoding="utf-8"))["assessment"]
+    """The assessment as /1 readers saw it: catalogue texts filled in, reasons rendered to {vi, en}."""
+    from secaudit.signing.bundle_view import as_v1
+
+    raw = json.loads((out / "bundles" / f"{name}.2026.json").read_text(encoding="utf-8"))
+    assert raw["schema"] == "secaudit.bundle/2"
+    return as_v1(raw["assessment"], texts=True)
 
 
 def _failing_checks(assessment: dict[str, Any]) -> set[str]:

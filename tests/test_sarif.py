@@ -19,6 +19,7 @@ import pytest
 
 from secaudit.lab.sites import SiteSpec
 from secaudit.render.sarif import render_bundle_sarif, target_uri
+from secaudit.signing.bundle_view import as_v1
 
 ADDR, DEAD = "127.0.0.230", "127.0.0.231"  # this module's own loopback addresses: 127.0.0.230-239
 HOSTILE_SERVER = "<script>alert(1)</script> Apache/2.4.41"
@@ -437,7 +438,8 @@ def test_demo_requirement_rule_and_locations(demo_bundles: list[Path]) -> None:
         if json.loads(p.read_text(encoding="utf-8"))["assessment"]["summary"]["counts"]["fail"]
     )
     bundle = json.loads(path.read_text(encoding="utf-8"))
-    a = bundle["assessment"]
+    assert bundle["schema"] == "secaudit.bundle/2"
+    a = as_v1(bundle["assessment"], texts=True)  # catalogue texts and rendered reasons, as /1 had them
     proc = secaudit("report", str(path), "--format", "sarif", "--lang", "en")
     run = validate_sarif(json.loads(proc.stdout))
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}

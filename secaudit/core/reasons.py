@@ -95,7 +95,8 @@ def _value(v: Any, lang: str, summaries: Summaries | None) -> str:
         if "code" in v or set(v) <= set(LANGS) and v:
             return render_reason(v, lang, getattr(v, "summaries", None) or summaries)
         if "id" in v and "target" in v:
-            summary = _tpl((summaries or {}).get((str(v["id"]), str(v["target"]))) or v.get("summary"), lang)
+            # A check judged unlike the stored target (another profile) carries its own summary.
+            summary = _tpl(v.get("summary") or (summaries or {}).get((str(v["id"]), str(v["target"]))), lang)
             out = _item("check", {"id": v["id"], "target": v["target"], "summary": summary}, lang)
             return out.rstrip(": ")
         if "path" in v and "why" in v:
@@ -150,3 +151,66 @@ def summaries_of(targets: Any) -> Summaries:
             if isinstance(c, dict) and isinstance(c.get("summary"), dict):
                 out[(str(c.get("id")), str(t.get("target")))] = c["summary"]
     return out
+
+
+@lru_cache(maxsize=256)
+def template_keys(code: str) -> frozenset[str]:
+    """The parameter names a code's templates use (text placeholders and ``opt`` names)."""
+    import string
+
+    node = templates().get(code)
+    if not isinstance(node, dict) or code.startswith("_"):
+        return frozenset()
+    found: set[str] = set(node.get("opt") or {})
+    pieces = [node.get("text")] + list((node.get("opt") or {}).values())
+    for piece in pieces:
+        for lang in LANGS:
+            tpl = piece.get(lang) if isinstance(piece, dict) else None
+            if isinstance(tpl, str):
+                found |= {f for _, f, _, _ in string.Formatter().parse(tpl) if f}
+    return frozenset(k for k in found if not k.startswith("opt_"))
+
+
+# Parameters an attestation-based reason repeats from the attestation record it was made from:
+# a /2 bundle stores them once, in the record (``"att": 1`` marks a reason that takes them back).
+FROM_RECORD = ("by", "at", "note", "expired", "expires_soon", "evidence", "requirements", "standard")
+
+
+def _evidence_param(code: str, ev: Any) -> Any:
+    """What ``evidence`` means in a code: the files in trouble, or how many there are."""
+    if not isinstance(ev, list):
+        return None
+    items = [e for e in ev if isinstance(e, dict)]
+    if code == "evidence_bad":
+        return [
+            {"path": e.get("path"), "state": e.get("state")}
+            for e in items
+            if e.get("state") in ("changed", "missing")
+        ]
+    if code == "evidence_invalid":
+        return [
+            {"path": e.get("path"), "why": e.get("reason") or "?"}
+            for e in items
+            if e.get("state") == "invalid"
+        ]
+    return len(ev) or None
+
+
+def record_params(rec: Any, code: str = "") -> dict[str, Any]:
+    """The FROM_RECORD values an attestation record (/1 shape) gives a reason ``code``; empty ones
+    left out."""
+    if not isinstance(rec, dict):
+        return {}
+    exp = rec.get("effective_expires_at")
+    cf = rec.get("carried_from") if isinstance(rec.get("carried_from"), dict) else {}
+    out = {
+        "by": rec.get("attested_by") or "?",
+        "at": rec.get("attested_at") or "?",
+        "note": rec.get("note"),
+        "expired": exp,
+        "expires_soon": exp if rec.get("expiring_soon") else None,
+        "evidence": _evidence_param(code, rec.get("evidence")),
+        "requirements": cf.get("requirements"),
+        "standard": cf.get("standard"),
+    }
+    return {k: v for k, v in out.items() if not _empty(v)}

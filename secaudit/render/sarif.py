@@ -72,6 +72,7 @@ def render_bundle_sarif(bundle: dict[str, Any], lang: str = "vi", catalog: Any =
     verdicts that are fail / not_reviewed / error. ``catalog`` (model.Catalog, optional) supplies
     requirement descriptions the bundle does not carry."""
     a = bundle.get("assessment") if isinstance(bundle.get("assessment"), dict) else {}
+    a, catalog = _readable(bundle, a, catalog)
     doc = _Builder(lang)
     doc.add_targets(_list(a.get("targets")))
     agency, system = _dict(a.get("agency")), _dict(a.get("system"))
@@ -110,6 +111,19 @@ def render_bundle_sarif(bundle: dict[str, Any], lang: str = "vi", catalog: Any =
     invocation = _invocation(None, a.get("assessed_at"))
     auto_id = f"secaudit/{agency.get('id', '')}.{system.get('id', '')}/{a.get('period', '')}"
     return _dump(doc.document(str(tool.get("version") or _version()), props, invocation, auto_id))
+
+
+def _readable(bundle: dict[str, Any], a: dict[str, Any], catalog: Any) -> tuple[dict[str, Any], Any]:
+    """(assessment in the /1 shape with reasons as {vi, en} texts, catalogue for descriptions): a
+    bundle/2 names its catalogue version and carries reasons as codes (signing/bundle_view.py)."""
+    from secaudit.signing.bundle_view import as_v1, version
+
+    if version(bundle) == 2:
+        from secaudit.config.catalog_archive import find_catalog
+
+        entry = _dict(a.get("catalog"))
+        catalog = find_catalog(entry.get("id"), entry.get("sha256"))[0] or catalog
+    return as_v1(a, catalog=True, texts=True), catalog
 
 
 # --------------------------------------------------------------------------- building

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from secaudit.core.model import text
+from secaudit.core.reasons import render_reason, summaries_of
 from secaudit.core.resources import package_file
 from secaudit.core.yamlio import load_yaml
 
@@ -53,8 +54,11 @@ def _printable(v: Any) -> str:
 def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -> dict[str, Any]:
     """The report in the order a reader needs it: verdict, failures with fixes, errors, manual
     items to review, warnings, then what passed. ``catalog`` (a model.Catalog, optional) supplies
-    the evidence to look for and the group when the bundle does not carry them."""
-    a = bundle["assessment"]
+    the evidence to look for and the group when the bundle does not carry them. A
+    ``secaudit.bundle/2`` carries no catalogue text: its titles come from the catalogue version it
+    names (``catalog_archive.find_catalog``), with a note when only another version is shipped."""
+    a, catalog, catalog_note = _readable(bundle, catalog)
+    summaries = summaries_of(a.get("targets"))
     checks: dict[tuple[str, str], dict[str, Any]] = {}
     warnings = []
     for tgt in _dicts(a.get("targets")):
@@ -81,16 +85,18 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
     def req_view(r: dict[str, Any], only: tuple[str, ...] | None = None) -> dict[str, Any]:
         refs = [c for c in _dicts(r.get("checks")) if only is None or c.get("status") in only]
         att = r.get("attestation") if isinstance(r.get("attestation"), dict) else None
-        creq = catalog.get(r.get("id")) if catalog is not None else None
-        hint = r.get("evidence") if isinstance(r.get("evidence"), dict) else (creq.evidence if creq else None)
+        creq = catalog.get(r.get("id")) if catalog is not None and isinstance(r.get("id"), str) else None
+        hint = r.get("evidence") if r.get("evidence") else (creq.evidence if creq else None)
+        level = a.get("system", {}).get("level") if isinstance(a.get("system"), dict) else None
+        section = r.get("section") or (creq.section(level) if creq and isinstance(level, int) else "")
         return {
             "id": r.get("id"),
-            "section": r.get("section", ""),
+            "section": section if isinstance(section, str) else "",
             "group": r.get("group") or (creq.group if creq else ""),
             "kind": r.get("kind", ""),
-            "title": _text(r.get("title"), lang) or r.get("id"),
+            "title": _text(r.get("title"), lang) or (text(creq.title, lang) if creq else "") or r.get("id"),
             "status": r.get("status"),
-            "reason": _text(r.get("reason"), lang),
+            "reason": render_reason(r.get("reason"), lang, summaries),
             "look_for": _text(hint, lang),
             "checks": [check_view(c) for c in refs],
             "attestation": evidence_items(att) if att else [],
@@ -128,6 +134,8 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         "profile": a.get("profile"),
         "assessed_at": a.get("assessed_at"),
         "tool": a.get("tool"),
+        "bundle_schema": bundle.get("schema"),
+        "catalog_note": text(catalog_note, lang) if catalog_note else "",
         "targets": [tg.get("target") for tg in _dicts(a.get("targets"))],
         "verdict": {
             "meets_level": bool(s.get("meets_level")),
@@ -143,6 +151,20 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         "passed": [req_view(r, ()) for r in by["pass"]],
         "not_applicable": [req_view(r, ()) for r in by["not_applicable"]],
     }
+
+
+def _readable(bundle: dict[str, Any], catalog: Any) -> tuple[dict[str, Any], Any, Any]:
+    """(assessment in the /1 shape, catalogue for its texts, note on the catalogue version or None)."""
+    from secaudit.signing.bundle_view import as_v1, version
+
+    raw = bundle["assessment"]
+    if version(bundle) == 1:
+        return raw, catalog, None
+    from secaudit.config.catalog_archive import find_catalog
+
+    entry = raw.get("catalog") if isinstance(raw.get("catalog"), dict) else {}
+    found, note = find_catalog(entry.get("id"), entry.get("sha256"))
+    return as_v1(raw, catalog=False), found or catalog, note
 
 
 def _dicts(v: Any) -> list[dict[str, Any]]:
@@ -192,7 +214,25 @@ def headline(summary: dict[str, Any], lang: str) -> dict[str, str]:
             missing=tot["missing"],
             unverified=tot["unverified"],
         ),
+        "trust": _trust_line(summary, lang),
     }
+
+
+def _trust_line(summary: dict[str, Any], lang: str) -> str:
+    """DESIGN §10 "Trust": what re-judging found ("" without a keyring: nothing was re-judged)."""
+    if not (summary.get("verification") or {}).get("keyring"):
+        return ""
+    from secaudit import __version__
+
+    tot = summary["totals"]
+    return t(
+        "headline_trust",
+        lang,
+        inconsistent=tot.get("inconsistent", 0),
+        not_accepted=tot.get("profile_not_accepted", 0),
+        rejudged=tot.get("rejudged", 0),
+        version=(summary.get("verification") or {}).get("rejudged_under") or __version__,
+    )
 
 
 def _ddmmyyyy(iso: str) -> str:

@@ -1,8 +1,9 @@
 """Assessment bundles: one JSON file per system, signed with the agency's Ed25519 key (DESIGN §7).
 
 The signature covers the canonical JSON of ``assessment`` (sorted keys, UTF-8, separators (",", ":"),
-no ASCII escaping). The file itself is written in one fixed layout (sorted keys, 2-space indent) so
-that ``verify_file`` can also reject a byte changed outside the signed content.
+no ASCII escaping). The file itself is written in one fixed layout per schema (/1: sorted keys, 2-space
+indent; /2: sorted keys, compact) so that ``verify_file`` can also reject a byte changed outside the
+signed content. ``assess`` writes /2 (bundle_v2.py); both are read (bundle_view.py).
 """
 
 from __future__ import annotations
@@ -18,11 +19,18 @@ from cryptography.exceptions import InvalidSignature
 from secaudit.core.errors import InputError
 from secaudit.core.files import atomic_write, read_input
 from secaudit.core.ids import ID_RE
-from secaudit.core.jsonio import canonical_candidates, stdlib_canonical
-from secaudit.core.jsonio import loads as json_loads
-from secaudit.signing.keys import key_id, load_private_key, load_public_key
+from secaudit.core.jsonio import (
+    MalformedJSON,
+    canonical_candidates,
+    fast_form,
+    loads_strict,
+    stdlib_canonical,
+)
+from secaudit.signing.bundle_view import SCHEMA_V1, SCHEMA_V2, SCHEMAS
+from secaudit.signing.keys import key_id, keyring_public_key, load_private_key
 
-SCHEMA = "secaudit.bundle/1"
+SCHEMA = SCHEMA_V2  # what assess writes
+MAX_BUNDLE_BYTES = 16 * 1024 * 1024  # a dual-regime /1 bundle is ~650 KB, /2 at most 200 KB
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -31,18 +39,20 @@ def canonical_json(obj: Any) -> bytes:
 
 
 def file_layout(bundle: dict[str, Any]) -> bytes:
-    """The exact bytes a bundle file holds."""
-    return (json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode(
-        "utf-8"
-    )
+    """The exact bytes a bundle file holds (its schema's layout; /1 as it always was)."""
+    if bundle.get("schema") == SCHEMA_V1:
+        text = json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False)
+    else:
+        text = json.dumps(bundle, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text + "\n").encode("utf-8")
 
 
-def sign_assessment(assessment: dict[str, Any], key_path: Path) -> dict[str, Any]:
+def sign_assessment(assessment: dict[str, Any], key_path: Path, schema: str = SCHEMA) -> dict[str, Any]:
     """The complete signed bundle ``{"schema", "assessment", "signature"}``."""
     private = load_private_key(Path(key_path))
     value = private.sign(canonical_json(assessment))
     return {
-        "schema": SCHEMA,
+        "schema": schema,
         "assessment": assessment,
         "signature": {
             "algorithm": "ed25519",
@@ -52,12 +62,14 @@ def sign_assessment(assessment: dict[str, Any], key_path: Path) -> dict[str, Any
     }
 
 
-def unsigned_bundle(assessment: dict[str, Any]) -> dict[str, Any]:
-    return {"schema": SCHEMA, "assessment": assessment, "signature": None}
+def unsigned_bundle(assessment: dict[str, Any], schema: str = SCHEMA) -> dict[str, Any]:
+    return {"schema": schema, "assessment": assessment, "signature": None}
 
 
-def make_bundle(assessment: dict[str, Any], key_path: Path | None) -> dict[str, Any]:
-    return sign_assessment(assessment, key_path) if key_path else unsigned_bundle(assessment)
+def make_bundle(assessment: dict[str, Any], key_path: Path | None, schema: str = SCHEMA) -> dict[str, Any]:
+    """A bundle of ``schema`` for an assessment already in that schema's shape (build_assessment
+    makes /2; tests make /1 ones with tests/bundle_factory.py)."""
+    return sign_assessment(assessment, key_path, schema) if key_path else unsigned_bundle(assessment, schema)
 
 
 def _agency_id(bundle: dict[str, Any]) -> str | None:
@@ -68,7 +80,7 @@ def _agency_id(bundle: dict[str, Any]) -> str | None:
 
 def verify_bundle(bundle: dict[str, Any], keyring: Path) -> tuple[bool, str]:
     """Check the signature against ``keyring/<bundle's agency>.pub``; (ok, reason)."""
-    if not isinstance(bundle, dict) or bundle.get("schema") != SCHEMA:
+    if not isinstance(bundle, dict) or bundle.get("schema") not in SCHEMAS:
         return False, "not a secaudit bundle / không phải gói kết quả"
     assessment = bundle.get("assessment")
     if not isinstance(assessment, dict):
@@ -81,15 +93,11 @@ def verify_bundle(bundle: dict[str, Any], keyring: Path) -> tuple[bool, str]:
     agency = _agency_id(bundle)
     if not agency or not ID_RE.match(agency):
         return False, "bundle names no valid agency id"
-    pub_path = Path(keyring) / f"{agency}.pub"
-    if not pub_path.exists():
-        return False, f"no public key for agency {agency!r} in keyring ({pub_path})"
-    try:
-        public = load_public_key(pub_path)
-    except InputError as exc:
-        return False, exc.format()
+    public, why = keyring_public_key(Path(keyring), agency)
+    if public is None:
+        return False, why
     if sig.get("key_id") != key_id(public):
-        return False, f"key_id does not match {pub_path.name} / khóa ký không phải của {agency}"
+        return False, f"key_id does not match {agency}.pub / khóa ký không phải của {agency}"
     value = sig.get("value")
     try:
         raw = base64.b64decode(value or "", validate=True)
@@ -112,21 +120,21 @@ def verify_bundle(bundle: dict[str, Any], keyring: Path) -> tuple[bool, str]:
 
 def _parse(data: bytes, path: Path) -> dict[str, Any]:
     try:
-        bundle = json_loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"not a JSON bundle ({exc})", path) from None
+        bundle = loads_strict(data, path)  # the one strict reader (DESIGN §10 "Trust")
+    except MalformedJSON as exc:
+        raise InputError(f"not a bundle: {exc.message}", path) from None
     if (
         not isinstance(bundle, dict)
-        or bundle.get("schema") != SCHEMA
+        or bundle.get("schema") not in SCHEMAS
         or not isinstance(bundle.get("assessment"), dict)
     ):
-        raise InputError(f"not a secaudit bundle (schema {SCHEMA} expected)", path)
+        raise InputError(f"not a secaudit bundle (schema {' or '.join(SCHEMAS)} expected)", path)
     return bundle
 
 
 def load_bundle(path: str | Path) -> dict[str, Any]:
     p = Path(path)
-    return _parse(read_input(p, "a bundle (.json)"), p)
+    return _parse(read_input(p, "a bundle (.json)", MAX_BUNDLE_BYTES), p)
 
 
 def verify_file(path: str | Path, keyring: Path) -> tuple[bool, str]:
@@ -135,15 +143,30 @@ def verify_file(path: str | Path, keyring: Path) -> tuple[bool, str]:
     A missing file is an InputError (bad input); an unreadable or altered one is (False, reason).
     """
     p = Path(path)
-    data = read_input(p, "a bundle (.json)")
+    if not p.exists():
+        raise InputError("bundle file not found / không thấy tệp", p)
     try:
+        data = read_input(p, "a bundle (.json)", MAX_BUNDLE_BYTES)
         bundle = _parse(data, p)
     except InputError as exc:
         return False, exc.message
+    return verify_bytes(data, bundle, keyring)
+
+
+def verify_bytes(data: bytes, bundle: dict[str, Any], keyring: Path) -> tuple[bool, str]:
+    """``verify_bundle`` of the parsed ``bundle`` plus the byte-exact check of the file ``data``
+    it was parsed from: what ``verify`` and ``summary`` both use, so they agree on every file."""
     ok, reason = verify_bundle(bundle, keyring)
-    if ok and data != file_layout(bundle):
+    if ok and not _layout_matches(data, bundle):
         return False, "file altered outside the signed content (layout changed) / tệp đã bị sửa"
     return ok, reason
+
+
+def _layout_matches(data: bytes, bundle: dict[str, Any]) -> bool:
+    # orjson's rendering is the same bytes for every bundle secaudit writes (~20x faster); an
+    # altered file differs from both, so the reference form is computed only for those.
+    fast = fast_form(bundle, indent=bundle.get("schema") == SCHEMA_V1)
+    return data == fast or data == file_layout(bundle)
 
 
 def bundle_filename(bundle: dict[str, Any]) -> str:
@@ -169,9 +192,15 @@ def build_assessment(
     targets: list[dict[str, Any]],
     requirements: list[dict[str, Any]],
     summary: dict[str, Any],
+    profiles: list[Any] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The ``assessment`` object of DESIGN §7 (extra keys are additions, e.g. additional, catalog)."""
+    """The /2 ``assessment``: DESIGN §7's content (extra keys are additions, e.g. additional, due,
+    probes) made compact by bundle_v2.compact. ``profiles`` (model.Profile, primary first, then one
+    per ``additional`` entry) name the catalogues and profile digests; without them the profiles are
+    loaded again by the ids given."""
+    from secaudit.signing.bundle_v2 import compact
+
     out: dict[str, Any] = {
         "province": province,
         "agency": agency,
@@ -185,4 +214,19 @@ def build_assessment(
         "summary": summary,
     }
     out.update({k: v for k, v in extra.items() if v is not None})
-    return out
+    ids = [profile] + [x.get("profile") for x in out.get("additional") or [] if isinstance(x, dict)]
+    return compact(
+        out,
+        [_block_ref(p, profiles[i] if profiles and i < len(profiles) else None) for i, p in enumerate(ids)],
+    )
+
+
+def _block_ref(profile_id: Any, prof: Any) -> dict[str, Any]:
+    """{"catalog": {id, version, sha256}, "profile_digest"} of one verdict block."""
+    from secaudit.config.catalog import applicable, load_profile, profile_catalog
+    from secaudit.config.catalog_archive import catalog_ref, profile_digest
+
+    if prof is None:
+        prof = load_profile(str(profile_id))
+    cat = profile_catalog(prof)
+    return {"catalog": catalog_ref(cat), "profile_digest": profile_digest(prof, applicable(prof, cat))}

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from secaudit.core.reasons import plain
-from secaudit.signing.bundle_view import CATALOG_TEXT_KEYS, CHECK_META_KEYS
+from secaudit.core.reasons import FROM_RECORD, plain, record_params, summaries_of, template_keys
+from secaudit.signing.bundle_view import CATALOG_TEXT_KEYS, CHECK_META_KEYS, expand_reason, map_reason
 
 # Keys of an attestation reference (not of the record itself).
 _REF_KEYS = ("carried_from", "sources")
@@ -85,13 +85,73 @@ def _check_ids(rows: Any, targets: list[dict[str, Any]]) -> Any:
     return ids if rebuilt == rows else rows
 
 
-def _verdict(r: dict[str, Any], store: _Store, targets: list[dict[str, Any]]) -> dict[str, Any]:
+def _compact_node(node: dict[str, Any], rec: Any) -> dict[str, Any]:
+    """Leave out the parameters the attestation record gives (``"att": 1`` marks it)."""
+    code, params = node["code"], node["params"]
+    keys = template_keys(code) & set(FROM_RECORD)
+    if not keys or "att" in params:
+        return node
+    derived = record_params(rec, node["code"])
+    if any(k in derived and k not in params for k in keys):
+        return node  # reading it back would add a parameter it did not have
+    strip = {k for k in keys if k in params and params[k] == derived.get(k)}
+    if not strip:
+        return node
+    new = {k: v for k, v in params.items() if k not in strip}
+    new["att"] = 1
+    return {"code": code, "params": new}
+
+
+def _own_summaries(reason: Any, stored: dict[tuple[str, str], Any]) -> Any:
+    """Check results a reason names keep their summary inline when it is not the stored target's
+    (a block judged under another profile than the targets were): plain dicts out."""
+    if isinstance(reason, list):
+        return [_own_summaries(x, stored) for x in reason]
+    if not isinstance(reason, dict):
+        return reason
+    known = getattr(reason, "summaries", None)
+    if isinstance(known, dict) and "code" in reason:
+        params = dict.get(reason, "params") or {}
+        new = {}
+        for k, v in params.items():
+            if (
+                isinstance(v, list)
+                and v
+                and all(isinstance(x, dict) and "target" in x and "id" in x for x in v)
+            ):
+                v = [_with_summary(x, known, stored) for x in v]
+            new[k] = _own_summaries(v, stored)
+        return {"code": dict.get(reason, "code"), "params": new}
+    return {k: _own_summaries(v, stored) for k, v in dict.items(reason)}
+
+
+def _with_summary(item: dict[str, Any], known: dict[Any, Any], stored: dict[tuple[str, str], Any]) -> Any:
+    key = (str(item.get("id")), str(item.get("target")))
+    mine = known.get(key)
+    if mine and mine != stored.get(key) and "summary" not in item:
+        return {**item, "summary": dict(mine)}
+    return dict(item)
+
+
+def _reason(reason: Any, rec: Any, stored: dict[tuple[str, str], Any] | None = None) -> Any:
+    """The reason with its record's parameters left out, when reading it back gives it again."""
+    full = plain(_own_summaries(reason, stored or {}))
+    rec = plain(rec)
+    short = map_reason(full, rec, _compact_node)
+    return short if expand_reason(short, rec) == full else full
+
+
+def _verdict(
+    r: dict[str, Any], store: _Store, targets: list[dict[str, Any]], stored: dict[tuple[str, str], Any]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in r.items():
         if k in CATALOG_TEXT_KEYS:
             continue
         if k == "checks":
             v = _check_ids(v, targets)
+        elif k == "reason":
+            v = _reason(v, r.get("attestation"), stored)
         elif k == "attestation":
             v = store.compact(v)
         elif k == "expiring_soon":
@@ -122,12 +182,13 @@ def compact(a: dict[str, Any], refs: list[dict[str, Any]] | None = None) -> dict
     if refs:
         out.update(refs[0])
     out["targets"] = [_target(t) for t in raw_targets]
-    out["requirements"] = [_verdict(r, store, raw_targets) for r in a.get("requirements") or []]
+    stored = summaries_of(raw_targets)
+    out["requirements"] = [_verdict(r, store, raw_targets, stored) for r in a.get("requirements") or []]
     if a.get("additional"):
         extra = []
         for i, x in enumerate(a["additional"], start=1):
             x = dict(x)
-            x["requirements"] = [_verdict(r, store, raw_targets) for r in x.get("requirements") or []]
+            x["requirements"] = [_verdict(r, store, raw_targets, stored) for r in x.get("requirements") or []]
             if i < len(refs):
                 x.update(refs[i])
             extra.append(x)

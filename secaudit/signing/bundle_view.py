@@ -159,6 +159,8 @@ def _check_index(targets: list[dict[str, Any]]) -> dict[str, list[dict[str, str]
 def _rows(check_ids: Any, idx: dict[str, list[dict[str, str]]], targets: list[dict[str, Any]]) -> list[Any]:
     if not isinstance(check_ids, list):
         return []
+    if check_ids and all(isinstance(c, dict) for c in check_ids):
+        return check_ids  # rows of a block judged unlike the stored targets, kept as they were
     wanted = {c for c in check_ids if isinstance(c, str)}
     rows = []
     for t in targets:  # target-major, each target's own check order: as verdicts.py builds them
@@ -187,6 +189,7 @@ def expand_requirement(
     out = dict(r)
     out["checks"] = _rows(r.get("checks"), idx or {}, targets)
     out["attestation"] = expand_attestation(r.get("attestation"), rid, records)
+    out["reason"] = expand_reason(r.get("reason"), out["attestation"])
     out["expiring_soon"] = r.get("expiring_soon") is True
     req = catalog.get(rid) if catalog is not None and rid else None
     if req is not None:
@@ -217,10 +220,11 @@ def _target_v1(t: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def as_v1(a: dict[str, Any], catalog: bool = True) -> dict[str, Any]:
-    """The assessment in the /1 shape (a /1 assessment is returned as it is)."""
+def as_v1(a: dict[str, Any], catalog: bool = True, texts: bool = False) -> dict[str, Any]:
+    """The assessment in the /1 shape (a /1 assessment is returned as it is). ``texts``: reasons as
+    ``{"vi", "en"}`` texts (rendered from their codes) instead of as stored."""
     if version(a) == 1 and "attestations" not in a:
-        return a
+        return _with_texts(a) if texts else a
     records = _records(a)
     targets = [_target_v1(t) for t in _dicts(a.get("targets"))]
     idx = _check_index(targets)
@@ -241,6 +245,18 @@ def as_v1(a: dict[str, Any], catalog: bool = True) -> dict[str, Any]:
                 x["requirements"] = expand(x.get("catalog"), x["requirements"])
             extra.append(x)
         out["additional"] = extra
+    return _with_texts(out) if texts else out
+
+
+def _with_texts(a: dict[str, Any]) -> dict[str, Any]:
+    from secaudit.core.reasons import reason_texts, summaries_of
+
+    summaries = summaries_of(a.get("targets"))
+    out = dict(a)
+    for key, holder in [("requirements", out)] + [("requirements", x) for x in _dicts(out.get("additional"))]:
+        holder[key] = [
+            {**r, "reason": reason_texts(r.get("reason"), summaries)} for r in _dicts(holder.get(key))
+        ]
     return out
 
 
@@ -276,3 +292,57 @@ def requirement_meta(catalog_entry: Any) -> dict[str, tuple[dict[str, str], str]
         cat = _catalog_for(catalog_entry)
         _META_CACHE[key] = {r.id: (dict(r.title), r.group) for r in cat.requirements} if cat else {}
     return _META_CACHE[key]
+
+
+# --------------------------------------------------------------------------- reasons and their records
+
+
+def _sources(rec: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(rec, dict):
+        return {}
+    return {s["requirement"]: s for s in _dicts(rec.get("sources")) if isinstance(s.get("requirement"), str)}
+
+
+def map_reason(reason: Any, rec: Any, fn: Any, sources: dict[str, dict[str, Any]] | None = None) -> Any:
+    """``fn(node, record)`` on every coded reason node, innermost first, with the attestation record
+    the node speaks of: the verdict's own, or for a labelled part of ``carried`` that source's."""
+    sources = _sources(rec) if sources is None else sources
+    if isinstance(reason, list):
+        return [map_reason(x, rec, fn, sources) for x in reason]
+    if not isinstance(reason, dict) or not isinstance(reason.get("code"), str):
+        return reason
+    params = reason.get("params")
+    if not isinstance(params, dict):
+        return reason
+    out = dict(params)
+    parts = params.get("parts")
+    if isinstance(parts, list):
+        new = []
+        for p in parts:
+            if isinstance(p, dict) and "reason" in p and "code" not in p:
+                ctx = sources.get(p.get("requirement"), rec) if reason["code"] == "carried" else rec
+                p = {**p, "reason": map_reason(p["reason"], ctx, fn, sources)}
+            else:
+                p = map_reason(p, rec, fn, sources)
+            new.append(p)
+        out["parts"] = new
+    return fn({"code": reason["code"], "params": out}, rec)
+
+
+def _expand_node(node: dict[str, Any], rec: Any) -> dict[str, Any]:
+    from secaudit.core.reasons import FROM_RECORD, record_params, template_keys
+
+    params = node["params"]
+    if params.get("att") != 1:
+        return node
+    derived = record_params(rec, node["code"])
+    new = {k: v for k, v in params.items() if k != "att"}
+    for k in template_keys(node["code"]) & set(FROM_RECORD):
+        if k not in new and k in derived:
+            new[k] = derived[k]
+    return {"code": node["code"], "params": new}
+
+
+def expand_reason(reason: Any, rec: Any) -> Any:
+    """A /2 reason with the parameters it takes from its attestation record put back."""
+    return map_reason(reason, rec, _expand_node)
