@@ -536,7 +536,7 @@ def test_https_section_without_cookie_list_is_error() -> None:
 
 
 def test_anti_csrf_token_cookie_is_not_session_like() -> None:
-    from secaudit.checks.http import is_session_cookie
+    from secaudit.checks.http.cookies import is_session_cookie
 
     pats, readable = ["sess", "token"], ["csrf", "xsrf"]
     assert is_session_cookie("SESSIONID", pats, readable)

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from secaudit.checks import CheckContext, checks_for_probe, metadata, run_check, validate_metadata
-from secaudit.checks.tls import _dns_matches, _host_matches, _weakness
+from secaudit.checks.tls.cert import dns_matches, host_matches
+from secaudit.checks.tls.cipher import weakness
+from secaudit.checks.tls.observation import Suite
 from secaudit.core.model import CheckResult
 
 DATA = Path(__file__).parent / "data" / "tls"
@@ -177,13 +179,13 @@ def test_hostname_without_san_fails_even_if_cn_matches(good: dict[str, Any]) -> 
     ],
 )
 def test_wildcard_rules(host: str, pattern: str, ok: bool) -> None:
-    assert _dns_matches(host, pattern) is ok
+    assert dns_matches(host, pattern) is ok
 
 
 def test_ip_hosts_match_ip_sans_only() -> None:
-    assert _host_matches("::1", [], ["0:0:0:0:0:0:0:1"])
-    assert _host_matches("[::1]", [], ["::1"])
-    assert not _host_matches("127.0.0.1", ["127.0.0.1"], [])  # an IP in a DNS SAN does not count
+    assert host_matches("::1", [], ["0:0:0:0:0:0:0:1"])
+    assert host_matches("[::1]", [], ["::1"])
+    assert not host_matches("127.0.0.1", ["127.0.0.1"], [])  # an IP in a DNS SAN does not count
 
 
 def test_intermediate_with_sha1_and_small_ec_key_fail(good: dict[str, Any]) -> None:
@@ -266,7 +268,7 @@ def test_compression_on_fails(good: dict[str, Any]) -> None:
 
 def test_weak_suite_classification() -> None:
     def why(name: str, size: int = 128, anon: bool = False) -> list[str]:
-        return _weakness({"name": name, "key_size": size, "anonymous": anon})
+        return weakness(Suite(name=name, openssl_name="", key_size=size, anonymous=anon))
 
     assert why("TLS_RSA_WITH_RC4_128_SHA") == ["RC4"]
     assert why("TLS_RSA_WITH_3DES_EDE_CBC_SHA", 168) == ["DES/3DES"]

@@ -1,9 +1,14 @@
-"""Checks: pure functions from one probe's observation (+ profile parameters) to a verdict.
+"""Checks: pure functions from one probe's typed observation (+ profile parameters) to a verdict.
 
-Each probe family has a module (tls.py, http.py, ports.py) whose functions are registered with
-``@check("id")``, and a YAML file beside it (tls.yaml...) holding the check's metadata: probe,
-severity, titles, message templates per outcome and remediation text, in Vietnamese and English.
-Check functions never do I/O; they return an ``Outcome`` whose ``key`` selects the message.
+Where a check lives follows from its id: ``<family>.<area>[.<name>]`` is implemented in
+``secaudit/checks/<family>/<area>.py`` (registered with ``@check("id")``) and described in
+``<area>.yaml`` beside it (probe, severity, titles, message templates per outcome, remediation, in
+Vietnamese and English); e.g. ``http.cookies`` -> checks/http/cookies.py + cookies.yaml,
+``tls.cert.validity`` -> checks/tls/cert.py + cert.yaml. Tests: tests/test_<family>_checks.py.
+Each family package lists its modules in ``MODULES`` (that order is the order of the results)
+and types its probe's stored observation in ``observation.py`` (``parse``), built once per
+target and probe; checks read only the typed objects. Check functions never do I/O; they return
+an ``Outcome`` whose ``key`` selects the message.
 """
 
 from __future__ import annotations
@@ -11,15 +16,19 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 
+from secaudit.checks.observation import Unavailable, parse_time
 from secaudit.core.errors import InputError
 from secaudit.core.model import CheckResult, Lang
 from secaudit.core.resources import package_file
 from secaudit.core.yamlio import load_yaml
 
 FAMILIES = ("tls", "http", "ports")
+SHOW_MAX = 8  # items listed in a summary; the evidence keeps them all
 
 
 @dataclass
@@ -28,6 +37,10 @@ class Outcome:
     key: str = ""  # message key in the metadata; defaults to the status
     params: dict[str, Any] = field(default_factory=dict)  # values for the message template
     evidence: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, reason: str, evidence: dict[str, Any] | None = None) -> Outcome:
+        return cls("error", "error", {"reason": reason}, (evidence or {}) | {"reason": reason})
 
 
 @dataclass
@@ -39,9 +52,19 @@ class CheckContext:
     params: dict[str, Any]
     expected_ports: list[int] | None = None
     scheme: str = "https"
+    now: datetime | None = None  # the instant judged at (re-judging, tests); None: the clock
+
+    def reference_time(self) -> datetime:
+        """``now``, else the ``now`` parameter (tests), else the clock - always time-zone aware."""
+        now = self.now if self.now is not None else self.params.get("now")
+        if isinstance(now, datetime):
+            return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        if now:
+            return parse_time(str(now), "now")
+        return datetime.now(timezone.utc)
 
 
-CheckFunc = Callable[[dict[str, Any], CheckContext], Outcome]
+CheckFunc = Callable[[Any, CheckContext], Outcome]  # (the family's typed observation, context)
 _REGISTRY: dict[str, CheckFunc] = {}
 
 
@@ -53,21 +76,27 @@ def check(check_id: str) -> Callable[[CheckFunc], CheckFunc]:
     return deco
 
 
+def _family(fam: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{fam}")
+
+
 @lru_cache(maxsize=1)
 def metadata() -> dict[str, dict[str, Any]]:
     """All check metadata, keyed by check id (cheap: no probe library is imported)."""
     out: dict[str, dict[str, Any]] = {}
     for fam in FAMILIES:
-        path = package_file(f"checks/{fam}.yaml")
-        if not path.exists():
-            continue
-        data = load_yaml(path) or {}
-        for cid, meta in data.items():
-            if cid.startswith("_"):
-                continue
-            meta = dict(meta)
-            meta.setdefault("probe", fam)
-            out[cid] = meta
+        for mod in _family(fam).MODULES:
+            path = package_file(f"checks/{fam}/{mod}.yaml")
+            data = load_yaml(path) or {}
+            for cid, meta in data.items():
+                if cid.startswith("_"):
+                    continue
+                if not cid.startswith(f"{fam}.{mod}"):
+                    # the id names the file: a newcomer must find it in one guess
+                    raise InputError(f"check id does not belong in checks/{fam}/{mod}.yaml", entry=cid)
+                meta = dict(meta)
+                meta.setdefault("probe", fam)
+                out[cid] = meta
     return out
 
 
@@ -77,12 +106,19 @@ def known_check_ids() -> set[str]:
 
 def registry() -> dict[str, CheckFunc]:
     for fam in FAMILIES:
-        try:
-            importlib.import_module(f"{__name__}.{fam}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{fam}":
-                raise
+        for mod in _family(fam).MODULES:
+            importlib.import_module(f"{__name__}.{fam}.{mod}")
     return _REGISTRY
+
+
+def parse_observation(probe: str, observation: dict[str, Any]) -> Any:
+    """The family's typed observation (``<family>/observation.py``); never raises on bad data."""
+    return _family(probe).parse(observation)
+
+
+def shown(items: list[str], limit: int = SHOW_MAX) -> list[str]:
+    """At most ``limit`` items for a summary, then how many more."""
+    return items if len(items) <= limit else [*items[:limit], f"... (+{len(items) - limit})"]
 
 
 class _SafeDict(dict):
@@ -137,24 +173,62 @@ def error_result(check_id: str, reason: str) -> CheckResult:
     return make_result(check_id, Outcome("error", "error", {"reason": reason}, {"reason": reason}))
 
 
-def run_check(check_id: str, observation: dict[str, Any] | None, ctx: CheckContext) -> CheckResult:
-    """Judge one check. A missing or failed observation is an ``error`` - never a pass."""
+def _unusable(observation: Any) -> str | None:
+    """Why a whole observation cannot be judged (then every check of its probe is ``error``)."""
     if observation is None:
-        return error_result(check_id, "probe did not run / không có dữ liệu thu thập")
+        return "probe did not run / không có dữ liệu thu thập"
     if not isinstance(observation, dict):
-        kind = type(observation).__name__
-        return error_result(check_id, f"incomplete observation (a {kind}, not a mapping)")
+        return f"incomplete observation (a {type(observation).__name__}, not a mapping)"
     if observation.get("error"):
-        return error_result(check_id, str(observation["error"]))
+        return str(observation["error"])
+    return None
+
+
+# Observations from an old or hand-edited bundle may defeat even the typed layer: say so, never pass.
+_ODD = (LookupError, TypeError, ValueError, AttributeError)
+
+
+def _judge(check_id: str, typed: Any, ctx: CheckContext) -> CheckResult:
     func = registry().get(check_id)
     if func is None:
         return error_result(check_id, f"no implementation for {check_id}")
     try:
-        outcome = func(observation, ctx)
-    except (LookupError, TypeError, ValueError, AttributeError) as exc:
-        # Observations from an old or hand-edited bundle may lack fields: say so, never pass.
+        outcome = func(typed, ctx)
+    except Unavailable as exc:
+        return error_result(check_id, exc.reason)
+    except _ODD as exc:
         return error_result(check_id, f"incomplete observation ({type(exc).__name__}: {exc})")
     return make_result(check_id, outcome)
+
+
+def _typed(probe: str, observation: dict[str, Any]) -> tuple[Any, str | None]:
+    try:
+        return parse_observation(probe, observation), None
+    except _ODD as exc:
+        return None, f"incomplete observation ({type(exc).__name__}: {exc})"
+
+
+def run_check(check_id: str, observation: dict[str, Any] | None, ctx: CheckContext) -> CheckResult:
+    """Judge one check. A missing, failed or malformed observation is an ``error`` - never a pass."""
+    if reason := _unusable(observation):
+        return error_result(check_id, reason)
+    meta = metadata().get(check_id)
+    if meta is None or check_id not in registry():
+        return error_result(check_id, f"no implementation for {check_id}")
+    typed, reason = _typed(meta["probe"], observation)  # type: ignore[arg-type]
+    if reason:
+        return error_result(check_id, reason)
+    return _judge(check_id, typed, ctx)
+
+
+def run_probe_checks(probe: str, observation: dict[str, Any] | None, ctx: CheckContext) -> list[CheckResult]:
+    """Every check of ``probe``, from one observation typed once (what scans and re-judging use)."""
+    ids = checks_for_probe(probe)
+    if (reason := _unusable(observation)) is None:
+        typed, reason = _typed(probe, observation)  # type: ignore[arg-type]
+    if reason:
+        return [error_result(cid, reason) for cid in ids]
+    return [_judge(cid, typed, ctx) for cid in ids]
 
 
 def checks_for_probe(probe: str) -> list[str]:
