@@ -287,3 +287,48 @@ def test_review_state_latest_valid_decision_wins_and_binds_the_system() -> None:
                    "catalog": "tcvn-11930-2017"}]) == "awaiting"  # fmt: skip
     no_keyring = review_state(_entry(), ev, [rev("approved", early)], None, agency="ag", system="s")
     assert no_keyring.approved and no_keyring.to_record()["key_checked"] is False
+
+
+def test_summary_rejudges_reviews_and_counts_attested_vs_reviewed(world: dict[str, Any]) -> None:
+    w = world
+    res = run(
+        "summary",
+        w["root"] / "out",
+        "--inventory",
+        w["inventory"],
+        "--keyring",
+        w["keyring"],
+        "--format",
+        "json",
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    bao = next(a for a in data["agencies"] if a["id"] == "bao")
+    systems = {s["id"]: s for s in bao["systems"]}
+    assert systems["approved"]["trust"] == "consistent" and systems["changes"]["trust"] == "consistent"
+    assert systems["approved"]["reviews"] == {"attested": 2, "reviewed": 1}
+    assert systems["edited"]["reviews"] == {"attested": 2, "reviewed": 0}
+    assert systems["optional"]["reviews"] == {"attested": 2, "reviewed": 1}
+    assert bao["reviews"] == {"attested": 2 * len(SCENARIOS), "reviewed": 2}
+
+
+def test_assess_without_keyring_cannot_launder_a_self_made_review(world: dict[str, Any]) -> None:
+    """Without --keyring the agency's own bundle believes any well-signed review (key_checked false);
+    the Department's summary re-verifies against reviewers/ and the system never counts."""
+    out = world["root"] / "out-nokeyring"
+    res = run(
+        "assess", "--inventory", world["inventory"], "--attestations", world["atts"], "--key", world["keys"],
+        "--probes", "http", "--timeout", "2", "--no-progress", "-o", out,
+    )  # fmt: skip
+    assert res.exit_code in (1, 3), res.output
+    v = next(r for r in as_v1(load_bundle(out / "bao.stranger.2026.json")["assessment"])["requirements"]
+             if r["id"] == REQ)  # fmt: skip
+    assert v["status"] == "pass" and v["attestation"]["review"]["key_checked"] is False
+    res = run(
+        "summary", out, "--inventory", world["inventory"], "--keyring", world["keyring"], "--format", "json"
+    )
+    systems = {s["id"]: s for s in json.loads(res.stdout)["agencies"][0]["systems"]}
+    for s in ("stranger", "agencykey"):
+        assert systems[s]["trust"] == "inconsistent" and REQ in systems[s]["differing"], systems[s]
+        assert systems[s]["meets_target"] is False
+    assert systems["approved"]["trust"] == "consistent"
