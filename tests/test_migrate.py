@@ -321,7 +321,8 @@ def test_migrate_writes_loadable_prefilled_files(old_dir: Path, tmp_path: Path) 
     assert atts is not None and atts.catalog == NEW
     validate_catalog(atts)
     e = atts.entries
-    # equivalent: everything copied, source named, evidence path still reaches the same file
+    # equivalent: everything copied, source named, evidence copied beside the new file (evidence
+    # must lie inside the folder of its attestation file)
     hr1 = e["ANM.HR.01"]
     assert (hr1.status, hr1.note, hr1.attested_by, hr1.attested_at, hr1.expires_at, hr1.migrated_from) == (
         "compliant",
@@ -332,8 +333,9 @@ def test_migrate_writes_loadable_prefilled_files(old_dir: Path, tmp_path: Path) 
         ["M.ORG.01"],
     )
     [ev] = hr1.evidence
-    assert ev.path == "../../att2017/ag/evidence/qd.pdf"
+    assert ev.path == "evidence/qd.pdf"
     assert sha256_file(out.parent / ev.path) == ev.sha256
+    assert (out.parent / ev.path).read_bytes() == (old_dir / "ag" / ev.path).read_bytes()
     assert e["ANM.HR.04"].status == "non_compliant" and e["ANM.HR.04"].migrated_from == ["M.HR.02"]
     # partial: status left empty, note pre-filled, a comment asks for confirmation
     hw1 = e["ANM.HW.01"]

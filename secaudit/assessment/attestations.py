@@ -1,46 +1,38 @@
-"""Manual attestations: the model, parsing and loading of YAML files per system, evidence, expiry.
+"""Manual attestations: the model, parsing and loading of YAML files per system, dates and expiry.
 
 File: ``<attestations DIR>/<agency>/<system>.yaml`` (DESIGN §6). Evidence paths are relative to
 the attestation file's folder. An optional top-level ``catalog: <id>`` names the catalogue whose
 requirement ids the file answers (default: the default catalogue); under a profile of another
 catalogue its answers carry over through the crosswalk (verdicts.py). The YAML template is
-render/attest_template.py, the spreadsheet round-trip render/attest_xlsx.py.
+render/attest_template.py, the spreadsheet round-trip render/attest_xlsx.py, evidence files evidence.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from secaudit.assessment.evidence import (  # noqa: F401 - re-exported: the evidence API's old home
+    EVIDENCE_MAX_BYTES,
+    Evidence,
+    check_evidence,
+    evidence_file,
+    evidence_hash,
+    sha256_file,
+)
 from secaudit.config.catalog import DEFAULT_CATALOG, load_catalog
 from secaudit.core.errors import InputError
-from secaudit.core.files import confined_path, hash_regular_file
 from secaudit.core.model import ATTEST_STATUSES, Catalog, Requirement
 from secaudit.core.yamlio import dump_yaml, line_of, load_yaml
 
 EXPIRY_MONTHS = 12
 ATTESTATION_MAX_MONTHS = 12  # profile parameter attestation_max_months (DESIGN §10)
-EVIDENCE_MAX_BYTES = 50 * 1024 * 1024  # profile parameter evidence_max_bytes
 EXPIRING_SOON_DAYS = 30
 KEYS = ("requirement", "status", "note", "evidence", "attested_by", "attested_at", "expires_at")
-
-
-@dataclass
-class Evidence:
-    path: str
-    sha256: str | None = None  # as recorded in the attestation file (None: not recorded yet)
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"path": self.path}
-        if self.sha256:
-            d["sha256"] = self.sha256
-        return d
 
 
 @dataclass
@@ -57,10 +49,32 @@ class Attestation:
 
     @property
     def expiry(self) -> date | None:
+        return self.expiry_within(EXPIRY_MONTHS)
+
+    def expiry_within(self, max_months: int) -> date | None:
+        """The last day the attestation is valid: ``expires_at`` (valid through that day), else
+        12 months — or ``max_months`` if shorter — after ``attested_at``."""
         if self.expires_at:
             return self.expires_at
         if self.attested_at:
-            return add_months(self.attested_at, EXPIRY_MONTHS)
+            return add_months(self.attested_at, min(EXPIRY_MONTHS, max_months))
+        return None
+
+    def date_problem(self, today: date, max_months: int) -> tuple[str, dict[str, Any]] | None:
+        """Why the dates make the attestation invalid on ``today`` (the assessment day), as a reason
+        code and parameters (secaudit/data/reasons.yaml), or None. Expiry is not a date problem."""
+        if self.attested_at is None:
+            return None
+        who = {"by": self.attested_by or "?", "at": self.attested_at.isoformat()}
+        if self.attested_at > today:  # the same day is fine: attested, then assessed
+            return "attestation_future", {**who, "assessed": today.isoformat()}
+        limit = add_months(self.attested_at, max_months)
+        if self.expires_at is not None and self.expires_at > limit:
+            return "attestation_too_long", {
+                **who,
+                "expires": self.expires_at.isoformat(),
+                "max_months": max_months,
+            }
         return None
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,6 +105,8 @@ class AttestationSet:
     root: Path | None = None  # the --attestations folder it was found in
     catalog_line: int | None = None
     reviews: list[dict[str, Any]] = field(default_factory=list)  # review records (assessment/reviews.py)
+    # Profile parameter attestation_max_months, set by verdicts.evaluate from the profile judged.
+    max_months: int = ATTESTATION_MAX_MONTHS
 
     @property
     def base_dir(self) -> Path:
@@ -112,6 +128,22 @@ class AttestationSet:
         return self.entries.get(req_id)
 
 
+def attestation_limits(params: dict[str, Any] | None) -> tuple[int, int]:
+    """(attestation_max_months, evidence_max_bytes) of a profile's parameters, defaults if unset."""
+    out = []
+    for name, default in (
+        ("attestation_max_months", ATTESTATION_MAX_MONTHS),
+        ("evidence_max_bytes", EVIDENCE_MAX_BYTES),
+    ):
+        val = (params or {}).get(name)
+        if val is None:
+            val = default
+        if isinstance(val, bool) or not isinstance(val, int) or val < 1:
+            raise InputError(f"profile parameter {name} must be a positive whole number, got {val!r}")
+        out.append(val)
+    return out[0], out[1]
+
+
 def add_months(d: date, months: int) -> date:
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
@@ -121,64 +153,6 @@ def add_months(d: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(d)
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a regular file (bounded: a device or FIFO is refused, never read forever)."""
-    return hash_regular_file(path, EVIDENCE_MAX_BYTES, "evidence")[0]
-
-
-def _shown(rel: str) -> str:
-    """The path as a bundle may record it: an absolute path keeps only its file name (a signed
-    bundle must not carry the layout of the agency's machine)."""
-    if rel.startswith(("/", "\\")) or Path(rel).is_absolute() or (len(rel) > 1 and rel[1] == ":"):
-        return re.split(r"[\\/]", rel)[-1] or "?"
-    return rel
-
-
-def evidence_file(rel: str, base_dir: Path) -> Path:
-    """``base_dir/rel`` if it stays inside the attestation file's folder; InputError with a bilingual
-    reason (never naming an absolute path) otherwise."""
-    try:
-        return confined_path(base_dir, rel)
-    except InputError as exc:
-        if "absolute" in exc.message:
-            raise InputError(
-                "absolute path / đường dẫn tuyệt đối: give a path relative to the folder"
-            ) from None
-        raise InputError("outside the attestations folder / nằm ngoài thư mục xác nhận") from None
-    except (OSError, RuntimeError):  # a symlink loop
-        raise InputError("symlink loop / liên kết vòng") from None
-
-
-def check_evidence(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES) -> dict[str, Any]:
-    """Recompute an evidence file's hash: state ok | changed | missing | unrecorded | invalid.
-
-    Evidence is a relative path to a regular file inside the folder of the attestation file, of at
-    most ``max_bytes`` (profile parameter ``evidence_max_bytes``). Anything else (absolute, ``..``
-    out of the folder, an escaping symlink, a device, FIFO or socket, too large) is ``invalid`` with
-    a ``reason``; it is never opened in a way that could block."""
-    out: dict[str, Any] = {"path": _shown(ev.path), "sha256": ev.sha256}
-    try:
-        full = evidence_file(ev.path, base_dir)
-        if not os.path.lexists(full):
-            out.update(state="missing", actual_sha256=None)
-            return out
-        actual, _size = hash_regular_file(full, max_bytes, "evidence")
-    except InputError as exc:
-        out.update(state="invalid", actual_sha256=None, reason=exc.message)
-        return out
-    out["actual_sha256"] = actual
-    if ev.sha256 is None:
-        out["state"] = "unrecorded"  # hash recorded now, in the bundle
-    else:
-        out["state"] = "ok" if actual == ev.sha256.lower() else "changed"
-    return out
-
-
-def evidence_hash(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES) -> str | None:
-    """The SHA-256 to record for an evidence file, or None when it is missing or not acceptable."""
-    return check_evidence(ev, base_dir, max_bytes).get("actual_sha256")
 
 
 def attestation_path(root: Path, agency: str, system: str) -> Path:

@@ -6,11 +6,15 @@ note, evidence, who, when, expiry) and records ``migrated_from``; a ``partial`` 
 ``status: null`` with the note pre-filled and a comment asking an auditor to confirm. The same
 source selection as evaluation (evaluate.carry_sources) so that a migrated file and a carried
 verdict never disagree. The written file loads as is (unanswered = not_reviewed).
+
+Evidence must lie inside the folder of its attestation file (DESIGN §10), so the evidence files an
+equivalent answer cites are copied beside the new file under the same relative path (bounded reads
+of regular files only); a path that is already invalid or missing is kept as written, and the
+assessment says so.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,10 +29,11 @@ from secaudit.assessment.attestations import (
     load_attestations,
     validate_against,
 )
+from secaudit.assessment.evidence import EVIDENCE_MAX_BYTES, evidence_file
 from secaudit.assessment.verdicts import carry_sources
 from secaudit.config.catalog import load_catalog
 from secaudit.core.errors import InputError
-from secaudit.core.files import atomic_write
+from secaudit.core.files import atomic_write, read_input
 from secaudit.core.model import Catalog, text
 from secaudit.render.attest_template import _comment, _scalar
 
@@ -55,12 +60,18 @@ class _Entry:
     expires_at: date | None = None
 
 
-def _rebase(path: str, src_dir: Path, dst_dir: Path) -> str:
-    """An evidence path relative to the new file's folder (paths are relative to their file)."""
-    p = Path(path)
-    if p.is_absolute():
-        return path
-    return Path(os.path.relpath(os.path.abspath(src_dir / p), os.path.abspath(dst_dir))).as_posix()
+Copies = dict[Path, Path]  # evidence file to write in the new folder -> the file it copies
+
+
+def _plan_copy(path: str, src_dir: Path, dst_dir: Path, copies: Copies) -> None:
+    """Copy an evidence file that is valid where it is to the same relative place in ``dst_dir``."""
+    try:
+        source = evidence_file(path, src_dir)
+        target = evidence_file(path, dst_dir)
+    except InputError:
+        return  # absolute or outside its folder: invalid there and here, the assessment says why
+    if source.is_file():
+        copies[target] = source
 
 
 def _joined(atts: list[Attestation], attr: str) -> str:
@@ -73,7 +84,12 @@ def _joined(atts: list[Attestation], attr: str) -> str:
 
 
 def _combine(
-    req_id: str, relation: str, srcs: list[tuple[str, Attestation]], atts: AttestationSet, dst_dir: Path
+    req_id: str,
+    relation: str,
+    srcs: list[tuple[str, Attestation]],
+    atts: AttestationSet,
+    dst_dir: Path,
+    copies: Copies,
 ) -> _Entry:
     answers = [a for _, a in srcs]
     ids = [s for s, _ in srcs]
@@ -92,7 +108,8 @@ def _combine(
     evidence = []
     for a in answers:
         for ev in a.evidence:
-            d = {"path": _rebase(ev.path, atts.base_dir, dst_dir)}
+            _plan_copy(ev.path, atts.base_dir, dst_dir, copies)
+            d = {"path": ev.path}
             if ev.sha256:
                 d["sha256"] = ev.sha256
             if d not in evidence:
@@ -116,7 +133,11 @@ def _combine(
     )
 
 
-def migrate_set(atts: AttestationSet, to: Catalog, dst_dir: Path) -> list[_Entry]:
+def migrate_set(
+    atts: AttestationSet, to: Catalog, dst_dir: Path, copies: Copies | None = None
+) -> list[_Entry]:
+    """The entries for catalogue ``to``; evidence files to copy are added to ``copies``."""
+    copies = {} if copies is None else copies
     out = []
     for req in to.requirements:
         if req.kind not in ("manual", "partial"):
@@ -124,13 +145,13 @@ def migrate_set(atts: AttestationSet, to: Catalog, dst_dir: Path) -> list[_Entry
         relation, deciding, candidates, need_all = carry_sources(req.id, to.id, atts.catalog)
         answered = [(s, a) for s in deciding if (a := atts.get(s)) is not None and a.status is not None]
         if answered and (not need_all or len(answered) == len(deciding)):
-            out.append(_combine(req.id, "equivalent", answered, atts, dst_dir))
+            out.append(_combine(req.id, "equivalent", answered, atts, dst_dir, copies))
             continue
         pre = [
             (s, a) for s in deciding + candidates if (a := atts.get(s)) is not None and a.status is not None
         ]
         if pre:
-            out.append(_combine(req.id, "partial", pre, atts, dst_dir))
+            out.append(_combine(req.id, "partial", pre, atts, dst_dir, copies))
     return out
 
 
@@ -182,6 +203,7 @@ def migrate_dir(src: Path, to_id: str, dst: Path, force: bool = False) -> list[M
     (without ``force``) or a bad source file stops the run with nothing half-done."""
     to = load_catalog(to_id)
     plan: list[tuple[Migrated, str]] = []
+    copies: Copies = {}
     for path in source_files(src):
         atts = load_attestations(path, path.parent.name, path.stem)
         atts.root = src
@@ -193,7 +215,7 @@ def migrate_dir(src: Path, to_id: str, dst: Path, force: bool = False) -> list[M
             m.skipped = f"already {to.id}"
             plan.append((m, ""))
             continue
-        entries = migrate_set(atts, to, target.parent)
+        entries = migrate_set(atts, to, target.parent, copies)
         m.equivalent = sum(1 for e in entries if e.status is not None)
         m.partial = len(entries) - m.equivalent
         if target.exists() and not force:
@@ -201,6 +223,12 @@ def migrate_dir(src: Path, to_id: str, dst: Path, force: bool = False) -> list[M
                 "exists; not overwritten (use --force) / tệp đã có, dùng --force để ghi đè", target
             )
         plan.append((m, render(atts, to, entries)))
+    evidence = {dst: read_input(source, "evidence", EVIDENCE_MAX_BYTES) for dst, source in copies.items()}
+    for dst, data in evidence.items():
+        if dst.exists() and not force and (not dst.is_file() or dst.read_bytes() != data):
+            raise InputError("exists; not overwritten (use --force) / tệp đã có, dùng --force để ghi đè", dst)
+    for dst, data in evidence.items():
+        atomic_write(dst, data)
     for m, content in plan:
         if m.skipped is None:
             atomic_write(m.target, content)

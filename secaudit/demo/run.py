@@ -213,7 +213,7 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
                 s.agency["id"],
                 s.system["id"],
                 s.system["attest"],
-                out_dir / "evidence" / s.agency["id"] / s.system["id"],
+                att_dir / s.agency["id"] / "evidence" / s.system["id"],  # inside the folder (DESIGN §10)
                 path,
                 today,
             )
