@@ -1,0 +1,42 @@
+"""Facts several mail checks need about one domain's observation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def mx_records(d: dict[str, Any]) -> list[dict[str, Any]]:
+    mx = d["mx"]
+    if mx.get("error"):
+        raise MxError(str(mx["error"]))
+    return [m for m in mx["records"] if m["exchange"]]
+
+
+class MxError(Exception):
+    """The MX lookup itself failed: nothing about the domain's mail can be judged."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def receives_no_mail(d: dict[str, Any]) -> bool:
+    """No MX at all, or a null MX (RFC 7505)."""
+    return bool(d["mx"].get("null_mx")) or not mx_records(d)
+
+
+def spf_rejects_all(d: dict[str, Any]) -> bool:
+    spf = d.get("spf") or {}
+    return bool(spf.get("record")) and [t.lower() for t in spf.get("terms") or []] == ["-all"]
+
+
+def dmarc_policy(d: dict[str, Any]) -> str | None:
+    dmarc = d.get("dmarc") or {}
+    if dmarc.get("error") or len(dmarc.get("records") or []) != 1:
+        return None
+    return str((dmarc.get("tags") or {}).get("p", "")).lower() or None
+
+
+def locked_down(d: dict[str, Any]) -> bool:
+    """The no-mail posture: null MX or ``v=spf1 -all``, plus DMARC ``p=reject``."""
+    return (bool(d["mx"].get("null_mx")) or spf_rejects_all(d)) and dmarc_policy(d) == "reject"

@@ -1,0 +1,143 @@
+"""dns.* and web.ipv6 against NSD on loopback serving zones signed at test time (ldns-signzone).
+
+dnspython is not mocked: the probe asks the lab server (``--dns-server 127.0.0.240:PORT``) and
+validates from the lab parent's DS (``--trust-anchor``)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from dnsmail_lab import observed, scenario, target, verdicts
+
+from secaudit.core.errors import InputError
+from secaudit.probes import dns as dns_probe
+from secaudit.probes.dnssec import Server, load_anchors, parse_server
+from secaudit.probes.domains import DomainOptions
+
+DOMAINS = (
+    "good.lab",
+    "weak.lab",
+    "bogus.lab",
+    "wrongds.lab",
+    "nsec3.lab",
+    "danebad.lab",
+    "plain.lab",
+    "broken.lab",
+)
+
+
+def _v(domain: str) -> dict:
+    return verdicts("dns", observed("dns", DOMAINS)[domain])
+
+
+@pytest.mark.parametrize(
+    "domain,status,key",
+    [
+        ("good.lab", "pass", "pass"),
+        ("nsec3.lab", "pass", "pass"),
+        ("weak.lab", "fail", "insecure"),
+        ("bogus.lab", "fail", "bogus"),
+        ("wrongds.lab", "fail", "bogus"),
+        ("broken.lab", "error", "error"),
+    ],
+)
+def test_dnssec_verdicts(domain: str, status: str, key: str) -> None:
+    r = _v(domain)["dns.dnssec"]
+    assert r.status == status, r.summary
+    assert r.evidence["dnssec"] in ("secure", "insecure", "bogus", "error")
+
+
+def test_dnssec_bogus_says_why() -> None:
+    assert "expired" in _v("bogus.lab")["dns.dnssec"].evidence["reason"]
+    assert "matches the DS" in _v("wrongds.lab")["dns.dnssec"].evidence["reason"]
+    assert "bogus" in _v("bogus.lab")["dns.dnssec"].summary["en"].lower()
+
+
+@pytest.mark.parametrize(
+    "domain,status",
+    [("good.lab", "pass"), ("weak.lab", "warn"), ("plain.lab", "warn"), ("danebad.lab", "fail")],
+)
+def test_caa(domain: str, status: str) -> None:
+    assert _v(domain)["dns.caa"].status == status
+
+
+def test_caa_found_at_parent_for_subdomain() -> None:
+    obs = dns_probe.collect([target("www.good.lab")], scenario().options)[0]
+    r = verdicts("dns", obs)["dns.caa"]
+    assert r.status == "pass" and r.evidence["found_at"] == "good.lab"
+
+
+def test_nameservers() -> None:
+    assert _v("good.lab")["dns.nameservers"].status == "pass"
+    single = _v("plain.lab")["dns.nameservers"]
+    assert single.status == "fail" and "ns1.plain.lab" in single.summary["en"]
+    assert _v("broken.lab")["dns.nameservers"].status == "error"
+
+
+def test_web_ipv6_reachable_and_not() -> None:
+    sc = scenario()
+    ok = dns_probe.collect([target("www.good.lab", sc.web_port)], sc.options)[0]
+    assert verdicts("dns", ok, "www.good.lab", sc.web_port)["web.ipv6"].status == "pass"
+    no_aaaa = dns_probe.collect([target("v4only.good.lab")], sc.options)[0]
+    assert verdicts("dns", no_aaaa)["web.ipv6"].status == "fail"
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:  # bound, not listening: refused
+        s.bind(("::1", 0))
+        closed = dns_probe.collect([target("www.good.lab", s.getsockname()[1])], sc.options)[0]
+        r = verdicts("dns", closed, "www.good.lab")["web.ipv6"]
+    assert r.status == "fail" and r.evidence["connect"][0]["ok"] is False
+
+
+def test_ip_target_is_not_applicable() -> None:
+    obs = dns_probe.collect([target("127.0.0.1")], scenario().options)[0]
+    v = verdicts("dns", obs, "127.0.0.1")
+    assert v["dns.dnssec"].status == "not_applicable"
+    assert v["web.ipv6"].status == "not_applicable"
+
+
+def test_several_domains_worst_wins() -> None:
+    obs = dns_probe.collect([target("x", domains=["good.lab", "weak.lab"])], scenario().options)[0]
+    r = verdicts("dns", obs)["dns.dnssec"]
+    assert r.status == "fail"
+    assert "good.lab" in r.summary["en"] and "weak.lab" in r.summary["en"]
+    assert set(r.evidence["domains"]) == {"good.lab", "weak.lab"}
+
+
+def test_timeout_is_error_never_pass() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # bound UDP socket: never answers
+        silent.bind(("127.0.0.246", 0))
+        opts = DomainOptions(
+            dns_servers=[Server("127.0.0.246", silent.getsockname()[1])],
+            trust_anchor=scenario().dns.trust_anchor,
+            timeout=0.3,
+        )
+        obs = dns_probe.collect([target("good.lab")], opts)[0]
+    v = verdicts("dns", obs, "good.lab")
+    for cid in ("dns.dnssec", "dns.caa", "dns.nameservers", "web.ipv6"):
+        assert v[cid].status == "error", (cid, v[cid].summary)
+    assert "timeout" in v["dns.dnssec"].summary["en"]
+
+
+def test_without_lab_anchor_the_root_cannot_be_reached() -> None:
+    opts = DomainOptions(dns_servers=scenario().options.dns_servers, timeout=2.0)
+    obs = dns_probe.collect([target("good.lab")], opts)[0]
+    r = verdicts("dns", obs)["dns.dnssec"]
+    assert r.status == "error" and "REFUSED" in r.summary["en"]
+
+
+def test_dns_server_and_anchor_parsing(tmp_path) -> None:
+    assert parse_server("127.0.0.240:5353") == Server("127.0.0.240", 5353)
+    assert parse_server("[::1]:53") == Server("::1", 53) and parse_server("::1") == Server("::1", 53)
+    for bad in ("ns.example:53", "127.0.0.1:0", "127.0.0.1:x", "[::1]x"):
+        with pytest.raises(InputError):
+            parse_server(bad)
+    bad = tmp_path / "anchor.txt"
+    bad.write_text("lab. IN A 127.0.0.1\n")
+    with pytest.raises(InputError, match="only DS or DNSKEY"):
+        load_anchors(bad)
+    bad.write_text("not a record at all ((\n")
+    with pytest.raises(InputError):
+        load_anchors(bad)
+    with pytest.raises(InputError):
+        load_anchors(tmp_path / "missing.txt")
+    assert len(load_anchors(scenario().dns.trust_anchor)) == 2

@@ -1,0 +1,106 @@
+"""mail.* against NSD zones and aiosmtpd MX servers on loopback (STARTTLS scanned by sslyze's SMTP
+opportunistic TLS); SPF evaluated by pyspf through the lab resolver. Nothing is mocked."""
+
+from __future__ import annotations
+
+import pytest
+from dnsmail_lab import observed, scenario, target, verdicts
+
+from secaudit.probes import mail as mail_probe
+
+MAIL = ("good.lab", "weak.lab", "danebad.lab", "plain.lab", "nomail.lab", "nomailopen.lab", "broken.lab")
+SPF_ONLY = ("soft.weak.lab", "many.weak.lab", "two.weak.lab", "redir.weak.lab", "nospf.weak.lab")
+
+
+def _v(domain: str) -> dict:
+    return verdicts("mail", observed("mail", MAIL)[domain])
+
+
+def _spf(domain: str) -> dict:
+    return verdicts("mail", observed("mail", SPF_ONLY)[domain])
+
+
+def test_good_domain_passes_every_mail_check() -> None:
+    v = _v("good.lab")
+    for cid in ("mail.spf", "mail.dmarc", "mail.starttls", "mail.dane"):
+        assert v[cid].status == "pass", (cid, v[cid].summary)
+    assert v["mail.spf"].evidence["all"] == "-all"
+    assert v["mail.dmarc"].evidence["tags"]["p"] == "reject"
+
+
+def test_weak_domain() -> None:
+    v = _v("weak.lab")
+    assert v["mail.spf"].status == "fail" and "?all" in v["mail.spf"].summary["en"]
+    assert v["mail.dmarc"].status == "fail" and "p=none" in v["mail.dmarc"].summary["en"]
+    tls = v["mail.starttls"]
+    assert tls.status == "fail", tls.summary
+    server = tls.evidence["servers"][0]
+    assert server["tls"]["tls.protocol.legacy_disabled"] == "fail"
+    # an unsigned MX zone cannot carry DANE
+    assert v["mail.dane"].status == "fail" and "not DNSSEC-signed" in v["mail.dane"].summary["en"]
+
+
+def test_spf_include_is_resolved() -> None:
+    spf = observed("mail", MAIL)["weak.lab"]["domains"][0]["spf"]
+    assert spf["includes"][0]["domain"] == "inc.weak.lab"
+    assert spf["includes"][0]["all"] == "~all"
+    assert spf["lookups"] == 1
+
+
+def test_tlsa_mismatch_fails_dane() -> None:
+    v = _v("danebad.lab")
+    assert v["mail.starttls"].status in ("pass", "warn")
+    r = v["mail.dane"]
+    assert r.status == "fail" and "matches the certificate" in r.summary["en"]
+
+
+def test_no_starttls_fails() -> None:
+    r = _v("plain.lab")["mail.starttls"]
+    assert r.status == "fail" and "no STARTTLS" in r.summary["en"]
+
+
+def test_null_mx_with_spf_minus_all_and_reject_passes_all() -> None:
+    v = _v("nomail.lab")
+    assert observed("mail", MAIL)["nomail.lab"]["domains"][0]["mx"]["null_mx"] is True
+    for cid in ("mail.spf", "mail.dmarc", "mail.starttls", "mail.dane"):
+        assert v[cid].status == "pass", (cid, v[cid].summary)
+
+
+def test_no_mx_not_locked_down_never_passes() -> None:
+    v = _v("nomailopen.lab")
+    assert v["mail.spf"].status == "fail"
+    assert v["mail.dmarc"].status == "fail"
+    assert v["mail.starttls"].status == "not_applicable"
+    assert v["mail.dane"].status == "not_applicable"
+
+
+def test_servfail_is_error() -> None:
+    v = _v("broken.lab")
+    for cid in ("mail.spf", "mail.dmarc", "mail.starttls", "mail.dane"):
+        assert v[cid].status == "error", (cid, v[cid].summary)
+
+
+@pytest.mark.parametrize(
+    "domain,spf_status,dmarc_status",
+    [
+        ("soft.weak.lab", "pass", "warn"),  # ~all is strict enough (internet.nl); pct=50 warns
+        ("many.weak.lab", "fail", "fail"),  # 11 includes: over the 10-lookup limit
+        ("two.weak.lab", "fail", "fail"),  # two SPF records: permerror
+        ("redir.weak.lab", "pass", "warn"),  # redirect= to a ~all record; external rua unauthorised
+        ("nospf.weak.lab", "fail", "fail"),  # nothing published
+    ],
+)
+def test_spf_and_dmarc_variants(domain: str, spf_status: str, dmarc_status: str) -> None:
+    v = _spf(domain)
+    assert v["mail.spf"].status == spf_status, v["mail.spf"].summary
+    assert v["mail.dmarc"].status == dmarc_status, v["mail.dmarc"].summary
+
+
+def test_lookup_limit_boundary() -> None:
+    r = _spf("many.weak.lab")["mail.spf"]
+    assert r.evidence["lookups"] == 11 and "11" in r.summary["en"]
+
+
+def test_www_is_stripped_for_mail() -> None:
+    obs = mail_probe.collect([target("www.nomail.lab")], scenario().options)[0]
+    assert obs["domains"][0]["domain"] == "nomail.lab"
