@@ -21,6 +21,7 @@ from secaudit.config.inventory_mau08 import (
     REPORTING_DEFAULTS,
     TRANSITION_DEADLINE,
 )
+from secaudit.config.inventory_trust import accepted_tailoring, check_profile
 from secaudit.core.errors import InputError
 from secaudit.core.ids import ID_RE
 from secaudit.core.model import Profile, Target
@@ -69,6 +70,7 @@ _SYSTEM_KEYS = {
     "check_type",
     "roadmap",
     "require_review",
+    "accepted_tailoring",
 }
 
 
@@ -102,6 +104,8 @@ class System:
     check_type: str | None = None
     roadmap: dict[str, str] = field(default_factory=dict)  # requirement id -> planned date
     require_review: bool | None = None  # None: the inventory's; attested passes need a review
+    # Requirements the Department accepts this system's profile to tailor out (DESIGN §10 "Trust").
+    accepted_tailoring: list[str] = field(default_factory=list)
 
     @property
     def profile(self) -> str:
@@ -297,18 +301,10 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
         transition_deadline=c.date(data, "transition_deadline") or TRANSITION_DEADLINE,
         require_review=bool(c.flag(data, "require_review")),
     )
-    if check_profiles:
-        for agency in agencies:
-            for system in agency.systems:
-                for name in system.profiles:
-                    try:
-                        inv.profile(name)
-                    except InputError as exc:
-                        c.fail(
-                            f"unknown or invalid profile {name!r} ({exc.format()})",
-                            line=system.line,
-                            entry=f"{agency.id}/{system.id}",
-                        )
+    for agency in agencies:
+        for system in agency.systems:
+            for name in system.profiles:
+                check_profile(c, inv, agency, system, name, check_profiles)
     return inv
 
 
@@ -411,6 +407,7 @@ def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System
         check_type=c.choice(node, "check_type", CHECK_TYPES, entry),
         roadmap={k: v for k, v in roadmap.items() if v},
         require_review=c.flag(node, "require_review", entry),
+        accepted_tailoring=accepted_tailoring(c, node, entry),
     )
 
 

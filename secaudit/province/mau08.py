@@ -151,6 +151,12 @@ def build(summary: dict[str, Any], digests: list[Digest], inventory: dict[str, A
                     "verified": bool(d and d.verified),
                     "profile": entry["profile"] if entry else None,
                     "meets_level": entry["meets_level"] if entry else None,
+                    # DESIGN §10 "Trust": what re-judging the bundle found (summary system entry)
+                    "status": got.get("status"),
+                    "trust": got.get("trust"),
+                    "differing": list(got.get("differing") or []),
+                    "profile_problems": list(got.get("profile_problems") or []),
+                    "tool_version": got.get("tool_version"),
                 },
                 "_sys": sy,
             }
@@ -286,4 +292,19 @@ def _checks(
             out.append(_problem("no_assessment", r))
         if s["deployment"] == "full" and a["meets_level"] is False:
             out.append(_problem("full_but_not_meeting", r, profile=a["profile"]))
+        out.extend(_trust_problems(r, a))
+    return out
+
+
+def _trust_problems(r: dict[str, Any], a: dict[str, Any]) -> list[dict[str, Any]]:
+    """What re-judging the row's bundle found: inconsistent, profile not accepted, re-judged."""
+    from secaudit import __version__
+
+    if a["status"] == "inconsistent":
+        return [_problem("inconsistent_bundle", r, ids=", ".join(a["differing"][:12]) or "?")]
+    out = []
+    if a["status"] == "profile_not_accepted":
+        out.append(_problem("profile_not_accepted", r, why="; ".join(a["profile_problems"])))
+    if a["trust"] == "rejudged":
+        out.append(_problem("rejudged", r, old=a["tool_version"] or "?", version=__version__))
     return out
