@@ -332,3 +332,49 @@ def test_assess_without_keyring_cannot_launder_a_self_made_review(world: dict[st
         assert systems[s]["trust"] == "inconsistent" and REQ in systems[s]["differing"], systems[s]
         assert systems[s]["meets_target"] is False
     assert systems["approved"]["trust"] == "consistent"
+
+
+def test_attestation_workbook_shows_each_rows_review_state_and_imports_back(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from secaudit.render.attest_xlsx import COL, HEADER_ROW
+
+    xlsx = tmp_path / "atts.xlsx"
+    res = run(
+        "attest", "export", "--inventory", world["inventory"], "--attestations", world["atts"], "-o", xlsx
+    )
+    assert res.exit_code == 0, res.output
+    wb = load_workbook(xlsx)
+    state: dict[tuple[str, str], str] = {}
+    for ws in wb.worksheets[1:]:
+        for row in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
+            if row[COL["requirement"] - 1] in (REQ, "M.POL.02"):
+                state[(ws["B2"].value, row[COL["requirement"] - 1])] = row[COL["review"] - 1] or ""
+    assert state[("approved", REQ)].startswith("đã thẩm định / approved (insp, ")
+    assert state[("approved", "M.POL.02")] == "chờ thẩm định / awaiting review"
+    assert "earlier review void" in state[("edited", REQ)]
+    assert "earlier review void" in state[("evidence", REQ)]
+    assert (
+        "changes requested" in state[("changes", REQ)] and "thiếu chữ ký giám đốc" in state[("changes", REQ)]
+    )
+    # the read-only column is not an answer: the workbook imports back and changes nothing
+    before = (world["atts"] / "bao" / "approved.yaml").read_text("utf-8")
+    copy_dir = tmp_path / "copy"
+    import shutil
+
+    shutil.copytree(world["atts"], copy_dir)
+    res = run("attest", "import", xlsx, "--attestations", copy_dir)
+    assert res.exit_code == 0, res.output
+    assert review_state_after_import(copy_dir) == "approved"
+    assert (world["atts"] / "bao" / "approved.yaml").read_text("utf-8") == before
+
+
+def review_state_after_import(root: Path) -> str:
+    from secaudit.assessment.attestations import load_for_system
+    from secaudit.assessment.review_store import attach_reviews, entry_state
+
+    atts = attach_reviews(load_for_system(root, "bao", "approved"))
+    assert atts is not None
+    return entry_state(atts, REQ).status

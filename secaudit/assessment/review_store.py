@@ -192,3 +192,38 @@ def review_system(
     if new:
         save_reviews(path, agency, system, atts.reviews + new)
     return new, skipped, path
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+def entry_state(atts: AttestationSet, rid: str) -> Any:
+    """The review state of one entry as the folder holds it now (evidence re-hashed; reviewers'
+    keys not checked: no keyring here). None when the entry is not answered."""
+    from secaudit.assessment.attestations import check_evidence
+    from secaudit.assessment.reviews import review_state
+
+    att = atts.get(rid)
+    if att is None or att.status is None:
+        return None
+    hashes = [(ev.path, check_evidence(ev, atts.base_dir).get("actual_sha256")) for ev in att.evidence]
+    return review_state(
+        att, hashes, atts.reviews, None, agency=atts.agency, system=atts.system, catalog=atts.catalog
+    )
+
+
+def state_text(state: Any) -> str:
+    """One spreadsheet cell: the review state in both languages."""
+    if state is None:
+        return ""
+    r = state.review or {}
+    if state.status == "approved":
+        return f"đã thẩm định / approved ({r.get('reviewer')}, {r.get('reviewed_at')})"
+    if state.status == "changes_requested":
+        return (
+            f"yêu cầu sửa / changes requested ({r.get('reviewer')}, {r.get('reviewed_at')}): {r.get('note')}"
+        )
+    void = any(p["why"].startswith("void:") for p in state.problems)
+    return "chờ thẩm định / awaiting review" + (
+        " (thẩm định cũ mất hiệu lực / earlier review void: entry or evidence changed)" if void else ""
+    )

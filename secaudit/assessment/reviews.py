@@ -1,10 +1,10 @@
 """Reviews: an inspector co-signs attestation entries with an Ed25519 key of their own (DESIGN §10).
 
-A review signs the *subject* of one attestation entry: the canonical entry (attestations.
-canonical_entry) plus the SHA-256 of each of its evidence files, bound to the agency, system and
-catalogue. Any later change of the entry or of an evidence file changes the subject digest and voids
-the review. A review counts only if its signature verifies and, where a keyring is at hand, its key
-is ``KEYRING/reviewers/<reviewer>.pub`` and no agency's key.
+A review signs the *subject* of one attestation entry: the canonical entry (as in attestations.
+canonical_entry, evidence named by path) plus the SHA-256 of each of its evidence files, bound to
+the agency, system and catalogue. Any later change of the entry or of an evidence file changes the
+subject digest and voids the review. A review counts only if its signature verifies and, where a
+keyring is at hand, its key is ``KEYRING/reviewers/<reviewer>.pub`` and no agency's key.
 
 For callers (assess service, summary re-judging):
 - ``review_state(entry, evidence_hashes, reviews, reviewer_keys, agency=, system=, catalog=)`` —
@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from secaudit.assessment.attestations import Attestation, AttestationSet, canonical_entry
+from secaudit.assessment.attestations import Attestation, AttestationSet
 from secaudit.config.catalog import DEFAULT_CATALOG
 from secaudit.core.ids import ID_RE
 from secaudit.core.jsonio import stdlib_canonical
@@ -124,7 +124,12 @@ def load_reviewer_keys(keyring: Path) -> ReviewerKeys:
 
 
 def entry_sha256(entry: Attestation) -> str:
-    return hashlib.sha256(canonical_entry(entry)).hexdigest()
+    """SHA-256 of the canonical entry with its evidence named by path only: the files' bytes enter
+    the subject as their hashes now, so recording a hash that matches (``attest import``) changes
+    nothing the reviewer saw, while a changed file or any other edit of the entry does."""
+    d = entry.to_dict()
+    d["evidence"] = [e.path for e in entry.evidence]
+    return hashlib.sha256(stdlib_canonical(d)).hexdigest()
 
 
 def evidence_list(evidence_hashes: EvidenceHashes) -> list[dict[str, Any]]:
