@@ -24,6 +24,8 @@ if [ "$dev" = 1 ]; then
     command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
   done <<'DEV'
 faketime faketime
+nsd nsd
+ldns-signzone ldnsutils
 DEV
 fi
 if [ ${#need[@]} -gt 0 ]; then
