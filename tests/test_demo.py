@@ -44,9 +44,9 @@ def test_demo_runs_and_writes_dashboard_and_summary(demo: dict[str, Any]) -> Non
     assert summary["schema"] == "secaudit.summary/1"
     totals = summary["totals"]
     assert (totals["agencies"], totals["agencies_meeting"], totals["systems"], totals["systems_meeting"]) == (
-        5,
+        7,
         1,
-        6,
+        8,
         2,
     )
     assert totals["unverified"] == 0 and totals["missing"] == 0
@@ -57,17 +57,19 @@ def test_demo_runs_and_writes_dashboard_and_summary(demo: dict[str, Any]) -> Non
         "tap-chi-ngu-binh": False,
         "ban-tin-thuan-an": False,
         "tap-chi-van-lau": False,
+        "bao-huong-tra": False,
+        "dai-phong-dien": False,
     }
     # The dashboard's headline is the summary's.
     html = (out / "index.html").read_text(encoding="utf-8")
-    assert "1/5 cơ quan đạt cấp độ 3" in html
-    assert "1/5" in proc.stdout and "index.html" in proc.stdout
+    assert "1/7 cơ quan đạt cấp độ 3" in html
+    assert "1/7" in proc.stdout and "index.html" in proc.stdout
 
 
 def test_demo_bundles_verify_and_match_the_simulated_posture(demo: dict[str, Any]) -> None:
     out = demo["out"]
     bundles = sorted((out / "bundles").glob("*.json"))
-    assert len(bundles) == 6
+    assert len(bundles) == 8
     proc = secaudit("verify", *map(str, bundles), "--keyring", str(out / "keyring"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -131,7 +133,7 @@ def test_demo_judges_both_regimes_and_fills_mau08(demo: dict[str, Any]) -> None:
     assert regimes["current"]["catalog"] == "tcvn-11930-2017" and regimes["current"]["agencies_meeting"] == 1
     assert regimes["new"]["catalog"] == "tcvn-14423-2026"
     assert regimes["new"]["transition_deadline"] == "2027-07-01"
-    assert regimes["new"]["systems_assessed"] == 6
+    assert regimes["new"]["systems_assessed"] == 8
     bundle = _bundle(out, "bao-song-huong.cong-bao")
     (extra,) = bundle["additional"]
     assert extra["profile"] == "tcvn14423-level3"
@@ -155,3 +157,34 @@ def test_demo_bundles_hold_no_local_paths(demo: dict[str, Any]) -> None:
         text = bundle.read_text(encoding="utf-8")
         assert str(out) not in text and str(out.resolve()) not in text, bundle.name
     assert _bundle(out, "bao-song-huong.cong-bao")["profile"] == "demo-level3"
+
+
+def test_demo_bundles_are_compact_bundle_2(demo: dict[str, Any]) -> None:
+    """DESIGN §10: a dual-regime bundle of the demo's shape is at most 200 KB (bundle/1: ~650 KB)."""
+    for p in sorted((demo["out"] / "bundles").glob("*.json")):
+        raw = p.read_bytes()
+        b = json.loads(raw)
+        assert b["schema"] == "secaudit.bundle/2" and len(b["assessment"]["additional"]) == 1, p.name
+        assert len(raw) <= 200 * 1024, f"{p.name}: {len(raw)} bytes"
+
+
+def test_demo_shows_an_inconsistent_and_a_not_accepted_system(demo: dict[str, Any]) -> None:
+    """DESIGN §10 "Trust": one agency rewrote its own signed verdicts (the signature is valid), another
+    loosened its profile; neither counts, and the dashboard and Mẫu 08 say why."""
+    out = demo["out"]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    systems = {(a["id"], s["id"]): s for a in summary["agencies"] for s in a["systems"]}
+    forged = systems[("bao-huong-tra", "cong-bao")]
+    assert forged["verified"] and forged["status"] == "inconsistent" and not forged["meets_target"]
+    assert forged["claimed_meets_level"] is True and "T.APP.04" in forged["differing"]
+    loose = systems[("dai-phong-dien", "trang-tin")]
+    assert loose["verified"] and loose["status"] == "profile_not_accepted" and not loose["meets_target"]
+    assert "hsts_min_max_age" in loose["reason"] and "M.OPS.07" in loose["reason"]
+    assert (summary["totals"]["inconsistent"], summary["totals"]["profile_not_accepted"]) == (1, 1)
+    assert all(s["trust"] == "consistent" for k, s in systems.items() if k[0] not in ("bao-huong-tra",))
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "Kết quả mâu thuẫn (không tính)" in html and "Hồ sơ không được chấp nhận (không tính)" in html
+    assert "T.APP.04" in html and "hsts_min_max_age" in html
+    assert "kết quả mâu thuẫn / inconsistent" in demo["proc"].stdout
+    mau08 = (out / "mau08.html").read_text(encoding="utf-8")
+    assert "inconsistent_bundle" in mau08 and "profile_not_accepted" in mau08

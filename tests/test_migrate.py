@@ -27,6 +27,7 @@ from secaudit.config.catalog import applicable, load_catalog, load_profile, prof
 from secaudit.core.errors import InputError
 from secaudit.lab.sites import Lab, SiteSpec
 from secaudit.signing.bundle import load_bundle
+from secaudit.signing.bundle_view import as_v1
 
 TODAY = date(2026, 10, 20)
 OLD, NEW = "tcvn-11930-2017", "tcvn-14423-2026"
@@ -441,7 +442,9 @@ agencies:
         out,
     )
     path = out / "bao-hai-che-do.portal.2026.json"
-    return {"result": r, "path": path, "bundle": load_bundle(path), "keys": keys, "root": root}
+    b = load_bundle(path)  # bundle/2; read as /1 readers saw it (catalogue texts, reasons as text)
+    b = {**b, "assessment": as_v1(b["assessment"], texts=True)}
+    return {"result": r, "path": path, "bundle": b, "keys": keys, "root": root}
 
 
 def test_dual_regime_bundle(dual: dict[str, Any]) -> None:
@@ -473,7 +476,7 @@ def test_rejudge_keeps_carry_over_from_stored_attestations(dual: dict[str, Any])
     out = dual["root"] / "rejudged"
     r = run("assess", "--rejudge", dual["path"], "--profile", "tcvn14423-level3", "-o", out)
     assert r.exit_code == 1, r.output
-    a = load_bundle(out / "bao-hai-che-do.portal.2026.json")["assessment"]
+    a = as_v1(load_bundle(out / "bao-hai-che-do.portal.2026.json")["assessment"], texts=True)
     rs = {x["id"]: x for x in a["requirements"]}
     assert rs["ANM.HR.01"]["status"] == "pass"
     assert rs["ANM.HR.01"]["attestation"]["carried_from"]["catalog"] == OLD

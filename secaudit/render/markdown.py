@@ -23,6 +23,12 @@ def _yn(v: bool | None, L: dict[str, str]) -> str:
     return "—" if v is None else (L["yes"] if v else L["no"])
 
 
+def _why(s: dict[str, Any]) -> str:
+    """Why a verified system does not count, or that it was re-judged (DESIGN §10 "Trust")."""
+    shown = s["status"] in ("inconsistent", "profile_not_accepted") or s.get("trust") == "rejudged"
+    return f" — {esc(s['reason'])}" if shown and s.get("reason") else ""
+
+
 def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
     L = labels(lang)
     h = headline(summary, lang)
@@ -33,6 +39,7 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
         "",
         esc(h["systems"]),
         "",
+        *([esc(h["trust"]), ""] if h.get("trust") else []),
     ]
     out += [f"> {esc(n)}" for n in notes_text(summary, lang)]
     rl = regime_lines(summary, lang)
@@ -77,7 +84,7 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
             pct = "—" if s["compliance_pct"] is None else f"{s['compliance_pct']}%"
             out.append(
                 f"| {esc(a['name'])} | {_yn(a['meets_target'], L)} | {esc(s['name'])} | "
-                f"{esc(s['level'])} | {esc(L['system_status.' + s['status']])} | "
+                f"{esc(s['level'])} | {esc(L['system_status.' + s['status']])}{_why(s)} | "
                 f"{_yn(s['meets_level'], L)} | {pct} | {len(s['failing'])} | "
                 f"{len(s['not_reviewed'])} |"
             )
@@ -137,6 +144,7 @@ def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None)
         f"{esc((r['system'] or {}).get('name'))} · {L['period']}: {esc(r['period'])} · "
         f"{L['assessed_at']}: {esc(r['assessed_at'])}",
         "",
+        *([f"> {esc(r['catalog_note'])}", ""] if r.get("catalog_note") else []),
         f"**{L['verdict']}:** {esc(r['verdict']['sentence'])}",
         "",
     ]
