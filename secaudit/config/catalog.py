@@ -461,7 +461,7 @@ def _apply_tailoring(
         if not isinstance(just, str) or not just.strip():
             c.fail("tailoring a requirement out needs a written 'justification'", item, rid)
         acc[rid] = Tailoring(
-            requirement=rid, status=status, justification=" ".join(just.split()), source=str(path)
+            requirement=rid, status=status, justification=" ".join(just.split()), source=path.name
         )
 
 

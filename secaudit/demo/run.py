@@ -204,6 +204,10 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
             encoding="utf-8",
         )
 
+        loosened_path = profile_path.parent / "demo-level3-loosened.yaml"
+        loosened_path.write_text(dump_yaml(LOOSENED), encoding="utf-8")
+        own = {"loosened": loosened_path}
+
         att_dir = out_dir / "attestations"
         for s in systems:
             path = att_dir / s.agency["id"] / f"{s.system['id']}.yaml"
@@ -224,7 +228,7 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
             ("current", str(data["period"]), out_dir / "inventory.yaml", bundles),
         ]
         for key, period, inv_path, out_bundles in periods:
-            _write_inventory(data, period, systems, sites, key, profile_path, inv_path)
+            _write_inventory(data, period, systems, sites, key, profile_path, inv_path, own)
             n_sys = len(systems)
             say(f"Kỳ / period {period}: đánh giá {n_sys} hệ thống / assessing {n_sys} systems …")
             # One assess over every agency (one concurrent scan); --key names the folder of keys, so
@@ -246,6 +250,10 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
             )
             if code == 2:
                 raise InputError(f"demo: assess failed for period {period}")
+        for s in systems:  # an agency rewriting its own signed verdicts (demo_data.yaml: forge)
+            if s.system.get("forge"):
+                bundle = bundles / f"{s.agency['id']}.{s.system['id']}.{data['period']}.json"
+                _forge(bundle, keys_dir / f"{s.agency['id']}.key")
     # The Department's first step: check every signature against the agencies' public keys.
     signed = sorted(str(p) for p in bundles.glob("*.json"))
     if cli("verify", *signed, "--keyring", str(keyring)) != 0:
@@ -306,6 +314,7 @@ def _write_inventory(
     key: str,
     profile_path: Path,
     inv_path: Path,
+    own: dict[str, Path] | None = None,
 ) -> None:
     inventory: dict[str, Any] = {
         "province": data["province"],
@@ -331,7 +340,9 @@ def _write_inventory(
                     "level": 3,
                     # First profile: the plan's regime (tailored); the others are judged from the same scan.
                     "profiles": [
-                        str(profile_path.resolve()) if p == "demo-level3" else p
+                        str(((own or {}).get(s.system.get("profile", "")) or profile_path).resolve())
+                        if p == "demo-level3"
+                        else p
                         for p in data.get("profiles") or ["demo-level3"]
                     ],
                     "level_reason": "mô phỏng / simulated",
@@ -344,6 +355,46 @@ def _write_inventory(
         inventory["agencies"].append(entry)
     inv_path.parent.mkdir(parents=True, exist_ok=True)
     inv_path.write_text(dump_yaml(inventory), encoding="utf-8")
+
+
+# demo-level3 loosened by its agency: a weaker HSTS minimum and a tailoring nobody accepted.
+LOOSENED: dict[str, Any] = {
+    "profile": {
+        "id": "demo-level3-loosened",
+        "extends": "demo-level3.yaml",
+        "title": {
+            "vi": "Cấp độ 3 (tự nới lỏng: HSTS 1 ngày, loại trừ M.OPS.07)",
+            "en": "Level 3 (self-loosened: HSTS 1 day, M.OPS.07 tailored out)",
+        },
+    },
+    "parameters": {"hsts_min_max_age": 86400},
+    "tailoring": [
+        {
+            "requirement": "M.OPS.07",
+            "status": "not_applicable",
+            "justification": "Máy chủ do nhà cung cấp quản lý / the hosting provider manages the server",
+        }
+    ],
+}
+
+
+def _forge(path: Path, key: Path) -> None:
+    """What an agency could do with its own key: every failing verdict rewritten as a pass, the
+    headline recomputed to match, the bundle signed again. Its signature is valid."""
+    from secaudit.signing.bundle import load_bundle, make_bundle, write_bundle
+
+    bundle = load_bundle(path)
+    a = bundle["assessment"]
+    for r in a["requirements"]:
+        if r.get("status") in ("fail", "error", "not_reviewed"):
+            r["status"] = "pass"
+    counts = dict.fromkeys(("pass", "fail", "not_reviewed", "not_applicable", "error"), 0)
+    for r in a["requirements"]:
+        counts[r["status"]] += 1
+    applicable = len(a["requirements"]) - counts["not_applicable"]
+    pct = round(100 * counts["pass"] / applicable, 1) if applicable else None
+    a["summary"] = {**a["summary"], "counts": counts, "compliance_pct": pct, "meets_level": True}
+    write_bundle(make_bundle(a, key, bundle["schema"]), path.parent)
 
 
 def _check(code: int, what: str) -> None:
