@@ -378,3 +378,12 @@ def review_state_after_import(root: Path) -> str:
     atts = attach_reviews(load_for_system(root, "bao", "approved"))
     assert atts is not None
     return entry_state(atts, REQ).status
+
+
+def test_summary_html_shows_reviewed_of_attested_per_agency(world: dict[str, Any]) -> None:
+    w = world
+    res = run(
+        "summary", w["root"] / "out", "--inventory", w["inventory"], "--keyring", w["keyring"], "--lang", "en"
+    )
+    assert res.exit_code == 0, res.output
+    assert f"Reviewed / attested: 2/{2 * len(SCENARIOS)}" in res.stdout
