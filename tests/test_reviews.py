@@ -387,3 +387,15 @@ def test_summary_html_shows_reviewed_of_attested_per_agency(world: dict[str, Any
     )
     assert res.exit_code == 0, res.output
     assert f"Reviewed / attested: 2/{2 * len(SCENARIOS)}" in res.stdout
+
+
+def test_assess_rejudge_keeps_the_reviews_and_the_rule(world: dict[str, Any]) -> None:
+    out = world["root"] / "out-rejudged"
+    for s, want in (("approved", "pass"), ("changes", "not_reviewed")):
+        res = run("assess", "--rejudge", world["root"] / "out" / f"bao.{s}.2026.json", "--profile", "level3",
+                  "-o", out)  # fmt: skip
+        assert res.exit_code in (1, 3), res.output
+        a = load_bundle(out / f"bao.{s}.2026.json")["assessment"]
+        assert a["system"]["require_review"] is True and len(a["reviews"]) == 1
+        v = next(r for r in as_v1(a, catalog=False)["requirements"] if r["id"] == REQ)
+        assert v["status"] == want, s
