@@ -399,3 +399,15 @@ def test_assess_rejudge_keeps_the_reviews_and_the_rule(world: dict[str, Any]) ->
         assert a["system"]["require_review"] is True and len(a["reviews"]) == 1
         v = next(r for r in as_v1(a, catalog=False)["requirements"] if r["id"] == REQ)
         assert v["status"] == want, s
+
+
+def test_approve_takes_several_ids(tmp_path: Path, world: dict[str, Any]) -> None:
+    (tmp_path / "bao").mkdir()
+    (tmp_path / "bao" / "s.yaml").write_text(
+        attestation_yaml("s").replace("evidence: [evidence/s.pdf]\n    ", "")
+    )
+    res = review(tmp_path, "s", world["keys"] / "insp.key", "--approve", REQ, "M.POL.02")
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "bao" / "s.reviews.json").read_text("utf-8"))
+    assert [r["requirement"] for r in doc["reviews"]] == [REQ, "M.POL.02"]
+    assert {r["decision"] for r in doc["reviews"]} == {"approved"}

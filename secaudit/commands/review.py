@@ -47,6 +47,7 @@ def _ids(values: tuple[str, ...]) -> list[str]:
 )
 @click.option("--request-changes", help="Yêu cầu sửa mục REQ / request changes to REQ (needs --note).")
 @click.option("--note", default="", help="Ghi chú của người thẩm định / the reviewer's note.")
+@click.argument("more", nargs=-1, metavar="[REQ…]")
 def review(
     attestations: Path,
     agency: str,
@@ -57,11 +58,16 @@ def review(
     all_attested: bool,
     request_changes: str | None,
     note: str,
+    more: tuple[str, ...],
 ) -> None:
     from secaudit.assessment.review_store import review_system
     from secaudit.core.ids import ID_RE
 
     approve_ids = _ids(approve)
+    if more:  # `--approve A B C`: the ids after the first arrive as arguments
+        if not approve_ids:
+            raise InputError(f"unexpected argument(s) {' '.join(more)!r}: requirement ids go with --approve")
+        approve_ids += _ids(more)
     chosen = [bool(approve_ids), all_attested, request_changes is not None]
     if sum(chosen) != 1:
         raise InputError(
