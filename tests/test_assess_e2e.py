@@ -452,3 +452,53 @@ def test_attestation_expiry_uses_the_local_date(monkeypatch: pytest.MonkeyPatch)
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_real_bundles_rejudge_consistently(world: dict[str, Any]) -> None:
+    """DESIGN §10 "Trust": the summary re-judges what assess wrote, from its observations and
+    attestations; the same version must reach the same verdicts (no false "inconsistent")."""
+    from secaudit.province.summary import summarise
+
+    s = summarise(world["out"], inventory=world["inventory"], keyring=world["keys"])
+    systems = [x for a in s["agencies"] for x in a["systems"]]
+    assert len(systems) == 3 and all(x["verified"] for x in systems)
+    assert [x["trust"] for x in systems] == ["consistent"] * 3, [x.get("reason") for x in systems]
+    assert all(x["profile_problems"] == [] for x in systems)
+    bundles = sorted(world["out"].glob("*.json"))
+    v = run("verify", *bundles, "--keyring", world["keys"], "--rejudge")
+    assert v.exit_code == 0, v.output
+    assert v.output.count("re-judged: consistent") == 3
+
+
+def test_verify_rejudge_fails_a_forged_bundle(world: dict[str, Any], tmp_path: Any) -> None:
+    from secaudit.signing.bundle import make_bundle, write_bundle
+
+    src = world["out"] / "dai-yeu.web.2026.json"
+    b = load_bundle(src)
+    a = b["assessment"]
+    assert a["summary"]["meets_level"] is False
+    a["summary"]["meets_level"] = True  # signed again below with the agency's own key
+    p = write_bundle(make_bundle(a, world["keys"] / "dai-yeu.key", b["schema"]), tmp_path)
+    assert run("verify", p, "--keyring", world["keys"]).exit_code == 0  # the signature is valid
+    v = run("verify", p, "--keyring", world["keys"], "--rejudge")
+    assert v.exit_code == 1 and "FAILED" in v.output and "meets_level" in v.output
+
+
+def test_an_interrupted_scan_writes_no_bundle(
+    world: dict[str, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every scan completes before the first bundle is written: Ctrl-C (scan raises Interrupted)
+    leaves the output folder empty."""
+    from secaudit.assessment import scan as scan_mod
+    from secaudit.assessment import service
+    from secaudit.core.errors import Interrupted
+
+    def interrupted(*_a: Any, **_k: Any) -> Any:
+        raise Interrupted()
+
+    monkeypatch.setattr(scan_mod, "scan", interrupted)
+    out = tmp_path / "out"
+    opts = service.AssessOptions(attestations=world["atts"], key=world["keys"], probes={"tls"}, out_dir=out)
+    with pytest.raises(Interrupted):
+        service.assess_inventory(world["inventory"], opts, lambda _m: None)
+    assert not out.exists() or not any(out.iterdir())

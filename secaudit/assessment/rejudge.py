@@ -13,9 +13,11 @@ field is read defensively and anything malformed is an InputError naming ``where
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from secaudit.assessment.attestations import AttestationSet
 from secaudit.core.errors import InputError
 from secaudit.core.model import CHECK_STATUSES, Profile, Tailoring, TargetResult
 
@@ -121,7 +123,7 @@ def stored_attestations(a: dict[str, Any], where: Any) -> tuple[list[Any] | None
 
     Direct records come first; an entry known only as the source of a carried-over verdict (the
     crosswalk, possibly a requirement no profile lists itself) is rebuilt from that record."""
-    from secaudit.assessment.attestations import KEYS, AttestationSet, parse_entry
+    from secaudit.assessment.attestations import KEYS, parse_entry
     from secaudit.config.catalog import DEFAULT_CATALOG
 
     agency = a.get("agency") if isinstance(a.get("agency"), dict) else {}
@@ -132,6 +134,7 @@ def stored_attestations(a: dict[str, Any], where: Any) -> tuple[list[Any] | None
     # and each keeps its own state (ok / changed / invalid).
     stored: dict[tuple[str, str | None], dict[str, Any]] = {}
     carried: list[tuple[str, str, dict[str, Any]]] = []
+    source = Path(str(where or "bundle"))
 
     def add(catalog: str, rid: Any, rec: dict[str, Any]) -> None:
         if (
@@ -141,6 +144,8 @@ def stored_attestations(a: dict[str, Any], where: Any) -> tuple[list[Any] | None
             or not isinstance(rid, str)
         ):
             raise InputError("bundle has a malformed attestation record", where)
+        if rid in entries.setdefault(catalog, {}):  # carried copies repeat the direct record
+            return
         node = {k: rec.get(k) for k in KEYS}
         node["requirement"] = rid
         if rec.get("migrated_from"):  # part of the canonical entry a review signed
@@ -150,9 +155,7 @@ def stored_attestations(a: dict[str, Any], where: Any) -> tuple[list[Any] | None
             for e in rec.get("evidence") or []
             if isinstance(e, dict)
         ]
-        if rid in entries.setdefault(catalog, {}):
-            return
-        entries[catalog][rid] = parse_entry(node, Path(str(where or "bundle")))
+        entries[catalog][rid] = parse_entry(node, source)
         files.setdefault(catalog, rec.get("file"))
         for e in rec.get("evidence") or []:
             if isinstance(e, dict):
@@ -186,10 +189,26 @@ def stored_attestations(a: dict[str, Any], where: Any) -> tuple[list[Any] | None
 
     aid, sid = str(agency.get("id") or ""), str(system.get("id") or "")
     sets = [
-        AttestationSet(aid, sid, e, Path(files[c]) if files.get(c) else None, catalog=c, root=Path("."))
+        _StoredSet(aid, sid, e, Path(files[c]) if files.get(c) else None, catalog=c)
         for c, e in entries.items()
     ]
     return sets, recorded
+
+
+_HERE = Path(".")
+
+
+class _StoredSet(AttestationSet):
+    """An attestation set rebuilt from a bundle: its file is the name the bundle recorded (no
+    filesystem lookups: the summary re-judges thousands of these)."""
+
+    @property
+    def display_path(self) -> str | None:
+        return self.path.as_posix() if self.path else None
+
+    @property
+    def base_dir(self) -> Path:
+        return _HERE
 
 
 def _tailored_in(reqs: list[Any]) -> dict[str, str]:
@@ -214,15 +233,14 @@ def recorded_profile(entry: dict[str, Any], level: int) -> Profile:
     tells: its recorded resolution (``profile_resolved``), else the shipped profile of that name, else
     the shipped profile for ``level`` of its catalogue. Unknown catalogue -> InputError."""
     from secaudit.config.acceptance import shipped_profile
-    from secaudit.config.catalog import catalog_ids, load_profile, profile_names
 
     rec = entry.get("profile_resolved")
     rec = rec if isinstance(rec, dict) else {}
     name = entry.get("profile") if isinstance(entry.get("profile"), str) else ""
     cat = entry.get("catalog")
     cat_id = rec.get("catalog") or (cat.get("id") if isinstance(cat, dict) else cat)
-    base = load_profile(name) if name in profile_names() else None
-    if not isinstance(cat_id, str) or cat_id not in catalog_ids():
+    base = _shipped(name) if name in _names()[0] else None
+    if not isinstance(cat_id, str) or cat_id not in _names()[1]:
         cat_id = base.catalog if base else None
     if cat_id is None:
         raise InputError(f"the bundle's profile {name!r} names no shipped catalogue")
@@ -257,6 +275,22 @@ def recorded_profile(entry: dict[str, Any], level: int) -> Profile:
         tailoring=tailoring,
         description=dict(shipped.description),
     )
+
+
+@lru_cache(maxsize=1)
+def _names() -> tuple[frozenset[str], frozenset[str]]:
+    """(shipped profile names, shipped catalogue ids), listed once per process."""
+    from secaudit.config.catalog import catalog_ids, profile_names
+
+    return frozenset(profile_names()), frozenset(catalog_ids())
+
+
+@lru_cache(maxsize=64)
+def _shipped(name: str) -> Profile:
+    """A shipped profile by name, loaded once per process (read only here)."""
+    from secaudit.config.catalog import load_profile
+
+    return load_profile(name)
 
 
 def bundle_profiles(a: dict[str, Any], level: int) -> list[Profile]:
@@ -381,12 +415,16 @@ def rejudged_assessment(
     check_keys(key, [aid], say)
     profile = load_profile(profile_name)
     trs = stored_targets(old, where)
+    from secaudit.assessment.review_store import attach_bundle_reviews, attach_reviews
+
     if attestations is not None:
         atts, evidence_check = load_for_system(attestations, aid, sid), None
         if atts is not None:
             validate_catalog(atts)
+            attach_reviews(atts)
     else:
         atts, evidence_check = stored_attestations(old, where)
+        attach_bundle_reviews(atts, old)  # carried on; the summary re-verifies them
     sysd["profiles"] = [profile.id]
     inv_fields = {"province": old.get("province", ""), "period": old.get("period", ""), "due": old.get("due")}
     return build_system_assessment(
@@ -401,6 +439,7 @@ def rejudged_assessment(
         None,
         evidence_check,
         now=assessed_at,
+        require_review=sysd.get("require_review") is True,
         probes=old.get("probes"),
         rejudged_at=now_iso(),
         rejudged_from={"profile": old.get("profile")},

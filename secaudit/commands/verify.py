@@ -1,4 +1,6 @@
-"""``secaudit verify BUNDLE... --keyring DIR``: one line per bundle, OK or FAILED with the reason."""
+"""``secaudit verify BUNDLE... --keyring DIR [--rejudge]``: one line per bundle, OK or FAILED with the
+reason. ``--rejudge`` also re-makes each verified bundle's verdicts from its observations (DESIGN §10
+"Trust", province/trust.py): a bundle whose signed verdicts differ from them fails."""
 
 from __future__ import annotations
 
@@ -22,7 +24,12 @@ from secaudit.core.errors import InputError
     type=click.Path(path_type=Path),
     help="Thư mục khóa công khai / folder of agencies' public keys (<agency>.pub).",
 )
-def verify(bundles: tuple[Path, ...], keyring: Path) -> None:
+@click.option(
+    "--rejudge",
+    is_flag=True,
+    help="Đánh giá lại từ dữ liệu quan sát / also re-judge each verified bundle from its observations.",
+)
+def verify(bundles: tuple[Path, ...], keyring: Path, rejudge: bool) -> None:
     from secaudit.signing.bundle import verify_file
 
     if not keyring.is_dir():
@@ -33,11 +40,31 @@ def verify(bundles: tuple[Path, ...], keyring: Path) -> None:
     failed = 0
     for b in bundles:
         ok, reason = verify_file(b, keyring)
+        if ok and rejudge:
+            ok, reason = _rejudged(b, keyring, reason)
         failed += not ok
         click.echo(f"{'OK' if ok else 'FAILED'}  {b}: {reason}")
     if failed:
         click.echo(f"{failed}/{len(bundles)} gói không hợp lệ / bundle(s) failed verification", err=True)
         sys.exit(1)
+
+
+def _rejudged(path: Path, keyring: Path, reason: str) -> tuple[bool, str]:
+    """(still OK, reason) after re-judging a verified bundle as the summary does."""
+    from secaudit.province.digest import Verifier
+    from secaudit.province.trust import examine
+    from secaudit.signing.bundle import load_bundle
+
+    a = load_bundle(path)["assessment"]
+    system = a.get("system") if isinstance(a.get("system"), dict) else {}
+    t = examine(a, system.get("require_review") is True, Verifier(keyring).reviewer_keys)
+    problems = t.primary.problems if t.primary else []
+    if t.state == "inconsistent":
+        return False, t.reason
+    note = "re-judged: consistent / đánh giá lại: khớp" if t.state == "consistent" else t.reason
+    if problems:
+        note += "; hồ sơ không được chấp nhận / profile not accepted: " + "; ".join(problems)
+    return True, f"{reason}; {note}"
 
 
 COMMANDS = [verify]

@@ -139,10 +139,20 @@ _CATALOG_CACHE: dict[tuple[str, int, int], Catalog] = {}
 _PROFILE_CATALOG: dict[str, Path] = {}  # resolved profile file -> the catalogue file it selected
 
 
+_SHIPPED_BY_ID: dict[str, Catalog] = {}  # the package's files do not change under a running command
+
+
 def load_catalog(id_or_path: str | None = None) -> Catalog:
-    """Load and validate a catalogue by id (a shipped one) or path. Cached by resolved path."""
-    path = _catalog_path(id_or_path)
-    return _load_catalog_file(path)
+    """Load and validate a catalogue by id (a shipped one) or path. Cached by resolved path, and
+    shipped ones by id (the summary's re-judging asks for them thousands of times)."""
+    value = id_or_path or DEFAULT_CATALOG
+    hit = _SHIPPED_BY_ID.get(value)
+    if hit is not None:
+        return hit
+    cat = _load_catalog_file(_catalog_path(id_or_path))
+    if not _looks_like_path(value):
+        _SHIPPED_BY_ID[value] = cat
+    return cat
 
 
 def _load_catalog_file(path: Path) -> Catalog:
