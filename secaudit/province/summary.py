@@ -173,6 +173,7 @@ def aggregate(
                         "reason": d.verify_reason,
                         "assessed_at": d.assessed_at,
                         "profile": d.profile,
+                        "reviews": dict(d.reviews),  # attested vs reviewed (re-judged, verified only)
                     }
                 )
                 _trust(entry, d, s if inventory is not None else None)
@@ -211,6 +212,10 @@ def aggregate(
                 if meets
                 else ("missing" if statuses <= {"missing", "other_period"} else "not_meeting"),
                 "systems_meeting": sum(x["meets_target"] for x in systems_out),
+                "reviews": {
+                    k: sum((x.get("reviews") or {}).get(k, 0) for x in systems_out)
+                    for k in ("attested", "reviewed")
+                },
                 "systems": systems_out,
             }
         )

@@ -28,6 +28,7 @@ class Facts:
     meets_level: bool
     problems: list[str] = field(default_factory=list)  # why the profile is not accepted (no inventory)
     tailored: list[str] = field(default_factory=list)  # tailored out with a justification
+    reviews: dict[str, int] = field(default_factory=dict)  # {"attested", "reviewed"} (reviews.py)
 
 
 @dataclass
@@ -46,6 +47,7 @@ def _names(ids: list[str]) -> str:
 
 
 def _facts(judged: Any, system_level: int, stored_ids: set[str]) -> Facts:
+    from secaudit.assessment.reviews import review_counts
     from secaudit.config.acceptance import parameter_problems, shipped_profile
     from secaudit.config.catalog import applicable
 
@@ -58,6 +60,7 @@ def _facts(judged: Any, system_level: int, stored_ids: set[str]) -> Facts:
         counts={k: int(v) for k, v in s["counts"].items()},
         compliance_pct=s["compliance_pct"],
         meets_level=bool(s["meets_level"]),
+        reviews=review_counts(judged.verdicts),
     )
     shipped = shipped_profile(p.catalog, system_level)
     if shipped is None:

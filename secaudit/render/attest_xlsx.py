@@ -18,6 +18,7 @@ from secaudit.assessment.attestations import (
     load_attestations,
     parse_entry,
 )
+from secaudit.assessment.review_store import attach_reviews, entry_state, state_text
 from secaudit.config.catalog import DEFAULT_CATALOG, load_catalog
 from secaudit.core.errors import InputError
 from secaudit.core.files import atomic_write
@@ -44,6 +45,9 @@ COLUMNS = [  # (key, header label, width)
     # Hidden: the revision of the YAML entry the row was exported from (attestations.entry_revision),
     # so that importing an old workbook cannot silently undo newer answers in the folder.
     ("revision", "Phiên bản (không sửa) / Revision (do not edit)", 18),
+    # Read only, never imported: the entry's review (assessment/reviews.py), last so that workbooks
+    # exported before it existed still line up.
+    ("review", "Thẩm định (chỉ đọc) / Review (read only)", 36),
 ]
 COL = {key: i + 1 for i, (key, _, _) in enumerate(COLUMNS)}
 INSTRUCTIONS = [
@@ -139,6 +143,8 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
         )
         sh.add_data_validation(dv)
         existing: AttestationSet | None = sysd.get("existing")
+        if existing is not None and not existing.reviews:
+            attach_reviews(existing)
         row = HEADER_ROW
         level = sysd["level"]
         for req, _tailoring in sysd["rows"]:
@@ -165,6 +171,7 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
                     expires_at=att.expires_at,
                 )
             values["revision"] = entry_revision(att)
+            values["review"] = (state_text(entry_state(existing, req.id)) if existing else "") or None
             for key, val in values.items():
                 c = _cell(sh, row, COL[key], val)
                 c.alignment = wrap
