@@ -173,7 +173,9 @@ def aggregate(
                         "reason": d.verify_reason,
                         "assessed_at": d.assessed_at,
                         "profile": d.profile,
-                        "reviews": dict(d.reviews),  # attested vs reviewed (re-judged, verified only)
+                        "reviews": dict(
+                            getattr(d, "reviews", None) or {}
+                        ),  # attested vs reviewed (re-judged)
                     }
                 )
                 _trust(entry, d, s if inventory is not None else None)
