@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,9 +80,27 @@ class Resolvers:
         self.anchors = load_anchors(options.trust_anchor)
         self._lock = threading.Lock()
 
+        self._once: dict[Any, Future[Any]] = {}
+
     def validator(self) -> Validator:
         # a Querier per domain keeps the caches thread-confined; the anchors are shared (read-only)
         return Validator(Querier(self.options.dns_servers, self.options.timeout), self.anchors)
+
+    def once(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per key for the whole scan (an MX shared by many domains is scanned
+        once), also when several threads ask at the same time."""
+        with self._lock:
+            fut = self._once.get(key)
+            mine = fut is None
+            if mine:
+                fut = self._once[key] = Future()
+        assert fut is not None
+        if mine:
+            try:
+                fut.set_result(compute())
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiter
+                fut.set_exception(exc)
+        return fut.result()
 
 
 def no_domain(target: Target) -> dict[str, Any]:

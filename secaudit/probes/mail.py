@@ -26,6 +26,9 @@ Observation = dict[str, Any]
 SPF_TEST_IP = "192.0.2.1"  # RFC 5737 TEST-NET-1: matches no real sender, so every term is evaluated
 MAX_INCLUDE_DEPTH = 10
 EHLO_NAME = "secaudit.invalid"
+# sslyze opens one connection per tested suite; each SMTP one costs a greeting and EHLO first, so
+# allow more in parallel than its default 5 (measured: 6.0 s -> 3.7 s per MX on loopback).
+CONNECTIONS_PER_MX = 10
 
 
 def collect(targets: list[Target], context: Any) -> list[Observation]:
@@ -233,7 +236,9 @@ def _external(domain: str, tags: dict[str, str], v: Validator) -> list[Observati
 
 def _server_safely(mx: Observation, v: Validator, resolvers: Resolvers) -> Observation:
     try:
-        return _server(mx, v, resolvers)
+        key = ("mx", mx["exchange"].lower(), resolvers.options.smtp_port)
+        found = resolvers.once(key, lambda: _server(mx, v, resolvers))
+        return found | {"preference": mx["preference"]}
     except Exception as exc:  # noqa: BLE001 - one MX's trouble is that MX's error
         return {
             "exchange": mx["exchange"],
@@ -304,7 +309,7 @@ def _starttls(
         ),
         scan_commands=commands,
     )
-    scanner = Scanner()
+    scanner = Scanner(per_server_concurrent_connections_limit=CONNECTIONS_PER_MX)
     scanner.queue_scans([req])
     base = {"host": host, "port": port, "address": address, "sni": host, "sslyze_version": sslyze_version}
     for res in scanner.get_results():
