@@ -270,7 +270,7 @@ class ReviewState:
         out: dict[str, Any] = {"state": self.status}
         if self.review is not None:
             r = self.review
-            out.update(reviewer=r["reviewer"], reviewed_at=r["reviewed_at"], digest=r["digest"])
+            out.update(reviewer=r["reviewer"], reviewed_at=r["reviewed_at"])  # the record: in reviews
             if r.get("note"):
                 out["note"] = r["note"]
         if self.problems:
