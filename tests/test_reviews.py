@@ -411,3 +411,32 @@ def test_approve_takes_several_ids(tmp_path: Path, world: dict[str, Any]) -> Non
     doc = json.loads((tmp_path / "bao" / "s.reviews.json").read_text("utf-8"))
     assert [r["requirement"] for r in doc["reviews"]] == [REQ, "M.POL.02"]
     assert {r["decision"] for r in doc["reviews"]} == {"approved"}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[",  # not JSON
+        '{"schema": "secaudit.reviews/1", "agency": "bao", "system": "s", "reviews": [NaN]}',
+        '{"schema": "secaudit.reviews/1", "agency": "other", "system": "s", "reviews": []}',
+        '{"schema": "secaudit.reviews/1", "agency": "bao", "system": "s", "reviews": [1]}',
+        '{"schema": "secaudit.bundle/2", "agency": "bao", "system": "s", "reviews": []}',
+        "fifo",
+    ],
+)
+def test_a_bad_reviews_file_is_one_line_exit_2(tmp_path: Path, world: dict[str, Any], content: str) -> None:
+    import os
+
+    (tmp_path / "bao").mkdir()
+    (tmp_path / "bao" / "s.yaml").write_text(
+        attestation_yaml("s").replace("evidence: [evidence/s.pdf]\n    ", "")
+    )
+    path = tmp_path / "bao" / "s.reviews.json"
+    if content == "fifo":
+        os.mkfifo(path)  # must be refused at once, never waited on
+    else:
+        path.write_text(content, encoding="utf-8")
+    res = review(tmp_path, "s", world["keys"] / "insp.key", "--approve", REQ)
+    assert res.exit_code == 2, res.output
+    assert "s.reviews.json" in res.output and len(res.output.strip().splitlines()) == 1
+    assert "Traceback" not in res.output
