@@ -279,3 +279,15 @@ def test_every_shipped_parameter_declares_its_direction() -> None:
 
     names = {k for n in profile_names() for k in load_profile(n).parameters}
     assert names - set(strictness()) == set()
+
+
+def test_report_says_what_rejudging_found(world: dict[str, Path]) -> None:
+    a = rb.assessment(AG, "portal", statuses={rb.MANUAL: "fail"})
+    a["summary"]["meets_level"] = True
+    p = rb.put(a, world["keys"], world["bundles"])
+    html = run("report", p).stdout
+    assert 'id="trust-note"' in html and "Mâu thuẫn" in html and "meets_level" in html
+    md = run("report", p, "--format", "md", "--lang", "en").stdout
+    assert "Inconsistent: the bundle's verdicts differ" in md
+    honest = rb.put(rb.assessment("bao-khac", "portal"), world["keys"], world["root"], signer=AG)
+    assert "the bundle's verdicts stand" in run("report", honest, "--format", "md", "--lang", "en").stdout
