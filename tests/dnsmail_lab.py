@@ -106,6 +106,7 @@ def scenario() -> Scenario:
         ZoneSpec("weak.lab", weak_records),
         ZoneSpec("bogus.lab", ['@ IN TXT "v=spf1 -all"'], signed=True, bogus="expired"),
         ZoneSpec("wrongds.lab", [], signed=True, bogus="wrong_ds"),
+        ZoneSpec("onev6.lab", [], ns_ipv6=1),
         ZoneSpec("nsec3.lab", ['@ IN CAA 0 issue "ca.example.vn"'], signed=True, nsec3=True),
         ZoneSpec(
             "nomail.lab",

@@ -24,6 +24,7 @@ DOMAINS = (
     "danebad.lab",
     "plain.lab",
     "broken.lab",
+    "onev6.lab",
 )
 
 
@@ -73,6 +74,13 @@ def test_nameservers() -> None:
     single = _v("plain.lab")["dns.nameservers"]
     assert single.status == "fail" and "ns1.plain.lab" in single.summary["en"]
     assert _v("broken.lab")["dns.nameservers"].status == "error"
+
+
+def test_nameservers_ipv6_boundary() -> None:
+    # internet.nl: at least two name servers answering over IPv6; one of two is not enough
+    r = _v("onev6.lab")["dns.nameservers"]
+    assert r.status == "fail" and r.evidence["ipv6"] == ["ns1.onev6.lab"]
+    assert _v("good.lab")["dns.nameservers"].evidence["ipv6"] == ["ns1.good.lab", "ns2.good.lab"]
 
 
 def test_web_ipv6_reachable_and_not() -> None:

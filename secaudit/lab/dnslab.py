@@ -46,6 +46,7 @@ class ZoneSpec:
     nsec3: bool = False
     nameservers: int = 2  # ns1…nsN.<zone>, each with the lab's A (and AAAA when IPv6 is on)
     broken: bool = False  # NSD lists the zone but cannot load it: it answers SERVFAIL
+    ns_ipv6: int | None = None  # how many of the name servers get an AAAA (None: all)
 
 
 @dataclass
@@ -123,22 +124,22 @@ class DnsLab:
 
     # -- zone files
 
-    def _ns_records(self, zone: str, count: int) -> list[str]:
+    def _ns_records(self, zone: str, count: int, with_v6: int | None = None) -> list[str]:
         lines = []
         for i in range(1, count + 1):
             lines.append(f"{zone}. 300 IN NS ns{i}.{zone}.")
             lines.append(f"ns{i}.{zone}. 300 IN A {self.address}")
-            if self.ipv6:
+            if self.ipv6 and (with_v6 is None or i <= with_v6):
                 lines.append(f"ns{i}.{zone}. 300 IN AAAA ::1")
         return lines
 
-    def _zone_text(self, zone: str, body: list[str], ns_count: int) -> str:
+    def _zone_text(self, zone: str, body: list[str], ns_count: int, with_v6: int | None = None) -> str:
         head = [
             f"$ORIGIN {zone}.",
             "$TTL 300",
             f"@ 300 IN SOA ns1.{zone}. hostmaster.{zone}. 1 3600 900 604800 300",
         ]
-        return "\n".join(head + self._ns_records(zone, ns_count) + body) + "\n"
+        return "\n".join(head + self._ns_records(zone, ns_count, with_v6) + body) + "\n"
 
     def _keys(self, zone: str) -> tuple[str, str]:
         def gen(*flags: str) -> str:
@@ -191,9 +192,10 @@ class DnsLab:
                     f"ns1.{spec.name}. 300 IN A {self.address}",
                 ]
                 continue
-            path, ds = self._sign(spec.name, self._zone_text(spec.name, spec.records, spec.nameservers), spec)
+            text = self._zone_text(spec.name, spec.records, spec.nameservers, spec.ns_ipv6)
+            path, ds = self._sign(spec.name, text, spec)
             files.append((spec.name, path))
-            delegations += self._ns_records(spec.name, spec.nameservers)
+            delegations += self._ns_records(spec.name, spec.nameservers, spec.ns_ipv6)
             if ds:
                 delegations.append(ds)
         path, ds = self._sign(self.parent, self._zone_text(self.parent, delegations, 1), None)

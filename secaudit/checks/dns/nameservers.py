@@ -1,7 +1,7 @@
 """dns.nameservers: at least two name servers (RFC 2182 §5), every address of each answers
-authoritatively for the zone (no lame delegation), with the same SOA serial; internet.nl's IPv6
-rule (required) wants at least two of them reachable over IPv6: fewer is a warning here, since
-the IPv4 service is intact."""
+authoritatively for the zone (no lame delegation), with the same SOA serial (a difference is a
+warning); internet.nl's "Name servers: IPv6 addresses/reachability" (required) wants at least two
+of them answering over IPv6."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def _judge(d: dict[str, Any]) -> Outcome:
     if len(serials) > 1:
         return Outcome("warn", "serials", {"serials": sorted(map(str, serials))}, evidence)
     if len(v6) < 2:
-        return Outcome("warn", "ipv6", {"count": len(names), "ipv6": sorted(v6)}, evidence)
+        return Outcome("fail", "ipv6", {"count": len(names), "ipv6": sorted(v6)}, evidence)
     return Outcome("pass", "pass", {"count": len(names), "names": names}, evidence)
 
 

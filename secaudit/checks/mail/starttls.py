@@ -1,8 +1,8 @@
 """mail.starttls (internet.nl "STARTTLS available" and the TLS tests of its mail category, required):
 every MX offers STARTTLS and its TLS set-up passes the tls checks internet.nl requires for mail
 (no legacy protocol or weak suite, TLS 1.2+, secure renegotiation, no compression, no known
-vulnerability). Certificate and forward-secrecy findings are warnings: internet.nl does not score
-mail certificates unless DANE is used (mail.dane), and MTAs fall back to plain text otherwise."""
+vulnerability, a sound key and signature on the certificate). Trust chain, host name and expiry
+are informational, as in internet.nl: mail servers authenticate MXs with DANE (mail.dane)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,23 @@ from secaudit.checks import CheckContext, Outcome, check, run_probe_checks
 from secaudit.checks.dns.common import DomainsObservation, per_domain
 from secaudit.checks.mail.common import MxError, locked_down, mx_records, receives_no_mail
 
+# internet.nl's mail TLS tests and their weight (checks/scoring.py there): FAIL = required.
 REQUIRED = (
-    "tls.protocol.legacy_disabled",
+    "tls.protocol.legacy_disabled",  # TLS version
     "tls.protocol.modern_enabled",
-    "tls.cipher.weak_disabled",
-    "tls.renegotiation.secure",
-    "tls.compression.disabled",
+    "tls.cipher.weak_disabled",  # ciphers
+    "tls.cipher.forward_secrecy",  # key exchange parameters
+    "tls.renegotiation.secure",  # secure renegotiation
+    "tls.compression.disabled",  # TLS compression
+    "tls.cert.key",  # public key of the certificate
+    "tls.cert.signature",  # signature of the certificate
     "tls.vuln.heartbleed",
     "tls.vuln.ccs_injection",
     "tls.vuln.robot",
 )
-RECOMMENDED = ("tls.cipher.forward_secrecy", "tls.cert.key", "tls.cert.signature", "tls.cert.validity")
+# Informational for mail there (trust chain, host name): MTAs fall back to unauthenticated TLS,
+# and DANE (mail.dane) is how a sender authenticates an MX. Kept in the evidence, never judged.
+INFORMATIONAL = ("tls.cert.trusted", "tls.cert.hostname", "tls.cert.validity")
 
 
 def _server(s: dict[str, Any], ctx: CheckContext) -> tuple[str, str, dict[str, Any]]:
@@ -44,13 +50,11 @@ def _server(s: dict[str, Any], ctx: CheckContext) -> tuple[str, str, dict[str, A
     ev["tls"] = {cid: r.status for cid, r in results.items()}
     failed = [cid for cid in REQUIRED if cid in results and results[cid].status == "fail"]
     errors = [cid for cid in REQUIRED if cid not in results or results[cid].status == "error"]
-    weak = [cid for cid in RECOMMENDED if cid in results and results[cid].status in ("fail", "warn")]
+    ev["informational"] = {cid: results[cid].status for cid in INFORMATIONAL if cid in results}
     if failed:
         return "fail", f"{name}: " + "; ".join(results[c].summary.get("en", c) for c in failed), ev
     if errors:
         return "error", f"{name}: TLS not fully checked ({', '.join(errors)})", ev
-    if weak:
-        return "warn", f"{name}: " + "; ".join(results[c].summary.get("en", c) for c in weak), ev
     return "pass", name, ev
 
 
