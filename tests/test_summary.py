@@ -258,7 +258,8 @@ def test_malformed_signed_summaries_are_reported_not_counted(tmp_path: Path) -> 
     assert good["status"] == "inconsistent" and "meets_level" in good["differing"]
     assert data["totals"]["agencies_meeting"] == 0
     new = data["regimes"]["agencies"][0]["systems"][0]
-    assert new["assessed"] and new["ready"] is False and new["compliance_pct"] is None
+    # the re-judged figures are shown (100 %), never the bundle's "50"; it is still not ready
+    assert new["assessed"] and new["ready"] is False and new["compliance_pct"] == 100.0
 
 
 def test_control_characters_do_not_break_the_workbook(tmp_path: Path) -> None:
