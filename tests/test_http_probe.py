@@ -22,6 +22,7 @@ from secaudit.core.resources import data_dir
 from secaudit.core.yamlio import load_yaml
 from secaudit.lab.sites import GOOD_HEADERS, Lab, SiteSpec, security_txt
 from secaudit.probes import http as probe
+from secaudit.probes.base import ProbeContext
 
 PARAMS: dict[str, Any] = dict(load_yaml(data_dir("profiles") / "level1.yaml")["parameters"])
 ALL_HTTP = [
@@ -37,6 +38,23 @@ ALL_HTTP = [
     "http.security_txt",
 ]
 TIMEOUT = 1.0
+
+
+def _collect(
+    targets: list[Target],
+    params: dict[str, Any],
+    ca_file: Path | None,
+    timeout: float,
+    max_workers: int = 8,
+    budget: float | None = None,
+    progress: Any = None,
+) -> list[dict[str, Any]]:
+    ctx = ProbeContext(
+        params=params, ca_file=ca_file, timeout=timeout, max_workers=max_workers, budget=budget
+    )
+    if progress is not None:
+        ctx.progress = progress
+    return probe.collect(targets, ctx)
 
 
 def target_for(site: Any, lab: Lab) -> Target:
@@ -219,7 +237,7 @@ def observed(sites: dict[str, Any], lab: Lab) -> dict[str, tuple[dict[str, Any],
     """One concurrent collect() over every lab site (as the scanner calls it)."""
     targets = {k: target_for(s, lab) for k, s in sites.items()}
     progress: list[str] = []
-    obs = probe.collect(
+    obs = _collect(
         list(targets.values()), PARAMS, lab.ca_file, TIMEOUT, progress=progress.append, max_workers=4
     )
     assert len(progress) == len(targets)
@@ -339,7 +357,7 @@ def test_resolve_connects_to_address_with_host_sni_and_verification(named_site: 
     )
     named_site.seen.clear()
     params = {**PARAMS, "sensitive_paths": PARAMS["sensitive_paths"][:2]}
-    [obs] = probe.collect([t], params, lab.ca_file, TIMEOUT)
+    [obs] = _collect([t], params, lab.ca_file, TIMEOUT)
     assert obs["verified"] is True, obs.get("tls_error")
     assert not_passing(verdicts(obs, t, params)) == {}
     assert {s["host"] for s in named_site.seen} == {f"portal.lab.test:{named_site.port}"}
@@ -347,7 +365,7 @@ def test_resolve_connects_to_address_with_host_sni_and_verification(named_site: 
     assert "portal.lab.test" in named_site.sni
 
     # Without the lab CA, verification fails: the TLS error is recorded, headers still judged.
-    [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, None, TIMEOUT)
+    [obs] = _collect([t], {**PARAMS, "sensitive_paths": []}, None, TIMEOUT)
     assert obs["verified"] is False and "certificate verify failed" in obs["tls_error"]
     ctx = CheckContext(host=t.host, port=t.port, params=PARAMS)
     res = run_check("http.hsts", obs, ctx)
@@ -362,7 +380,7 @@ def test_wrong_host_name_is_a_tls_error_not_a_header_verdict(named_site: Custom,
         address="127.0.0.150",
         http_port=lab.closed_port("127.0.0.150"),
     )
-    [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, lab.ca_file, TIMEOUT)
+    [obs] = _collect([t], {**PARAMS, "sensitive_paths": []}, lab.ca_file, TIMEOUT)
     assert obs["verified"] is False and "other.lab.test" in obs["tls_error"]
     assert verdicts(obs, t)["http.content_type_options"] == "pass"
 
@@ -376,7 +394,7 @@ def test_https_redirect_loop_is_a_section_error(named_site: Custom, lab: Lab) ->
         path="/loop",
         http_port=lab.closed_port("127.0.0.150"),
     )
-    [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, lab.ca_file, TIMEOUT)
+    [obs] = _collect([t], {**PARAMS, "sensitive_paths": []}, lab.ca_file, TIMEOUT)
     assert "redirect loop" in obs["https"]["error"]
     v = verdicts(obs, t)
     assert v["http.hsts"] == "error" and v["http.https_redirect"] == "pass"
@@ -409,7 +427,7 @@ def test_redirect_to_another_host_fails_and_is_not_followed(plain_server: Custom
     # HTTPS of 127.0.0.151 is refused; its plain HTTP redirects elsewhere (never contacted).
     t = Target(raw="x", host="127.0.0.151", port=lab.closed_port("127.0.0.151"), http_port=plain_server.port)
     plain_server.seen.clear()
-    [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, None, TIMEOUT)
+    [obs] = _collect([t], {**PARAMS, "sensitive_paths": []}, None, TIMEOUT)
     assert obs["plain_http"]["outcome"] == "redirect_other_host"
     assert obs["plain_http"]["final"] == "https://elsewhere.example/"
     assert verdicts(obs, t)["http.https_redirect"] == "fail"
@@ -420,7 +438,7 @@ def test_plain_redirect_loop_fails(loop_server: Custom, sites: dict) -> None:
     good = sites["good"]
     t = Target(raw="x", host="127.0.0.152", port=good.https_port, address=None, http_port=loop_server.port)
     # HTTPS on 127.0.0.152 is refused, plain HTTP loops: the redirect check still judges the loop.
-    [obs] = probe.collect([t], {**PARAMS, "sensitive_paths": []}, None, TIMEOUT)
+    [obs] = _collect([t], {**PARAMS, "sensitive_paths": []}, None, TIMEOUT)
     assert obs["plain_http"]["outcome"] == "loop"
     assert [h["status"] for h in obs["plain_http"]["hops"]] == [301, 302]
     v = verdicts(obs, t)
@@ -437,7 +455,7 @@ def test_refused_and_silent_targets_are_errors(lab: Lab) -> None:
     silent = lab.silent_listener("127.0.0.154")
     refused = Target(raw="r", host="127.0.0.153", port=closed, http_port=closed)
     quiet = Target(raw="s", host="127.0.0.154", port=silent, http_port=silent)
-    obs = probe.collect([refused, quiet], PARAMS, None, 0.5)
+    obs = _collect([refused, quiet], PARAMS, None, 0.5)
     assert "refused" in obs[0]["error"]
     assert "timed out" in obs[1]["error"]
     assert obs[1]["paths"]["items"] == []  # no path was tried after the site failed
@@ -476,7 +494,7 @@ def test_hostile_servers_give_recorded_errors_never_a_crash(hostile: dict[str, R
         for s in hostile.values()
     ]
     params = {**PARAMS, "sensitive_paths": PARAMS["sensitive_paths"][:1]}
-    obs = dict(zip(hostile, probe.collect(targets, params, None, TIMEOUT), strict=True))
+    obs = dict(zip(hostile, _collect(targets, params, None, TIMEOUT), strict=True))
     for key in ("oversize", "many_headers", "garbage"):
         assert "invalid HTTP response" in obs[key]["https"]["error"], key
         assert set(verdicts(obs[key], targets[0]).values()) == {"error"}, key
@@ -494,9 +512,9 @@ def test_hostile_servers_give_recorded_errors_never_a_crash(hostile: dict[str, R
 
 
 def test_no_targets_and_unreadable_ca_file(tmp_path: Path) -> None:
-    assert probe.collect([], PARAMS, None, TIMEOUT) == []
+    assert _collect([], PARAMS, None, TIMEOUT) == []
     t = Target(raw="x", host="127.0.0.140", port=1)
-    [obs] = probe.collect([t], PARAMS, tmp_path / "missing.pem", TIMEOUT)
+    [obs] = _collect([t], PARAMS, tmp_path / "missing.pem", TIMEOUT)
     assert "cannot load CA file" in obs["error"]
 
 
@@ -505,7 +523,7 @@ def test_trickling_server_is_cut_off_by_the_time_budget() -> None:
     try:
         t = Target(raw="x", host="127.0.0.159", port=raw.port, scheme="http", http_port=raw.port)
         # each byte arrives well within the read timeout: only the wall-clock budget can stop it
-        [obs] = probe.collect([t], PARAMS, None, 0.5, budget=1.0)
+        [obs] = _collect([t], PARAMS, None, 0.5, budget=1.0)
     finally:
         raw.stop()
     assert obs["time_budget_exhausted"] == 1.0
@@ -611,7 +629,7 @@ def sectxt(lab: Lab) -> Iterator[dict[str, tuple[dict[str, Any], Target]]]:
     targets["moved"] = Target(
         raw="x", host="127.0.0.228", port=moved.port, http_port=lab.closed_port("127.0.0.228")
     )
-    obs = probe.collect(list(targets.values()), SECTXT_PARAMS, lab.ca_file, TIMEOUT, max_workers=4)
+    obs = _collect(list(targets.values()), SECTXT_PARAMS, lab.ca_file, TIMEOUT, max_workers=4)
     yield {k: (o, t) for (k, t), o in zip(targets.items(), obs, strict=True)}
     moved.stop()
 

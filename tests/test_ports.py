@@ -12,9 +12,14 @@ from secaudit.checks import CheckContext, Outcome, make_result, metadata, regist
 from secaudit.core.model import Target
 from secaudit.lab.sites import Lab
 from secaudit.probes import ports as probe
+from secaudit.probes.base import ProbeContext
 
 ADDR = "127.0.0.70"
 ADDR2 = "127.0.0.71"
+
+
+def _collect(targets: list[Target], params: dict, extra: list[int] | None, timeout: float) -> list[dict]:
+    return probe.collect(targets, ProbeContext(params=params, extra_ports=extra, timeout=timeout))
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +68,7 @@ def scanned(svc: dict[str, int]) -> tuple[list[Target], dict, list[dict]]:
             expected_ports=[svc["redis"], svc["silent"]],
         ),
     ]
-    return targets, params, probe.collect(targets, params, [svc["ssh"]], timeout=5)
+    return targets, params, _collect(targets, params, [svc["ssh"]], 5)
 
 
 def test_observation_shape_and_one_run(scanned, svc) -> None:
@@ -118,7 +123,7 @@ def test_unexpected_open_without_expected_ports_is_not_applicable(scanned) -> No
 
 def test_service_detection_only_on_open_ports(svc) -> None:
     target = Target(raw=ADDR2, host=ADDR2, port=svc["closed2"])
-    obs = probe.collect([target], _params({svc["ssh"]: "ssh-admin"}, service_detection=True), None, 5)[0]
+    obs = _collect([target], _params({svc["ssh"]: "ssh-admin"}, service_detection=True), None, 5)[0]
     assert "-sV" in obs["command"]
     sv_part = obs["command"].split(";")[1]
     assert f"-p {svc['ssh']} " in sv_part  # the closed port is not version-probed
@@ -138,7 +143,7 @@ def test_nmap_missing_is_error_for_every_target(tmp_path, monkeypatch, svc) -> N
     _empty_path(tmp_path, monkeypatch)
     targets = [Target(raw=ADDR, host=ADDR, port=svc["redis"]), Target(raw=ADDR2, host=ADDR2, port=443)]
     params = _params({svc["redis"]: "redis"})
-    obs = probe.collect(targets, params, None, 5)
+    obs = _collect(targets, params, None, 5)
     assert len(obs) == 2 and all("nmap not found" in o["error"] for o in obs)
     for cid in ("ports.risky_services", "ports.unexpected_open"):
         res = run_check(cid, obs[0], _ctx(targets[0], params))
@@ -155,7 +160,7 @@ def test_broken_nmap_is_error_not_crash(tmp_path, monkeypatch, svc) -> None:
     )
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}/bin")  # /bin for sh itself
-    obs = probe.collect([Target(raw=ADDR, host=ADDR, port=svc["redis"])], _params({}), None, 5)
+    obs = _collect([Target(raw=ADDR, host=ADDR, port=svc["redis"])], _params({}), None, 5)
     assert obs[0]["error"].startswith("nmap failed")
 
 
@@ -236,7 +241,7 @@ def test_ipv4_and_ipv6_targets_in_one_collect(lab: Lab) -> None:
     """nmap cannot mix families in one run: one run per family, each target gets its own result."""
     v6 = lab.tcp_listener("::1")
     v4 = lab.tcp_listener("127.0.0.72")
-    obs = probe.collect(
+    obs = _collect(
         [
             Target(raw=f"[::1]:{v6}", host="::1", port=v6),
             Target(raw=f"127.0.0.72:{v4}", host="127.0.0.72", port=v4),
@@ -255,7 +260,7 @@ def test_every_port_fits_one_nmap_run(svc) -> None:
     """``--ports 1-65535``: the port list goes to nmap as ranges, not 65 535 numbers (which exceed
     the kernel's limit for one argument and made every target an error)."""
     target = Target(raw=ADDR, host=ADDR, port=svc["closed"])
-    obs = probe.collect([target], _params({svc["redis"]: "redis"}), list(range(1, 65536)), 5)[0]
+    obs = _collect([target], _params({svc["redis"]: "redis"}), list(range(1, 65536)), 5)[0]
     assert "error" not in obs, obs.get("error")
     assert "-p 1-65535 " in obs["command"]
     assert {svc["redis"], svc["silent"]} <= {p["port"] for p in obs["open"]}
@@ -269,7 +274,7 @@ def test_host_timeout_is_error_not_closed_ports(monkeypatch, svc) -> None:
     monkeypatch.setattr(probe, "host_timeout", lambda timeout, sv: 0.001)
     target = Target(raw=ADDR, host=ADDR, port=svc["redis"])
     params = _params({svc["redis"]: "redis"})
-    obs = probe.collect([target], params, list(range(1, 65536)), 5)[0]
+    obs = _collect([target], params, list(range(1, 65536)), 5)[0]
     assert "error" in obs and "timed out" in obs["error"] and ADDR in obs["error"]
     res = run_check("ports.risky_services", obs, _ctx(target, params))
     assert res.status == "error"

@@ -223,7 +223,7 @@ def test_table_and_html_outputs(mixed: dict[str, Any], tmp_path: Path) -> None:
         ["https://x.test", "--profile", "no-such-profile"],
         ["https://x.test", "--resolve", "x.test:443"],
         ["ftp://x.test"],
-        ["https://x.test", "--probes", "tls,dns"],
+        ["https://x.test", "--probes", "tls,nosuch"],
         ["https://x.test", "--ca-file", "/nonexistent/ca.pem"],
     ],
 )

@@ -18,6 +18,7 @@ from secaudit.checks import CheckContext, checks_for_probe, run_check
 from secaudit.core.model import CheckResult, Target
 from secaudit.lab.sites import Lab, SiteSpec
 from secaudit.probes import tls as tls_probe
+from secaudit.probes.base import ProbeContext
 
 ADDR = "127.0.0.{}"  # this module's loopback addresses: 127.0.0.130-145
 PARAMS: dict[str, Any] = {
@@ -85,9 +86,8 @@ def scanned(lab: Lab) -> dict[str, Scanned]:
 
     names = list(targets)
     seen: list[str] = []
-    observations = tls_probe.collect(
-        [targets[n] for n in names], PARAMS, lab.ca_file, TIMEOUT, progress=seen.append
-    )
+    ctx = ProbeContext(params=PARAMS, ca_file=lab.ca_file, timeout=TIMEOUT, progress=seen.append)
+    observations = tls_probe.collect([targets[n] for n in names], ctx)
     assert len(observations) == len(names)
     assert len(seen) == len(names)  # one progress line per target
     return {n: Scanned(targets[n], o) for n, o in zip(names, observations, strict=True)}

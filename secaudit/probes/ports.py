@@ -13,12 +13,16 @@ unresolvable name, host timed out) become ``{"error": reason}`` and never stop o
 from __future__ import annotations
 
 import ipaddress
+import os
+import shlex
 import shutil
 import socket
+import subprocess
 from typing import Any
 from xml.etree import ElementTree
 
 from secaudit.core.model import Target
+from secaudit.probes.base import ProbeContext
 
 XML_RESULT = dict[str, Any]  # python-nmap's parsed scan result
 
@@ -38,12 +42,13 @@ def host_timeout(timeout: float, service_detection: bool) -> int:
     return int(max(10.0, timeout * 3) + (30 if service_detection else 0))
 
 
-def collect(
-    targets: list[Target], params: dict[str, Any], extra_ports: list[int] | None, timeout: float
-) -> list[dict[str, Any]]:
-    """One observation per target, in order. Never raises for a scanning problem."""
+def collect(targets: list[Target], context: ProbeContext) -> list[dict[str, Any]]:
+    """One observation per target, in order. Never raises for a scanning problem.
+
+    On cancel (Ctrl-C) the running nmap process is killed at once."""
     if not targets:
         return []
+    params, extra_ports, timeout = context.params, context.extra_ports, context.timeout
     try:
         import nmap  # imported here: `secaudit --help` must not pay for it
     except ImportError as exc:
@@ -81,7 +86,7 @@ def collect(
             continue
         hosts = sorted({addresses[i] for i in idx})  # type: ignore[type-var]
         ports = sorted({p for i in idx for p in wanted[i]})
-        runs[family] = _run(nmap, scanner, hosts, ports, family, htimeout, sv)
+        runs[family] = _run(nmap, scanner, hosts, ports, family, htimeout, sv, context)
 
     out: list[dict[str, Any]] = []
     for i, t in enumerate(targets):
@@ -134,11 +139,16 @@ def _run(
     family: int,
     htimeout: int,
     service_detection: bool,
+    context: ProbeContext,
 ) -> tuple[XML_RESULT, str] | str:
     """Connect-scan ``ports`` on ``hosts``; then -sV on what is open if asked. Error -> str."""
     base = f"-sT -Pn -n --host-timeout {htimeout}s" + (" -6" if family == 6 else "")
+
+    def scan(hosts_arg: str, port_spec: str, arguments: str) -> XML_RESULT:
+        return _nmap_scan(nmap, scanner, hosts_arg, port_spec, arguments, htimeout + 30, context)
+
     try:
-        res = scanner.scan(" ".join(hosts), _port_spec(ports), arguments=base, timeout=htimeout + 30)
+        res = scan(" ".join(hosts), _port_spec(ports), base)
         command = scanner.command_line()
         hosts_result: XML_RESULT = dict(res.get("scan") or {})
         # A host nmap gave up on (--host-timeout) is listed "up" with no ports: dropped, so that it
@@ -162,9 +172,7 @@ def _run(
                     for info in (hosts_result.get(h, {}).get("tcp") or {}).values()
                 )
             ]
-            res_sv = scanner.scan(
-                " ".join(sv_hosts), _port_spec(open_ports), arguments=base + " -sV", timeout=htimeout + 30
-            )
+            res_sv = scan(" ".join(sv_hosts), _port_spec(open_ports), base + " -sV")
             for h, info in (res_sv.get("scan") or {}).items():
                 for p, pinfo in (info.get("tcp") or {}).items():
                     if p in (hosts_result.get(h, {}).get("tcp") or {}):
@@ -177,6 +185,39 @@ def _run(
         return f"nmap failed: {str(exc).strip()[:300]}"
     except (OSError, ValueError, KeyError) as exc:
         return f"nmap failed: {type(exc).__name__}: {exc}"
+
+
+def _nmap_scan(
+    nmap: Any, scanner: Any, hosts: str, ports: str, arguments: str, timeout: int, context: ProbeContext
+) -> XML_RESULT:
+    """python-nmap's ``PortScanner.scan`` with the process in our hands: killed on cancel (Ctrl-C)
+    or after ``timeout`` seconds. The XML is parsed by python-nmap as usual."""
+    args = [scanner._nmap_path, "-oX", "-", *shlex.split(hosts), "-p", ports, *shlex.split(arguments)]
+    if context.cancelled():
+        raise nmap.PortScannerError("cancelled")
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    unregister = context.on_cancel(proc.kill)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise nmap.PortScannerTimeout("Timeout from nmap process") from None
+    finally:
+        unregister()
+    if context.cancelled():
+        raise nmap.PortScannerError("cancelled")
+    err_text = err.decode("utf-8", "replace")
+    warnings = [ln + os.linesep for ln in err_text.splitlines() if ln.lower().startswith("warning: ")]
+    errors = (
+        [err_text]
+        if any(ln and not ln.lower().startswith("warning: ") for ln in err_text.splitlines())
+        else []
+    )
+    scanner._nmap_last_output = out
+    return scanner.analyse_nmap_xml_scan(
+        nmap_xml_output=out, nmap_err=err_text, nmap_err_keep_trace=errors, nmap_warn_keep_trace=warnings
+    )
 
 
 def _timed_out(xml: bytes | str) -> set[str]:

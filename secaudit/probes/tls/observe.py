@@ -1,22 +1,12 @@
-"""TLS probe: one sslyze scan of every target at once, turned into JSON-able observations.
-
-Gathers facts only (protocols, suites, certificate chain, path validation, vulnerability tests,
-sslyze's Mozilla verdict); secaudit/checks/tls.py judges them. sslyze is imported inside functions
-so that `secaudit --help` stays fast.
-"""
+"""sslyze's scan result -> the TLS observation (JSON-able facts; secaudit/checks/tls judges them)."""
 
 from __future__ import annotations
 
-import socket
-import ssl
-import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timezone
-from pathlib import Path
 from typing import Any
 
-from secaudit.core.model import Target
+Observation = dict[str, Any]
 
 # sslyze scan command value -> protocol label used in observations and messages
 PROTOCOL_COMMANDS: dict[str, str] = {
@@ -28,195 +18,8 @@ PROTOCOL_COMMANDS: dict[str, str] = {
     "tls_1_3_cipher_suites": "TLS 1.3",
 }
 
-Observation = dict[str, Any]
 
-
-def collect(
-    targets: list[Target],
-    params: dict,
-    ca_file: Path | None,
-    timeout: float,
-    progress: Callable[[str], None] | None = None,
-) -> list[Observation]:
-    """Scan every target with sslyze (all queued at once); one observation per target, same order."""
-    if not targets:
-        return []
-    _quiet_warnings()
-    say = progress or (lambda _msg: None)
-    results: list[Observation | None] = [None] * len(targets)
-
-    # Pre-flight (concurrent): resolve, connect and see that *something* answers a ClientHello.
-    # sslyze retries a silent port once per protocol and cipher list (~11 x timeout); this bounds it.
-    with ThreadPoolExecutor(max_workers=min(16, len(targets))) as pool:
-        pre = list(pool.map(lambda t: _preflight(t, timeout), targets))
-    for i, (ip, err) in enumerate(pre):
-        if err:
-            results[i] = _base(targets[i], ip) | {"error": err}
-            say(f"{targets[i].raw}: {err}")
-
-    todo = [(i, pre[i][0]) for i in range(len(targets)) if results[i] is None]
-    if todo:
-        for i, obs in _scan(targets, todo, params, ca_file, timeout, say):
-            results[i] = obs
-    return [
-        r if r is not None else _base(t, None) | {"error": "no result from sslyze"}
-        for t, r in zip(targets, results, strict=True)
-    ]
-
-
-# --------------------------------------------------------------------------- network pre-flight
-
-
-def _resolve(host: str, port: int) -> str:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return str(infos[0][4][0])
-
-
-def _client_hello(server_name: str) -> bytes:
-    """A real ClientHello (from Python's ssl, never sent through it) to see whether the port answers TLS."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    sni = None if _is_ip(server_name) else server_name
-    obj = ctx.wrap_bio(incoming, outgoing, server_hostname=sni)
-    try:
-        obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return outgoing.read()
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
-        return True
-    except OSError:
-        return False
-
-
-def _preflight(target: Target, timeout: float) -> tuple[str | None, str | None]:
-    """(ip, error): error is None when the port answered (anything: sslyze judges what)."""
-    try:
-        ip = _resolve(target.connect_address, target.port)
-    except (OSError, UnicodeError) as exc:
-        return None, f"DNS resolution failed for {target.connect_address}: {exc}"
-    try:
-        sock = socket.create_connection((ip, target.port), timeout=timeout)
-    except ConnectionRefusedError:
-        return ip, f"connection refused by {ip}:{target.port}"
-    except TimeoutError:
-        return ip, f"TCP connection to {ip}:{target.port} timed out after {timeout:g}s"
-    except OSError as exc:
-        return ip, f"cannot connect to {ip}:{target.port}: {exc.strerror or exc}"
-    with sock:
-        try:
-            sock.sendall(_client_hello(target.host))
-            first = sock.recv(8)
-        except TimeoutError:
-            return ip, (
-                f"no answer to a TLS ClientHello from {ip}:{target.port} within {timeout:g}s "
-                "(not a TLS service?)"
-            )
-        except OSError:
-            return ip, None  # a reset may be a picky TLS server: let sslyze try its handshakes
-    # A TLS server answers with a handshake (0x16) or alert (0x15) record, SSL 2.0 with a high bit set;
-    # anything else (a banner, an HTTP error page) is another protocol.
-    if first and first[0] not in (0x15, 0x16) and not first[0] & 0x80:
-        return ip, f"not a TLS service at {ip}:{target.port} (it answered {first!r})"
-    return ip, None
-
-
-# --------------------------------------------------------------------------- sslyze scan
-
-
-def _quiet_warnings() -> None:
-    # Harmless: a bundled trust store has a root with a negative serial number (toolnotes).
-    from cryptography.utils import CryptographyDeprecationWarning
-
-    warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning, message=".*serial number.*")
-
-
-def _scan(
-    targets: list[Target],
-    todo: list[tuple[int, str | None]],
-    params: dict,
-    ca_file: Path | None,
-    timeout: float,
-    say: Callable[[str], None],
-):
-    from sslyze import (
-        CertificateInfoExtraArgument,
-        ScanCommand,
-        ScanCommandsExtraArguments,
-        Scanner,
-        ServerNetworkConfiguration,
-        ServerNetworkLocation,
-        ServerScanRequest,
-        ServerScanStatusEnum,
-    )
-    from sslyze.__version__ import __version__ as sslyze_version
-
-    commands = {
-        ScanCommand.SSL_2_0_CIPHER_SUITES,
-        ScanCommand.SSL_3_0_CIPHER_SUITES,
-        ScanCommand.TLS_1_0_CIPHER_SUITES,
-        ScanCommand.TLS_1_1_CIPHER_SUITES,
-        ScanCommand.TLS_1_2_CIPHER_SUITES,
-        ScanCommand.TLS_1_3_CIPHER_SUITES,
-        ScanCommand.CERTIFICATE_INFO,
-        ScanCommand.HEARTBLEED,
-        ScanCommand.OPENSSL_CCS_INJECTION,
-        ScanCommand.ROBOT,
-        ScanCommand.SESSION_RENEGOTIATION,
-        ScanCommand.TLS_COMPRESSION,
-        ScanCommand.ELLIPTIC_CURVES,
-        ScanCommand.TLS_FALLBACK_SCSV,
-        ScanCommand.TLS_EXTENDED_MASTER_SECRET,
-    }
-    extra = ScanCommandsExtraArguments(
-        certificate_info=CertificateInfoExtraArgument(custom_ca_file=Path(ca_file)) if ca_file else None
-    )
-    requests = []
-    by_uuid: dict[Any, int] = {}
-    for i, ip in todo:
-        t = targets[i]
-        req = ServerScanRequest(
-            server_location=ServerNetworkLocation(hostname=t.host, port=t.port, ip_address=ip),
-            network_configuration=ServerNetworkConfiguration(
-                tls_server_name_indication=t.host, network_timeout=timeout
-            ),  # type: ignore[arg-type]
-            scan_commands=commands,
-            scan_commands_extra_arguments=extra,
-        )
-        requests.append(req)
-        by_uuid[req.uuid] = i
-
-    scanner = Scanner()
-    scanner.queue_scans(requests)
-    mozilla_name = str(params.get("mozilla_config") or "intermediate")
-    for res in scanner.get_results():
-        i = by_uuid[res.uuid]
-        t = targets[i]
-        obs = _base(t, res.server_location.ip_address) | {"sslyze_version": sslyze_version}
-        if res.scan_status != ServerScanStatusEnum.COMPLETED or res.scan_result is None:
-            obs["error"] = _trace_text(res.connectivity_error_trace) or "TLS connection failed"
-            say(f"{t.raw}: {obs['error']}")
-            yield i, obs
-            continue
-        try:
-            obs.update(_observe(res, mozilla_name))
-        except Exception as exc:  # a bug here must not stop the other targets
-            obs["error"] = f"cannot read sslyze result: {type(exc).__name__}: {exc}"
-        say(t.raw)
-        yield i, obs
-
-
-def _base(t: Target, ip: str | None) -> Observation:
-    return {"host": t.host, "port": t.port, "address": ip, "sni": t.host}
-
-
-def _trace_text(trace: Any) -> str:
+def trace_text(trace: Any) -> str:
     if trace is None:
         return ""
     text = "".join(trace.format_exception_only()).strip()
@@ -232,11 +35,11 @@ def _attempt(attempt: Any) -> tuple[Any, str | None]:
     if status == "COMPLETED" and attempt.result is not None:
         return attempt.result, None
     reason = getattr(attempt.error_reason, "value", "") or status
-    detail = _trace_text(attempt.error_trace)
+    detail = trace_text(attempt.error_trace)
     return None, f"{reason}: {detail}" if detail else str(reason)
 
 
-def _observe(res: Any, mozilla_name: str) -> Observation:
+def observe(res: Any, mozilla_name: str) -> Observation:
     sr = res.scan_result
     conn = res.connectivity_result
     obs: Observation = {
@@ -345,9 +148,6 @@ def _mozilla(res: Any, name: str) -> Observation:
     except ServerScanResultIncomplete as exc:
         return {"config": name, "error": f"sslyze Mozilla checker: {exc}"}
     return {"config": name, "compliant": True, "issues": {}}
-
-
-# --------------------------------------------------------------------------- certificates
 
 
 def _certificate_info(result: Any) -> Observation:

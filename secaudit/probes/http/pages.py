@@ -1,0 +1,114 @@
+"""The plain-HTTP redirect chain and the main HTTPS response of one target."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from secaudit.core.model import Target
+from secaudit.probes.http.connection import MAX_VALUE, Conn, classify, clip, discard
+from secaudit.probes.http.headers import headers_of, parse_cookie
+
+
+def same_host(url: str, host: str) -> bool:
+    h = (urlsplit(url).hostname or "").rstrip(".").lower()
+    return h == host.rstrip(".").lower().strip("[]")
+
+
+def plain_http(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
+    """``http://host[:http_port]/``, followed hop by hop on the same host only."""
+    hostpart = f"[{target.host}]" if ":" in target.host else target.host
+    if target.scheme == "http":
+        start = target.url
+    else:
+        port = "" if target.http_port == 80 else f":{target.http_port}"
+        start = f"http://{hostpart}{port}/"
+    sec: dict[str, Any] = {"start": start, "hops": [], "cookies": []}
+    url, seen = start, set()
+    while True:
+        if url in seen:
+            return {**sec, "outcome": "loop", "final": url}
+        if len(sec["hops"]) > max_redirects:
+            return {**sec, "outcome": "too_many_redirects", "final": url}
+        seen.add(url)
+        try:
+            resp = conn.get(url)
+        except Exception as exc:
+            kind, reason = classify(exc)
+            if kind == "refused" and not sec["hops"]:
+                return {**sec, "outcome": "no_service", "reason": reason}
+            return {**sec, "outcome": "error", "error": reason, "final": url}
+        try:
+            location = resp.headers.get("Location")
+            hop = {
+                "url": url,
+                "status": resp.status,
+                "location": clip(location, MAX_VALUE) if location is not None else None,
+            }
+            sec["hops"].append(hop)
+            sec["cookies"] += [parse_cookie(v, "http") for v in resp.headers.getlist("Set-Cookie")]
+        finally:
+            discard(resp)
+        if not (300 <= resp.status < 400 and location):
+            return {**sec, "outcome": "no_redirect", "final": url}
+        nxt = urljoin(url, location.strip())
+        scheme = urlsplit(nxt).scheme.lower()
+        if not same_host(nxt, target.host):
+            return {**sec, "outcome": "redirect_other_host", "final": nxt}
+        if scheme == "https":
+            return {**sec, "outcome": "redirect_https_same_host", "final": nxt}
+        if scheme != "http":
+            return {**sec, "outcome": "redirect_not_https", "final": nxt}
+        url = nxt
+
+
+def main_page(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
+    """GET target.url, following redirects that stay on the same host and scheme."""
+    sec: dict[str, Any] = {"hops": [], "cookies": []}
+    url, seen = target.url, set()
+    while True:
+        if url in seen or len(sec["hops"]) > max_redirects:
+            sec["error"] = ("redirect loop" if url in seen else "too many redirects") + f" at {url}"
+            return sec
+        seen.add(url)
+        try:
+            resp = _get_tolerant(conn, url, sec)
+        except Exception as exc:
+            sec["error"] = classify(exc)[1]
+            return sec
+        try:
+            headers = headers_of(resp, sec)
+            location = resp.headers.get("Location")
+            sec["hops"].append(
+                {
+                    "url": url,
+                    "status": resp.status,
+                    "location": clip(location, MAX_VALUE) if location is not None else None,
+                }
+            )
+            sec["cookies"] += [
+                parse_cookie(v, urlsplit(url).scheme) for v in resp.headers.getlist("Set-Cookie")
+            ]
+        finally:
+            discard(resp)
+        if 300 <= resp.status < 400 and location:
+            nxt = urljoin(url, location.strip())
+            if same_host(nxt, target.host) and urlsplit(nxt).scheme.lower() == target.scheme:
+                url = nxt
+                continue
+            sec["left_to"] = clip(nxt, MAX_VALUE)  # not followed: we only probe the given target
+        sec.update({"final_url": url, "status": resp.status, "headers": headers})
+        return sec
+
+
+def _get_tolerant(conn: Conn, url: str, sec: dict[str, Any]) -> Any:
+    """GET with verification; on a TLS failure record it and retry once without verification."""
+    try:
+        return conn.get(url)
+    except Exception as exc:
+        kind, reason = classify(exc)
+        if kind != "tls" or not conn.verified or not url.startswith("https:"):
+            raise
+        sec["tls_error"] = reason
+        conn.verified = False
+        return conn.get(url)

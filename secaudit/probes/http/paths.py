@@ -1,0 +1,70 @@
+"""Sensitive paths (the profile's list), content-aware: status and a regex on the first 4 KiB."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from secaudit.core.model import Target
+from secaudit.probes.http.connection import Conn, classify, clip, decompress, discard, read_capped
+
+MATCH_WINDOW = 4 * 1024  # sensitive-path regexes see only the first 4 KiB
+MAX_PATH_TIMEOUTS = 2  # after this many timeouts the remaining paths are skipped (bounded run time)
+
+
+def sensitive_paths(conn: Conn, target: Target, entries: list[Any], deadline: float) -> dict[str, Any]:
+    base = urlsplit(target.url)
+    items: list[dict[str, Any]] = []
+    timeouts = 0
+    for entry in entries:
+        path = str(entry.get("path", "")) if isinstance(entry, dict) else str(entry)
+        pattern = str(entry.get("match", "")) if isinstance(entry, dict) else ""
+        item: dict[str, Any] = {
+            "path": path,
+            "what": str(entry.get("what", "")) if isinstance(entry, dict) else "",
+            "match": pattern,
+        }
+        items.append(item)
+        if not path.startswith("/"):
+            item["error"] = "path must start with /"
+            continue
+        if timeouts >= MAX_PATH_TIMEOUTS or time.monotonic() > deadline or conn.expired:
+            item["error"] = "skipped: the server stopped answering in time"
+            continue
+        try:
+            regex = re.compile(pattern) if pattern else None
+        except re.error as exc:
+            item["error"] = f"invalid regex in profile: {exc}"
+            continue
+        try:
+            resp = conn.get(f"{base.scheme}://{base.netloc}{path}")
+        except Exception as exc:
+            kind, reason = classify(exc)
+            timeouts += kind == "timeout"
+            item["error"] = reason
+            continue
+        try:
+            body, capped = read_capped(resp)
+        except Exception as exc:
+            kind, reason = classify(exc)
+            timeouts += kind == "timeout"
+            item.update({"status": resp.status, "error": reason})
+            continue
+        finally:
+            discard(resp)
+        body = decompress(body, resp.headers.get("Content-Encoding", ""))
+        ctype = resp.headers.get("Content-Type")
+        window = body[:MATCH_WINDOW].decode("latin-1")
+        item.update(
+            {
+                "status": resp.status,
+                "content_type": clip(ctype, 200) if ctype else None,
+                "size": len(body),
+                "size_capped": capped,
+                # a 200 HTML "not found" page is not an exposure: the content must match too
+                "matched": bool(200 <= resp.status < 300 and (regex.search(window) if regex else True)),
+            }
+        )
+    return {"items": items}

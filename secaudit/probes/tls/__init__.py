@@ -1,0 +1,160 @@
+"""TLS probe: one sslyze scan of every target at once, turned into JSON-able observations.
+
+Gathers facts only (protocols, suites, certificate chain, path validation, vulnerability tests,
+sslyze's Mozilla verdict); secaudit/checks/tls judges them. sslyze is imported inside functions
+so that `secaudit --help` stays fast.
+
+- preflight.py: resolve, connect, one bounded TLS handshake per target (concurrently); a silent,
+  stalling or non-TLS port is that target's error in at most 2 x --timeout;
+- runner.py: sslyze's Scanner in a daemon thread, read with a deadline and cancellation;
+- observe.py: sslyze's result -> observation.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+from secaudit.core.model import Target
+from secaudit.probes.base import ProbeContext, run_parallel
+from secaudit.probes.tls.observe import PROTOCOL_COMMANDS, Observation, observe, trace_text
+from secaudit.probes.tls.preflight import preflight
+from secaudit.probes.tls.runner import Incomplete, budget_for, results
+
+__all__ = ["collect", "scan_commands", "PROTOCOL_COMMANDS", "observe", "trace_text"]
+
+# Names other probes used before the split (secaudit/probes/mail.py's STARTTLS scan).
+_observe = observe
+_trace_text = trace_text
+
+NETWORK_MAX_RETRIES = 2  # sslyze retries a timed-out TCP connect; the pre-flight connected already
+
+
+def collect(targets: list[Target], context: ProbeContext) -> list[Observation]:
+    """Scan every target with sslyze (all queued at once); one observation per target, same order."""
+    if not targets:
+        return []
+    _quiet_warnings()
+    say = context.progress
+    out: list[Observation | None] = [None] * len(targets)
+
+    pre = run_parallel(lambda t: preflight(t, context), targets, 16, context, name="tls-preflight")
+    if context.cancelled():
+        return [_base(t, None) | {"error": "cancelled"} for t in targets]
+    todo: list[tuple[int, str | None]] = []
+    for i, got in enumerate(pre):
+        ip, err = got if got is not None else (None, "pre-flight did not finish")
+        if err:
+            out[i] = _base(targets[i], ip) | {"error": err}
+            say(f"{targets[i].raw}: {err}")
+        else:
+            todo.append((i, ip))
+    if todo:
+        _scan(targets, todo, context, out)
+    return [
+        r if r is not None else _base(t, None) | {"error": "no result from sslyze"}
+        for t, r in zip(targets, out, strict=True)
+    ]
+
+
+def _quiet_warnings() -> None:
+    # Harmless: a bundled trust store has a root with a negative serial number (toolnotes).
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning, message=".*serial number.*")
+
+
+def scan_commands() -> set[Any]:
+    from sslyze import ScanCommand
+
+    return {
+        ScanCommand.SSL_2_0_CIPHER_SUITES,
+        ScanCommand.SSL_3_0_CIPHER_SUITES,
+        ScanCommand.TLS_1_0_CIPHER_SUITES,
+        ScanCommand.TLS_1_1_CIPHER_SUITES,
+        ScanCommand.TLS_1_2_CIPHER_SUITES,
+        ScanCommand.TLS_1_3_CIPHER_SUITES,
+        ScanCommand.CERTIFICATE_INFO,
+        ScanCommand.HEARTBLEED,
+        ScanCommand.OPENSSL_CCS_INJECTION,
+        ScanCommand.ROBOT,
+        ScanCommand.SESSION_RENEGOTIATION,
+        ScanCommand.TLS_COMPRESSION,
+        ScanCommand.ELLIPTIC_CURVES,
+        ScanCommand.TLS_FALLBACK_SCSV,
+        ScanCommand.TLS_EXTENDED_MASTER_SECRET,
+    }
+
+
+def _scan(
+    targets: list[Target],
+    todo: list[tuple[int, str | None]],
+    context: ProbeContext,
+    out: list[Observation | None],
+) -> None:
+    from sslyze import (
+        CertificateInfoExtraArgument,
+        ScanCommandsExtraArguments,
+        ServerNetworkConfiguration,
+        ServerNetworkLocation,
+        ServerScanRequest,
+        ServerScanStatusEnum,
+    )
+    from sslyze.__version__ import __version__ as sslyze_version
+
+    ca_file = context.ca_file
+    extra = ScanCommandsExtraArguments(
+        certificate_info=CertificateInfoExtraArgument(custom_ca_file=Path(ca_file)) if ca_file else None
+    )
+    commands = scan_commands()
+    requests = []
+    by_uuid: dict[Any, int] = {}
+    for i, ip in todo:
+        t = targets[i]
+        req = ServerScanRequest(
+            server_location=ServerNetworkLocation(hostname=t.host, port=t.port, ip_address=ip),
+            network_configuration=ServerNetworkConfiguration(
+                tls_server_name_indication=t.host,
+                network_timeout=context.timeout,  # type: ignore[arg-type]
+                network_max_retries=NETWORK_MAX_RETRIES,
+            ),
+            scan_commands=commands,
+            scan_commands_extra_arguments=extra,
+        )
+        requests.append(req)
+        by_uuid[req.uuid] = i
+
+    mozilla_name = str(context.params.get("mozilla_config") or "intermediate")
+    budget = budget_for(len(requests), context)
+    try:
+        for res in results(requests, context, budget):
+            i = by_uuid[res.uuid]
+            t = targets[i]
+            obs = _base(t, res.server_location.ip_address) | {"sslyze_version": sslyze_version}
+            if res.scan_status != ServerScanStatusEnum.COMPLETED or res.scan_result is None:
+                obs["error"] = trace_text(res.connectivity_error_trace) or "TLS connection failed"
+                say_text = f"{t.raw}: {obs['error']}"
+            else:
+                try:
+                    obs.update(observe(res, mozilla_name))
+                except Exception as exc:  # a bug here must not stop the other targets
+                    obs["error"] = f"cannot read sslyze result: {type(exc).__name__}: {exc}"
+                say_text = t.raw
+            out[i] = obs
+            context.progress(say_text)
+    except Incomplete as exc:
+        for i, ip in todo:
+            if out[i] is None:
+                reason = (
+                    "cancelled"
+                    if context.cancelled()
+                    else f"TLS scan incomplete: {exc} (the server stalls some handshakes)"
+                )
+                out[i] = _base(targets[i], ip) | {"error": reason}
+                if not context.cancelled():
+                    context.progress(f"{targets[i].raw}: {reason}")
+
+
+def _base(t: Target, ip: str | None) -> Observation:
+    return {"host": t.host, "port": t.port, "address": ip, "sni": t.host}
