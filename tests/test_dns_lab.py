@@ -124,6 +124,7 @@ def test_timeout_is_error_never_pass() -> None:
     for cid in ("dns.dnssec", "dns.caa", "dns.nameservers", "web.ipv6"):
         assert v[cid].status == "error", (cid, v[cid].summary)
     assert "timeout" in v["dns.dnssec"].summary["en"]
+    assert obs["domains"][0]["queries"] == 1  # a silent server is not asked again for this domain
 
 
 def test_without_lab_anchor_the_root_cannot_be_reached() -> None:

@@ -27,7 +27,7 @@ Observation = dict[str, Any]
 
 def collect(targets: list[Target], context: Any) -> list[Observation]:
     options = options_from(context)
-    resolvers = Resolvers(options)
+    resolvers = Resolvers(options, context)
     wanted = sorted({d for t in targets for d in domains_for(t, options)})
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted) + len(targets)))) as pool:
         by_domain = dict(zip(wanted, pool.map(lambda d: observe_domain(d, resolvers), wanted), strict=True))
@@ -46,6 +46,8 @@ def observe_domain(domain: str, resolvers: Resolvers) -> Observation:
     started = time.monotonic()
     v = resolvers.validator()
     obs: Observation = {"domain": domain}
+    if resolvers.cancelled():
+        return obs | {"error": "cancelled / đã dừng"}
     try:
         obs["nameservers"] = _nameservers(domain, v, resolvers.options)
         obs["dnssec"] = _dnssec(domain, v)
@@ -81,10 +83,16 @@ def _nameservers(domain: str, v: Validator, options: DomainOptions) -> Observati
     servers = []
     for ns in names:
         a, aaaa, err = addresses(v, ns)
-        entry: Observation = {"name": ns, "a": a, "aaaa": aaaa, "lookup_error": err, "answers": []}
-        for addr in a + aaaa:
-            entry["answers"].append(_ask_authoritative(domain, addr, options.ns_port, options.timeout))
-        servers.append(entry)
+        servers.append({"name": ns, "a": a, "aaaa": aaaa, "lookup_error": err, "answers": []})
+    # every address at once: an unreachable one (often IPv6) costs one timeout, not one each
+    asks = [(s, addr) for s in servers for addr in s["a"] + s["aaaa"]]
+    if asks:
+        with ThreadPoolExecutor(max_workers=min(8, len(asks))) as pool:
+            answers = list(
+                pool.map(lambda p: _ask_authoritative(domain, p[1], options.ns_port, options.timeout), asks)
+            )
+        for (s, _addr), answer in zip(asks, answers, strict=True):
+            s["answers"].append(answer)
     return {"names": names, "rcode": res["rcode"], "servers": servers, "port": options.ns_port}
 
 

@@ -131,6 +131,9 @@ class Querier:
         self.timeout = timeout
         self.count = 0
         self._cache: dict[tuple[str, int], dns.message.Message | QueryError] = {}
+        # A server that timed out is not asked again by this querier (one domain): a dead
+        # resolver costs one timeout per domain, not one per question.
+        self._silent: set[Server] = set()
 
     def ask(self, name: str | dns.name.Name, rdtype: int | str) -> dns.message.Message:
         """A NOERROR or NXDOMAIN response; anything else raises ``QueryError``."""
@@ -151,12 +154,16 @@ class Querier:
         label = f"{qname.to_text()} {dns.rdatatype.to_text(qtype)}"
         problems = []
         for srv in self.servers:
+            if srv in self._silent:
+                problems.append(f"{srv}: did not answer an earlier query (timeout)")
+                continue
             q = dns.message.make_query(qname, qtype, want_dnssec=True, payload=EDNS_SIZE)
             q.flags |= dns.flags.CD | dns.flags.RD
             self.count += 1
             try:
                 resp, _tcp = dns.query.udp_with_fallback(q, srv.address, timeout=self.timeout, port=srv.port)
             except dns.exception.Timeout:
+                self._silent.add(srv)
                 problems.append(f"{srv}: timeout after {self.timeout:g} s")
                 continue
             except (OSError, dns.exception.DNSException) as exc:

@@ -75,8 +75,10 @@ def mail_domain(domain: str) -> str:
 class Resolvers:
     """One querier and validator per scan, shared by threads (answers are cached)."""
 
-    def __init__(self, options: DomainOptions) -> None:
+    def __init__(self, options: DomainOptions, context: Any = None) -> None:
         self.options = options
+        # Ctrl-C: the scanner sets the context's cancel event; work not yet started is skipped
+        self.cancelled: Callable[[], bool] = getattr(context, "cancelled", None) or (lambda: False)
         self.anchors = load_anchors(options.trust_anchor)
         self._lock = threading.Lock()
 

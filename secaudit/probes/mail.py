@@ -33,7 +33,7 @@ CONNECTIONS_PER_MX = 10
 
 def collect(targets: list[Target], context: Any) -> list[Observation]:
     options = options_from(context)
-    resolvers = Resolvers(options)
+    resolvers = Resolvers(options, context)
     per_target = [list(dict.fromkeys(mail_domain(d) for d in domains_for(t, options))) for t in targets]
     wanted = sorted({d for names in per_target for d in names})
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted)))) as pool:
@@ -50,6 +50,8 @@ def observe_domain(domain: str, resolvers: Resolvers) -> Observation:
     started = time.monotonic()
     v = resolvers.validator()
     obs: Observation = {"domain": domain}
+    if resolvers.cancelled():
+        return obs | {"error": "cancelled / đã dừng"}
     try:
         obs["mx"] = _mx(domain, v)
         obs["spf"] = spf_observation(domain, v)
@@ -269,7 +271,7 @@ def _server(mx: Observation, v: Validator, resolvers: Resolvers) -> Observation:
         out["error"] = err or f"{host} has no A/AAAA record"
         return out
     out["smtp"] = _ehlo(address, port, resolvers.options.timeout)
-    if out["smtp"].get("starttls"):
+    if out["smtp"].get("starttls") and not resolvers.cancelled():
         out["tls"], out["certificates"] = _starttls(host, address, port, resolvers)
     return out
 
