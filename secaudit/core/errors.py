@@ -27,3 +27,14 @@ class InputError(Exception):
             where = self.path + (f":{self.line}" if self.line else "") + ": "
         entry = f"{self.entry}: " if self.entry else ""
         return f"{where}{entry}{self.message}".replace("\n", " ")
+
+
+class Interrupted(KeyboardInterrupt):
+    """The user interrupted a run (Ctrl-C): the CLI prints one bilingual line and exits 130,
+    having written nothing (no -o file, no bundle). A KeyboardInterrupt, so that no
+    ``except Exception`` on the way up swallows it."""
+
+    MESSAGE = "Đã dừng theo yêu cầu / interrupted"
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message)
