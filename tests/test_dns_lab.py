@@ -150,3 +150,23 @@ def test_dns_server_and_anchor_parsing(tmp_path) -> None:
     with pytest.raises(InputError):
         load_anchors(tmp_path / "missing.txt")
     assert len(load_anchors(scenario().dns.trust_anchor)) == 2
+
+
+def test_dnskey_trust_anchor(tmp_path) -> None:
+    import dns.message
+    import dns.query
+
+    sc = scenario()
+    q = dns.message.make_query("lab.", "DNSKEY")
+    keys = dns.query.udp(q, sc.dns.address, port=sc.dns.port, timeout=2).answer[0]
+    ksk = [k for k in keys if k.flags == 257]
+    zsk = [k for k in keys if k.flags == 256]
+    assert ksk and zsk
+    good = tmp_path / "ksk.txt"
+    good.write_text("".join(f"lab. 300 IN DNSKEY {k.to_text()}\n" for k in ksk))
+    wrong = tmp_path / "zsk.txt"  # the ZSK does not sign the DNSKEY set: nothing validates
+    wrong.write_text("".join(f"lab. 300 IN DNSKEY {k.to_text()}\n" for k in zsk))
+    for anchor, expected in ((good, "pass"), (wrong, "fail")):
+        opts = DomainOptions(dns_servers=sc.options.dns_servers, trust_anchor=anchor, timeout=2.0)
+        obs = dns_probe.collect([target("good.lab")], opts)[0]
+        assert verdicts("dns", obs)["dns.dnssec"].status == expected, anchor.name
