@@ -26,7 +26,19 @@ class InputError(Exception):
         if self.path:
             where = self.path + (f":{self.line}" if self.line else "") + ": "
         entry = f"{self.entry}: " if self.entry else ""
-        return f"{where}{entry}{self.message}".replace("\n", " ")
+        return _one_line(f"{where}{entry}{self.message}")
+
+
+def _one_line(text: str) -> str:
+    """Newlines and tabs as spaces; any other control or separator character (\r, \x1e, \x85,
+    U+2028, an escape sequence...) written as an escape, so a hostile file name or value can neither
+    break the message into lines nor drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else " " if c in "\n\t" else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
 
 
 class Interrupted(KeyboardInterrupt):

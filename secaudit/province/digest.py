@@ -33,31 +33,11 @@ DEFAULT_TRANSITION_DEADLINE = "2027-07-01"  # Law 116 Art. 45.1: 12 months from 
 
 
 def check_bundle_shape(data: Any) -> str | None:
-    """Why ``data`` is not a bundle, or None if it has the §7 shape the summary relies on."""
-    if not isinstance(data, dict):
-        return "not a JSON object"
-    if data.get("schema") not in BUNDLE_SCHEMAS:
-        return f"schema is {data.get('schema')!r}, expected one of {', '.join(map(repr, BUNDLE_SCHEMAS))}"
-    a = data.get("assessment")
-    if not isinstance(a, dict):
-        return "no assessment object"
-    for key in ("agency", "system"):
-        if not isinstance(a.get(key), dict) or not isinstance(a[key].get("id"), str):
-            return f"assessment.{key}.id missing"
-    if not isinstance(a.get("requirements"), list):
-        return "assessment.requirements missing"
-    s = a.get("summary")
-    if not isinstance(s, dict):
-        return "assessment.summary missing"
-    # The summary and the reports read these as they are: a wrong type must not crash the run
-    # (10 000 bundles, one malformed) nor read as meeting ("false" is a truthy string).
-    if not isinstance(s.get("meets_level"), bool):
-        return "assessment.summary.meets_level is not true/false"
-    if not isinstance(s.get("counts", {}), dict):
-        return "assessment.summary.counts is not a mapping"
-    if s.get("compliance_pct") is not None and _number(s["compliance_pct"]) is None:
-        return "assessment.summary.compliance_pct is not a number"
-    return None
+    """Why ``data`` is not a bundle, or None if it has the §7 shape the summary relies on (the same
+    check as ``verify``'s: signing/shape.py)."""
+    from secaudit.signing.shape import bundle_shape_problem
+
+    return bundle_shape_problem(data)
 
 
 def load_bundle_file(path: str | Path) -> dict[str, Any]:

@@ -156,6 +156,11 @@ def verify_file(path: str | Path, keyring: Path) -> tuple[bool, str]:
 def verify_bytes(data: bytes, bundle: dict[str, Any], keyring: Path) -> tuple[bool, str]:
     """``verify_bundle`` of the parsed ``bundle`` plus the byte-exact check of the file ``data``
     it was parsed from: what ``verify`` and ``summary`` both use, so they agree on every file."""
+    from secaudit.signing.shape import bundle_shape_problem
+
+    why = bundle_shape_problem(bundle)
+    if why:  # signed or not, summary would not count it: neither does verify
+        return False, f"not an assessment bundle: {why}"
     ok, reason = verify_bundle(bundle, keyring)
     if ok and not _layout_matches(data, bundle):
         return False, "file altered outside the signed content (layout changed) / tệp đã bị sửa"
