@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -144,9 +145,23 @@ def attestation_limits(params: dict[str, Any] | None) -> tuple[int, int]:
     return out[0], out[1]
 
 
+def with_limits(
+    atts: AttestationSet | list[AttestationSet] | None, evidence_check: Any, params: dict[str, Any] | None
+) -> tuple[list[AttestationSet], Any]:
+    """The sets (copies) carrying the profile's attestation_max_months, and the evidence check
+    bound to its evidence_max_bytes when it is the default one (verdicts.evaluate)."""
+    max_months, max_bytes = attestation_limits(params)
+    if evidence_check is check_evidence:
+        evidence_check = partial(check_evidence, max_bytes=max_bytes)
+    sets = [] if atts is None else [atts] if isinstance(atts, AttestationSet) else list(atts)
+    return [replace(s, max_months=max_months) for s in sets], evidence_check
+
+
 def add_months(d: date, months: int) -> date:
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
+    if not date.min.year <= year <= date.max.year:  # a bundle's absurd month count: the calendar's end
+        return date.max if year > date.max.year else date.min
     for day in (d.day, 30, 29, 28):  # 29 Feb + 12 months -> 28 Feb
         try:
             return date(year, month, day)
