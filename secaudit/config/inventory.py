@@ -14,6 +14,7 @@ from typing import Any
 
 # Mẫu 08 fields (vocabularies, reporting dates) live in inventory_mau08; re-exported here.
 from secaudit.config import inventory_mau08 as _m08
+from secaudit.config.domain_names import parse_domains
 from secaudit.config.inventory_mau08 import (
     APPROVAL_STATUSES,
     CHECK_TYPES,
@@ -21,6 +22,7 @@ from secaudit.config.inventory_mau08 import (
     REPORTING_DEFAULTS,
     TRANSITION_DEADLINE,
 )
+from secaudit.config.inventory_targets import target_spec
 from secaudit.config.inventory_trust import accepted_tailoring, check_profile
 from secaudit.core.errors import InputError
 from secaudit.core.ids import ID_RE
@@ -58,6 +60,7 @@ _SYSTEM_KEYS = {
     "level_reason",
     "targets",
     "expected_ports",
+    "domains",
     "http_port",
     "owner",
     "operator",
@@ -92,6 +95,7 @@ class System:
     expected_ports: list[int] | None = None
     http_port: int | None = None
     line: int | None = None
+    domains: list[str] | None = None  # dns/mail probes judge these (config/domain_names.py)
     # Mẫu 08 Part 3 (all optional): keys of the vocabularies above, dates as YYYY-MM-DD.
     owner: str = ""  # default: the agency's name
     operator: str = ""
@@ -377,7 +381,7 @@ def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System
     targets_node = node.get("targets")
     if not isinstance(targets_node, list) or not targets_node:
         c.fail("'targets' must be a non-empty list of URLs / thiếu danh sách địa chỉ", node, entry)
-    targets = [_target(c, t, entry, node) for t in targets_node]
+    targets = [TargetSpec(**target_spec(c, t, entry, node)) for t in targets_node]
     http_port = node.get("http_port")
     if http_port is not None and not _is_port(http_port):
         c.fail("http_port must be a port number 1-65535", node, entry)
@@ -394,6 +398,7 @@ def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System
         profiles=profiles,
         level_reason=str(node.get("level_reason") or ""),
         expected_ports=c.ports(node, "expected_ports", entry),
+        domains=parse_domains(c, node, "domains", entry),
         http_port=http_port,
         line=line_of(node),
         owner=c.opt_str(node, "owner", entry),
@@ -411,41 +416,6 @@ def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System
     )
 
 
-def _target(c: _Ctx, node: Any, entry: str, parent: Any) -> TargetSpec:
-    from secaudit.config.targets import parse_target
-
-    line = line_of(node) or line_of(parent)
-    if isinstance(node, dict):
-        unknown = sorted(str(k) for k in node if k not in ("url", "address"))
-        if unknown:
-            c.fail(
-                f"unknown key {unknown[0]!r} in a target (allowed: url, address) / trường không hợp lệ",
-                entry=entry,
-                line=line,
-            )
-        url = node.get("url")
-        address = node.get("address")
-        if address is not None:
-            address = str(address)
-    else:
-        url, address = node, None
-    if not isinstance(url, str) or not url.strip():
-        c.fail(f"bad target {node!r}: expected a URL or {{url, address}}", entry=entry, line=line)
-    if "://" in url and not url.lower().startswith(("https://", "http://")):
-        c.fail(f"bad URL {url!r}: use https://host[:port] / địa chỉ không hợp lệ", entry=entry, line=line)
-    try:
-        parse_target(url)
-        if address is not None:
-            import ipaddress
-
-            ipaddress.ip_address(address.strip("[]"))
-    except InputError as exc:
-        c.fail(f"bad URL: {exc.message} / địa chỉ không hợp lệ", entry=entry, line=line)
-    except ValueError:
-        c.fail(f"bad address {address!r}: must be an IP address", entry=entry, line=line)
-    return TargetSpec(url=url, address=address.strip("[]") if address else None, line=line)
-
-
 def system_targets(system: System) -> list[Target]:
     """The system's targets as the scanner wants them (address, http_port, expected_ports applied)."""
     from secaudit.config.targets import parse_target
@@ -456,5 +426,6 @@ def system_targets(system: System) -> list[Target]:
         if spec.address:
             t.address = spec.address
         t.expected_ports = system.expected_ports
+        t.domains = system.domains
         out.append(t)
     return out
