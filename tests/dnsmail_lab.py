@@ -70,7 +70,7 @@ def scenario() -> Scenario:
         f"mail IN A {MX_WEAK}",
         '@ IN TXT "v=spf1 include:inc.weak.lab ?all"',
         'inc IN TXT "v=spf1 ip4:10.0.0.0/8 ~all"',
-        '_dmarc IN TXT "v=DMARC1; p=none"',
+        '_dmarc IN TXT "v=DMARC1; p=none; sp=reject"',
         # SPF and DMARC variants at names inside the zone
         'soft IN TXT "v=spf1 ip4:192.0.2.0/24 ~all"',
         "soft IN MX 10 mail.weak.lab.",

@@ -86,16 +86,25 @@ def test_servfail_is_error() -> None:
     "domain,spf_status,dmarc_status",
     [
         ("soft.weak.lab", "pass", "warn"),  # ~all is strict enough (internet.nl); pct=50 warns
-        ("many.weak.lab", "fail", "fail"),  # 11 includes: over the 10-lookup limit
-        ("two.weak.lab", "fail", "fail"),  # two SPF records: permerror
+        ("many.weak.lab", "fail", "pass"),  # 11 includes: over the 10-lookup limit (DMARC: sp=reject)
+        ("two.weak.lab", "fail", "pass"),  # two SPF records: permerror
         ("redir.weak.lab", "pass", "warn"),  # redirect= to a ~all record; external rua unauthorised
-        ("nospf.weak.lab", "fail", "fail"),  # nothing published
+        ("nospf.weak.lab", "fail", "pass"),  # no SPF; DMARC inherited from weak.lab: its sp=reject
     ],
 )
 def test_spf_and_dmarc_variants(domain: str, spf_status: str, dmarc_status: str) -> None:
     v = _spf(domain)
     assert v["mail.spf"].status == spf_status, v["mail.spf"].summary
     assert v["mail.dmarc"].status == dmarc_status, v["mail.dmarc"].summary
+
+
+def test_dmarc_inherited_from_the_organisational_domain() -> None:
+    r = _spf("nospf.weak.lab")["mail.dmarc"]
+    assert r.evidence["inherited_from"] == "weak.lab" and "p=reject" in r.summary["en"]
+    obs = mail_probe.collect([target("sub.good.lab")], scenario().options)[0]
+    v = verdicts("mail", obs)
+    assert v["mail.dmarc"].status == "pass" and v["mail.dmarc"].evidence["inherited_from"] == "good.lab"
+    assert v["mail.spf"].status == "fail"  # no SPF at the subdomain: SPF is not inherited
 
 
 def test_lookup_limit_boundary() -> None:

@@ -203,13 +203,41 @@ def parse_dmarc(record: str) -> dict[str, str]:
     return tags
 
 
+def org_domain(domain: str) -> str:
+    """The organisational domain (RFC 7489 §3.2) from the Public Suffix List shipped offline."""
+    from publicsuffixlist import PublicSuffixList
+
+    return str(_psl(PublicSuffixList).privatesuffix(domain) or domain)
+
+
+_PSL: list[Any] = []
+
+
+def _psl(cls: Any) -> Any:
+    if not _PSL:
+        _PSL.append(cls())  # parsing the list takes ~0.1 s: once per process
+    return _PSL[0]
+
+
+def _dmarc_records(v: Validator, name: str) -> tuple[list[str], str, str | None]:
+    texts, status, err = _txt(v, name)
+    return [t for t in texts or [] if t.strip().lower().startswith("v=dmarc1")], status, err
+
+
 def _dmarc(domain: str, v: Validator) -> Observation:
     name = f"_dmarc.{domain}"
-    texts, status, err = _txt(v, name)
+    records, status, err = _dmarc_records(v, name)
     if err:
         return {"error": err, "name": name}
-    records = [t for t in texts or [] if t.strip().lower().startswith("v=dmarc1")]
     out: Observation = {"name": name, "records": records, "dnssec": status}
+    org = org_domain(domain)
+    if not records and org != domain:
+        # RFC 7489 §6.6.3: no record at the domain -> the organisational domain's, whose sp= applies
+        records, status, err = _dmarc_records(v, f"_dmarc.{org}")
+        if err:
+            return {"error": err, "name": f"_dmarc.{org}"}
+        if records:
+            out.update(records=records, dnssec=status, inherited_from=org, name=f"_dmarc.{org}")
     if len(records) == 1:
         tags = parse_dmarc(records[0])
         out["tags"] = tags
@@ -225,7 +253,8 @@ def _external(domain: str, tags: dict[str, str], v: Validator) -> list[Observati
         if not uri.lower().startswith("mailto:") or "@" not in uri:
             continue
         host = uri.split("@", 1)[1].split("!", 1)[0].strip().rstrip(".").lower()
-        if host == domain or host.endswith("." + domain) or any(e["host"] == host for e in out):
+        # §7.1: only a destination in another organisational domain must authorise the reports
+        if org_domain(host) == org_domain(domain) or any(e["host"] == host for e in out):
             continue
         texts, _status, err = _txt(v, f"{domain}._report._dmarc.{host}")
         ok = any(t.strip().lower().startswith("v=dmarc1") for t in texts or [])

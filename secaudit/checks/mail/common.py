@@ -30,11 +30,19 @@ def spf_rejects_all(d: dict[str, Any]) -> bool:
     return bool(spf.get("record")) and [t.lower() for t in spf.get("terms") or []] == ["-all"]
 
 
+def effective_policy(dmarc: dict[str, Any]) -> str:
+    """p=, or sp= when the record was inherited from the organisational domain (RFC 7489 §6.6.3)."""
+    tags = dmarc.get("tags") or {}
+    if dmarc.get("inherited_from") and tags.get("sp"):
+        return str(tags["sp"]).lower()
+    return str(tags.get("p", "")).lower()
+
+
 def dmarc_policy(d: dict[str, Any]) -> str | None:
     dmarc = d.get("dmarc") or {}
     if dmarc.get("error") or len(dmarc.get("records") or []) != 1:
         return None
-    return str((dmarc.get("tags") or {}).get("p", "")).lower() or None
+    return effective_policy(dmarc) or None
 
 
 def locked_down(d: dict[str, Any]) -> bool:

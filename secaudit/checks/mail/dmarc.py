@@ -9,7 +9,7 @@ from typing import Any
 
 from secaudit.checks import CheckContext, Outcome, check
 from secaudit.checks.dns.common import DomainsObservation, per_domain
-from secaudit.checks.mail.common import MxError, receives_no_mail
+from secaudit.checks.mail.common import MxError, effective_policy, receives_no_mail
 
 
 def _judge(d: dict[str, Any]) -> Outcome:
@@ -19,6 +19,7 @@ def _judge(d: dict[str, Any]) -> Outcome:
     records = list(dmarc["records"])
     tags = dict(dmarc.get("tags") or {})
     evidence = {
+        "inherited_from": dmarc.get("inherited_from"),
         "name": dmarc.get("name"),
         "records": records,
         "tags": tags,
@@ -28,7 +29,7 @@ def _judge(d: dict[str, Any]) -> Outcome:
         return Outcome("fail", "missing", {"name": dmarc.get("name", "")}, evidence)
     if len(records) > 1:
         return Outcome("fail", "multiple", {"count": len(records)}, evidence)
-    policy = str(tags.get("p", "")).lower()
+    policy = effective_policy(dmarc)
     if tags.get("v") != "DMARC1" or policy not in ("none", "quarantine", "reject"):
         return Outcome("fail", "malformed", {"record": records[0]}, evidence)
     try:
