@@ -1,19 +1,42 @@
 """Entry point: the ``secaudit`` command group. Each sub-command lives in secaudit/commands/.
 
-Bad input anywhere (an InputError) becomes one line on stderr and exit code 2, never a traceback.
+Bad input anywhere (an InputError) becomes one line on stderr and exit code 2, never a traceback;
+Ctrl-C (KeyboardInterrupt, or a scan's Interrupted) one bilingual line and exit code 130.
 Heavy libraries (sslyze, nmap) are imported only by the commands that use them.
 """
 
 from __future__ import annotations
 
-import importlib
+import os
+import signal
 import sys
-from typing import Any
 
-import click
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report it
+INTERRUPTED_LINE = "secaudit: Đã dừng theo yêu cầu / interrupted\n"
 
-from secaudit import __version__
-from secaudit.core.errors import InputError
+
+def _early_sigint(_signum: int, _frame: object) -> None:
+    """Ctrl-C while the program is still starting (imports: a second or more on a busy machine).
+    Nothing has been done or written yet, so leaving at once is safe and prints no traceback."""
+    try:
+        os.write(2, INTERRUPTED_LINE.encode())
+    finally:
+        os._exit(INTERRUPTED_EXIT)
+
+
+# Only when this process *is* the secaudit program (console script or ``python -m``), never when a
+# test runner merely imports the module. SecauditGroup.invoke restores Python's handler.
+_EARLY = bool(sys.argv) and os.path.basename(sys.argv[0]) in ("secaudit", "cli.py", "__main__.py")
+if _EARLY and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _early_sigint)
+
+import importlib  # noqa: E402 - after the handler: these imports are the slow part of startup
+from typing import Any  # noqa: E402
+
+import click  # noqa: E402
+
+from secaudit import __version__  # noqa: E402
+from secaudit.core.errors import InputError  # noqa: E402
 
 # Module name in secaudit.commands -> the commands it contributes (``COMMANDS`` list there).
 COMMAND_MODULES = (
@@ -50,10 +73,15 @@ Mã thoát / exit codes: 0 đạt/pass · 1 không đạt/fail · 2 đầu vào 
 class SecauditGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            # From here a Ctrl-C is a KeyboardInterrupt again: a scan cancels its probes cleanly.
+            if signal.getsignal(signal.SIGINT) is _early_sigint:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
             return super().invoke(ctx)
         except InputError as exc:
             click.echo(f"secaudit: error: {exc.format()}", err=True)
             ctx.exit(2)
+        except KeyboardInterrupt:  # Ctrl-C, or a scan's Interrupted: one line, not Click's "Aborted!"
+            _interrupted()
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         try:
@@ -61,6 +89,22 @@ class SecauditGroup(click.Group):
         except BrokenPipeError:  # `secaudit ... | head` is not an error
             sys.stderr.close()
             sys.exit(0)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: the command wrote nothing (outputs are written only after the work is done)."""
+    try:
+        sys.stderr.write(INTERRUPTED_LINE)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    if _EARLY:
+        # The real program leaves at once: no interpreter shutdown waiting for a probe's worker
+        # threads, and no exit "by SIGINT" - CPython flags an interrupt that hit exec() (dataclass
+        # creation during a lazy import) as unhandled even though we handled it (exit -2).
+        os._exit(INTERRUPTED_EXIT)
+    sys.exit(INTERRUPTED_EXIT)
 
 
 @click.group(cls=SecauditGroup, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})

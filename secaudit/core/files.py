@@ -167,3 +167,10 @@ def atomic_write(path: Path, content: str | bytes, mode: int | None = None) -> N
                 pass
         reason = "disk full / hết dung lượng đĩa" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise InputError(f"cannot write / không ghi được: {reason}", path) from None
+    except BaseException:  # Ctrl-C mid-write: no half-written temp file left behind either
+        if created:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise
