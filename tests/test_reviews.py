@@ -440,3 +440,20 @@ def test_a_bad_reviews_file_is_one_line_exit_2(tmp_path: Path, world: dict[str, 
     assert res.exit_code == 2, res.output
     assert "s.reviews.json" in res.output and len(res.output.strip().splitlines()) == 1
     assert "Traceback" not in res.output
+
+
+def test_all_attested_skips_changed_evidence_and_says_so(tmp_path: Path, world: dict[str, Any]) -> None:
+    d = tmp_path / "bao"
+    (d / "evidence").mkdir(parents=True)
+    (d / "evidence" / "x.pdf").write_bytes(b"now")
+    (d / "x.yaml").write_text(
+        f"agency: bao\nsystem: x\nattestations:\n  - requirement: {REQ}\n    status: compliant\n"
+        f"    evidence: [{{path: evidence/x.pdf, sha256: '{'0' * 64}'}}]\n    attested_at: 2026-10-15\n"
+        "  - requirement: M.POL.02\n    status: compliant\n    note: ok\n    attested_at: 2026-10-15\n",
+        encoding="utf-8",
+    )
+    res = review(tmp_path, "x", world["keys"] / "insp.key", "--all-attested")
+    assert res.exit_code == 1, res.output
+    assert f"{REQ}: evidence cannot be approved" in res.output
+    doc = json.loads((d / "x.reviews.json").read_text("utf-8"))
+    assert [r["requirement"] for r in doc["reviews"]] == ["M.POL.02"]
