@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import stat
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ from secaudit.signing.bundle_view import as_v1
 from secaudit.signing.keys import load_private_key
 
 ADDR = "127.0.0.191"  # this module's own
+# Days before the run, so that no outcome depends on today's date (an attestation lasts 12 months and
+# may not be dated after the assessment).
+ATTESTED = (date.today() - timedelta(days=5)).isoformat()
 REQ = "M.POL.01"  # a manual requirement of level 3
 SCENARIOS = ("approved", "none", "edited", "evidence", "stranger", "agencykey", "changes", "optional")
 
@@ -42,12 +46,12 @@ attestations:
     note: "{note}"
     evidence: [evidence/{system}.pdf]
     attested_by: Nguyễn Văn A
-    attested_at: 2026-10-15
+    attested_at: {ATTESTED}
   - requirement: M.POL.02
     status: compliant
     note: "Kế hoạch ATTT"
     attested_by: Nguyễn Văn A
-    attested_at: 2026-10-15
+    attested_at: {ATTESTED}
 """
 
 
@@ -226,7 +230,7 @@ def test_review_command_refuses_bad_requests(world: dict[str, Any], tmp_path: Pa
     (d / "evidence" / "x.pdf").write_bytes(b"now")
     (d / "x.yaml").write_text(
         f"agency: bao\nsystem: x\nattestations:\n  - requirement: {REQ}\n    status: compliant\n"
-        f"    evidence: [{{path: evidence/x.pdf, sha256: '{'0' * 64}'}}]\n    attested_at: 2026-10-15\n",
+        f"    evidence: [{{path: evidence/x.pdf, sha256: '{'0' * 64}'}}]\n    attested_at: {ATTESTED}\n",
         encoding="utf-8",
     )
     res = review(tmp_path / "a", "x", key, "--approve", REQ)
@@ -448,8 +452,8 @@ def test_all_attested_skips_changed_evidence_and_says_so(tmp_path: Path, world: 
     (d / "evidence" / "x.pdf").write_bytes(b"now")
     (d / "x.yaml").write_text(
         f"agency: bao\nsystem: x\nattestations:\n  - requirement: {REQ}\n    status: compliant\n"
-        f"    evidence: [{{path: evidence/x.pdf, sha256: '{'0' * 64}'}}]\n    attested_at: 2026-10-15\n"
-        "  - requirement: M.POL.02\n    status: compliant\n    note: ok\n    attested_at: 2026-10-15\n",
+        f"    evidence: [{{path: evidence/x.pdf, sha256: '{'0' * 64}'}}]\n    attested_at: {ATTESTED}\n"
+        f"  - requirement: M.POL.02\n    status: compliant\n    note: ok\n    attested_at: {ATTESTED}\n",
         encoding="utf-8",
     )
     res = review(tmp_path, "x", world["keys"] / "insp.key", "--all-attested")
