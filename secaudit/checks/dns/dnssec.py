@@ -16,6 +16,9 @@ def _judge(d: dict[str, Any]) -> Outcome:
     if status == "secure":
         return Outcome("pass", "pass", {"zone": sec.get("zone", "")}, evidence)
     if status == "insecure":
+        chain = [str(step.get("zone", "")) for step in sec.get("chain") or [] if isinstance(step, dict)]
+        if len(chain) >= 2:  # the walk proved it: the parent is signed and holds no DS for the zone
+            return Outcome("fail", "unsigned", {"zone": chain[-1], "parent": chain[-2]}, evidence)
         return Outcome("fail", "insecure", {"reason": reason}, evidence)
     if status == "bogus":
         return Outcome("fail", "bogus", {"reason": reason}, evidence)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from secaudit.checks import Outcome
+from secaudit.core.model import LANGS, Lang
+
 
 def mx_records(d: dict[str, Any]) -> list[dict[str, Any]]:
     mx = d["mx"]
@@ -48,3 +51,21 @@ def dmarc_policy(d: dict[str, Any]) -> str | None:
 def locked_down(d: dict[str, Any]) -> bool:
     """The no-mail posture: null MX or ``v=spf1 -all``, plus DMARC ``p=reject``."""
     return (bool(d["mx"].get("null_mx")) or spf_rejects_all(d)) and dmarc_policy(d) == "reject"
+
+
+def both(text: str) -> Lang:
+    """A technical string (a host name, a library's message) shown as is in both languages."""
+    return {lang: text for lang in LANGS}
+
+
+def servers_outcome(per: list[tuple[str, Lang, dict[str, Any]]]) -> Outcome:
+    """One result from each MX's (status, reason, evidence): the worst status, its MXs named."""
+    evidence = {"servers": [ev | {"status": st, "reason": why["en"]} for st, why, ev in per]}
+    for status in ("fail", "error"):
+        hit = [why for st, why, _ in per if st == status]
+        if hit:
+            params = {f"servers_{lang}": "; ".join(w[lang] for w in hit) for lang in LANGS}
+            params["reason"] = params["servers_en"]
+            return Outcome(status, f"mx_{status}", params, evidence)
+    params = {f"servers_{lang}": ", ".join(w[lang] for _, w, _ in per) for lang in LANGS}
+    return Outcome("pass", "pass", params, evidence)

@@ -10,7 +10,15 @@ from typing import Any
 
 from secaudit.checks import CheckContext, Outcome, check
 from secaudit.checks.dns.common import DomainsObservation, per_domain
-from secaudit.checks.mail.common import MxError, locked_down, mx_records, receives_no_mail
+from secaudit.checks.mail.common import (
+    MxError,
+    both,
+    locked_down,
+    mx_records,
+    receives_no_mail,
+    servers_outcome,
+)
+from secaudit.core.model import Lang
 
 _FIELD = {(0, 1): "cert_sha256", (0, 2): "cert_sha512", (1, 1): "spki_sha256", (1, 2): "spki_sha512"}
 
@@ -30,27 +38,68 @@ def _matches(rec: dict[str, Any], certs: list[dict[str, Any]]) -> bool:
     return key is not None and any(str(c[key]).lower() == data for c in candidates)
 
 
-def _server(s: dict[str, Any]) -> tuple[str, str]:
+def _server(s: dict[str, Any]) -> tuple[str, Lang, dict[str, Any]]:
     name = s["exchange"]
     tlsa = s["tlsa"]
     records = list(tlsa["records"])
     status = tlsa["status"]
+    ev = {"exchange": name, "tlsa": tlsa}
     if status == "error":
-        return "error", f"{name}: {tlsa.get('reason', '')}"
+        return "error", both(f"{name}: {tlsa.get('reason', '')}"), ev
     if status == "bogus":
-        return "fail", f"{name}: TLSA bogus ({tlsa.get('reason', '')})"
+        why = tlsa.get("reason", "")
+        return (
+            "fail",
+            {"vi": f"{name}: TLSA hỏng chữ ký DNSSEC ({why})", "en": f"{name}: TLSA bogus ({why})"},
+            ev,
+        )
     if not records:
         if status == "insecure":
-            return "fail", f"{name}: no TLSA, and the MX zone is not DNSSEC-signed"
-        return "fail", f"{name}: no TLSA record at {tlsa['name']}"
+            return (
+                "fail",
+                {
+                    "vi": f"{name}: không có TLSA, vùng của MX chưa ký DNSSEC",
+                    "en": f"{name}: no TLSA, and the MX zone is not DNSSEC-signed",
+                },
+                ev,
+            )
+        return (
+            "fail",
+            {
+                "vi": f"{name}: không có bản ghi TLSA tại {tlsa['name']}",
+                "en": f"{name}: no TLSA record at {tlsa['name']}",
+            },
+            ev,
+        )
     if status != "secure":
-        return "fail", f"{name}: TLSA in a zone that is not DNSSEC-secure ({status}): ignored by senders"
+        return (
+            "fail",
+            {
+                "vi": f"{name}: TLSA nằm trong vùng chưa an toàn DNSSEC ({status}): bên gửi bỏ qua",
+                "en": f"{name}: TLSA in a zone that is not DNSSEC-secure ({status}): ignored by senders",
+            },
+            ev,
+        )
     certs = list(s.get("certificates") or [])
     if not certs:
-        return "error", f"{name}: no certificate to compare (STARTTLS failed?)"
+        return (
+            "error",
+            {
+                "vi": f"{name}: không có chứng thư để so (STARTTLS lỗi?)",
+                "en": f"{name}: no certificate to compare (STARTTLS failed?)",
+            },
+            ev,
+        )
     if any(_matches(r, certs) for r in records):
-        return "pass", f"{name}: TLSA matches"
-    return "fail", f"{name}: no TLSA record matches the certificate presented"
+        return "pass", both(name), ev
+    return (
+        "fail",
+        {
+            "vi": f"{name}: không bản ghi TLSA nào khớp chứng thư MX đưa ra",
+            "en": f"{name}: no TLSA record matches the certificate presented",
+        },
+        ev,
+    )
 
 
 def _judge(d: dict[str, Any]) -> Outcome:
@@ -63,17 +112,7 @@ def _judge(d: dict[str, Any]) -> Outcome:
         mx_records(d)
     except MxError as exc:
         return Outcome.error(exc.reason)
-    per = [(s, *_server(s)) for s in d["servers"]]
-    evidence = {
-        "servers": [
-            {"exchange": s["exchange"], "tlsa": s["tlsa"], "status": st, "reason": why} for s, st, why in per
-        ]
-    }
-    for status in ("fail", "error"):
-        hit = [why for _, st, why in per if st == status]
-        if hit:
-            return Outcome(status, status, {"servers": hit, "reason": "; ".join(hit)}, evidence)
-    return Outcome("pass", "pass", {"servers": [s["exchange"] for s, _, _ in per]}, evidence)
+    return servers_outcome([_server(s) for s in d["servers"]])
 
 
 @check("mail.dane")

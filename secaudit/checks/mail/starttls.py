@@ -10,7 +10,15 @@ from typing import Any
 
 from secaudit.checks import CheckContext, Outcome, check, run_probe_checks
 from secaudit.checks.dns.common import DomainsObservation, per_domain
-from secaudit.checks.mail.common import MxError, locked_down, mx_records, receives_no_mail
+from secaudit.checks.mail.common import (
+    MxError,
+    both,
+    locked_down,
+    mx_records,
+    receives_no_mail,
+    servers_outcome,
+)
+from secaudit.core.model import LANGS, Lang
 
 # internet.nl's mail TLS tests and their weight (checks/scoring.py there): FAIL = required.
 REQUIRED = (
@@ -31,20 +39,40 @@ REQUIRED = (
 INFORMATIONAL = ("tls.cert.trusted", "tls.cert.hostname", "tls.cert.validity")
 
 
-def _server(s: dict[str, Any], ctx: CheckContext) -> tuple[str, str, dict[str, Any]]:
-    """(status, reason, evidence) for one MX."""
+def _server(s: dict[str, Any], ctx: CheckContext) -> tuple[str, Lang, dict[str, Any]]:
+    """(status, reason in vi/en, evidence) for one MX."""
     name = f"{s['exchange']}:{s['port']}"
     ev: dict[str, Any] = {"exchange": s["exchange"], "address": s.get("address"), "port": s["port"]}
     if s.get("error"):
-        return "error", f"{name}: {s['error']}", ev
+        return "error", both(f"{name}: {s['error']}"), ev
     smtp = s["smtp"]
     if not smtp.get("connected"):
-        return "error", f"{name}: {smtp.get('error', 'no connection')}", ev
+        err = smtp.get("error", "no connection")
+        return (
+            "error",
+            {"vi": f"{name}: không kết nối được ({err})", "en": f"{name}: cannot connect ({err})"},
+            ev,
+        )
     if smtp.get("starttls") is not True:
-        return "fail", f"{name}: no STARTTLS / không có STARTTLS", ev
+        return (
+            "fail",
+            {
+                "vi": f"{name}: không có STARTTLS (thư đi dạng rõ)",
+                "en": f"{name}: no STARTTLS (mail travels in clear)",
+            },
+            ev,
+        )
     tls = s["tls"]
     if tls.get("error"):
-        return "fail", f"{name}: STARTTLS handshake failed ({tls['error']})", ev
+        err = tls["error"]
+        return (
+            "fail",
+            {
+                "vi": f"{name}: bắt tay STARTTLS thất bại ({err})",
+                "en": f"{name}: STARTTLS handshake failed ({err})",
+            },
+            ev,
+        )
     sub = CheckContext(host=s["exchange"], port=int(s["port"]), params=ctx.params, now=ctx.now)
     results = {r.id: r for r in run_probe_checks("tls", tls, sub)}
     ev["tls"] = {cid: r.status for cid, r in results.items()}
@@ -52,13 +80,25 @@ def _server(s: dict[str, Any], ctx: CheckContext) -> tuple[str, str, dict[str, A
     errors = [cid for cid in REQUIRED if cid not in results or results[cid].status == "error"]
     ev["informational"] = {cid: results[cid].status for cid in INFORMATIONAL if cid in results}
     if failed:
-        return "fail", f"{name}: " + "; ".join(results[c].summary.get("en", c) for c in failed), ev
+        return (
+            "fail",
+            {
+                lang: f"{name}: " + "; ".join(results[c].summary.get(lang, c) for c in failed)
+                for lang in LANGS
+            },
+            ev,
+        )
     if errors:
-        return "error", f"{name}: TLS not fully checked ({', '.join(errors)})", ev
-    return "pass", name, ev
+        ids = ", ".join(errors)
+        return (
+            "error",
+            {"vi": f"{name}: chưa kiểm tra hết TLS ({ids})", "en": f"{name}: TLS not fully checked ({ids})"},
+            ev,
+        )
+    return "pass", both(name), ev
 
 
-def _judge_with(ctx: CheckContext):
+def _judge_with(ctx: CheckContext) -> Any:
     def judge(d: dict[str, Any]) -> Outcome:
         try:
             if receives_no_mail(d):
@@ -69,13 +109,7 @@ def _judge_with(ctx: CheckContext):
             mx_records(d)
         except MxError as exc:
             return Outcome.error(exc.reason)
-        per = [_server(s, ctx) for s in d["servers"]]
-        evidence = {"servers": [ev | {"status": st, "reason": why} for st, why, ev in per]}
-        for status in ("fail", "error", "warn"):
-            hit = [why for st, why, _ in per if st == status]
-            if hit:
-                return Outcome(status, status, {"servers": hit, "reason": "; ".join(hit)}, evidence)
-        return Outcome("pass", "pass", {"servers": [why for _, why, _ in per]}, evidence)
+        return servers_outcome([_server(s, ctx) for s in d["servers"]])
 
     return judge
 
