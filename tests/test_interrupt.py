@@ -18,8 +18,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ from secaudit.probes.base import ProbeContext
 
 ADDR = "127.0.0.91"
 WAIT = 15  # seconds a stopped command may take before the test calls it a hang
-STARTED = 1.0  # seconds to let the scan get going before Ctrl-C
+STARTED = 0.5  # seconds, once the scan has begun, before Ctrl-C (the probes are then in flight)
 
 
 class Staller:
@@ -78,30 +79,75 @@ def staller() -> Iterator[Staller]:
     s.stop()
 
 
-def _cli(*args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "secaudit.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+class Cli:
+    """The real program in a subprocess; stderr is read as it comes (to know the scan started)."""
+
+    def __init__(self, *args: str) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "secaudit.cli", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.err: list[str] = []
+        self.out: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.proc.stderr, self.err), daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stdout, self.out), daemon=True),
+        ]
+        for th in self._readers:
+            th.start()
+
+    @staticmethod
+    def _read(stream: Any, into: list[str]) -> None:
+        for line in stream:
+            into.append(line)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
+
+    def wait_for(self, started: Callable[[], bool]) -> None:
+        """Until ``started()`` (bounded: a slow machine may take a while to import), then a
+        moment more so that the probes are in flight."""
+        deadline = time.monotonic() + WAIT
+        while not started():
+            assert self.proc.poll() is None, "".join(self.err)
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                pytest.fail("the command did not start scanning: " + "".join(self.err)[-2000:])
+            time.sleep(0.05)
+        time.sleep(STARTED)
+
+    def interrupt(self) -> tuple[str, str]:
+        assert self.proc.poll() is None, "".join(self.err)  # still scanning: the stall holds it
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            pytest.fail(f"not stopped {WAIT}s after SIGINT; stderr: {''.join(self.err)[-2000:]}")
+        for th in self._readers:
+            th.join(5)
+        return "".join(self.out), "".join(self.err)
+
+    def said(self, text: str) -> Callable[[], bool]:
+        return lambda: any(text in line for line in self.err)
 
 
-def _interrupt(proc: subprocess.Popen[str]) -> tuple[str, str]:
-    time.sleep(STARTED)
-    assert proc.poll() is None, proc.communicate()  # still scanning: the stall holds it
-    proc.send_signal(signal.SIGINT)
-    try:
-        return proc.communicate(timeout=WAIT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        pytest.fail(f"not stopped {WAIT}s after SIGINT; stderr: {err[-2000:]}")
+def _argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "secaudit.cli", *args]
 
 
-def _assert_clean_interrupt(proc: subprocess.Popen[str], err: str) -> None:
+def _nmap_running(pid: int) -> bool:
+    children = subprocess.run(["pgrep", "-P", str(pid), "nmap"], capture_output=True, text=True)
+    return bool(children.stdout.strip())
+
+
+def _assert_clean_interrupt(proc: Cli, err: str) -> None:
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "Aborted!" not in err
     assert err.rstrip().splitlines()[-1] == "secaudit: Đã dừng theo yêu cầu / interrupted"
@@ -109,7 +155,7 @@ def _assert_clean_interrupt(proc: subprocess.Popen[str], err: str) -> None:
 
 def test_ctrl_c_stops_scan_and_writes_nothing(staller: Staller, tmp_path: Path) -> None:
     out = tmp_path / "scan.json"
-    proc = _cli(
+    proc = Cli(
         "scan",
         f"{ADDR}:{staller.port}",
         f"https://{ADDR}:{staller.port}",
@@ -122,7 +168,8 @@ def test_ctrl_c_stops_scan_and_writes_nothing(staller: Staller, tmp_path: Path) 
         "-o",
         str(out),
     )
-    stdout, err = _interrupt(proc)
+    proc.wait_for(proc.said("http: 2 "))  # "http: 2 mục tiêu / targets": the probes are running
+    stdout, err = proc.interrupt()
     _assert_clean_interrupt(proc, err)
     assert stdout == ""
     assert list(tmp_path.iterdir()) == []  # no -o file, no temp file
@@ -139,11 +186,12 @@ def test_ctrl_c_kills_nmap(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     try:
-        proc = _cli(
+        proc = Cli(
             "scan", f"{ADDR}:{silent.port}", "--probes", "ports", "--profile", str(profile), "--ports",
             str(silent.port),
         )  # fmt: skip
-        _, err = _interrupt(proc)
+        proc.wait_for(lambda: _nmap_running(proc.proc.pid))
+        _, err = proc.interrupt()
     finally:
         silent.stop()
     _assert_clean_interrupt(proc, err)
@@ -171,8 +219,9 @@ agencies:
     )
     out = tmp_path / "out"
     out.mkdir()
-    proc = _cli("assess", "--inventory", str(inventory), "--timeout", "60", "-o", str(out))
-    _, err = _interrupt(proc)
+    proc = Cli("assess", "--inventory", str(inventory), "--timeout", "60", "-o", str(out))
+    proc.wait_for(proc.said("http: 1 "))
+    _, err = proc.interrupt()
     _assert_clean_interrupt(proc, err)
     assert list(out.iterdir()) == []
 
@@ -229,10 +278,10 @@ def test_cancel_stops_a_probe_waiting_on_a_stalled_server(staller: Staller) -> N
 def test_unreachable_target_is_one_table_line_and_json_keeps_every_check(staller: Staller) -> None:
     target = f"https://{ADDR}:{staller.port}"
     common = ["scan", target, "--timeout", "0.5", "--http-port", str(staller.port), "--probes", "tls,http"]
-    table = _cli(*common, "--lang", "en")
-    t_out, t_err = table.communicate(timeout=60)
-    as_json = _cli(*common, "--format", "json")
-    j_out, _ = as_json.communicate(timeout=60)
+    table = subprocess.run(_argv(*common, "--lang", "en"), capture_output=True, text=True, timeout=120)
+    t_out, t_err = table.stdout, table.stderr
+    as_json = subprocess.run(_argv(*common, "--format", "json"), capture_output=True, text=True, timeout=120)
+    j_out = as_json.stdout
     assert table.returncode == 3 and as_json.returncode == 3, t_err
     lines = [ln for ln in t_out.splitlines() if "cannot reach" in ln]
     assert len(lines) == 1 and f"{ADDR}:{staller.port}" in lines[0]
