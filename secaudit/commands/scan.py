@@ -110,10 +110,9 @@ def scan_cmd(
     parsed = [parse_target(t, list(resolve), http_port) for t in targets]
     ca_path = Path(ca_file) if ca_file else None
     if ca_path is not None:
-        try:
-            pem = ca_path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read CA file: {exc.strerror}", ca_path) from None
+        from secaudit.core.files import read_input
+
+        pem = read_input(ca_path, "a CA file (PEM)", 4 * 1024 * 1024)  # a FIFO or device must not hang
         if b"-----BEGIN CERTIFICATE-----" not in pem:
             raise InputError("not a PEM certificate file", ca_path)
     options = ScanOptions(

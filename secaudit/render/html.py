@@ -47,9 +47,11 @@ def template(env: Any, name: str, templates: Path | None = None) -> Any:
 
 def load_css(templates: Path | None) -> str:
     path = (templates or data_dir("reports")) / "style.css"
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    from secaudit.core.files import read_input
+
+    try:  # a user's --templates folder: regular file only (a FIFO must not hang), bounded
+        return read_input(path, "a stylesheet", 4 * 1024 * 1024).decode("utf-8")
+    except (InputError, UnicodeDecodeError):
         raise InputError("stylesheet not found or unreadable / thiếu tệp style.css", path) from None
 
 
