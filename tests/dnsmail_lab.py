@@ -85,6 +85,8 @@ def scenario() -> Scenario:
         "redir IN MX 10 mail.weak.lab.",
         '_dmarc.redir IN TXT "v=DMARC1; p=reject; rua=mailto:d@reports.good.lab"',
         "nospf IN MX 10 mail.weak.lab.",
+        'esc IN TXT "v=spf1 ip4:10.9.0.0/16 \\027[2J -all"',  # an ESC byte: must not reach a terminal
+        '_dmarc.esc IN TXT "v=DMARC1; p=reject; x=\\027]0;owned\\007"',
     ]
     zones = [
         ZoneSpec(

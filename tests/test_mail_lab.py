@@ -9,7 +9,14 @@ from dnsmail_lab import observed, scenario, target, verdicts
 from secaudit.probes import mail as mail_probe
 
 MAIL = ("good.lab", "weak.lab", "danebad.lab", "plain.lab", "nomail.lab", "nomailopen.lab", "broken.lab")
-SPF_ONLY = ("soft.weak.lab", "many.weak.lab", "two.weak.lab", "redir.weak.lab", "nospf.weak.lab")
+SPF_ONLY = (
+    "soft.weak.lab",
+    "many.weak.lab",
+    "two.weak.lab",
+    "redir.weak.lab",
+    "nospf.weak.lab",
+    "esc.weak.lab",
+)
 
 
 ALL = MAIL + SPF_ONLY  # one collect: an MX shared by several domains is scanned once
@@ -105,6 +112,14 @@ def test_dmarc_inherited_from_the_organisational_domain() -> None:
     v = verdicts("mail", obs)
     assert v["mail.dmarc"].status == "pass" and v["mail.dmarc"].evidence["inherited_from"] == "good.lab"
     assert v["mail.spf"].status == "fail"  # no SPF at the subdomain: SPF is not inherited
+
+
+def test_control_characters_from_dns_are_escaped() -> None:
+    d = observed("mail", ALL)["esc.weak.lab"]["domains"][0]
+    assert "\x1b" not in d["spf"]["record"] and "\\x1b[2J" in d["spf"]["record"]
+    assert all("\x1b" not in r and "\x07" not in r for r in d["dmarc"]["records"])
+    v = _v("esc.weak.lab")
+    assert all("\x1b" not in r.summary[lang] for r in v.values() for lang in ("vi", "en"))
 
 
 def test_lookup_limit_boundary() -> None:

@@ -20,7 +20,15 @@ import dns.rdatatype
 
 from secaudit.core.model import Target
 from secaudit.probes.dnssec import ERROR, QueryError, Validator
-from secaudit.probes.domains import DomainOptions, Resolvers, domains_for, is_ip, no_domain, options_from
+from secaudit.probes.domains import (
+    DomainOptions,
+    Resolvers,
+    domains_for,
+    is_ip,
+    no_domain,
+    options_from,
+    printable,
+)
 
 Observation = dict[str, Any]
 
@@ -140,8 +148,8 @@ def _caa(domain: str, v: Validator) -> Observation:
             records = [
                 {
                     "flags": r.flags,
-                    "tag": r.tag.decode(errors="replace"),
-                    "value": r.value.decode(errors="replace"),
+                    "tag": printable(r.tag.decode(errors="replace"), 64),
+                    "value": printable(r.value.decode(errors="replace"), 512),
                 }
                 for r in res["rrset"]
             ]

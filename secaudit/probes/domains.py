@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -65,6 +66,15 @@ def domains_for(target: Target, options: DomainOptions) -> list[str]:
     if given:
         return list(dict.fromkeys(normalise(d) for d in given))
     return [] if is_ip(target.host) else [normalise(target.host)]
+
+
+def printable(text: str, limit: int = 2048) -> str:
+    """DNS text (TXT, CAA) may hold any byte: control and format characters become ``\\xNN``
+    escapes (a hostile record must not drive the auditor's terminal), and the length is capped."""
+    out = "".join(
+        c if c == " " or unicodedata.category(c)[0] not in "CZ" else f"\\x{ord(c):02x}" for c in text[:limit]
+    )
+    return out + ("…" if len(text) > limit else "")
 
 
 def mail_domain(domain: str) -> str:

@@ -20,7 +20,7 @@ import dns.rdatatype
 from secaudit.core.model import Target
 from secaudit.probes.dns import addresses
 from secaudit.probes.dnssec import ERROR, QueryError, Validator
-from secaudit.probes.domains import Resolvers, domains_for, mail_domain, no_domain, options_from
+from secaudit.probes.domains import Resolvers, domains_for, mail_domain, no_domain, options_from, printable
 
 Observation = dict[str, Any]
 SPF_TEST_IP = "192.0.2.1"  # RFC 5737 TEST-NET-1: matches no real sender, so every term is evaluated
@@ -132,6 +132,7 @@ def spf_observation(domain: str, v: Validator) -> Observation:
         return {"record": None, "result": "permerror", "problem": str(exc)}
     if record is None:
         return {"record": None, "result": "none"}
+    record = printable(record)
     result, _code, explanation = q.check()
     out: Observation = {
         "record": record,
@@ -174,7 +175,7 @@ def _includes(q: Any, spf: Any, parent: Observation, seen: set[str], depth: int)
             entry["error"] = str(exc)
             out.append(entry)
             continue
-        entry["record"] = record
+        entry["record"] = record = printable(record) if record else record
         if record:
             entry.update(_terms(record))
             entry["includes"] = _includes(q, spf, entry, seen, depth + 1)
@@ -190,7 +191,7 @@ def _txt(v: Validator, name: str) -> tuple[list[str] | None, str, str | None]:
     res = v.lookup(name, "TXT")
     if res["status"] == ERROR:
         return None, ERROR, res["reason"]
-    texts = [b"".join(r.strings).decode("utf-8", errors="replace") for r in res["rrset"] or []]
+    texts = [printable(b"".join(r.strings).decode("utf-8", errors="replace")) for r in res["rrset"] or []]
     return texts, res["status"], None
 
 
