@@ -25,6 +25,7 @@ from secaudit.probes.domains import DomainOptions
 
 DNS_ADDR = "127.0.0.240"
 MX_GOOD, MX_WEAK, MX_DANEBAD, MX_PLAIN = "127.0.0.241", "127.0.0.242", "127.0.0.243", "127.0.0.244"
+MX_SILENT, MX_DEAD = "127.0.0.250", "127.0.0.251"
 
 
 @dataclass
@@ -85,6 +86,10 @@ def scenario() -> Scenario:
         "redir IN MX 10 mail.weak.lab.",
         '_dmarc.redir IN TXT "v=DMARC1; p=reject; rua=mailto:d@reports.good.lab"',
         "nospf IN MX 10 mail.weak.lab.",
+        "silentmx IN MX 10 quiet.weak.lab.",  # an MX that accepts TCP and never greets
+        f"quiet IN A {MX_SILENT}",
+        "deadmx IN MX 10 dead.weak.lab.",  # an MX where nothing listens
+        f"dead IN A {MX_DEAD}",
         'esc IN TXT "v=spf1 ip4:10.9.0.0/16 \\027[2J -all"',  # an ESC byte: must not reach a terminal
         '_dmarc.esc IN TXT "v=DMARC1; p=reject; x=\\027]0;owned\\007"',
     ]

@@ -122,6 +122,23 @@ def test_control_characters_from_dns_are_escaped() -> None:
     assert all("\x1b" not in r.summary[lang] for r in v.values() for lang in ("vi", "en"))
 
 
+def test_silent_or_dead_mx_is_error_never_pass() -> None:
+    import dataclasses
+    import socket
+
+    from dnsmail_lab import MX_SILENT
+
+    sc = scenario()
+    opts = dataclasses.replace(sc.options, timeout=0.5)
+    with socket.socket() as silent:  # listens (the kernel accepts), never says a word
+        silent.bind((MX_SILENT, sc.smtp_port))
+        silent.listen(4)
+        obs = mail_probe.collect([target("silentmx.weak.lab"), target("deadmx.weak.lab")], opts)
+    for o in obs:
+        r = verdicts("mail", o)["mail.starttls"]
+        assert r.status == "error", r.summary
+
+
 def test_lookup_limit_boundary() -> None:
     r = _spf("many.weak.lab")["mail.spf"]
     assert r.evidence["lookups"] == 11 and "11" in r.summary["en"]
