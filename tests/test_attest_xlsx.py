@@ -17,7 +17,14 @@ from secaudit.assessment.attestations import dump_attestations, load_attestation
 from secaudit.cli import main
 from secaudit.config.catalog import applicable, load_profile
 from secaudit.render.attest_xlsx import COL, HEADER_ROW
-from secaudit.render.xlsx_reader import MAX_ROWS, MAX_SHEETS, open_workbook, sheet_rows
+from secaudit.render.xlsx_reader import (
+    MAX_CELLS,
+    MAX_ROWS,
+    MAX_SHEETS,
+    MAX_STRINGS,
+    open_workbook,
+    sheet_rows,
+)
 
 INVENTORY = """\
 province: T
@@ -125,6 +132,35 @@ def test_row_and_sheet_caps(tmp_path: Path, xlsx: Path) -> None:
     wb.save(many)
     refused(run("attest", "import", many, "--attestations", tmp_path / "a"), f"more than {MAX_SHEETS} sheets")
     assert not (tmp_path / "a").exists()
+
+
+def test_a_row_of_a_million_cells_and_a_flood_of_strings_are_refused(xlsx: Path, tmp_path: Path) -> None:
+    wide = tmp_path / "wide.xlsx"
+    cells = b'<row r="900">' + b"<c/>" * (MAX_CELLS + 1) + b"</row>"
+    _rewrite_part(
+        xlsx, wide, "xl/worksheets/sheet2.xml", lambda d: d.replace(b"</sheetData>", cells + b"</sheetData>")
+    )
+    refused(run("attest", "import", wide, "--attestations", tmp_path / "a"), f"more than {MAX_CELLS} cells")
+    # Cells beyond the table's columns cost nothing else: just under the cap imports.
+    ok = tmp_path / "ok.xlsx"
+    cells = b'<row r="900">' + b"<c/>" * (MAX_CELLS - 2000) + b"</row>"
+    _rewrite_part(
+        xlsx, ok, "xl/worksheets/sheet2.xml", lambda d: d.replace(b"</sheetData>", cells + b"</sheetData>")
+    )
+    assert run("attest", "import", ok, "--attestations", tmp_path / "a").exit_code == 0
+    strings = tmp_path / "strings.xlsx"
+    sst = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + b"<si><t>a</t></si>" * (MAX_STRINGS + 1)
+    )
+    with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(strings, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr("xl/sharedStrings.xml", sst + b"</sst>")
+    refused(
+        run("attest", "import", strings, "--attestations", tmp_path / "b"), f"more than {MAX_STRINGS} texts"
+    )
+    assert not (tmp_path / "b").exists()
 
 
 def _rewrite_part(src: Path, dst: Path, part: str, edit: Any) -> None:

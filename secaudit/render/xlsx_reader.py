@@ -1,18 +1,23 @@
-"""Bounded reading of a user's .xlsx workbook: only the rows present in the sheet XML are visited.
+"""Bounded reading of a user's .xlsx workbook: only what is present in the sheet XML is visited.
 
 A workbook is a zip of XML parts. Before openpyxl sees it, the file must be a regular file (a FIFO
-or a device never hangs us), at most ``MAX_FILE_BYTES``, a zip whose parts expand to at most
-``MAX_PART_BYTES`` each and ``MAX_TOTAL_BYTES`` together (zip bombs). XML is parsed by openpyxl
-through defusedxml (a dependency): entity declarations (XXE, billion laughs) are refused. Rows are
-streamed from the sheet XML without openpyxl filling the gaps, so one stray cell in row 1 048 576
-costs one row, not a million; ``max_row`` and the ``<dimension>`` element (which may lie) are
-never used. At most ``MAX_SHEETS`` sheets and ``MAX_ROWS`` rows per sheet.
+or a device never hangs us) of at most ``MAX_FILE_BYTES``, a zip whose parts expand to at most
+``MAX_PART_BYTES`` each (``MAX_META_BYTES`` for the small XML parts openpyxl reads whole: styles,
+workbook, relations) and ``MAX_TOTAL_BYTES`` together (zip bombs; zipfile stops inflating a member
+at its declared size), with at most ``MAX_STRINGS`` shared strings. XML is parsed through
+defusedxml (a dependency; openpyxl uses it too): entity declarations (XXE, billion laughs) are
+refused. openpyxl (read-only) reads the workbook's sheet list, styles and strings; the sheet XML
+is streamed here, one cell at a time: a stray cell in row 1 048 576 costs one row, a row of a
+million empty cells costs no memory, ``max_row`` and ``<dimension>`` (which may lie) are never
+used. At most ``MAX_SHEETS`` sheets, ``MAX_ROWS`` rows and ``MAX_CELLS`` cells per sheet.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +27,22 @@ from secaudit.core.files import read_input
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PART_BYTES = 20 * 1024 * 1024
+MAX_META_BYTES = 2 * 1024 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 MAX_PARTS = 2000
+MAX_STRINGS = 50_000  # a workbook of 200 systems has a few thousand distinct texts
 MAX_SHEETS = 200
 MAX_ROWS = 5000  # <row> elements per sheet; a system has well under 200 requirements
+MAX_CELLS = 100_000  # <c> elements per sheet
+MAX_ROW_NUMBER = 1_048_576
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_REF = re.compile(r"([A-Za-z]{1,3})(\d+)$")
+
+
+def _too_much(path: Path) -> InputError:
+    return InputError("workbook expands to too much data (zip bomb?) / sổ tính giải nén quá lớn", path)
 
 
 def _check_zip(data: bytes, path: Path) -> None:
@@ -34,14 +51,33 @@ def _check_zip(data: bytes, path: Path) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             parts = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+            if len(parts) > MAX_PARTS:
+                raise InputError(f"workbook has more than {MAX_PARTS} parts / sổ tính quá nhiều phần", path)
+            if sum(p.file_size for p in parts) > MAX_TOTAL_BYTES:
+                raise _too_much(path)
+            strings = 0
+            for p in parts:
+                name = p.filename.lower()
+                big = name.startswith("xl/worksheets/") or name.endswith("sharedstrings.xml")
+                if p.file_size > (
+                    MAX_PART_BYTES if big or not name.endswith((".xml", ".rels")) else MAX_META_BYTES
+                ):
+                    raise _too_much(path)
+                if name.endswith(".xml") and not name.startswith("xl/worksheets/"):
+                    strings += len(_SI.findall(zf.read(p)))
+    # zlib.error: a corrupt member; NotImplementedError: an unknown compression; RuntimeError: encrypted
+    except (
+        zipfile.BadZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         raise InputError(f"not an .xlsx workbook ({exc}) / không phải sổ tính .xlsx", path) from None
-    if len(parts) > MAX_PARTS:
-        raise InputError(f"workbook has more than {MAX_PARTS} parts / sổ tính quá nhiều phần", path)
-    # zipfile stops reading a member at its declared size, so declared sizes bound what is inflated.
-    big = next((p for p in parts if p.file_size > MAX_PART_BYTES), None)
-    if big is not None or sum(p.file_size for p in parts) > MAX_TOTAL_BYTES:
-        raise InputError("workbook expands to too much data (zip bomb?) / sổ tính giải nén quá lớn", path)
+    if strings > MAX_STRINGS:
+        raise InputError(f"workbook has more than {MAX_STRINGS} texts / sổ tính quá nhiều chuỗi", path)
 
 
 def _is_defused(exc: BaseException | None) -> bool:
@@ -88,29 +124,90 @@ def open_workbook(path: Path) -> Any:
     return wb
 
 
-def sheet_rows(ws: Any, max_col: int, where: str) -> Iterator[tuple[int, list[Any]]]:
-    """(row number, [values of columns 1..max_col]) for every row present in the sheet's XML.
+def _inline(el: Any) -> str | None:
+    node = el.find(f"{_NS}is")
+    if node is None:
+        return None
+    parts = [node.findtext(f"{_NS}t") or ""]
+    parts += [run.findtext(f"{_NS}t") or "" for run in node.findall(f"{_NS}r")]
+    return "".join(parts)
 
-    Uses openpyxl's streaming sheet parser directly: the read-only worksheet's own iterator
-    would yield an empty row for each missing one (a million for a stray cell at the bottom)."""
-    from openpyxl.worksheet._reader import WorkSheetParser
+
+def _value(el: Any, strings: Any, date_styles: set[int], epoch: Any) -> Any:
+    """A cell's value as openpyxl (data_only) would give it: text, number, bool, datetime."""
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    kind = el.get("t", "n")
+    if kind == "inlineStr":
+        return _inline(el)
+    v = el.findtext(f"{_NS}v")
+    if v is None:
+        return None
+    if kind == "s":
+        return strings[int(v)]
+    if kind in ("str", "e"):
+        return v
+    if kind == "b":
+        return v.strip() in ("1", "true")
+    if kind == "d":
+        return from_ISO8601(v)
+    num: Any = float(v) if any(ch in v for ch in ".eE") else int(v)
+    style = el.get("s", "0")
+    if style.isdigit() and int(style) in date_styles:
+        try:
+            return from_excel(num, epoch)
+        except (OverflowError, ValueError):
+            return "#VALUE!"
+    return num
+
+
+def sheet_rows(ws: Any, max_col: int, where: str) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, [values of columns 1..max_col]) for every ``<row>`` in the sheet's XML.
+
+    Each cell is decoded and dropped as soon as it is parsed; cells right of ``max_col`` cost one
+    counter. Raises InputError past the row/cell caps; other parse errors go to reading_error."""
+    from defusedxml.ElementTree import iterparse
 
     wb = ws.parent
+    strings, date_styles, epoch = ws._shared_strings, set(wb._date_formats), wb.epoch
+    rows = cells = row_no = col = 0
+    row_el: Any = None
+    values: list[Any] = []
     with ws._get_source() as src:
-        parser = WorkSheetParser(
-            src,
-            ws._shared_strings,
-            data_only=True,
-            epoch=wb.epoch,
-            date_formats=wb._date_formats,
-            timedelta_formats=wb._timedelta_formats,
-        )
-        for n, (idx, cells) in enumerate(parser.parse(), 1):
-            if n > MAX_ROWS:
-                raise InputError(f"sheet has more than {MAX_ROWS} rows / trang tính quá nhiều dòng", where)
-            values: list[Any] = [None] * max_col
-            for cell in cells:
-                col = cell["column"]
-                if 1 <= col <= max_col:
-                    values[col - 1] = cell["value"]
-            yield idx, values
+        for event, el in iterparse(src, events=("start", "end")):
+            tag = el.tag
+            if event == "start":
+                if tag == f"{_NS}row":
+                    rows += 1
+                    if rows > MAX_ROWS:
+                        raise InputError(
+                            f"sheet has more than {MAX_ROWS} rows / trang tính quá nhiều dòng", where
+                        )
+                    r = el.get("r")
+                    row_no = int(r) if r is not None and r.isdigit() else row_no + 1
+                    if not 1 <= row_no <= MAX_ROW_NUMBER:
+                        raise InputError(f"row number {r!r} out of range / số dòng sai", where)
+                    row_el, values, col = el, [None] * max_col, 0
+                continue
+            if tag == f"{_NS}c":
+                cells += 1
+                if cells > MAX_CELLS:
+                    raise InputError(f"sheet has more than {MAX_CELLS} cells / trang tính quá nhiều ô", where)
+                m = _REF.match(el.get("r") or "")
+                if m:
+                    from openpyxl.utils.cell import column_index_from_string
+
+                    col = column_index_from_string(m.group(1).upper())
+                else:
+                    col += 1
+                if row_el is not None and 1 <= col <= max_col:
+                    values[col - 1] = _value(el, strings, date_styles, epoch)
+                el.clear()
+                if row_el is not None:
+                    row_el.remove(el)  # the row keeps no parsed cell: constant memory per row
+            elif tag == f"{_NS}row":
+                yield row_no, values
+                el.clear()
+                row_el = None
+            elif tag == f"{_NS}sheetData":
+                break  # nothing after the cells is read
