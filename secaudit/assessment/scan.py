@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from secaudit import __version__
-from secaudit.checks import CheckContext, run_probe_checks
+from secaudit.checks import CheckContext, checks_for_probe, run_probe_checks
 from secaudit.core.errors import InputError, Interrupted
 from secaudit.core.model import CheckResult, Profile, ScanResult, Target, TargetResult
 from secaudit.core.progress import Progress
@@ -101,6 +101,8 @@ def judge(
     )
     results: list[CheckResult] = []
     for probe in selected:
+        if not checks_for_probe(probe):
+            continue  # a probe whose checks are not written yet only records observations
         # the observation is typed and validated once per probe, then every check reads it
         results.extend(run_probe_checks(probe, observations.get(probe), ctx))
     return results
@@ -132,12 +134,13 @@ def collect_all(
     threads: list[threading.Thread] = []
     for name in ordered:
         ctx = base.for_stage(progress.callback(name))
-        if REGISTRY[name].progress:
+        steps = REGISTRY[name].progress
+        if steps:
             progress.begin(name, len(targets))
 
-        def run(name: str = name, ctx: ProbeContext = ctx) -> None:
+        def run(name: str = name, ctx: ProbeContext = ctx, steps: bool = steps) -> None:
             per_probe[name] = _run_probe(name, targets, ctx, progress)
-            if not REGISTRY[name].progress and not ctx.cancelled():
+            if not steps:
                 progress.say(f"{name}: xong/done")
 
         threads.append(threading.Thread(target=run, daemon=True, name=f"probe-{name}"))
@@ -150,6 +153,7 @@ def collect_all(
                 if base.cancelled():
                     raise Interrupted()
     except KeyboardInterrupt:
+        progress.close()  # nothing more on stderr: the interrupt line must be the last one
         base.cancel_now()
         deadline = time.monotonic() + CANCEL_GRACE
         for th in threads:  # let the probes kill their subprocesses; daemon threads are abandoned

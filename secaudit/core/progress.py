@@ -34,8 +34,16 @@ class Progress:
             return
         elapsed = time.monotonic() - self.start
         with self._lock:
+            if not self.enabled:  # closed while we waited for the lock
+                return
             self.stream.write(f"[{elapsed:5.1f}s] {message}\n")
             self.stream.flush()
+
+    def close(self) -> None:
+        """No more lines from here on (a line being written is finished first)."""
+        self.enabled = False
+        with self._lock:
+            pass
 
     def callback(self, stage: str):  # noqa: ANN201 - Callable[[str], None]
         return lambda item="": self.step(stage, item)
