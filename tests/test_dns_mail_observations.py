@@ -159,3 +159,25 @@ def test_only_secure_passes_dnssec(status: Any) -> None:
     obs = copy.deepcopy(DNS_OBS)
     obs["domains"][0]["dnssec"]["status"] = status
     assert _statuses("dns", obs)["dns.dnssec"] in ("fail", "error")
+
+
+def test_unscanned_mx_never_passes() -> None:
+    srv = {
+        "exchange": "mx1.good.lab",
+        "port": 25,
+        "address": "192.0.2.5",
+        "smtp": {"connected": True, "starttls": True},
+        "tls": {"error": "x"},
+        "tlsa": {"name": "_25._tcp.mx1.good.lab", "status": "secure", "records": []},
+    }
+    d = copy.deepcopy(MAIL_DOMAIN)
+    d["mx"] = {
+        "records": [{"preference": 10, "exchange": "mx1.good.lab"}],
+        "null_mx": False,
+        "not_scanned": ["mx9.good.lab"],
+    }
+    d["servers"] = [srv]
+    st_ = _statuses("mail", {"domains": [d]})
+    assert st_["mail.starttls"] == "fail"  # the scanned MX fails: that is definite
+    srv["tls"] = {"host": "mx1.good.lab"}  # pretend a clean TLS observation: then the unscanned one decides
+    assert _statuses("mail", {"domains": [d]})["mail.starttls"] in ("error", "fail")

@@ -112,7 +112,13 @@ def _judge(d: dict[str, Any]) -> Outcome:
         mx_records(d)
     except MxError as exc:
         return Outcome.error(exc.reason)
-    return servers_outcome([_server(s) for s in d["servers"]])
+    out = servers_outcome([_server(s) for s in d["servers"]])
+    skipped = d["mx"].get("not_scanned") or []
+    if skipped and out.status == "pass":  # unscanned MXs: we cannot say every MX matches
+        names = ", ".join(skipped)
+        params = {"servers_vi": f"chưa quét {names}", "servers_en": f"not scanned: {names}", "reason": names}
+        return Outcome("error", "mx_error", params, out.evidence)
+    return out
 
 
 @check("mail.dane")

@@ -109,7 +109,21 @@ def _judge_with(ctx: CheckContext) -> Any:
             mx_records(d)
         except MxError as exc:
             return Outcome.error(exc.reason)
-        return servers_outcome([_server(s, ctx) for s in d["servers"]])
+        out = servers_outcome([_server(s, ctx) for s in d["servers"]])
+        skipped = d["mx"].get("not_scanned") or []
+        if skipped and out.status == "pass":  # unscanned MXs: we cannot say every MX is sound
+            names = ", ".join(skipped)
+            return Outcome(
+                "error",
+                "mx_error",
+                {
+                    "servers_vi": f"chưa quét {names}",
+                    "servers_en": f"not scanned: {names}",
+                    "reason": f"not scanned: {names}",
+                },
+                out.evidence,
+            )
+        return out
 
     return judge
 
