@@ -5,7 +5,7 @@ site judged under both regimes in one signed bundle (real TLS, real sslyze, real
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -410,7 +410,8 @@ agencies:
             "status": "compliant",
             "note": f"Đã kiểm tra {rid}",
             "attested_by": "Nguyễn Văn A",
-            "attested_at": "2026-10-01",
+            # assess dates the bundle by the clock: an answer 30 days older is valid on any day
+            "attested_at": (date.today() - timedelta(days=30)).isoformat(),
         }
         for rid in ids
     ]
