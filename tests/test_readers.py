@@ -117,6 +117,10 @@ def test_depth_through_an_alias_is_counted(tmp_path: Path) -> None:
         ("a: 1\nb: \x00\n", "not allowed", 2),
         ("a: 1\nb: [\n", "malformed YAML", None),
         ("a: *nowhere\n", "undefined alias", 1),
+        ("a: !!timestamp x\n", "tagged value cannot be read", None),  # PyYAML itself crashes here
+        ("a: !!bool x\n", "tagged value cannot be read", None),
+        ("a: !!map [1]\n", "tagged value cannot be read", None),
+        ("a: !!int x\n", "malformed YAML", None),
     ],
 )
 def test_hostile_yaml_is_one_line_with_file_and_line(

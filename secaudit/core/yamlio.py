@@ -173,6 +173,9 @@ def load_yaml_text(text: str, path: str | Path = "<string>") -> Any:
         raise InputError(f"malformed YAML: {exc}", path) from None
     except (ValueError, OverflowError) as exc:  # e.g. an integer of more than 4 300 digits
         raise InputError(f"malformed YAML: {exc}", path) from None
+    except (AttributeError, KeyError, TypeError, IndexError):
+        # PyYAML's constructors crash on some explicitly tagged values (`!!timestamp x`, `!!bool x`)
+        raise InputError("malformed YAML: a tagged value cannot be read (e.g. !!timestamp)", path) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH keeps far below the interpreter's limit
         raise InputError(f"nested deeper than {MAX_DEPTH} levels", path) from None
     finally:
