@@ -287,3 +287,52 @@ def test_a_text_reason_from_other_code_survives_the_writer() -> None:
     out = bundle_v2.compact(a)
     assert out["requirements"][0]["reason"] == {"vi": "Lý do cũ", "en": "Old-style reason"}
     assert as_v1(out, texts=True)["requirements"][0]["reason"]["en"] == "Old-style reason"
+
+
+# --------------------------------------------------------------------------- hostile /2 content
+
+_JUNK = [None, [], {"code": 3, "params": []}, "<script>", 2**40]
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """One path per place in the structure (the first item of each list stands for the others)."""
+    out = [prefix]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(node, list) and node:
+        out += _paths(node[0], (*prefix, 0))
+    return out
+
+
+def test_reports_of_a_mangled_v2_bundle_never_crash(captured: dict[str, Any], monkeypatch: Any) -> None:
+    """A /2 bundle is untrusted input: any value anywhere replaced by junk still renders (or is
+    refused as bad input). Reading /2 is what is tested here: the report's re-judging line (its own
+    tests) is left out after the first few files, which keeps this test to seconds."""
+    from secaudit.core.errors import InputError
+    from secaudit.render import views
+    from secaudit.render.registry import RenderOptions, render
+
+    real_note = views._trust_note
+
+    a = json.loads(json.dumps(captured["out"]))
+    a["requirements"] = [r for r in a["requirements"] if r.get("attestation") or r.get("checks")][:6]
+    a["additional"][0]["requirements"] = a["additional"][0]["requirements"][:6]
+    used = json.dumps([a["requirements"], a["additional"]])
+    a["attestations"] = {k: v for k, v in a["attestations"].items() if json.dumps(k) in used}
+    a.pop("profile_resolved", None)  # parameters: re-judging's input, tested there
+    base = {"schema": "secaudit.bundle/2", "assessment": a, "signature": None}
+    paths = [p for p in _paths(a) if p and "observations" not in p]
+    assert 80 < len(paths) < 400
+    for n, path in enumerate(paths):
+        b = json.loads(json.dumps(base))
+        node = b["assessment"]
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = _JUNK[n % len(_JUNK)]
+        monkeypatch.setattr(views, "_trust_note", real_note if n < 8 else lambda *_: "")
+        for fmt in ("html", "sarif"):
+            try:
+                render("report", fmt, b, RenderOptions(lang="vi" if n % 2 else "en"))
+            except InputError:
+                pass

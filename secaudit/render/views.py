@@ -63,14 +63,14 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
     warnings = []
     for tgt in _dicts(a.get("targets")):
         for c in _dicts(tgt.get("checks")):
-            checks[(tgt.get("target", ""), c.get("id", ""))] = c
+            checks[(_key(tgt.get("target", "")), _key(c.get("id", "")))] = c
             if c.get("status") == "warn":
                 warnings.append(
                     {"id": c.get("id"), "target": tgt.get("target"), "summary": _text(c.get("summary"), lang)}
                 )
 
     def check_view(ref: dict[str, Any]) -> dict[str, Any]:
-        full = checks.get((ref.get("target", ""), ref.get("id", "")), {})
+        full = checks.get((_key(ref.get("target", "")), _key(ref.get("id", ""))), {})
         return {
             "id": ref.get("id"),
             "target": ref.get("target"),
@@ -107,9 +107,9 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         st: [r for r in reqs if r.get("status") == st]
         for st in ("fail", "error", "not_reviewed", "pass", "not_applicable")
     }
-    s = a.get("summary") or {}
-    counts = s.get("counts") or {}
-    level = a.get("system", {}).get("level")
+    s = a["summary"] if isinstance(a.get("summary"), dict) else {}
+    counts = s["counts"] if isinstance(s.get("counts"), dict) else {}
+    level = a["system"].get("level") if isinstance(a.get("system"), dict) else None
     names = {
         "system": text(_name(a.get("system")), lang),
         "agency": text(_name(a.get("agency")), lang),
@@ -136,6 +136,7 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         "tool": a.get("tool"),
         "bundle_schema": bundle.get("schema"),
         "catalog_note": text(catalog_note, lang) if catalog_note else "",
+        "trust_note": _trust_note(bundle, lang),
         "targets": [tg.get("target") for tg in _dicts(a.get("targets"))],
         "verdict": {
             "meets_level": bool(s.get("meets_level")),
@@ -153,6 +154,12 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
     }
 
 
+def _trust_note(bundle: dict[str, Any], lang: str) -> str:
+    from secaudit.render.trust_note import trust_note
+
+    return trust_note(bundle, lang)
+
+
 def _readable(bundle: dict[str, Any], catalog: Any) -> tuple[dict[str, Any], Any, Any]:
     """(assessment in the /1 shape, catalogue for its texts, note on the catalogue version or None)."""
     from secaudit.signing.bundle_view import as_v1, version
@@ -165,6 +172,11 @@ def _readable(bundle: dict[str, Any], catalog: Any) -> tuple[dict[str, Any], Any
     entry = raw.get("catalog") if isinstance(raw.get("catalog"), dict) else {}
     found, note = find_catalog(entry.get("id"), entry.get("sha256"))
     return as_v1(raw, catalog=False), found or catalog, note
+
+
+def _key(v: Any) -> str:
+    """A lookup key from a bundle value (untrusted: a list there must not crash the report)."""
+    return v if isinstance(v, str) else json.dumps(v, sort_keys=True, default=str)
 
 
 def _dicts(v: Any) -> list[dict[str, Any]]:

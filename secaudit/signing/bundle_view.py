@@ -165,7 +165,7 @@ def _rows(check_ids: Any, idx: dict[str, list[dict[str, str]]], targets: list[di
     rows = []
     for t in targets:  # target-major, each target's own check order: as verdicts.py builds them
         for c in _dicts(t.get("checks")):
-            if c.get("id") in wanted:
+            if isinstance(c.get("id"), str) and c["id"] in wanted:
                 rows.append({"id": c["id"], "target": t.get("target"), "status": c.get("status")})
     return rows
 
@@ -211,7 +211,7 @@ def _target_v1(t: dict[str, Any]) -> dict[str, Any]:
     out = dict(t)
     checks = []
     for c in _dicts(t.get("checks")):
-        m = meta.get(c.get("id")) or {}
+        m = (meta.get(c["id"]) if isinstance(c.get("id"), str) else None) or {}
         full = dict(c)
         for k in CHECK_META_KEYS:
             full.setdefault(k, dict(m.get(k) or {}))
@@ -320,7 +320,8 @@ def map_reason(reason: Any, rec: Any, fn: Any, sources: dict[str, dict[str, Any]
         new = []
         for p in parts:
             if isinstance(p, dict) and "reason" in p and "code" not in p:
-                ctx = sources.get(p.get("requirement"), rec) if reason["code"] == "carried" else rec
+                req = p.get("requirement")
+                ctx = sources.get(req, rec) if reason["code"] == "carried" and isinstance(req, str) else rec
                 p = {**p, "reason": map_reason(p["reason"], ctx, fn, sources)}
             else:
                 p = map_reason(p, rec, fn, sources)
