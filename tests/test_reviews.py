@@ -461,3 +461,16 @@ def test_all_attested_skips_changed_evidence_and_says_so(tmp_path: Path, world: 
     assert f"{REQ}: evidence cannot be approved" in res.output
     doc = json.loads((d / "x.reviews.json").read_text("utf-8"))
     assert [r["requirement"] for r in doc["reviews"]] == ["M.POL.02"]
+
+
+def test_demo_shows_a_reviewed_agency(demo_run: dict[str, Any]) -> None:
+    out = Path(str(demo_run["out"]))
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    agencies = {a["id"]: a for a in summary["agencies"]}
+    reviewed = agencies["bao-song-huong"]
+    assert reviewed["meets_target"] and reviewed["reviews"]["attested"] > 30
+    assert reviewed["reviews"]["reviewed"] == reviewed["reviews"]["attested"]
+    assert agencies["dai-co-do"]["reviews"]["reviewed"] == 0
+    a = load_bundle(out / "bundles" / "bao-song-huong.cong-bao.2026.json")["assessment"]
+    assert a["system"]["require_review"] is True and {r["reviewer"] for r in a["reviews"]} == {"thanh-tra-so"}
+    assert (out / "keyring" / "reviewers" / "thanh-tra-so.pub").is_file()

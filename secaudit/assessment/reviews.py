@@ -49,11 +49,8 @@ STATES = ("approved", "changes_requested", "awaiting")
 # Attestation answers a system benefits from: only these wait for a review (a non_compliant answer
 # fails the requirement whatever anyone thinks of it).
 REVIEWED_STATUSES = ("compliant", "not_applicable")
-# Every field but the signature is signed.
-SIGNED_KEYS = tuple(
-    "schema agency system catalog requirement decision note reviewer key_id public_key reviewed_at "
-    "entry_sha256 evidence digest".split()
-)
+_SIGNED = "schema agency system catalog requirement decision note reviewer key_id public_key reviewed_at"
+SIGNED_KEYS = (*_SIGNED.split(), "digest")  # every field but the signature is signed
 RECORD_KEYS = (*SIGNED_KEYS, "signature")
 
 EvidenceHashes = Sequence[tuple[str, str | None]]  # (path, sha256 of the file now; None: unreadable)
@@ -177,8 +174,8 @@ def make_review(
         "key_id": key_id_of(public),
         "public_key": base64.b64encode(raw_public(public)).decode("ascii"),
         "reviewed_at": reviewed_at,
-        "entry_sha256": entry_sha256(entry),
-        "evidence": evidence_list(evidence_hashes),
+        # The digest stands for the entry and its evidence hashes (the subject): a bundle carries
+        # every review, so the record stays small.
         "digest": subject_digest(entry, evidence_hashes, agency=agency, system=system, catalog=catalog),
     }
     record["signature"] = base64.b64encode(private_key.sign(signed_bytes(record))).decode("ascii")
@@ -402,10 +399,12 @@ def record_state(
     s = by_cat.get(cf.get("catalog")) if isinstance(cf.get("catalog"), str) else None
     ids = cf.get("requirements") if isinstance(cf.get("requirements"), list) else [cf.get("requirement")]
     sources = rec.get("sources") if isinstance(rec.get("sources"), list) else [rec]
-    states = [
-        _entry_state(s, str(sid), src if isinstance(src, dict) else {}, keys)
-        for sid, src in zip(ids, sources, strict=False)
-    ]
+    states = []
+    for sid, src in zip(ids, sources, strict=False):
+        st = _entry_state(s, str(sid), src if isinstance(src, dict) else {}, keys)
+        if isinstance(src, dict) and src is not rec:  # each source record says its own state
+            src["review"] = st.to_record()
+        states.append(st)
     if not states:
         return ReviewState("awaiting", Reason("awaiting_review", {"why": "no source entry"}))
     for status in ("changes_requested", "awaiting"):
