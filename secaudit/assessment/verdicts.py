@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from secaudit.assessment.attestations import (
+    ATTESTATION_MAX_MONTHS,
     EXPIRING_SOON_DAYS,
     Attestation,
     AttestationSet,
     Evidence,
     check_evidence,
+    with_limits,
 )
 from secaudit.core.model import VERDICT_STATUSES, Catalog, Lang, Requirement, Tailoring, TargetResult
+from secaudit.core.reasons import Reason
 
 EvidenceCheck = Callable[[Evidence, Path], dict[str, Any]]
 
@@ -31,7 +34,7 @@ class Verdict:
     id: str
     kind: str
     status: str
-    reason: Lang
+    reason: dict[str, Any]  # a core.reasons.Reason {"code", "params"} (older code: {"vi", "en"} text)
     title: Lang = field(default_factory=dict)
     section: str = ""
     checks: list[dict[str, str]] = field(default_factory=list)
@@ -45,7 +48,7 @@ class Verdict:
             "id": self.id,
             "kind": self.kind,
             "status": self.status,
-            "reason": dict(self.reason),
+            "reason": self.reason,  # a Reason keeps its check summaries until the bundle is written
             "title": dict(self.title),
             "section": self.section,
             "group": self.group,
@@ -56,8 +59,12 @@ class Verdict:
         }
 
 
-def _join(parts: list[Lang]) -> Lang:
-    return {lang: " ".join(p[lang] for p in parts if p.get(lang)) for lang in ("vi", "en")}
+def _join(parts: list[Any]) -> Any:
+    """Several reasons as one: ``combined`` (coded reasons), or joined texts when all are texts."""
+    parts = [p for p in parts if p and (not isinstance(p, dict) or "code" in p or any(p.values()))]
+    if all(isinstance(p, dict) and "code" not in p for p in parts):
+        return {lang: " ".join(p[lang] for p in parts if p.get(lang)) for lang in ("vi", "en")}
+    return parts[0] if len(parts) == 1 else Reason("combined", {"parts": parts})
 
 
 def L(vi: str, en: str) -> Lang:  # noqa: N802 - reads like a literal
@@ -67,79 +74,44 @@ def L(vi: str, en: str) -> Lang:  # noqa: N802 - reads like a literal
 # --------------------------------------------------------------------------- checks part
 
 
-def _check_part(req: Requirement, targets: list[TargetResult]) -> tuple[str, Lang, list[dict[str, str]]]:
+def _check_part(req: Requirement, targets: list[TargetResult]) -> tuple[str, Any, list[dict[str, str]]]:
     """Status of a requirement's checks over all targets: fail > error > pass; none ran -> not_reviewed."""
     wanted = set(req.checks)
     rows: list[dict[str, str]] = []
     found: list[tuple[str, str, Any]] = []  # (check id, target, CheckResult)
+    summaries: dict[tuple[str, str], Lang] = {}
     for tr in targets:
         for cr in tr.checks:
             if cr.id in wanted:
                 rows.append({"id": cr.id, "target": tr.target.raw, "status": cr.status})
                 found.append((cr.id, tr.target.raw, cr))
+                summaries[(cr.id, tr.target.raw)] = cr.summary
 
-    def where(status: str) -> tuple[str, str]:
-        hits = [(cid, tgt, cr) for cid, tgt, cr in found if cr.status == status]
-        vi = "; ".join(f"{cid} trên {tgt}: {cr.summary.get('vi', '')}".rstrip(": ") for cid, tgt, cr in hits)
-        en = "; ".join(f"{cid} on {tgt}: {cr.summary.get('en', '')}".rstrip(": ") for cid, tgt, cr in hits)
-        return vi, en
+    def where(status: str) -> list[dict[str, str]]:
+        return [{"id": cid, "target": tgt} for cid, tgt, cr in found if cr.status == status]
+
+    def R(code: str, **params: Any) -> Reason:  # noqa: N802 - reads like a literal
+        return Reason(code, params, summaries)
 
     if not wanted:
-        return (
-            "not_reviewed",
-            L("Yêu cầu chưa gắn kiểm tra tự động nào.", "The requirement names no automated check."),
-            rows,
-        )
+        return "not_reviewed", R("no_checks"), rows
     judged = [f for f in found if f[2].status != "not_applicable"]
     if not found:
-        return (
-            "not_reviewed",
-            L(
-                f"Không kiểm tra nào chạy ({', '.join(sorted(wanted))}): bộ thăm dò bị tắt "
-                "hoặc không có mục tiêu.",
-                f"No check ran ({', '.join(sorted(wanted))}): probe disabled or no target.",
-            ),
-            rows,
-        )
+        return "not_reviewed", R("checks_not_run", checks=sorted(wanted)), rows
     if not judged:
-        return (
-            "not_reviewed",
-            L(
-                "Các kiểm tra không áp dụng cho hệ thống này: " + where("not_applicable")[0] + ".",
-                "The checks do not apply to this system: " + where("not_applicable")[1] + ".",
-            ),
-            rows,
-        )
+        return "not_reviewed", R("checks_not_applicable", checks=where("not_applicable")), rows
     statuses = {f[2].status for f in judged}
     if "fail" in statuses:
-        vi, en = where("fail")
-        return "fail", L(f"Không đạt: {vi}.", f"Failed: {en}."), rows
+        return "fail", R("check_failed", checks=where("fail")), rows
     if "error" in statuses:
-        vi, en = where("error")
-        return "error", L(f"Không kiểm tra được: {vi}.", f"Could not be checked: {en}."), rows
+        return "error", R("check_error", checks=where("error")), rows
     # A check that did not run on some target (its probe was disabled) leaves the requirement
     # unjudged: passing the checks that did run is not enough.
     ran = {(cid, tgt) for cid, tgt, _ in found}
     missing = sorted({cid for cid in wanted for tr in targets if (cid, tr.target.raw) not in ran})
     if missing:
-        names = ", ".join(missing)
-        return (
-            "not_reviewed",
-            L(
-                f"Chưa chạy kiểm tra (bộ thăm dò bị tắt): {names}.",
-                f"Checks not run (probe disabled): {names}.",
-            ),
-            rows,
-        )
-    n = len(judged)
-    reason = L(
-        f"{n} kết quả kiểm tra đều đạt trên {len(targets)} mục tiêu.",
-        f"All {n} check results pass over {len(targets)} target(s).",
-    )
-    if "warn" in statuses:
-        vi, en = where("warn")
-        reason = _join([reason, L(f"Cảnh báo: {vi}.", f"Warning: {en}.")])
-    return "pass", reason, rows
+        return "not_reviewed", R("checks_missing", checks=missing), rows
+    return "pass", R("checks_passed", n=len(judged), targets=len(targets), warnings=where("warn")), rows
 
 
 # --------------------------------------------------------------------------- attestation part
@@ -154,87 +126,51 @@ def _attestation_part(
 ) -> tuple[str, Lang, dict[str, Any] | None, bool]:
     """(status, reason, attestation record for the bundle, expiring_soon)."""
     if att is None or att.status is None:
-        where = f" ({atts.display_path})" if atts and atts.path else ""
-        return (
-            "not_reviewed",
-            L(f"Chưa có xác nhận thủ công{where}.", f"No manual attestation yet{where}."),
-            None,
-            False,
-        )
+        where = atts.display_path if atts and atts.path else None
+        return "not_reviewed", Reason("no_attestation", {"file": where}), None, False
     record = att.to_dict()
     record["file"] = atts.display_path if atts else None
     record["catalog"] = atts.catalog if atts else None
-    expiry = att.expiry
+    max_months = atts.max_months if atts else ATTESTATION_MAX_MONTHS
+    expiry = att.expiry_within(max_months)
     record["effective_expires_at"] = expiry.isoformat() if expiry else None
     base = atts.base_dir if atts else Path.cwd()
     checked = [evidence_check(ev, base) for ev in att.evidence]
     record["evidence"] = checked
-    who = f"{att.attested_by or '?'}, {att.attested_at.isoformat() if att.attested_at else '?'}"
+    who = {"by": att.attested_by or "?", "at": att.attested_at.isoformat() if att.attested_at else "?"}
     if att.attested_at is None:
-        return (
-            "not_reviewed",
-            L("Xác nhận thiếu ngày (attested_at).", "The attestation has no date (attested_at)."),
-            record,
-            False,
-        )
+        return "not_reviewed", Reason("attestation_undated"), record, False
+    problem = att.date_problem(today, max_months)  # dated after the assessment, or valid too long
+    if problem is not None:
+        return "not_reviewed", Reason(*problem), record, False
     if expiry is not None and expiry < today:
         return (
             "not_reviewed",
-            L(
-                f"Xác nhận ({who}) đã hết hạn ngày {expiry.isoformat()}.",
-                f"The attestation ({who}) expired on {expiry.isoformat()}.",
-            ),
+            Reason("attestation_expired", {**who, "expired": expiry.isoformat()}),
             record,
             False,
         )
     soon = expiry is not None and (expiry - today).days <= EXPIRING_SOON_DAYS
     record["expiring_soon"] = soon
-    soon_txt = (
-        L(f"Sắp hết hạn: {expiry.isoformat()}.", f"Expires soon: {expiry.isoformat()}.")
-        if soon
-        else L("", "")
-    )
+    soon_at = expiry.isoformat() if soon and expiry is not None else None
     if att.status == "non_compliant":
-        note = f": {att.note}" if att.note else ""
-        return (
-            "fail",
-            _join(
-                [
-                    L(f"Xác nhận không tuân thủ ({who}){note}.", f"Attested non-compliant ({who}){note}."),
-                    soon_txt,
-                ]
-            ),
-            record,
-            soon,
-        )
+        params = {**who, "note": att.note, "expires_soon": soon_at}
+        return "fail", Reason("attested_non_compliant", params), record, soon
     if att.status == "not_applicable":
-        na = L(f"Xác nhận không áp dụng ({who}): {att.note}", f"Attested not applicable ({who}): {att.note}")
-        return "not_applicable", _join([na, soon_txt]), record, soon
+        params = {**who, "note": att.note, "expires_soon": soon_at}
+        return "not_applicable", Reason("attested_not_applicable", params), record, soon
+    invalid = [{"path": e["path"], "why": e.get("reason") or "?"} for e in checked if e["state"] == "invalid"]
+    if invalid:  # a favourable answer never rests on evidence outside the folder, a device, a FIFO...
+        return "not_reviewed", Reason("evidence_invalid", {"evidence": invalid}), record, soon
     # compliant
     bad = [e for e in checked if e["state"] in ("changed", "missing")]
     if bad:
-        names = ", ".join(f"{e['path']} ({e['state']})" for e in bad)
-        return (
-            "not_reviewed",
-            L(f"Bằng chứng đã thay đổi hoặc bị mất: {names}.", f"Evidence changed or missing: {names}."),
-            record,
-            soon,
-        )
+        names = [{"path": e["path"], "state": e["state"]} for e in bad]
+        return "not_reviewed", Reason("evidence_bad", {"evidence": names}), record, soon
     if not att.note and not att.evidence:
-        return (
-            "not_reviewed",
-            L(
-                f"Xác nhận tuân thủ ({who}) nhưng không có ghi chú hay bằng chứng.",
-                f"Attested compliant ({who}) but with no note or evidence.",
-            ),
-            record,
-            soon,
-        )
-    detail = f": {att.note}" if att.note else ""
-    ev = f" ({len(att.evidence)} bằng chứng)" if att.evidence else ""
-    ev_en = f" ({len(att.evidence)} evidence file(s))" if att.evidence else ""
-    ok = L(f"Xác nhận tuân thủ ({who}){ev}{detail}.", f"Attested compliant ({who}){ev_en}{detail}.")
-    return "pass", _join([ok, soon_txt]), record, soon
+        return "not_reviewed", Reason("attested_no_support", who), record, soon
+    params = {**who, "evidence": len(att.evidence) or None, "note": att.note, "expires_soon": soon_at}
+    return "pass", Reason("attested_compliant", params), record, soon
 
 
 # --------------------------------------------------------------------------- carry-over
@@ -324,7 +260,10 @@ def _carried(
                 prefill.append((atts, s, a, "equivalent" if s in deciding else relation))
     if not prefill:
         return None
-    names = "; ".join(f"{s} ({_standard(at.catalog)}, {rel}): {a.status}" for at, s, a, rel in prefill)
+    names = [
+        {"requirement": s, "standard": _standard(at.catalog), "relation": rel, "status": a.status}
+        for at, s, a, rel in prefill
+    ]
     cands = [
         {
             "catalog": at.catalog,
@@ -338,10 +277,7 @@ def _carried(
     ]
     return Carried(
         "not_reviewed",
-        L(
-            f"Điền sẵn từ {names} qua bảng đối chiếu, cần người đánh giá xác nhận.",
-            f"Pre-filled from {names} via crosswalk, needs an auditor's confirmation.",
-        ),
+        Reason("prefilled", {"sources": names}),
         {"requirement": req.id, "status": None, "prefilled_from": cands},
     )
 
@@ -363,14 +299,10 @@ def _decide(
     else:
         status = "pass"
     shown = [p for p in parts if p[1] == status] or parts
-    ids = ", ".join(p[0] for p in parts)
     std = _standard(atts.catalog)
-    head = L(
-        f"Kế thừa từ {ids} ({std}) qua bảng đối chiếu (tương đương):",
-        f"Carried over from {ids} ({std}) via crosswalk (equivalent):",
-    )
-    reason = _join(
-        [head] + [_join([L(f"[{p[0]}]", f"[{p[0]}]"), p[2]]) if len(parts) > 1 else p[2] for p in shown]
+    shown_reasons = [{"requirement": p[0], "reason": p[2]} if len(parts) > 1 else p[2] for p in shown]
+    reason = Reason(
+        "carried", {"requirements": [p[0] for p in parts], "standard": std, "parts": shown_reasons}
     )
     record = dict(shown[0][3])
     record["requirement"] = req.id
@@ -410,12 +342,15 @@ def evaluate(
     today: date,
     evidence_check: EvidenceCheck = check_evidence,
     catalog: Catalog | None = None,
+    params: dict[str, Any] | None = None,
 ) -> list[Verdict]:
     """One verdict per applicable requirement (``rows`` = catalog.applicable(profile)).
 
     ``catalog`` is the catalogue of ``rows``: attestation sets of other catalogues answer through
-    the crosswalk. Without it every set is taken as answering ``rows`` directly."""
-    direct, foreign = _split(atts, catalog)
+    the crosswalk. Without it every set is taken as answering ``rows`` directly. ``params``: the
+    profile's parameters (attestation_max_months, evidence_max_bytes; defaults 12 and 50 MB)."""
+    sets, evidence_check = with_limits(atts, evidence_check, params)
+    direct, foreign = _split(sets, catalog)
     to_id = catalog.id if catalog is not None else ""
     return [
         _verdict(req, tailoring, level, targets, direct, foreign, to_id, today, evidence_check)
@@ -465,11 +400,10 @@ def _verdict(
         evidence=dict(req.evidence),
     )
     if tailoring is not None:
-        src = f" ({tailoring.source})" if tailoring.source else ""
         v.status = "not_applicable"
-        v.reason = L(
-            f"Hồ sơ loại trừ{src}: {tailoring.justification}",
-            f"Tailored out by the profile{src}: {tailoring.justification}",
+        v.reason = Reason(
+            "tailored_out",  # source: the profile's file name, no machine's path in a signed bundle
+            {"source": Path(tailoring.source).name or None, "justification": tailoring.justification},
         )
         return v
     if req.kind == "auto":
