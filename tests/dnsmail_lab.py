@@ -106,6 +106,7 @@ def scenario() -> Scenario:
                 "www IN AAAA ::1",
                 f"www IN A {DNS_ADDR}",
                 "v4only IN A 127.0.0.245",
+                "sub IN A 127.0.0.252",  # a host below the apex: DMARC comes from good.lab
                 'weak.lab._report._dmarc.reports IN TXT "v=DMARC1"',
             ],
             signed=True,

@@ -170,3 +170,24 @@ def test_dnskey_trust_anchor(tmp_path) -> None:
         opts = DomainOptions(dns_servers=sc.options.dns_servers, trust_anchor=anchor, timeout=2.0)
         obs = dns_probe.collect([target("good.lab")], opts)[0]
         assert verdicts("dns", obs)["dns.dnssec"].status == expected, anchor.name
+
+
+def test_nonexistent_domain_is_error_everywhere() -> None:
+    from secaudit.probes import mail as mail_probe
+
+    sc = scenario()
+    dns_v = verdicts("dns", dns_probe.collect([target("nosuch.lab")], sc.options)[0])
+    mail_v = verdicts("mail", mail_probe.collect([target("nosuch.lab")], sc.options)[0])
+    for r in [*dns_v.values(), *mail_v.values()]:
+        assert r.status == "error", (r.id, r.summary)
+    assert "NXDOMAIN" in dns_v["dns.dnssec"].summary["en"]
+
+
+def test_anchor_without_signed_keys_is_error_not_bogus(tmp_path) -> None:
+    # an anchor for a zone whose server hands out no signed DNSKEY set (like a resolver that
+    # strips DNSSEC records): nothing is proven either way
+    anchor = tmp_path / "weak.ds"
+    anchor.write_text("weak.lab. IN DS 12345 13 2 " + "ab" * 32 + "\n")
+    opts = DomainOptions(dns_servers=scenario().options.dns_servers, trust_anchor=anchor, timeout=2.0)
+    r = verdicts("dns", dns_probe.collect([target("weak.lab")], opts)[0])["dns.dnssec"]
+    assert r.status == "error" and "no DNSSEC data" in r.summary["en"]

@@ -19,7 +19,7 @@ import dns.rcode
 import dns.rdatatype
 
 from secaudit.core.model import Target
-from secaudit.probes.dnssec import ERROR, QueryError, Validator
+from secaudit.probes.dnssec import QueryError, Validator
 from secaudit.probes.domains import (
     DomainOptions,
     Resolvers,
@@ -57,6 +57,8 @@ def observe_domain(domain: str, resolvers: Resolvers) -> Observation:
     if resolvers.cancelled():
         return obs | {"error": "cancelled / đã dừng"}
     try:
+        if (gone := _nxdomain(domain, v)) is not None:
+            return obs | {"error": gone, "queries": v.q.count}
         obs["nameservers"] = _nameservers(domain, v, resolvers.options)
         obs["dnssec"] = _dnssec(domain, v)
         obs["caa"] = _caa(domain, v)
@@ -65,6 +67,15 @@ def observe_domain(domain: str, resolvers: Resolvers) -> Observation:
     obs["queries"] = v.q.count
     obs["elapsed_s"] = round(time.monotonic() - started, 3)
     return obs
+
+
+def _nxdomain(domain: str, v: Validator) -> str | None:
+    """A domain that does not exist is an error for every check (a typo must not read as a list
+    of failures); NODATA (a host name below the apex) is fine."""
+    res = v.lookup(domain, "SOA")
+    if res["rcode"] == "NXDOMAIN":
+        return f"{domain} does not exist (NXDOMAIN) / tên miền không tồn tại"
+    return None
 
 
 def _texts(rrset: Any) -> list[str]:
@@ -77,15 +88,17 @@ def addresses(v: Validator, host: str) -> tuple[list[str], list[str], str | None
     errors = []
     for rdtype in found:
         res = v.lookup(host, rdtype)
-        if res["status"] == ERROR:
+        if res["failed"]:
             errors.append(res["reason"])
+        elif res["rcode"] == "NXDOMAIN" and not errors:
+            errors.append(f"{host} does not exist (NXDOMAIN)")
         found[rdtype] = _texts(res["rrset"])
-    return found["A"], found["AAAA"], "; ".join(errors) or None
+    return found["A"], found["AAAA"], "; ".join(dict.fromkeys(errors)) or None
 
 
 def _nameservers(domain: str, v: Validator, options: DomainOptions) -> Observation:
     res = v.lookup(domain, "NS")
-    if res["status"] == ERROR:
+    if res["failed"]:
         return {"error": res["reason"]}
     names = sorted(str(r.target).rstrip(".") for r in res["rrset"] or [])
     servers = []
@@ -142,7 +155,7 @@ def _caa(domain: str, v: Validator) -> Observation:
     while len(name.labels) > 2:  # stop above the TLD: a TLD's CAA is not the agency's
         res = v.lookup(name, "CAA")
         tried.append(name.to_text().rstrip("."))
-        if res["status"] == ERROR:
+        if res["failed"]:
             return {"error": res["reason"], "tried": tried}
         if res["rrset"] is not None:
             records = [

@@ -37,6 +37,7 @@ ROOT_ANCHORS = (
 )
 EDNS_SIZE = 1232
 SECURE, INSECURE, BOGUS, ERROR = "secure", "insecure", "bogus", "error"
+_NO_DATA = " (no signed DNSKEY set in the answer)"
 
 
 class QueryError(Exception):
@@ -240,10 +241,10 @@ class Validator:
         resp = self.q.ask(zone, dns.rdatatype.DNSKEY)
         keys = rrset_of(resp, zone, dns.rdatatype.DNSKEY)
         if keys is None:
-            return None, f"{zone} has no DNSKEY records"
+            return None, f"{zone} has no DNSKEY records{_NO_DATA}"
         sigs = sigs_for(resp.answer, zone, dns.rdatatype.DNSKEY)
         if sigs is None:
-            return None, f"{zone} DNSKEY is unsigned (or the resolver strips DNSSEC records)"
+            return None, f"{zone} DNSKEY is unsigned{_NO_DATA}"
         matching = [k for k in keys if any(_matches(zone, k, t) for t in trusted)]
         if not matching:
             tags = ", ".join(str(getattr(t, "key_tag", dns.dnssec.key_id(t))) for t in trusted)
@@ -269,6 +270,12 @@ class Validator:
         steps: list[dict[str, str]] = []
         try:
             keys, why = self._dnskeys(anchor, self.anchors[anchor])
+            if keys is None and why.endswith(_NO_DATA):
+                # no signed DNSKEY set at the anchor itself: the resolver does not hand out DNSSEC
+                # data (or does not serve that zone); nothing is proven either way
+                return Chain(
+                    ERROR, f"{why}: the resolver gives no DNSSEC data for the trust anchor", "", steps
+                )
             if keys is None:
                 return Chain(BOGUS, why, anchor.to_text(), [{"zone": anchor.to_text(), "status": BOGUS}])
             steps.append({"zone": anchor.to_text(), "status": SECURE, "via": "trust anchor"})
@@ -321,14 +328,16 @@ class Validator:
 
     def lookup(self, name: str | dns.name.Name, rdtype: int | str) -> dict[str, Any]:
         """Records of (name, type) with their DNSSEC status. ``status``: secure|insecure|bogus|error;
-        ``rrset`` (dnspython) is kept for the probe and dropped from the observation."""
+        ``failed``: the query got no usable answer; ``rrset`` (dnspython) is for the probe only."""
         qname = dns.name.from_text(str(name)) if not isinstance(name, dns.name.Name) else name
         qtype = dns.rdatatype.from_text(rdtype) if isinstance(rdtype, str) else rdtype
         try:
             resp = self.q.ask(qname, qtype)
         except QueryError as exc:
-            return {"status": ERROR, "reason": str(exc), "rrset": None, "rcode": "error"}
-        out: dict[str, Any] = {"rcode": dns.rcode.to_text(resp.rcode()), "rrset": None}
+            return {"status": ERROR, "reason": str(exc), "rrset": None, "rcode": "error", "failed": True}
+        # ``failed``: no answer at all. Otherwise the records are usable whatever their DNSSEC
+        # ``status`` (an unvalidatable chain is an error for the DNSSEC checks only).
+        out: dict[str, Any] = {"rcode": dns.rcode.to_text(resp.rcode()), "rrset": None, "failed": False}
         owner = qname
         for rrset in resp.answer:  # follow CNAMEs in the answer
             if rrset.name == owner and rrset.rdtype == dns.rdatatype.CNAME:

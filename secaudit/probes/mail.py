@@ -15,7 +15,7 @@ from typing import Any
 
 from secaudit.core.model import Target
 from secaudit.probes.dns import addresses
-from secaudit.probes.dnssec import ERROR, Validator
+from secaudit.probes.dnssec import Validator
 from secaudit.probes.domains import Resolvers, domains_for, mail_domain, no_domain, options_from
 from secaudit.probes.mail_auth import dmarc_observation, org_domain, parse_dmarc, spf_observation
 
@@ -50,6 +50,11 @@ def observe_domain(domain: str, resolvers: Resolvers) -> Observation:
         return obs | {"error": "cancelled / đã dừng"}
     try:
         obs["mx"] = _mx(domain, v)
+        if obs["mx"].get("rcode") == "NXDOMAIN":
+            return obs | {
+                "error": f"{domain} does not exist (NXDOMAIN) / tên miền không tồn tại",
+                "queries": v.q.count,
+            }
         obs["spf"] = spf_observation(domain, v)
         obs["dmarc"] = dmarc_observation(domain, v)
         hosts = [m for m in obs["mx"].get("records", []) if m["exchange"]]
@@ -71,7 +76,7 @@ def observe_domain(domain: str, resolvers: Resolvers) -> Observation:
 
 def _mx(domain: str, v: Validator) -> Observation:
     res = v.lookup(domain, "MX")
-    if res["status"] == ERROR:
+    if res["failed"]:
         return {"error": res["reason"]}
     records = sorted(
         ({"preference": r.preference, "exchange": str(r.exchange).rstrip(".")} for r in res["rrset"] or []),

@@ -131,7 +131,7 @@ def _includes(q: Any, spf: Any, parent: Observation, seen: set[str], depth: int)
 def _txt(v: Validator, name: str) -> tuple[list[str] | None, str, str | None]:
     """(TXT strings, DNSSEC status, error)."""
     res = v.lookup(name, "TXT")
-    if res["status"] == ERROR:
+    if res["failed"]:
         return None, ERROR, res["reason"]
     texts = [printable(b"".join(r.strings).decode("utf-8", errors="replace")) for r in res["rrset"] or []]
     return texts, res["status"], None
