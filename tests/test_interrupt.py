@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -290,3 +291,44 @@ def test_unreachable_target_is_one_table_line_and_json_keeps_every_check(staller
     assert tr["target"] == target
     assert len(tr["checks"]) > 10 and {c["status"] for c in tr["checks"]} == {"error"}
     assert all(c["summary"]["en"] for c in tr["checks"])
+
+
+def test_server_that_stalls_after_the_first_handshake_is_cut_short(tmp_path: Path) -> None:
+    """It passes our pre-flight, then sslyze's next handshakes stall: sslyze alone retries for
+    ~11 x --timeout; its connectivity test is given a deadline instead."""
+    from secaudit.lab.certs import LabCA
+
+    leaf = LabCA().issue([ADDR])
+    certfile, keyfile = leaf.write(tmp_path)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(certfile, keyfile)
+    sock = socket.socket()
+    sock.bind((ADDR, 0))
+    sock.listen(64)
+    held: list[socket.socket] = []
+
+    def loop() -> None:
+        first = True
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            if first:  # one real handshake (the pre-flight's), then silence for everyone
+                first = False
+                try:
+                    conn.settimeout(5)
+                    conn = ctx.wrap_socket(conn, server_side=True)
+                except (OSError, ssl.SSLError):
+                    pass
+            held.append(conn)
+
+    threading.Thread(target=loop, daemon=True).start()
+    try:
+        t = Target(raw="x", host=ADDR, port=sock.getsockname()[1])
+        [obs] = tls_probe.collect([t], ProbeContext(timeout=0.5))
+    finally:
+        sock.close()
+        for c in held:
+            c.close()
+    assert "connectivity test did not finish" in obs["error"]

@@ -6,7 +6,7 @@ so that `secaudit --help` stays fast.
 
 - preflight.py: resolve, connect, one bounded TLS handshake per target (concurrently); a silent,
   stalling or non-TLS port is that target's error in at most 2 x --timeout;
-- runner.py: sslyze's Scanner in a daemon thread, read with a deadline and cancellation;
+- runner.py: sslyze, one Scanner per target in a daemon thread, read with deadlines and cancellation;
 - observe.py: sslyze's result -> observation.
 """
 
@@ -20,7 +20,7 @@ from secaudit.core.model import Target
 from secaudit.probes.base import ProbeContext, run_parallel
 from secaudit.probes.tls.observe import PROTOCOL_COMMANDS, Observation, observe, trace_text
 from secaudit.probes.tls.preflight import preflight
-from secaudit.probes.tls.runner import Incomplete, budget_for, results
+from secaudit.probes.tls.runner import CONCURRENT_SERVERS, Incomplete, scan_one
 
 __all__ = ["collect", "scan_commands", "PROTOCOL_COMMANDS", "observe", "trace_text"]
 
@@ -108,8 +108,7 @@ def _scan(
         certificate_info=CertificateInfoExtraArgument(custom_ca_file=Path(ca_file)) if ca_file else None
     )
     commands = scan_commands()
-    requests = []
-    by_uuid: dict[Any, int] = {}
+    jobs: list[tuple[int, Any]] = []
     for i, ip in todo:
         t = targets[i]
         req = ServerScanRequest(
@@ -122,38 +121,42 @@ def _scan(
             scan_commands=commands,
             scan_commands_extra_arguments=extra,
         )
-        requests.append(req)
-        by_uuid[req.uuid] = i
+        jobs.append((i, req))
 
     mozilla_name = str(context.params.get("mozilla_config") or "intermediate")
-    budget = budget_for(len(requests), context)
-    try:
-        for res in results(requests, context, budget):
-            i = by_uuid[res.uuid]
-            t = targets[i]
-            obs = _base(t, res.server_location.ip_address) | {"sslyze_version": sslyze_version}
-            if res.scan_status != ServerScanStatusEnum.COMPLETED or res.scan_result is None:
-                obs["error"] = trace_text(res.connectivity_error_trace) or "TLS connection failed"
-                say_text = f"{t.raw}: {obs['error']}"
-            else:
-                try:
-                    obs.update(observe(res, mozilla_name))
-                except Exception as exc:  # a bug here must not stop the other targets
-                    obs["error"] = f"cannot read sslyze result: {type(exc).__name__}: {exc}"
-                say_text = t.raw
-            out[i] = obs
-            context.progress(say_text)
-    except Incomplete as exc:
-        for i, ip in todo:
-            if out[i] is None:
-                reason = (
-                    "cancelled"
-                    if context.cancelled()
-                    else f"TLS scan incomplete: {exc} (the server stalls some handshakes)"
-                )
-                out[i] = _base(targets[i], ip) | {"error": reason}
-                if not context.cancelled():
-                    context.progress(f"{targets[i].raw}: {reason}")
+
+    def one(job: tuple[int, Any]) -> None:
+        i, req = job
+        t = targets[i]
+        try:
+            res = scan_one(req, context)
+        except Incomplete as exc:
+            out[i] = _base(t, req.server_location.ip_address) | {"error": str(exc)}
+            if not context.cancelled():
+                context.progress(f"{t.raw}: {exc}")
+            return
+        except Exception as exc:  # sslyze itself broke on this server: its error, not the run's
+            out[i] = _base(t, req.server_location.ip_address) | {"error": f"sslyze failed: {exc!r}"[:500]}
+            context.progress(f"{t.raw}: {out[i]['error']}")
+            return
+        obs = _base(t, res.server_location.ip_address) | {"sslyze_version": sslyze_version}
+        if res.scan_status != ServerScanStatusEnum.COMPLETED or res.scan_result is None:
+            obs["error"] = trace_text(res.connectivity_error_trace) or "TLS connection failed"
+            label = f"{t.raw}: {obs['error']}"
+        else:
+            try:
+                obs.update(observe(res, mozilla_name))
+            except Exception as exc:  # a bug here must not stop the other targets
+                obs["error"] = f"cannot read sslyze result: {type(exc).__name__}: {exc}"
+            label = t.raw
+        out[i] = obs
+        context.progress(label)
+
+    run_parallel(one, jobs, CONCURRENT_SERVERS, context, name="tls-scan")
+    for i, req in jobs:
+        if out[i] is None:  # cancelled, or a bug in one(): never a silent gap
+            reason = "cancelled" if context.cancelled() else "no result from sslyze"
+            out[i] = _base(targets[i], req.server_location.ip_address) | {"error": reason}
 
 
 def _base(t: Target, ip: str | None) -> Observation:
