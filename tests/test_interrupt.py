@@ -332,3 +332,43 @@ def test_server_that_stalls_after_the_first_handshake_is_cut_short(tmp_path: Pat
         for c in held:
             c.close()
     assert "connectivity test did not finish" in obs["error"]
+
+
+def test_site_that_stalls_after_its_main_page_costs_two_timeouts_not_one_per_path() -> None:
+    """The main page answers; security.txt and every sensitive path stall. After 2 timed-out
+    requests the rest is skipped (with the reason), not waited for one timeout each."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            if self.path != "/":
+                release.wait(30)  # stall
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer((ADDR, 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+    port = server.server_address[1]
+    paths = [{"path": p} for p in ("/.env", "/.git/HEAD", "/backup.zip", "/phpinfo.php")]
+    try:
+        t = Target(raw="x", host=ADDR, port=port, scheme="http", http_port=port)
+        [obs] = http_probe.collect([t], ProbeContext(params={"sensitive_paths": paths}, timeout=0.5))
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+    assert obs["https"]["status"] == 200
+    assert "timed out" in obs["security_txt"]["error"]
+    items = obs["paths"]["items"]
+    assert "timed out" in items[0]["error"]
+    assert all("skipped" in i["error"] for i in items[1:]), items
+    assert obs["gave_up_after_timeouts"] == 2
