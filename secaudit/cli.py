@@ -67,6 +67,7 @@ Bắt đầu / Getting started:
   secaudit assess --inventory inventory.yaml -o ket-qua/
 
 Mã thoát / exit codes: 0 đạt/pass · 1 không đạt/fail · 2 đầu vào sai/bad input · 3 chưa đầy đủ/incomplete
+· 130 đã dừng/interrupted (Ctrl-C)
 """
 
 
