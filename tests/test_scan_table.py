@@ -92,3 +92,13 @@ def test_a_ports_error_of_another_cause_is_still_shown() -> None:
     tr = _unreachable("refused", ports_error="cannot resolve a.vn: no such name")
     out = render_scan_table(ScanResult("level3", "t0", "t1", [tr]), "en")
     assert "ports.risky_services" not in out  # the same cause: said once
+
+
+def test_html_names_an_unreachable_target_once_and_keeps_its_checks() -> None:
+    from secaudit.render.scan_html import render_scan_html
+
+    down = render_scan_html(ScanResult("level3", "t0", "t1", [_unreachable("refused")]), "en")
+    assert down.count("cannot reach 127.0.0.9:8443: connection refused by 127.0.0.9:8443") == 1
+    assert "tls.cert.trusted" in down  # the page keeps every check's detail
+    up = render_scan_html(ScanResult("level3", "t0", "t1", [_unreachable(None)]), "en")
+    assert "cannot reach" not in up

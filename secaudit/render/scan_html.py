@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from secaudit.core.model import ScanResult, text
+from secaudit.core.model import ScanResult, TargetResult, text
 from secaudit.core.resources import data_dir
 
 ORDER = ("fail", "error", "warn", "pass", "not_applicable")
@@ -94,6 +94,7 @@ def render_scan_html(result: ScanResult, lang: str = "vi", templates: Path | Non
                 "port": tr.target.port,
                 "address": tr.target.address,
                 "checks": checks,
+                "unreachable": _unreachable_line(tr),
             }
         )
     verdict = L["bad"] if totals["fail"] else L["incomplete"] if totals["error"] else L["ok"]
@@ -101,3 +102,15 @@ def render_scan_html(result: ScanResult, lang: str = "vi", templates: Path | Non
     return env.get_template("scan.html.j2").render(
         L=L, lang=lang, scan=scan, targets=targets, totals=totals, order=ORDER, verdict=verdict, css=css
     )
+
+
+def _unreachable_line(tr: TargetResult) -> str | None:
+    """The scan table's one line for a target that could not be reached (the checks follow)."""
+    from secaudit.render.scan_table import UNREACHABLE, unreachable_reason
+
+    reason = unreachable_reason(tr)
+    if not reason:
+        return None
+    addr = tr.target.connect_address
+    where = f"[{addr}]:{tr.target.port}" if ":" in addr else f"{addr}:{tr.target.port}"
+    return UNREACHABLE.format(where=where, reason=reason)
