@@ -322,7 +322,7 @@ def rejudge(
     """Re-make the verdicts of ``assessment`` under ``profiles`` (default: the bundle's own), from its
     stored observations and attestations (or ``attestations``: sets loaded from a folder), as of its
     ``assessed_at``. Pure: reads no file but the shipped rules."""
-    from secaudit.assessment.service import evaluate_profile, local_day
+    from secaudit.assessment.service import evaluate_profile, judge_targets, local_day
 
     assessment = v1_shape(assessment)
     level = system_level(assessment, where)
@@ -342,22 +342,14 @@ def rejudge(
         attach_bundle_reviews(attestations, assessment)  # reviews are re-verified, never believed
     profiles = profiles if profiles is not None else bundle_profiles(assessment, level)
     judged: list[Judged] = []
-    targets = trs
-    for i, p in enumerate(profiles):
-        t2, verdicts, summary = evaluate_profile(
-            p,
-            level,
-            trs,
-            attestations,
-            today,
-            True,
-            evidence_check,
-            assessed_at,
-            require_review,
-            reviewer_keys,
-        )
-        if i == 0:
-            targets = t2
+    targets, reads = judge_targets(trs, profiles[0], assessed_at) if profiles else (trs, None)
+    for p in profiles:
+        # Checks run once when a profile asks nothing of them that the first one did not.
+        alike = reads is not None and reads.judges_alike({**p.parameters, "now": assessed_at})
+        _, verdicts, summary = evaluate_profile(
+            p, level, targets if alike else trs, attestations, today, not alike, evidence_check,
+            assessed_at, require_review, reviewer_keys,
+        )  # fmt: skip
         judged.append(Judged(p, verdicts, summary))
     return Rejudged(targets, judged[0], judged[1:])
 
