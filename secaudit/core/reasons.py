@@ -173,7 +173,17 @@ def template_keys(code: str) -> frozenset[str]:
 
 # Parameters an attestation-based reason repeats from the attestation record it was made from:
 # a /2 bundle stores them once, in the record (``"att": 1`` marks a reason that takes them back).
-FROM_RECORD = ("by", "at", "note", "expired", "expires_soon", "evidence", "requirements", "standard")
+FROM_RECORD = (
+    "by",
+    "at",
+    "note",
+    "expired",
+    "expires_soon",
+    "evidence",
+    "requirements",
+    "standard",
+    "sources",
+)
 
 
 def _evidence_param(code: str, ev: Any) -> Any:
@@ -196,13 +206,15 @@ def _evidence_param(code: str, ev: Any) -> Any:
     return len(ev) or None
 
 
-def record_params(rec: Any, code: str = "") -> dict[str, Any]:
+def record_params(rec: Any, code: str = "", standard_of: Any = None) -> dict[str, Any]:
     """The FROM_RECORD values an attestation record (/1 shape) gives a reason ``code``; empty ones
-    left out."""
+    left out. ``standard_of(catalogue id)`` names a catalogue's standard (catalogue text, not stored)."""
     if not isinstance(rec, dict):
         return {}
     exp = rec.get("effective_expires_at")
     cf = rec.get("carried_from") if isinstance(rec.get("carried_from"), dict) else {}
+    std = standard_of or (lambda c: c)
+    cands = [c for c in rec.get("prefilled_from") or [] if isinstance(c, dict)] if code == "prefilled" else []
     out = {
         "by": rec.get("attested_by") or "?",
         "at": rec.get("attested_at") or "?",
@@ -211,6 +223,16 @@ def record_params(rec: Any, code: str = "") -> dict[str, Any]:
         "expires_soon": exp if rec.get("expiring_soon") else None,
         "evidence": _evidence_param(code, rec.get("evidence")),
         "requirements": cf.get("requirements"),
-        "standard": cf.get("standard"),
+        "standard": cf.get("standard")
+        or (std(cf["catalog"]) if isinstance(cf.get("catalog"), str) else None),
+        "sources": [
+            {
+                "requirement": c.get("requirement"),
+                "standard": std(c.get("catalog")),
+                "relation": c.get("relation"),
+                "status": c.get("status"),
+            }
+            for c in cands
+        ],
     }
     return {k: v for k, v in out.items() if not _empty(v)}

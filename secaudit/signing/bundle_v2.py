@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from secaudit.core.reasons import FROM_RECORD, plain, record_params, summaries_of, template_keys
-from secaudit.signing.bundle_view import CATALOG_TEXT_KEYS, CHECK_META_KEYS, expand_reason, map_reason
+from secaudit.signing.bundle_view import (
+    CATALOG_TEXT_KEYS,
+    CHECK_META_KEYS,
+    expand_reason,
+    map_reason,
+    standard_of,
+)
 
 # Keys of an attestation reference (not of the record itself).
 _REF_KEYS = ("carried_from", "sources")
@@ -51,7 +57,7 @@ class _Store:
                 break
         if base_key is None:
             base_key = self.put({**body, "requirement": cf.get("requirement")})
-        out: dict[str, Any] = {"ref": base_key, "carried_from": cf}
+        out: dict[str, Any] = {"ref": base_key, "carried_from": _short_cf(cf)}
         if "sources" in rec:
             out["sources"] = source_keys
         return out
@@ -68,6 +74,17 @@ class _Store:
         ):
             return {"ref": key, "relation": c.get("relation")}
         return c
+
+
+def _short_cf(cf: dict[str, Any]) -> dict[str, Any]:
+    """``carried_from`` without what bundle_view puts back: the first source id, the standard."""
+    out = dict(cf)
+    ids = out.get("requirements")
+    if isinstance(ids, list) and ids and out.get("requirement") == ids[0]:
+        del out["requirement"]
+    if isinstance(out.get("catalog"), str) and out.get("standard") == standard_of(out["catalog"]):
+        del out["standard"]
+    return out
 
 
 def _check_ids(rows: Any, targets: list[dict[str, Any]]) -> Any:
@@ -91,7 +108,7 @@ def _compact_node(node: dict[str, Any], rec: Any) -> dict[str, Any]:
     keys = template_keys(code) & set(FROM_RECORD)
     if not keys or "att" in params:
         return node
-    derived = record_params(rec, node["code"])
+    derived = record_params(rec, node["code"], standard_of)
     if any(k in derived and k not in params for k in keys):
         return node  # reading it back would add a parameter it did not have
     strip = {k for k in keys if k in params and params[k] == derived.get(k)}

@@ -134,7 +134,15 @@ def expand_attestation(ref: Any, rid: str, records: dict[str, dict[str, Any]]) -
     rec = dict(base)
     if "carried_from" in ref:
         rec["requirement"] = rid
-        rec["carried_from"] = ref["carried_from"]
+        cf = ref["carried_from"]
+        if isinstance(cf, dict):  # /2 leaves out what the ids give: the first source, the standard
+            cf = dict(cf)
+            ids = cf.get("requirements")
+            if "requirement" not in cf and isinstance(ids, list) and ids:
+                cf["requirement"] = ids[0]
+            if "standard" not in cf and isinstance(cf.get("catalog"), str):
+                cf["standard"] = standard_of(cf["catalog"])
+        rec["carried_from"] = cf
         if isinstance(ref.get("sources"), list):
             rec["sources"] = [records[k] for k in ref["sources"] if isinstance(k, str) and k in records]
     for k, v in ref.items():  # anything a later writer added beside the reference
@@ -297,6 +305,16 @@ def requirement_meta(catalog_entry: Any) -> dict[str, tuple[dict[str, str], str]
 # --------------------------------------------------------------------------- reasons and their records
 
 
+def standard_of(catalog_id: Any) -> Any:
+    """A catalogue's standard ("TCVN 11930:2017"): catalogue text, so /2 stores the id only."""
+    if not isinstance(catalog_id, str):
+        return catalog_id
+    from secaudit.config.catalog_archive import find_catalog
+
+    cat = find_catalog(catalog_id)[0]
+    return cat.standard if cat is not None else catalog_id
+
+
 def _sources(rec: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(rec, dict):
         return {}
@@ -336,7 +354,7 @@ def _expand_node(node: dict[str, Any], rec: Any) -> dict[str, Any]:
     params = node["params"]
     if params.get("att") != 1:
         return node
-    derived = record_params(rec, node["code"])
+    derived = record_params(rec, node["code"], standard_of)
     new = {k: v for k, v in params.items() if k != "att"}
     for k in template_keys(node["code"]) & set(FROM_RECORD):
         if k not in new and k in derived:
