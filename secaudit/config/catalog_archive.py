@@ -22,7 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from secaudit.core.model import Catalog, Lang, Profile
+from secaudit.core.model import Catalog, Profile
+from secaudit.core.reasons import Reason
 from secaudit.core.resources import data_dir
 from secaudit.core.yamlio import load_yaml
 
@@ -109,7 +110,7 @@ def _load(path: Path) -> Catalog | None:
         return None
 
 
-def find_catalog(catalog_id: Any, sha256: Any = None) -> tuple[Catalog | None, Lang | None]:
+def find_catalog(catalog_id: Any, sha256: Any = None) -> tuple[Catalog | None, Reason | None]:
     """(catalogue, note) for a bundle's catalogue entry. The note says when the texts are not the
     exact version the bundle was made with. Only shipped and archived files are read: a bundle is
     untrusted input and must not make us open any path."""
@@ -130,16 +131,8 @@ def find_catalog(catalog_id: Any, sha256: Any = None) -> tuple[Catalog | None, L
                     if old is not None and old.id == catalog_id:
                         return old, None
     if current is not None:
-        return current, {
-            "vi": f"Danh mục {catalog_id} của gói không còn trong gói phần mềm; "
-            f"tên và mô tả lấy theo phiên bản {current.version}.",
-            "en": f"The bundle's version of catalogue {catalog_id} is not shipped; "
-            f"titles and descriptions are those of version {current.version}.",
-        }
-    return None, {
-        "vi": f"Không có danh mục {catalog_id}: chỉ hiện mã yêu cầu.",
-        "en": f"Catalogue {catalog_id} is not shipped: requirement ids only.",
-    }
+        return current, Reason("catalog_other_version", {"catalog": catalog_id, "version": current.version})
+    return None, Reason("catalog_unknown", {"catalog": catalog_id})
 
 
 def archive_current(out: Any = None) -> list[str]:

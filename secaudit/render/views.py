@@ -135,7 +135,7 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         "assessed_at": a.get("assessed_at"),
         "tool": a.get("tool"),
         "bundle_schema": bundle.get("schema"),
-        "catalog_note": text(catalog_note, lang) if catalog_note else "",
+        "catalog_note": render_reason(catalog_note, lang) if catalog_note else "",
         "trust_note": _trust_note(bundle, lang),
         "targets": [tg.get("target") for tg in _dicts(a.get("targets"))],
         "verdict": {
