@@ -67,6 +67,7 @@ def test_alias_bomb_is_refused_cheaply_in_a_subprocess(tmp_path: Path) -> None:
         "print(r.output.strip())\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
     first, _, message = done.stdout.partition("\n")
     exit_code, peak_mb = (int(x) for x in first.split())
     assert exit_code == 2, done.stdout + done.stderr

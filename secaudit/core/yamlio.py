@@ -22,8 +22,9 @@ from secaudit.core.files import read_input
 MAX_YAML_BYTES = 8 * 1024 * 1024  # profiles, inventories, attestations: kilobytes; catalogues: ~120 KB
 MAX_DEPTH = 64  # secaudit's own files nest 6 levels deep
 # Nodes after alias expansion. The largest shipped file (a catalogue) has ~6 000; a province
-# inventory of 1 000 agencies about 50 000. The cap bounds what any consumer can be made to build.
-MAX_NODES = 250_000
+# inventory of 1 000 agencies about 50 000. The cap bounds what any consumer can be made to build:
+# 100 000 nodes cost ~100 MB in PyYAML (measured: 245 000 cost 235 MB).
+MAX_NODES = 100_000
 _REFUSED_TAGS = {
     "tag:yaml.org,2002:binary",
     "tag:yaml.org,2002:set",
@@ -57,6 +58,7 @@ class _Loader(yaml.SafeLoader):
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._total = 0  # nodes composed so far, each alias counted as the nodes it stands for
         self._size: dict[int, int] = {}  # id(node) -> nodes in it, aliases expanded
         self._height: dict[int, int] = {}  # id(node) -> nesting levels in it
         self._keep: list[yaml.Node] = []  # keeps ids above unique while the document is composed
@@ -69,6 +71,15 @@ class _Loader(yaml.SafeLoader):
             self._height.clear()
             self._keep.clear()
 
+    def _count(self, n: int, mark: Any) -> None:
+        # Checked as the file is read, so neither a bomb nor a huge flat file is composed whole first.
+        self._total += n
+        if self._total > MAX_NODES:
+            raise _Refused(
+                f"more than {MAX_NODES} values once aliases are expanded (alias bomb?) / quá nhiều phần tử",
+                mark,
+            )
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(AliasEvent):
             mark = self.peek_event().start_mark
@@ -77,8 +88,10 @@ class _Loader(yaml.SafeLoader):
                 raise _Refused("recursive alias (a structure that contains itself)", mark)
             if self._depth + self._height[id(node)] > MAX_DEPTH:
                 raise _Refused(f"nested deeper than {MAX_DEPTH} levels (through an alias)", mark)
+            self._count(self._size[id(node)], mark)
             return node
         mark = self.peek_event().start_mark
+        self._count(1, mark)
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise _Refused(f"nested deeper than {MAX_DEPTH} levels / lồng quá sâu", mark)
@@ -102,11 +115,6 @@ class _Loader(yaml.SafeLoader):
                         )
             size = 1 + sum(self._size[id(c)] for c in children)
             height = 1 + max((self._height[id(c)] for c in children), default=0)
-        if size > MAX_NODES:
-            raise _Refused(
-                f"more than {MAX_NODES} values once aliases are expanded (alias bomb?) / quá nhiều phần tử",
-                mark,
-            )
         self._size[id(node)], self._height[id(node)] = size, height
         self._keep.append(node)
         return node
