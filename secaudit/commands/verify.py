@@ -35,8 +35,10 @@ def verify(bundles: tuple[Path, ...], keyring: Path, rejudge: bool) -> None:
     if not keyring.is_dir():
         raise InputError("keyring folder not found / không thấy thư mục khóa", keyring)
     for b in bundles:  # fail on bad input before printing any verdict
-        if not b.is_file():
+        if not b.exists():
             raise InputError("bundle file not found / không thấy tệp", b)
+        if not b.is_file():  # a folder, FIFO or device: bad input, never read
+            raise InputError("not a regular file / không phải tệp thông thường", b)
     failed = 0
     for b in bundles:
         ok, reason = verify_file(b, keyring)
