@@ -717,3 +717,21 @@ def test_security_txt_same_host_redirect_is_followed(sectxt: dict[str, Any]) -> 
     sec = obs["security_txt"]
     assert [t["status"] for t in sec["tried"]] == [301, 200]
     assert sec["url"].endswith("/static/security.txt") and sec["found"]
+
+
+def test_a_stalled_plain_http_port_does_not_cost_the_https_site_its_paths(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timeouts are counted per port: a filtered port 80 (common) is given up, and the HTTPS site
+    still gets its page, security.txt and every sensitive path asked (one timeout is enough to
+    give a port up here, so a per-target count would lose them)."""
+    monkeypatch.setattr(probe, "MAX_TIMEOUTS", 1)
+    site = lab.start(spec("filtered80", "127.0.0.160", plain_http="none"))
+    silent = lab.silent_listener("127.0.0.160")
+    t = Target(raw=site.url, host=site.hostname, port=site.https_port, http_port=silent)
+    [obs] = _collect([t], PARAMS, lab.ca_file, 0.5)
+    assert obs["plain_http"]["outcome"] == "error" and "timed out" in obs["plain_http"]["error"]
+    assert "error" not in obs["https"] and obs["https"]["status"] == 200
+    items = obs["paths"]["items"]
+    assert items and all("status" in i for i in items), items
+    assert obs["gave_up_after_timeouts"] == 1  # port 80 only

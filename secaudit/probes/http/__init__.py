@@ -11,8 +11,8 @@ Sections of an observation (each may carry its own ``error``; checks judge only 
   that is 404), capped and parsed (sectxt.py, secaudit/probes/security_txt.py).
 
 Bounds per target: connect and read timeouts of ``--timeout`` per request; after
-``MAX_TIMEOUTS`` timed-out requests the target is given up (a server that accepts and stalls
-costs about 2 x timeout, not one timeout per path); a wall-clock budget (``TIME_BUDGET_TIMEOUTS``
+``MAX_TIMEOUTS`` timed-out requests to one port that port is given up (a server that accepts and
+stalls costs about 2 x timeout, not one timeout per path); a wall-clock budget (``TIME_BUDGET_TIMEOUTS``
 x timeout, or ``context.budget``) cuts off a server that trickles bytes. A cancelled scan shuts
 every socket at once. Nothing here raises out of ``collect()``: failures are recorded as
 information.
@@ -141,11 +141,10 @@ def _probe(
         else:
             obs["security_txt"] = security_txt(conn, target, max_redirects)
             obs["paths"] = sensitive_paths(conn, target, params.get("sensitive_paths") or [], deadline)
+        if conn.gave_up:
+            obs["gave_up_after_timeouts"] = max(conn.timeouts[p] for p in conn.gave_up)
         if conn.expired and conn.reason != CANCELLED:
-            if conn.timeouts >= MAX_TIMEOUTS:
-                obs["gave_up_after_timeouts"] = conn.timeouts
-            else:
-                obs["time_budget_exhausted"] = budget
+            obs["time_budget_exhausted"] = budget
         return obs
     finally:
         watchdog.cancel()

@@ -28,7 +28,7 @@ MAX_BODY = 64 * 1024  # never read more than this from any response (hostile ser
 MAX_VALUE = 1024  # header values are stored truncated (they come from a possibly hostile server)
 
 BUDGET_EXHAUSTED = "time budget for this target exhausted"
-GAVE_UP = "the server stopped answering in time: gave up after {n} timed-out requests"
+GAVE_UP = "the server stopped answering in time: gave up on port {port} after {n} timed-out requests"
 CANCELLED = "cancelled / đã hủy"
 
 
@@ -86,7 +86,8 @@ class Conn:
         self.sockets: list[socket.socket] = []
         self.expired = False
         self.reason = BUDGET_EXHAUSTED
-        self.timeouts = 0  # requests of this target that timed out
+        self.timeouts: dict[int, int] = {}  # port -> requests to it that timed out
+        self.gave_up: set[int] = set()  # ports not asked again (a stalled service)
         self.max_timeouts = max_timeouts
         self._lock = threading.Lock()
 
@@ -151,6 +152,8 @@ class Conn:
         parts = urlsplit(url)
         scheme = parts.scheme
         port = parts.port or (443 if scheme == "https" else 80)
+        if port in self.gave_up:
+            raise TimeoutError(GAVE_UP.format(port=port, n=self.timeouts[port]))
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
@@ -177,15 +180,24 @@ class Conn:
             if self.expired:  # the watchdog cut it: say so rather than "connection reset"
                 raise TimeoutError(self.reason) from exc
             if classify(exc)[0] == "timeout":
-                self.timeouts += 1
-                if self.max_timeouts is not None and self.timeouts >= self.max_timeouts:
-                    # a stalled server costs ~max_timeouts x timeout, not one timeout per path
-                    self.expire(GAVE_UP.format(n=self.timeouts))
+                self.note_timeout(port)
             raise
         if self.expired:  # cut mid-headers: http.client took the EOF for their end
             discard(resp)
             raise TimeoutError(self.reason)
         return resp
+
+    def note_timeout(self, port: int) -> None:
+        """A request to ``port`` timed out (connect, headers or body). After ``max_timeouts`` the
+        port is given up: a stalled service costs ~max_timeouts x timeout, not one per path. Per
+        port, so that a filtered plain-HTTP port 80 does not cost the HTTPS site its paths."""
+        n = self.timeouts[port] = self.timeouts.get(port, 0) + 1
+        if self.max_timeouts is not None and n >= self.max_timeouts:
+            self.gave_up.add(port)
+
+    def port_of(self, url: str) -> int:
+        parts = urlsplit(url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
 
     def close(self) -> None:
         for p in self.pools.values():

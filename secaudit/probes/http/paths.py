@@ -30,7 +30,13 @@ def sensitive_paths(conn: Conn, target: Target, entries: list[Any], deadline: fl
         if not path.startswith("/"):
             item["error"] = "path must start with /"
             continue
-        if timeouts >= MAX_PATH_TIMEOUTS or time.monotonic() > deadline or conn.expired:
+        url = f"{base.scheme}://{base.netloc}{path}"
+        if (
+            timeouts >= MAX_PATH_TIMEOUTS
+            or time.monotonic() > deadline
+            or conn.expired
+            or conn.port_of(url) in conn.gave_up
+        ):
             item["error"] = "skipped: the server stopped answering in time"
             continue
         try:
@@ -39,7 +45,7 @@ def sensitive_paths(conn: Conn, target: Target, entries: list[Any], deadline: fl
             item["error"] = f"invalid regex in profile: {exc}"
             continue
         try:
-            resp = conn.get(f"{base.scheme}://{base.netloc}{path}")
+            resp = conn.get(url)
         except Exception as exc:
             kind, reason = classify(exc)
             timeouts += kind == "timeout"
@@ -50,6 +56,8 @@ def sensitive_paths(conn: Conn, target: Target, entries: list[Any], deadline: fl
         except Exception as exc:
             kind, reason = classify(exc)
             timeouts += kind == "timeout"
+            if kind == "timeout":
+                conn.note_timeout(conn.port_of(url))  # a body that stalls counts too
             item.update({"status": resp.status, "error": reason})
             continue
         finally:
