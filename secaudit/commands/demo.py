@@ -55,7 +55,14 @@ def demo_cmd(out: str, verbose: bool) -> None:
     )
     for agency in summary.get("agencies", []):
         mark = "ĐẠT / MEETS" if agency.get("meets_target") else "CHƯA ĐẠT / NOT YET"
-        click.echo(f"  - {agency.get('name')}: {mark}")
+        # DESIGN §10 "Trust": a verified bundle the re-judging did not believe says so.
+        untrusted = {
+            "inconsistent": "kết quả mâu thuẫn / inconsistent",
+            "profile_not_accepted": "hồ sơ không được chấp nhận / profile not accepted",
+        }
+        found = {s.get("status") for s in agency.get("systems", [])}
+        why = sorted(untrusted[k] for k in found if k in untrusted)
+        click.echo(f"  - {agency.get('name')}: {mark}" + (f" ({'; '.join(why)})" if why else ""))
     click.echo(f"\nBảng điều khiển / dashboard: {(out_dir / 'index.html').resolve()}")
     click.echo(f"Tổng hợp JSON / summary JSON: {(out_dir / 'summary.json').resolve()}")
     click.echo(f"Báo cáo từng hệ thống / per-system reports: {(out_dir / 'reports').resolve()}")

@@ -57,7 +57,13 @@ class Crosswalk:
     title: Lang = field(default_factory=dict)
 
     def lookup(self, req_id: str) -> Mapping | None:
-        return next((m for m in self.mappings if m.from_id == req_id), None)
+        idx = self.__dict__.get("_idx")
+        if idx is None:  # built once: the summary's re-judging looks up every requirement of every bundle
+            idx = {}
+            for m in self.mappings:
+                idx.setdefault(m.from_id, m)
+            self.__dict__["_idx"] = idx
+        return idx.get(req_id)
 
     def to_dict(self) -> dict[str, Any]:
         return {

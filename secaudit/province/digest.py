@@ -146,6 +146,7 @@ class Digest:
     profile_problems: list[str] = field(default_factory=list)  # why the profile is not accepted
     tailored: list[str] = field(default_factory=list)  # tailored out: needs the inventory's acceptance
     stored_meets_level: bool | None = None  # what the bundle itself claimed
+    reviews: dict[str, int] = field(default_factory=dict)  # re-judged {"attested", "reviewed"} counts
 
 
 # (agency, system) pairs whose inventory entry says require_review, and the province-wide flag: set by
@@ -228,8 +229,10 @@ def _apply_trust(d: Digest, a: dict[str, Any], reviewer_keys: Any) -> None:
     if t.primary is None:
         return
     d.profile_problems, d.tailored = t.primary.problems, t.primary.tailored
+    d.reviews = dict(t.primary.reviews)
     by_profile = {f.profile: f for f in t.additional}
-    if t.state == "rejudged":  # an older tool's verdicts: the re-judged ones count
+    # The re-judged verdicts are what the summary shows (an inconsistent bundle's never count anyway).
+    if t.state in ("rejudged", "inconsistent"):
         f = t.primary
         d.counts, d.compliance_pct, d.meets_level = f.counts, f.compliance_pct, f.meets_level
         d.statuses, d.by_status = f.statuses, _statuses_view(f.statuses)
@@ -239,7 +242,7 @@ def _apply_trust(d: Digest, a: dict[str, Any], reviewer_keys: Any) -> None:
             e["problems"] = ["không đánh giá lại được / not re-judged"]
             continue
         e["problems"], e["tailored"] = f.problems, f.tailored
-        if t.state == "rejudged":
+        if t.state in ("rejudged", "inconsistent"):
             e.update(counts=f.counts, compliance_pct=f.compliance_pct, meets_level=f.meets_level)
             e.update(statuses=f.statuses, by_status=_statuses_view(f.statuses))
 

@@ -33,6 +33,12 @@ COLUMNS = [
     "new_regime_compliance_pct",
     "new_regime_failing",
     "new_regime_not_reviewed",
+    # DESIGN §10 "Trust": what re-judging the verified bundle found
+    "trust",
+    "differing",
+    "profile_problems",
+    "rejudged_under",
+    "reason",
 ]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -85,6 +91,11 @@ def rows(summary: dict[str, Any]) -> list[list[Any]]:
                         if n
                         else (None,) * 5
                     ),
+                    s.get("trust"),
+                    ";".join(s.get("differing") or []),
+                    "; ".join(s.get("profile_problems") or []),
+                    s.get("rejudged_under"),
+                    s.get("reason") or None,
                 ]
             )
     return out

@@ -145,6 +145,7 @@ def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None)
         f"{L['assessed_at']}: {esc(r['assessed_at'])}",
         "",
         *([f"> {esc(r['catalog_note'])}", ""] if r.get("catalog_note") else []),
+        *([f"> {esc(r['trust_note'])}", ""] if r.get("trust_note") else []),
         f"**{L['verdict']}:** {esc(r['verdict']['sentence'])}",
         "",
     ]

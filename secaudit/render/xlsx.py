@@ -37,6 +37,7 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> bytes:
         [L["level"], summary["target"]["level"]],
         [h["agencies"]],
         [h["systems"]],
+        *([[h["trust"]]] if h.get("trust") else []),
         *([rl[k]] for k in ("current", "new") if rl),
         *([n] for n in notes_text(summary, lang)),
     ):
@@ -45,6 +46,8 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> bytes:
     _put(ws, [])
     for k in ("agencies", "agencies_meeting", "pct", "systems", "systems_meeting", "missing", "unverified"):
         _put(ws, [k, tot[k]])
+    for k in ("inconsistent", "profile_not_accepted", "rejudged"):
+        _put(ws, [k, tot.get(k, 0)])
     ws["A4"].font = Font(bold=True)
 
     ws = wb.create_sheet("He thong - Systems")
