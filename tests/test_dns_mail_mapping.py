@@ -43,3 +43,15 @@ def test_catalogue_checks_are_declared_evidence(cat_id: str) -> None:
             if cid in NEW:
                 named = {row["requirement"] for row in metadata()[cid]["evidences"][cat_id]}
                 assert req.id in named, (cat_id, req.id, cid)
+
+
+@pytest.mark.parametrize("check_id", NEW)
+def test_mapping_agrees_with_the_crosswalk(check_id: str) -> None:
+    """Each 2017 requirement a check evidences maps (crosswalk) to one of its 2026 requirements."""
+    from secaudit.config.crosswalk import load_crosswalk
+
+    cw = {m.from_id: set(m.to) for m in load_crosswalk("tcvn-11930-2017", "tcvn-14423-2026").mappings}
+    ev = metadata()[check_id]["evidences"]
+    new_side = {row["requirement"] for row in ev["tcvn-14423-2026"]}
+    for row in ev["tcvn-11930-2017"]:
+        assert cw[row["requirement"]] & new_side, (check_id, row["requirement"], cw[row["requirement"]])
