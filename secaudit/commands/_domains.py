@@ -10,15 +10,21 @@ import click
 
 
 def domain_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--domain, --dns-server, --trust-anchor, --smtp-port (``scan``)."""
+    domain = click.option(
+        "--domain",
+        "domains",
+        multiple=True,
+        metavar="DOMAIN",
+        help="Tên miền kiểm tra DNS/thư (lặp lại được; mặc định: tên máy của mục tiêu) / "
+        "domain for the dns,mail probes (repeatable; default: the target's host).",
+    )
+    return domain(resolver_options(func))
+
+
+def resolver_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--dns-server, --trust-anchor, --smtp-port (``assess``: the domains come from the inventory)."""
     opts = [
-        click.option(
-            "--domain",
-            "domains",
-            multiple=True,
-            metavar="DOMAIN",
-            help="Tên miền kiểm tra DNS/thư (lặp lại được; mặc định: tên máy của mục tiêu) / "
-            "domain for the dns,mail probes (repeatable; default: the target's host).",
-        ),
         click.option(
             "--dns-server",
             "dns_servers",
@@ -46,12 +52,12 @@ def domain_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def build(
-    domains: tuple[str, ...],
     dns_servers: tuple[str, ...],
     trust_anchor: str | None,
     smtp_port: int,
     timeout: float,
     ca_file: Path | None = None,
+    domains: tuple[str, ...] = (),
 ) -> Any:
     """DomainOptions from the command line; bad values are InputError (exit 2) before any scan."""
     from secaudit.core.errors import InputError
