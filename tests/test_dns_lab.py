@@ -191,3 +191,38 @@ def test_anchor_without_signed_keys_is_error_not_bogus(tmp_path) -> None:
     opts = DomainOptions(dns_servers=scenario().options.dns_servers, trust_anchor=anchor, timeout=2.0)
     r = verdicts("dns", dns_probe.collect([target("weak.lab")], opts)[0])["dns.dnssec"]
     assert r.status == "error" and "no DNSSEC data" in r.summary["en"]
+
+
+def test_insecure_delegation_under_an_nsec3_parent() -> None:
+    from secaudit.lab.dnslab import DnsLab, ZoneSpec
+    from secaudit.probes.dnssec import Querier, Validator
+
+    with DnsLab("127.0.0.239", parent="nthree", parent_nsec3=True) as lab:
+        lab.add(ZoneSpec("open.nthree"))
+        lab.add(ZoneSpec("signed.nthree", signed=True))
+        run = lab.start()
+        v = Validator(Querier([Server(run.address, run.port)], 2.0), load_anchors(run.trust_anchor))
+        assert v.chain("open.nthree").status == "insecure"
+        assert v.chain("signed.nthree").status == "secure"
+
+
+def test_a_denial_that_does_not_cover_the_name_proves_nothing() -> None:
+    import dns.message
+    import dns.name
+    import dns.rrset
+
+    from secaudit.probes.dnssec import no_ds_proof
+
+    def resp(*rrsets: dns.rrset.RRset) -> dns.message.Message:
+        m = dns.message.make_response(dns.message.make_query("x.lab.", "DS"))
+        m.authority = list(rrsets)
+        return m
+
+    replayed = dns.rrset.from_text("a.lab.", 300, "IN", "NSEC", "c.lab. NS RRSIG NSEC")
+    assert "do not cover" in no_ds_proof(resp(replayed), dns.name.from_text("x.lab."))
+    at_name = dns.rrset.from_text("x.lab.", 300, "IN", "NSEC", "z.lab. NS RRSIG NSEC")
+    assert no_ds_proof(resp(at_name), dns.name.from_text("x.lab.")) == ""
+    with_ds = dns.rrset.from_text("x.lab.", 300, "IN", "NSEC", "z.lab. NS DS RRSIG NSEC")
+    assert "lists a DS" in no_ds_proof(resp(with_ds), dns.name.from_text("x.lab."))
+    covering = dns.rrset.from_text("w.lab.", 300, "IN", "NSEC", "y.lab. A RRSIG NSEC")
+    assert no_ds_proof(resp(covering), dns.name.from_text("x.lab.")) == ""

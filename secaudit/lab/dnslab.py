@@ -95,7 +95,9 @@ def _stamp(t: dt.datetime) -> str:
 class DnsLab:
     """Build zones, sign them, serve them with NSD; ``with DnsLab(...) as lab: lab.start()``."""
 
-    def __init__(self, address: str = "127.0.0.240", parent: str = "lab", ipv6: bool = True) -> None:
+    def __init__(
+        self, address: str = "127.0.0.240", parent: str = "lab", ipv6: bool = True, parent_nsec3: bool = False
+    ) -> None:
         missing = tools_missing()
         if missing:
             raise LabUnavailable(
@@ -104,6 +106,7 @@ class DnsLab:
         self.address = address
         self.parent = parent.strip(".")
         self.ipv6 = ipv6
+        self.parent_nsec3 = parent_nsec3  # the parent's denials (no DS for unsigned children) use NSEC3
         self.zones: list[ZoneSpec] = []
         self._tmp = tempfile.TemporaryDirectory(prefix="secaudit-dns-")
         self.dir = Path(self._tmp.name)
@@ -167,7 +170,7 @@ class DnsLab:
             inception, expiration = now - dt.timedelta(days=60), now - dt.timedelta(days=30)
         signed = self.dir / f"{zone}.zone.signed"
         cmd = ["ldns-signzone", "-i", _stamp(inception), "-e", _stamp(expiration), "-f", str(signed)]
-        if spec is not None and spec.nsec3:
+        if spec.nsec3 if spec is not None else self.parent_nsec3:
             cmd += ["-n", "-t", "0"]  # RFC 9276: no extra iterations, no salt
         subprocess.run(
             [*cmd, "-o", zone, str(plain), ksk, zsk],

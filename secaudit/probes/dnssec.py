@@ -296,7 +296,7 @@ class Validator:
                     zone = child
                     steps.append({"zone": child.to_text(), "status": SECURE, "via": "DS"})
                     continue
-                why = self._denial(resp, zone, keys)
+                why = self._denial(resp, zone, keys) or no_ds_proof(resp, child)
                 if why:
                     return Chain(BOGUS, f"no DS for {child}, and {why}", zone.to_text(), steps)
                 if self._is_zone_apex(child):
@@ -357,6 +357,49 @@ class Validator:
             why = self._denial(resp, zone, chain.keys)
         out.update(status=BOGUS if why else SECURE, reason=why or f"validated in {zone}", zone=chain.zone)
         return out
+
+
+def _types(rdata: Any, skip: int) -> set[str]:
+    """The type bitmap of an NSEC (skip 1 field) or NSEC3 (skip 5) record, as type names."""
+    return {t.upper() for t in rdata.to_text().split()[skip:]}
+
+
+def _b32(data: bytes) -> str:
+    import base64
+
+    return (
+        base64.b32encode(data)
+        .translate(bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHIJKLMNOPQRSTUV"))
+        .decode()
+    )
+
+
+def no_ds_proof(resp: dns.message.Message, child: dns.name.Name) -> str:
+    """'' when the (signed) denial really covers ``child`` having no DS - a signed NSEC/NSEC3 of
+    another name replayed here would otherwise downgrade a signed zone to "insecure" (RFC 4035
+    §5.2, RFC 5155 §8.9): an NSEC at the name without DS in its bitmap, or one covering the name
+    (NXDOMAIN); an NSEC3 matching the name's hash without DS, or an opt-out NSEC3 covering it."""
+    nsec = [r for r in resp.authority if r.rdtype == dns.rdatatype.NSEC]
+    for rrset in nsec:
+        rd = rrset[0]
+        if rrset.name == child:
+            return "" if "DS" not in _types(rd, 1) else f"the NSEC at {child} lists a DS"
+        if rrset.name < child and (child < rd.next or rd.next <= rrset.name):
+            return ""  # the name does not exist: no zone cut, no DS
+    nsec3 = [r for r in resp.authority if r.rdtype == dns.rdatatype.NSEC3]
+    for rrset in nsec3:
+        rd = rrset[0]
+        want = dns.dnssec.nsec3_hash(child, rd.salt or None, rd.iterations, rd.algorithm)
+        owner = rrset.name.labels[0].decode().upper()
+        nxt = _b32(rd.next)
+        if owner == want:
+            return "" if "DS" not in _types(rd, 5) else f"the NSEC3 for {child} lists a DS"
+        covers = owner < want < nxt or (nxt <= owner and (want > owner or want < nxt))
+        if covers and rd.flags & 1:  # opt-out span: unsigned delegations may sit inside
+            return ""
+    if nsec or nsec3:
+        return "the NSEC/NSEC3 records do not cover it"
+    return "the denial has no NSEC/NSEC3 proof"
 
 
 def _matches(zone: dns.name.Name, key: Any, trusted: Any) -> bool:
