@@ -226,3 +226,13 @@ def test_a_denial_that_does_not_cover_the_name_proves_nothing() -> None:
     assert "lists a DS" in no_ds_proof(resp(with_ds), dns.name.from_text("x.lab."))
     covering = dns.rrset.from_text("w.lab.", 300, "IN", "NSEC", "y.lab. A RRSIG NSEC")
     assert no_ds_proof(resp(covering), dns.name.from_text("x.lab.")) == ""
+
+
+def test_names_that_do_not_exist_in_an_nsec3_zone_are_secure() -> None:
+    from secaudit.probes.dnssec import Querier, Validator
+
+    sc = scenario()
+    v = Validator(Querier(sc.options.dns_servers, 2.0), load_anchors(sc.dns.trust_anchor))
+    assert v.chain("a.b.nsec3.lab").status == "secure"
+    res = v.lookup("_25._tcp.mail.nsec3.lab", "TLSA")
+    assert res["rcode"] == "NXDOMAIN" and res["status"] == "secure", res["reason"]

@@ -299,6 +299,8 @@ class Validator:
                 why = self._denial(resp, zone, keys) or no_ds_proof(resp, child)
                 if why:
                     return Chain(BOGUS, f"no DS for {child}, and {why}", zone.to_text(), steps)
+                if resp.rcode() == dns.rcode.NXDOMAIN:
+                    break  # nothing exists at or below this name: no zone cut further down
                 if self._is_zone_apex(child):
                     steps.append({"zone": child.to_text(), "status": INSECURE, "via": "no DS"})
                     return Chain(
@@ -378,7 +380,8 @@ def no_ds_proof(resp: dns.message.Message, child: dns.name.Name) -> str:
     """'' when the (signed) denial really covers ``child`` having no DS - a signed NSEC/NSEC3 of
     another name replayed here would otherwise downgrade a signed zone to "insecure" (RFC 4035
     §5.2, RFC 5155 §8.9): an NSEC at the name without DS in its bitmap, or one covering the name
-    (NXDOMAIN); an NSEC3 matching the name's hash without DS, or an opt-out NSEC3 covering it."""
+    (NXDOMAIN); an NSEC3 matching the name's hash without DS, or one covering it (NXDOMAIN, or an
+    opt-out span). The closest-encloser proof of an NXDOMAIN is not re-derived."""
     nsec = [r for r in resp.authority if r.rdtype == dns.rdatatype.NSEC]
     for rrset in nsec:
         rd = rrset[0]
@@ -395,7 +398,9 @@ def no_ds_proof(resp: dns.message.Message, child: dns.name.Name) -> str:
         if owner == want:
             return "" if "DS" not in _types(rd, 5) else f"the NSEC3 for {child} lists a DS"
         covers = owner < want < nxt or (nxt <= owner and (want > owner or want < nxt))
-        if covers and rd.flags & 1:  # opt-out span: unsigned delegations may sit inside
+        # a covered hash: the name does not exist (NXDOMAIN: no zone cut, so no DS), or it sits in
+        # an opt-out span, where unsigned delegations may be (RFC 5155 §6)
+        if covers and (rd.flags & 1 or resp.rcode() == dns.rcode.NXDOMAIN):
             return ""
     if nsec or nsec3:
         return "the NSEC/NSEC3 records do not cover it"
