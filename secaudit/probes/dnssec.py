@@ -311,8 +311,9 @@ class Validator:
         return Chain(SECURE, f"chain of trust from {anchor} to {zone}", zone.to_text(), steps, keys)
 
     def _denial(self, resp: dns.message.Message, zone: dns.name.Name, keys: Any) -> str:
-        """'' when the response's NSEC/NSEC3 records are signed by ``zone`` (coverage is not
-        re-derived: a signed denial from the parent is what an insecure delegation looks like)."""
+        """'' when the response's NSEC/NSEC3 records are signed by ``zone``. For a missing DS the
+        walk also checks that they cover the name (``no_ds_proof``); for other missing data a
+        replayed denial could only make a verdict worse (no TLSA, no CAA), never a pass."""
         proofs = [r for r in resp.authority if r.rdtype in (dns.rdatatype.NSEC, dns.rdatatype.NSEC3)]
         if not proofs:
             return "the denial has no NSEC/NSEC3 proof"
