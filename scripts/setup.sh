@@ -26,7 +26,14 @@ if [ "$dev" = 1 ]; then
 faketime faketime
 nsd nsd
 ldns-signzone ldnsutils
+gnutls-serv gnutls-bin
+socat socat
+soffice libreoffice-calc
+pdfinfo poppler-utils
+chromium chromium
 DEV
+  # Calibri's metric twin: LibreOffice then breaks workbook lines as Excel does (tests/test_print.py).
+  fc-list 2>/dev/null | grep -qi carlito || need+=(fonts-crosextra-carlito)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then

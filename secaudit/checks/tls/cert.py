@@ -10,7 +10,7 @@ import ipaddress
 from typing import Any
 
 from secaudit.checks import CheckContext, Outcome, check, shown
-from secaudit.checks.observation import need
+from secaudit.checks.observation import Broken, need
 from secaudit.checks.tls.observation import Cert, Deployment, TlsObservation
 
 # Signature algorithm OIDs using MD2/MD5/SHA-1 (RSA, DSA, ECDSA), for certificates whose hash
@@ -35,6 +35,23 @@ def _deployments(obs: TlsObservation) -> tuple[Deployment, ...]:
 # --------------------------------------------------------------------------- trust
 
 
+def _ocsp_evidence(dep: Deployment) -> dict[str, Any] | None:
+    o = dep.ocsp
+    if o is None:
+        return None  # nothing stapled: evidence only, never a verdict by itself
+    if isinstance(o, Broken):
+        return {"error": o.reason}
+    return {
+        "response_status": o.response_status,
+        "cert_status": o.cert_status,
+        "responder": o.responder,
+        "produced_at": o.produced_at,
+        "next_update": o.next_update,
+        "revocation_reason": o.revocation_reason,
+        "trusted": o.trusted,
+    }
+
+
 def _trust_of(dep: Deployment) -> dict[str, Any]:
     stores = need(dep.trust)
     ok = [s.store for s in stores if s.ok]
@@ -42,23 +59,52 @@ def _trust_of(dep: Deployment) -> dict[str, Any]:
     pick = next((s for name in STORE_PREFERENCE for s in failed if s.store == name), None) or (
         failed[0] if failed else None
     )
-    return {
+    out: dict[str, Any] = {
         "leaf": dep.leaf.subject,
         "trusted_by": ok,
         "reason": None if ok else (pick.error if pick else None),
         "stores": [{"store": s.store, "ok": s.ok, "error": s.error} for s in stores],
+        "ocsp": _ocsp_evidence(dep),
+        "relaxed": None,
     }
+    nf = dep.name_free
+    if ok or nf is None or isinstance(nf, Broken):
+        return out
+    # sslyze's validation includes the host name; judge the chain as validated without it
+    out["name_free_validation"] = {"ok": nf.ok, "store": nf.store, "error": nf.error}
+    if nf.ok:
+        out["trusted_by"] = [f"{nf.store}"]
+        out["name_set_aside"] = True  # a name mismatch is tls.cert.hostname's alone
+        out["reason"] = None
+    elif nf.relaxed_ok:
+        out["relaxed"] = {"set_aside": nf.set_aside, "strict_error": nf.error}
+    elif nf.error:
+        out["reason"] = nf.error
+    return out
 
 
 @check("tls.cert.trusted")
 def cert_trusted(obs: TlsObservation, ctx: CheckContext) -> Outcome:
     results = [_trust_of(dep) for dep in _deployments(obs)]
-    bad = [r for r in results if not r["trusted_by"]]
     evidence: dict[str, Any] = {"deployments": results}
+    revoked = [r for r in results if (r["ocsp"] or {}).get("cert_status") == "revoked"]
+    if revoked:
+        o = revoked[0]["ocsp"]
+        reason = f"stapled OCSP response: revoked ({o.get('revocation_reason') or 'unspecified'})"
+        evidence["reason"] = reason
+        params = {"subject": revoked[0]["leaf"], "responder": o.get("responder") or "-", "reason": reason}
+        return Outcome("fail", "fail_revoked", params, evidence)
+    bad = [r for r in results if not r["trusted_by"] and not r["relaxed"]]
     if bad:
         reason = str(bad[0]["reason"] or "no trust store validated the chain")
         evidence["reason"] = reason
         return Outcome("fail", "fail", {"reason": reason, "subject": bad[0]["leaf"]}, evidence)
+    relaxed = [r for r in results if r["relaxed"]]
+    if relaxed:
+        r = relaxed[0]["relaxed"]
+        evidence["reason"] = str(r["strict_error"])
+        params = {"subject": relaxed[0]["leaf"], "set_aside": r["set_aside"], "reason": r["strict_error"]}
+        return Outcome("warn", "warn_relaxed", params, evidence)
     return Outcome("pass", "pass", {"stores": results[0]["trusted_by"]}, evidence)
 
 

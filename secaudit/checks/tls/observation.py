@@ -38,11 +38,37 @@ ALL_PROTOCOLS = (*LEGACY, "TLS 1.2", "TLS 1.3")
 
 
 @dataclass(frozen=True)
+class KeyExchange:
+    """The ephemeral key a suite negotiated: DH with its group's facts (probes/tls/facts.py) or ECDH."""
+
+    type: str  # "DH", "ECDH" (sslyze's type_name)
+    size: int | None
+    curve: str | None = None
+    dh_modulus: str | None = None  # safe_prime | prime | composite (None: not recorded)
+    dh_group: str | None = None  # a well-known group's name (RFC 7919 / RFC 3526)
+
+
+@dataclass(frozen=True)
 class Suite:
     name: str
     openssl_name: str
     key_size: int | None
     anonymous: bool
+    kex: KeyExchange | None = None
+
+
+def _kex(raw: Any, path: str) -> KeyExchange | None:
+    if raw is None:
+        return None
+    d = as_dict(raw, path)
+    dh = get_dict(d, "dh", path, {})
+    return KeyExchange(
+        type=get_str(d, "type", path, ""),
+        size=get_int(d, "size", path, None),
+        curve=get_str(d, "curve", path, None),
+        dh_modulus=get_str(dh, "modulus", f"{path}.dh", None),
+        dh_group=get_str(dh, "group", f"{path}.dh", None),
+    )
 
 
 @dataclass(frozen=True)
@@ -78,6 +104,7 @@ def _suite(raw: Any, path: str) -> Suite:
         openssl_name=get_str(d, "openssl_name", path, ""),
         key_size=get_int(d, "key_size", path, None),
         anonymous=get_bool(d, "anonymous", path, False),
+        kex=_kex(d.get("ephemeral_key"), f"{path}.ephemeral_key"),
     )
 
 
@@ -155,11 +182,37 @@ class PathValidation:
 
 
 @dataclass(frozen=True)
+class Ocsp:
+    """The stapled OCSP response (None on the deployment: nothing stapled)."""
+
+    response_status: str
+    cert_status: str | None
+    responder: str | None
+    produced_at: str | None
+    next_update: str | None
+    revocation_reason: str | None
+    trusted: bool | None
+
+
+@dataclass(frozen=True)
+class NameFree:
+    """Path validation of the received chain with the host-name check set aside (probe facts.py)."""
+
+    ok: bool
+    store: str | None
+    error: str | None
+    relaxed_ok: bool  # validates when a non-critical CA basicConstraints is accepted
+    set_aside: str | None
+
+
+@dataclass(frozen=True)
 class Deployment:
     """One certificate chain the server sends (sslyze may find several, e.g. RSA and ECDSA)."""
 
     chain: tuple[Cert, ...]  # never empty: the leaf first
     trust: tuple[PathValidation, ...] | Broken
+    ocsp: Ocsp | None | Broken = None
+    name_free: NameFree | None | Broken = None  # recorded only when every store refused
 
     @property
     def leaf(self) -> Cert:
@@ -227,6 +280,44 @@ def _trust(d: dict[str, Any], path: str) -> tuple[PathValidation, ...] | Broken:
         return incomplete(exc)
 
 
+def _ocsp(d: dict[str, Any], path: str) -> Ocsp | None | Broken:
+    raw = d.get("ocsp")
+    if raw is None:
+        return None
+    p = f"{path}.ocsp"
+    return facet(
+        lambda: Ocsp(
+            response_status=get_str(as_dict(raw, p), "response_status", p),
+            cert_status=get_str(raw, "cert_status", p, None),
+            responder=get_str(raw, "responder", p, None),
+            produced_at=get_str(raw, "produced_at", p, None),
+            next_update=get_str(raw, "next_update", p, None),
+            revocation_reason=get_str(raw, "revocation_reason", p, None),
+            trusted=get_bool(raw, "trusted", p, None),
+        )
+    )
+
+
+def _name_free(d: dict[str, Any], path: str) -> NameFree | None | Broken:
+    raw = d.get("name_free_validation")
+    if raw is None:
+        return None
+    p = f"{path}.name_free_validation"
+
+    def build() -> NameFree:
+        v = as_dict(raw, p)
+        relaxed = get_dict(v, "relaxed", p, {})
+        return NameFree(
+            ok=get_bool(v, "ok", p),
+            store=get_str(v, "store", p, None),
+            error=get_str(v, "error", p, None),
+            relaxed_ok=get_bool(relaxed, "ok", f"{p}.relaxed", False),
+            set_aside=get_str(relaxed, "set_aside", f"{p}.relaxed", None),
+        )
+
+    return facet(build)
+
+
 def _certificate(raw: dict[str, Any], name: str) -> Certificate:
     deps = get_list(raw, "deployments", name)
     if not deps:
@@ -240,7 +331,7 @@ def _certificate(raw: dict[str, Any], name: str) -> Certificate:
             # which certificate was served is unknown: every certificate check is in doubt
             raise Malformed(f"{path}.chain is empty (no certificate was received)")
         certs = tuple(_cert(c, f"{path}.chain[{j}]") for j, c in enumerate(chain))
-        out.append(Deployment(certs, _trust(d, path)))
+        out.append(Deployment(certs, _trust(d, path), _ocsp(d, path), _name_free(d, path)))
     return Certificate(tuple(out))
 
 
@@ -285,6 +376,13 @@ def _mozilla(raw: dict[str, Any], name: str) -> Mozilla:
 
 
 @dataclass(frozen=True)
+class Curves:
+    """sslyze's elliptic-curve test: the groups the server accepts for ECDHE."""
+
+    supported: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TlsObservation:
     host: str | None
     port: int | None
@@ -296,6 +394,7 @@ class TlsObservation:
     renegotiation: Renegotiation | Broken
     compression: Compression | Broken
     mozilla: Mozilla | Broken
+    curves: Curves | Broken | None = None  # None: not recorded (older bundles)
 
 
 def parse(obs: dict[str, Any]) -> TlsObservation:
@@ -317,4 +416,7 @@ def parse(obs: dict[str, Any]) -> TlsObservation:
         ),
         compression=section(obs, "compression", lambda d, n: Compression(get_bool(d, "supported", n))),
         mozilla=section(obs, "mozilla", _mozilla),
+        curves=section(obs, "elliptic_curves", lambda d, n: Curves(get_strs(d, "supported", n, ())))
+        if "elliptic_curves" in obs
+        else None,
     )

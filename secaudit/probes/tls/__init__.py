@@ -145,7 +145,7 @@ def _scan(
             label = f"{t.raw}: {obs['error']}"
         else:
             try:
-                obs.update(observe(res, mozilla_name))
+                obs.update(observe(res, mozilla_name, str(ca_file) if ca_file else None))
             except Exception as exc:  # a bug here must not stop the other targets
                 obs["error"] = f"cannot read sslyze result: {type(exc).__name__}: {exc}"
             label = t.raw

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import timezone
 from typing import Any
 
+from secaudit.probes.tls.facts import ephemeral_dh, name_free_validation, ocsp_of
+
 Observation = dict[str, Any]
 
 # sslyze scan command value -> protocol label used in observations and messages
@@ -27,19 +29,31 @@ def trace_text(trace: Any) -> str:
     return text.split(": ", 1)[1] if ": " in text else text
 
 
-def _attempt(attempt: Any) -> tuple[Any, str | None]:
-    """(result, error) of one scan command attempt."""
+def _attempt(attempt: Any, plugin: str = "") -> tuple[Any, str | None]:
+    """(result, error) of one scan command attempt; the error names the sslyze plugin."""
+    where = f"sslyze {plugin}: " if plugin else ""
     if attempt is None:
-        return None, "not scheduled"
+        return None, f"{where}not scheduled"
     status = getattr(attempt.status, "value", str(attempt.status))
     if status == "COMPLETED" and attempt.result is not None:
         return attempt.result, None
     reason = getattr(attempt.error_reason, "value", "") or status
     detail = trace_text(attempt.error_trace)
-    return None, f"{reason}: {detail}" if detail else str(reason)
+    return None, where + (f"{reason}: {detail}" if detail else str(reason))
 
 
-def observe(res: Any, mozilla_name: str) -> Observation:
+def _read(plugin: str, attempt: Any, read: Callable[[Any], Observation]) -> Observation:
+    """One plugin's part of the observation; its failure (sslyze's or ours) is that part's error only."""
+    result, err = _attempt(attempt, plugin)
+    if err:
+        return {"error": err}
+    try:
+        return read(result)
+    except Exception as exc:  # a bug on an odd server (e.g. a strange certificate) stays in its plugin
+        return {"error": f"sslyze {plugin}: cannot read the result: {type(exc).__name__}: {exc}"[:500]}
+
+
+def observe(res: Any, mozilla_name: str, ca_file: str | None = None) -> Observation:
     sr = res.scan_result
     conn = res.connectivity_result
     obs: Observation = {
@@ -48,23 +62,30 @@ def observe(res: Any, mozilla_name: str) -> Observation:
         "accepted_protocols": [],
     }
     for cmd, label in PROTOCOL_COMMANDS.items():
-        result, err = _attempt(getattr(sr, cmd, None))
-        if err:
-            obs["protocols"][label] = {"error": err}
-            continue
-        suites = [_suite(s) for s in result.accepted_cipher_suites]
-        obs["protocols"][label] = {"accepted": bool(suites), "suites": suites}
-        if suites:
+        part = _read(cmd, getattr(sr, cmd, None), _suites)
+        obs["protocols"][label] = part
+        if part.get("accepted"):
             obs["accepted_protocols"].append(label)
 
-    result, err = _attempt(sr.certificate_info)
-    obs["certificate"] = {"error": err} if err else _certificate_info(result)
+    obs["certificate"] = _read(
+        "certificate_info", sr.certificate_info, lambda r: _certificate_info(r, ca_file)
+    )
 
     for section, (attr, read) in _SECTIONS.items():
-        result, err = _attempt(getattr(sr, attr, None))
-        obs[section] = {"error": err} if err else read(result)
-    obs["mozilla"] = _mozilla(res, mozilla_name)
+        obs[section] = _read(attr, getattr(sr, attr, None), read)
+    try:
+        obs["mozilla"] = _mozilla(res, mozilla_name)
+    except Exception as exc:  # sslyze's checker on a result with a failed plugin
+        obs["mozilla"] = {
+            "config": mozilla_name,
+            "error": f"sslyze Mozilla checker: {type(exc).__name__}: {exc}",
+        }
     return obs
+
+
+def _suites(result: Any) -> Observation:
+    suites = [_suite(s) for s in result.accepted_cipher_suites]
+    return {"accepted": bool(suites), "suites": suites}
 
 
 # observation section -> (sslyze scan command attribute, reader of its result)
@@ -124,6 +145,8 @@ def _suite(accepted: Any) -> dict[str, Any]:
             "size": getattr(key, "size", None),
             "curve": getattr(key, "curve_name", None),
         }
+        if (dh := ephemeral_dh(key)) is not None:  # the group's quality, judged from stored facts
+            d["ephemeral_key"]["dh"] = dh
     return d
 
 
@@ -150,12 +173,19 @@ def _mozilla(res: Any, name: str) -> Observation:
     return {"config": name, "compliant": True, "issues": {}}
 
 
-def _certificate_info(result: Any) -> Observation:
+def _certificate_info(result: Any, ca_file: str | None = None) -> Observation:
     deployments = []
     for dep in result.certificate_deployments:
         chain = [_cert(c) for c in dep.received_certificate_chain]
+        extra: Observation = {"ocsp": ocsp_of(dep)}
+        if not any(pv.was_validation_successful for pv in dep.path_validation_results):
+            # sslyze's validation includes the name: validate again without it (facts.py)
+            extra["name_free_validation"] = name_free_validation(
+                list(dep.received_certificate_chain), ca_file
+            )
         deployments.append(
-            {
+            extra
+            | {
                 "chain": chain,
                 "path_validation": [
                     {
