@@ -17,6 +17,7 @@ from secaudit.cli import main
 from secaudit.core.resources import data_dir
 from secaudit.province.mau08 import build
 from secaudit.province.summary import collect
+from secaudit.render.mau08 import SHEETS
 
 UBND = "UBND tỉnh Thừa Thiên Huế"
 CLEAN = f"""\
@@ -136,7 +137,7 @@ def workbook(world: dict[str, Path]) -> tuple[Any, Any]:
 
 def test_part3_rows_per_owner(workbook: tuple[Any, Any]) -> None:
     wb, _ = workbook
-    ws = wb["Phan 3 - He thong"]
+    ws = wb[SHEETS["part3"]]
     cells = list(ws.iter_rows(values_only=True))
     headers = [r for r in cells if r[0] == "STT"]
     assert len(headers) == 2 and len(headers[0]) == 12  # one 12-column table per owner
@@ -170,7 +171,7 @@ def test_part3_rows_per_owner(workbook: tuple[Any, Any]) -> None:
 
 def test_part1_and_header(workbook: tuple[Any, Any]) -> None:
     wb, _ = workbook
-    ws = wb["Phan 1-2 - Tong hop"]
+    ws = wb[SHEETS["part1"]]
     col_a = [r[0] for r in ws.iter_rows(values_only=True)]
     assert "Kính gửi: Cục An ninh mạng - Bộ Công an" in col_a
     assert "Số liệu từ 15/12/2025 đến 14/12/2026" in col_a
@@ -190,7 +191,7 @@ def test_part1_and_header(workbook: tuple[Any, Any]) -> None:
 
 def test_annex_rows(workbook: tuple[Any, Any]) -> None:
     wb, _ = workbook
-    ws = wb["Phu luc - Yeu cau"]
+    ws = wb[SHEETS["annex"]]
     assert next(ws.iter_rows(values_only=True)) == (
         "STT",
         "Hệ thống",
@@ -228,7 +229,7 @@ def test_annex_rows(workbook: tuple[Any, Any]) -> None:
 
 def test_clean_inventory_has_no_problems(workbook: tuple[Any, Any]) -> None:
     wb, res = workbook
-    ws = wb["Kiem tra nhat quan"]
+    ws = wb[SHEETS["checks"]]
     assert [r[5] for r in ws.iter_rows(values_only=True)][1:] == ["Không phát hiện vấn đề."]
     assert "cảnh báo" not in res.stderr
 
@@ -299,7 +300,7 @@ def test_inconsistent_inventory_in_workbook_and_stderr(world: dict[str, Path], t
     assert len(warnings) == 2
     assert "Part 1 declares 5 systems in scope but the Part 3 table has 3 rows" in warnings[0]
     assert "Đài PT-TH" not in warnings[1] and f"[{UBND} / Trang tin, dòng/row 3]" in warnings[1]
-    ws = load_workbook(out)["Kiem tra nhat quan"]
+    ws = load_workbook(out)[SHEETS["checks"]]
     rows = data_rows(ws)
     assert [(r[1], r[4]) for r in rows] == [("row_count", None), ("approved_without_decision", 3)]
 
@@ -448,5 +449,5 @@ def test_odd_assessed_at_in_a_signed_bundle(tmp_path: Path) -> None:
     out = tmp_path / "m.xlsx"
     res = run("summary", bdir, "--inventory", inv, "--keyring", keys, "--format", "mau08", "-o", out)
     assert res.exit_code == 0, res.output
-    rows = {r[1]: r for r in data_rows(load_workbook(out)["Phan 3 - He thong"])}
+    rows = {r[1]: r for r in data_rows(load_workbook(out)[SHEETS["part3"]])}
     assert rows["Toà soạn"][11] == "Định kỳ (secaudit hôm qua)"

@@ -25,20 +25,21 @@ from secaudit.core.files import atomic_write
 from secaudit.core.ids import ID_RE
 from secaudit.core.model import Catalog, Requirement, text
 from secaudit.render.attest_template import threshold_lines
+from secaudit.render.xlsx_print import a4, fit_rows, grid
 from secaudit.render.xlsx_reader import open_workbook, reading_error, sheet_rows
 
 SHEET_BAD = set("[]:*?/\\")
 HEADER_ROW = 5
 COLUMNS = [  # (key, header label, width)
-    ("requirement", "Mã yêu cầu / Requirement id", 18),
-    ("section", "Điều khoản / Section", 12),
-    ("title_vi", "Tiêu đề", 40),
-    ("title_en", "Title", 40),
+    ("requirement", "Mã yêu cầu / Requirement id", 15),
+    ("section", "Điều khoản / Section", 10),
+    ("title_vi", "Tiêu đề", 30),
+    ("title_en", "Title", 28),
     ("kind", "Loại / Kind", 10),
     ("look_for", "Bằng chứng cần xem / Evidence to look for", 45),
     ("status", "Trạng thái / Status", 16),
-    ("note", "Ghi chú / Note", 40),
-    ("evidence", "Tệp bằng chứng / Evidence files (path | sha256, one per line)", 45),
+    ("note", "Ghi chú / Note", 30),
+    ("evidence", "Tệp bằng chứng / Evidence files (path | sha256, one per line)", 34),
     ("attested_by", "Người xác nhận / Attested by", 20),
     ("attested_at", "Ngày xác nhận / Attested at", 14),
     ("expires_at", "Hết hạn / Expires at", 14),
@@ -47,7 +48,7 @@ COLUMNS = [  # (key, header label, width)
     ("revision", "Phiên bản (không sửa) / Revision (do not edit)", 18),
     # Read only, never imported: the entry's review (assessment/reviews.py), last so that workbooks
     # exported before it existed still line up.
-    ("review", "Thẩm định (chỉ đọc) / Review (read only)", 36),
+    ("review", "Thẩm định (chỉ đọc) / Review (read only)", 26),
 ]
 COL = {key: i + 1 for i, (key, _, _) in enumerate(COLUMNS)}
 INSTRUCTIONS = [
@@ -112,6 +113,8 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
         ws.cell(row=i, column=1, value=line)
     ws["A1"].font = Font(bold=True, size=13)
     ws.column_dimensions["A"].width = 120
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+    a4(ws, landscape=False)
     taken = {ws.title.lower()}
     wrap = Alignment(wrap_text=True, vertical="top")
     for sysd in systems:
@@ -184,6 +187,14 @@ def export_xlsx(systems: list[dict[str, Any]], out: Path) -> None:
             dv.add(f"{letter}{HEADER_ROW + 1}:{letter}{row}")
         sh.column_dimensions[sh.cell(row=HEADER_ROW, column=COL["revision"]).column_letter].hidden = True
         sh.freeze_panes = sh.cell(row=HEADER_ROW + 1, column=2)
+        # Printing: A4 landscape one page wide, the header row on every page (the status column
+        # with it), bordered cells; the hidden revision column does not print.
+        a4(sh, landscape=True, title_rows=(HEADER_ROW, HEADER_ROW))
+        grid(sh, HEADER_ROW, row, len(COLUMNS))
+        for r in range(1, len(meta) + 1):
+            for col in (1, 2, 3):
+                sh.cell(row=r, column=col).alignment = wrap
+        fit_rows(sh, 1, row)
     from io import BytesIO
 
     buf = BytesIO()

@@ -37,11 +37,13 @@ TOTAL_KEYS = [
     "approved_checked",
     "expected_all_approved",
 ]
+# Sheet names keep their diacritics: the format allows any Unicode letter (31 characters, none of
+# []:*?/\), and the form's readers are Vietnamese.
 SHEETS = {
-    "part1": "Phan 1-2 - Tong hop",
-    "part3": "Phan 3 - He thong",
-    "annex": "Phu luc - Yeu cau",
-    "checks": "Kiem tra nhat quan",
+    "part1": "Phần 1-2 - Tổng hợp",
+    "part3": "Phần 3 - Hệ thống",
+    "annex": "Phụ lục - Yêu cầu",
+    "checks": "Kiểm tra nhất quán",
 }
 
 
@@ -71,6 +73,8 @@ def part3_row(r: dict[str, Any]) -> list[Any]:
 def render_xlsx(view: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+
+    from secaudit.render.xlsx_print import a4, fit_rows, grid
 
     wb = Workbook()
     ws = wb.active
@@ -104,21 +108,32 @@ def render_xlsx(view: dict[str, Any]) -> bytes:
             _put(ws, [f"  {_m(k)}", unit.get(k, "")])
     ws.column_dimensions["A"].width = 60
     ws.column_dimensions["B"].width = 50
+    for r in range(1, 6):  # the form's title lines span both columns: never cut at the page edge
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+        ws.cell(row=r, column=1).alignment = Alignment(wrap_text=True, vertical="top", horizontal="center")
+    grid(ws, 7, ws.max_row, 2)
+    a4(ws, landscape=False)
+    sheets = [(ws, None)]
 
     ws = wb.create_sheet(SHEETS["part3"])
+    sheets.append((ws, (2, 3)))  # the first block's column headers and numbers, on every page
     for block in view["owners"]:
         _put(ws, [f"{_m('owner')}: {block['owner']}"])
         bold.append(ws[f"A{ws.max_row}"])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=len(COLUMNS))
         _put(ws, [vi for vi, _en in COLUMNS])
         bold.extend(ws[ws.max_row])
         _put(ws, [f"({i})" for i in range(1, len(COLUMNS) + 1)])
+        first = ws.max_row - 1
         for r in block["rows"]:
             _put(ws, part3_row(r))
+        grid(ws, first, ws.max_row, len(COLUMNS))
         _put(ws, [])
     for col, width in zip("ABCDEFGHIJKL", (6, 30, 24, 24, 10, 22, 32, 32, 16, 26, 16, 24), strict=True):
         ws.column_dimensions[col].width = width
 
     ws = wb.create_sheet(SHEETS["annex"])
+    sheets.append((ws, (1, 1)))
     _put(ws, [vi for vi, _en in ANNEX_COLUMNS])
     bold.extend(ws[1])
     for a in view["annex"]:
@@ -136,8 +151,10 @@ def render_xlsx(view: dict[str, Any]) -> bytes:
         )
     for col, width in zip("ABCDEFG", (6, 28, 18, 60, 34, 16, 24), strict=True):
         ws.column_dimensions[col].width = width
+    grid(ws, 1, ws.max_row, len(ANNEX_COLUMNS))
 
     ws = wb.create_sheet(SHEETS["checks"])
+    sheets.append((ws, (1, 1)))
     _put(
         ws,
         [
@@ -155,12 +172,19 @@ def render_xlsx(view: dict[str, Any]) -> bytes:
         _put(ws, [i, p["code"], p["owner"], p["system"], p["row"], p["vi"], p["en"]])
     if not view["problems"]:
         _put(ws, [None, None, None, None, None, _m("no_problems"), _m("no_problems", "en")])
-    ws.column_dimensions["F"].width = 70
-    ws.column_dimensions["G"].width = 70
+    for col, width in zip("ABCDEFG", (6, 26, 26, 26, 8, 60, 60), strict=True):
+        ws.column_dimensions[col].width = width
+    grid(ws, 1, ws.max_row, 7)
 
     for c in bold:
         c.font = Font(bold=True)
-        c.alignment = Alignment(wrap_text=True, vertical="top")
+        c.alignment = Alignment(wrap_text=True, vertical="top", horizontal=c.alignment.horizontal)
+    # Print: A4 (landscape where the table is wide), one page wide, headers repeated, rows tall
+    # enough for their wrapped text.
+    for sheet, titles in sheets:
+        if sheet is not wb.worksheets[0]:
+            a4(sheet, landscape=True, title_rows=titles)
+        fit_rows(sheet, 1, sheet.max_row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
