@@ -218,8 +218,14 @@ class TargetResult:
         if self.target.address:
             d["address"] = self.target.address
         d["checks"] = [c.to_dict() for c in self.checks]
+        d.update(self.score())  # automated_score, coverage (DESIGN §10 "Scores and changes")
         d["observations"] = self.observations
         return d
+
+    def score(self) -> dict[str, Any]:
+        from secaudit.core.score import public, score_of
+
+        return public(score_of(self.checks))
 
 
 @dataclass
@@ -238,7 +244,14 @@ class ScanResult:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "targets": [t.to_dict() for t in self.targets],
+            **self.score(),
         }
+
+    def score(self) -> dict[str, Any]:
+        """The overall automated score of every target's checks (DESIGN §10)."""
+        from secaudit.core.score import combine, public, score_of
+
+        return public(combine(score_of(t.checks) for t in self.targets))
 
     def statuses(self) -> list[str]:
         return [c.status for t in self.targets for c in t.checks]
