@@ -1,4 +1,5 @@
-"""Per-system report: verdict first, then failures with fixes, errors, manual items, what passed."""
+"""Per-system report: the director's screen first, the to-do list, then failures, errors, manual
+items, what passed (issue 11: reports in tiers)."""
 
 from __future__ import annotations
 
@@ -61,19 +62,29 @@ def test_html_order_and_content(bundles: dict[str, Path]) -> None:
     )
     p = positions(
         html,
+        'id="director"',
         verdict,
-        'id="failing"',
-        "Mã hoá kênh truyền",
+        'id="top-actions"',
+        'id="todo"',
         "Sửa cấu hình cho tls.cert.validity",
+        'id="failing"',
         'id="errors"',
-        "Không mở dịch vụ nguy hiểm",
         'id="review"',
-        "Quy chế an toàn thông tin",
-        "Văn bản Quy chế an toàn thông tin",
         'id="passed"',
-        "Tiêu đề bảo mật HTTP",
     )
     assert p == sorted(p)
+
+    def section(name: str, end: str) -> str:
+        return html[html.index(f'id="{name}"') : html.index(f'id="{end}"')]
+
+    assert "Mã hoá kênh truyền" in section("failing", "errors")
+    assert "Không mở dịch vụ nguy hiểm" in section("errors", "review")
+    assert "Văn bản Quy chế an toàn thông tin" in section("review", "passed")
+    assert "Tiêu đề bảo mật HTTP" in html[html.index('id="passed"') :]
+    # the to-do list names what each fix clears; the first screen lists at most 5 things to do
+    todo = section("todo", "failing")
+    assert "Mã hoá kênh truyền" in todo and "Quy chế an toàn thông tin" in todo
+    assert section("director", "todo").count("<tr><td>") <= 5
     # a passing requirement is not listed among failures; not-applicable is listed apart
     assert html.find("Tiêu đề bảo mật HTTP") > html.find('id="passed"')
     assert "Sao lưu dự phòng" in html[html.find('id="passed"') :]
@@ -92,7 +103,8 @@ def test_english_and_meets(bundles: dict[str, Path]) -> None:
     assert out.index("**Verdict:** The system “Cổng cms” of Báo bao MEETS security level 3") < out.index(
         "## 1. Failing requirements and what to fix"
     )
-    assert "## 4. What passed" in out and "- Security policy (`mgmt.policy`)" in out
+    assert "### 4. What passed" in out and "- Security policy (mgmt.policy)" in out
+    assert "`" not in out and "\\" not in out  # no backticks or stray backslashes (issue 11)
 
 
 def test_json_report(bundles: dict[str, Path]) -> None:

@@ -70,7 +70,7 @@ def test_unreachable_target_is_one_line_not_one_error_per_check() -> None:
         "connection refused by 127.0.0.9:8443"
     ]
     assert "tls.cert.trusted" not in out and "http.hsts" not in out
-    assert "3 error" in out  # the totals still count every check (the JSON lists them all)
+    assert "3 lỗi" in out  # the totals still count every check (the JSON lists them all)
     assert (
         ScanResult("level3", "t0", "t1", result.targets).to_dict()["targets"][0]["checks"][0]["status"]
         == "error"

@@ -134,7 +134,10 @@ def evaluate_profile(
     cat, params = profile_catalog(profile), profile.parameters
     verdicts = evaluate(applicable(profile), level, trs, atts, today, **ev, catalog=cat, params=params)
     verdicts = apply_reviews(verdicts, atts, require_review, reviewer_keys)
-    return trs, verdicts, summarize(verdicts)
+    from secaudit.core.score import public, targets_score
+
+    # automated_score moves with every fix, before any auditor attests (DESIGN §10).
+    return trs, verdicts, {**summarize(verdicts), **public(targets_score(trs))}
 
 
 def apply_reviews(
@@ -357,6 +360,7 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
 
     written = []
     inv_fields = {"province": inv.province, "period": inv.period, "due": inv.due}
+    authority = getattr(inv, "authority", None)
     for job in jobs:
         ag, sysm = job.agency, job.system
         trs, scanned_with = results[id(job)]
@@ -382,6 +386,7 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
             require_review=_require_review(inv, sysm),
             reviewer_keys=reviewer_keys,
             probes=sorted(opts.probes),
+            authority=authority,  # the report names its recipient from the inventory (issue 11)
         )
         path = write(a, key_for(opts.key, ag.id), opts.out_dir)
         written.append(Written(ag.id, sysm.id, sysm.level, summary, path))

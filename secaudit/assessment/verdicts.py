@@ -25,6 +25,7 @@ from secaudit.assessment.attestations import (
 )
 from secaudit.core.model import VERDICT_STATUSES, Catalog, Lang, Requirement, Tailoring, TargetResult
 from secaudit.core.reasons import Reason
+from secaudit.core.score import checks_status
 
 EvidenceCheck = Callable[[Evidence, Path], dict[str, Any]]
 
@@ -54,6 +55,7 @@ class Verdict:
             "group": self.group,
             "evidence": dict(self.evidence),
             "checks": list(self.checks),
+            "checks_status": checks_status(self.checks),  # the automated part alone (DESIGN §10)
             "attestation": self.attestation,
             "expiring_soon": self.expiring_soon,
         }

@@ -46,7 +46,7 @@ def generate(agency: str | None, reviewer: str | None, out_dir: Path, force: boo
             f"{pub_path}  (Sở đặt vào KEYRING/reviewers/ / the Department puts it in KEYRING/reviewers/)"
         )
     else:
-        click.echo(f"{pub_path}  (gửi Sở TT&TT / send to the Department's keyring)")
+        click.echo(f"{pub_path}  (gửi cơ quan tiếp nhận báo cáo / send to the receiving authority's keyring)")
     click.echo(f"key_id {kid}")
 
 

@@ -39,6 +39,10 @@ AGENCY_TYPES = ("newspaper", "radio-tv", "magazine", "other")
 
 _TOP_KEYS = {"province", "period", "due", "target", "agencies", "reporting", "transition_deadline"}
 _TOP_KEYS |= {"require_review"}  # reviews of attestations (assessment/reviews.py)
+_TOP_KEYS |= {"authority"}  # who receives the reports (issue 11: data, never a name in the code)
+# The receiving authority when the inventory names none: neutral (since 01/03/2025 the tasks of the
+# former provincial department are split between several bodies).
+DEFAULT_AUTHORITY = "cơ quan tiếp nhận báo cáo / receiving authority"
 _AGENCY_KEYS = {
     "id",
     "name",
@@ -147,6 +151,7 @@ class Inventory:
     reporting: dict[str, Any] = field(default_factory=lambda: dict(REPORTING_DEFAULTS))
     transition_deadline: str = TRANSITION_DEADLINE
     require_review: bool = False  # province-wide; a system's own value overrides it
+    authority: str = DEFAULT_AUTHORITY
     _profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
 
     def agency(self, agency_id: str) -> Agency | None:
@@ -304,6 +309,7 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
         reporting=_reporting(c, data),
         transition_deadline=c.date(data, "transition_deadline") or TRANSITION_DEADLINE,
         require_review=bool(c.flag(data, "require_review")),
+        authority=c.opt_str(data, "authority") or DEFAULT_AUTHORITY,
     )
     for agency in agencies:
         for system in agency.systems:

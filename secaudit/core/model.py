@@ -19,7 +19,7 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 KINDS = ("auto", "partial", "manual")
 FAMILIES = ("management", "technical")
 CONFIDENCES = ("verified", "secondary", "recollection")
-PROBES = ("tls", "http", "ports")
+PROBES = ("tls", "http", "ports", "dns", "mail")
 ATTEST_STATUSES = ("compliant", "non_compliant", "not_applicable")
 
 
@@ -159,6 +159,7 @@ class Target:
     address: str | None = None  # where to connect instead of resolving host (--resolve / inventory)
     http_port: int = 80  # where the plain-HTTP redirect check connects
     expected_ports: list[int] | None = None
+    domains: list[str] | None = None  # the system's domains (inventory ``domains:``) for dns/mail
 
     @property
     def connect_address(self) -> str:

@@ -10,13 +10,16 @@ from typing import Any
 
 from secaudit.render.views import headline, labels, notes_text, regime_lines, report_view, t
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!])")
+# Characters Markdown would read as markup, written as HTML entities: they show as themselves in
+# every viewer, and no backslash is left behind in the text (issue 11).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!])")
+_ENTITY = {"<": "&lt;", ">": "&gt;"}
 
 
 def esc(v: Any) -> str:
     s = "" if v is None else str(v)
     s = s.replace("&", "&amp;").replace("\n", " ")
-    return _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)), s)
+    return _MD_SPECIAL.sub(lambda m: _ENTITY.get(m.group(1), f"&#{ord(m.group(1))};"), s)
 
 
 def _yn(v: bool | None, L: dict[str, str]) -> str:
@@ -116,22 +119,112 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
     return "\n".join(out) + "\n"
 
 
+def _code(s: str) -> str:
+    """An inline code span that survives a backtick inside it."""
+    return f"`` {s} ``" if "`" in s else f"`{s}`"
+
+
+def fix_md(parts: list[tuple[str, str]]) -> list[str]:
+    """Remediation as Markdown: prose escaped, short code inline, configuration lines as fenced
+    blocks (copyable, never re-flowed)."""
+    out: list[str] = []
+    line = ""
+    for kind, s in parts:
+        if kind == "block":
+            if line.strip():
+                out.append(line.strip())
+            fence = "~~~" if "```" in s else "```"
+            out += ["", fence, s, fence, ""]
+            line = ""
+        elif kind == "code":
+            line += _code(s)
+        else:
+            line += esc(s)
+    if line.strip():
+        out.append(line.strip())
+    return out
+
+
+def _rows(rows: list[dict[str, Any]], L: dict[str, str]) -> list[str]:
+    if not rows:
+        return []
+    out = ["", f"| {L['item']} | {L['value']} |", "|---|---|"]
+    for e in rows:
+        name = _code(e["label"]) if e["code"] else esc(e["label"])
+        out.append(f"| {name} | {esc(e['value'])} |")
+    return out + [""]
+
+
 def _req(q: dict[str, Any], L: dict[str, str], with_checks: bool = True) -> list[str]:
     sec = f"{esc(q['section'])} · " if q.get("section") else ""
-    out = [f"### {sec}{esc(q['title'])} (`{esc(q['id'])}`)", "", esc(q["reason"]), ""]
+    group = f" · {L['group']}: {esc(q['group_title'])}" if q.get("group_title") else ""
+    cs = L.get("checks_status." + str(q.get("checks_status")), "")
+    status = L.get("status." + str(q.get("status")), str(q.get("status")))
+    out = [f"#### {sec}{esc(q['title'])} ({esc(q['id'])}{group})", ""]
+    out += [f"{L['status']}: **{esc(status)}** · {L['checks_status']}: {esc(cs)}", "", esc(q["reason"]), ""]
     for c in q["checks"] if with_checks else []:
         out.append(
-            f"- **{esc(L.get('status.' + str(c['status']), c['status']))}** `{esc(c['id'])}` — "
-            f"{esc(c['target'])}: {esc(c['summary'])}"
+            f"- **{esc(L.get('status.' + str(c['status']), c['status']))}** {esc(c['title'] or c['id'])} "
+            f"({esc(c['id'])}) — {esc(c['target'])}: {esc(c['summary'])}"
         )
-        for k, v in c["evidence"]:
-            out.append(f"  - {esc(k)}: `{esc(v)}`")
-        if c["remediation"] and c["status"] != "pass":
-            out.append(f"  - **{L['remediation']}:** {esc(c['remediation'])}")
+        out += _rows(c["evidence_rows"], L)
+    out += _rows(q.get("attestation_rows") or [], L)
     if q.get("look_for") and (not with_checks or not q["checks"]):
         out.append(f"- **{L['look_for']}:** {esc(q['look_for'])}")
     out.append("")
     return out
+
+
+def _todo(r: dict[str, Any], L: dict[str, str]) -> list[str]:
+    out = [f"## {L['todo']}", ""]
+    for i, e in enumerate(r["todo"], 1):
+        sev = f" · {L['severity']}: {esc(e['severity_word'])}" if e["severity_word"] else ""
+        clears = "; ".join(
+            f"{esc(q['section']) + ' ' if q.get('section') else ''}{esc(q['title'])} ({esc(q['id'])})"
+            for q in e["requirements"]
+        )
+        out += [
+            f"### {i}. {esc(e['title'])}",
+            "",
+            f"{esc(L['kind_' + e['kind']])}{sev} · {L['who']}: {esc(e['who'])} · "
+            f"{L['when']}: {esc(e['when'])}",
+            "",
+            f"{L['clears']}: {clears}",
+            "",
+        ]
+        if e["targets"]:
+            out += [f"{L['targets']}: {esc(', '.join(str(t) for t in e['targets']))}", ""]
+        out += fix_md(e["parts"]) + [""]
+    if not r["todo"]:
+        out += [L["nothing_to_do"], ""]
+    return out
+
+
+def _director(r: dict[str, Any], L: dict[str, str]) -> list[str]:
+    d = r["director"]
+    out = [
+        f"## {L['director']}",
+        "",
+        f"**{L['meets_yes'] if d['meets'] else L['meets_no']} {esc(r['verdict']['level'])}**",
+        "",
+        f"**{L['verdict']}:** {esc(r['verdict']['sentence'])}",
+        "",
+        f"**{L['score']}: {esc(r['score']['automated_text'])}** ({esc(L['score_help'])}; "
+        f"{L['score_coverage']} {esc(r['score']['coverage_text'])})",
+        "",
+        f"{L['status_counts']}: {esc(r['status_line'])}",
+        "",
+        f"### {L['top_actions']}",
+        "",
+    ]
+    if not d["items"]:
+        return out + [L["nothing_to_do"], ""]
+    out += [f"| # | {L['item']} | {L['who']} | {L['when']} |", "|---|---|---|---|"]
+    for i, e in enumerate(d["items"], 1):
+        out.append(f"| {i} | {esc(e['title'])} | {esc(e['who'])} | {esc(e['when'])} |")
+    if d["more"]:
+        out += ["", esc(L["more_actions"].replace("{n}", str(d["more"])))]
+    return out + [""]
 
 
 def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -> str:
@@ -142,30 +235,31 @@ def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None)
         "",
         f"{L['agency']}: {esc((r['agency'] or {}).get('name'))} · {L['system']}: "
         f"{esc((r['system'] or {}).get('name'))} · {L['period']}: {esc(r['period'])} · "
-        f"{L['assessed_at']}: {esc(r['assessed_at'])}",
+        f"{L['assessed_at']}: {esc(r['assessed_text'])}",
+        "",
+        f"{L['sent_to']}: {esc(r['authority'])}",
         "",
         *([f"> {esc(r['catalog_note'])}", ""] if r.get("catalog_note") else []),
         *([f"> {esc(r['trust_note'])}", ""] if r.get("trust_note") else []),
-        f"**{L['verdict']}:** {esc(r['verdict']['sentence'])}",
-        "",
     ]
+    out += _director(r, L) + _todo(r, L) + [f"## {L['details']}", ""]
     for key, items in (
         ("section_failing", r["failing"]),
         ("section_errors", r["errors"]),
         ("section_review", r["to_review"]),
     ):
-        out += [f"## {L[key]}", ""]
+        out += [f"### {L[key]}", ""]
         for q in items:
             out += _req(q, L, key != "section_review")
         if not items:
             out += [L["none"], ""]
     if r["warnings"]:
-        out += [f"## {L['section_warnings']}", ""]
-        out += [f"- `{esc(w['id'])}` — {esc(w['target'])}: {esc(w['summary'])}" for w in r["warnings"]]
+        out += [f"### {L['section_warnings']}", ""]
+        out += [f"- {esc(w['id'])} — {esc(w['target'])}: {esc(w['summary'])}" for w in r["warnings"]]
         out.append("")
-    out += [f"## {L['section_passed']}", ""]
-    out += [f"- {esc(q['title'])} (`{esc(q['id'])}`)" for q in r["passed"]] or [L["none"]]
+    out += [f"### {L['section_passed']}", ""]
+    out += [f"- {esc(q['title'])} ({esc(q['id'])})" for q in r["passed"]] or [L["none"]]
     if r["not_applicable"]:
-        out += ["", f"### {L['section_na']}", ""]
-        out += [f"- {esc(q['title'])} (`{esc(q['id'])}`): {esc(q['reason'])}" for q in r["not_applicable"]]
+        out += ["", f"#### {L['section_na']}", ""]
+        out += [f"- {esc(q['title'])} ({esc(q['id'])}): {esc(q['reason'])}" for q in r["not_applicable"]]
     return "\n".join(out) + "\n"

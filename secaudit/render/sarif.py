@@ -60,6 +60,10 @@ def render_scan_sarif(result: ScanResult, lang: str = "vi") -> str:
         "profile": data.get("profile"),
         "check_counts": doc.check_counts(),
         "targets": [t.target.raw for t in result.targets],
+        # DESIGN §10 "Scores and changes": overall and per target
+        "automated_score": data.get("automated_score"),
+        "score_coverage": data.get("score_coverage"),
+        "target_scores": {t["target"]: t.get("automated_score") for t in data["targets"]},
     }
     invocation = _invocation(result.started_at, result.finished_at)
     return _dump(
@@ -93,8 +97,11 @@ def render_bundle_sarif(bundle: dict[str, Any], lang: str = "vi", catalog: Any =
             "counts": summary.get("counts"),
             "compliance_pct": summary.get("compliance_pct"),
             "meets_level": summary.get("meets_level"),
+            "automated_score": _score(a)["automated_score"],
+            "score_coverage": _score(a)["score_coverage"],
         },
         "meets_level": summary.get("meets_level"),
+        "automated_score": _score(a)["automated_score"],
         "check_counts": doc.check_counts(),
         "additional": [
             {"profile": _dict(x).get("profile"), "summary": _dict(x).get("summary")}
@@ -388,6 +395,12 @@ def _dict(v: Any) -> dict[str, Any]:
 
 def _list(v: Any) -> list[Any]:
     return v if isinstance(v, list) else []
+
+
+def _score(a: dict[str, Any]) -> dict[str, Any]:
+    from secaudit.render.report_tiers import score_of_assessment
+
+    return score_of_assessment(a)
 
 
 def _version() -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from secaudit.core.i18n import moment, pct
 from secaudit.core.model import ScanResult, TargetResult, text
 from secaudit.core.resources import data_dir
+from secaudit.render.fixes import parts
+from secaudit.render.report_tiers import evidence_rows
 
 ORDER = ("fail", "error", "warn", "pass", "not_applicable")
 LABELS = {
@@ -17,6 +19,10 @@ LABELS = {
         "finished": "Kết thúc",
         "fix": "Cách khắc phục",
         "evidence": "Bằng chứng thu thập",
+        "score": "Điểm kiểm tra tự động",
+        "coverage": "mức bao phủ",
+        "item": "Mục",
+        "value": "Giá trị",
         "st_fail": "KHÔNG ĐẠT",
         "st_error": "LỖI KIỂM TRA",
         "st_warn": "CẢNH BÁO",
@@ -40,6 +46,10 @@ LABELS = {
         "finished": "Finished",
         "fix": "How to fix",
         "evidence": "Evidence collected",
+        "score": "Automated score",
+        "coverage": "coverage",
+        "item": "Item",
+        "value": "Value",
         "st_fail": "FAIL",
         "st_error": "ERROR",
         "st_warn": "WARN",
@@ -82,9 +92,8 @@ def render_scan_html(result: ScanResult, lang: str = "vi", templates: Path | Non
                     "title": text(c.title, lang),
                     "summary": text(c.summary, lang),
                     "remediation": text(c.remediation, lang),
-                    "evidence": json.dumps(c.evidence, ensure_ascii=False, indent=1)[:4000]
-                    if c.evidence
-                    else "",
+                    "fix_parts": parts(text(c.remediation, lang)),
+                    "evidence": evidence_rows(c.evidence, lang),
                 }
             )
         targets.append(
@@ -95,12 +104,26 @@ def render_scan_html(result: ScanResult, lang: str = "vi", templates: Path | Non
                 "address": tr.target.address,
                 "checks": checks,
                 "unreachable": _unreachable_line(tr),
+                "score": pct(tr.score()["automated_score"], lang),
+                "coverage": pct(tr.score()["score_coverage"], lang),
             }
         )
+    overall = result.score()
     verdict = L["bad"] if totals["fail"] else L["incomplete"] if totals["error"] else L["ok"]
     css = (folder / "style.css").read_text(encoding="utf-8")
     return env.get_template("scan.html.j2").render(
-        L=L, lang=lang, scan=scan, targets=targets, totals=totals, order=ORDER, verdict=verdict, css=css
+        L=L,
+        lang=lang,
+        scan=scan,
+        targets=targets,
+        totals=totals,
+        order=ORDER,
+        verdict=verdict,
+        css=css,
+        score=pct(overall["automated_score"], lang),
+        coverage=pct(overall["score_coverage"], lang),
+        started=moment(scan["started_at"], lang),
+        finished=moment(scan["finished_at"], lang),
     )
 
 

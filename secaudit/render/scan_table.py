@@ -24,6 +24,7 @@ MORE = {"vi": "(xem đầy đủ: -v hoặc --format json)", "en": "(full text: 
 HEAD = {
     "vi": {
         "total": "Tổng",
+        "score": "Điểm tự động",
         "fix": "Cách khắc phục",
         "verdict_ok": "Không có kiểm tra nào KHÔNG ĐẠT.",
         "verdict_fail": "Có kiểm tra KHÔNG ĐẠT: xem mục FAIL và cách khắc phục.",
@@ -31,11 +32,24 @@ HEAD = {
     },
     "en": {
         "total": "Total",
+        "score": "Automated score",
         "fix": "How to fix",
         "verdict_ok": "No check failed.",
         "verdict_fail": "Some checks FAILED: see the FAIL rows and how to fix them.",
         "verdict_err": "Incomplete (ERROR): see the reasons.",
     },
+}
+
+
+WORDS = {
+    "vi": {
+        "pass": "đạt",
+        "fail": "không đạt",
+        "warn": "cảnh báo",
+        "error": "lỗi",
+        "not_applicable": "không áp dụng",
+    },
+    "en": {"pass": "pass", "fail": "fail", "warn": "warn", "error": "error", "not_applicable": "n/a"},
 }
 
 
@@ -77,7 +91,14 @@ def render_scan_table(
     def style(s: str, **kw: object) -> str:
         return click.style(s, **kw) if color else s  # type: ignore[arg-type]
 
-    wrap = textwrap.TextWrapper(width=width, initial_indent=" " * 9, subsequent_indent=" " * 9)
+    # Words are never split at hyphens or inside (a flag such as -all+TLSv1.2 stays whole).
+    wrap = textwrap.TextWrapper(
+        width=width,
+        initial_indent=" " * 9,
+        subsequent_indent=" " * 9,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
     totals: dict[str, int] = {}
     for tr in result.targets:
         addr = tr.target.connect_address
@@ -105,16 +126,16 @@ def render_scan_table(
                 summary = summary[:MAX_SUMMARY].rstrip() + " … " + MORE[lang]
             out.extend(wrap.wrap(summary))
             if c.status in ("fail", "warn"):
-                fix = text(c.remediation, lang).strip().splitlines()
-                if fix:
-                    out.extend(wrap.wrap(f"→ {h['fix']}: {fix[0]}"))
+                out.extend(fix_lines(text(c.remediation, lang), f"→ {h['fix']}: ", wrap))
         passed = sum(1 for c in tr.checks if c.status == "pass")
         if passed and not verbose:
             label = "kiểm tra đạt" if lang == "vi" else "checks passed"
             out.append(style(f"  PASS   {passed} ", fg="green") + label)
+        out.append(f"  {h['score']}: {score_text(tr.score(), lang)}")
         out.append("")
-    summary = " · ".join(f"{totals.get(s, 0)} {s}" for s in ORDER)
+    summary = " · ".join(f"{totals.get(s, 0)} {WORDS[lang].get(s, s)}" for s in ORDER)
     out.append(f"{h['total']}: {summary}")
+    out.append(style(f"{h['score']}: {score_text(result.score(), lang)}", bold=True))
     if totals.get("fail"):
         out.append(style(h["verdict_fail"], fg="red", bold=True))
     elif totals.get("error"):
@@ -122,6 +143,34 @@ def render_scan_table(
     else:
         out.append(style(h["verdict_ok"], fg="green", bold=True))
     return "\n".join(out) + "\n"
+
+
+def score_text(score: dict[str, object], lang: str) -> str:
+    """ "85,0 % (bao phủ 100,0 %)": the automated score and the share of the weight that was judged."""
+    from secaudit.core.i18n import pct
+
+    cov = "bao phủ" if lang == "vi" else "coverage"
+    return f"{pct(score.get('automated_score'), lang)} ({cov} {pct(score.get('score_coverage'), lang)})"
+
+
+def fix_lines(remediation: str, lead: str, wrap: textwrap.TextWrapper) -> list[str]:
+    """The remediation: prose wrapped, each configuration line on a line of its own, never wrapped
+    (a terminal copy must paste the exact line)."""
+    from secaudit.render.fixes import parts
+
+    out: list[str] = []
+    prose = lead
+    for kind, s in parts(" ".join(remediation.split())):
+        if kind == "block":
+            if prose.strip():
+                out.extend(wrap.wrap(prose))
+            out.append(" " * 13 + s)
+            prose = ""
+        else:
+            prose += s
+    if prose.strip() and prose.strip() != lead.strip():
+        out.extend(wrap.wrap(prose))
+    return out
 
 
 def _one_line(reason: str, verbose: bool) -> str:

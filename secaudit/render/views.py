@@ -28,9 +28,16 @@ def t(key: str, lang: str, **params: Any) -> str:
     return text(node, lang).format(**params) if params else text(node, lang)
 
 
+@lru_cache(maxsize=1)
+def tier_strings() -> dict[str, Any]:
+    return load_yaml(package_file("data/report_tiers.yaml"))
+
+
 def labels(lang: str) -> dict[str, str]:
     s = strings()
     out = {k: text(v, lang) for k, v in s["labels"].items()}
+    out.update({k: text(v, lang) for k, v in tier_strings()["labels"].items()})
+    out.update({f"checks_status.{k}": text(v, lang) for k, v in tier_strings()["checks_status"].items()})
     out.update({f"status.{k}": text(v, lang) for k, v in s["status"].items()})
     out.update({f"system_status.{k}": text(v, lang) for k, v in s["system_status"].items()})
     out.update({f"severity.{k}": text(v, lang) for k, v in s["severity"].items()})
@@ -79,7 +86,9 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
             "title": _text(full.get("title"), lang),
             "summary": _text(full.get("summary"), lang),
             "evidence": evidence_items(full.get("evidence")),
+            "evidence_rows": evidence_rows(full.get("evidence"), lang),
             "remediation": _text(full.get("remediation"), lang),
+            "fix_parts": fix_parts(_text(full.get("remediation"), lang)),
         }
 
     def req_view(r: dict[str, Any], only: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -95,11 +104,14 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
             "group": r.get("group") or (creq.group if creq else ""),
             "kind": r.get("kind", ""),
             "title": _text(r.get("title"), lang) or (text(creq.title, lang) if creq else "") or r.get("id"),
+            "group_title": _group_title(r.get("group") or (creq.group if creq else ""), catalog, lang),
             "status": r.get("status"),
+            "checks_status": r.get("checks_status") or _checks_status(r.get("checks")),
             "reason": render_reason(r.get("reason"), lang, summaries),
             "look_for": _text(hint, lang),
             "checks": [check_view(c) for c in refs],
             "attestation": evidence_items(att) if att else [],
+            "attestation_rows": attestation_rows(att, lang) if att else [],
         }
 
     reqs = _dicts(a.get("requirements"))
@@ -124,7 +136,7 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
             if counts.get(k, len(by[k]))
         ]
         sentence = t("verdict_fails", lang, parts="; ".join(parts), **names)
-    return {
+    view = {
         "schema": REPORT_SCHEMA,
         "lang": lang,
         "province": a.get("province", ""),
@@ -152,6 +164,72 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         "passed": [req_view(r, ()) for r in by["pass"]],
         "not_applicable": [req_view(r, ()) for r in by["not_applicable"]],
     }
+    from secaudit.render.report_tiers import tiers
+
+    view.update(tiers(view, a, lang, labels(lang)))
+    return view
+
+
+def _group_title(group: Any, catalog: Any, lang: str) -> str:
+    """A requirement group's name in the reader's language (never the id such as design_build)."""
+    if not isinstance(group, str) or not group:
+        return ""
+    titles = getattr(catalog, "groups", None) or {}
+    return text(titles.get(group), lang) if titles.get(group) else ""
+
+
+def _checks_status(rows: Any) -> str:
+    from secaudit.core.score import checks_status
+
+    return checks_status(_dicts(rows))
+
+
+def fix_parts(remediation: str) -> list[tuple[str, str]]:
+    from secaudit.render.fixes import parts
+
+    return parts(remediation)
+
+
+def evidence_rows(evidence: Any, lang: str) -> list[dict[str, Any]]:
+    from secaudit.render.report_tiers import evidence_rows as rows
+
+    return rows(evidence, lang)
+
+
+ATTESTATION_SHOWN = ("status", "note", "attested_by", "attested_at", "effective_expires_at", "file")
+
+
+def attestation_rows(att: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The attestation record as readable rows (dates dd/mm/yyyy, the answer in the reader's words)."""
+    from secaudit.core import i18n
+
+    words = {"compliant": ("Tuân thủ", "Compliant"), "non_compliant": ("Không tuân thủ", "Not compliant")}
+    words["not_applicable"] = ("Không áp dụng", "Not applicable")
+    names = {
+        "status": ("Trả lời", "Answer"),
+        "note": ("Ghi chú", "Note"),
+        "attested_by": ("Người xác nhận", "Attested by"),
+        "attested_at": ("Ngày xác nhận", "Attested on"),
+        "effective_expires_at": ("Hiệu lực đến", "Valid until"),
+        "file": ("Tệp tự đánh giá", "Attestation file"),
+    }
+    i = 0 if lang == "vi" else 1
+    rows = []
+    for k in ATTESTATION_SHOWN:
+        v = att.get(k)
+        if v in (None, ""):
+            continue
+        if k == "status" and isinstance(v, str):
+            v = words.get(v, (v, v))[i]
+        elif k.endswith("_at") and isinstance(v, str):
+            v = i18n.day(v, lang)
+        rows.append({"label": names[k][i], "code": False, "value": str(v)})
+    ev = att.get("evidence")
+    if isinstance(ev, list) and ev:
+        label = ("Tệp bằng chứng", "Evidence files")[i]
+        shown = ", ".join(str(e.get("path")) for e in ev if isinstance(e, dict) and e.get("path"))
+        rows.append({"label": label, "code": False, "value": shown or str(len(ev))})
+    return rows
 
 
 def _trust_note(bundle: dict[str, Any], lang: str) -> str:

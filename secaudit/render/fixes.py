@@ -1,0 +1,96 @@
+"""Remediation texts as prose and copyable code, and the de-duplicated to-do list of a report.
+
+Remediation texts (secaudit/checks/**/*.yaml) mark configuration lines with backticks. Renderers must
+not show the backticks: HTML draws a code line as a copyable ``<pre><code>`` block, Markdown as a
+fenced block, the terminal on a line of its own that is never wrapped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_CODE = re.compile(r"`([^`]+)`")
+BLOCK_MIN = 16  # shorter spans (a file name, ``Enabled=0``) stay inline
+SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4, "": 5}
+
+
+def parts(text: str) -> list[tuple[str, str]]:
+    """[("text", …), ("code", …), ("block", …)…] in reading order; ``block`` = a line to copy."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for m in _CODE.finditer(text or ""):
+        if m.start() > pos:
+            out.append(("text", text[pos : m.start()]))
+        code = m.group(1).strip()
+        out.append(("block" if len(code) >= BLOCK_MIN and " " in code else "code", code))
+        pos = m.end()
+    if pos < len(text or ""):
+        out.append(("text", text[pos:]))
+    return [(k, v) for k, v in out if v.strip() or k != "text"]
+
+
+def plain(text: str) -> str:
+    """The text without its backticks (for a one-line cell)."""
+    return _CODE.sub(lambda m: m.group(1), text or "")
+
+
+def todo(failing: list[dict[str, Any]], to_review: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """One entry per distinct fix: a failing (or warning) check's remediation, with every target and
+    requirement it clears; then one entry per requirement awaiting evidence. Severity first."""
+    by_fix: dict[tuple[str, str], dict[str, Any]] = {}
+    for q in failing:
+        for c in q.get("checks") or []:
+            if c.get("status") not in ("fail", "warn") or not c.get("remediation"):
+                continue
+            key = (str(c.get("id")), c["remediation"])
+            e = by_fix.setdefault(
+                key,
+                {
+                    "kind": "fix",
+                    "check": c.get("id"),
+                    "title": c.get("title") or c.get("id"),
+                    "severity": c.get("severity") or "",
+                    "status": c.get("status"),
+                    "remediation": c["remediation"],
+                    "parts": parts(c["remediation"]),
+                    "targets": [],
+                    "requirements": [],
+                },
+            )
+            if c.get("status") == "fail":
+                e["status"] = "fail"
+            if c.get("target") not in e["targets"]:
+                e["targets"].append(c.get("target"))
+            label = {"id": q.get("id"), "title": q.get("title"), "section": q.get("section")}
+            if label not in e["requirements"]:
+                e["requirements"].append(label)
+    fixes = sorted(
+        by_fix.values(),
+        key=lambda e: (
+            e["status"] != "fail",
+            SEVERITY_RANK.get(e["severity"], 5),
+            -len(e["targets"]),
+            e["check"],
+        ),
+    )
+    manual = []
+    for q in failing + to_review:
+        if q.get("checks") and q.get("status") == "fail":
+            continue  # its checks' fixes are listed above
+        manual.append(
+            {
+                "kind": "evidence" if q.get("status") == "not_reviewed" else "attested_fail",
+                "check": None,
+                "title": q.get("title"),
+                "severity": "",
+                "status": q.get("status"),
+                "remediation": q.get("look_for") or "",
+                "parts": parts(q.get("look_for") or ""),
+                "targets": [],
+                "requirements": [{"id": q.get("id"), "title": q.get("title"), "section": q.get("section")}],
+                "checks_status": q.get("checks_status"),
+            }
+        )
+    manual.sort(key=lambda e: (e["kind"] != "attested_fail", str(e["requirements"][0]["id"])))
+    return fixes + manual
