@@ -36,6 +36,7 @@ ALL_HTTP = [
     "http.server_disclosure",
     "http.sensitive_paths",
     "http.security_txt",
+    "http.mixed_content",
 ]
 TIMEOUT = 1.0
 

@@ -17,8 +17,15 @@ import pytest
 
 from secaudit.checks import CheckContext, checks_for_probe, run_check
 from secaudit.core.model import CheckResult, Target
-from secaudit.lab.external import ExternalServer, gnutls_server, lenient_ca, ocsp_response, openssl_server
-from secaudit.lab.sites import Lab
+from secaudit.lab.external import (
+    ExternalServer,
+    gnutls_server,
+    lenient_ca,
+    malformed_san_leaf,
+    ocsp_response,
+    openssl_server,
+)
+from secaudit.lab.sites import Lab, SiteSpec
 from secaudit.probes import tls as tls_probe
 from secaudit.probes.base import ProbeContext
 
@@ -101,6 +108,12 @@ def scanned(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
         ossl("self_signed", 14, [], issuer=_SelfSigned())
 
         targets = {n: Target(raw=n, host=a, port=s.port, address=a) for n, (s, a) in servers.items()}
+        # 6. a certificate that makes sslyze's certificate_info plugin fail (Python lab server)
+        a = ADDR.format(30)
+        odd = lab.start(
+            SiteSpec(name="odd-san", address=a, hostname=a, cert=malformed_san_leaf(ca, a), plain_http="none")
+        )
+        targets["plugin_fails"] = Target(raw="plugin_fails", host=a, port=odd.https_port, address=a)
         ctx = ProbeContext(params=PARAMS, ca_file=tmp / "cas.pem", timeout=3.0, progress=lambda _m: None)
         names = list(targets)
         observations = tls_probe.collect([targets[n] for n in names], ctx)
@@ -272,3 +285,20 @@ def test_self_signed_still_fails_trusted(scanned: dict[str, Scanned]) -> None:
     r = s.verdict("tls.cert.trusted")
     assert r.status == "fail" and r.evidence["reason"]
     assert s.status("tls.cert.hostname") == "pass"
+
+
+# --------------------------------------------------------------------------- 6. one plugin fails
+
+
+def test_one_failing_plugin_errors_only_its_checks(scanned: dict[str, Scanned]) -> None:
+    s = scanned["plugin_fails"]
+    assert "certificate_info" in s.obs["certificate"]["error"]
+    statuses = s.statuses()
+    cert_checks = {c for c in statuses if c.startswith("tls.cert.")}
+    assert {statuses[c] for c in cert_checks} == {"error"}
+    for c in cert_checks:
+        assert "certificate_info" in s.verdict(c).summary["en"]  # the plugin is named
+    # sslyze's Mozilla checker needs that plugin's result: it errors too, saying so
+    assert statuses["tls.mozilla.intermediate"] == "error"
+    others = {c: v for c, v in statuses.items() if c not in cert_checks and c != "tls.mozilla.intermediate"}
+    assert set(others.values()) == {"pass"}, others

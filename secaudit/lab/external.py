@@ -201,3 +201,37 @@ def ocsp_response(ca: LabCA, leaf: Leaf, directory: Path, revoked: bool) -> Path
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"openssl ocsp failed: {proc.stderr.strip()[-300:]}")
     return out
+
+
+def malformed_san_leaf(ca: LabCA, address: str) -> Leaf:
+    """A leaf whose subjectAltName holds an IP address entry of 1 byte: OpenSSL serves it, and
+    sslyze's certificate_info plugin fails on it (a "strange certificate" of the wild)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtensionOID, NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.timezone.utc)
+    bad_san = b"\x30\x03\x87\x01\x7f"  # SEQUENCE { [7] iPAddress: 1 byte }
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)]))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.UnrecognizedExtension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME, bad_san), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(ca.key, hashes.SHA256())
+    )
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return Leaf(cert_pem=pem, key_pem=key_pem, chain_pem=pem + ca.cert_pem, names=[address])

@@ -21,6 +21,7 @@ MODULES = (
     "server_disclosure",
     "sensitive_paths",
     "security_txt",
+    "mixed_content",
 )
 
 __all__ = ["MODULES", "parse"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from secaudit.checks.http.content import Content, parse_content
 from secaudit.checks.observation import (
     Broken,
     Malformed,
@@ -113,6 +114,7 @@ class HttpObservation:
     https: Https | Broken
     paths: Paths | Broken
     security_txt: SecurityTxt | Broken
+    content: Content | Broken | None = None  # the main page's references (http.mixed_content)
 
     def base_evidence(self, sec: Https) -> dict[str, Any]:
         ev: dict[str, Any] = {"url": sec.final_url or self.url, "status": sec.status}
@@ -283,4 +285,5 @@ def parse(obs: dict[str, Any]) -> HttpObservation:
         https=_https(obs),
         paths=_paths(obs),
         security_txt=_security_txt(obs),
+        content=parse_content(obs),
     )

@@ -7,6 +7,7 @@ from urllib.parse import urljoin, urlsplit
 
 from secaudit.core.model import Target
 from secaudit.probes.http.connection import MAX_VALUE, Conn, classify, clip, discard
+from secaudit.probes.http.content import page_content
 from secaudit.probes.http.headers import headers_of, parse_cookie
 
 
@@ -89,6 +90,8 @@ def main_page(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
             sec["cookies"] += [
                 parse_cookie(v, urlsplit(url).scheme) for v in resp.headers.getlist("Set-Cookie")
             ]
+            if not 300 <= resp.status < 400 and urlsplit(url).scheme.lower() == "https":
+                sec["content"] = _content(resp, url)  # for http.mixed_content
         finally:
             discard(resp)
         if 300 <= resp.status < 400 and location:
@@ -99,6 +102,13 @@ def main_page(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
             sec["left_to"] = clip(nxt, MAX_VALUE)  # not followed: we only probe the given target
         sec.update({"final_url": url, "status": resp.status, "headers": headers})
         return sec
+
+
+def _content(resp: Any, url: str) -> dict[str, Any]:
+    try:
+        return page_content(resp, url)
+    except Exception as exc:  # a body that stalls or breaks: this section's error only
+        return {"url": clip(url, MAX_VALUE), "error": classify(exc)[1]}
 
 
 def _get_tolerant(conn: Conn, url: str, sec: dict[str, Any]) -> Any:
