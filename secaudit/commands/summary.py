@@ -8,6 +8,7 @@ failures: the exit code stays 0.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -31,6 +32,17 @@ TEMPLATES_OPTION = click.option(
 @click.option("--store", type=click.Path(path_type=Path), help="CSDL SQLite lưu lịch sử (xu hướng).")
 @click.option("--period", help="Kỳ báo cáo (mặc định: của inventory, hoặc kỳ mới nhất).")
 @click.option(
+    "--compare",
+    metavar="PERIOD",
+    help="So sánh với kỳ PERIOD (mặc định với --store: kỳ trước) / compare with PERIOD "
+    "(default with --store: the previous period).",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Ngày tính hạn bằng chứng (mặc định: hôm nay) / the day evidence expiry is judged against.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice([*formats("summary"), "mau08"]),
@@ -47,6 +59,8 @@ def summary_cmd(
     keyring: Path | None,
     store: Path | None,
     period: str | None,
+    compare: str | None,
+    today: Any,
     fmt: str,
     templates: Path | None,
     lang: str,
@@ -63,7 +77,15 @@ def summary_cmd(
 
         template(environment(templates), "summary.html.j2", templates)  # fail before the work
         load_css(templates)
-    result = summarise(bundle_dir, inventory=inventory, keyring=keyring, store=store, period=period)
+    result = summarise(
+        bundle_dir,
+        inventory=inventory,
+        keyring=keyring,
+        store=store,
+        period=period,
+        today=today.date() if today else None,
+        compare=compare,
+    )
     content = render("summary", fmt, result, RenderOptions(lang=lang, templates=templates))
     write_output(content, output)
 

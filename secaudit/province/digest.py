@@ -147,6 +147,10 @@ class Digest:
     tailored: list[str] = field(default_factory=list)  # tailored out: needs the inventory's acceptance
     stored_meets_level: bool | None = None  # what the bundle itself claimed
     reviews: dict[str, int] = field(default_factory=dict)  # re-judged {"attested", "reviewed"} counts
+    # Re-judged only (never the bundle's own figure): automated_score, score_coverage, score_weights;
+    # and requirement -> date its attestation stops counting (issue 11 "what changed").
+    score: dict[str, Any] = field(default_factory=dict)
+    expiries: dict[str, str] = field(default_factory=dict)
 
 
 # (agency, system) pairs whose inventory entry says require_review, and the province-wide flag: set by
@@ -230,6 +234,7 @@ def _apply_trust(d: Digest, a: dict[str, Any], reviewer_keys: Any) -> None:
         return
     d.profile_problems, d.tailored = t.primary.problems, t.primary.tailored
     d.reviews = dict(t.primary.reviews)
+    d.score, d.expiries = dict(t.primary.score), dict(t.primary.expiries)
     by_profile = {f.profile: f for f in t.additional}
     # The re-judged verdicts are what the summary shows (an inconsistent bundle's never count anyway).
     if t.state in ("rejudged", "inconsistent"):

@@ -6,6 +6,7 @@ folder changes nothing. Headline figures are recorded per period (the latest run
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -28,6 +29,9 @@ CREATE TABLE IF NOT EXISTS requirement_status (
 CREATE TABLE IF NOT EXISTS headlines (
   period TEXT PRIMARY KEY, agencies INTEGER, agencies_meeting INTEGER, pct REAL, systems INTEGER,
   systems_meeting INTEGER, missing INTEGER, unverified INTEGER, recorded_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bundle_scores (
+  hash TEXT PRIMARY KEY REFERENCES bundles(hash), passed INTEGER, judged INTEGER, error INTEGER,
+  expiries TEXT) WITHOUT ROWID;
 """
 
 _COLUMNS = {
@@ -45,6 +49,8 @@ _COLUMNS = {
         "ingested_at",
     ],
     "requirement_status": ["hash", "requirement", "status"],
+    # re-judged automated score weights and attestation validity (issue 11 "what changed")
+    "bundle_scores": ["hash", "passed", "judged", "error", "expiries"],
     "headlines": [
         "period",
         "agencies",
@@ -96,7 +102,7 @@ class Store:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         known = {h for (h,) in self.db.execute("SELECT hash FROM bundles")}
         new = 0
-        rows, statuses = [], []
+        rows, statuses, scores = [], [], []
         for d in digests:
             if d.error or not d.sha256 or d.sha256 in known:
                 continue
@@ -118,9 +124,14 @@ class Store:
                 )
             )
             statuses.extend((d.sha256, rid, st) for rid, st in d.statuses.items())
+            w = (d.score or {}).get("score_weights") if d.verified else None
+            if isinstance(w, dict):
+                expiries = json.dumps(d.expiries or {}, sort_keys=True)
+                scores.append((d.sha256, w.get("passed"), w.get("judged"), w.get("error"), expiries))
         with self.db:
             self.db.executemany("INSERT INTO bundles VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
             self.db.executemany("INSERT OR IGNORE INTO requirement_status VALUES (?,?,?)", statuses)
+            self.db.executemany("INSERT OR IGNORE INTO bundle_scores VALUES (?,?,?,?,?)", scores)
         return new
 
     def count(self) -> int:
@@ -175,6 +186,28 @@ class Store:
             entry.update(heads.get(p) or dict.fromkeys(HEADLINE_KEYS))
             entry["changes"] = changes.get(p, [])
             out.append(entry)
+        return out
+
+    def previous(self, period: str, compare: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+        """Per (agency, system): the snapshot of its latest period before ``period`` in the store
+        (or of ``compare``): {"period", "statuses", "score_weights"} (verified bundles first)."""
+        best: dict[tuple[str, str], tuple[Any, ...]] = {}
+        sql = "SELECT agency, system, period, verified, assessed_at, file, hash FROM bundles"
+        now_key = period_key(period)
+        for row in self.db.execute(sql):
+            p = row[2]
+            if (compare is not None and p != compare) or (compare is None and period_key(p) >= now_key):
+                continue
+            k = (row[0], row[1])
+            if k not in best or (period_key(p), row[3:6]) > (period_key(best[k][2]), best[k][3:6]):
+                best[k] = row
+        out = {}
+        for k, row in best.items():
+            sc = self.db.execute(
+                "SELECT passed, judged, error FROM bundle_scores WHERE hash = ?", (row[6],)
+            ).fetchone()
+            weights = {"passed": sc[0], "judged": sc[1], "error": sc[2]} if sc and row[3] else None
+            out[k] = {"period": row[2], "statuses": self._statuses(row[6]), "score_weights": weights}
         return out
 
     def _statuses(self, bundle_hash: str) -> dict[str, str]:

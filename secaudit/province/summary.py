@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from secaudit.core.errors import InputError
+from secaudit.province.changes import agency_score, system_score
 from secaudit.province.digest import (
     NEW_REGIME_CATALOG,
     REVIEW_POLICY,
@@ -142,6 +143,9 @@ def aggregate(
                 "verified": False,
                 "file": None,
                 "reason": "",
+                "automated_score": None,  # re-judged, verified bundles only (province/changes.py)
+                "score_coverage": None,
+                "score_weights": None,
             }
             if cands:
                 d = _pick(cands)
@@ -178,6 +182,7 @@ def aggregate(
                         ),  # attested vs reviewed (re-judged)
                     }
                 )
+                entry.update(system_score(d))
                 _trust(entry, d, s if inventory is not None else None)
                 # Meeting level 3 says nothing about a system the inventory declares at level 4.
                 below = inventory is not None and d.level is not None and d.level < s["level"]
@@ -214,6 +219,7 @@ def aggregate(
                 if meets
                 else ("missing" if statuses <= {"missing", "other_period"} else "not_meeting"),
                 "systems_meeting": sum(x["meets_target"] for x in systems_out),
+                **agency_score(systems_out),
                 "reviews": {
                     k: sum((x.get("reviews") or {}).get(k, 0) for x in systems_out)
                     for k in ("attested", "reviewed")
@@ -351,9 +357,10 @@ def summarise(
     period: str | None = None,
     workers: int | None = None,
     today: date | None = None,
+    compare: str | None = None,
 ) -> dict[str, Any]:
     """Everything ``secaudit summary`` does before rendering."""
-    return collect(bundle_dir, inventory, keyring, store, period, workers, today)[0]
+    return collect(bundle_dir, inventory, keyring, store, period, workers, today, compare)[0]
 
 
 def collect(
@@ -364,6 +371,7 @@ def collect(
     period: str | None = None,
     workers: int | None = None,
     today: date | None = None,
+    compare: str | None = None,
 ) -> tuple[dict[str, Any], list[Digest], dict[str, Any] | None]:
     """(summary JSON, the digests, the inventory view): what the Mẫu 08 report is built from."""
     bdir = Path(bundle_dir)
@@ -384,15 +392,29 @@ def collect(
     _review_policy(inv)
     digests = digest_dir(bdir, kdir, workers)
     result = aggregate(digests, inv, period, kdir is not None, today=today)
+    from secaudit.province.changes import changes, previous_from_digests
+
+    previous = previous_from_digests(digests, result["period"], compare) if compare else None
     if store:
         from secaudit.province.store import Store
 
         with Store(Path(store)) as st:
+            # read before this run's bundles go in; the folder's bundles of --compare PERIOD win
+            previous = {**st.previous(result["period"], compare), **(previous or {})}
             st.ingest([d for d in digests if not d.error])
             st.record_headline(result["period"], result["totals"])
             result["trend"] = st.trend()
     else:
         result["notes"].append("no_store")
+    if previous is not None:  # what changed since the previous period (DESIGN §10), per agency
+        by_file = {d.file: d for d in digests if not d.error}
+        current = {
+            (a["id"], s["id"]): by_file[s["file"]]
+            for a in result["agencies"]
+            for s in a["systems"]
+            if s.get("file") in by_file
+        }
+        result["changes"] = changes(result["agencies"], current, previous, today or date.today())
     return result, digests, inv
 
 

@@ -29,6 +29,8 @@ class Facts:
     problems: list[str] = field(default_factory=list)  # why the profile is not accepted (no inventory)
     tailored: list[str] = field(default_factory=list)  # tailored out with a justification
     reviews: dict[str, int] = field(default_factory=dict)  # {"attested", "reviewed"} (reviews.py)
+    score: dict[str, Any] = field(default_factory=dict)  # re-judged automated_score (core/score.public)
+    expiries: dict[str, str] = field(default_factory=dict)  # requirement -> attestation valid until
 
 
 @dataclass
@@ -61,6 +63,8 @@ def _facts(judged: Any, system_level: int, stored_ids: set[str]) -> Facts:
         compliance_pct=s["compliance_pct"],
         meets_level=bool(s["meets_level"]),
         reviews=review_counts(judged.verdicts),
+        score={k: s.get(k) for k in ("automated_score", "score_coverage", "score_weights")},
+        expiries=_expiries(judged.verdicts),
     )
     shipped = shipped_profile(p.catalog, system_level)
     if shipped is None:
@@ -85,6 +89,17 @@ def _facts(judged: Any, system_level: int, stored_ids: set[str]) -> Facts:
         out.problems.append(
             f"tham số yếu hơn hồ sơ {shipped.id} / parameter {name} weaker than shipped: {why}"
         )
+    return out
+
+
+def _expiries(verdicts: list[Any]) -> dict[str, str]:
+    """When each attested requirement's answer stops counting (for "evidence expiring", issue 11)."""
+    out = {}
+    for v in verdicts:
+        att = getattr(v, "attestation", None)
+        when = att.get("effective_expires_at") if isinstance(att, dict) else None
+        if isinstance(when, str):
+            out[v.id] = when
     return out
 
 

@@ -39,6 +39,17 @@ COLUMNS = [
     "profile_problems",
     "rejudged_under",
     "reason",
+    # DESIGN §10 "Scores and changes" (re-judged figures; changes since the compared period)
+    "automated_score",
+    "score_coverage",
+    "agency_automated_score",
+    "previous_period",
+    "newly_failing",
+    "fixed",
+    "evidence_expired",
+    "evidence_expiring",
+    "agency_score_before",
+    "agency_score_after",
 ]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -96,9 +107,27 @@ def rows(summary: dict[str, Any]) -> list[list[Any]]:
                     "; ".join(s.get("profile_problems") or []),
                     s.get("rejudged_under"),
                     s.get("reason") or None,
+                    *_scores(summary, a, s),
                 ]
             )
     return out
+
+
+def _scores(summary: dict[str, Any], a: dict[str, Any], s: dict[str, Any]) -> list[Any]:
+    ch = (summary.get("changes") or {}).get(a["id"]) or {}
+
+    def ids(key: str) -> str:
+        return ";".join(x["requirement"] for x in ch.get(key) or [] if x.get("system") == s["id"])
+
+    return [
+        s.get("automated_score"),
+        s.get("score_coverage"),
+        a.get("automated_score"),
+        ch.get("previous_period"),
+        *(ids(k) for k in ("newly_failing", "fixed", "evidence_expired", "evidence_expiring")),
+        ch.get("score_before"),
+        ch.get("score_after"),
+    ]
 
 
 def render_summary(summary: dict[str, Any]) -> str:

@@ -27,6 +27,10 @@ def parts(text: str) -> list[tuple[str, str]]:
         pos = m.end()
     if pos < len(text or ""):
         out.append(("text", text[pos:]))
+    # A sentence's full stop after a line to copy would stand alone under its block: drop it.
+    for i in range(1, len(out)):
+        if out[i][0] == "text" and out[i - 1][0] == "block":
+            out[i] = ("text", out[i][1].lstrip(" .,;"))
     return [(k, v) for k, v in out if v.strip() or k != "text"]
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from secaudit.render.views import headline, labels, notes_text, regime_lines, report_view, t
+from secaudit.core.i18n import day, number, pct
+from secaudit.core.model import text
+from secaudit.render.views import headline, labels, notes_text, regime_lines, report_view, t, tier_strings
 
 # Characters Markdown would read as markup, written as HTML entities: they show as themselves in
 # every viewer, and no backslash is left behind in the text (issue 11).
@@ -68,9 +70,9 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
                         f"{esc(L['not_assessed_new'])} | | |"
                     )
                     continue
-                pct = "—" if s["compliance_pct"] is None else f"{s['compliance_pct']}%"
                 out.append(
-                    f"| {esc(a['name'])} | {_yn(a['ready'], L)} | {esc(s['name'])} | {pct} | "
+                    f"| {esc(a['name'])} | {_yn(a['ready'], L)} | {esc(s['name'])} | "
+                    f"{pct(s['compliance_pct'], lang)} | "
                     f"{esc(', '.join(s['failing']) or '—')} | "
                     f"{esc(', '.join(s['not_reviewed']) or '—')} |"
                 )
@@ -79,18 +81,19 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
         f"## {L['agencies']}",
         "",
         f"| {L['agency']} | {L['meets_target']} | {L['system']} | {L['level']} | {L['status']} | "
-        f"{L['meets_level']} | {L['compliance']} | {L['failing']} | {L['not_reviewed']} |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"{L['meets_level']} | {L['compliance']} | {L['score']} | {L['failing']} | {L['not_reviewed']} |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for a in summary["agencies"]:
         for s in a["systems"]:
-            pct = "—" if s["compliance_pct"] is None else f"{s['compliance_pct']}%"
             out.append(
                 f"| {esc(a['name'])} | {_yn(a['meets_target'], L)} | {esc(s['name'])} | "
                 f"{esc(s['level'])} | {esc(L['system_status.' + s['status']])}{_why(s)} | "
-                f"{_yn(s['meets_level'], L)} | {pct} | {len(s['failing'])} | "
+                f"{_yn(s['meets_level'], L)} | {pct(s['compliance_pct'], lang)} | "
+                f"{pct(s.get('automated_score'), lang)} | {len(s['failing'])} | "
                 f"{len(s['not_reviewed'])} |"
             )
+    out += _changes(summary, lang, L)
     out += [
         "",
         f"## {L['most_failed']}",
@@ -117,6 +120,41 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
         out += ["", f"## {L['not_bundles']}", ""]
         out += [f"- {esc(f['file'])}: {esc(f['reason'])}" for f in summary["not_bundles"]]
     return "\n".join(out) + "\n"
+
+
+CHANGE_KEYS = ("newly_failing", "fixed", "evidence_expired", "evidence_expiring")
+
+
+def _changes(summary: dict[str, Any], lang: str, L: dict[str, str]) -> list[str]:
+    """What changed per agency since the compared period (summary["changes"], DESIGN §10)."""
+    changes = summary.get("changes")
+    if not changes:
+        return []
+    words = {k: text(v, lang) for k, v in tier_strings()["changes"].items()}
+    out = ["", f"## {L['changes']}", ""]
+    for a in summary["agencies"]:
+        ch = changes.get(a["id"])
+        if not ch:
+            continue
+        when = (
+            words["compared_with"].format(period=ch["previous_period"])
+            if ch.get("previous_period")
+            else words["no_previous"]
+        )
+        move = f"{pct(ch.get('score_before'), lang)} → {pct(ch.get('score_after'), lang)}"
+        if ch.get("score_change") is not None:
+            move += f" ({'+' if ch['score_change'] >= 0 else ''}{number(ch['score_change'], lang, 1)})"
+        out.append(f"- **{esc(a['name'])}** ({esc(when)}): {words['score']} {esc(move)}")
+        for k in CHANGE_KEYS:
+            items = ch.get(k) or []
+            if items:
+                shown = ", ".join(
+                    f"{x['system']}/{x['requirement']}"
+                    + (f" ({day(x['until'], lang)})" if x.get("until") else "")
+                    for x in items
+                )
+                out.append(f"  - {words[k]}: {esc(shown)}")
+    return out
 
 
 def _code(s: str) -> str:
