@@ -302,3 +302,23 @@ def test_one_failing_plugin_errors_only_its_checks(scanned: dict[str, Scanned]) 
     assert statuses["tls.mozilla.intermediate"] == "error"
     others = {c: v for c, v in statuses.items() if c not in cert_checks and c != "tls.mozilla.intermediate"}
     assert set(others.values()) == {"pass"}, others
+
+
+def test_dhe_512_only_server_is_judged_from_its_offer(scanned: dict[str, Scanned]) -> None:
+    """No client finishes a handshake with it (OpenSSL refuses DH < 768 bits): the offer is read
+    from the server's first flight and judged; what needs a finished handshake stays unknown."""
+    s = scanned["dhe512"]
+    assert "error" not in s.obs, s.obs.get("error")
+    assert "could not find a TLS version" in s.obs["legacy_handshake"]["why"]
+    assert s.obs["accepted_protocols"] == ["TLS 1.2"]
+    [suite] = s.obs["protocols"]["TLS 1.2"]["suites"]
+    assert suite["name"] == "TLS_DHE_RSA_WITH_AES_128_CBC_SHA" and suite["ephemeral_key"]["size"] == 512
+    r = s.verdict("tls.cipher.weak_disabled")
+    assert r.status == "fail" and "DHE-512 < 2048" in r.summary["en"]
+    statuses = s.statuses()
+    assert statuses["tls.protocol.legacy_disabled"] == "pass"
+    assert statuses["tls.protocol.modern_enabled"] == "warn"  # TLS 1.2, no TLS 1.3
+    assert statuses["tls.cert.trusted"] == "pass" and statuses["tls.cert.hostname"] == "pass"
+    assert statuses["tls.cert.key"] == "pass" and statuses["tls.cert.validity"] == "pass"
+    assert statuses["tls.vuln.heartbleed"] == "error"  # not claimed without a finished handshake
+    assert "no TLS client can complete a handshake" in s.verdict("tls.vuln.heartbleed").summary["en"]

@@ -18,6 +18,7 @@ from typing import Any
 
 from secaudit.core.model import Target
 from secaudit.probes.base import ProbeContext, run_parallel
+from secaudit.probes.tls import legacy
 from secaudit.probes.tls.observe import PROTOCOL_COMMANDS, Observation, observe, trace_text
 from secaudit.probes.tls.preflight import preflight
 from secaudit.probes.tls.runner import CONCURRENT_SERVERS, Incomplete, scan_one
@@ -143,6 +144,13 @@ def _scan(
         if res.scan_status != ServerScanStatusEnum.COMPLETED or res.scan_result is None:
             obs["error"] = trace_text(res.connectivity_error_trace) or "TLS connection failed"
             label = f"{t.raw}: {obs['error']}"
+            if legacy.GIVES_UP in obs["error"] and obs["address"]:
+                # no client finishes a handshake: read what the server offers (legacy.py)
+                seen = legacy.observation(t, obs["address"], context, obs["error"], mozilla_name)
+                if seen is not None:
+                    del obs["error"]
+                    obs.update(seen)
+                    label = f"{t.raw} (legacy handshake)"
         else:
             try:
                 obs.update(observe(res, mozilla_name, str(ca_file) if ca_file else None))
