@@ -114,15 +114,15 @@ def examine(a: dict[str, Any], require_review: bool = False, reviewer_keys: Any 
         a = v1_shape(a)
         level = system_level(a, None)
         result = rejudge(a, require_review=require_review, reviewer_keys=reviewer_keys)
-    except (InputError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        extra = [e for e in (a.get("additional") or []) if isinstance(e, dict)]
+        primary = _facts(result.primary, level, set(stored_statuses(a)))
+        additional = [
+            _facts(j, level, set(stored_statuses(e))) for j, e in zip(result.additional, extra, strict=False)
+        ]
+        diff = differences(a, result)
+    except Exception as exc:  # noqa: BLE001 - content an agency signed must not cost the whole summary
         why = exc.message if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
         return Trust("inconsistent", version, ["*"], f"không đánh giá lại được / cannot be re-judged: {why}")
-    extra = [e for e in (a.get("additional") or []) if isinstance(e, dict)]
-    primary = _facts(result.primary, level, set(stored_statuses(a)))
-    additional = [
-        _facts(j, level, set(stored_statuses(e))) for j, e in zip(result.additional, extra, strict=False)
-    ]
-    diff = differences(a, result)
     # A bundle without its resolved profile predates re-judging (this round): like an older tool's,
     # its re-judged verdicts count; dropping the record gains a forger nothing.
     if version == __version__ and isinstance(a.get("profile_resolved"), dict):
