@@ -322,3 +322,19 @@ def test_dhe_512_only_server_is_judged_from_its_offer(scanned: dict[str, Scanned
     assert statuses["tls.cert.key"] == "pass" and statuses["tls.cert.validity"] == "pass"
     assert statuses["tls.vuln.heartbleed"] == "error"  # not claimed without a finished handshake
     assert "no TLS client can complete a handshake" in s.verdict("tls.vuln.heartbleed").summary["en"]
+
+
+def test_http_headers_are_read_over_a_null_cipher_and_marked(scanned: dict[str, Scanned], lab: Lab) -> None:
+    from secaudit.probes import http as http_probe
+
+    t = scanned["only_null"].target
+    target = Target(
+        raw=f"https://{t.host}:{t.port}", host=t.host, port=t.port, http_port=lab.closed_port(t.host)
+    )
+    [obs] = http_probe.collect([target], ProbeContext(params={}, ca_file=lab.ca_file, timeout=3.0))
+    assert obs["verified"] is False and obs["https"]["status"] == 200, obs
+    ctx = CheckContext(host=t.host, port=t.port, params={})
+    hsts = run_check("http.hsts", obs, ctx)
+    assert hsts.status == "fail"  # judged, not error: s_server sends no HSTS
+    assert "NULL" in hsts.evidence["observed_over_legacy_cipher"]
+    assert run_check("http.mixed_content", obs, ctx).status == "pass"

@@ -64,6 +64,7 @@ class Https:
     status: int | None
     headers: tuple[tuple[str, str], ...]
     cookies: tuple[Cookie, ...] | Broken
+    tls_cipher: tuple[str, ...] | None = None  # the unverified re-fetch's [cipher, protocol, bits]
 
     def values(self, name: str) -> list[str]:
         """Every value of header ``name`` (case-insensitive), in the order received."""
@@ -122,6 +123,9 @@ class HttpObservation:
             # requests refused the certificate: headers were fetched unverified (TLS checks judge it)
             ev["verified"] = False
             ev["tls_error"] = self.tls_error
+            if sec.tls_cipher and _legacy_cipher(sec.tls_cipher[0]):
+                # the certificate and the cipher are judged by the TLS checks alone
+                ev["observed_over_legacy_cipher"] = sec.tls_cipher[0]
         return ev
 
 
@@ -209,6 +213,9 @@ def _https(obs: dict[str, Any]) -> Https | Broken:
             status=get_int(d, "status", "https", None),
             headers=tuple(headers),
             cookies=_cookies(d, "https", "incomplete observation: no cookie list / thiếu danh sách cookie"),
+            tls_cipher=tuple(str(x) for x in d["tls_cipher"])
+            if isinstance(d.get("tls_cipher"), list)
+            else None,
         )
     except Malformed as exc:
         return incomplete(exc)
@@ -287,3 +294,8 @@ def parse(obs: dict[str, Any]) -> HttpObservation:
         security_txt=_security_txt(obs),
         content=parse_content(obs),
     )
+
+
+def _legacy_cipher(name: str) -> bool:
+    n = name.upper()
+    return any(w in n for w in ("NULL", "RC4", "DES", "EXP", "ANON", "ADH", "AECDH"))

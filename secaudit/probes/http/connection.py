@@ -57,10 +57,25 @@ def permissive_context() -> ssl.SSLContext:
     ctx.verify_mode = ssl.CERT_NONE
     try:
         ctx.minimum_version = ssl.TLSVersion.TLSv1
-        ctx.set_ciphers("ALL:@SECLEVEL=0")
+        # eNULL too: a NULL-only server's headers are still read (marked in the evidence)
+        ctx.set_ciphers("ALL:eNULL:@SECLEVEL=0")
     except (ValueError, ssl.SSLError):
         pass
     return ctx
+
+
+def negotiated(conn: Conn) -> list[Any] | None:
+    """[cipher, protocol, secret bits] of the target's latest TLS connection (None: unknown)."""
+    with conn._lock:
+        socks = [s for s in conn.sockets if isinstance(s, ssl.SSLSocket)]
+    for sock in reversed(socks):
+        try:
+            got = sock.cipher()
+        except (OSError, ValueError):
+            continue
+        if got:
+            return [str(got[0]), str(got[1]), int(got[2] or 0)]
+    return None
 
 
 # --------------------------------------------------------------------------- one target

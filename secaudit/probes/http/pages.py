@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from secaudit.core.model import Target
-from secaudit.probes.http.connection import MAX_VALUE, Conn, classify, clip, discard
+from secaudit.probes.http.connection import MAX_VALUE, Conn, classify, clip, discard, negotiated
 from secaudit.probes.http.content import page_content
 from secaudit.probes.http.headers import headers_of, parse_cookie
 
@@ -91,6 +91,8 @@ def main_page(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
                 parse_cookie(v, urlsplit(url).scheme) for v in resp.headers.getlist("Set-Cookie")
             ]
             if not 300 <= resp.status < 400 and urlsplit(url).scheme.lower() == "https":
+                if not conn.verified:  # read over the permissive fallback: say over what
+                    sec["tls_cipher"] = negotiated(conn)
                 sec["content"] = _content(resp, url)  # for http.mixed_content
         finally:
             discard(resp)
