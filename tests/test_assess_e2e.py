@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import ssl
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,10 @@ from secaudit.config.catalog import applicable, load_profile
 from secaudit.lab.sites import Lab, SiteSpec
 from secaudit.signing.bundle import load_bundle
 from secaudit.signing.bundle_view import as_v1
+
+# `assess` dates its bundles by the clock (the lab's certificates are made now too): answers given
+# 19 days before the run are valid on any day (a fixed 2026-10-01 expired from 2027-10-02).
+ATTESTED = (date.today() - timedelta(days=19)).isoformat()
 
 GOOD_ADDR, BAD_ADDR, DOWN_ADDR = "127.0.0.171", "127.0.0.172", "127.0.0.173"  # this module's own
 GOOD_HOST = "portal.baotot.lab.test"
@@ -86,7 +91,7 @@ agencies:
             "status": "compliant",
             "note": f"Đã kiểm tra {rid}",
             "attested_by": "Nguyễn Văn A",
-            "attested_at": "2026-10-01",
+            "attested_at": ATTESTED,
         }
         for rid in ids
     ]

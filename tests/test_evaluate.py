@@ -188,6 +188,43 @@ def test_expiring_soon_flag() -> None:
     assert summarize([soon, later])["expiring_soon"] == 1
 
 
+@pytest.mark.parametrize(
+    "expires_at,status",
+    [
+        (TODAY + timedelta(days=1), "pass"),
+        (TODAY, "pass"),  # valid through its expires_at day: the assessment day itself still counts
+        (TODAY - timedelta(days=1), "not_reviewed"),
+    ],
+)
+def test_attestation_expiry_on_the_day_itself(expires_at: date, status: str) -> None:
+    a = att("compliant", attested_at=TODAY - timedelta(days=100), expires_at=expires_at)
+    v = verdict("manual", [], a, checks=())
+    assert v.status == status, v.reason["en"]
+    assert (("expired on " + expires_at.isoformat()) in v.reason["en"]) is (status == "not_reviewed")
+
+
+@pytest.mark.parametrize(
+    "attested_at,status",
+    [
+        (date(2025, 10, 21), "pass"),  # the default 12 months end tomorrow
+        (date(2025, 10, 20), "pass"),  # ... end today: still valid
+        (date(2025, 10, 19), "not_reviewed"),  # ... ended yesterday
+    ],
+)
+def test_default_expiry_edges(attested_at: date, status: str) -> None:
+    assert TODAY == date(2026, 10, 20)
+    assert verdict("manual", [], att("compliant", attested_at=attested_at), checks=()).status == status
+
+
+@pytest.mark.parametrize(
+    "attested_at,status",
+    [(TODAY - timedelta(days=1), "pass"), (TODAY, "pass"), (TODAY + timedelta(days=1), "not_reviewed")],
+)
+def test_attestation_dated_after_the_assessment_is_invalid(attested_at: date, status: str) -> None:
+    v = verdict("manual", [], att("compliant", attested_at=attested_at), checks=())
+    assert v.status == status, v.reason["en"]
+
+
 PARTIAL = [
     ("both pass", {"c_one": "pass", "c_two": "warn"}, att("compliant"), "pass"),
     ("check fails, attested", {"c_one": "fail", "c_two": "pass"}, att("compliant"), "fail"),
