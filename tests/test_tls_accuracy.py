@@ -338,3 +338,21 @@ def test_http_headers_are_read_over_a_null_cipher_and_marked(scanned: dict[str, 
     assert hsts.status == "fail"  # judged, not error: s_server sends no HSTS
     assert "NULL" in hsts.evidence["observed_over_legacy_cipher"]
     assert run_check("http.mixed_content", obs, ctx).status == "pass"
+
+
+@pytest.mark.parametrize("name,needle", [("only_3des", "DES-CBC3"), ("only_rc4", "RC4")])
+def test_http_headers_over_ciphers_openssl_3_lacks(
+    scanned: dict[str, Scanned], lab: Lab, name: str, needle: str
+) -> None:
+    """OpenSSL 3 has no 3DES/RC4: the main page is read with nassl's legacy client, marked."""
+    from secaudit.probes import http as http_probe
+
+    t = scanned[name].target
+    target = Target(
+        raw=f"https://{t.host}:{t.port}", host=t.host, port=t.port, http_port=lab.closed_port(t.host)
+    )
+    [obs] = http_probe.collect([target], ProbeContext(params={}, ca_file=lab.ca_file, timeout=3.0))
+    assert obs["verified"] is False and obs["https"]["status"] == 200, obs
+    hsts = run_check("http.hsts", obs, CheckContext(host=t.host, port=t.port, params={}))
+    assert hsts.status == "fail"  # judged: gnutls-serv --http sends no HSTS
+    assert needle in hsts.evidence["observed_over_legacy_cipher"]

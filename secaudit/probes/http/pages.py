@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import secaudit.probes.http.legacy_tls as legacy_tls
 from secaudit.core.model import Target
 from secaudit.probes.http.connection import MAX_VALUE, Conn, classify, clip, discard, negotiated
 from secaudit.probes.http.content import page_content
@@ -92,7 +93,7 @@ def main_page(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
             ]
             if not 300 <= resp.status < 400 and urlsplit(url).scheme.lower() == "https":
                 if not conn.verified:  # read over the permissive fallback: say over what
-                    sec["tls_cipher"] = negotiated(conn)
+                    sec["tls_cipher"] = getattr(resp, "cipher", None) or negotiated(conn)
                 sec["content"] = _content(resp, url)  # for http.mixed_content
         finally:
             discard(resp)
@@ -123,4 +124,16 @@ def _get_tolerant(conn: Conn, url: str, sec: dict[str, Any]) -> Any:
             raise
         sec["tls_error"] = reason
         conn.verified = False
+    try:
         return conn.get(url)
+    except Exception as exc:
+        if classify(exc)[0] != "tls":
+            raise
+        # no suite in common with OpenSSL 3 (3DES/RC4-only): nassl's legacy client (legacy_tls.py)
+        try:
+            parts = urlsplit(url)
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            timeout = float(conn.timeout.read_timeout or 10.0)
+            return legacy_tls.get(conn, conn.target, path, parts.port or 443, timeout)
+        except Exception:
+            raise exc from None
