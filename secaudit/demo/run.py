@@ -299,7 +299,6 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
     summary_json = out_dir / "summary.json"
     common = [str(bundles), "--inventory", str(inv_path), "--keyring", str(keyring), "--store", str(store)]
     _check(cli("summary", *common, "--format", "json", "-o", str(summary_json)), "summary json")
-    _check(cli("summary", *common, "--format", "html", "-o", str(out_dir / "index.html")), "summary html")
     for fmt in ("md", "csv", "xlsx"):
         _check(
             cli("summary", *common, "--format", fmt, "-o", str(out_dir / f"summary.{fmt}")), f"summary {fmt}"
@@ -309,15 +308,14 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
         _check(
             cli("summary", *common, "--format", "mau08", "-o", str(out_dir / f"mau08.{ext}")), f"mau08 {ext}"
         )
-    reports = out_dir / "reports"
-    for bundle in sorted(bundles.glob("*.json")):
-        _check(
-            cli("report", str(bundle), "--format", "html", "-o", str(reports / f"{bundle.stem}.html")),
-            f"report {bundle.name}",
-        )
     import json
 
-    return json.loads(summary_json.read_text(encoding="utf-8"))
+    from secaudit.render.site import write_site
+
+    summary = json.loads(summary_json.read_text(encoding="utf-8"))
+    # The dashboard: index -> agency pages -> system reports -> Mẫu 08 and the downloads above.
+    write_site(out_dir, summary, bundles, say=say)
+    return summary
 
 
 def _write_inventory(

@@ -76,21 +76,62 @@ def _render(tmpl: Any, name: str, templates: Path | None, **context: Any) -> str
         ) from None
 
 
-def render_summary(summary: dict[str, Any], lang: str = "vi", templates: Path | None = None) -> str:
+def site_strings(lang: str) -> dict[str, str]:
+    """The dashboard site's own texts (data/site_strings.yaml) in the reader's language."""
+    from secaudit.core.model import text
+    from secaudit.core.resources import package_file
+    from secaudit.core.yamlio import load_yaml
+
+    if not _SITE_STRINGS:
+        _SITE_STRINGS.append(load_yaml(package_file("data/site_strings.yaml")))
+    return {k: text(v, lang) for k, v in _SITE_STRINGS[0].items()}
+
+
+_SITE_STRINGS: list[dict[str, Any]] = []
+
+
+def summary_context(summary: dict[str, Any], lang: str) -> dict[str, Any]:
+    """What summary.html.j2 draws from (shared by the one-page summary and the site's index)."""
+    from secaudit.core import i18n
+    from secaudit.render import charts
+
+    return {
+        "s": summary,
+        "lang": lang,
+        "L": views.labels(lang),
+        "S": site_strings(lang),
+        "headline": views.headline(summary, lang),
+        "notes": views.notes_text(summary, lang),
+        "regimes": views.regime_lines(summary, lang),
+        "chart": views.trend_chart(summary.get("trend") or []),
+        "status_chart": charts.status_bars(summary),
+        "score_chart": charts.score_histogram(summary),
+        "agency_score": charts.agency_score,
+        "pct": lambda v: i18n.pct(v, lang),
+        "num": lambda v: i18n.number(v, lang),
+        "title": views.t("summary_title", lang),
+    }
+
+
+def render_summary(
+    summary: dict[str, Any],
+    lang: str = "vi",
+    templates: Path | None = None,
+    site: dict[str, Any] | None = None,
+) -> str:
+    """One page with its stylesheet inlined, or (``site``) the offline site's index: linked pages,
+    stylesheet and script beside it (``site``: assets, downloads, agency_href, report_href)."""
     tmpl = template(environment(templates), "summary.html.j2", templates)
+    links = site or {}
     return _render(
         tmpl,
         "summary.html.j2",
         templates,
-        s=summary,
-        lang=lang,
-        L=views.labels(lang),
-        css=load_css(templates),
-        headline=views.headline(summary, lang),
-        notes=views.notes_text(summary, lang),
-        regimes=views.regime_lines(summary, lang),
-        chart=views.trend_chart(summary.get("trend") or []),
-        title=views.t("summary_title", lang),
+        **summary_context(summary, lang),
+        css=None if site else load_css(templates),
+        site=site,
+        agency_href=links.get("agency_href") or (lambda a: ""),
+        report_href=links.get("report_href") or (lambda a, s: ""),
     )
 
 
