@@ -154,7 +154,7 @@ def test_agency_page_shows_what_changed(site: Path, tmp_path: Path) -> None:
     assert "Thay đổi so với kỳ trước" in page and "So với kỳ 2025" in page
     assert "Mới không đạt (1)" in page and "T.NET.09" in page and "Đã khắc phục (1)" in page
     assert "Bằng chứng hết hạn trong 30 ngày (1)" in page and "20/12/2026" in page
-    assert "85,0\u00a0% → 100,0\u00a0% (+15)" in page
+    assert "85,0\u00a0% → 100,0\u00a0% (+15,0)" in page
     for html in (page, (tmp_path / "index.html").read_text(encoding="utf-8")):
         assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Báo" in html
     other = (tmp_path / "agencies" / "dai-co-do.html").read_text(encoding="utf-8")

@@ -108,7 +108,7 @@ def summary_context(summary: dict[str, Any], lang: str) -> dict[str, Any]:
         "score_chart": charts.score_histogram(summary),
         "agency_score": charts.agency_score,
         "pct": lambda v: i18n.pct(v, lang),
-        "num": lambda v: i18n.number(v, lang),
+        "num": lambda v: i18n.number(v, lang, 1),
         "title": views.t("summary_title", lang),
     }
 
