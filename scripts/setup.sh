@@ -43,12 +43,16 @@ if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "secaudit setup: cài đặt / installing ${need[*]} (apt-get)" >&2
+  echo "secaudit setup: cập nhật danh sách gói / apt-get update" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then
+  echo "secaudit setup: tạo môi trường ảo / creating the virtualenv .venv" >&2
   python3 -m venv .venv
 fi
+echo "secaudit setup: cài secaudit và thư viện (có thể mất vài phút) / installing secaudit and its libraries (may take a few minutes)" >&2
 .venv/bin/python -m pip install -q --disable-pip-version-check ".[test]"
 .venv/bin/secaudit --version >/dev/null
+echo "secaudit setup: xong / done. Chạy / run: .venv/bin/secaudit --help (hoặc/or: source .venv/bin/activate; secaudit --help)" >&2

@@ -36,7 +36,10 @@ from typing import Any  # noqa: E402
 import click  # noqa: E402
 
 from secaudit import __version__  # noqa: E402
+from secaudit.commands._click_vi import install as _click_vietnamese  # noqa: E402
 from secaudit.core.errors import InputError  # noqa: E402
+
+_click_vietnamese()  # Click's own texts Vietnamese first, before any option is declared
 
 # Module name in secaudit.commands -> the commands it contributes (``COMMANDS`` list there).
 COMMAND_MODULES = (
@@ -66,6 +69,9 @@ Bắt đầu / Getting started:
   secaudit scan https://portal.example.vn   quét một hệ thống / scan one site
   secaudit assess --inventory inventory.yaml -o ket-qua/
 
+Sau khi cài bằng scripts/setup.sh / after scripts/setup.sh: .venv/bin/secaudit …, hoặc / or
+source .venv/bin/activate rồi / then secaudit …
+
 Mã thoát / exit codes: 0 đạt/pass · 1 không đạt/fail · 2 đầu vào sai/bad input · 3 chưa đầy đủ/incomplete
 · 130 đã dừng/interrupted (Ctrl-C)
 """
@@ -84,12 +90,31 @@ class SecauditGroup(click.Group):
         except KeyboardInterrupt:  # Ctrl-C, or a scan's Interrupted: one line, not Click's "Aborted!"
             _interrupted()
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
+        if not standalone_mode:  # a caller handling Click's exceptions itself
+            return super().main(*args, standalone_mode=False, **kwargs)
         try:
-            return super().main(*args, **kwargs)
+            rv = super().main(*args, standalone_mode=False, **kwargs)
         except BrokenPipeError:  # `secaudit ... | head` is not an error
             sys.stderr.close()
             sys.exit(0)
+        except click.UsageError as exc:  # one bilingual line, not Click's three-line English block
+            sys.stderr.write(usage_line(exc) + "\n")
+            sys.exit(2)
+        except click.Abort:  # a prompt answered with Ctrl-D: Click would say "Aborted!"
+            sys.stderr.write("secaudit: Đã huỷ / aborted\n")
+            sys.exit(1)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def usage_line(exc: click.UsageError) -> str:
+    """ "secaudit scan: Không có tùy chọn / no such option '--x'. (xem / see: secaudit scan --help)" """
+    where = exc.ctx.command_path if exc.ctx is not None else "secaudit"
+    message = " ".join(exc.format_message().split())
+    return f"{where}: lỗi cú pháp / usage error: {message} (xem / see: {where} --help)"
 
 
 def _interrupted() -> None:

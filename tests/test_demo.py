@@ -146,8 +146,8 @@ def test_demo_judges_both_regimes_and_fills_mau08(demo: dict[str, Any]) -> None:
     problems = [row for row in wb.worksheets[-1].iter_rows(min_row=2, values_only=True) if row[0]]
     codes = {(row[1], row[2]) for row in problems}
     # The demo inventory is deliberately inconsistent in two places; both are flagged.
-    assert ("approved_without_decision", "Bản tin Thuận An") in codes
-    assert ("full_but_not_meeting", "Tạp chí Ngự Bình") in codes
+    assert ("Thiếu quyết định phê duyệt", "Bản tin Thuận An") in codes  # approved_without_decision
+    assert ("Khai đủ nhưng chưa đạt", "Tạp chí Ngự Bình") in codes  # full_but_not_meeting
     assert (out / "mau08.html").read_text(encoding="utf-8").count("Mẫu số 08") >= 1
 
 
@@ -187,4 +187,5 @@ def test_demo_shows_an_inconsistent_and_a_not_accepted_system(demo: dict[str, An
     assert "T.APP.04" in html and "hsts_min_max_age" in html
     assert "kết quả mâu thuẫn / inconsistent" in demo["proc"].stdout
     mau08 = (out / "mau08.html").read_text(encoding="utf-8")
-    assert "inconsistent_bundle" in mau08 and "profile_not_accepted" in mau08
+    assert "Gói kết quả mâu thuẫn" in mau08 and "Hồ sơ không được chấp nhận" in mau08
+    assert "inconsistent_bundle" not in mau08 and "profile_not_accepted" not in mau08

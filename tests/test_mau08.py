@@ -302,7 +302,9 @@ def test_inconsistent_inventory_in_workbook_and_stderr(world: dict[str, Path], t
     assert "Đài PT-TH" not in warnings[1] and f"[{UBND} / Trang tin, dòng/row 3]" in warnings[1]
     ws = load_workbook(out)[SHEETS["checks"]]
     rows = data_rows(ws)
-    assert [(r[1], r[4]) for r in rows] == [("row_count", None), ("approved_without_decision", 3)]
+    # the check's short name in Vietnamese, never its identifier (issue 11)
+    shown = [(r[1], r[4]) for r in rows]
+    assert shown == [("Số hệ thống không khớp", None), ("Thiếu quyết định phê duyệt", 3)]
 
 
 def test_printable_html_and_escaping(world: dict[str, Path], tmp_path: Path) -> None:
@@ -328,7 +330,8 @@ def test_printable_html_and_escaping(world: dict[str, Path], tmp_path: Path) -> 
     assert "@page { size: A4 landscape" in html and 'id="part3"' in html and 'id="annex"' in html
     assert html.count('<th title="System">Tên hệ thống thông tin</th>') == 2  # one table per owner
     assert "Số liệu từ 15/12/2025 đến 14/12/2026" in html
-    assert "Kiểm tra nhất quán" in html and "full_but_not_meeting" in html  # web now fails, declared full
+    assert "Kiểm tra nhất quán" in html and "Khai đủ nhưng chưa đạt" in html  # web now fails, declared full
+    assert "full_but_not_meeting" not in html
     assert "https://" not in html.replace("https://127.0.0.1", "")  # nothing fetched
 
 

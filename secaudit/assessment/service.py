@@ -34,6 +34,7 @@ class AssessOptions:
     progress: bool = True
     out_dir: Path = Path(".")
     keyring: Path | None = None  # reviews: checks reviewers' keys (KEYRING/reviewers/) at assess time
+    unsigned_warning: str = ""  # said once the input is known good, before scanning, when key is None
 
 
 @dataclass
@@ -332,6 +333,8 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
                 warn_unbridged(atts, [inv.profile(p) for p in sysm.profiles], say)
             jobs.append(_Job(ag, sysm, system_targets(sysm), atts))
 
+    if opts.key is None and opts.unsigned_warning:  # before a long scan, not after it
+        say(opts.unsigned_warning)
     # One scanner call per set of probe parameters (normally one for everything).
     groups: dict[str, list[_Job]] = {}
     for job in jobs:

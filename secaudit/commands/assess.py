@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from secaudit.commands._common import LANG_OPTION
 from secaudit.core.errors import InputError
 
 
@@ -19,14 +20,35 @@ def _say(msg: str) -> None:
     click.echo(msg, err=True)
 
 
-def _report_line(agency: str, system: str, level: int, summary: dict[str, Any], path: Path) -> None:
+def _report_line(
+    agency: str, system: str, level: int, summary: dict[str, Any], path: Path, lang: str = "vi"
+) -> None:
+    from secaudit.core.i18n import pct
+
     c = summary["counts"]
-    meets = "ĐẠT/MEETS" if summary["meets_level"] else "CHƯA ĐẠT/DOES NOT MEET"
-    pct = "-" if summary["compliance_pct"] is None else f"{summary['compliance_pct']}%"
+    score = pct(summary.get("automated_score"), lang)
+    if lang == "en":
+        meets = "MEETS" if summary["meets_level"] else "DOES NOT MEET"
+        click.echo(
+            f"{agency}/{system}: {meets} level {level} · {pct(summary['compliance_pct'], lang)} · "
+            f"automated score {score} · pass {c['pass']} fail {c['fail']} awaiting evidence "
+            f"{c['not_reviewed']} error {c['error']} n/a {c['not_applicable']} → {path}"
+        )
+        return
+    meets = "ĐẠT" if summary["meets_level"] else "CHƯA ĐẠT"
     click.echo(
-        f"{agency}/{system}: {meets} level {level} · {pct} · pass {c['pass']} fail {c['fail']} "
-        f"not_reviewed {c['not_reviewed']} error {c['error']} n/a {c['not_applicable']} → {path}"
+        f"{agency}/{system}: {meets} cấp độ {level} · {pct(summary['compliance_pct'], lang)} · "
+        f"điểm tự động {score} · đạt {c['pass']} không đạt {c['fail']} chờ bằng chứng "
+        f"{c['not_reviewed']} lỗi {c['error']} không áp dụng {c['not_applicable']} → {path}"
     )
+
+
+UNSIGNED = {
+    "vi": "secaudit: cảnh báo: không có --key, các gói sẽ KHÔNG được ký (cơ quan tiếp nhận sẽ không "
+    "tính kết quả chưa ký); tạo khoá: secaudit keys generate --agency ID -o keys/",
+    "en": "secaudit: warning: no --key, the bundles will NOT be signed (the receiving authority does "
+    "not count unsigned results); make a key: secaudit keys generate --agency ID -o keys/",
+}
 
 
 @click.command(
@@ -34,7 +56,18 @@ def _report_line(agency: str, system: str, level: int, summary: dict[str, Any], 
     help="Đánh giá các hệ thống trong danh mục, ghi gói kết quả ký số / assess the "
     "inventory's systems and write one (signed) bundle per system.\n\n"
     "Exit: 0 every system meets its level · 1 some does not · 2 bad input · "
-    "3 only probe errors stood in the way.",
+    "3 only probe errors stood in the way.\n\n"
+    "\b\nDanh mục tối thiểu / a minimal inventory (docs/inventory.md has every field):\n"
+    "  province: Thừa Thiên Huế\n"
+    "  period: 2026\n"
+    "  agencies:\n"
+    "    - id: bao-vi-du\n"
+    "      name: Báo Ví Dụ\n"
+    "      systems:\n"
+    "        - {id: portal, name: Cổng báo điện tử, level: 3, targets: [https://baoviadu.example.vn]}\n"
+    "\b\nVí dụ / example:\n"
+    "  secaudit keys generate --agency bao-vi-du -o keys/\n"
+    "  secaudit assess --inventory inventory.yaml --key keys/ -o ket-qua/",
 )
 @click.option("--inventory", type=click.Path(dir_okay=False, path_type=Path), help="inventory.yaml")
 @click.option(
@@ -63,9 +96,11 @@ def _report_line(agency: str, system: str, level: int, summary: dict[str, Any], 
 @click.option(
     "--keyring",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Thư mục khóa của Sở / the Department's keyring: checks reviewers' keys (reviewers/*.pub).",
+    help="Thư mục khoá của cơ quan tiếp nhận / the receiving authority's keyring: checks reviewers' "
+    "keys (reviewers/*.pub).",
 )
 @click.option("--no-progress", is_flag=True, help="Không hiện tiến độ / no progress on stderr.")
+@LANG_OPTION
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 def assess(
     inventory: Path | None,
@@ -80,6 +115,7 @@ def assess(
     profile_name: str | None,
     keyring: Path | None,
     no_progress: bool,
+    lang: str,
     out_dir: Path,
 ) -> None:
     from secaudit.assessment import service
@@ -108,10 +144,11 @@ def assess(
         progress=not no_progress,
         out_dir=out_dir,
         keyring=keyring,
+        unsigned_warning=UNSIGNED[lang],  # said before the scan: no long run ends in uncounted bundles
     )
     written = service.assess_inventory(inventory, opts, _say)
     for w in written:
-        _report_line(w.agency, w.system, w.level, w.summary, w.path)
+        _report_line(w.agency, w.system, w.level, w.summary, w.path, lang)
     if key is None:
         _say("secaudit: các gói CHƯA KÝ (không có --key) / bundles are NOT signed (no --key given)")
     sys.exit(service.exit_code([w.summary for w in written]))

@@ -7,7 +7,21 @@ from pathlib import Path
 
 import click
 
+from secaudit.commands._common import LANG_OPTION
 from secaudit.core.errors import InputError
+
+NOTES = {
+    "vi": {
+        "private": "khoá bí mật, giữ kín; quyền 0600",
+        "agency": "gửi cơ quan tiếp nhận báo cáo để đưa vào thư mục khoá",
+        "reviewer": "cơ quan tiếp nhận đặt vào KEYRING/reviewers/",
+    },
+    "en": {
+        "private": "private key, keep secret; mode 0600",
+        "agency": "send to the receiving authority for its keyring",
+        "reviewer": "the receiving authority puts it in KEYRING/reviewers/",
+    },
+}
 
 
 @click.group("keys", help="Khóa ký Ed25519 của cơ quan và người thẩm định / Ed25519 signing keys.")
@@ -31,7 +45,8 @@ def keys_group() -> None:
     help="Thư mục / directory.",
 )
 @click.option("--force", is_flag=True, help="Ghi đè khóa cũ / replace an existing key.")
-def generate(agency: str | None, reviewer: str | None, out_dir: Path, force: bool) -> None:
+@LANG_OPTION
+def generate(agency: str | None, reviewer: str | None, out_dir: Path, force: bool, lang: str) -> None:
     from secaudit.signing.keys import generate_keypair, key_id, load_public_key
 
     if (agency is None) == (reviewer is None):
@@ -40,13 +55,9 @@ def generate(agency: str | None, reviewer: str | None, out_dir: Path, force: boo
     assert ident is not None
     key_path, pub_path = generate_keypair(ident, out_dir, force=force, option=option)
     kid = key_id(load_public_key(pub_path))
-    click.echo(f"{key_path}  (khóa bí mật, giữ kín / private key, keep secret; mode 0600)")
-    if reviewer is not None:
-        click.echo(
-            f"{pub_path}  (Sở đặt vào KEYRING/reviewers/ / the Department puts it in KEYRING/reviewers/)"
-        )
-    else:
-        click.echo(f"{pub_path}  (gửi cơ quan tiếp nhận báo cáo / send to the receiving authority's keyring)")
+    words = NOTES[lang]
+    click.echo(f"{key_path}  ({words['private']})")
+    click.echo(f"{pub_path}  ({words['reviewer' if reviewer is not None else 'agency']})")
     click.echo(f"key_id {kid}")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from secaudit.commands._common import LANG_OPTION
 from secaudit.core.errors import InputError
 
 
@@ -29,7 +30,8 @@ from secaudit.core.errors import InputError
     is_flag=True,
     help="Đánh giá lại từ dữ liệu quan sát / also re-judge each verified bundle from its observations.",
 )
-def verify(bundles: tuple[Path, ...], keyring: Path, rejudge: bool) -> None:
+@LANG_OPTION
+def verify(bundles: tuple[Path, ...], keyring: Path, rejudge: bool, lang: str) -> None:
     from secaudit.signing.bundle import verify_file
 
     if not keyring.is_dir():
@@ -47,7 +49,8 @@ def verify(bundles: tuple[Path, ...], keyring: Path, rejudge: bool) -> None:
         failed += not ok
         click.echo(f"{'OK' if ok else 'FAILED'}  {b}: {reason}")
     if failed:
-        click.echo(f"{failed}/{len(bundles)} gói không hợp lệ / bundle(s) failed verification", err=True)
+        line = "gói không hợp lệ" if lang == "vi" else "bundle(s) failed verification"
+        click.echo(f"{failed}/{len(bundles)} {line}", err=True)
         sys.exit(1)
 
 

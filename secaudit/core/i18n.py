@@ -84,6 +84,9 @@ def moment(v: Any, lang: str = "vi") -> str:
 
 def count_line(counts: dict[str, Any], lang: str, words: dict[str, str], order: tuple[str, ...]) -> str:
     """ "17 đạt · 7 không đạt": counts with the reader's status words, zero counts left out."""
-    return " · ".join(
-        f"{number(int(counts.get(k) or 0), lang)} {words.get(k, k)}" for k in order if counts.get(k)
-    )
+
+    def n(k: str) -> int:  # a bundle is untrusted input: anything but a count is no count
+        v = counts.get(k) if isinstance(counts, dict) else None
+        return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+    return " · ".join(f"{number(n(k), lang)} {words.get(k, k)}" for k in order if n(k))

@@ -85,7 +85,8 @@ def targets_score(targets: Iterable[Any]) -> dict[str, Any]:
     out = []
     for t in targets:
         checks = t.get("checks") if isinstance(t, dict) else t.checks
-        out.append(score_of(c for c in (checks or []) if isinstance(c, dict) or hasattr(c, "status")))
+        checks = checks if isinstance(checks, list) else []  # a bundle's targets are untrusted input
+        out.append(score_of(c for c in checks if isinstance(c, dict) or hasattr(c, "status")))
     return combine(out)
 
 

@@ -95,10 +95,14 @@ def _dates(period: str, reporting: dict[str, Any]) -> dict[str, str]:
 
 def _problem(code: str, row: dict[str, Any] | None, **params: Any) -> dict[str, Any]:
     """One consistency problem; its text is data (report_strings.yaml, mau08.checks)."""
+    from secaudit.core.resources import package_file
+    from secaudit.core.yamlio import load_yaml
     from secaudit.render.views import t
 
+    label = (load_yaml(package_file("data/mau08_check_titles.yaml")) or {}).get(code) or {}
     return {
         "code": code,
+        "label": {"vi": label.get("vi") or code, "en": label.get("en") or code},  # never the bare id
         "owner": row["owner"] if row else "",
         "system": row["system"] if row else "",
         "row": row["no"] if row else None,

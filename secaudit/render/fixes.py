@@ -16,14 +16,14 @@ SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4, "":
 
 
 def parts(text: str) -> list[tuple[str, str]]:
-    """[("text", …), ("code", …), ("block", …)…] in reading order; ``block`` = a line to copy."""
+    """[("text", …), ("inline", …), ("block", …)…] in reading order; ``block`` = a line to copy."""
     out: list[tuple[str, str]] = []
     pos = 0
     for m in _CODE.finditer(text or ""):
         if m.start() > pos:
             out.append(("text", text[pos : m.start()]))
         code = m.group(1).strip()
-        out.append(("block" if len(code) >= BLOCK_MIN and " " in code else "code", code))
+        out.append(("block" if len(code) >= BLOCK_MIN and " " in code else "inline", code))
         pos = m.end()
     if pos < len(text or ""):
         out.append(("text", text[pos:]))

@@ -174,7 +174,7 @@ def fix_md(parts: list[tuple[str, str]]) -> list[str]:
             fence = "~~~" if "```" in s else "```"
             out += ["", fence, s, fence, ""]
             line = ""
-        elif kind == "code":
+        elif kind == "inline":
             line += _code(s)
         else:
             line += esc(s)
@@ -188,7 +188,7 @@ def _rows(rows: list[dict[str, Any]], L: dict[str, str]) -> list[str]:
         return []
     out = ["", f"| {L['item']} | {L['value']} |", "|---|---|"]
     for e in rows:
-        name = _code(e["label"]) if e["code"] else esc(e["label"])
+        name = _code(e["label"]) if e["ident"] else esc(e["label"])
         out.append(f"| {name} | {esc(e['value'])} |")
     return out + [""]
 

@@ -169,7 +169,18 @@ def render_xlsx(view: dict[str, Any]) -> bytes:
     )
     bold.extend(ws[1])
     for i, p in enumerate(view["problems"], 1):
-        _put(ws, [i, p["code"], p["owner"], p["system"], p["row"], p["vi"], p["en"]])
+        _put(
+            ws,
+            [
+                i,
+                (p.get("label") or {}).get("vi") or p["code"],
+                p["owner"],
+                p["system"],
+                p["row"],
+                p["vi"],
+                p["en"],
+            ],
+        )
     if not view["problems"]:
         _put(ws, [None, None, None, None, None, _m("no_problems"), _m("no_problems", "en")])
     for col, width in zip("ABCDEFG", (6, 26, 26, 26, 8, 60, 60), strict=True):

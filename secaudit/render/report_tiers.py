@@ -61,19 +61,19 @@ def label(key: str, lang: str) -> tuple[str, bool]:
 
 
 def evidence_rows(evidence: Any, lang: str) -> list[dict[str, Any]]:
-    """Evidence as table rows {"label", "code" (label is an identifier), "value"}."""
+    """Evidence as table rows {"label", "ident" (label is an identifier), "value"}."""
     if not isinstance(evidence, dict):
         return (
             []
             if evidence in (None, "", {})
-            else [{"label": "", "code": False, "value": _value(evidence, lang)}]
+            else [{"label": "", "ident": False, "value": _value(evidence, lang)}]
         )
     rows = []
     for k, v in evidence.items():
         if isinstance(k, str) and k.endswith(("_vi", "_en")) and not k.endswith(f"_{lang}"):
             continue  # the other language's copy of a bilingual value
         name, code = label(str(k).removesuffix(f"_{lang}"), lang)
-        rows.append({"label": name, "code": code, "value": _value(v, lang)})
+        rows.append({"label": name, "ident": code, "value": _value(v, lang)})
     return rows
 
 

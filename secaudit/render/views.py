@@ -223,12 +223,12 @@ def attestation_rows(att: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             v = words.get(v, (v, v))[i]
         elif k.endswith("_at") and isinstance(v, str):
             v = i18n.day(v, lang)
-        rows.append({"label": names[k][i], "code": False, "value": str(v)})
+        rows.append({"label": names[k][i], "ident": False, "value": str(v)})
     ev = att.get("evidence")
     if isinstance(ev, list) and ev:
         label = ("Tệp bằng chứng", "Evidence files")[i]
         shown = ", ".join(str(e.get("path")) for e in ev if isinstance(e, dict) and e.get("path"))
-        rows.append({"label": label, "code": False, "value": shown or str(len(ev))})
+        rows.append({"label": label, "ident": False, "value": shown or str(len(ev))})
     return rows
 
 
