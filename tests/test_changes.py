@@ -128,3 +128,50 @@ def test_the_bundle_and_report_carry_the_score(periods: dict[str, Any]) -> None:
     html = run("report", periods["bundle-2027"]).stdout
     assert "Sở Khoa học và Công nghệ tỉnh Thử Nghiệm" in html
     assert 'id="automated-score"' in html
+
+
+# Words that must not reach a reader of a Vietnamese page (visible text, code blocks aside).
+ENGLISH = [
+    "Pass", "Fail", "Error", "Warning", "not_reviewed", "not_applicable", "Not reviewed", "Awaiting",
+    "MEETS", "Evidence", "What to fix", "How to fix", "Severity", "should be rejected", "design_build",
+    "True", "False", "None", "null", "Usage", "Aborted", "awaiting evidence", "checks pass",
+]  # fmt: skip
+
+
+def _visible(html: str) -> str:
+    import html as h
+    import re
+
+    body = re.sub(r"<(style|pre|code)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return h.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def test_vietnamese_report_has_no_english_words(periods: dict[str, Any]) -> None:
+    import re
+
+    for bundle in (periods["bundle-2026"], periods["bundle-2027"]):
+        page = _visible(run("report", bundle).stdout)
+        words = set(re.findall(r"[\w'-]+", page))
+        assert not [w for w in ENGLISH if (w in words if " " not in w else w in page)], page[:2000]
+        assert "`" not in page and "\\" not in page
+        assert "điểm" in page.lower() and "chờ bằng chứng" in page
+        md = run("report", bundle, "--format", "md").stdout
+        assert "`" not in md.replace("```", "") or "``" in md  # fences only, never a stray backtick
+        assert "\\" not in md
+    en = _visible(run("report", periods["bundle-2026"], "--lang", "en").stdout)
+    assert "Awaiting evidence" in en and "chờ bằng chứng" not in en
+
+
+def test_report_todo_is_deduplicated_with_copyable_lines(periods: dict[str, Any]) -> None:
+    data = json.loads(run("report", periods["bundle-2026"], "--format", "json").stdout)
+    fixes = [e for e in data["todo"] if e["kind"] == "fix"]
+    assert fixes and len({(e["check"], e["remediation"]) for e in fixes}) == len(fixes)
+    assert data["director"]["items"] == data["todo"][:5]
+    hsts = next(e for e in fixes if e["check"] == "http.hsts")
+    blocks = [s for kind, s in hsts["parts"] if kind == "block"]
+    assert 'add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;' in blocks
+    html = run("report", periods["bundle-2026"]).stdout
+    assert '<pre class="copy"><code>add_header Strict-Transport-Security' in html
+    sev = [e["severity"] for e in fixes]
+    order = ["critical", "high", "medium", "low", "info"]
+    assert sev == sorted(sev, key=order.index)  # severity first
