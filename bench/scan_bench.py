@@ -6,7 +6,8 @@ alternately and --repeat times each:
   B) `python -m sslyze --certinfo_ca_file CA 127.0.1.x:PORT ...` (sslyze's own CLI, its default scan)
 and prints wall times (best and all runs), the ratio A/B and each child's peak RSS (os.wait4 ru_maxrss,
 which on Linux includes the child's own children, e.g. nmap). Target: A <= 1.2 x B.
-It prints figures; it asserts nothing.
+Each site's main page is a ~40 KB HTML page with a few hundred references, so the HTTP probe's
+mixed-content parse (http.mixed_content) is part of the measured work. It prints figures; it asserts nothing.
 
     /work/venv/bin/python bench/scan_bench.py [--sites 20] [--repeat 2]
 """
@@ -27,6 +28,24 @@ from pathlib import Path
 
 from secaudit.lab.sites import Lab, RunningSite, SiteSpec
 
+# A realistic main page: navigation, images, scripts and style sheets, all over https or relative.
+PAGE = (
+    b'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Cong thong tin</title>'
+    + b"".join(
+        b'<link rel="stylesheet" href="/css/s%d.css"><script src="https://cdn.lab.test/j%d.js"></script>'
+        % (i, i)
+        for i in range(20)
+    )
+    + b"</head><body>"
+    + b"".join(
+        b'<div class="item"><a href="/tin-tuc/%d">Tin %d</a><img src="/img/%d.jpg" alt="anh %d">'
+        b"<p>Noi dung bai viet so %d, mot doan van ngan de trang co kich thuoc thuc te.</p></div>"
+        % (i, i, i, i, i)
+        for i in range(250)
+    )
+    + b"</body></html>"
+)
+
 
 def start_sites(lab: Lab, n: int) -> list[RunningSite]:
     sites = []
@@ -42,6 +61,7 @@ def start_sites(lab: Lab, n: int) -> list[RunningSite]:
                     plain_http="none",
                     tls_min=ssl.TLSVersion.TLSv1 if legacy else ssl.TLSVersion.TLSv1_2,
                     ciphers="ALL:@SECLEVEL=0" if legacy else None,
+                    paths={"/": (200, "text/html; charset=utf-8", PAGE)},
                 )
             )
         )
