@@ -35,6 +35,8 @@ class AssessOptions:
     out_dir: Path = Path(".")
     keyring: Path | None = None  # reviews: checks reviewers' keys (KEYRING/reviewers/) at assess time
     unsigned_warning: str = ""  # said once the input is known good, before scanning, when key is None
+    domain_options: Any = None  # dns/mail probes' options (secaudit.probes.domains.DomainOptions)
+    domain_probes: bool = True  # systems listing domains: also get dns,mail (unless --probes was given)
 
 
 @dataclass
@@ -303,6 +305,12 @@ def warn_unbridged(atts: Any, profiles: list[Any], say: Say) -> None:
             )
 
 
+def _probes(opts: AssessOptions, system: Any) -> set[str]:
+    """The probes for one system: a system that lists ``domains:`` also gets dns and mail."""
+    extra = {"dns", "mail"} if opts.domain_probes and getattr(system, "domains", None) else set()
+    return set(opts.probes) | extra
+
+
 def _require_review(inv: Any, system: Any) -> bool:
     """``require_review`` of the inventory (province-wide or per system), when the inventory has it."""
     own = getattr(system, "require_review", None)
@@ -339,23 +347,28 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
     groups: dict[str, list[_Job]] = {}
     for job in jobs:
         params = inv.profile(job.system.profile).parameters
-        gkey = json.dumps({k: params.get(k) for k in PROBE_PARAMS}, sort_keys=True, default=str)
+        key = {k: params.get(k) for k in PROBE_PARAMS} | {"probes": sorted(_probes(opts, job.system))}
+        gkey = json.dumps(key, sort_keys=True, default=str)
         groups.setdefault(gkey, []).append(job)
     options = ScanOptions(
-        ca_file=opts.ca_file, timeout=opts.timeout, extra_ports=opts.extra_ports, progress=opts.progress
+        ca_file=opts.ca_file,
+        timeout=opts.timeout,
+        extra_ports=opts.extra_ports,
+        progress=opts.progress,
+        domain_options=opts.domain_options,
     )
     assessed_at = now_iso()
     n_targets = sum(len(j.targets) for j in jobs)
     say(
         f"secaudit: {len(jobs)} hệ thống/systems, {n_targets} mục tiêu/targets, probes "
-        f"{','.join(sorted(opts.probes))}"
+        f"{','.join(sorted(set().union(*(_probes(opts, j.system) for j in jobs)) or opts.probes))}"
     )
     # Every scan completes before anything is written: an interrupt (scan raises) writes nothing.
     results: dict[int, tuple[list[Any], str]] = {}
     for group in groups.values():
         rep = inv.profile(group[0].system.profile)
         flat = [t for j in group for t in j.targets]
-        trs = scan(flat, rep, opts.probes, options)
+        trs = scan(flat, rep, _probes(opts, group[0].system), options)
         i = 0
         for j in group:
             results[id(j)] = (trs[i : i + len(j.targets)], rep.id)
@@ -388,7 +401,7 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
             scanned_with,
             require_review=_require_review(inv, sysm),
             reviewer_keys=reviewer_keys,
-            probes=sorted(opts.probes),
+            probes=sorted(_probes(opts, sysm)),
             authority=authority,  # the report names its recipient from the inventory (issue 11)
         )
         path = write(a, key_for(opts.key, ag.id), opts.out_dir)

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from secaudit.commands._common import LANG_OPTION
+from secaudit.commands._domains import resolver_options
 from secaudit.core.errors import InputError
 
 
@@ -86,7 +87,12 @@ UNSIGNED = {
 )
 @click.option("--ports", "ports_spec", help="Cổng quét thêm / extra ports, e.g. 8080,9000-9010.")
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Giây / seconds per connection.")
-@click.option("--probes", "probes_spec", help="tls,http,ports (default: all).")
+@click.option(
+    "--probes",
+    "probes_spec",
+    help="tls,http,ports,dns,mail (default: tls,http,ports, plus dns,mail for systems listing domains:).",
+)
+@resolver_options
 @click.option(
     "--rejudge",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -117,8 +123,10 @@ def assess(
     no_progress: bool,
     lang: str,
     out_dir: Path,
+    **resolver_args: Any,
 ) -> None:
     from secaudit.assessment import service
+    from secaudit.commands._domains import build as build_domain_options
 
     if rejudge is not None:
         sys.exit(_rejudge(rejudge, profile_name, attestations, key, out_dir))
@@ -145,6 +153,8 @@ def assess(
         out_dir=out_dir,
         keyring=keyring,
         unsigned_warning=UNSIGNED[lang],  # said before the scan: no long run ends in uncounted bundles
+        domain_options=build_domain_options(timeout=timeout, ca_file=ca_file, **resolver_args),
+        domain_probes=probes_spec is None,  # --probes given: exactly those
     )
     written = service.assess_inventory(inventory, opts, _say)
     for w in written:
