@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from secaudit.commands._common import LANG_OPTION, use_color, write_output
+from secaudit.commands._domains import build as build_domain_options
+from secaudit.commands._domains import domain_options
 from secaudit.render.registry import formats
 
 SCAN_HELP = """Quét mục tiêu (TLS, HTTP, cổng) và đánh giá theo hồ sơ cấp độ.
@@ -46,7 +49,13 @@ Mã thoát / exit: 0 đạt/all pass · 1 có lỗi không đạt/a fail · 2 đ
     metavar="HOST:PORT:ADDR",
     help="Kết nối tới ADDR nhưng dùng HOST cho SNI/Host/chứng thư / connect to ADDR, keep HOST.",
 )
-@click.option("--probes", default="tls,http,ports", show_default=True, help="tls,http,ports")
+@click.option(
+    "--probes",
+    default="tls,http,ports",
+    show_default=True,
+    help="tls,http,ports,dns,mail (dns, mail: only when named)",
+)
+@domain_options
 @click.option(
     "--ports",
     "ports",
@@ -97,6 +106,7 @@ def scan_cmd(
     verbose: bool,
     quiet: bool,
     lang: str,
+    **domain_args: Any,
 ) -> None:
     from secaudit.assessment.scan import ScanOptions, parse_probes, scan_result
     from secaudit.config.catalog import load_profile
@@ -116,7 +126,11 @@ def scan_cmd(
         if b"-----BEGIN CERTIFICATE-----" not in pem:
             raise InputError("not a PEM certificate file", ca_path)
     options = ScanOptions(
-        ca_file=ca_path, timeout=timeout, extra_ports=parse_ports(ports) or None, progress=not quiet
+        ca_file=ca_path,
+        timeout=timeout,
+        extra_ports=parse_ports(ports) or None,
+        progress=not quiet,
+        domain_options=build_domain_options(timeout=timeout, ca_file=ca_path, **domain_args),
     )
     result = scan_result(parsed, profile, parse_probes(probes), options)
     from secaudit.render.registry import RenderOptions, render
