@@ -8,6 +8,7 @@ One TLS probe run scans them all; each test asserts the verdicts its server must
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from secaudit.checks import CheckContext, checks_for_probe, run_check
 from secaudit.core.model import CheckResult, Target
 from secaudit.lab.external import (
     ExternalServer,
+    backdated_ca,
     gnutls_server,
     lenient_ca,
     malformed_san_leaf,
@@ -60,8 +62,8 @@ class Scanned:
 @pytest.fixture(scope="module")
 def scanned(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Scanned]]:
     tmp = tmp_path_factory.mktemp("accuracy")
-    ca, internal = lab.ca, lenient_ca()
-    (tmp / "cas.pem").write_bytes(ca.cert_pem + internal.cert_pem)
+    ca, internal, old_ca = lab.ca, lenient_ca(), backdated_ca(400)
+    (tmp / "cas.pem").write_bytes(ca.cert_pem + internal.cert_pem + old_ca.cert_pem)
     servers: dict[str, tuple[ExternalServer, str]] = {}
 
     def files(n: int, issuer: Any = ca, names: list[str] | None = None) -> tuple[Any, Path, Path, Path]:
@@ -114,6 +116,15 @@ def scanned(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
             SiteSpec(name="odd-san", address=a, hostname=a, cert=malformed_san_leaf(ca, a), plain_http="none")
         )
         targets["plugin_fails"] = Target(raw="plugin_fails", host=a, port=odd.https_port, address=a)
+        # an expired leaf from a CA that was valid all its life: validity's defect, not trust's
+        a = ADDR.format(31)
+        day = dt.timedelta(days=1)
+        now = dt.datetime.now(dt.timezone.utc)
+        old_leaf = old_ca.issue([a], not_before=now - 100 * day, not_after=now - 10 * day)
+        old = lab.start(
+            SiteSpec(name="expired-old-ca", address=a, hostname=a, cert=old_leaf, plain_http="none")
+        )
+        targets["expired"] = Target(raw="expired", host=a, port=old.https_port, address=a)
         ctx = ProbeContext(params=PARAMS, ca_file=tmp / "cas.pem", timeout=3.0, progress=lambda _m: None)
         names = list(targets)
         observations = tls_probe.collect([targets[n] for n in names], ctx)
@@ -356,3 +367,15 @@ def test_http_headers_over_ciphers_openssl_3_lacks(
     hsts = run_check("http.hsts", obs, CheckContext(host=t.host, port=t.port, params={}))
     assert hsts.status == "fail"  # judged: gnutls-serv --http sends no HSTS
     assert needle in hsts.evidence["observed_over_legacy_cipher"]
+
+
+def test_expired_leaf_fails_validity_only(scanned: dict[str, Scanned]) -> None:
+    """DESIGN §9 (revised): expiry is tls.cert.validity's defect, so its fix (renew) is offered;
+    the chain is validated again at an instant inside its validity to judge trust."""
+    s = scanned["expired"]
+    assert s.status("tls.cert.validity") == "fail"
+    t = s.verdict("tls.cert.trusted")
+    assert t.status == "pass", t.summary["en"]
+    dep = t.evidence["deployments"][0]
+    assert dep["time_set_aside"] is True and dep["trusted_by"] == ["Supplied CA file"]
+    assert "not valid at validation time" in dep["stores"][0]["error"]  # what sslyze said

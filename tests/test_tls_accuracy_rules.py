@@ -133,6 +133,9 @@ def test_name_free_validation_decides_trust() -> None:
         "relaxed": {"ok": True, "set_aside": "basicConstraints"},
     }
     assert judge(_untrusted(relaxed), "tls.cert.trusted").status == "warn"
+    shifted = {"ok": False, "store": "Mozilla", "error": "cert is not valid", "time_set_aside": {"ok": True}}
+    r = judge(_untrusted(shifted), "tls.cert.trusted")
+    assert r.status == "pass" and r.evidence["deployments"][0]["time_set_aside"] is True
 
 
 def test_without_name_free_facts_sslyze_decides_as_before() -> None:

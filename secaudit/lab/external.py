@@ -20,6 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from secaudit.lab.certs import LabCA, Leaf
 
@@ -152,6 +153,17 @@ def _inner_up(log: Path) -> bool:
 def lenient_ca(common_name: str = "secaudit lab internal CA (basicConstraints not critical)") -> LabCA:
     """A lab CA whose basicConstraints is NOT marked critical, as many home-made internal CAs are:
     OpenSSL accepts its chains, a strict RFC 5280 / Web PKI validator does not."""
+    return _rebuilt_ca(common_name, critical_bc=False)
+
+
+def backdated_ca(days: int, common_name: str = "secaudit lab CA (old)") -> LabCA:
+    """A lab CA valid since ``days`` ago, so that it can have issued a leaf that has expired."""
+    import datetime as dt
+
+    return _rebuilt_ca(common_name, not_before=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days))
+
+
+def _rebuilt_ca(common_name: str, critical_bc: bool = True, not_before: Any = None) -> LabCA:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
 
@@ -163,12 +175,12 @@ def lenient_ca(common_name: str = "secaudit lab internal CA (basicConstraints no
         .issuer_name(old.subject)
         .public_key(ca.key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(old.not_valid_before_utc)
+        .not_valid_before(not_before or old.not_valid_before_utc)
         .not_valid_after(old.not_valid_after_utc)
     )
     for ext in old.extensions:
-        critical = False if isinstance(ext.value, x509.BasicConstraints) else ext.critical
-        builder = builder.add_extension(ext.value, critical=critical)
+        bc = isinstance(ext.value, x509.BasicConstraints)
+        builder = builder.add_extension(ext.value, critical=critical_bc if bc else ext.critical)
     ca.cert = builder.sign(ca.key, hashes.SHA256())
     ca.cert_pem = ca.cert.public_bytes(serialization.Encoding.PEM)
     return ca

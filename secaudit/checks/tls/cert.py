@@ -76,6 +76,11 @@ def _trust_of(dep: Deployment) -> dict[str, Any]:
         out["trusted_by"] = [f"{nf.store}"]
         out["name_set_aside"] = True  # a name mismatch is tls.cert.hostname's alone
         out["reason"] = None
+    elif nf.time_ok:
+        out["trusted_by"] = [f"{nf.store}"]
+        out["name_set_aside"] = True
+        out["time_set_aside"] = True  # expired / not yet valid: tls.cert.validity's alone
+        out["reason"] = None
     elif nf.relaxed_ok:
         out["relaxed"] = {"set_aside": nf.set_aside, "strict_error": nf.error}
     elif nf.error:

@@ -203,6 +203,7 @@ class NameFree:
     error: str | None
     relaxed_ok: bool  # validates when a non-critical CA basicConstraints is accepted
     set_aside: str | None
+    time_ok: bool = False  # validates at an instant inside the certificates' validity
 
 
 @dataclass(frozen=True)
@@ -307,12 +308,14 @@ def _name_free(d: dict[str, Any], path: str) -> NameFree | None | Broken:
     def build() -> NameFree:
         v = as_dict(raw, p)
         relaxed = get_dict(v, "relaxed", p, {})
+        shifted = get_dict(v, "time_set_aside", p, {})
         return NameFree(
             ok=get_bool(v, "ok", p),
             store=get_str(v, "store", p, None),
             error=get_str(v, "error", p, None),
             relaxed_ok=get_bool(relaxed, "ok", f"{p}.relaxed", False),
             set_aside=get_str(relaxed, "set_aside", f"{p}.relaxed", None),
+            time_ok=get_bool(shifted, "ok", f"{p}.time_set_aside", False),
         )
 
     return facet(build)
