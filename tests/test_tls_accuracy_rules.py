@@ -136,6 +136,11 @@ def test_name_free_validation_decides_trust() -> None:
     shifted = {"ok": False, "store": "Mozilla", "error": "cert is not valid", "time_set_aside": {"ok": True}}
     r = judge(_untrusted(shifted), "tls.cert.trusted")
     assert r.status == "pass" and r.evidence["deployments"][0]["time_set_aside"] is True
+    sha1 = {"ok": False, "error": "Forbidden signature algorithm", "signature_set_aside": {"ok": True}}
+    r = judge(_untrusted(sha1), "tls.cert.trusted")
+    assert r.status == "pass" and r.evidence["deployments"][0]["signature_set_aside"] is True
+    no_anchor = {"ok": False, "error": "Forbidden signature algorithm", "signature_set_aside": {"ok": False}}
+    assert judge(_untrusted(no_anchor), "tls.cert.trusted").status == "fail"
 
 
 def test_without_name_free_facts_sslyze_decides_as_before() -> None:

@@ -204,7 +204,10 @@ def test_sha1_signed_leaf_fails(scanned: dict[str, Scanned]) -> None:
     s = scanned["sha1"]
     r = s.verdict("tls.cert.signature")
     assert r.status == "fail" and "sha1WithRSAEncryption" in r.summary["en"]
-    assert s.status("tls.cert.trusted") == "fail"
+    # DESIGN §9 (revised): SHA-1 is tls.cert.signature's defect; the chain still leads to the CA
+    t = s.verdict("tls.cert.trusted")
+    assert t.status == "pass" and t.evidence["deployments"][0]["signature_set_aside"] is True
+    assert "Forbidden signature algorithm" in t.evidence["deployments"][0]["stores"][0]["error"]
 
 
 def test_near_expiry_warns(scanned: dict[str, Scanned]) -> None:

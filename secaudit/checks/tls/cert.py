@@ -81,6 +81,11 @@ def _trust_of(dep: Deployment) -> dict[str, Any]:
         out["name_set_aside"] = True
         out["time_set_aside"] = True  # expired / not yet valid: tls.cert.validity's alone
         out["reason"] = None
+    elif nf.signature_ok:
+        out["trusted_by"] = ["path to a trust anchor, weak signature hash set aside"]
+        out["name_set_aside"] = True
+        out["signature_set_aside"] = True  # SHA-1 / MD5: tls.cert.signature's alone
+        out["reason"] = None
     elif nf.relaxed_ok:
         out["relaxed"] = {"set_aside": nf.set_aside, "strict_error": nf.error}
     elif nf.error:

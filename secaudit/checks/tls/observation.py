@@ -204,6 +204,7 @@ class NameFree:
     relaxed_ok: bool  # validates when a non-critical CA basicConstraints is accepted
     set_aside: str | None
     time_ok: bool = False  # validates at an instant inside the certificates' validity
+    signature_ok: bool = False  # leads to an anchor once a weak signature hash is set aside
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,9 @@ def _name_free(d: dict[str, Any], path: str) -> NameFree | None | Broken:
             relaxed_ok=get_bool(relaxed, "ok", f"{p}.relaxed", False),
             set_aside=get_str(relaxed, "set_aside", f"{p}.relaxed", None),
             time_ok=get_bool(shifted, "ok", f"{p}.time_set_aside", False),
+            signature_ok=get_bool(
+                get_dict(v, "signature_set_aside", p, {}), "ok", f"{p}.signature_set_aside", False
+            ),
         )
 
     return facet(build)

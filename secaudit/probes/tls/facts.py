@@ -238,7 +238,52 @@ def name_free_validation(
     relaxed = _verify(chain, stores, when, lenient=True)
     if relaxed["ok"]:
         strict["relaxed"] = {"ok": True, "store": relaxed["store"], "set_aside": SET_ASIDE_BC}
+    elif "signature algorithm" in str(strict.get("error", "")).lower():
+        # cryptography refuses SHA-1 signatures outright: that is tls.cert.signature's defect
+        strict["signature_set_aside"] = _anchored(chain, stores)
     return strict
+
+
+def _anchored(chain: list[Any], stores: list[tuple[str, tuple[Any, ...]]]) -> dict[str, Any]:
+    """Does the chain lead, signature by signature (any hash), to a trust anchor? Only used when
+    the verifier refused a weak signature algorithm, to tell that defect from "untrusted"."""
+    from cryptography import x509
+
+    def signed_by(cert: Any, issuer: Any) -> bool:
+        # verify_directly_issued_by refuses SHA-1 too: check the signature with the key itself
+        from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
+
+        try:
+            key, h = issuer.public_key(), cert.signature_hash_algorithm
+            if isinstance(key, rsa.RSAPublicKey):
+                key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), h)
+            elif isinstance(key, ec.EllipticCurvePublicKey):
+                key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(h))
+            elif isinstance(key, dsa.DSAPublicKey):
+                key.verify(cert.signature, cert.tbs_certificate_bytes, h)
+            else:
+                cert.verify_directly_issued_by(issuer)
+            return True
+        except Exception:  # wrong issuer, bad signature, unsupported key or padding (e.g. PSS)
+            return False
+
+    def is_ca(cert: Any) -> bool:
+        try:
+            return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+        except (x509.ExtensionNotFound, ValueError):
+            return False
+
+    cur, pool = chain[0], list(chain[1:])
+    for _ in range(8):
+        for name, anchors in stores:
+            if any(a.subject == cur.issuer and signed_by(cur, a) for a in anchors):
+                return {"ok": True, "store": name}
+        nxt = next((c for c in pool if c.subject == cur.issuer and is_ca(c) and signed_by(cur, c)), None)
+        if nxt is None:
+            break
+        pool.remove(nxt)
+        cur = nxt
+    return {"ok": False, "store": None}
 
 
 def _inside_validity(chain: list[Any], now: dt.datetime) -> dt.datetime | None:
