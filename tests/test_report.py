@@ -167,3 +167,25 @@ def test_odd_shapes_in_a_bundle_render(tmp_path: Path) -> None:
     assert (fail["id"], fail["title"], fail["reason"]) == ("net.tls", "Mã hoá", "chứng thư hết hạn")
     assert fail["checks"][0]["summary"] == "TLS 1.0 accepted"
     assert data["verdict"]["meets_level"] is False and data["targets"] == ["https://127.0.0.1:8443"]
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [("targets", True), ("summary.compliance_pct", 1e300), ("req.checks_status", ["x"]), ("due", 5)],
+)
+def test_tiers_survive_odd_values(where: str, value: Any) -> None:
+    """The director's screen and to-do list read untrusted bundle values (found by the fuzz test)."""
+    from secaudit.render.registry import RenderOptions, render
+
+    a = bf.assessment("bao", "portal", statuses={"net.tls": "fail"})
+    if where == "summary.compliance_pct":
+        a["summary"]["compliance_pct"] = value
+    elif where == "req.checks_status":
+        a["requirements"][0]["checks_status"] = value
+    else:
+        a[where] = value
+    for fmt in ("html", "md", "json", "sarif"):
+        out = render(
+            "report", fmt, {"schema": "secaudit.bundle/1", "assessment": a}, RenderOptions(lang="vi")
+        )
+        assert out

@@ -35,7 +35,10 @@ def number(v: Any, lang: str = "vi", decimals: int | None = None) -> str:
     if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
         return "—" if v is None else str(v)
     fmt = None if decimals is None else ("#,##0" + ("." + "0" * decimals if decimals else ""))
-    return str(_fmt_decimal(v, format=fmt, locale=_locale(lang)))
+    try:
+        return str(_fmt_decimal(v, format=fmt, locale=_locale(lang)))
+    except (ArithmeticError, ValueError):  # 1e300 from a hostile bundle: beyond decimal's precision
+        return str(v)
 
 
 def pct(v: Any, lang: str = "vi") -> str:

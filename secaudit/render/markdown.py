@@ -101,14 +101,16 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
         f"| {L['requirement']} | {L['fail_count']} | {L['nr_count']} |",
         "|---|---|---|",
     ]
-    for q in [q for q in summary["requirements"] if q["fail"] or q["not_reviewed"]][:15]:
+    # Only requirements that fail somewhere: awaiting evidence is not failing (issue 11).
+    for q in [q for q in summary["requirements"] if q["fail"]][:15]:
         title = (q.get("title") or {}).get(lang) or q["id"]
-        out.append(f"| {esc(title)} (`{esc(q['id'])}`) | {q['fail']} | {q['not_reviewed']} |")
+        out.append(f"| {esc(title)} ({esc(q['id'])}) | {q['fail']} | {q['not_reviewed']} |")
     if summary.get("trend"):
         out += ["", f"## {L['trend']}", ""]
         for p in summary["trend"]:
             out.append(
-                f"- **{esc(p['period'])}**: {p.get('agencies_meeting')}/{p.get('agencies')} ({p.get('pct')}%)"
+                f"- **{esc(p['period'])}**: {p.get('agencies_meeting')}/{p.get('agencies')} "
+                f"({pct(p.get('pct'), lang)})"
             )
             for c in p["changes"]:
                 out.append(

@@ -94,11 +94,8 @@ def score_of_assessment(a: dict[str, Any]) -> dict[str, Any]:
     """The bundle's automated score (computed from its targets when an older bundle has none)."""
     s = a.get("summary") if isinstance(a.get("summary"), dict) else {}
     got = from_public(s)
-    return (
-        public(got)
-        if got
-        else public(targets_score(t for t in a.get("targets") or [] if isinstance(t, dict)))
-    )
+    targets = a.get("targets") if isinstance(a.get("targets"), list) else []  # untrusted input
+    return public(got) if got else public(targets_score(t for t in targets if isinstance(t, dict)))
 
 
 def tiers(view: dict[str, Any], a: dict[str, Any], lang: str, words: dict[str, str]) -> dict[str, Any]:

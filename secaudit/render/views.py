@@ -106,7 +106,7 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
             "title": _text(r.get("title"), lang) or (text(creq.title, lang) if creq else "") or r.get("id"),
             "group_title": _group_title(r.get("group") or (creq.group if creq else ""), catalog, lang),
             "status": r.get("status"),
-            "checks_status": r.get("checks_status") or _checks_status(r.get("checks")),
+            "checks_status": _checks_status(r.get("checks"), r.get("checks_status")),
             "reason": render_reason(r.get("reason"), lang, summaries),
             "look_for": _text(hint, lang),
             "checks": [check_view(c) for c in refs],
@@ -178,10 +178,11 @@ def _group_title(group: Any, catalog: Any, lang: str) -> str:
     return text(titles.get(group), lang) if titles.get(group) else ""
 
 
-def _checks_status(rows: Any) -> str:
+def _checks_status(rows: Any, stored: Any = None) -> str:
+    """The verdict's checks_status as stored when it is one of the four words, else from its rows."""
     from secaudit.core.score import checks_status
 
-    return checks_status(_dicts(rows))
+    return stored if stored in ("pass", "fail", "error", "none") else checks_status(_dicts(rows))
 
 
 def fix_parts(remediation: str) -> list[tuple[str, str]]:
