@@ -182,3 +182,19 @@ def test_vietnamese_pages_show_no_english_tokens(browser: Any, served: str) -> N
         if bad:
             found[url.rsplit("/", 1)[-1]] = bad
     assert not found, found
+
+
+def test_a_fix_on_a_loopback_site_raises_the_score_on_the_dashboard(browser: Any, served: str) -> None:
+    """The demo's Báo Sông Hương fixed its site between 2025 and 2026 (real loopback servers, scanned
+    both periods): its agency page shows the fix and the automated score going up."""
+    page, foreign, _ = _guarded_page(browser, served)
+    page.goto(urljoin(served, "index.html"))
+    page.locator("#agencies a[href='agencies/bao-song-huong.html']").click()
+    changes = page.locator("#changes").inner_text()
+    assert "So với kỳ 2025" in changes and "Đã khắc phục" in changes and "T.APP.04" in changes
+    m = re.search(r"Điểm tự động: ([\d.,]+)\s*% → ([\d.,]+)\s*%", changes)
+    assert m, changes
+    before, after = (float(x.replace(".", "").replace(",", ".")) for x in m.groups())
+    assert after > before
+    assert not foreign
+    page.context.close()
