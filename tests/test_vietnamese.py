@@ -231,3 +231,19 @@ def test_newly_failing_and_fixed() -> None:
         {"system": "s", "requirement": "C", "now": "not_reviewed"},
     ]
     assert (ch["score_before"], ch["score_after"], ch["score_change"]) == (50.0, 80.0, 30.0)
+
+
+def test_probe_messages_in_our_own_words_on_vietnamese_pages() -> None:
+    from secaudit.core.model import CheckResult, ScanResult, Target, TargetResult
+    from secaudit.render.phrases import localise
+    from secaudit.render.scan_html import render_scan_html
+
+    en = "target not reachable over HTTP(S): TCP connection to 127.0.0.9:443 timed out after 2s"
+    assert localise(en, "vi") == (
+        "không truy cập được qua HTTP(S): kết nối TCP tới 127.0.0.9:443 quá thời gian chờ 2 giây"
+    )
+    assert localise(en, "en") == en  # the English page keeps the probe's words
+    c = CheckResult("http.hsts", "error", "medium", {"vi": f"Không kiểm tra được: {en}", "en": en}, {}, {})
+    result = ScanResult("level3", "t0", "t1", [TargetResult(Target("https://a.vn", "a.vn", 443), [c], {})])
+    page = render_scan_html(result, "vi")
+    assert "quá thời gian chờ 2 giây" in page and "timed out" not in page

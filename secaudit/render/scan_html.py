@@ -8,6 +8,7 @@ from secaudit.core.i18n import moment, pct
 from secaudit.core.model import ScanResult, TargetResult, text
 from secaudit.core.resources import data_dir
 from secaudit.render.fixes import parts
+from secaudit.render.phrases import localise
 from secaudit.render.report_tiers import evidence_rows
 
 ORDER = ("fail", "error", "warn", "pass", "not_applicable")
@@ -90,7 +91,7 @@ def render_scan_html(result: ScanResult, lang: str = "vi", templates: Path | Non
                     "status": c.status,
                     "severity": c.severity,
                     "title": text(c.title, lang),
-                    "summary": text(c.summary, lang),
+                    "summary": localise(text(c.summary, lang), lang),
                     "remediation": text(c.remediation, lang),
                     "fix_parts": parts(text(c.remediation, lang)),
                     "evidence": evidence_rows(c.evidence, lang),

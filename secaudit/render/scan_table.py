@@ -7,6 +7,7 @@ import textwrap
 import click
 
 from secaudit.core.model import ScanResult, TargetResult, text
+from secaudit.render.phrases import localise
 
 STATUS_ORDER = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "not_applicable": 4}
 LABELS = {"fail": "FAIL", "error": "ERROR", "warn": "WARN", "pass": "PASS", "not_applicable": "N/A"}
@@ -121,7 +122,7 @@ def render_scan_table(
                 continue  # said once above
             label = style(f"{LABELS.get(c.status, c.status):<6}", fg=COLORS.get(c.status), bold=True)
             out.append(f"  {label} {c.id}  [{c.severity}]")
-            summary = text(c.summary, lang)
+            summary = localise(text(c.summary, lang), lang)
             if len(summary) > MAX_SUMMARY and not verbose:  # the JSON/HTML keep every detail
                 summary = summary[:MAX_SUMMARY].rstrip() + " … " + MORE[lang]
             out.extend(wrap.wrap(summary))

@@ -11,6 +11,7 @@ from secaudit.core.model import text
 from secaudit.core.reasons import render_reason, summaries_of
 from secaudit.core.resources import package_file
 from secaudit.core.yamlio import load_yaml
+from secaudit.render.phrases import localise
 
 REPORT_SCHEMA = "secaudit.report/1"
 
@@ -73,7 +74,11 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
             checks[(_key(tgt.get("target", "")), _key(c.get("id", "")))] = c
             if c.get("status") == "warn":
                 warnings.append(
-                    {"id": c.get("id"), "target": tgt.get("target"), "summary": _text(c.get("summary"), lang)}
+                    {
+                        "id": c.get("id"),
+                        "target": tgt.get("target"),
+                        "summary": localise(_text(c.get("summary"), lang), lang),
+                    }
                 )
 
     def check_view(ref: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +89,7 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
             "status": ref.get("status"),
             "severity": full.get("severity", ""),
             "title": _text(full.get("title"), lang),
-            "summary": _text(full.get("summary"), lang),
+            "summary": localise(_text(full.get("summary"), lang), lang),
             "evidence": evidence_items(full.get("evidence")),
             "evidence_rows": evidence_rows(full.get("evidence"), lang),
             "remediation": _text(full.get("remediation"), lang),
@@ -107,7 +112,7 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
             "group_title": _group_title(r.get("group") or (creq.group if creq else ""), catalog, lang),
             "status": r.get("status"),
             "checks_status": _checks_status(r.get("checks"), r.get("checks_status")),
-            "reason": render_reason(r.get("reason"), lang, summaries),
+            "reason": localise(render_reason(r.get("reason"), lang, summaries), lang),
             "look_for": _text(hint, lang),
             "checks": [check_view(c) for c in refs],
             "attestation": evidence_items(att) if att else [],

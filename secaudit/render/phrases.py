@@ -1,0 +1,28 @@
+"""Probe and library messages (English as recorded) in our own Vietnamese words on Vietnamese pages.
+
+Observations keep what the probe saw, verbatim (a bundle is re-judged from them); only what a reader
+sees changes: data/probe_phrases.yaml maps known English phrases to Vietnamese.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from secaudit.core.resources import package_file
+from secaudit.core.yamlio import load_yaml
+
+
+@lru_cache(maxsize=1)
+def _rules() -> list[tuple[re.Pattern[str], str]]:
+    rows = load_yaml(package_file("data/probe_phrases.yaml")) or []
+    return [(re.compile(str(p), re.IGNORECASE), str(r)) for p, r in rows]
+
+
+def localise(text: str, lang: str) -> str:
+    """``text`` with the known English probe phrases in Vietnamese (``lang`` "vi"); as is otherwise."""
+    if lang != "vi" or not text:
+        return text
+    for pattern, repl in _rules():
+        text = pattern.sub(repl, text)
+    return text
