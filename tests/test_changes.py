@@ -175,3 +175,10 @@ def test_report_todo_is_deduplicated_with_copyable_lines(periods: dict[str, Any]
     sev = [e["severity"] for e in fixes]
     order = ["critical", "high", "medium", "low", "info"]
     assert sev == sorted(sev, key=order.index)  # severity first
+
+
+def test_trend_carries_the_provinces_score_per_period(periods: dict[str, Any]) -> None:
+    trend = {p["period"]: p for p in periods["2027"]["trend"]}
+    sys26 = periods["2026"]["agencies"][0]["systems"][0]["automated_score"]
+    sys27 = periods["2027"]["agencies"][0]["systems"][0]["automated_score"]
+    assert trend["2026"]["automated_score"] == sys26 and trend["2027"]["automated_score"] == sys27

@@ -180,11 +180,22 @@ class Store:
                             "fail_to_pass": f2p,
                         }
                     )
+        # The province's automated score per period: weights of each system's chosen bundle add up.
+        weights: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for (_, _, period), row in best.items():
+            sc = self.db.execute(
+                "SELECT passed, judged FROM bundle_scores WHERE hash = ?", (row[6],)
+            ).fetchone()
+            if sc and row[3] and sc[1]:
+                weights[period][0] += int(sc[0] or 0)
+                weights[period][1] += int(sc[1] or 0)
         out = []
         for p in periods:
             entry: dict[str, Any] = {"period": p}
             entry.update(heads.get(p) or dict.fromkeys(HEADLINE_KEYS))
             entry["changes"] = changes.get(p, [])
+            passed, judged = weights.get(p, (0, 0))
+            entry["automated_score"] = round(100.0 * passed / judged, 1) if judged else None
             out.append(entry)
         return out
 
