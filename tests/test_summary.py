@@ -171,12 +171,12 @@ def test_json_cli_and_headline_in_every_format(province: dict[str, Path], tmp_pa
     tot = data["totals"]
     assert (tot["agencies_meeting"], tot["agencies"], tot["pct"]) == (1, 7, 14.3)
     html = run("summary", *common, "--format", "html").stdout
-    assert "1/7 cơ quan đạt cấp độ 3 trở lên (14.3% so với mục tiêu 100%)" in html
+    assert "1/7 cơ quan đạt cấp độ 3 trở lên (14,3\u00a0% so với mục tiêu 100,0\u00a0%)" in html
     assert 'aria-valuenow="14.3"' in html and "<svg" not in html.split("</head>")[0]
     assert "http://" not in html and "https://" not in html.replace("https://127.0.0.1", "")  # no fetch
     assert "@media print" in html
     md = run("summary", *common, "--format", "md", "--lang", "en").stdout
-    assert "1 of 7 agencies meet security level 3 or higher (14.3% against the 100% target)" in md
+    assert "1 of 7 agencies meet security level 3 or higher (14.3% against the 100.0% target)" in md
     rows = list(csv.DictReader(io.StringIO(run("summary", *common, "--format", "csv").stdout)))
     assert len(rows) == tot["systems"]
     assert sum(r["meets_target"] == "True" for r in rows) == tot["systems_meeting"]
@@ -444,8 +444,8 @@ def test_regimes_rendered(regimes_world: dict[str, Path], tmp_path: Path) -> Non
     w = regimes_world
     common = [str(w["bundles"]), "--inventory", str(w["inventory"]), "--keyring", str(w["keys"])]
     html = run("summary", *common).stdout
-    assert "3/3 cơ quan đạt cấp độ 3 trở lên (100.0% so với mục tiêu 100%)" in html
-    assert "Chế độ mới (TCVN 14423:2026) — mức sẵn sàng: 1/3 cơ quan đã đáp ứng (33.3%)" in html
+    assert "3/3 cơ quan đạt cấp độ 3 trở lên (100,0\u00a0% so với mục tiêu 100,0\u00a0%)" in html
+    assert "Chế độ mới (TCVN 14423:2026) — mức sẵn sàng: 1/3 cơ quan đã đáp ứng (33,3\u00a0%)" in html
     assert "hạn chuyển tiếp 01/07/2027" in html and "ANM.LOG.05" in html
     md = run("summary", *common, "--format", "md", "--lang", "en").stdout
     assert "New regime (TCVN 14423:2026) — readiness: 1 of 3 agencies ready (33.3%)" in md

@@ -290,6 +290,8 @@ def notes_text(summary: dict[str, Any], lang: str) -> list[str]:
 
 
 def headline(summary: dict[str, Any], lang: str) -> dict[str, str]:
+    from secaudit.core.i18n import pct as fmt_pct
+
     tot, tgt = summary["totals"], summary["target"]
     pct = tot["pct"] if tot["pct"] is not None else 0
     return {
@@ -299,8 +301,8 @@ def headline(summary: dict[str, Any], lang: str) -> dict[str, str]:
             meeting=tot["agencies_meeting"],
             total=tot["agencies"],
             level=tgt["level"],
-            pct=pct,
-            goal=tgt["goal_pct"],
+            pct=fmt_pct(pct, lang),
+            goal=fmt_pct(tgt["goal_pct"], lang),
         ),
         "systems": t(
             "headline_systems",
@@ -338,6 +340,8 @@ def _ddmmyyyy(iso: str) -> str:
 
 def regime_lines(summary: dict[str, Any], lang: str) -> dict[str, str]:
     """Both regimes' headlines ({} when no bundle was assessed under the successor regime)."""
+    from secaudit.core.i18n import pct as fmt_pct
+
     rg = summary.get("regimes")
     if not rg:
         return {}
@@ -351,8 +355,8 @@ def regime_lines(summary: dict[str, Any], lang: str) -> dict[str, str]:
             meeting=cur["agencies_meeting"],
             total=cur["agencies"],
             level=cur["level"],
-            pct=cur["pct"] if cur["pct"] is not None else 0,
-            goal=cur["goal_pct"],
+            pct=fmt_pct(cur["pct"] if cur["pct"] is not None else 0, lang),
+            goal=fmt_pct(cur["goal_pct"], lang),
         ),
         "new": t(
             "regime_new" if days >= 0 else "regime_new_overdue",
@@ -360,7 +364,7 @@ def regime_lines(summary: dict[str, Any], lang: str) -> dict[str, str]:
             standard=new["standard"],
             meeting=new["agencies_meeting"],
             total=new["agencies"],
-            pct=new["pct"] if new["pct"] is not None else 0,
+            pct=fmt_pct(new["pct"] if new["pct"] is not None else 0, lang),
             assessed=new["systems_assessed"],
             systems=new["systems"],
             deadline=_ddmmyyyy(new["transition_deadline"]),
