@@ -347,7 +347,7 @@ def test_migrate_writes_loadable_prefilled_files(old_dir: Path, tmp_path: Path) 
     # an unanswered source reaches nothing
     assert not any(a.migrated_from == ["M.POL.02"] for a in e.values())
     n_eq = sum(a.status is not None for a in e.values())
-    assert f"1 tệp/files, {n_eq} tương đương/equivalent, {len(e) - n_eq} một phần/partial" in r.output
+    assert f"1 tệp, {n_eq} tương đương, {len(e) - n_eq} một phần (cần xác nhận)" in r.output
     # the migrated file judges like the carried verdicts do
     direct = judge("tcvn14423-level3", atts)
     carried = judge("tcvn14423-level3", load_for_system(old_dir, "ag", "sys"))
@@ -374,7 +374,7 @@ def test_migrate_skips_files_already_in_the_target_catalogue(old_dir: Path, tmp_
     r = CliRunner().invoke(
         main, ["attest", "migrate", "--attestations", str(old_dir), "--to", OLD, "-o", str(tmp_path / "same")]
     )
-    assert r.exit_code == 0 and "skipped" in r.output and not (tmp_path / "same").exists()
+    assert r.exit_code == 0 and "bỏ qua" in r.output and not (tmp_path / "same").exists()
 
 
 # --------------------------------------------------------------------------- end to end

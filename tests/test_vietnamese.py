@@ -247,3 +247,15 @@ def test_probe_messages_in_our_own_words_on_vietnamese_pages() -> None:
     result = ScanResult("level3", "t0", "t1", [TargetResult(Target("https://a.vn", "a.vn", 443), [c], {})])
     page = render_scan_html(result, "vi")
     assert "quá thời gian chờ 2 giây" in page and "timed out" not in page
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["assess"], ["report"], ["scan"], ["summary"], ["verify"], ["keys", "generate"], ["review"],
+        ["attest", "wizard"], ["attest", "export"], ["attest", "migrate"], ["checklist", "show"],
+    ],
+)  # fmt: skip
+def test_every_command_that_prints_prose_takes_lang(command: list[str]) -> None:
+    out = run(*command, "--help").output
+    assert "--lang [vi|en]" in out, out

@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from secaudit.commands._common import write_output
+from secaudit.commands._common import LANG_OPTION, write_output
+
+
+def _w(lang: str, vi: str, en: str) -> str:
+    """One language of a message (--lang)."""
+    return en if lang == "en" else vi
+
 
 INV = click.option(
     "--inventory", required=True, type=click.Path(dir_okay=False, path_type=Path), help="inventory.yaml"
@@ -74,8 +80,15 @@ def template(
 )
 @click.option("--attested-by", default=None, help="Người xác nhận / attester (asked if omitted).")
 @click.option("--all", "redo", is_flag=True, help="Hỏi lại cả câu đã trả lời / ask answered ones too.")
+@LANG_OPTION
 def wizard(
-    inventory: Path, agency: str, system_id: str, attestations: Path, attested_by: str | None, redo: bool
+    inventory: Path,
+    agency: str,
+    system_id: str,
+    attestations: Path,
+    attested_by: str | None,
+    redo: bool,
+    lang: str,
 ) -> None:
     from secaudit.assessment.wizard import run_wizard
     from secaudit.config.inventory import load_inventory
@@ -94,7 +107,7 @@ def wizard(
     path, saved = run_wizard(
         attestations, ag.id, sysm.id, profile, sysm.level, ask, lambda m: click.echo(m, err=True), attester
     )
-    click.echo(f"{path}: {saved} câu trả lời đã lưu / answer(s) saved", err=True)
+    click.echo(f"{path}: {saved} " + _w(lang, "câu trả lời đã lưu", "answer(s) saved"), err=True)
 
 
 @attest_group.command("export", help="Xuất sổ tính Excel / export a workbook, one sheet per system.")
@@ -107,7 +120,10 @@ def wizard(
 @click.option("--agency", help="Chỉ một cơ quan / one agency only.")
 @click.option("--format", "fmt", type=click.Choice(["xlsx"]), default="xlsx", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def export(inventory: Path, attestations: Path | None, agency: str | None, fmt: str, output: Path) -> None:
+@LANG_OPTION
+def export(
+    inventory: Path, attestations: Path | None, agency: str | None, fmt: str, output: Path, lang: str
+) -> None:
     from secaudit.assessment.attestations import load_for_system
     from secaudit.config.catalog import applicable, profile_catalog
     from secaudit.config.inventory import load_inventory
@@ -133,7 +149,7 @@ def export(inventory: Path, attestations: Path | None, agency: str | None, fmt: 
                 }
             )
     export_xlsx(systems, output)
-    click.echo(f"{output}: {len(systems)} hệ thống / system(s)", err=True)
+    click.echo(f"{output}: {len(systems)} " + _w(lang, "hệ thống", "system(s)"), err=True)
 
 
 @attest_group.command(
@@ -191,7 +207,8 @@ def import_(workbook: Path, attestations: Path, inventory: Path | None, force: b
     help="Thư mục đích / output folder (DIR2/<agency>/<system>.yaml).",
 )
 @click.option("--force", is_flag=True, help="Ghi đè tệp đã có / overwrite existing files.")
-def migrate(attestations: Path, to_catalog: str, output: Path, force: bool) -> None:
+@LANG_OPTION
+def migrate(attestations: Path, to_catalog: str, output: Path, force: bool, lang: str) -> None:
     from secaudit.assessment.migrate import migrate_dir
 
     if output.resolve() == attestations.resolve():
@@ -204,16 +221,17 @@ def migrate(attestations: Path, to_catalog: str, output: Path, force: bool) -> N
     written = [m for m in done if m.skipped is None]
     for m in done:
         if m.skipped:
-            click.echo(f"{m.source}: bỏ qua / skipped ({m.skipped})", err=True)
+            click.echo(f"{m.source}: {_w(lang, 'bỏ qua', 'skipped')} ({m.skipped})", err=True)
         else:
             click.echo(f"{m.target}: {m.equivalent} equivalent, {m.partial} partial")
     n_eq = sum(m.equivalent for m in written)
     n_pa = sum(m.partial for m in written)
-    click.echo(
-        f"secaudit: {len(written)} tệp/files, {n_eq} tương đương/equivalent, {n_pa} một phần/partial "
-        f"(cần xác nhận / to confirm)",
-        err=True,
+    line = _w(
+        lang,
+        f"{len(written)} tệp, {n_eq} tương đương, {n_pa} một phần (cần xác nhận)",
+        f"{len(written)} files, {n_eq} equivalent, {n_pa} partial (to confirm)",
     )
+    click.echo(f"secaudit: {line}", err=True)
 
 
 COMMANDS = [attest_group]

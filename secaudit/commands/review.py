@@ -12,7 +12,15 @@ from pathlib import Path
 
 import click
 
+from secaudit.commands._common import LANG_OPTION
 from secaudit.core.errors import InputError
+
+WORDS = {
+    "vi": {"approved": "phê duyệt", "changes": "yêu cầu sửa", "by": "bởi", "skipped": "bỏ qua",
+           "nothing": "không có mục nào để thẩm định"},
+    "en": {"approved": "approved", "changes": "changes requested", "by": "by", "skipped": "skipped",
+           "nothing": "nothing to review"},
+}  # fmt: skip
 
 
 def _ids(values: tuple[str, ...]) -> list[str]:
@@ -47,6 +55,7 @@ def _ids(values: tuple[str, ...]) -> list[str]:
 )
 @click.option("--request-changes", help="Yêu cầu sửa mục REQ / request changes to REQ (needs --note).")
 @click.option("--note", default="", help="Ghi chú của người thẩm định / the reviewer's note.")
+@LANG_OPTION
 @click.argument("more", nargs=-1, metavar="[REQ…]")
 def review(
     attestations: Path,
@@ -58,6 +67,7 @@ def review(
     all_attested: bool,
     request_changes: str | None,
     note: str,
+    lang: str,
     more: tuple[str, ...],
 ) -> None:
     from secaudit.assessment.review_store import review_system
@@ -89,17 +99,19 @@ def review(
     new, skipped, path = review_system(
         attestations, agency, system_id, key, reviewer, decision, reqs, note=note
     )
+    w = WORDS[lang]
     for r in new:
-        word = "phê duyệt/approved" if r["decision"] == "approved" else "yêu cầu sửa/changes requested"
+        word = w["approved"] if r["decision"] == "approved" else w["changes"]
         click.echo(
-            f"{agency}/{system_id} {r['requirement']}: {word} by {reviewer} (digest {r['digest'][:16]}…)"
+            f"{agency}/{system_id} {r['requirement']}: {word} {w['by']} {reviewer} "
+            f"(digest {r['digest'][:16]}…)"
         )
     for s in skipped:
-        click.echo(f"secaudit: bỏ qua/skipped {s}", err=True)
+        click.echo(f"secaudit: {w['skipped']} {s}", err=True)
     if new:
         click.echo(f"→ {path}")
     elif not skipped:
-        click.echo("secaudit: không có mục nào để thẩm định / nothing to review", err=True)
+        click.echo(f"secaudit: {w['nothing']}", err=True)
     sys.exit(1 if any("already approved" not in s and "changes requested" not in s for s in skipped) else 0)
 
 
