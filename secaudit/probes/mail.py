@@ -180,42 +180,18 @@ def _starttls(
 
 def _tls_reader() -> tuple[Any, Any]:
     """The tls probe's reader of an sslyze result, so the tls checks judge the MX's set-up alike."""
-    import warnings
+    from secaudit.probes.tls import _quiet_warnings
+    from secaudit.probes.tls.observe import observe, trace_text
 
-    try:
-        from cryptography.utils import CryptographyDeprecationWarning
-
-        warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from secaudit.probes.tls.observe import observe, trace_text
-    except ImportError:  # the single-module layout
-        from secaudit.probes.tls import _observe as observe  # type: ignore[attr-defined,no-redef]
-        from secaudit.probes.tls import _trace_text as trace_text  # type: ignore[attr-defined,no-redef]
+    _quiet_warnings()
     return observe, trace_text
 
 
 def tls_probe_commands() -> set[Any]:
-    from sslyze import ScanCommand
+    """The same sslyze scan commands as the tls probe (its checks read the same sections)."""
+    from secaudit.probes.tls import scan_commands
 
-    return {
-        ScanCommand.SSL_2_0_CIPHER_SUITES,
-        ScanCommand.SSL_3_0_CIPHER_SUITES,
-        ScanCommand.TLS_1_0_CIPHER_SUITES,
-        ScanCommand.TLS_1_1_CIPHER_SUITES,
-        ScanCommand.TLS_1_2_CIPHER_SUITES,
-        ScanCommand.TLS_1_3_CIPHER_SUITES,
-        ScanCommand.CERTIFICATE_INFO,
-        ScanCommand.HEARTBLEED,
-        ScanCommand.OPENSSL_CCS_INJECTION,
-        ScanCommand.ROBOT,
-        ScanCommand.SESSION_RENEGOTIATION,
-        ScanCommand.TLS_COMPRESSION,
-        ScanCommand.ELLIPTIC_CURVES,
-        ScanCommand.TLS_FALLBACK_SCSV,
-        ScanCommand.TLS_EXTENDED_MASTER_SECRET,
-    }
+    return scan_commands()
 
 
 def _digests(res: Any) -> list[Observation]:
