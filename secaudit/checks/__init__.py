@@ -104,10 +104,15 @@ def known_check_ids() -> set[str]:
     return set(metadata())
 
 
+_REGISTRY_LOADED: list[bool] = []  # once per process: run_check asks for every check of every bundle
+
+
 def registry() -> dict[str, CheckFunc]:
-    for fam in FAMILIES:
-        for mod in _family(fam).MODULES:
-            importlib.import_module(f"{__name__}.{fam}.{mod}")
+    if not _REGISTRY_LOADED:
+        for fam in FAMILIES:
+            for mod in _family(fam).MODULES:
+                importlib.import_module(f"{__name__}.{fam}.{mod}")
+        _REGISTRY_LOADED.append(True)
     return _REGISTRY
 
 

@@ -23,7 +23,7 @@ Ví dụ / examples:
   secaudit scan 127.0.0.1:8443 --ca-file ca.pem --probes tls,http --format json -o scan.json
 
 Mã thoát / exit: 0 đạt/all pass · 1 có lỗi không đạt/a fail · 2 đầu vào sai/bad input ·
-3 chưa đầy đủ/incomplete (errors, no fail)
+3 chưa đầy đủ/incomplete (errors, no fail) · 130 đã dừng/interrupted (Ctrl-C: nothing written)
 """
 
 
