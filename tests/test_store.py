@@ -88,7 +88,7 @@ def test_trend_after_two_periods(two_periods: dict[str, Path]) -> None:
         assert con.execute("SELECT COUNT(*) FROM bundles").fetchone()[0] == 4
         assert con.execute("SELECT COUNT(*) FROM headlines").fetchone()[0] == 2
     html = run("summary", *common[:-2], "--format", "html").stdout
-    assert "<svg" in html and "50.0%" in html and rb.OTHER_MANUAL in html
+    assert "<svg" in html and "50,0\u00a0%" in html and rb.OTHER_MANUAL in html
 
 
 def test_store_only_when_asked(two_periods: dict[str, Path], tmp_path: Path) -> None:
