@@ -259,3 +259,21 @@ def test_probe_messages_in_our_own_words_on_vietnamese_pages() -> None:
 def test_every_command_that_prints_prose_takes_lang(command: list[str]) -> None:
     out = run(*command, "--help").output
     assert "--lang [vi|en]" in out, out
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ('add_header X-Frame-Options "SAMEORIGIN" always;', "block"),
+        ("SSLProtocol -all +TLSv1.2 +TLSv1.3", "block"),
+        ('<add name="X-Frame-Options" value="SAMEORIGIN" />', "block"),
+        ("ssl_protocols TLSv1.2 TLSv1.3;", "block"),
+        ("default-src 'self'", "inline"),
+        ("Enabled=0", "inline"),
+        ("stub_status", "inline"),
+    ],
+)
+def test_which_code_is_a_line_to_copy(code: str, kind: str) -> None:
+    from secaudit.render.fixes import parts
+
+    assert parts(f"nginx: `{code}`. Then reload.")[1] == (kind, code)

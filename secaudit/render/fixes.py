@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 _CODE = re.compile(r"`([^`]+)`")
-BLOCK_MIN = 16  # shorter spans (a file name, ``Enabled=0``) stay inline
+BLOCK_MIN = 28  # shorter spans (a file name, ``Enabled=0``, ``default-src 'self'``) stay inline
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4, "": 5}
 
 
@@ -23,7 +23,7 @@ def parts(text: str) -> list[tuple[str, str]]:
         if m.start() > pos:
             out.append(("text", text[pos : m.start()]))
         code = m.group(1).strip()
-        out.append(("block" if len(code) >= BLOCK_MIN and " " in code else "inline", code))
+        out.append(("block" if _is_line(code) else "inline", code))
         pos = m.end()
     if pos < len(text or ""):
         out.append(("text", text[pos:]))
@@ -32,6 +32,11 @@ def parts(text: str) -> list[tuple[str, str]]:
         if out[i][0] == "text" and out[i - 1][0] == "block":
             out[i] = ("text", out[i][1].lstrip(" .,;"))
     return [(k, v) for k, v in out if v.strip() or k != "text"]
+
+
+def _is_line(code: str) -> bool:
+    """A configuration line to copy: a directive (``…;``), a markup element, or a long command."""
+    return code.endswith(";") or code.startswith("<") or (len(code) >= BLOCK_MIN and " " in code)
 
 
 def plain(text: str) -> str:
