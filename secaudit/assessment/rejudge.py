@@ -100,6 +100,8 @@ def stored_targets(a: dict[str, Any], where: Any) -> list[TargetResult]:
         target.host, target.port = t.get("host", target.host), t.get("port", target.port)
         target.address = t.get("address")
         target.expected_ports = expected
+        domains = sysd.get("domains")  # dns/mail checks are out of scope without (assessment/scope.py)
+        target.domains = [d for d in domains if isinstance(d, str)] if isinstance(domains, list) else None
         checks = [CheckResult.from_dict(c) for c in t.get("checks") or []]
         out.append(TargetResult(target, checks, t.get("observations") or {}))
     return out

@@ -8,7 +8,8 @@ is written, so an interrupted scan (Ctrl-C) leaves no bundle behind.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -374,7 +375,8 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
             results[id(j)] = (trs[i : i + len(j.targets)], rep.id)
             i += len(j.targets)
 
-    written = []
+    written: list[Written] = []
+    built: list[tuple[dict[str, Any], Path | None, str, str, int, dict[str, Any]]] = []
     inv_fields = {"province": inv.province, "period": inv.period, "due": inv.due}
     authority = getattr(inv, "authority", None)
     for job in jobs:
@@ -388,6 +390,8 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
             "level_reason": sysm.level_reason,
             "profiles": [p.id for p in profiles],
             "expected_ports": sysm.expected_ports,
+            # re-judging tells "no domain declared" (dns/mail out of scope) from "probe disabled"
+            **({"domains": list(sysm.domains)} if getattr(sysm, "domains", None) else {}),
         }
         a, summary = build_system_assessment(
             inv_fields,
@@ -404,6 +408,26 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
             probes=sorted(_probes(opts, sysm)),
             authority=authority,  # the report names its recipient from the inventory (issue 11)
         )
-        path = write(a, key_for(opts.key, ag.id), opts.out_dir)
-        written.append(Written(ag.id, sysm.id, sysm.level, summary, path))
+        built.append((a, key_for(opts.key, ag.id), ag.id, sysm.id, sysm.level, summary))
+    # Every bundle is judged before the first is written, and the writes (milliseconds) finish
+    # even if Ctrl-C lands among them: an interrupted run leaves no bundles or all of them.
+    with _sigint_deferred():
+        for a, key, aid, sid, level, summary in built:
+            written.append(Written(aid, sid, level, summary, write(a, key, opts.out_dir)))
     return written
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold SIGINT (main thread only) until the block ends; it is delivered right after."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

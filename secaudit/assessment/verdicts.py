@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from secaudit.assessment import scope
 from secaudit.assessment.attestations import (
     ATTESTATION_MAX_MONTHS,
     EXPIRING_SOON_DAYS,
@@ -98,6 +99,11 @@ def _check_part(req: Requirement, targets: list[TargetResult]) -> tuple[str, Any
     if not wanted:
         return "not_reviewed", R("no_checks"), rows
     judged = [f for f in found if f[2].status != "not_applicable"]
+    ran = {(cid, tgt) for cid, tgt, _ in found}
+    skipped = scope.unscoped(wanted, targets, ran)  # dns/mail checks of a system with no domains
+    no_domain = R("no_domain_declared", checks=sorted({cid for cid, _ in skipped})) if skipped else None
+    if scope.all_unscoped(wanted, targets, skipped):
+        return "none", no_domain, rows  # nothing in scope: not_reviewed (auto), attestation (partial)
     if not found:
         return "not_reviewed", R("checks_not_run", checks=sorted(wanted)), rows
     if not judged:
@@ -109,11 +115,11 @@ def _check_part(req: Requirement, targets: list[TargetResult]) -> tuple[str, Any
         return "error", R("check_error", checks=where("error")), rows
     # A check that did not run on some target (its probe was disabled) leaves the requirement
     # unjudged: passing the checks that did run is not enough.
-    ran = {(cid, tgt) for cid, tgt, _ in found}
-    missing = sorted({cid for cid in wanted for tr in targets if (cid, tr.target.raw) not in ran})
+    missing = sorted({cid for cid in wanted for tr in targets if (cid, tr.target.raw) not in ran | skipped})
     if missing:
         return "not_reviewed", R("checks_missing", checks=missing), rows
-    return "pass", R("checks_passed", n=len(judged), targets=len(targets), warnings=where("warn")), rows
+    passed = R("checks_passed", n=len(judged), targets=len(targets), warnings=where("warn"))
+    return "pass", _join([passed, no_domain]), rows
 
 
 # --------------------------------------------------------------------------- attestation part
@@ -409,7 +415,8 @@ def _verdict(
         )
         return v
     if req.kind == "auto":
-        v.status, v.reason, v.checks = _check_part(req, targets)
+        status, v.reason, v.checks = _check_part(req, targets)
+        v.status = "not_reviewed" if status == "none" else status  # never a pass on nothing in scope
         return v
     a_status, a_reason, record, soon = _manual_part(req, direct, foreign, to_id, today, evidence_check)
     v.attestation, v.expiring_soon = record, soon
@@ -417,21 +424,9 @@ def _verdict(
         v.status, v.reason = a_status, a_reason
         return v
     # partial: needs both; a failing check fails regardless, an errored check is error unless
-    # something fails (a non-compliant attestation counts as failing).
+    # something fails (a non-compliant attestation counts as failing); none in scope: attestation.
     c_status, c_reason, v.checks = _check_part(req, targets)
-    both = _join([c_reason, a_reason])
-    if c_status == "fail":
-        v.status, v.reason = "fail", both
-    elif a_status == "fail":
-        v.status, v.reason = "fail", both
-    elif c_status == "error":
-        v.status, v.reason = "error", both
-    elif a_status == "not_applicable":
-        v.status, v.reason = "not_applicable", both
-    elif c_status == "pass" and a_status == "pass":
-        v.status, v.reason = "pass", both
-    else:
-        v.status, v.reason = "not_reviewed", both
+    v.status, v.reason = scope.partial_status(c_status, a_status), _join([c_reason, a_reason])
     return v
 
 
