@@ -189,3 +189,62 @@ def test_demo_shows_an_inconsistent_and_a_not_accepted_system(demo: dict[str, An
     mau08 = (out / "mau08.html").read_text(encoding="utf-8")
     assert "Gói kết quả mâu thuẫn" in mau08 and "Hồ sơ không được chấp nhận" in mau08
     assert "inconsistent_bundle" not in mau08 and "profile_not_accepted" not in mau08
+
+
+def _check_statuses(assessment: dict[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["status"] for t in assessment["targets"] for c in t["checks"]}
+
+
+def _verdicts(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in entry["requirements"]}
+
+
+def test_demo_dns_and_mail_posture_differs_by_agency(demo: dict[str, Any]) -> None:
+    """Issue 13: one agency with a signed zone and good mail, one without (real NSD + aiosmtpd on the
+    demo's loopback addresses); a system declaring no domain has them out of scope."""
+    from secaudit.lab.posture import tools_missing
+
+    if tools_missing():
+        pytest.skip(f"posture lab needs {tools_missing()}")
+    out = demo["out"]
+    good, poor = _bundle(out, "bao-song-huong.cong-bao"), _bundle(out, "tap-chi-ngu-binh.tap-chi-dien-tu")
+    assert good["system"]["domains"] == ["bao-song-huong.demo.test"]
+    posture = ("dns.dnssec", "dns.caa", "dns.nameservers", "web.ipv6")
+    posture += ("mail.spf", "mail.dmarc", "mail.starttls", "mail.dane")
+    g, p = _check_statuses(good), _check_statuses(poor)
+    assert {cid: g.get(cid) for cid in posture} == dict.fromkeys(posture, "pass")
+    assert {cid: p.get(cid) for cid in posture} == {
+        "dns.dnssec": "fail",  # unsigned: no DS at the signed parent
+        "dns.caa": "warn",  # no CAA is only a warning (internet.nl: recommended)
+        "dns.nameservers": "fail",  # one name server
+        "web.ipv6": "fail",  # no AAAA
+        "mail.spf": "fail",  # ?all
+        "mail.dmarc": "fail",  # p=none
+        "mail.starttls": "fail",  # the MX still accepts TLS 1.0
+        "mail.dane": "fail",  # no TLSA, unsigned zone
+    }
+    # The catalogue mapping drives the verdicts, in both regimes.
+    for rid in ("T.DES.09", "T.DAT.01", "T.NET.01", "T.APP.04"):
+        gv, pv = _verdicts(good)[rid], _verdicts(poor)[rid]
+        assert (gv["status"], gv["checks_status"], pv["status"], pv["checks_status"]) == (
+            "pass",
+            "pass",
+            "fail",
+            "fail",
+        ), rid
+    new_good, new_poor = _verdicts(good["additional"][0]), _verdicts(poor["additional"][0])
+    for rid in ("ANM.WEB.02", "ANM.INFO.08", "ANM.NET.01", "ANM.NET.03", "ANM.INFO.06"):
+        assert (new_good[rid]["status"], new_poor[rid]["status"]) == ("pass", "fail"), rid
+    # A system that declares no domain: the attestation decides, and the reason asks for the domains.
+    other = _verdicts(_bundle(out, "dai-co-do.cong-thong-tin"))["T.DES.09"]
+    assert other["checks_status"] == "none" and other["status"] == "pass"
+    assert "Chưa khai báo tên miền" in other["reason"]["vi"]
+    assert not {cid for cid in _check_statuses(_bundle(out, "dai-co-do.cong-thong-tin")) if cid in posture}
+    # On the dashboard: the poor agency's page and report show the failing e-mail requirement and why;
+    # the good one's report lists it among the requirements met.
+    assert "T.DES.09" in (out / "agencies" / "tap-chi-ngu-binh.html").read_text(encoding="utf-8")
+    poor_html = (out / "reports" / "tap-chi-ngu-binh.tap-chi-dien-tu.2026.html").read_text(encoding="utf-8")
+    assert "dns.dnssec" in poor_html and "mail.spf" in poor_html
+    good_html = (out / "reports" / "bao-song-huong.cong-bao.2026.html").read_text(encoding="utf-8")
+    met = good_html[good_html.index("Yêu cầu đã đạt") :]
+    assert "T.DES.09" in met and "T.DAT.01" in met

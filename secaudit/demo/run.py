@@ -13,7 +13,7 @@ import io
 import os
 import ssl
 from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import closing, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from secaudit.core.errors import InputError
 from secaudit.core.resources import package_file
 from secaudit.core.yamlio import dump_yaml, load_yaml
+from secaudit.demo.posture import DemoPosture
 
 # Loopback addresses of the demo (127.0.0.60-99): never the machine's well-known ports.
 FIRST_ADDRESS = 60
@@ -152,7 +153,7 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
         _check(cli("keys", "generate", "--agency", aid, "-o", str(keys_dir), "--force"), "keys generate")
         (keyring / f"{aid}.pub").write_bytes((keys_dir / f"{aid}.pub").read_bytes())
 
-    with Lab() as lab:
+    with Lab() as lab, closing(DemoPosture(lab.ca, out_dir / "posture", say)) as posture:
         ca_file = out_dir / "lab-ca.pem"
         ca_file.write_bytes(lab.ca.cert_pem)
         risky: dict[int, str] = {}
@@ -180,6 +181,8 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
             f"Đã khởi động {len(systems)} hệ thống mô phỏng trên loopback / "
             f"started {len(systems)} simulated systems on loopback"
         )
+        # Signed zone and good mail for one agency, unsigned and weak for another (demo_data.yaml).
+        domains = posture.start(systems, list({id(c): c for c in sites.values()}.values()))
 
         # A tailored profile: level 3 plus the simulated risky service's ephemeral port.
         profile_path = out_dir / "profiles" / "demo-level3.yaml"
@@ -242,7 +245,7 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
             ("current", str(data["period"]), out_dir / "inventory.yaml", bundles),
         ]
         for key, period, inv_path, out_bundles in periods:
-            _write_inventory(data, period, systems, sites, key, profile_path, inv_path, own)
+            _write_inventory(data, period, systems, sites, key, profile_path, inv_path, own, domains)
             n_sys = len(systems)
             say(f"Kỳ / period {period}: đánh giá {n_sys} hệ thống / assessing {n_sys} systems …")
             # One assess over every agency (one concurrent scan); --key names the folder of keys, so
@@ -259,6 +262,7 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
                 str(ca_file),
                 "--timeout",
                 "5",
+                *posture.cli_args(),  # --dns-server/--trust-anchor/--smtp-port of the posture lab
                 "-o",
                 str(out_bundles),
             )
@@ -327,6 +331,7 @@ def _write_inventory(
     profile_path: Path,
     inv_path: Path,
     own: dict[str, Path] | None = None,
+    domains: dict[str, str] | None = None,
 ) -> None:
     inventory: dict[str, Any] = {
         "province": data["province"],
@@ -361,6 +366,11 @@ def _write_inventory(
                     "targets": [{"url": site.url, "address": site.address}],
                     "expected_ports": site.expected_ports,
                     "http_port": site.http_port,
+                    **(
+                        {"domains": [d]}
+                        if (d := (domains or {}).get(f"{agency['id']}/{s.system['id']}"))
+                        else {}
+                    ),
                     **(s.system.get("dossier") or {}),
                 }
             )
