@@ -10,6 +10,7 @@ from typing import Any
 
 from secaudit.core.i18n import day, number, pct
 from secaudit.core.model import text
+from secaudit.render.phrases import one_language
 from secaudit.render.views import headline, labels, notes_text, regime_lines, report_view, t, tier_strings
 
 # Characters Markdown would read as markup, written as HTML entities: they show as themselves in
@@ -28,10 +29,13 @@ def _yn(v: bool | None, L: dict[str, str]) -> str:
     return "—" if v is None else (L["yes"] if v else L["no"])
 
 
-def _why(s: dict[str, Any]) -> str:
+def _why(s: dict[str, Any], lang: str = "vi") -> str:
     """Why a verified system does not count, or that it was re-judged (DESIGN §10 "Trust")."""
     shown = s["status"] in ("inconsistent", "profile_not_accepted") or s.get("trust") == "rejudged"
-    return f" — {esc(s['reason'])}" if shown and s.get("reason") else ""
+    if not (shown and s.get("reason")):
+        return ""
+    parts = [one_language(p, lang) for p in str(s["reason"]).split("; ")]
+    return f" — {esc('; '.join(parts))}"
 
 
 def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
@@ -88,7 +92,7 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
         for s in a["systems"]:
             out.append(
                 f"| {esc(a['name'])} | {_yn(a['meets_target'], L)} | {esc(s['name'])} | "
-                f"{esc(s['level'])} | {esc(L['system_status.' + s['status']])}{_why(s)} | "
+                f"{esc(s['level'])} | {esc(L['system_status.' + s['status']])}{_why(s, lang)} | "
                 f"{_yn(s['meets_level'], L)} | {pct(s['compliance_pct'], lang)} | "
                 f"{pct(s.get('automated_score'), lang)} | {len(s['failing'])} | "
                 f"{len(s['not_reviewed'])} |"

@@ -26,3 +26,15 @@ def localise(text: str, lang: str) -> str:
     for pattern, repl in _rules():
         text = pattern.sub(repl, text)
     return text
+
+
+def one_language(text: str, lang: str) -> str:
+    """A bilingual "vi / en[: detail]" message (the summary's trust reasons) in one language; the
+    detail after the English part's last ": " (ids, values) is kept. Other texts are unchanged."""
+    if " / " not in text:
+        return text
+    vi, en = text.split(" / ", 1)
+    if lang == "en":
+        return en
+    detail = en.rsplit(": ", 1)[1] if ": " in en else ""
+    return f"{vi}: {detail}" if detail and detail not in vi else vi
