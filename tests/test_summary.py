@@ -465,3 +465,19 @@ def test_regimes_rendered(regimes_world: dict[str, Path], tmp_path: Path) -> Non
     assert any("TCVN 14423:2026" in str(c.value) for c in wb.worksheets[0]["A"])
     ws = wb["Hai che do - Regimes"]
     assert ws.max_row == 1 + 4
+
+
+def test_heatmap_cells_tell_awaited_answers_from_failures(verified: dict[str, Any]) -> None:
+    """A heat-map cell counts each state: not_reviewed is never painted as the failure red (issue 11)."""
+    from secaudit.render.registry import RenderOptions, render
+
+    cells = [c for row in verified["heatmap"]["agencies"] for c in row["cells"]]
+    assert cells
+    for c in cells:
+        assert c["pass"] + c["fail"] + c["not_reviewed"] + c["error"] == c["total"], c
+    waiting = [c for c in cells if c["fail"] == 0 and c["pct"] is not None and c["pct"] < 100]
+    failing = [c for c in cells if c["fail"] > 0]
+    assert waiting and failing, "the fixture province must show both kinds of cell"
+    page = render("summary", "html", verified, RenderOptions(lang="vi"))
+    heat = page.split('id="heatmap"', 1)[1].split("</section>", 1)[0]
+    assert heat.count('class="h-wait"') == len(waiting)

@@ -243,8 +243,7 @@ def aggregate(
             if st != "not_applicable":
                 cell = heat[agency_id][group_of.get(rid, "?")]
                 cell["total"] += n
-                if st == "pass":
-                    cell["pass"] += n
+                cell[st] += n  # pass / fail / not_reviewed / error: awaited answers are not failures
     requirements = []
     for rid, c in req_counts.items():
         title, group = meta.get(rid, ({}, ""))
@@ -272,6 +271,9 @@ def aggregate(
                         "group": g,
                         "pass": heat[a["id"]][g]["pass"],
                         "total": heat[a["id"]][g]["total"],
+                        "fail": heat[a["id"]][g]["fail"],
+                        "not_reviewed": heat[a["id"]][g]["not_reviewed"],
+                        "error": heat[a["id"]][g]["error"],
                         "pct": _pct(heat[a["id"]][g]["pass"], heat[a["id"]][g]["total"]),
                     }
                     for g in groups
