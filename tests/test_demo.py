@@ -248,3 +248,13 @@ def test_demo_dns_and_mail_posture_differs_by_agency(demo: dict[str, Any]) -> No
     good_html = (out / "reports" / "bao-song-huong.cong-bao.2026.html").read_text(encoding="utf-8")
     met = good_html[good_html.index("Yêu cầu đã đạt") :]
     assert "T.DES.09" in met and "T.DAT.01" in met
+
+
+def test_demo_rejects_an_unknown_domain_posture(tmp_path: Path) -> None:
+    from secaudit.core.errors import InputError
+    from secaudit.demo.posture import DemoPosture
+    from secaudit.demo.run import DemoSystem
+
+    s = DemoSystem({"id": "co-quan"}, {"id": "cong", "domain_posture": "great"}, "127.0.0.60", "cong.x")
+    with pytest.raises(InputError, match="domain_posture 'great'"):
+        DemoPosture(None, tmp_path, print).start([s], [s])

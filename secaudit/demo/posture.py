@@ -69,6 +69,14 @@ class DemoPosture:
         domains = wanted(systems)
         if not domains:
             return {}
+        from secaudit.core.errors import InputError
+        from secaudit.lab.posture import POSTURES
+
+        for domain, (posture, _) in domains.items():
+            if posture not in POSTURES:
+                raise InputError(
+                    f"demo data: {domain}: unknown domain_posture {posture!r} ({', '.join(POSTURES)})"
+                )
         missing = tools_missing()
         if missing:
             self.say(
@@ -85,7 +93,13 @@ class DemoPosture:
                 if posture == "good":
                     extra.append(f"{label} IN AAAA ::1")
             self.lab.add(domain, posture, extra)
-        self.lab.start()
+        try:
+            self.lab.start()
+        except Exception as exc:  # noqa: BLE001 - optional part of the demo (no IPv6, NSD refused…)
+            self.say(f"Bỏ qua tư thế DNS/thư điện tử / DNS and e-mail posture skipped: {exc}")
+            self.lab.close()
+            self.lab = None
+            return {}
         good = {s.hostname for posture, members in domains.values() if posture == "good" for s in members}
         for c in copies:
             if c.hostname in good and c.expected_ports:
