@@ -507,3 +507,26 @@ def test_non_canonical_base64_signature_fails(signed: dict[str, Any]) -> None:
     res = _verify(path, keys)
     assert res.exit_code == 1 and "not canonical base64" in res.output, res.output
     assert _verified_files(_summary_json(signed["bundles"], keys)) == set()
+
+
+def _report_with_templates(bundle: Path, templates: Path) -> Any:
+    return CliRunner().invoke(main, ["report", str(bundle), "--templates", str(templates), "-o", "-"])
+
+
+def test_templates_folder_with_a_fifo_template_is_bad_input_not_a_hang(signed: dict[str, Any]) -> None:
+    """A user's --templates copy: a FIFO named like a template must not hang the report (Jinja reads
+    whatever it opens)."""
+    import shutil
+
+    from secaudit.core.resources import data_dir
+
+    templates = signed["root"] / "templates"
+    shutil.copytree(data_dir("reports"), templates, ignore=shutil.ignore_patterns("__*"))
+    good = _no_hang(_report_with_templates, signed["bundle"], templates)
+    assert good.exit_code == 0, good.output
+    (templates / "report.html.j2").unlink()
+    os.mkfifo(templates / "report.html.j2")
+    res = _no_hang(_report_with_templates, signed["bundle"], templates)
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.strip().splitlines() if ln]
+    assert len(lines) == 1 and "report.html.j2" in lines[0] and "Traceback" not in res.output
