@@ -175,6 +175,12 @@ def test_vietnamese_pages_show_no_english_tokens(browser: Any, served: str) -> N
     urls = [urljoin(served, "index.html")]
     hrefs = page.eval_on_selector_all("a[href^='agencies/']", "e => e.map(x => x.getAttribute('href'))")
     urls += [urljoin(served, h) for h in hrefs]
+    for agency in list(urls[1:]):  # every system report the agency pages link to, and Mẫu 08
+        page.goto(agency)
+        links = page.eval_on_selector_all("a[href*='reports/']", "e => e.map(x => x.getAttribute('href'))")
+        urls += [urljoin(agency, h) for h in links if h.endswith(".html")]
+    urls.append(urljoin(served, "mau08.html"))
+    assert sum("/reports/" in u for u in urls) >= 8, urls  # every demo system's report is read
     found: dict[str, set[str]] = {}
     for url in dict.fromkeys(urls):
         page.goto(url)

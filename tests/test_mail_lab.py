@@ -45,6 +45,7 @@ def test_weak_domain() -> None:
     assert tls.status == "fail", tls.summary
     server = tls.evidence["servers"][0]
     assert server["tls"]["tls.protocol.legacy_disabled"] == "fail"
+    assert "giao thức" in server["reason_vi"].lower() and "protocol" in server["reason_en"], server
     # an unsigned MX zone cannot carry DANE
     assert v["mail.dane"].status == "fail" and "not DNSSEC-signed" in v["mail.dane"].summary["en"]
 

@@ -290,7 +290,7 @@ def test_report_says_what_rejudging_found(world: dict[str, Path]) -> None:
     a["summary"]["meets_level"] = True
     p = rb.put(a, world["keys"], world["bundles"])
     html = run("report", p).stdout
-    assert 'id="trust-note"' in html and "Mâu thuẫn" in html and "meets_level" in html
+    assert 'id="trust-note"' in html and "Mâu thuẫn" in html and "kết luận đạt cấp độ" in html
     md = run("report", p, "--format", "md", "--lang", "en").stdout
     assert "Inconsistent: the bundle's verdicts differ" in md
     honest = rb.put(rb.assessment("bao-khac", "portal"), world["keys"], world["root"], signer=AG)

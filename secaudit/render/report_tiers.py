@@ -51,6 +51,9 @@ def _value(v: Any, lang: str) -> str:
     if isinstance(v, (list, tuple)):
         return ", ".join(_value(x, lang) for x in v) or "—"
     s = str(v)
+    word = (evidence_labels().get("_values") or {}).get(s)
+    if isinstance(word, dict):  # a check status met as a value: in the reader's words
+        return text(word, lang)
     return s if len(s) <= MAX_VALUE else s[:MAX_VALUE].rstrip() + " …"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from secaudit.province.mau08 import MEETS_LEVEL_WORDS
+
 
 def trust_note(bundle: dict[str, Any], lang: str) -> str:
     """One bilingual-aware line ("" if the bundle cannot be read as an assessment)."""
@@ -31,10 +33,17 @@ def trust_note(bundle: dict[str, Any], lang: str) -> str:
             + ".",
         }
     elif t.differing and t.differing != ["*"]:
-        ids = ", ".join(t.differing[:12]) + (f" (+{len(t.differing) - 12})" if len(t.differing) > 12 else "")
+        more = f" (+{len(t.differing) - 12})" if len(t.differing) > 12 else ""
+
+        def ids(lang: str) -> str:
+            return (
+                ", ".join(MEETS_LEVEL_WORDS[lang] if d == "meets_level" else d for d in t.differing[:12])
+                + more
+            )
+
         text = {
-            "vi": f"Mâu thuẫn: kết luận ghi trong gói khác kết quả đánh giá lại ({ids}).",
-            "en": f"Inconsistent: the bundle's verdicts differ from its re-judged ones ({ids}).",
+            "vi": f"Mâu thuẫn: kết luận ghi trong gói khác kết quả đánh giá lại ({ids('vi')}).",
+            "en": f"Inconsistent: the bundle's verdicts differ from its re-judged ones ({ids('en')}).",
         }
     else:
         text = {"vi": f"Mâu thuẫn: {t.reason}.", "en": f"Inconsistent: {t.reason}."}

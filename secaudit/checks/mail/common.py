@@ -60,7 +60,12 @@ def both(text: str) -> Lang:
 
 def servers_outcome(per: list[tuple[str, Lang, dict[str, Any]]]) -> Outcome:
     """One result from each MX's (status, reason, evidence): the worst status, its MXs named."""
-    evidence = {"servers": [ev | {"status": st, "reason": why["en"]} for st, why, ev in per]}
+    # the reason in both languages: reports show the reader's copy (the `_vi`/`_en` convention)
+    evidence = {
+        "servers": [
+            ev | {"status": st, "reason_vi": why["vi"], "reason_en": why["en"]} for st, why, ev in per
+        ]
+    }
     for status in ("fail", "error"):
         hit = [why for st, why, _ in per if st == status]
         if hit:
