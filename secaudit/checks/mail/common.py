@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from secaudit.checks import Outcome
@@ -74,3 +75,27 @@ def servers_outcome(per: list[tuple[str, Lang, dict[str, Any]]]) -> Outcome:
             return Outcome(status, f"mx_{status}", params, evidence)
     params = {f"servers_{lang}": ", ".join(w[lang] for _, w, _ in per) for lang in LANGS}
     return Outcome("pass", "pass", params, evidence)
+
+
+ServerJudge = Callable[[dict[str, Any]], "tuple[str, Lang, dict[str, Any]]"]
+
+
+def judge_mx_servers(d: dict[str, Any], server: ServerJudge) -> Outcome:
+    """One domain's verdict from each scanned MX (mail.starttls, mail.dane alike): a domain without
+    MX passes only when it is locked down; an unscanned MX keeps the verdict from passing."""
+    try:
+        if receives_no_mail(d):
+            if locked_down(d):
+                return Outcome("pass", "no_mail", {}, {"null_mx": d["mx"].get("null_mx")})
+            reason = "no MX: the domain receives no mail / tên miền không nhận thư"
+            return Outcome("not_applicable", "no_mx", {"reason": reason}, {"reason": reason})
+        mx_records(d)
+    except MxError as exc:
+        return Outcome.error(exc.reason)
+    out = servers_outcome([server(s) for s in d["servers"]])
+    skipped = d["mx"].get("not_scanned") or []
+    if skipped and out.status == "pass":  # unscanned MXs: we cannot say every MX is sound
+        names = ", ".join(skipped)
+        params = {"servers_vi": f"chưa quét {names}", "servers_en": f"not scanned: {names}", "reason": names}
+        return Outcome("error", "mx_error", params, out.evidence)
+    return out

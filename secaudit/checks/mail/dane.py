@@ -10,14 +10,7 @@ from typing import Any
 
 from secaudit.checks import CheckContext, Outcome, check
 from secaudit.checks.dns.common import DomainsObservation, per_domain
-from secaudit.checks.mail.common import (
-    MxError,
-    both,
-    locked_down,
-    mx_records,
-    receives_no_mail,
-    servers_outcome,
-)
+from secaudit.checks.mail.common import both, judge_mx_servers
 from secaudit.core.model import Lang
 
 _FIELD = {(0, 1): "cert_sha256", (0, 2): "cert_sha512", (1, 1): "spki_sha256", (1, 2): "spki_sha512"}
@@ -102,25 +95,6 @@ def _server(s: dict[str, Any]) -> tuple[str, Lang, dict[str, Any]]:
     )
 
 
-def _judge(d: dict[str, Any]) -> Outcome:
-    try:
-        if receives_no_mail(d):
-            if locked_down(d):
-                return Outcome("pass", "no_mail", {}, {"null_mx": d["mx"].get("null_mx")})
-            reason = "no MX: the domain receives no mail / tên miền không nhận thư"
-            return Outcome("not_applicable", "no_mx", {"reason": reason}, {"reason": reason})
-        mx_records(d)
-    except MxError as exc:
-        return Outcome.error(exc.reason)
-    out = servers_outcome([_server(s) for s in d["servers"]])
-    skipped = d["mx"].get("not_scanned") or []
-    if skipped and out.status == "pass":  # unscanned MXs: we cannot say every MX matches
-        names = ", ".join(skipped)
-        params = {"servers_vi": f"chưa quét {names}", "servers_en": f"not scanned: {names}", "reason": names}
-        return Outcome("error", "mx_error", params, out.evidence)
-    return out
-
-
 @check("mail.dane")
 def dane(obs: DomainsObservation, ctx: CheckContext) -> Outcome:
-    return per_domain("mail.dane", obs, _judge)
+    return per_domain("mail.dane", obs, lambda d: judge_mx_servers(d, _server))

@@ -10,14 +10,7 @@ from typing import Any
 
 from secaudit.checks import CheckContext, Outcome, check, run_probe_checks
 from secaudit.checks.dns.common import DomainsObservation, per_domain
-from secaudit.checks.mail.common import (
-    MxError,
-    both,
-    locked_down,
-    mx_records,
-    receives_no_mail,
-    servers_outcome,
-)
+from secaudit.checks.mail.common import both, judge_mx_servers
 from secaudit.core.model import LANGS, Lang
 
 # internet.nl's mail TLS tests and their weight (checks/scoring.py there): FAIL = required.
@@ -98,36 +91,6 @@ def _server(s: dict[str, Any], ctx: CheckContext) -> tuple[str, Lang, dict[str, 
     return "pass", both(name), ev
 
 
-def _judge_with(ctx: CheckContext) -> Any:
-    def judge(d: dict[str, Any]) -> Outcome:
-        try:
-            if receives_no_mail(d):
-                if locked_down(d):
-                    return Outcome("pass", "no_mail", {}, {"null_mx": d["mx"].get("null_mx")})
-                reason = "no MX: the domain receives no mail / tên miền không nhận thư"
-                return Outcome("not_applicable", "no_mx", {"reason": reason}, {"reason": reason})
-            mx_records(d)
-        except MxError as exc:
-            return Outcome.error(exc.reason)
-        out = servers_outcome([_server(s, ctx) for s in d["servers"]])
-        skipped = d["mx"].get("not_scanned") or []
-        if skipped and out.status == "pass":  # unscanned MXs: we cannot say every MX is sound
-            names = ", ".join(skipped)
-            return Outcome(
-                "error",
-                "mx_error",
-                {
-                    "servers_vi": f"chưa quét {names}",
-                    "servers_en": f"not scanned: {names}",
-                    "reason": f"not scanned: {names}",
-                },
-                out.evidence,
-            )
-        return out
-
-    return judge
-
-
 @check("mail.starttls")
 def starttls(obs: DomainsObservation, ctx: CheckContext) -> Outcome:
-    return per_domain("mail.starttls", obs, _judge_with(ctx))
+    return per_domain("mail.starttls", obs, lambda d: judge_mx_servers(d, lambda s: _server(s, ctx)))
