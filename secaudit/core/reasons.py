@@ -236,3 +236,7 @@ def record_params(rec: Any, code: str = "", standard_of: Any = None) -> dict[str
         ],
     }
     return {k: v for k, v in out.items() if not _empty(v)}
+
+
+# Not a requirement id: the overall verdict, named in the reader's words wherever ids are listed.
+MEETS_LEVEL_WORDS = {"vi": "kết luận đạt cấp độ", "en": "the meets-level verdict"}

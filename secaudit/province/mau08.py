@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 from secaudit.config.inventory import APPROVAL_STATUSES, CHECK_TYPES, DEPLOYMENTS
+from secaudit.core.reasons import MEETS_LEVEL_WORDS
 from secaudit.province.digest import Digest, shipped_catalog
 from secaudit.province.summary import new_regime_entry
 
@@ -109,10 +110,6 @@ def _problem(code: str, row: dict[str, Any] | None, **params: Any) -> dict[str, 
         "vi": t(f"mau08.checks.{code}", "vi", **_in_lang(params, "vi")),
         "en": t(f"mau08.checks.{code}", "en", **_in_lang(params, "en")),
     }
-
-
-# Not a requirement id: the overall verdict, named in the reader's words wherever ids are listed.
-MEETS_LEVEL_WORDS = {"vi": "kết luận đạt cấp độ", "en": "the meets-level verdict"}
 
 
 def _in_lang(params: dict[str, Any], lang: str) -> dict[str, Any]:

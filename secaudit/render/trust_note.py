@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from secaudit.province.mau08 import MEETS_LEVEL_WORDS
+from secaudit.core.reasons import MEETS_LEVEL_WORDS
 
 
 def trust_note(bundle: dict[str, Any], lang: str) -> str:
