@@ -43,6 +43,11 @@ def score_of(checks: Iterable[Any]) -> dict[str, Any]:
             passed += w if status in EARNS else 0
         elif status == "error":
             errored += w
+    return _score(passed, judged, errored, counts)
+
+
+def _score(passed: int, judged: int, errored: int, counts: dict[str, int]) -> dict[str, Any]:
+    """The score record from its weights: one shape for a target and for a combination."""
     return {
         "automated_score": ratio(passed, judged),
         "coverage": ratio(judged, judged + errored),
@@ -70,14 +75,7 @@ def combine(scores: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
         errored += int(s.get("error_weight") or 0)
         for k, v in (s.get("counts") or {}).items():
             counts[k] = counts.get(k, 0) + int(v)
-    return {
-        "automated_score": ratio(passed, judged),
-        "coverage": ratio(judged, judged + errored),
-        "passed_weight": passed,
-        "judged_weight": judged,
-        "error_weight": errored,
-        "counts": counts,
-    }
+    return _score(passed, judged, errored, counts)
 
 
 def targets_score(targets: Iterable[Any]) -> dict[str, Any]:
