@@ -18,6 +18,16 @@ LANG_OPTION = click.option(
     help="Ngôn ngữ / language of titles and messages.",
 )
 
+# One system of one agency (attest template/wizard, review): both ids required.
+AGENCY_OPTION = click.option("--agency", required=True, help="Mã cơ quan / agency id.")
+SYSTEM_OPTION = click.option("--system", "system_id", required=True, help="Mã hệ thống / system id.")
+ATTESTATIONS_DIR_OPTION = click.option(
+    "--attestations",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục xác nhận / attestations folder (<agency>/<system>.yaml).",
+)
+
 
 def write_output(content: str | bytes, output: str | None) -> None:
     """Write to ``-o FILE`` atomically (temp file + rename), or to stdout."""

@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from secaudit.commands._common import LANG_OPTION, write_output
+from secaudit.commands._common import (
+    AGENCY_OPTION,
+    ATTESTATIONS_DIR_OPTION,
+    LANG_OPTION,
+    SYSTEM_OPTION,
+    write_output,
+)
 
 
 def _w(lang: str, vi: str, en: str) -> str:
@@ -27,8 +33,8 @@ def attest_group() -> None:
 
 @attest_group.command("template", help="Tệp YAML để điền / a YAML file to fill in for one system.")
 @INV
-@click.option("--agency", required=True, help="Mã cơ quan / agency id.")
-@click.option("--system", "system_id", required=True, help="Mã hệ thống / system id.")
+@AGENCY_OPTION
+@SYSTEM_OPTION
 @click.option(
     "--attestations",
     type=click.Path(file_okay=False, path_type=Path),
@@ -70,14 +76,9 @@ def template(
     "question at a time; every answer is saved at once.",
 )
 @INV
-@click.option("--agency", required=True, help="Mã cơ quan / agency id.")
-@click.option("--system", "system_id", required=True, help="Mã hệ thống / system id.")
-@click.option(
-    "--attestations",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Thư mục xác nhận / attestations folder (<agency>/<system>.yaml).",
-)
+@AGENCY_OPTION
+@SYSTEM_OPTION
+@ATTESTATIONS_DIR_OPTION
 @click.option("--attested-by", default=None, help="Người xác nhận / attester (asked if omitted).")
 @click.option("--all", "redo", is_flag=True, help="Hỏi lại cả câu đã trả lời / ask answered ones too.")
 @LANG_OPTION

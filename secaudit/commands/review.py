@@ -12,7 +12,12 @@ from pathlib import Path
 
 import click
 
-from secaudit.commands._common import LANG_OPTION
+from secaudit.commands._common import (
+    AGENCY_OPTION,
+    ATTESTATIONS_DIR_OPTION,
+    LANG_OPTION,
+    SYSTEM_OPTION,
+)
 from secaudit.core.errors import InputError
 
 WORDS = {
@@ -34,14 +39,9 @@ def _ids(values: tuple[str, ...]) -> list[str]:
     "--request-changes REQ --note TEXT.\n\n"
     "Exit: 0 done · 1 some entries (--all-attested) could not be approved · 2 bad input.",
 )
-@click.option(
-    "--attestations",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Thư mục xác nhận / attestations folder (<agency>/<system>.yaml).",
-)
-@click.option("--agency", required=True, help="Mã cơ quan / agency id.")
-@click.option("--system", "system_id", required=True, help="Mã hệ thống / system id.")
+@ATTESTATIONS_DIR_OPTION
+@AGENCY_OPTION
+@SYSTEM_OPTION
 @click.option(
     "--key",
     required=True,
