@@ -101,40 +101,37 @@ def as_dict(v: Any, path: str) -> dict[str, Any]:
     return v
 
 
-def get_str(d: dict[str, Any], key: str, path: str, default: Any = _MISSING) -> Any:
+def _typed(d: dict[str, Any], key: str, path: str, default: Any, ok: Any, noun: str) -> Any:
+    """d[key] when ``ok`` accepts it (or the default when absent); else Malformed naming the field."""
     v = _get(d, key, path, default)
-    if v is not default and not isinstance(v, str):
-        raise Malformed(f"{path}.{key} is {_kind(v)}, not a string")
+    if v is not default and not ok(v):
+        raise Malformed(f"{path}.{key} is {_kind(v)}, not {noun}")
     return v
+
+
+def get_str(d: dict[str, Any], key: str, path: str, default: Any = _MISSING) -> Any:
+    return _typed(d, key, path, default, lambda v: isinstance(v, str), "a string")
 
 
 def get_bool(d: dict[str, Any], key: str, path: str, default: Any = _MISSING) -> Any:
-    v = _get(d, key, path, default)
-    if v is not default and not isinstance(v, bool):
-        # "false" would read as true: a hand-edited flag is never guessed at
-        raise Malformed(f"{path}.{key} is {_kind(v)}, not a boolean")
-    return v
+    # "false" would read as true: a hand-edited flag is never guessed at
+    return _typed(d, key, path, default, lambda v: isinstance(v, bool), "a boolean")
 
 
 def get_int(d: dict[str, Any], key: str, path: str, default: Any = _MISSING) -> Any:
-    v = _get(d, key, path, default)
-    if v is not default and (isinstance(v, bool) or not isinstance(v, int)):
-        raise Malformed(f"{path}.{key} is {_kind(v)}, not an integer")
-    return v
+    return _typed(d, key, path, default, _is_int, "an integer")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)  # a bool is an int to Python, never to us
 
 
 def get_list(d: dict[str, Any], key: str, path: str, default: Any = _MISSING) -> Any:
-    v = _get(d, key, path, default)
-    if v is not default and not isinstance(v, list):
-        raise Malformed(f"{path}.{key} is {_kind(v)}, not a list")
-    return v
+    return _typed(d, key, path, default, lambda v: isinstance(v, list), "a list")
 
 
 def get_dict(d: dict[str, Any], key: str, path: str, default: Any = _MISSING) -> Any:
-    v = _get(d, key, path, default)
-    if v is not default and not isinstance(v, dict):
-        raise Malformed(f"{path}.{key} is {_kind(v)}, not a mapping")
-    return v
+    return _typed(d, key, path, default, lambda v: isinstance(v, dict), "a mapping")
 
 
 def get_strs(d: dict[str, Any], key: str, path: str, default: Any = _MISSING) -> tuple[str, ...]:
