@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set-up on a fresh machine: nmap and openssl (Debian packages) when missing, a virtualenv in .venv,
-# and a plain (non-editable) install of secaudit with its test tools. Safe to run again.
+# and a plain (non-editable) install of secaudit (with --dev: and its test tools). Safe to run again.
 #   bash scripts/setup.sh         what a user needs (light)
 #   bash scripts/setup.sh --dev   also the system packages only the test suite uses (real servers)
 set -euo pipefail
@@ -53,6 +53,9 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 echo "secaudit setup: cài secaudit và thư viện (có thể mất vài phút) / installing secaudit and its libraries (may take a few minutes)" >&2
-.venv/bin/python -m pip install -q --disable-pip-version-check ".[test]"
+# The user's set-up installs secaudit alone; --dev adds the test tools (pytest, hypothesis, Playwright…).
+spec="."
+[ "$dev" = 1 ] && spec=".[test]"
+.venv/bin/python -m pip install -q --disable-pip-version-check "$spec"
 .venv/bin/secaudit --version >/dev/null
 echo "secaudit setup: xong / done. Chạy / run: .venv/bin/secaudit --help (hoặc/or: source .venv/bin/activate; secaudit --help)" >&2
