@@ -295,3 +295,17 @@ def test_report_says_what_rejudging_found(world: dict[str, Path]) -> None:
     assert "Inconsistent: the bundle's verdicts differ" in md
     honest = rb.put(rb.assessment("bao-khac", "portal"), world["keys"], world["root"], signer=AG)
     assert "the bundle's verdicts stand" in run("report", honest, "--format", "md", "--lang", "en").stdout
+
+
+def test_domains_the_inventory_declares_must_be_assessed(world: dict[str, Path]) -> None:
+    """Leaving `domains:` out of the assessed system would put the dns/mail checks out of scope: the
+    Department's inventory decides what is in scope, not the agency's bundle."""
+    a = rb.assessment(AG, "portal")
+    assert "domains" not in a["system"] and a["summary"]["meets_level"]
+    rb.put(a, world["keys"], world["bundles"])
+    assert (system(world)["status"], system(world)["meets_target"]) == ("verified", True)
+    declared = inventory(world["root"] / "domains.yaml", ", domains: [bao-thu.example.vn]")
+    s = system(world, declared)
+    assert s["status"] == "profile_not_accepted" and not s["meets_target"], s
+    assert "bao-thu.example.vn" in s["reason"] and "not assessed" in s["reason"]
+    assert s["_totals"]["agencies_meeting"] == 0

@@ -145,6 +145,7 @@ class Digest:
     differing: list[str] = field(default_factory=list)  # ids whose stored verdict differs
     profile_problems: list[str] = field(default_factory=list)  # why the profile is not accepted
     tailored: list[str] = field(default_factory=list)  # tailored out: needs the inventory's acceptance
+    domains: list[str] = field(default_factory=list)  # the system's domains the bundle says it assessed
     stored_meets_level: bool | None = None  # what the bundle itself claimed
     reviews: dict[str, int] = field(default_factory=dict)  # re-judged {"attested", "reviewed"} counts
     # Re-judged only (never the bundle's own figure): automated_score, score_coverage, score_weights;
@@ -204,6 +205,8 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
             d.additional.append(entry)
     tool = a.get("tool") if isinstance(a.get("tool"), dict) else {}
     d.tool_version = str(tool.get("version") or "")
+    domains = a["system"].get("domains")
+    d.domains = [x for x in domains if isinstance(x, str)] if isinstance(domains, list) else []
     d.stored_meets_level = d.meets_level
     if verifier is None:
         d.verify_reason = "no keyring"

@@ -55,5 +55,6 @@ def _system_view(s: Any, agency_name: str) -> dict[str, Any]:
         "check_type": s.check_type,
         "roadmap": dict(s.roadmap),
         "accepted_tailoring": list(getattr(s, "accepted_tailoring", []) or []),
+        "domains": list(getattr(s, "domains", None) or []),
         "require_review": getattr(s, "require_review", None),
     }

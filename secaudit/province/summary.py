@@ -22,7 +22,13 @@ from secaudit.province.digest import (
     shipped_catalog,
 )
 from secaudit.province.inventory_view import load_inventory_view
-from secaudit.province.regimes import catalog_of, new_regime_entry, regimes, tailoring_problems
+from secaudit.province.regimes import (
+    catalog_of,
+    new_regime_entry,
+    regimes,
+    scope_problems,
+    tailoring_problems,
+)
 
 __all__ = ["aggregate", "collect", "summarise", "load_inventory_view", "catalog_of", "new_regime_entry"]
 
@@ -46,6 +52,7 @@ def _trust(entry: dict[str, Any], d: Digest, declared: dict[str, Any] | None) ->
     if not d.verified:
         return
     problems = list(d.profile_problems) + tailoring_problems(d.tailored, declared)
+    problems += scope_problems(d.domains, declared)
     entry.update(
         trust=d.trust,
         trust_reason=d.trust_reason,
