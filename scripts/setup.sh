@@ -34,6 +34,8 @@ chromium chromium
 DEV
   # Calibri's metric twin: LibreOffice then breaks workbook lines as Excel does (tests/test_print.py).
   fc-list 2>/dev/null | grep -qi carlito || need+=(fonts-crosextra-carlito)
+  # The web tests start a real PostgreSQL (tests/web_fixtures.py); Debian keeps initdb off PATH.
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then

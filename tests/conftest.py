@@ -8,6 +8,9 @@ import pytest
 
 from secaudit.lab.sites import Lab
 
+# The web application's fixtures (PostgreSQL server, served app): tests/web_fixtures.py (issue 15).
+pytest_plugins = ["web_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
