@@ -55,6 +55,8 @@ COMMAND_MODULES = (
     "summary",
     "report",
     "demo",
+    "serve",
+    "users",
 )
 
 HELP = """secaudit — kiểm tra mức độ an toàn thông tin theo cấp độ (TCVN 11930:2017, NĐ 85/2016;

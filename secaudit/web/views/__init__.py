@@ -1,0 +1,1 @@
+"""Views by role: auth (login, language), agency, inspector, department; errors and static files."""
