@@ -166,8 +166,8 @@ def stored_attestations(a: dict[str, Any], where: Any) -> tuple[list[Any] | None
     for list_cat, reqs in _requirement_lists(a):
         for r in reqs:
             rec = r.get("attestation") if isinstance(r, dict) else None
-            if not isinstance(rec, dict) or rec.get("prefilled_from"):
-                continue
+            if not isinstance(rec, dict) or rec.get("prefilled_from") or rec.get("inherited_from"):
+                continue  # an inherited verdict's record is its provider's (assessment/inherit.py)
             if isinstance(rec.get("carried_from"), dict):
                 carried.append((list_cat or DEFAULT_CATALOG, str(r.get("id")), rec))
                 continue
@@ -343,6 +343,9 @@ def rejudge(
         attestations, evidence_check = stored_attestations(assessment, where)
         attach_bundle_reviews(attestations, assessment)  # reviews are re-verified, never believed
     profiles = profiles if profiles is not None else bundle_profiles(assessment, level)
+    from secaudit.assessment.inherit import from_bundle
+
+    inherited = from_bundle(assessment, where, stored_attestations)  # the providers' entries it carries
     judged: list[Judged] = []
     targets, reads = judge_targets(trs, profiles[0], assessed_at) if profiles else (trs, None)
     for p in profiles:
@@ -350,7 +353,7 @@ def rejudge(
         alike = reads is not None and reads.judges_alike({**p.parameters, "now": assessed_at})
         _, verdicts, summary = evaluate_profile(
             p, level, targets if alike else trs, attestations, today, not alike, evidence_check,
-            assessed_at, require_review, reviewer_keys,
+            assessed_at, require_review, reviewer_keys, inherited,
         )  # fmt: skip
         judged.append(Judged(p, verdicts, summary))
     return Rejudged(targets, judged[0], judged[1:])
@@ -409,6 +412,7 @@ def rejudged_assessment(
     check_keys(key, [aid], say)
     profile = load_profile(profile_name)
     trs = stored_targets(old, where)
+    from secaudit.assessment.inherit import from_bundle
     from secaudit.assessment.review_store import attach_bundle_reviews, attach_reviews
 
     if attestations is not None:
@@ -434,6 +438,7 @@ def rejudged_assessment(
         evidence_check,
         now=assessed_at,
         require_review=sysd.get("require_review") is True,
+        inherited=from_bundle(old, where, stored_attestations),  # its providers' entries (inherit.py)
         probes=old.get("probes"),
         rejudged_at=now_iso(),
         rejudged_from={"profile": old.get("profile")},

@@ -118,6 +118,7 @@ def evaluate_profile(
     now: str | None = None,
     require_review: bool = False,
     reviewer_keys: Any = None,
+    inherited: Any = None,
 ) -> tuple[list[Any], list[Any], dict[str, Any]]:
     """(target results judged under ``profile``, verdicts, summary). ``now`` fixes the checks' clock
     (re-judging as of the assessment, not today)."""
@@ -138,6 +139,9 @@ def evaluate_profile(
     cat, params = profile_catalog(profile), profile.parameters
     verdicts = evaluate(applicable(profile), level, trs, atts, today, **ev, catalog=cat, params=params)
     verdicts = apply_reviews(verdicts, atts, require_review, reviewer_keys)
+    from secaudit.assessment.inherit import apply_inheritance  # issue 14: the providers' verdicts
+
+    verdicts = apply_inheritance(verdicts, inherited, profile, level, trs, today, reviewer_keys)
     from secaudit.core.score import public, targets_score
 
     # automated_score moves with every fix, before any auditor attests (DESIGN §10).
@@ -227,6 +231,7 @@ def build_system_assessment(
     now: str | None = None,
     require_review: bool = False,
     reviewer_keys: Any = None,
+    inherited: Any = None,  # assessment/inherit.Source list: requirements a provider answers
     **extra: Any,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(assessment object of DESIGN §7, primary summary) for one system under its profiles."""
@@ -235,10 +240,10 @@ def build_system_assessment(
     from secaudit.signing.bundle import build_assessment
 
     today = local_day(assessed_at)
-    from secaudit.assessment.review_store import bundle_reviews
+    from secaudit.assessment.inherit import bundle_reviews  # the system's and its providers' reviews
 
     kw = {"evidence_check": evidence_check, "now": now, "require_review": require_review}
-    kw["reviewer_keys"] = reviewer_keys
+    kw["reviewer_keys"], kw["inherited"] = reviewer_keys, inherited
     if require_review:  # the bundle says which rule its verdicts were made under
         system = {**system, "require_review": True}
     primary = profiles[0]
@@ -273,7 +278,7 @@ def build_system_assessment(
         profiles=profiles,
         due=inv_fields.get("due"),
         additional=additional or None,
-        reviews=bundle_reviews(atts),  # every review record once (verdicts hold only their state)
+        reviews=bundle_reviews(atts, inherited),  # every review record once (verdicts hold only their state)
         **extra,
     )
     return a, summary

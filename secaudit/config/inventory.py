@@ -14,7 +14,9 @@ from typing import Any
 
 # Mẫu 08 fields (vocabularies, reporting dates) live in inventory_mau08; re-exported here.
 from secaudit.config import inventory_mau08 as _m08
+from secaudit.config import inventory_providers as _prov  # providers:, inherits: (issue 14)
 from secaudit.config.domain_names import parse_domains
+from secaudit.config.inventory_hosts import HostSpec, parse_hosts  # hosts: (issue 14)
 from secaudit.config.inventory_mau08 import (
     APPROVAL_STATUSES,
     CHECK_TYPES,
@@ -40,6 +42,7 @@ AGENCY_TYPES = ("newspaper", "radio-tv", "magazine", "other")
 _TOP_KEYS = {"province", "period", "due", "target", "agencies", "reporting", "transition_deadline"}
 _TOP_KEYS |= {"require_review"}  # reviews of attestations (assessment/reviews.py)
 _TOP_KEYS |= {"authority"}  # who receives the reports (issue 11: data, never a name in the code)
+_TOP_KEYS |= {"providers"}  # shared infrastructure (config/inventory_providers.py)
 # The receiving authority when the inventory names none: neutral (since 01/03/2025 the tasks of the
 # former provincial department are split between several bodies).
 DEFAULT_AUTHORITY = "cơ quan tiếp nhận báo cáo / receiving authority"
@@ -78,6 +81,8 @@ _SYSTEM_KEYS = {
     "roadmap",
     "require_review",
     "accepted_tailoring",
+    "hosts",
+    "inherits",
 }
 
 
@@ -114,6 +119,10 @@ class System:
     require_review: bool | None = None  # None: the inventory's; attested passes need a review
     # Requirements the Department accepts this system's profile to tailor out (DESIGN §10 "Trust").
     accepted_tailoring: list[str] = field(default_factory=list)
+    hosts: list[HostSpec] | None = None  # servers whose audit results are imported (inventory_hosts)
+    # provider id -> requirement ids whose verdict is the provider's (config/inventory_providers.py)
+    inherits: dict[str, list[str]] = field(default_factory=dict)
+    inherits_line: int | None = None
 
     @property
     def profile(self) -> str:
@@ -152,12 +161,15 @@ class Inventory:
     transition_deadline: str = TRANSITION_DEADLINE
     require_review: bool = False  # province-wide; a system's own value overrides it
     authority: str = DEFAULT_AUTHORITY
+    providers: list[Any] = field(default_factory=list)  # inventory_providers.Provider
     _profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
 
     def agency(self, agency_id: str) -> Agency | None:
         return next((a for a in self.agencies if a.id == agency_id), None)
 
     def find(self, agency_id: str, system_id: str) -> tuple[Agency, System]:
+        if agency_id == _prov.PROVIDERS_AGENCY:  # a provider: the pair the attestation tools work on
+            return _prov.provider_pair(self, system_id)
         agency = self.agency(agency_id)
         if agency is None:
             raise InputError(f"no agency {agency_id!r} in the inventory / không có cơ quan này", self.path)
@@ -310,11 +322,13 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
         transition_deadline=c.date(data, "transition_deadline") or TRANSITION_DEADLINE,
         require_review=bool(c.flag(data, "require_review")),
         authority=c.opt_str(data, "authority") or DEFAULT_AUTHORITY,
+        providers=_prov.parse_providers(c, data),
     )
     for agency in agencies:
         for system in agency.systems:
             for name in system.profiles:
                 check_profile(c, inv, agency, system, name, check_profiles)
+    _prov.check_inherits(c, inv, check_profiles)
     return inv
 
 
@@ -419,6 +433,9 @@ def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System
         roadmap={k: v for k, v in roadmap.items() if v},
         require_review=c.flag(node, "require_review", entry),
         accepted_tailoring=accepted_tailoring(c, node, entry),
+        hosts=parse_hosts(c, node, "hosts", entry),
+        inherits=_prov.parse_inherits(c, node, entry),
+        inherits_line=line_of(node.get("inherits")) or line_of(node),
     )
 
 
