@@ -150,7 +150,8 @@ def collect_all(
         for th in threads:
             while th.is_alive():
                 th.join(WAIT_SLICE)
-                if base.cancelled():
+                if base.cancelled():  # set from another thread (assess's pipeline): probes let go too
+                    base.cancel_now()
                     raise Interrupted()
     except KeyboardInterrupt:
         progress.close()  # nothing more on stderr: the interrupt line must be the last one

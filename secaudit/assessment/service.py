@@ -1,24 +1,22 @@
 """The assess service: scan every selected system, judge, evaluate, build and write one bundle each.
 
-All targets of all selected systems go to the scanner together (concurrent probes); each system's
-observations are then judged under each of its profiles. Every scan finishes before the first bundle
-is written, so an interrupted scan (Ctrl-C) leaves no bundle behind.
+Systems are scanned a few at a time (assessment/pipeline.py), each system's observations judged under
+each of its profiles as of the run's ``assessed_at``, and its bundle written atomically and logged in
+the run log (assessment/runlog.py) as soon as it is judged: a killed run loses only the systems in
+flight and ``--resume LOG`` continues it. ``--shard I/N`` keeps one machine's share
+(assessment/shard.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from secaudit.core.errors import InputError
-
-# Profile parameters that change what a probe collects (the rest only change how checks judge).
-PROBE_PARAMS = ("sensitive_paths", "http_max_redirects", "risky_ports", "service_detection")
 
 Say = Callable[[str], None]
 
@@ -38,6 +36,11 @@ class AssessOptions:
     unsigned_warning: str = ""  # said once the input is known good, before scanning, when key is None
     domain_options: Any = None  # dns/mail probes' options (secaudit.probes.domains.DomainOptions)
     domain_probes: bool = True  # systems listing domains: also get dns,mail (unless --probes was given)
+    shard: Any = None  # assessment.shard.Shard: only this machine's share of the systems
+    log: Path | None = None  # the run log (default: OUT/secaudit-run[...].jsonl)
+    resume: Path | None = None  # continue the run this log records
+    assessed_at: str | None = None  # the run's date (default: now; a resumed run keeps its log's)
+    in_flight: int = 10  # systems scanned at once (--parallel)
 
 
 @dataclass
@@ -328,7 +331,6 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
     from secaudit.assessment.attestations import load_for_system, validate_catalog
     from secaudit.assessment.review_store import attach_reviews
     from secaudit.assessment.reviews import load_reviewer_keys
-    from secaudit.assessment.scan import ScanOptions, now_iso, scan
     from secaudit.config.inventory import load_inventory, system_targets
 
     inv = load_inventory(inventory)
@@ -347,92 +349,97 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
                 warn_unbridged(atts, [inv.profile(p) for p in sysm.profiles], say)
             jobs.append(_Job(ag, sysm, system_targets(sysm), atts))
 
+    from secaudit.assessment.shard import select  # this machine's share of the systems (--shard)
+
+    jobs = select(jobs, opts.shard, lambda j: (j.agency.id, j.system.id))
+    return _run(inventory, inv, jobs, opts, reviewer_keys, say)
+
+
+def _run(
+    inventory: Path, inv: Any, jobs: list[_Job], opts: AssessOptions, reviewer_keys: Any, say: Say
+) -> Any:
+    """Scan, judge, write and log each system in turn (assessment/pipeline.py); the written ones."""
+    from secaudit.assessment import pipeline
+
+    keyed = [(f"{j.agency.id}/{j.system.id}", j) for j in jobs]
+    log, assessed_at, finished = pipeline.open_log(inventory, inv, keyed, opts, say)  # a bad log stops here
     if opts.key is None and opts.unsigned_warning:  # before a long scan, not after it
         say(opts.unsigned_warning)
-    # One scanner call per set of probe parameters (normally one for everything).
-    groups: dict[str, list[_Job]] = {}
-    for job in jobs:
-        params = inv.profile(job.system.profile).parameters
-        key = {k: params.get(k) for k in PROBE_PARAMS} | {"probes": sorted(_probes(opts, job.system))}
-        gkey = json.dumps(key, sort_keys=True, default=str)
-        groups.setdefault(gkey, []).append(job)
-    options = ScanOptions(
-        ca_file=opts.ca_file,
-        timeout=opts.timeout,
-        extra_ports=opts.extra_ports,
-        progress=opts.progress,
-        domain_options=opts.domain_options,
-    )
-    assessed_at = now_iso()
     n_targets = sum(len(j.targets) for j in jobs)
     say(
         f"secaudit: {len(jobs)} hệ thống/systems, {n_targets} mục tiêu/targets, probes "
         f"{','.join(sorted(set().union(*(_probes(opts, j.system) for j in jobs)) or opts.probes))}"
+        + (f", shard {opts.shard}" if opts.shard is not None else "")
+        + f", log {log.path}"
     )
-    # Every scan completes before anything is written: an interrupt (scan raises) writes nothing.
-    results: dict[int, tuple[list[Any], str]] = {}
-    for group in groups.values():
-        rep = inv.profile(group[0].system.profile)
-        flat = [t for j in group for t in j.targets]
-        trs = scan(flat, rep, _probes(opts, group[0].system), options)
-        i = 0
-        for j in group:
-            results[id(j)] = (trs[i : i + len(j.targets)], rep.id)
-            i += len(j.targets)
 
-    written: list[Written] = []
-    built: list[tuple[dict[str, Any], Path | None, str, str, int, dict[str, Any]]] = []
-    inv_fields = {"province": inv.province, "period": inv.period, "due": inv.due}
-    authority = getattr(inv, "authority", None)
-    for job in jobs:
-        ag, sysm = job.agency, job.system
-        trs, scanned_with = results[id(job)]
-        profiles = [inv.profile(p) for p in sysm.profiles]
-        system = {
-            "id": sysm.id,
-            "name": sysm.name,
-            "level": sysm.level,
-            "level_reason": sysm.level_reason,
-            "profiles": [p.id for p in profiles],
-            "expected_ports": sysm.expected_ports,
-            # re-judging tells "no domain declared" (dns/mail out of scope) from "probe disabled"
-            **({"domains": list(sysm.domains)} if getattr(sysm, "domains", None) else {}),
-        }
-        a, summary = build_system_assessment(
-            inv_fields,
-            {"id": ag.id, "name": ag.name, "type": ag.type},
-            system,
-            profiles,
-            sysm.level,
-            trs,
-            job.atts,
-            assessed_at,
-            scanned_with,
-            require_review=_require_review(inv, sysm),
-            reviewer_keys=reviewer_keys,
-            probes=sorted(_probes(opts, sysm)),
-            authority=authority,  # the report names its recipient from the inventory (issue 11)
+    def scan_job(job: _Job, cancel: Any) -> tuple[list[Any], str | None]:
+        from secaudit.assessment.scan import ScanOptions, scan
+
+        options = ScanOptions(
+            ca_file=opts.ca_file,
+            timeout=opts.timeout,
+            extra_ports=opts.extra_ports,
+            progress=opts.progress,
+            domain_options=opts.domain_options,
+            cancel=cancel,
         )
-        built.append((a, key_for(opts.key, ag.id), ag.id, sysm.id, sysm.level, summary))
-    # Every bundle is judged before the first is written, and the writes (milliseconds) finish
-    # even if Ctrl-C lands among them: an interrupted run leaves no bundles or all of them.
-    with _sigint_deferred():
-        for a, key, aid, sid, level, summary in built:
-            written.append(Written(aid, sid, level, summary, write(a, key, opts.out_dir)))
-    return written
+        return scan(job.targets, inv.profile(job.system.profile), _probes(opts, job.system), options), None
+
+    def build_job(job: _Job, trs: list[Any], scanned_with: str | None) -> tuple[Any, Any, int, Any]:
+        a, summary = assess_job(inv, opts, job, trs, scanned_with, assessed_at, reviewer_keys)
+        return a, key_for(opts.key, job.agency.id), job.system.level, summary
+
+    done = pipeline.run(
+        keyed, finished, log, scan_job, build_job, opts.out_dir, say, opts.progress, opts.in_flight
+    )
+    out = _Outcome(Written(*d.key.split("/", 1), d.level, d.summary, d.path) for d in done)
+    out.failed = done.failed
+    return out
 
 
-@contextmanager
-def _sigint_deferred() -> Iterator[None]:
-    """Hold SIGINT (main thread only) until the block ends; it is delivered right after."""
-    import signal
-    import threading
+class _Outcome(list):  # type: ignore[type-arg]
+    failed: list[tuple[str, str]]  # (agency/system, reason) of systems left without a bundle
 
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+def assess_job(
+    inv: Any,
+    opts: AssessOptions,
+    job: _Job,
+    trs: list[Any],
+    scanned_with: str | None,
+    assessed_at: str,
+    reviewer_keys: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One system's assessment and primary summary. ``scanned_with`` None: every check is judged
+    again as of ``assessed_at`` (a resumed run's systems judge as of the run's date, like the
+    summary's re-judging does)."""
+    ag, sysm = job.agency, job.system
+    profiles = [inv.profile(p) for p in sysm.profiles]
+    system = {
+        "id": sysm.id,
+        "name": sysm.name,
+        "level": sysm.level,
+        "level_reason": sysm.level_reason,
+        "profiles": [p.id for p in profiles],
+        "expected_ports": sysm.expected_ports,
+        # re-judging tells "no domain declared" (dns/mail out of scope) from "probe disabled"
+        **({"domains": list(sysm.domains)} if getattr(sysm, "domains", None) else {}),
+    }
+    inv_fields = {"province": inv.province, "period": inv.period, "due": inv.due}
+    return build_system_assessment(
+        inv_fields,
+        {"id": ag.id, "name": ag.name, "type": ag.type},
+        system,
+        profiles,
+        sysm.level,
+        trs,
+        job.atts,
+        assessed_at,
+        scanned_with,
+        now=assessed_at if scanned_with is None else None,
+        require_review=_require_review(inv, sysm),
+        reviewer_keys=reviewer_keys,
+        probes=sorted(_probes(opts, sysm)),
+        authority=getattr(inv, "authority", None),  # the report names its recipient (issue 11)
+    )

@@ -57,7 +57,11 @@ UNSIGNED = {
     help="Đánh giá các hệ thống trong danh mục, ghi gói kết quả ký số / assess the "
     "inventory's systems and write one (signed) bundle per system.\n\n"
     "Exit: 0 every system meets its level · 1 some does not · 2 bad input · "
-    "3 only probe errors stood in the way.\n\n"
+    "3 only probe errors stood in the way · 130 interrupted (Ctrl-C).\n\n"
+    "Mỗi gói được ghi ngay khi hệ thống xong, kèm nhật ký chạy; chạy bị ngắt thì tiếp tục bằng "
+    "--resume / each bundle is written as its system finishes, with a run log; continue an "
+    "interrupted run with --resume LOG. --shard I/N shares a province among N machines "
+    "(docs/scale.md).\n\n"
     "\b\nDanh mục tối thiểu / a minimal inventory (docs/inventory.md has every field):\n"
     "  province: Thừa Thiên Huế\n"
     "  period: 2026\n"
@@ -105,6 +109,36 @@ UNSIGNED = {
     help="Thư mục khoá của cơ quan tiếp nhận / the receiving authority's keyring: checks reviewers' "
     "keys (reviewers/*.pub).",
 )
+@click.option(
+    "--shard",
+    "shard_spec",
+    help="Phần I trong N máy (I đánh số từ 1) / share I of N machines (1-based), e.g. 2/5; "
+    "see docs/scale.md.",
+)
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Nhật ký chạy (JSON lines) / run log, default OUT/secaudit-run[.AGENCY][.shard-I-of-N].jsonl.",
+)
+@click.option(
+    "--resume",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Tiếp tục lần chạy bị ngắt theo nhật ký / continue an interrupted run from its log "
+    "(same command otherwise; finished systems are not scanned again).",
+)
+@click.option(
+    "--assessed-at",
+    "assessed_at",
+    help="Ngày đánh giá ghi trong gói / the run's date in the bundles (ISO, UTC; default now).",
+)
+@click.option(
+    "--parallel",
+    type=click.IntRange(1, 64),
+    default=10,
+    show_default=True,
+    help="Số hệ thống quét cùng lúc / systems scanned at once.",
+)
 @click.option("--no-progress", is_flag=True, help="Không hiện tiến độ / no progress on stderr.")
 @LANG_OPTION
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
@@ -120,6 +154,11 @@ def assess(
     rejudge: Path | None,
     profile_name: str | None,
     keyring: Path | None,
+    shard_spec: str | None,
+    log_path: Path | None,
+    resume: Path | None,
+    assessed_at: str | None,
+    parallel: int,
     no_progress: bool,
     lang: str,
     out_dir: Path,
@@ -128,6 +167,8 @@ def assess(
     from secaudit.assessment import service
     from secaudit.commands._domains import build as build_domain_options
 
+    if rejudge is not None and (shard_spec or log_path or resume):
+        raise InputError("--shard, --log and --resume go with --inventory, not --rejudge")
     if rejudge is not None:
         sys.exit(_rejudge(rejudge, profile_name, attestations, key, out_dir))
     if profile_name is not None:
@@ -138,7 +179,9 @@ def assess(
         raise InputError("--ca-file: file not found", ca_file)
     if timeout <= 0:
         raise InputError("--timeout must be a positive number of seconds")
+    from secaudit.assessment.pipeline import parse_assessed_at
     from secaudit.assessment.scan import parse_probes
+    from secaudit.assessment.shard import parse_shard
     from secaudit.config.targets import parse_ports
 
     opts = service.AssessOptions(
@@ -155,13 +198,23 @@ def assess(
         unsigned_warning=UNSIGNED[lang],  # said before the scan: no long run ends in uncounted bundles
         domain_options=build_domain_options(timeout=timeout, ca_file=ca_file, **resolver_args),
         domain_probes=probes_spec is None,  # --probes given: exactly those
+        shard=parse_shard(shard_spec) if shard_spec is not None else None,
+        log=log_path,
+        resume=resume,
+        assessed_at=parse_assessed_at(assessed_at) if assessed_at is not None else None,
+        in_flight=parallel,
     )
     written = service.assess_inventory(inventory, opts, _say)
     for w in written:
         _report_line(w.agency, w.system, w.level, w.summary, w.path, lang)
     if key is None:
         _say("secaudit: các gói CHƯA KÝ (không có --key) / bundles are NOT signed (no --key given)")
-    sys.exit(service.exit_code([w.summary for w in written]))
+    code = service.exit_code([w.summary for w in written])
+    failed = getattr(written, "failed", [])
+    if failed:  # a system left without a bundle is incomplete, never a pass
+        _say(f"secaudit: {len(failed)} hệ thống không có gói / systems without a bundle (see the run log)")
+        code = code or 3
+    sys.exit(code)
 
 
 def _rejudge(
