@@ -31,6 +31,8 @@ socat socat
 soffice libreoffice-calc
 pdfinfo poppler-utils
 chromium chromium
+node nodejs
+npm npm
 DEV
   # Calibri's metric twin: LibreOffice then breaks workbook lines as Excel does (tests/test_print.py).
   fc-list 2>/dev/null | grep -qi carlito || need+=(fonts-crosextra-carlito)
@@ -60,4 +62,24 @@ spec="."
 [ "$dev" = 1 ] && spec=".[test]"
 .venv/bin/python -m pip install -q --disable-pip-version-check "$spec"
 .venv/bin/secaudit --version >/dev/null
+if [ "$dev" = 1 ]; then
+  # The interchange formats' real consumers (tests/test_ohdf.py, tests/test_oscal.py), pinned, in .dev/:
+  # MITRE's inspecjs (the parser Heimdall and saf use) and Heimdall Lite from npm, and compliance-trestle
+  # (NIST's OSCAL models) in a virtualenv of its own: its pins clash with ours (cryptography).
+  npm_pkgs="inspecjs@2.12.6 @mitre/heimdall-lite@2.12.6"
+  if [ "$(cat .dev/npm/.pinned 2>/dev/null)" != "$npm_pkgs" ]; then
+    echo "secaudit setup: npm $npm_pkgs -> .dev/npm" >&2
+    mkdir -p .dev/npm
+    # shellcheck disable=SC2086
+    npm install --prefix .dev/npm --no-audit --no-fund --no-save --loglevel=error $npm_pkgs >/dev/null
+    echo "$npm_pkgs" > .dev/npm/.pinned
+  fi
+  trestle_pin="compliance-trestle==5.2.0"
+  if [ "$(cat .dev/trestle/.pinned 2>/dev/null)" != "$trestle_pin" ]; then
+    echo "secaudit setup: $trestle_pin -> .dev/trestle (own virtualenv)" >&2
+    [ -x .dev/trestle/bin/python ] || python3 -m venv .dev/trestle
+    .dev/trestle/bin/python -m pip install -q --disable-pip-version-check "$trestle_pin"
+    echo "$trestle_pin" > .dev/trestle/.pinned
+  fi
+fi
 echo "secaudit setup: xong / done. Chạy / run: .venv/bin/secaudit --help (hoặc/or: source .venv/bin/activate; secaudit --help)" >&2

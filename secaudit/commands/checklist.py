@@ -31,6 +31,7 @@ requirements that apply at level N are listed and "section" is the level-N claus
   json   dữ liệu cho script / machine-readable (stdout only has JSON)
   md     Markdown để in hoặc đưa vào báo cáo / Markdown for printing or reports
   xlsx   bảng tính cho kiểm tra viên (cần -o) / spreadsheet for auditors (needs -o)
+  oscal  danh mục dạng OSCAL catalog (JSON) / an OSCAL catalog (docs/interchange.md)
 """
 
 

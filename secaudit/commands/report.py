@@ -24,7 +24,7 @@ def report_cmd(bundle: Path, fmt: str, templates: Path | None, lang: str, output
     data = load_bundle_file(bundle)
     cat = data["assessment"].get("catalog")
     catalog = shipped_catalog(cat.get("id") if isinstance(cat, dict) else None)
-    options = RenderOptions(lang=lang, templates=templates, catalog=catalog)
+    options = RenderOptions(lang=lang, templates=templates, catalog=catalog, source=bundle)
     content = render("report", fmt, data, options)
     write_output(content, output)
 

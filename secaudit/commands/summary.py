@@ -50,6 +50,14 @@ TEMPLATES_OPTION = click.option(
     show_default=True,
     help="mau08: báo cáo Mẫu 08 (NĐ 331/2026), cần --inventory và -o FILE.xlsx|FILE.html.",
 )
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(path_type=Path),
+    help="Thư mục bộ nhớ đệm (mặc định ~/.cache/secaudit/summary) / the incremental cache's folder "
+    "(default: $XDG_CACHE_HOME/secaudit/summary): unchanged bundles are not re-judged again.",
+)
+@click.option("--no-cache", is_flag=True, help="Không dùng bộ nhớ đệm / re-judge every bundle, keep nothing.")
 @TEMPLATES_OPTION
 @LANG_OPTION
 @click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout).")
@@ -62,13 +70,16 @@ def summary_cmd(
     compare: str | None,
     today: Any,
     fmt: str,
+    cache_dir: Path | None,
+    no_cache: bool,
     templates: Path | None,
     lang: str,
     output: str | None,
 ) -> None:
     """Tổng hợp toàn tỉnh từ các kết quả đánh giá / province summary from assessment bundles."""
+    cache = _cache_dir(cache_dir, no_cache)
     if fmt == "mau08":
-        _mau08(bundle_dir, inventory, keyring, store, period, templates, output)
+        _mau08(bundle_dir, inventory, keyring, store, period, templates, output, cache)
         return
     from secaudit.province.summary import summarise
 
@@ -85,8 +96,10 @@ def summary_cmd(
         period=period,
         today=today.date() if today else None,
         compare=compare,
+        cache=cache,
     )
-    content = render("summary", fmt, result, RenderOptions(lang=lang, templates=templates))
+    options = RenderOptions(lang=lang, templates=templates, source=bundle_dir)  # ohdf re-reads the bundles
+    content = render("summary", fmt, result, options)
     write_output(content, output)
 
 
@@ -98,6 +111,7 @@ def _mau08(
     period: str | None,
     templates: Path | None,
     output: str | None,
+    cache: Path | None = None,
 ) -> None:
     if not output or output == "-":
         raise InputError("--format mau08 needs -o FILE.xlsx or -o FILE.html / cần tệp kết quả -o")
@@ -115,7 +129,7 @@ def _mau08(
     from secaudit.province.summary import collect
 
     result, digests, inv = collect(
-        bundle_dir, inventory=inventory, keyring=keyring, store=store, period=period
+        bundle_dir, inventory=inventory, keyring=keyring, store=store, period=period, cache=cache
     )
     view = build(result, digests, inv or {})
     for p in view["problems"]:
@@ -124,6 +138,19 @@ def _mau08(
     fmt = {".xlsx": "xlsx", ".html": "html", ".htm": "html"}[kind]
     content = render("mau08", fmt, view, RenderOptions(templates=templates))
     write_output(content, output)
+
+
+def _cache_dir(cache_dir: Path | None, no_cache: bool) -> Path | None:
+    """The incremental cache's folder (province/cache.py), None with --no-cache."""
+    if no_cache and cache_dir is not None:
+        raise InputError("--cache và --no-cache loại trừ nhau / --cache and --no-cache exclude each other")
+    if no_cache:
+        return None
+    if cache_dir is not None:
+        return cache_dir
+    from secaudit.province.cache import default_dir
+
+    return default_dir()
 
 
 COMMANDS = [summary_cmd]

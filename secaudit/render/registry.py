@@ -34,6 +34,7 @@ class RenderOptions:
     color: bool = False  # terminal table
     verbose: bool = False  # terminal table: passed checks too
     width: int = 80  # terminal table
+    source: Path | None = None  # the file (report) or folder (summary) read: ohdf/oscal hash or re-read it
 
 
 Renderer = Callable[[Any, RenderOptions], "str | bytes"]
@@ -93,6 +94,18 @@ def _report_sarif(bundle: Any, o: RenderOptions) -> str:
     return render_bundle_sarif(bundle, o.lang, o.catalog)
 
 
+def _report_ohdf(bundle: Any, o: RenderOptions) -> str:
+    from secaudit.render.ohdf import render_report_ohdf
+
+    return render_report_ohdf(bundle, o.lang, o.source)
+
+
+def _report_oscal(bundle: Any, o: RenderOptions) -> str:
+    from secaudit.render.oscal import render_assessment_results
+
+    return render_assessment_results(bundle, o.lang, o.source)
+
+
 # --------------------------------------------------------------------------- summary
 
 
@@ -124,6 +137,12 @@ def _summary_md(summary: Any, o: RenderOptions) -> str:
     from secaudit.render.markdown import render_summary
 
     return render_summary(summary, o.lang)
+
+
+def _summary_ohdf(summary: Any, o: RenderOptions) -> str:
+    from secaudit.render.ohdf import render_summary_ohdf
+
+    return render_summary_ohdf(summary, o.lang, o.source)
 
 
 # --------------------------------------------------------------------------- Mẫu 08
@@ -168,15 +187,29 @@ def _checklist_xlsx(catalog: Any, o: RenderOptions) -> bytes:
     return render_xlsx(catalog, o.level, o.lang)
 
 
+def _checklist_oscal(catalog: Any, o: RenderOptions) -> str:
+    from secaudit.render.oscal import render_catalog
+
+    return render_catalog(catalog, o.level, o.lang)
+
+
 REGISTRY: dict[str, dict[str, Renderer]] = {
     "scan": {"table": _scan_table, "json": _scan_json, "html": _scan_html, "sarif": _scan_sarif},
-    "report": {"html": _report_html, "md": _report_md, "json": _report_json, "sarif": _report_sarif},
+    "report": {
+        "html": _report_html,
+        "md": _report_md,
+        "json": _report_json,
+        "sarif": _report_sarif,
+        "ohdf": _report_ohdf,
+        "oscal": _report_oscal,
+    },
     "summary": {
         "html": _summary_html,
         "json": _summary_json,
         "csv": _summary_csv,
         "xlsx": _summary_xlsx,
         "md": _summary_md,
+        "ohdf": _summary_ohdf,
     },
     "mau08": {"xlsx": _mau08_xlsx, "html": _mau08_html},
     "checklist": {
@@ -184,6 +217,7 @@ REGISTRY: dict[str, dict[str, Renderer]] = {
         "json": _checklist_json,
         "md": _checklist_md,
         "xlsx": _checklist_xlsx,
+        "oscal": _checklist_oscal,
     },
 }
 
