@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import pwd
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from web_fixtures import PostgresServer
+from web_fixtures import PostgresServer, junit_counts, run_pytest
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -35,3 +36,30 @@ def test_each_database_is_fresh_and_separate(postgres_url: Callable[[], str]) ->
     with psycopg.connect(b) as conn:
         rows = conn.execute("select count(*) from pg_tables where tablename = 't'").fetchone()[0]
     assert rows == 0
+
+
+# --------------------------------------------------------------------------- the same suite on PostgreSQL
+
+TESTS = Path(__file__).parent
+NOT_RERUN = ("test_web_browser", "test_web_postgres", "test_web_broken")  # real servers / meta-tests
+
+
+def web_suite() -> list[Path]:
+    return sorted(p for p in TESTS.glob("test_web_*.py") if not p.name.startswith(NOT_RERUN))
+
+
+def test_web_suite_passes_on_postgresql(postgres_server: PostgresServer, tmp_path: Path) -> None:
+    """Issue 15: "both databases pass the same suite" — the normal run is SQLite (no URL set)."""
+    files = web_suite()
+    if not files:
+        pytest.skip("no tests/test_web_*.py suite yet")
+    url = postgres_server.createdb()
+    mark = postgres_server.log_size()
+    junit = tmp_path / "pg.xml"
+    proc = run_pytest(files, {"SECAUDIT_WEB_DB_URL": url}, junit)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    counts = junit_counts(junit)
+    assert counts["tests"] > 0 and counts["failures"] == counts["errors"] == 0, counts
+    # The suite really talked to this server: its log records the connections made during the run.
+    new = postgres_server.log_since(mark)
+    assert "connection authorized" in new, new[-2000:]
