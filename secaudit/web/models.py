@@ -72,3 +72,31 @@ class AuditEntry(models.Model):
     detail = models.TextField(blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+
+
+class EvidenceFile(models.Model):
+    """An uploaded evidence file: the name the user gave (shown, escaped; never a path) and its type."""
+
+    agency = models.CharField(max_length=64)
+    system = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16)
+    size = models.BigIntegerField()
+    uploaded_by = models.CharField(max_length=150)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "system", "sha256"])]
+
+
+class BundleUpload(models.Model):
+    """One bundle upload and its verdict (kept also when refused, with the reason)."""
+
+    agency = models.CharField(max_length=64)
+    file = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    accepted = models.BooleanField()
+    reason = models.TextField()
+    uploaded_by = models.CharField(max_length=150)
+    uploaded_at = models.DateTimeField()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from secaudit.web.views import agency, auth, department, errors, inspector, static
+from secaudit.web.views import agency, auth, department, errors, inspector, manage, static
 
 
 class IdConverter:
@@ -68,7 +68,7 @@ urlpatterns = [
     path("inspector/", inspector.queue, name="inspector_queue"),
     path("inspector/review/<id:agency_id>/<id:system_id>/", inspector.review, name="inspector_review"),
     # department
-    path("department/", department.dashboard, name="department_dashboard"),
+    path("department/", department.dashboard_view, name="department_dashboard"),
     path("department/late/", department.late, name="department_late"),
     path("department/changes/", department.changes, name="department_changes"),
     path("department/agency/<id:agency_id>/", department.agency, name="department_agency"),
@@ -80,9 +80,9 @@ urlpatterns = [
     ),
     path("department/mau08.xlsx", department.mau08_xlsx, name="department_mau08_xlsx"),
     path("department/mau08.html", department.mau08_html, name="department_mau08_html"),
-    path("department/inventory/", department.inventory, name="department_inventory"),
-    path("department/keyring/", department.keyring, name="department_keyring"),
-    path("department/tailoring/", department.tailoring, name="department_tailoring"),
+    path("department/inventory/", manage.inventory, name="department_inventory"),
+    path("department/keyring/", manage.keyring, name="department_keyring"),
+    path("department/tailoring/", manage.tailoring, name="department_tailoring"),
     path("department/log/", department.audit_log, name="department_log"),
 ]
 

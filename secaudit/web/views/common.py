@@ -33,3 +33,14 @@ def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def client_address(request: HttpRequest) -> str:
     # Never X-Forwarded-For: a client could pick its own address and escape the throttle.
     return str(request.META.get("REMOTE_ADDR") or "-")
+
+
+def web_message(exc: Exception) -> str:
+    """An InputError for the page: what and where inside the file, never a server path."""
+    from secaudit.core.errors import InputError
+
+    if not isinstance(exc, InputError):
+        return str(exc)
+    where = f"dòng / line {exc.line}: " if exc.line else ""
+    entry = f"{exc.entry}: " if exc.entry else ""
+    return f"{where}{entry}{exc.message}"
