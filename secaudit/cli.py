@@ -51,6 +51,7 @@ COMMAND_MODULES = (
     "assess",
     "keys",
     "review",
+    "host",
     "verify",
     "summary",
     "report",

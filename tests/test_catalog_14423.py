@@ -125,7 +125,10 @@ def test_automated_evidence_where_a_probe_sees_it(cat):
     assert {"http.hsts", "http.https_redirect", "http.cookies"} <= set(transit.checks)
     assert cat.get("ANM.CFG.02").kind == "partial" and "ports.risky_services" in cat.get("ANM.CFG.02").checks
     assert "http.sensitive_paths" in cat.get("ANM.SDL.05").checks
-    assert cat.get("ANM.LOG.04").kind == "manual" and not cat.get("ANM.LOG.04").checks
+    # log review is people's work: no probe or engine sees it
+    assert cat.get("ANM.LOG.06").kind == "manual" and not cat.get("ANM.LOG.06").checks
+    # central log collection: only the host's forwarding is seen (imported engine results, issue 14)
+    assert cat.get("ANM.LOG.04").kind == "partial" and cat.get("ANM.LOG.04").checks == ["host.logging.remote"]
 
 
 def test_security_txt_is_partial_evidence_for_incident_contact_and_vulnerability_intake(cat):

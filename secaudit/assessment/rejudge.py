@@ -84,6 +84,7 @@ def _target_ok(t: Any, expected_ports: Any) -> bool:
 
 def stored_targets(a: dict[str, Any], where: Any) -> list[TargetResult]:
     """The bundle's targets with their stored observations (checks are re-run from these)."""
+    from secaudit.config.inventory_hosts import host_target, is_host_target
     from secaudit.config.targets import parse_target
     from secaudit.core.model import CheckResult
 
@@ -96,7 +97,9 @@ def stored_targets(a: dict[str, Any], where: Any) -> list[TargetResult]:
     for t in targets:
         if not _target_ok(t, expected):
             raise InputError("bundle has a malformed target entry", where)
-        target = parse_target(t["target"])
+        # a declared host's pseudo-target (assessment/host_evidence.py) is no URL
+        raw = t["target"]
+        target = host_target(raw[len("host://") :]) if is_host_target(raw) else parse_target(raw)
         target.host, target.port = t.get("host", target.host), t.get("port", target.port)
         target.address = t.get("address")
         target.expected_ports = expected

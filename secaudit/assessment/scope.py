@@ -29,14 +29,38 @@ def declares_domains(target: Any) -> bool:
 
 def unscoped(wanted: set[str], targets: list[Any], ran: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """(check id, target) pairs out of scope: a domain check that did not run on a target whose
-    system declares no domain."""
+    system declares no domain; a host check on a site and a site check on a host (``host://``)."""
     return {
         (cid, tr.target.raw)
         for cid in wanted
-        if is_domain_check(cid)
         for tr in targets
-        if (cid, tr.target.raw) not in ran and not declares_domains(tr.target)
+        if is_host_check(cid) != is_host_target(tr.target)
+        or (is_domain_check(cid) and (cid, tr.target.raw) not in ran and not declares_domains(tr.target))
     }
+
+
+# Host evidence (issue 14): host.* checks judge only the pseudo-targets host://NAME of the hosts a
+# system declares (inventory ``hosts:``); without hosts they are out of scope ("no host declared").
+HOST_PREFIX = "host."
+
+
+def is_host_check(check_id: str) -> bool:
+    return check_id.startswith(HOST_PREFIX)
+
+
+def is_host_target(target: Any) -> bool:
+    raw = getattr(target, "raw", "")
+    return isinstance(raw, str) and raw.startswith("host://")
+
+
+def why_unscoped(skipped: set[tuple[str, str]], targets: list[Any]) -> list[tuple[str, list[str]]]:
+    """(reason code, check ids) for the skipped pairs that need the agency to declare something:
+    dns/mail checks without domains, host checks without any declared host. A pair skipped only
+    because the check is of the other kind (a host check on a site) needs no reason."""
+    hosts = any(is_host_target(tr.target) for tr in targets)
+    domain = sorted({c for c, t in skipped if is_domain_check(c) and not t.startswith("host://")})
+    host = sorted({c for c, _ in skipped if is_host_check(c)}) if not hosts else []
+    return [(code, ids) for code, ids in (("no_domain_declared", domain), ("no_host_declared", host)) if ids]
 
 
 def all_unscoped(wanted: set[str], targets: list[Any], skipped: set[tuple[str, str]]) -> bool:

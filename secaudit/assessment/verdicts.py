@@ -101,7 +101,8 @@ def _check_part(req: Requirement, targets: list[TargetResult]) -> tuple[str, Any
     judged = [f for f in found if f[2].status != "not_applicable"]
     ran = {(cid, tgt) for cid, tgt, _ in found}
     skipped = scope.unscoped(wanted, targets, ran)  # dns/mail checks of a system with no domains
-    no_domain = R("no_domain_declared", checks=sorted({cid for cid, _ in skipped})) if skipped else None
+    unscoped = [R(code, checks=ids) for code, ids in scope.why_unscoped(skipped, targets)]
+    no_domain = _join(unscoped) if unscoped else None  # no domain / no host declared
     if scope.all_unscoped(wanted, targets, skipped):
         return "none", no_domain, rows  # nothing in scope: not_reviewed (auto), attestation (partial)
     if not found:

@@ -27,7 +27,7 @@ from secaudit.core.model import CheckResult, Lang
 from secaudit.core.resources import package_file
 from secaudit.core.yamlio import load_yaml
 
-FAMILIES = ("tls", "http", "ports", "dns", "mail", "web")
+FAMILIES = ("tls", "http", "ports", "dns", "mail", "web", "host")
 SHOW_MAX = 8  # items listed in a summary; the evidence keeps them all
 
 

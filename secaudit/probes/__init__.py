@@ -66,6 +66,8 @@ REGISTRY: dict[str, ProbeSpec] = {
         # DNS and e-mail posture: only when asked (--probes dns,mail; assess with domains:)
         ProbeSpec("dns", "secaudit.probes.dns", default=False, progress=False),
         ProbeSpec("mail", "secaudit.probes.mail", default=False, progress=False),
+        # host evidence is imported (secaudit host import/scan), never gathered over the network
+        ProbeSpec("host", "secaudit.probes.host", default=False, progress=False),
     )
 }
 

@@ -1,0 +1,126 @@
+"""``secaudit host import`` and ``host scan``: engine results bound to a declared host and kept with
+the system (``<attestations>/<agency>/<system>.hosts/<host>/<engine>.json``, docs/host-evidence.md).
+
+Everything that can be wrong is checked before anything is written: an unknown host, a file that is
+not a result, hostile XML, a file about another machine -> InputError (exit 2), nothing written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secaudit.core.errors import InputError
+
+
+@dataclass
+class Imported:
+    host: str
+    written: list[Path]
+    records: list[dict[str, Any]]
+    scan_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def declared_host(inventory: Path, agency: str, system: str, host: str) -> tuple[Any, Any, Any]:
+    """(inventory, system, host spec); a host the system does not declare -> InputError."""
+    from secaudit.config.inventory import load_inventory
+    from secaudit.config.inventory_hosts import find_host
+
+    inv = load_inventory(inventory)
+    _ag, sysm = inv.find(agency, system)
+    spec = find_host(getattr(sysm, "hosts", None), host)
+    if spec is None:
+        known = ", ".join(h.name for h in getattr(sysm, "hosts", None) or []) or "none (no hosts:)"
+        raise InputError(
+            f"host {host!r} is not declared for system {agency}/{system} (hosts: {known}) "
+            "/ máy chủ chưa khai báo",
+            inventory,
+        )
+    return inv, sysm, spec
+
+
+def default_attestations(inventory: Path) -> Path:
+    return Path(inventory).parent / "attestations"
+
+
+def import_files(
+    inventory: Path,
+    agency: str,
+    system: str,
+    host: str,
+    files: list[Path],
+    attestations: Path | None,
+    now: str,
+) -> Imported:
+    from secaudit.probes.host.normalise import bind_host, host_dir, one_per_engine, read_result, write_records
+
+    _inv, _sysm, spec = declared_host(inventory, agency, system, host)
+    records = []
+    for f in files:
+        rec = read_result(Path(f))
+        bind_host(rec, spec.name, Path(f))
+        records.append((Path(f), rec))
+    one_per_engine(records)
+    root = attestations if attestations is not None else default_attestations(inventory)
+    folder = host_dir(root, agency, system, spec.name)
+    written = write_records(folder, [r for _, r in records], now)
+    return Imported(spec.name, written, [r for _, r in records])
+
+
+def tailoring_values(params: dict[str, Any]) -> dict[str, str]:
+    """The XCCDF values of the rule map, from the profile's thresholds (minutes -> seconds)."""
+    from secaudit.checks.host.judge import host_map, required_value
+
+    out = {}
+    for var in host_map()["values"]:
+        v = required_value(var, params)
+        out[var] = str(int(v)) if v == int(v) else str(v)
+    return out
+
+
+def scan_here(
+    inventory: Path,
+    agency: str,
+    system: str,
+    host: str,
+    content: Path | None,
+    attestations: Path | None,
+    now: str,
+    os_release: Path = Path("/etc/os-release"),
+) -> Imported:
+    """Run the tailored oscap scan on this machine, then import its ARF (kept beside the record)."""
+    from secaudit.checks.host.judge import host_map, mapped_rules
+    from secaudit.probes.host import oscap
+
+    inv, sysm, spec = declared_host(inventory, agency, system, host)
+    oscap.oscap_path()  # missing oscap: one line naming the package, before anything else
+    here = oscap.running_os(os_release)
+    if spec.os and here and spec.os != here:
+        raise InputError(f"host {spec.name} is declared as {spec.os}, this machine runs {here}", inventory)
+    ds = content if content is not None else oscap.default_content(here)
+    if not ds.exists():
+        raise InputError(
+            f"no SCAP content for {here or 'this OS'} (ssg-debian >= 0.1.76 has Debian 12; "
+            "give --content DS.xml)",
+            ds,
+        )
+    _bench, known = oscap.check_content(ds, here, host_map()["benchmarks"])
+    rules = [r for r in mapped_rules() if r in known]
+    params = inv.profile(sysm.profile).parameters
+    xml = oscap.tailoring_xml(rules, tailoring_values(params), ds.resolve().as_uri(), now)
+    with tempfile.TemporaryDirectory(prefix="secaudit-oscap-") as tmp:
+        started = time.monotonic()
+        arf = oscap.run_oscap(ds, xml, Path(tmp))
+        took = time.monotonic() - started
+        result = import_files(inventory, agency, system, spec.name, [arf], attestations, now)
+        kept = result.written[0].with_name("openscap-results-arf.xml")
+        shutil.copyfile(arf, kept)  # the file the record's SHA-256 names, for the auditor
+        result.written.append(kept)
+    result.scan_seconds = took
+    result.notes.append(f"{len(rules)} rules selected")
+    return result

@@ -1,0 +1,106 @@
+"""One engine result file -> one normalised record, bound to a declared host of the inventory.
+
+A record (JSON, kept with the system: ``<attestations>/<agency>/<system>.hosts/<host>/<engine>.json``)::
+
+    {"schema": "secaudit.host-result/1", "host", "engine", "engine_version", "format",
+     "benchmark", "content_version", "profile", "started_at", "ran_at", "os", "container",
+     "names", "addresses", "counts", "results" | "facts", "set_values", ...,
+     "file": {"name", "sha256", "bytes"}, "imported_at"}
+
+The file is sniffed, never trusted by its name: XML (ARF, XCCDF Benchmark with a TestResult, a bare
+TestResult) or a Lynis report. Its host names (XCCDF target facts / ARF asset, Lynis hostname) must
+name the inventory host, else InputError (exit 2): evidence about another machine is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from secaudit.core.errors import InputError
+from secaudit.core.files import read_input
+from secaudit.probes.host import lynis, xccdf
+
+SCHEMA = "secaudit.host-result/1"
+MAX_BYTES = 64 * 1024 * 1024  # an ARF embedding the whole Debian 12 data stream is ~14 MB
+ENGINE_FILES = ("openscap", "scc", "xccdf", "lynis")
+
+
+def read_result(path: Path) -> dict[str, Any]:
+    """The normalised record of one result file (no host check yet)."""
+    data = read_input(path, "an engine result (ARF, XCCDF or lynis-report.dat)", MAX_BYTES)
+    body = data.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if body.startswith(b"<"):
+        record = xccdf.normalise(xccdf.parse_xml(data, path), path)
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                "neither XML nor a Lynis report (not UTF-8 text) / không phải kết quả", path
+            ) from None
+        if not lynis.looks_like_lynis(text):
+            raise InputError("neither XML nor a Lynis report (lynis-report.dat) / không phải kết quả", path)
+        record = lynis.normalise(text, path)
+    _check_time(record, path)
+    record["file"] = {"name": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    return record
+
+
+def _check_time(record: dict[str, Any], path: Path) -> None:
+    try:
+        t = datetime.fromisoformat(str(record["ran_at"]).replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"end time {str(record['ran_at'])[:40]!r} is not a date-time", path) from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    record["ran_at"] = t.isoformat()
+
+
+def _short(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+def bind_host(record: dict[str, Any], host: str, path: Path) -> None:
+    """The file must be about ``host`` (full name, or the same first label); else InputError."""
+    names = [n for n in record.get("names") or [] if n]
+    if not names:
+        raise InputError("the result names no host (no fqdn/hostname) / kết quả không nêu tên máy chủ", path)
+    wanted = host.lower()
+    if wanted in names or _short(wanted) in {_short(n) for n in names}:
+        record["host"] = host
+        return
+    raise InputError(
+        f"the result is about host {', '.join(names[:3])}, not {host} / kết quả của máy chủ khác", path
+    )
+
+
+def host_dir(attestations: Path, agency: str, system: str, host: str) -> Path:
+    return Path(attestations) / agency / f"{system}.hosts" / host
+
+
+def write_records(folder: Path, records: list[dict[str, Any]], now: str) -> list[Path]:
+    """Write each record as ``<engine>.json`` (atomically; every record was checked before)."""
+    from secaudit.core.files import atomic_write
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for rec in records:
+        rec = {"schema": SCHEMA, **rec, "imported_at": now}
+        p = folder / f"{rec['engine']}.json"
+        atomic_write(p, json.dumps(rec, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        out.append(p)
+    return out
+
+
+def one_per_engine(records: list[tuple[Path, dict[str, Any]]]) -> None:
+    seen: dict[str, Path] = {}
+    for path, rec in records:
+        if rec["engine"] in seen:
+            raise InputError(
+                f"two {rec['engine']} results for one host in one import (also {seen[rec['engine']]})", path
+            )
+        seen[rec["engine"]] = path
