@@ -18,9 +18,33 @@ LANG_OPTION = click.option(
     help="Ngôn ngữ / language of titles and messages.",
 )
 
-# One system of one agency (attest template/wizard, review): both ids required.
-AGENCY_OPTION = click.option("--agency", required=True, help="Mã cơ quan / agency id.")
-SYSTEM_OPTION = click.option("--system", "system_id", required=True, help="Mã hệ thống / system id.")
+# One system of one agency (attest template/wizard, review): both ids, or --provider ID (shared
+# infrastructure, issue 14: the pair _providers/ID, files in <attestations>/_providers/ID.yaml).
+AGENCY_OPTION = click.option("--agency", help="Mã cơ quan / agency id (with --system).")
+SYSTEM_OPTION = click.option("--system", "system_id", help="Mã hệ thống / system id (with --agency).")
+PROVIDER_OPTION = click.option(
+    "--provider",
+    help="Đơn vị hạ tầng dùng chung / shared-infrastructure provider id (instead of --agency/--system).",
+)
+
+
+def one_subject(agency: str | None, system_id: str | None, provider: str | None) -> tuple[str, str]:
+    """(agency id, system id) of --agency/--system, or of --provider (the pair ``_providers``/ID)."""
+    from secaudit.config.inventory_providers import PROVIDERS_AGENCY
+    from secaudit.core.errors import InputError
+    from secaudit.core.ids import ID_RE
+
+    if provider is not None:
+        if agency is not None or system_id is not None:
+            raise InputError("give --provider ID or --agency/--system, not both / chọn một")
+        if not ID_RE.match(provider):
+            raise InputError(f"--provider {provider!r}: letters, digits, '-' or '_' only")
+        return PROVIDERS_AGENCY, provider
+    if agency is None or system_id is None:
+        raise InputError("give --agency ID --system ID (or --provider ID) / thiếu --agency, --system")
+    return agency, system_id
+
+
 ATTESTATIONS_DIR_OPTION = click.option(
     "--attestations",
     required=True,

@@ -11,7 +11,9 @@ from secaudit.commands._common import (
     AGENCY_OPTION,
     ATTESTATIONS_DIR_OPTION,
     LANG_OPTION,
+    PROVIDER_OPTION,
     SYSTEM_OPTION,
+    one_subject,
     write_output,
 )
 
@@ -35,6 +37,7 @@ def attest_group() -> None:
 @INV
 @AGENCY_OPTION
 @SYSTEM_OPTION
+@PROVIDER_OPTION
 @click.option(
     "--attestations",
     type=click.Path(file_okay=False, path_type=Path),
@@ -42,7 +45,12 @@ def attest_group() -> None:
 )
 @click.option("-o", "--output", help="Tệp ra / output file (default: stdout).")
 def template(
-    inventory: Path, agency: str, system_id: str, attestations: Path | None, output: str | None
+    inventory: Path,
+    agency: str | None,
+    system_id: str | None,
+    provider: str | None,
+    attestations: Path | None,
+    output: str | None,
 ) -> None:
     from secaudit.assessment.attestations import load_for_system
     from secaudit.config.catalog import applicable, profile_catalog
@@ -50,9 +58,14 @@ def template(
     from secaudit.render.attest_template import render_template
 
     inv = load_inventory(inventory)
-    ag, sysm = inv.find(agency, system_id)
+    ag, sysm = inv.find(*one_subject(agency, system_id, provider))
     profile = inv.profile(sysm.profile)
     existing = load_for_system(attestations, ag.id, sysm.id) if attestations else None
+    rows = applicable(profile)
+    if provider is not None:  # a provider answers what systems inherit from it
+        from secaudit.config.inventory_providers import provider_rows
+
+        rows = provider_rows(inv, sysm.id, rows)
     write_output(
         render_template(
             ag.id,
@@ -61,7 +74,7 @@ def template(
             sysm.name,
             sysm.level,
             profile.id,
-            applicable(profile),
+            rows,
             existing,
             catalog=profile_catalog(profile),
             params=profile.parameters,
@@ -78,14 +91,16 @@ def template(
 @INV
 @AGENCY_OPTION
 @SYSTEM_OPTION
+@PROVIDER_OPTION
 @ATTESTATIONS_DIR_OPTION
 @click.option("--attested-by", default=None, help="Người xác nhận / attester (asked if omitted).")
 @click.option("--all", "redo", is_flag=True, help="Hỏi lại cả câu đã trả lời / ask answered ones too.")
 @LANG_OPTION
 def wizard(
     inventory: Path,
-    agency: str,
-    system_id: str,
+    agency: str | None,
+    system_id: str | None,
+    provider: str | None,
     attestations: Path,
     attested_by: str | None,
     redo: bool,
@@ -95,7 +110,7 @@ def wizard(
     from secaudit.config.inventory import load_inventory
 
     inv = load_inventory(inventory)
-    ag, sysm = inv.find(agency, system_id)
+    ag, sysm = inv.find(*one_subject(agency, system_id, provider))
     profile = inv.profile(sysm.profile)
     attester = attested_by or click.prompt("Người xác nhận / attester (họ tên, chức vụ / name, role)")
 
@@ -128,13 +143,21 @@ def export(
     from secaudit.assessment.attestations import load_for_system
     from secaudit.config.catalog import applicable, profile_catalog
     from secaudit.config.inventory import load_inventory
+    from secaudit.config.inventory_providers import PROVIDERS_AGENCY, provider_rows
     from secaudit.render.attest_xlsx import export_xlsx
 
     inv = load_inventory(inventory)
     systems: list[dict[str, Any]] = []
-    for ag in inv.select(agency):
-        for sysm in ag.systems:
+    # Providers' sheets (issue 14) come after the agencies', or alone with --agency _providers.
+    chosen = [] if agency == PROVIDERS_AGENCY else [(ag, ag.systems) for ag in inv.select(agency)]
+    if agency in (None, PROVIDERS_AGENCY):
+        chosen += [inv.find(PROVIDERS_AGENCY, p.id) for p in inv.providers]
+        chosen = [(a, s if isinstance(s, list) else [s]) for a, s in chosen]
+    for ag, members in chosen:
+        for sysm in members:
             profile = inv.profile(sysm.profile)
+            rows = applicable(profile)
+            rows = provider_rows(inv, sysm.id, rows) if ag.id == PROVIDERS_AGENCY else rows
             systems.append(
                 {
                     "agency": ag.id,
@@ -143,7 +166,7 @@ def export(
                     "system_name": sysm.name,
                     "level": sysm.level,
                     "profile": profile.id,
-                    "rows": applicable(profile),
+                    "rows": rows,
                     "catalog": profile_catalog(profile),
                     "params": profile.parameters,
                     "existing": load_for_system(attestations, ag.id, sysm.id),

@@ -16,7 +16,9 @@ from secaudit.commands._common import (
     AGENCY_OPTION,
     ATTESTATIONS_DIR_OPTION,
     LANG_OPTION,
+    PROVIDER_OPTION,
     SYSTEM_OPTION,
+    one_subject,
 )
 from secaudit.core.errors import InputError
 
@@ -42,6 +44,7 @@ def _ids(values: tuple[str, ...]) -> list[str]:
 @ATTESTATIONS_DIR_OPTION
 @AGENCY_OPTION
 @SYSTEM_OPTION
+@PROVIDER_OPTION
 @click.option(
     "--key",
     required=True,
@@ -59,8 +62,9 @@ def _ids(values: tuple[str, ...]) -> list[str]:
 @click.argument("more", nargs=-1, metavar="[REQ…]")
 def review(
     attestations: Path,
-    agency: str,
-    system_id: str,
+    agency: str | None,
+    system_id: str | None,
+    provider: str | None,
     key: Path,
     reviewer: str | None,
     approve: tuple[str, ...],
@@ -73,6 +77,7 @@ def review(
     from secaudit.assessment.review_store import review_system
     from secaudit.core.ids import ID_RE
 
+    agency, system_id = one_subject(agency, system_id, provider)  # --provider ID: _providers/ID
     approve_ids = _ids(approve)
     if more:  # `--approve A B C`: the ids after the first arrive as arguments
         if not approve_ids:
@@ -87,7 +92,7 @@ def review(
     if request_changes is not None and (not request_changes.strip() or not note):
         raise InputError("--request-changes REQ needs a --note saying what to change / cần ghi chú")
     for what, val in (("--agency", agency), ("--system", system_id)):
-        if not ID_RE.match(val):
+        if not ID_RE.match(val) and not (what == "--agency" and provider is not None):
             raise InputError(f"{what} {val!r}: letters, digits, '-' or '_' only")
     reviewer = reviewer if reviewer is not None else key.stem
     if not ID_RE.match(reviewer):

@@ -21,6 +21,7 @@ from typing import Any
 from secaudit.core.errors import InputError
 from secaudit.core.resources import package_file
 from secaudit.core.yamlio import dump_yaml, load_yaml
+from secaudit.demo import providers as demo_providers
 from secaudit.demo.posture import DemoPosture
 
 # Loopback addresses of the demo (127.0.0.60-99): never the machine's well-known ports.
@@ -239,6 +240,8 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
                 "review", "--attestations", str(att_dir), *args, "--key", str(keys_dir / f"{reviewer}.key")
             )
             _check(code, "review")
+        # The provincial data centre's own answers, approved by the same inspector (issue 14).
+        demo_providers.prepare(data, att_dir, today, cli, keys_dir / f"{reviewer}.key")
 
         periods = [
             ("previous", str(data["previous_period"]), history / "inventory.yaml", history / "bundles"),
@@ -341,6 +344,7 @@ def _write_inventory(
         "period": period,
         "due": f"{period}-11-01",
         "target": {"level": 3, "goal_pct": 100},
+        **demo_providers.inventory_part(data),  # shared infrastructure (demo/providers.py)
         "agencies": [],
     }
     for agency in data["agencies"]:

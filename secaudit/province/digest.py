@@ -134,6 +134,9 @@ class Digest:
     statuses: dict[str, str] = field(default_factory=dict)  # requirement id -> verdict
     by_status: dict[str, list[str]] = field(default_factory=dict)  # fail/error/not_reviewed -> sorted ids
     meta: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)  # id -> (title, group)
+    # (catalogue id, sha256) of each /2 block: its requirement titles are the catalogue's (the
+    # aggregation looks them up once per catalogue: requirement_texts), so they never travel.
+    meta_refs: list[tuple[str | None, str | None]] = field(default_factory=list)
     # assessment.additional, one dict per profile: profile, catalog, meets_level, compliance_pct, counts,
     # statuses (id -> verdict), by_status (fail/error/not_reviewed -> sorted ids)
     additional: list[dict[str, Any]] = field(default_factory=list)
@@ -152,6 +155,10 @@ class Digest:
     # and requirement -> date its attestation stops counting (issue 11 "what changed").
     score: dict[str, Any] = field(default_factory=dict)
     expiries: dict[str, str] = field(default_factory=dict)
+    providers: dict[str, Any] = field(default_factory=dict)  # inherited verdicts, re-judged (providers.py)
+    # False when titles came from the bundle itself (they travel once per worker: a cached copy
+    # could not say them again), so the summary cache (province/cache.py) keeps no copy.
+    cacheable: bool = True
 
 
 # (agency, system) pairs whose inventory entry says require_review, and the province-wide flag: set by
@@ -188,15 +195,13 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     d.compliance_pct = s.get("compliance_pct")
     d.meets_level = s["meets_level"]
     texts = requirement_meta(cat) if data.get("schema") != BUNDLE_SCHEMA else {}  # /2: from the catalogue
+    _meta_ref(d, cat, texts)
     for r in a["requirements"]:
         if not isinstance(r, dict) or not isinstance(r.get("id"), str):
             continue
         rid = r["id"]
         d.statuses[rid] = str(r.get("status"))
-        if rid not in _SEEN_META:
-            _SEEN_META.add(rid)
-            title = r.get("title") if isinstance(r.get("title"), dict) else {}
-            d.meta[rid] = (title, str(r.get("group") or "")) if title or rid not in texts else texts[rid]
+        _own_meta(d, r, texts)
     for st in ("fail", "error", "not_reviewed"):  # computed here, in the worker processes
         d.by_status[st] = sorted(r for r, v in d.statuses.items() if v == st)
     for extra in a.get("additional") or []:
@@ -220,6 +225,43 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     return d
 
 
+def _meta_ref(d: Digest, cat: Any, texts: dict[str, Any]) -> None:
+    if texts:
+        ref = (cat.get("id"), cat.get("sha256"))
+        if ref not in d.meta_refs:
+            d.meta_refs.append(ref)
+
+
+def _own_meta(d: Digest, r: dict[str, Any], texts: dict[str, Any]) -> None:
+    """A verdict's own title (a /1 bundle's, or one its catalogue does not know), once per process."""
+    rid = r["id"]
+    title = r.get("title") if isinstance(r.get("title"), dict) else {}
+    if not title and rid in texts:
+        return  # the catalogue's, through meta_refs
+    d.cacheable = False
+    if rid not in _SEEN_META:
+        _SEEN_META.add(rid)
+        d.meta[rid] = (title, str(r.get("group") or ""))
+
+
+def requirement_texts(digests: list[Digest], titled: bool = False) -> dict[str, tuple[dict[str, str], str]]:
+    """requirement id -> (title, group): the first digest (in file order) that names it wins, by its
+    own texts or its catalogue's (looked up once per catalogue version); ``titled``: the first one
+    with a title."""
+    meta: dict[str, tuple[dict[str, str], str]] = {}
+    applied: set[Any] = set()
+    for d in digests:
+        pairs = list(d.meta.items())
+        for ref in d.meta_refs:
+            if ref not in applied:
+                applied.add(ref)
+                pairs += requirement_meta({"id": ref[0], "sha256": ref[1]}).items()
+        for rid, m in pairs:
+            if m[0] or not titled:
+                meta.setdefault(rid, m)
+    return meta
+
+
 def _statuses_view(statuses: dict[str, str]) -> dict[str, list[str]]:
     return {st: sorted(r for r, v in statuses.items() if v == st) for st in ("fail", "error", "not_reviewed")}
 
@@ -233,6 +275,7 @@ def _apply_trust(d: Digest, a: dict[str, Any], reviewer_keys: Any) -> None:
     review = review or a["system"].get("require_review") is True
     t = examine(a, require_review=review, reviewer_keys=reviewer_keys)
     d.trust, d.trust_reason, d.differing = t.state, t.reason, t.differing
+    d.providers = t.providers
     if t.primary is None:
         return
     d.profile_problems, d.tailored = t.primary.problems, t.primary.tailored
@@ -263,14 +306,11 @@ def _digest_additional(extra: Any, d: Digest) -> dict[str, Any] | None:
     cat = extra.get("catalog")
     statuses: dict[str, str] = {}
     texts = requirement_meta(cat)  # /2 verdicts carry no titles ({} for /1 and unknown catalogues)
+    _meta_ref(d, cat, texts)
     for r in extra["requirements"]:
         if isinstance(r, dict) and isinstance(r.get("id"), str):
             statuses[r["id"]] = str(r.get("status"))
-            if r["id"] not in _SEEN_META:
-                _SEEN_META.add(r["id"])
-                title = r.get("title") if isinstance(r.get("title"), dict) else {}
-                rid = r["id"]
-                d.meta[rid] = (title, str(r.get("group") or "")) if title or rid not in texts else texts[rid]
+            _own_meta(d, r, texts)
     counts = summ.get("counts") if isinstance(summ.get("counts"), dict) else {}
     return {
         "profile": str(extra.get("profile") or ""),
@@ -289,7 +329,9 @@ def _number(v: Any) -> float | None:
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
-def digest_file(path: Path, verifier: Verifier | None) -> Digest:
+def digest_file(path: Path, verifier: Verifier | None, cache: Any = None) -> Digest:
+    """One folder entry's digest; with ``cache`` (province/cache.py) the cached one when the file's
+    SHA-256 has an entry, else a new one with ``d.cache_entry`` set for the main process to store."""
     # A folder entry: a symlink out of the folder is reported, never read; a FIFO or device is
     # refused without blocking (read_input), and a huge file is not read whole.
     if not inside_folder(path.parent, path):
@@ -302,35 +344,84 @@ def digest_file(path: Path, verifier: Verifier | None) -> Digest:
         raw = read_input(path, "a bundle (.json)", MAX_BUNDLE_BYTES)
     except InputError as exc:
         return Digest(file=path.name, error=exc.message)
-    return digest_bytes(path.name, raw, verifier)
+    if cache is None:
+        return digest_bytes(path.name, raw, verifier)
+    sha = hashlib.sha256(raw).hexdigest()
+    hit = cache.lookup(path.name, sha)
+    if hit is not None:
+        return hit
+    d = digest_bytes(path.name, raw, verifier)
+    d.cache_entry = cache.entry(d)  # an attribute, not a field: never stored, never compared
+    return d
 
 
 _WORKER_VERIFIER: Verifier | None = None
+_WORKER_CACHE: Any = None
 
 
-def _init_worker(keyring: str | None) -> None:
-    global _WORKER_VERIFIER
+def _init_worker(keyring: str | None, cache: Any = None) -> None:
+    global _WORKER_VERIFIER, _WORKER_CACHE
     _WORKER_VERIFIER = Verifier(Path(keyring)) if keyring else None
+    _WORKER_CACHE = cache
     _SEEN_META.clear()
 
 
 def _work(path: str) -> Digest:
-    return digest_file(Path(path), _WORKER_VERIFIER)
+    return digest_file(Path(path), _WORKER_VERIFIER, _WORKER_CACHE)
 
 
-def digest_dir(bundle_dir: Path, keyring: Path | None, workers: int | None = None) -> list[Digest]:
-    """Digest every *.json in the folder (sorted by name), in parallel when there are many."""
+CACHE_STATS: dict[str, Any] = {}  # the last digest_dir's cache use (hits, stored), for -v and the bench
+
+
+def digest_dir(
+    bundle_dir: Path, keyring: Path | None, workers: int | None = None, cache_dir: Path | None = None
+) -> list[Digest]:
+    """Digest every *.json in the folder (sorted by name), in parallel when there are many; with
+    ``cache_dir`` unchanged files come from the summary cache (province/cache.py)."""
     paths = sorted(p for p in bundle_dir.glob("*.json") if not p.is_dir())  # FIFOs etc. are reported
     _SEEN_META.clear()
+    cache = _open_cache(cache_dir, keyring)
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n <= 1 or len(paths) < _PARALLEL_FROM:
         verifier = Verifier(keyring) if keyring else None
-        return [digest_file(p, verifier) for p in paths]
+        return _stored([digest_file(p, verifier, cache) for p in paths], cache)
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(n, _init_worker, (str(keyring) if keyring else None,)) as pool:
-        return pool.map(_work, [str(p) for p in paths], chunksize=max(1, len(paths) // (n * 8)))
+    init = (str(keyring) if keyring else None, cache)
+    with ctx.Pool(n, _init_worker, init) as pool:
+        out = pool.map(_work, [str(p) for p in paths], chunksize=max(1, len(paths) // (n * 8)))
+    return _stored(out, cache)
+
+
+def _open_cache(cache_dir: Path | None, keyring: Path | None) -> Any:
+    CACHE_STATS.clear()
+    if cache_dir is None:
+        return None
+    from secaudit.province import cache as c
+
+    ctx = c.context(keyring, {"require_review": c.review_options(REVIEW_POLICY)})
+    cache = c.Cache(cache_dir, ctx, Digest)
+    CACHE_STATS.update(dir=str(cache_dir), usable=cache.prepare(), hits=0, stored=0)
+    return cache if CACHE_STATS["usable"] else None
+
+
+def _stored(digests: list[Digest], cache: Any) -> list[Digest]:
+    """The new entries written (best effort: a cache that cannot be written only costs time)."""
+    if cache is None:
+        return digests
+    entries = []
+    for d in digests:
+        e = getattr(d, "cache_entry", None)
+        if e is not None:
+            entries.append(e)
+            del d.cache_entry
+        if getattr(d, "cached", False):
+            CACHE_STATS["hits"] += 1
+            del d.cached
+    CACHE_STATS["stored"] = len(entries) if cache.store(entries) else 0
+    cache.close()
+    return digests
 
 
 def period_key(period: str) -> tuple[tuple[int, Any], ...]:

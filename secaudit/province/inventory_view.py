@@ -9,6 +9,7 @@ from typing import Any
 def load_inventory_view(path: str | Path) -> dict[str, Any]:
     """The few inventory fields the summary needs (validated by inventory.load_inventory)."""
     from secaudit.config.inventory import load_inventory
+    from secaudit.config.inventory_providers import system_record
 
     inv = load_inventory(path, check_profiles=False)  # profiles matter to assess, not to summarise
     goal = inv.goal_pct
@@ -20,6 +21,8 @@ def load_inventory_view(path: str | Path) -> dict[str, Any]:
         "reporting": dict(inv.reporting),
         "transition_deadline": inv.transition_deadline,
         "require_review": bool(getattr(inv, "require_review", False)),
+        # shared infrastructure (issue 14): who provides, and (per system) what it inherits
+        "providers": [{"id": p.id, "name": p.name, "contact": p.contact} for p in inv.providers],
         "agencies": [
             {
                 "id": a.id,
@@ -31,7 +34,9 @@ def load_inventory_view(path: str | Path) -> dict[str, Any]:
                 "phone": a.phone,
                 "email": a.email,
                 "security_unit": dict(a.security_unit),
-                "systems": [_system_view(s, a.name) for s in a.systems],
+                "systems": [
+                    {**_system_view(s, a.name), "inherits": system_record(inv, s)} for s in a.systems
+                ],
             }
             for a in inv.agencies
         ],

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from secaudit.core.errors import InputError
+from secaudit.province import providers  # shared infrastructure (issue 14)
 from secaudit.province.changes import agency_score, system_score
 from secaudit.province.digest import (
     NEW_REGIME_CATALOG,
@@ -19,6 +20,7 @@ from secaudit.province.digest import (
     Digest,
     digest_dir,
     period_key,
+    requirement_texts,
     shipped_catalog,
 )
 from secaudit.province.inventory_view import load_inventory_view
@@ -53,6 +55,7 @@ def _trust(entry: dict[str, Any], d: Digest, declared: dict[str, Any] | None) ->
         return
     problems = list(d.profile_problems) + tailoring_problems(d.tailored, declared)
     problems += scope_problems(d.domains, declared)
+    problems += providers.declaration_problems((d.providers or {}).get("declared"), declared)
     entry.update(
         trust=d.trust,
         trust_reason=d.trust_reason,
@@ -109,10 +112,7 @@ def aggregate(
                 ag["systems"].append({"id": d.system, "name": d.system_name, "level": d.level})
         declared = list(seen.values())
 
-    meta: dict[str, tuple[dict[str, str], str]] = {}
-    for d in digests:
-        for rid, m in d.meta.items():
-            meta.setdefault(rid, m)
+    meta = requirement_texts(digests)
     group_titles: dict[str, dict[str, str]] = {}
     for cid in sorted({d.catalog for d in bundles if d.catalog}):
         cat = shipped_catalog(cid)
@@ -355,6 +355,9 @@ def aggregate(
     )
     if both:
         out["regimes"] = both
+    shared, causes = providers.aggregate(inventory, chosen, agencies_out)  # issue 14
+    if shared:
+        out["providers"], out["provider_causes"] = shared, causes
     return out
 
 
@@ -367,9 +370,11 @@ def summarise(
     workers: int | None = None,
     today: date | None = None,
     compare: str | None = None,
+    cache: Path | None = None,
 ) -> dict[str, Any]:
-    """Everything ``secaudit summary`` does before rendering."""
-    return collect(bundle_dir, inventory, keyring, store, period, workers, today, compare)[0]
+    """Everything ``secaudit summary`` does before rendering (``cache``: the incremental cache's
+    folder, province/cache.py; None: none)."""
+    return collect(bundle_dir, inventory, keyring, store, period, workers, today, compare, cache)[0]
 
 
 def collect(
@@ -381,6 +386,7 @@ def collect(
     workers: int | None = None,
     today: date | None = None,
     compare: str | None = None,
+    cache: Path | None = None,
 ) -> tuple[dict[str, Any], list[Digest], dict[str, Any] | None]:
     """(summary JSON, the digests, the inventory view): what the Mẫu 08 report is built from."""
     bdir = Path(bundle_dir)
@@ -399,7 +405,7 @@ def collect(
         )
     inv = load_inventory_view(inventory) if inventory else None
     _review_policy(inv)
-    digests = digest_dir(bdir, kdir, workers)
+    digests = digest_dir(bdir, kdir, workers, cache)
     result = aggregate(digests, inv, period, kdir is not None, today=today)
     from secaudit.province.changes import changes, previous_from_digests
 

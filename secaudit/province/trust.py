@@ -41,6 +41,7 @@ class Trust:
     reason: str = ""
     primary: Facts | None = None
     additional: list[Facts] = field(default_factory=list)
+    providers: dict[str, Any] = field(default_factory=dict)  # inherited verdicts (province/providers.py)
 
 
 def _names(ids: list[str]) -> str:
@@ -120,6 +121,9 @@ def examine(a: dict[str, Any], require_review: bool = False, reviewer_keys: Any 
             _facts(j, level, set(stored_statuses(e))) for j, e in zip(result.additional, extra, strict=False)
         ]
         diff = differences(a, result)
+        from secaudit.province.providers import bundle_facts
+
+        inherited = bundle_facts(a, result)  # issue 14: the providers' re-judged verdicts
     except Exception as exc:  # noqa: BLE001 - content an agency signed must not cost the whole summary
         why = exc.message if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
         return Trust("inconsistent", version, ["*"], f"không đánh giá lại được / cannot be re-judged: {why}")
@@ -138,4 +142,4 @@ def examine(a: dict[str, Any], require_review: bool = False, reviewer_keys: Any 
     elif state == "rejudged":
         reason = f"đánh giá lại theo secaudit {__version__} / re-judged under secaudit {__version__}"
     # For a re-judged older bundle the ids are what the new rules changed (shown, not held against it).
-    return Trust(state, version, diff, reason, primary, additional)
+    return Trust(state, version, diff, reason, primary, additional, inherited)

@@ -20,6 +20,7 @@ from secaudit.assessment.attestations import (
 )
 from secaudit.assessment.review_store import attach_reviews, entry_state, state_text
 from secaudit.config.catalog import DEFAULT_CATALOG, load_catalog
+from secaudit.config.inventory_providers import PROVIDERS_AGENCY
 from secaudit.core.errors import InputError
 from secaudit.core.files import atomic_write
 from secaudit.core.ids import ID_RE
@@ -253,8 +254,8 @@ def _read_sheet(ws: Any, xlsx: Path) -> _Sheet | None:
             agency, system = _cell_text(meta[1][1]), _cell_text(meta[2][1])
             if not agency or not system:
                 raise InputError("cells B1/B2 must hold the agency and system ids", where, 1)
-            for val in (agency, system):
-                if not ID_RE.match(val):
+            for val in (agency, system):  # a provider's sheet: the pair _providers/ID (issue 14)
+                if not ID_RE.match(val) and not (val is agency and val == PROVIDERS_AGENCY):
                     raise InputError(f"{_printable(val)!r} is not a valid id", where, 1)
             label = _cell_text(meta[4][0]) or ""
             catalog = _cell_text(meta[4][1]) if label.startswith("Danh mục") else None

@@ -13,7 +13,7 @@ from typing import Any
 from secaudit import __version__
 from secaudit.core.errors import InputError
 from secaudit.core.resources import data_dir
-from secaudit.render import views
+from secaudit.render import providers, views
 
 _SHIPPED_ENV: list[Any] = []  # the shipped templates' environment, kept: compiling costs ~70 ms a page
 
@@ -39,6 +39,7 @@ def _environment(templates: Path | None) -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.globals.update(heat_class=views.heat_class, version=__version__)
+    env.globals.update(provider_view=providers.view)  # shared infrastructure (_providers.html.j2)
     return env
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from secaudit.core.i18n import day, number, pct
 from secaudit.core.model import text
+from secaudit.render import providers
 from secaudit.render.phrases import one_language
 from secaudit.render.views import headline, labels, notes_text, regime_lines, report_view, t, tier_strings
 
@@ -98,6 +99,7 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
                 f"{len(s['not_reviewed'])} |"
             )
     out += _changes(summary, lang, L)
+    out += providers.markdown_lines(summary, lang, esc)  # shared infrastructure (issue 14)
     out += [
         "",
         f"## {L['most_failed']}",
