@@ -40,3 +40,5 @@ def test_demo_shows_the_provider_and_its_one_cause(demo: dict[str, Any]) -> None
     assert v["reason"]["vi"].startswith("Kế thừa từ Trung tâm Dữ liệu tỉnh")
     report = (out / "reports" / "dai-co-do.phat-truc-tuyen.2026.html").read_text(encoding="utf-8")
     assert "Kế thừa từ Trung tâm Dữ liệu tỉnh" in report
+    # Mẫu 08's annex names where an inherited verdict comes from.
+    assert "kế thừa từ Trung tâm Dữ liệu tỉnh" in (out / "mau08.html").read_text(encoding="utf-8")

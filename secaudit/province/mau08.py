@@ -220,6 +220,7 @@ def _assessed(d: Digest | None) -> dict[str, Any] | None:
 def _annex_rows(
     row: dict[str, Any], sy: dict[str, Any], d: Digest, entry: dict[str, Any], meta: dict[str, dict[str, str]]
 ) -> list[dict[str, Any]]:
+    from secaudit.province.providers import inherited_label  # issue 14
     from secaudit.province.summary import catalog_of
 
     cat = shipped_catalog(catalog_of(entry["profile"], entry.get("catalog") or ""))
@@ -241,7 +242,7 @@ def _annex_rows(
                 "agency_id": row["agency_id"],
                 "clause": req.section(level) if req else "",
                 "requirement_id": rid,
-                "requirement": title.get("vi") or title.get("en") or rid,
+                "requirement": (title.get("vi") or title.get("en") or rid) + inherited_label(d, rid),
                 "status": status,
                 "met": met,
                 "met_text": MET if met else NOT_MET.get(status, NOT_MET["fail"]),

@@ -171,3 +171,15 @@ def aggregate(
         providers.append({**info, "systems": systems, "requirements": reqs_out})
     causes.sort(key=lambda c: (-c["n"], c["provider"], c["requirement"]))
     return providers, causes
+
+
+def inherited_label(d: Any, rid: str) -> str:
+    """ " — kế thừa từ <provider> / inherited from <provider>" for a requirement the digest's system
+    inherits (Mẫu 08's annex names where a verdict comes from), else ""."""
+    facts = getattr(d, "providers", None) or {}
+    f = (facts.get("requirements") or {}).get(rid)
+    if not f:
+        return ""
+    names = {x.get("provider"): x.get("name") for x in facts.get("declared") or [] if isinstance(x, dict)}
+    name = names.get(f.get("provider")) or f.get("provider")
+    return f" — kế thừa từ {name} / inherited from {name}"
