@@ -13,7 +13,7 @@ from typing import Any
 
 from secaudit.config.inventory import APPROVAL_STATUSES, CHECK_TYPES, DEPLOYMENTS
 from secaudit.core.reasons import MEETS_LEVEL_WORDS
-from secaudit.province.digest import Digest, shipped_catalog
+from secaudit.province.digest import Digest, requirement_texts, shipped_catalog
 from secaudit.province.summary import new_regime_entry
 
 # Part 3 columns (1)-(12), in the form's order and wording (vi, en).
@@ -122,11 +122,8 @@ def _in_lang(params: dict[str, Any], lang: str) -> dict[str, Any]:
 def build(summary: dict[str, Any], digests: list[Digest], inventory: dict[str, Any]) -> dict[str, Any]:
     """The Mẫu 08 view: header, part1, owners (Part 2 + Part 3 rows), annex, problems."""
     by_file = {d.file: d for d in digests if not d.error}
-    meta: dict[str, dict[str, str]] = {}
-    for d in digests:
-        for rid, (title, _group) in d.meta.items():
-            if title:
-                meta.setdefault(rid, title)
+    # the first digest naming a requirement with a title (its own or its catalogue's)
+    meta = {rid: title for rid, (title, _group) in requirement_texts(digests, titled=True).items()}
     chosen = {(a["id"], s["id"]): s for a in summary["agencies"] for s in a["systems"]}
     reporting = inventory["reporting"]
     owners: dict[str, dict[str, Any]] = {}
