@@ -328,6 +328,7 @@ def _require_review(inv: Any, system: Any) -> bool:
 
 def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Written]:
     """Scan, judge and write every selected system's bundle; the written bundles, in order."""
+    from secaudit.assessment import inherit
     from secaudit.assessment.attestations import load_for_system, validate_catalog
     from secaudit.assessment.review_store import attach_reviews
     from secaudit.assessment.reviews import load_reviewer_keys
@@ -337,6 +338,7 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
     agencies = inv.select(opts.agency)
     check_keys(opts.key, [a.id for a in agencies], say)
     reviewer_keys = load_reviewer_keys(opts.keyring) if opts.keyring is not None else None
+    inherit.load_provider_sets(inv, opts.attestations)  # _providers/<id>.yaml: bad input stops here
 
     # Load everything that can be wrong before the first packet is sent.
     jobs: list[_Job] = []
@@ -414,8 +416,14 @@ def assess_job(
     """One system's assessment and primary summary. ``scanned_with`` None: every check is judged
     again as of ``assessed_at`` (a resumed run's systems judge as of the run's date, like the
     summary's re-judging does)."""
+    from secaudit.assessment import inherit
+
     ag, sysm = job.agency, job.system
     profiles = [inv.profile(p) for p in sysm.profiles]
+    from secaudit.assessment.host_evidence import host_record, host_targets
+
+    # declared hosts: one pseudo-target each, with the engine results imported for it (issue 14)
+    trs = [*trs, *host_targets(opts.attestations, ag.id, sysm, profiles[0], assessed_at)]
     system = {
         "id": sysm.id,
         "name": sysm.name,
@@ -425,6 +433,8 @@ def assess_job(
         "expected_ports": sysm.expected_ports,
         # re-judging tells "no domain declared" (dns/mail out of scope) from "probe disabled"
         **({"domains": list(sysm.domains)} if getattr(sysm, "domains", None) else {}),
+        **host_record(sysm),  # the declared hosts (assessment/host_evidence.py)
+        **({"inherits": rec} if (rec := inherit.system_record(inv, sysm)) else {}),  # re-judging reads it
     }
     inv_fields = {"province": inv.province, "period": inv.period, "due": inv.due}
     return build_system_assessment(
@@ -440,6 +450,7 @@ def assess_job(
         now=assessed_at if scanned_with is None else None,
         require_review=_require_review(inv, sysm),
         reviewer_keys=reviewer_keys,
+        inherited=inherit.sources_for(inv, sysm, opts.attestations),
         probes=sorted(_probes(opts, sysm)),
         authority=getattr(inv, "authority", None),  # the report names its recipient (issue 11)
     )
