@@ -33,6 +33,7 @@ pdfinfo poppler-utils
 chromium chromium
 node nodejs
 npm npm
+oscap openscap-scanner
 DEV
   # Calibri's metric twin: LibreOffice then breaks workbook lines as Excel does (tests/test_print.py).
   fc-list 2>/dev/null | grep -qi carlito || need+=(fonts-crosextra-carlito)
@@ -50,6 +51,24 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "secaudit setup: cập nhật danh sách gói / apt-get update" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ "$dev" = 1 ]; then
+  # Debian 12 SCAP content for the `secaudit host scan` test (tests/test_host_oscap.py): bookworm's
+  # ssg-debian 0.1.65 has no Debian 12 data stream, trixie's 0.1.76 has. Fetched through a separate
+  # apt list and cache (the system's sources are never touched) and unpacked, not installed.
+  ssg=.cache/ssg-debian
+  if [ ! -f "$ssg/usr/share/xml/scap/ssg/content/ssg-debian12-ds.xml" ]; then
+    echo "secaudit setup: tải nội dung SCAP Debian 12 / fetching trixie's ssg-debian into $ssg" >&2
+    apt_dir="$PWD/$ssg/apt"
+    mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+    echo "deb http://deb.debian.org/debian trixie main" >"$apt_dir/sources.list"
+    apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+      -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o "APT::Sandbox::User=root")
+    apt-get -qq "${apt_opts[@]}" update
+    (cd "$apt_dir" && apt-get -qq "${apt_opts[@]}" download ssg-debian)
+    dpkg-deb -x "$apt_dir"/ssg-debian_*.deb "$ssg"
+  fi
 fi
 
 if [ ! -x .venv/bin/python ]; then
