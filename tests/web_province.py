@@ -103,9 +103,7 @@ def reset() -> None:
         model.objects.all().delete()
     data.forget_inventory()
     dashboard.forget()
-    from secaudit.web.accounts import add_user
-
-    add_user("insp", "inspector", PASSWORD)  # its key: made again if a test removed the keyring
+    data.ensure_reviewer_key("insp")  # its public key is back in the pristine keyring's copy
 
 
 @pytest.fixture(scope="session")

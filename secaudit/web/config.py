@@ -156,7 +156,9 @@ def settings_dict(opts: WebOptions) -> dict[str, Any]:
         "CSRF_FAILURE_VIEW": "secaudit.web.views.errors.csrf_failure",
         # Headers (SecurityMiddleware; the rest in middleware.SecurityHeadersMiddleware)
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
-        "SECURE_REFERRER_POLICY": "no-referrer",
+        # same-origin, not no-referrer: under no-referrer Chromium sends "Origin: null" with form POSTs
+        # and Django's CSRF origin check refuses every one (found by tests/test_web_browser.py).
+        "SECURE_REFERRER_POLICY": "same-origin",
         "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
         "SECURE_HSTS_SECONDS": 63072000 if https else 0,
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": https,

@@ -96,5 +96,6 @@ def context(request: HttpRequest) -> dict[str, Any]:
     return {
         "lang": getattr(request, "lang", "vi"),
         "role": role_of(user),
-        "next_path": request.get_full_path(),
+        # error pages never echo the URL asked for (a guessed id stays out of the page)
+        "next_path": "/" if getattr(request, "error_page", False) else request.get_full_path(),
     }

@@ -3,6 +3,8 @@ CLI reads): here are accounts' roles, submissions, revision history, login failu
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -72,6 +74,14 @@ class AuditEntry(models.Model):
     detail = models.TextField(blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:  # append-only: an entry is written once, never changed
+            raise PermissionError("audit log entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("audit log entries are append-only")
 
 
 class EvidenceFile(models.Model):

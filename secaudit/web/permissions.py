@@ -9,6 +9,7 @@ exists; a refusal of a whole area the role has no business in is a 403.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -48,9 +49,20 @@ def require_area(user: Any, area: str) -> str:
     return role  # type: ignore[return-value]
 
 
+def _broken_for_test() -> bool:
+    """The deliberately broken check the attack tests must catch (docs/web.md "Tests"): only when
+    both variables are set, which ``serve`` never does."""
+    return (
+        os.environ.get("SECAUDIT_WEB_TESTING") == "1"
+        and os.environ.get("SECAUDIT_WEB_BROKEN_PERMISSIONS") == "1"
+    )
+
+
 def can_see_system(user: Any, agency: str) -> bool:
     """Read a system's answers, evidence, reports: its own agency, every inspector, the department."""
     role = role_of(user)
+    if _broken_for_test():
+        return role is not None
     if role in ("inspector", "department"):
         return True
     return role == "agency" and agency == agency_of(user) and agency != ""
@@ -58,6 +70,8 @@ def can_see_system(user: Any, agency: str) -> bool:
 
 def can_edit_system(user: Any, agency: str) -> bool:
     """Change answers, upload evidence and bundles, submit: only the agency itself."""
+    if _broken_for_test():
+        return role_of(user) == "agency"
     return role_of(user) == "agency" and agency == agency_of(user) and agency != ""
 
 

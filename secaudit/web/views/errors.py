@@ -22,6 +22,7 @@ PAGES = {
 
 def error_page(request: HttpRequest, status: int, extra: str = "") -> HttpResponse:
     vi, en, mvi, men = PAGES[status]
+    request.error_page = True  # type: ignore[attr-defined]
     lang = getattr(request, "lang", "vi")
     title = en if lang == "en" else f"{vi} / {en}"
     message = men if lang == "en" else f"{mvi} / {men}"
