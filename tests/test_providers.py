@@ -378,3 +378,16 @@ def test_summary_catches_a_forged_provider_entry(tmp_path: Path) -> None:
     (w["bundles"] / "bao-0.portal.2026.json").write_text(json.dumps(bundle), encoding="utf-8")
     s = summarise(w["bundles"], w["inv"], w["keyring"])
     assert s["agencies"][0]["systems"][0]["status"] == "unverified"
+
+
+def test_report_todo_asks_the_provider_once(tmp_path: Path) -> None:
+    entries = [entry("T.DES.07", "2025-06-01", "2026-06-01"), entry("T.DES.08", status="non_compliant")]
+    inv_path, atts = world(tmp_path, entries)
+    path = write_bundle(make_bundle(assess(inv_path, atts), None), tmp_path / "b")
+    out = tmp_path / "r.md"
+    res = CliRunner().invoke(main, ["report", str(path), "--format", "md", "--lang", "en", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert text.count("For the shared-infrastructure provider") == 1  # one item for both requirements
+    item = text.split("For the shared-infrastructure provider", 1)[1].split("###", 1)[0]
+    assert NAME in item and "T.DES.07" in item and "T.DES.08" in item

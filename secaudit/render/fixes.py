@@ -84,9 +84,14 @@ def todo(failing: list[dict[str, Any]], to_review: list[dict[str, Any]], lang: s
         ),
     )
     manual = []
+    providers: dict[str, dict[str, Any]] = {}
     for q in failing + to_review:
         if q.get("checks") and q.get("status") == "fail":
             continue  # its checks' fixes are listed above
+        src = q.get("inherited_from") or {}
+        if src.get("provider") and src.get("status") not in (None, "pass", "not_applicable"):
+            _provider_item(providers, src, q)  # the provider's answer: one item per provider
+            continue
         manual.append(
             {
                 "kind": "evidence" if q.get("status") == "not_reviewed" else "attested_fail",
@@ -102,4 +107,28 @@ def todo(failing: list[dict[str, Any]], to_review: list[dict[str, Any]], lang: s
             }
         )
     manual.sort(key=lambda e: (e["kind"] != "attested_fail", str(e["requirements"][0]["id"])))
-    return fixes + manual
+    return fixes + manual + list(providers.values())
+
+
+def _provider_item(items: dict[str, dict[str, Any]], src: dict[str, Any], q: dict[str, Any]) -> None:
+    """Requirements inherited from a provider whose answer does not pass (issue 14): the agency asks
+    the provider, once for all of them, rather than answering each itself."""
+    name = str(src.get("name") or src.get("provider"))
+    e = items.setdefault(
+        str(src["provider"]),
+        {
+            "kind": "provider",
+            "check": None,
+            "title": name,
+            "severity": "",
+            "status": "not_reviewed",
+            "remediation": "",
+            "parts": [],
+            "targets": [],
+            "requirements": [],
+            "who": name,
+        },
+    )
+    if src.get("status") == "fail":
+        e["status"] = "fail"
+    e["requirements"].append({"id": q.get("id"), "title": q.get("title"), "section": q.get("section")})

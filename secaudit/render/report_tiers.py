@@ -107,7 +107,7 @@ def tiers(view: dict[str, Any], a: dict[str, Any], lang: str, words: dict[str, s
     items = todo(view["failing"], view["to_review"], lang)
     by_when = _deadline(a, lang)
     for e in items:
-        e["who"] = text(WHO.get(e["kind"], WHO["fix"]), lang)
+        e["who"] = e.get("who") or text(WHO.get(e["kind"], WHO["fix"]), lang)  # a provider names itself
         e["when"] = by_when
         e["plain"] = plain(e["remediation"])
         e["severity_word"] = words.get(f"severity.{e['severity']}", "") if e["severity"] else ""

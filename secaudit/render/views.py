@@ -117,6 +117,7 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
             "checks": [check_view(c) for c in refs],
             "attestation": evidence_items(att) if att else [],
             "attestation_rows": attestation_rows(att, lang) if att else [],
+            "inherited_from": r.get("inherited_from") if isinstance(r.get("inherited_from"), dict) else None,
         }
 
     reqs = _dicts(a.get("requirements"))
