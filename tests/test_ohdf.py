@@ -237,3 +237,21 @@ def test_summary_one_profile_per_system(bundles: dict, tmp_path: Path) -> None:
     got = {c["id"]: c["status"] for c in fail["controls"]}
     assert got[rb.MANUAL] == "Failed" and got[rb.OTHER_MANUAL] == "Not Reviewed"
     assert got[rb.PORTS_REQ] == "Profile Error"
+
+
+def test_reconcile_lands_heimdalls_precedence_on_the_verdict() -> None:
+    """Whatever the results are, Heimdall's status (error > failed > passed > skipped) equals the
+    verdict afterwards, and a result shown as skipped keeps its own status."""
+    import itertools
+
+    from secaudit.render.ohdf import WANTED, _heimdall, _reconcile
+
+    statuses = ["passed", "failed", "error", "skipped"]
+    for verdict in [*WANTED, "not_applicable"]:
+        for n in range(4):
+            for combo in itertools.product(statuses, repeat=n):
+                results = [{"status": s, "code_desc": "c", "secaudit_status": s} for s in combo]
+                _reconcile(results, verdict, "lý do", "2026-12-01T10:56:56Z", "vi")
+                got = _heimdall(results)
+                assert got == WANTED.get(verdict, "skipped" if combo else ""), (verdict, combo)
+                assert [r["secaudit_status"] for r in results[: len(combo)]] == list(combo)

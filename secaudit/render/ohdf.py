@@ -232,15 +232,18 @@ def _attestation_segment(data: dict[str, Any], verdict: str, when: str) -> dict[
 
 def _reconcile(results: list[dict[str, Any]], verdict: str, reason: str, when: str, lang: str) -> None:
     """Make Heimdall's status of the control equal the verdict (see the module docstring)."""
-    if verdict == "not_reviewed":
-        for res in results:
-            if res["status"] == "passed":
-                res["status"] = "skipped"
-                res["skip_message"] = _t("awaiting_evidence", lang)
-    want = WANTED.get(verdict)
-    if want is None:
+    # Heimdall's precedence (error > failed > passed > skipped) must land on the verdict: a result that
+    # outranks it is shown as skipped (its own status stays in secaudit_status), e.g. passing checks
+    # of a requirement still awaiting its evidence, or a probe error beside a failure that decides.
+    want = WANTED.get(verdict, "skipped")  # not_applicable: waived, so nothing may outrank skipped
+    for res in results:
+        if res["status"] in PRECEDENCE and PRECEDENCE.index(res["status"]) < PRECEDENCE.index(want):
+            key = "awaiting_evidence" if res["status"] == "passed" else "not_deciding"
+            res["skip_message"] = _t(key, lang, status=res["status"], message=res.get("message") or "")
+            res["status"] = "skipped"
+    if verdict not in WANTED:
         return
-    if _heimdall(results) != want:
+    if _heimdall(results) != want:  # nothing carries the verdict's status: say it once
         res = _result(want, _t("verdict", lang), when)
         res["message"] = reason
         if want == "skipped":
