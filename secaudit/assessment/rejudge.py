@@ -51,7 +51,7 @@ def v1_shape(a: dict[str, Any]) -> dict[str, Any]:
     """A /2 assessment in the /1 shape this module reads (a /1 one as it is)."""
     from secaudit.signing import bundle_view
 
-    return bundle_view.as_v1(a, catalog=False)
+    return bundle_view.as_v1(a, catalog=False, reasons=False)  # old reasons are never read here
 
 
 def _is_port(p: Any) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,24 @@ _TAILOR_STATUSES = ("not_applicable", "applicable")
 def catalog_ids() -> list[str]:
     """Ids of the shipped catalogues (file stems in checklists/; crosswalk-*.yaml files join two
     catalogues and are not catalogues themselves)."""
-    return sorted(
-        p.stem for p in data_dir("checklists").glob("*.yaml") if not p.name.startswith(("crosswalk-", "_"))
-    )
+    folder = _checklists()
+    try:
+        stamp = folder.stat().st_mtime_ns  # a file added or removed changes the folder's mtime
+    except OSError:
+        stamp = 0
+    return list(_ids_in(str(folder), stamp))
+
+
+@lru_cache(maxsize=1)
+def _checklists() -> Path:
+    return data_dir("checklists")  # where the package is does not change in a process
+
+
+@lru_cache(maxsize=4)
+def _ids_in(folder: str, _stamp: int) -> tuple[str, ...]:
+    """The listing, once per folder state (the summary asks for every requirement of every bundle)."""
+    names = Path(folder).glob("*.yaml")
+    return tuple(sorted(p.stem for p in names if not p.name.startswith(("crosswalk-", "_"))))
 
 
 def _looks_like_path(value: str) -> bool:

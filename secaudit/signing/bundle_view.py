@@ -191,13 +191,16 @@ def expand_requirement(
     catalog: Any = None,
     level: Any = None,
     idx: dict[str, list[dict[str, str]]] | None = None,
+    reasons: bool = True,
 ) -> dict[str, Any]:
-    """A /2 verdict in the /1 shape; catalogue texts from ``catalog`` (a model.Catalog) when given."""
+    """A /2 verdict in the /1 shape; catalogue texts from ``catalog`` (a model.Catalog) when given;
+    ``reasons`` False: the reason as stored (re-judging makes its own and never reads the old one)."""
     rid = r.get("id") if isinstance(r.get("id"), str) else ""
     out = dict(r)
     out["checks"] = _rows(r.get("checks"), idx or {}, targets)
     out["attestation"] = expand_attestation(r.get("attestation"), rid, records)
-    out["reason"] = expand_reason(r.get("reason"), out["attestation"])
+    if reasons:
+        out["reason"] = expand_reason(r.get("reason"), out["attestation"])
     out["expiring_soon"] = r.get("expiring_soon") is True
     req = catalog.get(rid) if catalog is not None and rid else None
     if req is not None:
@@ -228,9 +231,12 @@ def _target_v1(t: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def as_v1(a: dict[str, Any], catalog: bool = True, texts: bool = False) -> dict[str, Any]:
+def as_v1(
+    a: dict[str, Any], catalog: bool = True, texts: bool = False, reasons: bool = True
+) -> dict[str, Any]:
     """The assessment in the /1 shape (a /1 assessment is returned as it is). ``texts``: reasons as
-    ``{"vi", "en"}`` texts (rendered from their codes) instead of as stored."""
+    ``{"vi", "en"}`` texts (rendered from their codes) instead of as stored; ``reasons`` False: /2
+    reasons left without the parameters their attestation record gives (for re-judging only)."""
     if version(a) == 1 and "attestations" not in a:
         return _with_texts(a) if texts else a
     records = _records(a)
@@ -240,7 +246,7 @@ def as_v1(a: dict[str, Any], catalog: bool = True, texts: bool = False) -> dict[
 
     def expand(block_catalog: Any, reqs: Any) -> list[dict[str, Any]]:
         cat = _catalog_for(block_catalog) if catalog and isinstance(block_catalog, dict) else None
-        return [expand_requirement(r, records, targets, cat, level, idx) for r in _dicts(reqs)]
+        return [expand_requirement(r, records, targets, cat, level, idx, reasons) for r in _dicts(reqs)]
 
     out = {k: v for k, v in a.items() if k != "attestations"}
     out["targets"] = targets
@@ -311,8 +317,13 @@ def standard_of(catalog_id: Any) -> Any:
         return catalog_id
     from secaudit.config.catalog_archive import find_catalog
 
-    cat = find_catalog(catalog_id)[0]
-    return cat.standard if cat is not None else catalog_id
+    if catalog_id not in _STANDARDS:  # shipped catalogue text: read once per process
+        cat = find_catalog(catalog_id)[0]
+        _STANDARDS[catalog_id] = cat.standard if cat is not None else catalog_id
+    return _STANDARDS[catalog_id]
+
+
+_STANDARDS: dict[str, Any] = {}
 
 
 def _sources(rec: Any) -> dict[str, dict[str, Any]]:
