@@ -391,3 +391,46 @@ def test_report_todo_asks_the_provider_once(tmp_path: Path) -> None:
     assert text.count("For the shared-infrastructure provider") == 1  # one item for both requirements
     item = text.split("For the shared-infrastructure provider", 1)[1].split("###", 1)[0]
     assert NAME in item and "T.DES.07" in item and "T.DES.08" in item
+
+
+def test_summary_without_inventory_lists_providers_from_the_bundles(tmp_path: Path) -> None:
+    w = _province(tmp_path, 2)
+    s = summarise(w["bundles"], None, w["keyring"])
+    (p,) = s["providers"]
+    assert (p["id"], p["name"], len(p["systems"])) == (PROVIDER, NAME, 2)
+    assert s["provider_causes"][0]["n"] == 2
+    rows = {r["id"]: r for r in s["requirements"]}
+    assert rows["T.DES.07"]["inherited"] == [{"provider": PROVIDER, "name": NAME, "systems": 2}]
+
+
+def test_template_for_a_provider_asks_what_systems_inherit(tmp_path: Path) -> None:
+    inv_path, atts = world(tmp_path, [entry("T.DES.08")])
+    out = tmp_path / "tpl.yaml"
+    args = [
+        "attest",
+        "template",
+        "--inventory",
+        str(inv_path),
+        "--provider",
+        PROVIDER,
+        "--attestations",
+        str(atts),
+    ]
+    res = CliRunner().invoke(main, [*args, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    from secaudit.core.yamlio import load_yaml
+
+    doc = load_yaml(out)
+    assert (doc["agency"], doc["system"]) == ("_providers", PROVIDER)
+    assert sorted(e["requirement"] for e in doc["attestations"]) == ["T.DES.07", "T.DES.08", "T.NET.01"]
+    assert next(e for e in doc["attestations"] if e["requirement"] == "T.DES.08")["status"] == "compliant"
+    # Both --provider and --agency: bad input.
+    res = CliRunner().invoke(main, [*args, "--agency", "bao-0"])
+    assert res.exit_code == 2 and "not both" in res.output
+
+
+def test_a_provider_without_attestations_leaves_inherited_requirements_awaited(tmp_path: Path) -> None:
+    inv_path, atts = world(tmp_path, [])
+    (atts / "_providers" / f"{PROVIDER}.yaml").unlink()
+    v = verdict(assess(inv_path, atts), "T.DES.08")
+    assert v["status"] == "not_reviewed" and v["inherited_from"]["cause"] == "no_attestation"

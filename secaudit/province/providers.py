@@ -183,3 +183,17 @@ def inherited_label(d: Any, rid: str) -> str:
     names = {x.get("provider"): x.get("name") for x in facts.get("declared") or [] if isinstance(x, dict)}
     name = names.get(f.get("provider")) or f.get("provider")
     return f" — kế thừa từ {name} / inherited from {name}"
+
+
+def annotate(requirements: list[dict[str, Any]], shared: list[dict[str, Any]]) -> None:
+    """Each requirement row of the summary says how many systems take it from a provider
+    (``inherited: [{provider, name, systems}]``): their verdicts are one provider answer, not N."""
+    counts: dict[str, list[dict[str, Any]]] = {}
+    for p in shared:
+        for r in p["requirements"]:
+            counts.setdefault(r["id"], []).append(
+                {"provider": p["id"], "name": p["name"], "systems": len(r["systems"])}
+            )
+    for row in requirements:
+        if row["id"] in counts:
+            row["inherited"] = counts[row["id"]]

@@ -358,6 +358,7 @@ def aggregate(
     shared, causes = providers.aggregate(inventory, chosen, agencies_out)  # issue 14
     if shared:
         out["providers"], out["provider_causes"] = shared, causes
+        providers.annotate(out["requirements"], shared)
     return out
 
 
