@@ -108,6 +108,7 @@ def settings_dict(opts: WebOptions) -> dict[str, Any]:
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "secaudit.web.middleware.LanguageMiddleware",
+            "secaudit.web.middleware.InputErrorMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
         ],
         "DATABASES": {"default": database(opts.db_url, data)},

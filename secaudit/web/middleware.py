@@ -77,6 +77,29 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class InputErrorMiddleware:
+    """Bad data in the data folder (an inventory or profile that no longer validates) is a page
+    naming the file and the problem, never a traceback; no server path is shown."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from pathlib import Path
+
+        from secaudit.core.errors import InputError
+        from secaudit.web.views.common import web_message
+        from secaudit.web.views.errors import error_page
+
+        if not isinstance(exception, InputError):
+            return None
+        where = Path(exception.path).name + ": " if exception.path else ""
+        return error_page(request, 500, f"({where}{web_message(exception)})")
+
+
 class LanguageMiddleware:
     """``request.lang``: the session's choice (``/lang/``), Vietnamese by default."""
 
@@ -96,6 +119,7 @@ def context(request: HttpRequest) -> dict[str, Any]:
     return {
         "lang": getattr(request, "lang", "vi"),
         "role": role_of(user),
+        "user": user,  # topbar.html: #whoami and #logout-form (no auth context processor is installed)
         # error pages never echo the URL asked for (a guessed id stays out of the page)
         "next_path": "/" if getattr(request, "error_page", False) else request.get_full_path(),
     }
