@@ -21,6 +21,7 @@ from typing import Any
 from secaudit.core.errors import InputError
 from secaudit.core.resources import package_file
 from secaudit.core.yamlio import dump_yaml, load_yaml
+from secaudit.demo import hosts as demo_hosts
 from secaudit.demo import providers as demo_providers
 from secaudit.demo.posture import DemoPosture
 
@@ -252,6 +253,8 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
             # stays as it was, and the mail probe's STARTTLS scans (~3.5 s) run once, not twice.
             declared = domains if key == "current" else None
             _write_inventory(data, period, systems, sites, key, profile_path, inv_path, own, declared)
+            if key == "current":  # imported host results (demo/hosts.py)
+                demo_hosts.import_results(data, inv_path, att_dir, out_dir / "host-results", today, cli)
             n_sys = len(systems)
             say(f"Kỳ / period {period}: đánh giá {n_sys} hệ thống / assessing {n_sys} systems …")
             # One assess over every agency (one concurrent scan); --key names the folder of keys, so
@@ -379,6 +382,7 @@ def _write_inventory(
                         else {}
                     ),
                     **(s.system.get("dossier") or {}),
+                    **demo_hosts.inventory_part(s.system, key),  # declared servers (issue 14)
                 }
             )
         inventory["agencies"].append(entry)

@@ -13,6 +13,7 @@ from secaudit.core.resources import package_file
 from secaudit.core.score import from_public, public, targets_score
 from secaudit.core.yamlio import load_yaml
 from secaudit.render.fixes import plain, todo
+from secaudit.render.hosts_view import host_view
 
 FIRST_SCREEN_ITEMS = 5
 MAX_VALUE = 600  # characters of one evidence value in a table cell (the bundle keeps everything)
@@ -138,4 +139,5 @@ def tiers(view: dict[str, Any], a: dict[str, Any], lang: str, words: dict[str, s
             "by_when": by_when,
         },
         "todo": items,
+        "hosts": host_view(a, lang),  # declared servers, imported results (render/hosts_view.py)
     }

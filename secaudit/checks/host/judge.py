@@ -171,34 +171,23 @@ def judge_host(check_id: str, obs: HostObservation, ctx: CheckContext) -> Outcom
             continue  # this engine has nothing mapped to the check
         seen_any = True
         rules = _rule_items(imp, spec, params)
-        sources.append(_source(imp))
+        sources.append(
+            f"{imp.label()} {imp.benchmark.rsplit('_', 1)[-1]} {imp.content_version} ({imp.sha256[:12]})"
+        )
         problem = file_problem(imp, obs, now, max_age)
         if problem:
             items.append(("error", imp.engine, problem))
         else:
             items.extend(rules)
-    evidence = {**base, "sources": sources, "rules": [{"rule": r, "status": s} for s, r, _ in items]}
+    evidence = {**base, "sources": sources, "rules": {r: s for s, r, _ in items}}
     by = {s: [d for st, _r, d in items if st == s] for s in ("fail", "error", "pass")}
     if not seen_any:
         return Outcome("error", "no_engine", base | {"max_age": max_age}, evidence)
     if by["fail"]:
         return Outcome("fail", "fail", base | {"failed": shown(by["fail"])}, evidence)
     if by["error"]:
-        reason = f"{obs.host}: " + "; ".join(shown(by["error"], 4))
+        reason = "; ".join(shown(by["error"], 4))
         return Outcome("error", "error", base | {"reason": reason}, evidence | {"reason": reason})
     if by["pass"]:
         return Outcome("pass", "pass", base | {"n": len(by["pass"]), "passed": shown(by["pass"])}, evidence)
     return Outcome("error", "all_na", base, evidence)
-
-
-def _source(imp: Import) -> dict[str, Any]:
-    ran = imp.ran_at.isoformat() if isinstance(imp.ran_at, datetime) else None
-    return {
-        "engine": imp.engine,
-        "engine_version": imp.engine_version,
-        "benchmark": imp.benchmark,
-        "content_version": imp.content_version,
-        "profile": imp.profile,
-        "ran_at": ran,
-        "sha256": imp.sha256,
-    }
