@@ -154,3 +154,18 @@ def test_rejudging_later_expires_the_host_results(world: Any) -> None:
     j = rejudge(later)
     srv1 = next(v for v in j.primary.verdicts if v.id == "T.SRV.01")
     assert srv1.to_dict()["checks_status"] == "error"  # expired evidence: no longer a fail, never a pass
+
+
+def test_summary_refuses_a_bundle_that_leaves_out_a_declared_server(world: Any) -> None:
+    """Dropping a server from the bundle would put its host checks out of scope on the agency's word:
+    the Department's inventory decides which servers are judged."""
+    import json
+
+    text = world["inv"].read_text(encoding="utf-8").replace("[vm, {name: db01", "[vm, web02, {name: db01")
+    declared = world["root"] / "declared-more.yaml"
+    declared.write_text(text, encoding="utf-8")
+    r = run("summary", world["out"], "--inventory", declared, "--keyring", world["keys"], "--format", "json")
+    s = json.loads(r.output[r.output.index("{") :])
+    portal = next(x for ag in s["agencies"] for x in ag["systems"] if x["id"] == "portal")
+    assert portal["status"] == "profile_not_accepted" and not portal["meets_target"], portal
+    assert "web02" in portal["reason"] and "missing from the bundle" in portal["reason"]

@@ -61,5 +61,6 @@ def _system_view(s: Any, agency_name: str) -> dict[str, Any]:
         "roadmap": dict(s.roadmap),
         "accepted_tailoring": list(getattr(s, "accepted_tailoring", []) or []),
         "domains": list(getattr(s, "domains", None) or []),
+        "hosts": [h.name for h in getattr(s, "hosts", None) or []],  # declared servers (issue 14)
         "require_review": getattr(s, "require_review", None),
     }

@@ -36,27 +36,38 @@ def tailoring_problems(tailored: list[str], system: dict[str, Any] | None) -> li
     ]
 
 
-def scope_problems(assessed: list[str], system: dict[str, Any] | None) -> list[str]:
-    """Domains the inventory declares for the system that its bundle did not assess: leaving them out
-    would put the dns/mail checks out of scope (the agency's word must not narrow what is judged)."""
+def scope_problems(
+    assessed: list[str], system: dict[str, Any] | None, hosts: list[str] | None = None
+) -> list[str]:
+    """Domains (and servers, ``hosts``: the bundle's host:// targets) the inventory declares for the
+    system that its bundle did not assess: leaving them out would put the dns/mail (host) checks out of
+    scope (the agency's word must not narrow what is judged)."""
 
     def norm(name: str) -> str:
         return name.strip().rstrip(".").lower()
 
     done = {norm(x) for x in assessed}
     missing = [x for x in (system or {}).get("domains") or [] if norm(x) not in done]
-    if not missing:
-        return []
-    return [
-        "tên miền khai trong danh mục chưa được đánh giá / domains declared in the inventory were not "
-        f"assessed: {', '.join(missing)}"
-    ]
+    carried = {norm(x) for x in hosts or []}
+    no_host = [x for x in (system or {}).get("hosts") or [] if hosts is not None and norm(x) not in carried]
+    out = []
+    if missing:
+        out.append(
+            "tên miền khai trong danh mục chưa được đánh giá / domains declared in the inventory were not "
+            f"assessed: {', '.join(missing)}"
+        )
+    if no_host:
+        out.append(
+            "máy chủ khai trong danh mục không có trong gói / servers declared in the inventory are missing "
+            f"from the bundle: {', '.join(no_host)}"
+        )
+    return out
 
 
 def entry_problems(d: Digest, e: dict[str, Any], system: dict[str, Any] | None) -> list[str]:
     """Why an ``additional`` verdict set does not count (profile, tailoring, scope, trust)."""
     out = list(e.get("problems") or []) + tailoring_problems(list(e.get("tailored") or []), system)
-    out += scope_problems(d.domains, system)
+    out += scope_problems(d.domains, system, d.hosts)
     if d.trust == "inconsistent":
         out.insert(0, d.trust_reason)
     return out

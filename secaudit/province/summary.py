@@ -54,7 +54,7 @@ def _trust(entry: dict[str, Any], d: Digest, declared: dict[str, Any] | None) ->
     if not d.verified:
         return
     problems = list(d.profile_problems) + tailoring_problems(d.tailored, declared)
-    problems += scope_problems(d.domains, declared)
+    problems += scope_problems(d.domains, declared, d.hosts)
     problems += providers.declaration_problems((d.providers or {}).get("declared"), declared)
     entry.update(
         trust=d.trust,
