@@ -434,3 +434,19 @@ def test_a_provider_without_attestations_leaves_inherited_requirements_awaited(t
     (atts / "_providers" / f"{PROVIDER}.yaml").unlink()
     v = verdict(assess(inv_path, atts), "T.DES.08")
     assert v["status"] == "not_reviewed" and v["inherited_from"]["cause"] == "no_attestation"
+
+
+def test_workbook_round_trip_keeps_the_providers_sheet(tmp_path: Path) -> None:
+    inv_path, atts = world(tmp_path, [entry("T.DES.08")])
+    book, back = tmp_path / "a.xlsx", tmp_path / "back"
+    res = CliRunner().invoke(
+        main, ["attest", "export", "--inventory", str(inv_path), "--attestations", str(atts), "-o", str(book)]
+    )
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(
+        main, ["attest", "import", str(book), "--attestations", str(back), "--inventory", str(inv_path)]
+    )
+    assert res.exit_code == 0, res.output
+    got = load_for_system(back, "_providers", PROVIDER)
+    assert got is not None and got.get("T.DES.08").status == "compliant"
+    assert sorted(got.entries) == ["T.DES.07", "T.DES.08", "T.NET.01"]

@@ -30,6 +30,9 @@ def test_demo_shows_the_provider_and_its_one_cause(demo: dict[str, Any]) -> None
     assert meets[("dai-co-do", "cong-thong-tin")] is True
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "Trung tâm Dữ liệu tỉnh" in html and "T.DES.07 hết hạn → ảnh hưởng 4 hệ thống" in html
+    # An affected agency's page names the shared cause too (and which of its systems it touches).
+    page = (out / "agencies" / "dai-co-do.html").read_text(encoding="utf-8")
+    assert "T.DES.07 hết hạn → ảnh hưởng 4 hệ thống (phat-truc-tuyen)" in page
     # The bundle says where an inherited verdict comes from.
     from secaudit.signing.bundle_view import as_v1
 

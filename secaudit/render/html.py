@@ -39,7 +39,7 @@ def _environment(templates: Path | None) -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.globals.update(heat_class=views.heat_class, version=__version__)
-    env.globals.update(provider_view=providers.view)  # shared infrastructure (_providers.html.j2)
+    env.globals.update(provider_view=providers.view, provider_causes_for=providers.agency_causes)  # issue 14
     return env
 
 

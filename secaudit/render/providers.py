@@ -69,6 +69,20 @@ def view(summary: dict[str, Any], lang: str = "vi") -> dict[str, Any] | None:
     }
 
 
+def agency_causes(summary: dict[str, Any], agency: dict[str, Any], lang: str = "vi") -> dict[str, Any] | None:
+    """The shared causes that touch one agency's systems (its page on the dashboard), or None."""
+    mine = [
+        (c, [k for k in c["systems"] if k.split("/", 1)[0] == agency.get("id")])
+        for c in (summary.get("provider_causes") or [] if isinstance(summary, dict) else [])
+    ]
+    lines = [f"{cause_text(c, lang)} ({', '.join(k.split('/', 1)[1] for k in ks)})" for c, ks in mine if ks]
+    return (
+        {"heading": _t("causes_heading", lang) + " — " + _t("heading", lang), "lines": lines}
+        if lines
+        else None
+    )
+
+
 def markdown_lines(summary: dict[str, Any], lang: str, esc: Any) -> list[str]:
     v = view(summary, lang)
     if v is None:
