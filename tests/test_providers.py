@@ -331,6 +331,14 @@ def test_summary_groups_a_provider_failure_as_one_cause(tmp_path: Path) -> None:
         assert res.exit_code == 0, res.output
         text = out.read_text(encoding="utf-8")
         assert NAME in text and "T.DES.07" in text and words in text, fmt
+    import openpyxl
+
+    book = tmp_path / "s.xlsx"
+    res = CliRunner().invoke(main, [*args, "--format", "xlsx", "-o", str(book)])
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(book)["Ha tang dung chung - Providers"]
+    rows = {r[2]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows["T.DES.07"][6].count(";") == 3 and "ảnh hưởng 4 hệ thống" in rows["T.DES.07"][7]
 
 
 def test_summary_rejects_inheritance_the_inventory_does_not_declare(tmp_path: Path) -> None:

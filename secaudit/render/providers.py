@@ -104,3 +104,19 @@ def markdown_lines(summary: dict[str, Any], lang: str, esc: Any) -> list[str]:
                 f"| {esc(r['id'])} | {esc(r['text'] + until)} | {esc(', '.join(r['affected']) or '—')} |"
             )
     return out
+
+
+def xlsx_sheet(wb: Any, summary: dict[str, Any], lang: str, put: Any) -> None:
+    """The workbook's "Ha tang dung chung - Providers" sheet: one row per provider requirement."""
+    v = view(summary, lang)
+    if v is None:
+        return
+    ws = wb.create_sheet("Ha tang dung chung - Providers")
+    put(ws, ["provider", "name", "requirement", "verdict", "valid_until", "systems", "affected", "cause"])
+    causes = {
+        (c["provider"], c["requirement"]): cause_text(c, lang) for c in summary.get("provider_causes") or []
+    }
+    for p in v["providers"]:
+        for r in p["reqs"]:
+            row = [p["id"], p["name"], r["id"], r["text"], r.get("expires") or "", ";".join(r["systems"])]
+            put(ws, [*row, ";".join(r["affected"]), causes.get((p["id"], r["id"]), "")])

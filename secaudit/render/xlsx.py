@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from secaudit.render import csv as csvr
+from secaudit.render import providers
 from secaudit.render.views import headline, labels, notes_text, regime_lines
 
 
@@ -150,6 +151,7 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> bytes:
                     ";".join(c["fail_to_pass"]),
                 ],
             )
+    providers.xlsx_sheet(wb, summary, lang, _put)  # shared infrastructure (issue 14)
     if summary.get("not_bundles"):
         ws = wb.create_sheet("Tep loi - Bad files")
         _put(ws, ["file", "reason"])
