@@ -26,7 +26,8 @@ for (const p of ev.contains) {
     message: c.hdf.message,
     results: (c.data.results || []).length,
     attested: c.hdf.attested,
-    waived: c.hdf.waived
+    waived: c.hdf.waived,
+    root: c.extendsFrom.length === 0 // Heimdall lists root controls only (same ids overlay each other)
   }));
   out.profiles.push({name: p.data.name, sha256: p.data.sha256, title: p.data.title, controls});
 }

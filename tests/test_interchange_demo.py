@@ -48,6 +48,7 @@ def test_demo_summary_as_ohdf(demo_run: dict[str, Any], tmp_path: Path) -> None:
     assert rc == 0 and seen["ok"], seen
     files = [s for ag in summary["agencies"] for s in ag["systems"] if s.get("file")]
     assert len(seen["profiles"]) == len(files)
+    assert all(c["root"] for p in seen["profiles"] for c in p["controls"])  # Heimdall lists them all
 
 
 def test_demo_bundles_as_oscal_pass_trestle(demo_run: dict[str, Any], tmp_path: Path) -> None:

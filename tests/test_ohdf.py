@@ -112,6 +112,7 @@ def test_report_is_read_by_inspecjs_and_heimdall_status_is_our_verdict(bundles: 
     ours = _controls(doc)
     statuses = {c["id"]: c["status"] for p in seen["profiles"] for c in p["controls"]}
     assert set(statuses) == set(ours)
+    assert all(c["root"] for p in seen["profiles"] for c in p["controls"])  # no two controls overlay
     assert {ours[i]["tags"]["secaudit_status"] for i in ours} == set(HEIMDALL)  # every verdict occurs
     for cid, c in ours.items():
         assert statuses[cid] == HEIMDALL[c["tags"]["secaudit_status"]], cid
@@ -233,10 +234,20 @@ def test_summary_one_profile_per_system(bundles: dict, tmp_path: Path) -> None:
     assert tamper["verified"] is False  # listed, marked: the summary did not trust it
     rc, seen = consume(dest)
     assert rc == 0 and seen["ok"]
+    # Heimdall overlays controls of the same id: ids are per system, so every control is its own root.
+    assert all(c["root"] for prof in seen["profiles"] for c in prof["controls"])
     fail = next(x for x in seen["profiles"] if x["name"] == "a-fail/portal")
     got = {c["id"]: c["status"] for c in fail["controls"]}
-    assert got[rb.MANUAL] == "Failed" and got[rb.OTHER_MANUAL] == "Not Reviewed"
-    assert got[rb.PORTS_REQ] == "Profile Error"
+    pre = "a-fail/portal/"
+    assert got[pre + rb.MANUAL] == "Failed" and got[pre + rb.OTHER_MANUAL] == "Not Reviewed"
+    assert got[pre + rb.PORTS_REQ] == "Profile Error"
+    control = next(
+        c for c in doc["profiles"][names.index("a-fail/portal")]["controls"] if c["id"] == pre + rb.MANUAL
+    )
+    assert (
+        control["tags"]["requirement"] == rb.MANUAL
+        and control["attestation_data"]["control_id"] == control["id"]
+    )
 
 
 def test_reconcile_lands_heimdalls_precedence_on_the_verdict() -> None:

@@ -104,6 +104,18 @@ def test_heimdall_lite_shows_our_verdicts(heimdall: str, tmp_path: Path) -> None
             page.mouse.wheel(0, 3000)  # the results table draws its rows once scrolled into view
             page.get_by_text(rb.MANUAL, exact=True).first.wait_for(timeout=15_000)
             row = page.inner_text("body").split("0/1 Controls Viewed", 1)[1]
+            # The province summary: one profile per system, every system's controls counted.
+            prov = rb.build_province(tmp_path / "prov")
+            summary = tmp_path / "summary.ohdf.json"
+            args = ["summary", str(prov["bundles"]), "--keyring", str(prov["keys"]), "--format", "ohdf"]
+            assert cli(*args, "-o", str(summary)).returncode == 0
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            page.route("**/*", route)
+            page.goto(heimdall, wait_until="networkidle")
+            page.set_input_files("input[type=file]", str(summary))
+            page.wait_for_url("**/results/**", timeout=30_000)
+            page.get_by_text("Passed:").first.wait_for(timeout=30_000)
+            body_summary = page.inner_text("body")
         finally:
             browser.close()
     assert "Filename: portal.ohdf.json" in body
@@ -113,4 +125,10 @@ def test_heimdall_lite_shows_our_verdicts(heimdall: str, tmp_path: Path) -> None
     assert want["fail"] >= 1 and want["not_reviewed"] >= 1 and want["error"] >= 1
     # The one requirement searched for: Heimdall's status, our id, the Vietnamese title intact.
     assert row.split()[:1] == ["Failed"] and rb.MANUAL in row and "Chính sách an toàn thông tin" in row
+    sdoc = json.loads(summary.read_text(encoding="utf-8"))
+    swant = Counter(c["tags"]["secaudit_status"] for p in sdoc["profiles"] for c in p["controls"])
+    assert len(sdoc["profiles"]) >= 5 and swant["fail"] >= 1
+    for status, card in CARDS.items():
+        m = re.search(rf"{card}: (\d+)", body_summary)
+        assert m and int(m.group(1)) == swant.get(status, 0), (card, swant)
     assert all("127.0.0.1" not in u for u in foreign)  # only outside requests were refused

@@ -79,7 +79,8 @@ def render_summary_ohdf(summary: dict[str, Any], lang: str = "vi", source: Path 
             bundle, sha = _read(path)
             j = judge(bundle, path, sha)
             title = f"{name_of(j.part('system'))} — {name_of(j.part('agency'))}"
-            p = _profile(j, j.regimes, lang, f"{ag.get('id')}/{s.get('id')}", title)
+            name = f"{ag.get('id')}/{s.get('id')}"
+            p = _profile(j, j.regimes, lang, name, title, prefix=f"{name}/")
             status = {k: s.get(k) for k in ("status", "verified", "trust", "meets_level", "reason")}
             p["status_message"] = _t("system_status", lang, **_status_words(status, lang))
             profiles.append(p)
@@ -110,7 +111,11 @@ def _execution(platform: dict[str, Any], profiles: list[dict[str, Any]], extra: 
     }
 
 
-def _profile(j: Judged, regimes: list[Regime], lang: str, name: str, title: str) -> dict[str, Any]:
+def _profile(
+    j: Judged, regimes: list[Regime], lang: str, name: str, title: str, prefix: str = ""
+) -> dict[str, Any]:
+    """One profile; ``prefix`` makes control ids unique across the systems of one file (Heimdall
+    merges controls of the same id in different profiles as overlays of one another)."""
     controls: list[dict[str, Any]] = []
     groups: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
@@ -120,10 +125,10 @@ def _profile(j: Judged, regimes: list[Regime], lang: str, name: str, title: str)
             if v.id in seen:
                 continue  # two profiles of one catalogue: the first one's verdict
             seen.add(v.id)
-            controls.append(_control(j, r, v, lang, level))
+            controls.append(_control(j, r, v, lang, level, prefix + v.id))
             gid = f"{r.catalog_id}:{v.group}" if len(regimes) > 1 else v.group
             g = groups.setdefault(gid, {"id": gid, "title": _group_title(r, v.group, lang), "controls": []})
-            g["controls"].append(v.id)
+            g["controls"].append(prefix + v.id)
     first = regimes[0] if regimes else None
     return {
         "name": name,
@@ -143,14 +148,14 @@ def _profile(j: Judged, regimes: list[Regime], lang: str, name: str, title: str)
     }
 
 
-def _control(j: Judged, r: Regime, v: Any, lang: str, level: Any) -> dict[str, Any]:
+def _control(j: Judged, r: Regime, v: Any, lang: str, level: Any, cid: str) -> dict[str, Any]:
     creq = r.catalog.get(v.id) if r.catalog is not None else None
     severity = severity_of(v, j)
     reason = j.reason(v, lang)
     results = [_check_result(j, row, lang) for row in v.checks if isinstance(row, dict)]
     att = v.attestation if isinstance(v.attestation, dict) else None
     control: dict[str, Any] = {
-        "id": v.id,
+        "id": cid,
         "title": pick(v.title, lang) or (pick(creq.title, lang) if creq else v.id),
         "desc": pick(creq.description, lang) if creq else "",
         "descriptions": _descriptions(j, v, creq, lang),
@@ -164,7 +169,7 @@ def _control(j: Judged, r: Regime, v: Any, lang: str, level: Any) -> dict[str, A
     if v.kind in ("manual", "partial"):
         results.append(_result("skipped", _t("manual_test", lang), j.assessed_at, skip=reason))
         if att and att.get("status") in ATTESTED:
-            control["attestation_data"] = _attestation_data(v.id, att)
+            control["attestation_data"] = _attestation_data(cid, att)
             results.append(_attestation_segment(control["attestation_data"], v.status, j.assessed_at))
     if v.status == "not_applicable":
         control["waiver_data"] = {"skipped_due_to_waiver": True, "run": False, "justification": reason}
@@ -282,6 +287,7 @@ def _tags(r: Regime, v: Any, creq: Any, severity: str, level: Any) -> dict[str, 
     nist = list(getattr(creq, "nist", None) or []) or ["UM-1"]
     return {
         "nist": nist,
+        "requirement": v.id,
         "severity": "low" if severity == "info" else severity,
         "secaudit_status": v.status,
         "kind": v.kind,
