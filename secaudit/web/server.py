@@ -73,7 +73,7 @@ def run(
     announce(f"secaudit serve: {scheme}://{shown_host}:{bound[1]}/")
 
     def stop(_signum: int, _frame: Any) -> None:
-        server.interrupt = KeyboardInterrupt()
+        raise KeyboardInterrupt  # as Ctrl-C: cheroot's serve loop shuts its workers down
 
     signal.signal(signal.SIGTERM, stop)
     try:
@@ -83,3 +83,4 @@ def run(
     finally:
         server.stop()
         sys.stdout.flush()
+        sys.stderr.flush()
