@@ -173,3 +173,23 @@ def test_hosts_are_parsed(tmp_path: Path) -> None:
     inv = load_inventory(inventory(tmp_path / "inv.yaml"), check_profiles=False)
     hosts = inv.agencies[0].systems[0].hosts
     assert [(h.name, h.os) for h in hosts] == [("vm", ""), ("db01", "debian-12")]
+
+
+def test_gzip_result_is_read_and_a_compression_bomb_refused(tmp_path: Path) -> None:
+    import gzip
+
+    code, out, folder = run(tmp_path / "gz", ARF_GZ)  # the recorded sample as shipped: .xml.gz
+    assert code == 0, out
+    rec = json.loads((folder / "openscap.json").read_text(encoding="utf-8"))
+    assert (
+        rec["file"]["sha256"] == hashlib.sha256(ARF_GZ.read_bytes()).hexdigest()
+        and len(rec["results"]) == 591
+    )
+    bomb = tmp_path / "bomb.xml.gz"
+    bomb.write_bytes(gzip.compress(b"<a>" + b" " * (65 * 1024 * 1024) + b"</a>", compresslevel=9))
+    code, out, folder = run(tmp_path / "bomb", bomb)
+    assert code == 2 and "uncompressed" in out and not folder.exists()
+    cut = tmp_path / "cut.xml.gz"
+    cut.write_bytes(ARF_GZ.read_bytes()[:4000])
+    code, out, folder = run(tmp_path / "cut", cut)
+    assert code == 2 and "truncated gzip" in out and not folder.exists()

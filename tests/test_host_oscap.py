@@ -185,6 +185,13 @@ def test_host_scan_on_this_machine_with_debian12_content(tmp_path: Path) -> None
     assert not (tmp_path / "a2").exists()
 
 
+def test_host_scan_refuses_to_scan_another_machine(tmp_path: Path) -> None:
+    inv = inventory(tmp_path / "inventory.yaml", hosts="        hosts: [srv-elsewhere-01]")
+    args = ["host", "scan", "--inventory", str(inv), "--agency", "bao", "--system", "portal"]
+    r = CliRunner().invoke(main, [*args, "--host", "srv-elsewhere-01", "--attestations", str(tmp_path / "a")])
+    assert r.exit_code == 2 and "not host srv-elsewhere-01" in r.output and not (tmp_path / "a").exists()
+
+
 def test_host_scan_without_oscap_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inv = inventory(tmp_path / "inventory.yaml", hosts=f"        hosts: [{HOST}]")
     monkeypatch.setenv("PATH", str(tmp_path))  # no oscap on PATH

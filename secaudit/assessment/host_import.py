@@ -8,6 +8,7 @@ not a result, hostile XML, a file about another machine -> InputError (exit 2), 
 from __future__ import annotations
 
 import shutil
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -99,6 +100,9 @@ def scan_here(
 
     inv, sysm, spec = declared_host(inventory, agency, system, host)
     oscap.oscap_path()  # missing oscap: one line naming the package, before anything else
+    here_name = socket.getfqdn().lower()
+    if spec.name.split(".")[0] not in {here_name.split(".")[0], socket.gethostname().lower().split(".")[0]}:
+        raise InputError(f"this machine is {here_name}, not host {spec.name}: run host scan on that server")
     here = oscap.running_os(os_release)
     if spec.os and here and spec.os != here:
         raise InputError(f"host {spec.name} is declared as {spec.os}, this machine runs {here}", inventory)

@@ -31,7 +31,8 @@ ENGINE_FILES = ("openscap", "scc", "xccdf", "lynis")
 
 def read_result(path: Path) -> dict[str, Any]:
     """The normalised record of one result file (no host check yet)."""
-    data = read_input(path, "an engine result (ARF, XCCDF or lynis-report.dat)", MAX_BYTES)
+    raw = read_input(path, "an engine result (ARF, XCCDF or lynis-report.dat)", MAX_BYTES)
+    data = _gunzip(raw, path) if raw.startswith(b"\x1f\x8b") else raw  # results-arf.xml.gz
     body = data.removeprefix(b"\xef\xbb\xbf").lstrip()
     if body.startswith(b"<"):
         record = xccdf.normalise(xccdf.parse_xml(data, path), path)
@@ -46,8 +47,24 @@ def read_result(path: Path) -> dict[str, Any]:
             raise InputError("neither XML nor a Lynis report (lynis-report.dat) / không phải kết quả", path)
         record = lynis.normalise(text, path)
     _check_time(record, path)
-    record["file"] = {"name": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    record["file"] = {"name": path.name, "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
     return record
+
+
+def _gunzip(raw: bytes, path: Path) -> bytes:
+    """A gzip-compressed result, inflated to at most MAX_BYTES (a compression bomb stops there)."""
+    import zlib
+
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(raw, MAX_BYTES + 1)
+    except zlib.error as exc:
+        raise InputError(f"broken gzip file / tệp gzip hỏng: {exc}", path) from None
+    if len(out) > MAX_BYTES or d.unconsumed_tail:
+        raise InputError(f"more than {MAX_BYTES // (1024 * 1024)} MB once uncompressed / quá lớn", path)
+    if not d.eof:
+        raise InputError("truncated gzip file / tệp gzip bị cắt", path)
+    return out
 
 
 def _check_time(record: dict[str, Any], path: Path) -> None:
