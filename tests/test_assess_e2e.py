@@ -271,12 +271,15 @@ def test_probe_disabled_is_not_reviewed(world: dict[str, Any]) -> None:
     )
     assert r.exit_code == 1, r.output
     rs = reqs(load_bundle(out / "bao-tot.portal.2026.json"))
-    from secaudit.assessment.scope import is_domain_check
+    from secaudit.assessment.scope import is_domain_check, is_host_check
     from secaudit.config.catalog import load_catalog
 
-    # dns/mail checks of a system that declares no domains are out of scope, not "probe disabled"
+    # dns/mail checks of a system that declares no domains, host checks of one that declares no
+    # hosts are out of scope, not "probe disabled"
     domain_only = {
-        r.id for r in load_catalog("tcvn-11930-2017").requirements if all(map(is_domain_check, r.checks))
+        r.id
+        for r in load_catalog("tcvn-11930-2017").requirements
+        if all(is_domain_check(c) or is_host_check(c) for c in r.checks)
     }
     http_only = [
         v
