@@ -193,3 +193,27 @@ def test_gzip_result_is_read_and_a_compression_bomb_refused(tmp_path: Path) -> N
     cut.write_bytes(ARF_GZ.read_bytes()[:4000])
     code, out, folder = run(tmp_path / "cut", cut)
     assert code == 2 and "truncated gzip" in out and not folder.exists()
+
+
+def test_any_bytes_give_a_record_or_one_input_error(tmp_path: Path) -> None:
+    """Fuzz: mutated real files and random text never raise anything but InputError."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from secaudit.probes.host.normalise import read_result
+
+    seeds = [LYNIS.read_bytes()[:3000], real_arf().encode("utf-8")[:6000]]
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(seeds), st.integers(0, 5999), st.binary(max_size=40))
+    def check(seed: bytes, at: int, junk: bytes) -> None:
+        p = tmp_path / "f"
+        p.write_bytes(seed[:at] + junk + seed[at:])
+        try:
+            rec = read_result(p)
+        except InputError as exc:
+            assert "\n" not in str(exc)
+            return
+        assert rec["engine"] in ("lynis", "openscap", "scc", "xccdf")
+
+    check()
