@@ -205,7 +205,12 @@ _HERE = Path(".")
 
 class _StoredSet(AttestationSet):
     """An attestation set rebuilt from a bundle: its file is the name the bundle recorded (no
-    filesystem lookups: the summary re-judges thousands of these)."""
+    filesystem lookups: the summary re-judges thousands of these). It lives for one re-judging, so
+    review states are worked out once per entry for every profile (reviews._entry_state)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.review_memo: dict[Any, Any] = {}
 
     @property
     def display_path(self) -> str | None:

@@ -373,15 +373,16 @@ def _entry_state(
     if s is None or entry is None:
         why = f"{rid}: no attestation entry to review"
         return ReviewState("awaiting", Reason("awaiting_review", {"why": why}))
-    return review_state(
-        entry,
-        _hashes(entry, rec.get("evidence")),
-        getattr(s, "reviews", []),
-        keys,
-        agency=s.agency,
-        system=s.system,
-        catalog=s.catalog,
-    )
+    hashes, reviews = _hashes(entry, rec.get("evidence")), getattr(s, "reviews", [])
+    # A set rebuilt from one bundle (rejudge) answers once per entry for both profiles' verdicts.
+    memo = getattr(s, "review_memo", None)
+    key = (rid, id(entry), tuple(hashes), id(keys), len(reviews))
+    if memo is not None and key in memo:
+        return memo[key]
+    state = review_state(entry, hashes, reviews, keys, agency=s.agency, system=s.system, catalog=s.catalog)
+    if memo is not None:
+        memo[key] = state
+    return state
 
 
 def record_state(

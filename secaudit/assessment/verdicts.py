@@ -24,6 +24,9 @@ from secaudit.assessment.attestations import (
     check_evidence,
     with_limits,
 )
+from secaudit.assessment.crosswalk_sources import carry_sources
+from secaudit.assessment.crosswalk_sources import crosswalk_between as crosswalk_between  # service's import
+from secaudit.assessment.crosswalk_sources import standard_label as _standard
 from secaudit.core.model import VERDICT_STATUSES, Catalog, Lang, Requirement, Tailoring, TargetResult
 from secaudit.core.reasons import Reason
 from secaudit.core.score import checks_status
@@ -193,54 +196,6 @@ class Carried:
     reason: Lang
     record: dict[str, Any]
     expiring_soon: bool = False
-
-
-def carry_sources(req_id: str, to_catalog: str, from_catalog: str) -> tuple[str, list[str], list[str], bool]:
-    """(relation, deciding sources, candidate sources, all deciding sources needed) for ``req_id``
-    of ``to_catalog`` as answered by requirements of ``from_catalog``.
-
-    The crosswalk file says "these requirements together cover that one". Read in the file's own
-    direction, the listed sources are needed together; read against it (derived), each source the
-    file maps ``equivalent`` onto ``req_id`` covers it on its own, and the others are candidates."""
-    rev = crosswalk_between(to_catalog, from_catalog)
-    m = rev.lookup(req_id) if rev else None
-    if m is None or m.relation == "none" or not m.to:
-        return "none", [], [], False
-    if m.relation != "equivalent":
-        return m.relation, [], list(m.to), False
-    if not rev.derived:
-        return "equivalent", list(m.to), [], True
-    fwd = crosswalk_between(from_catalog, to_catalog)
-    eq = [s for s in m.to if fwd and (f := fwd.lookup(s)) and f.relation == "equivalent" and req_id in f.to]
-    return "equivalent", eq, [s for s in m.to if s not in eq], False
-
-
-_XW_CACHE: dict[tuple[str, str], Any] = {}
-
-
-def crosswalk_between(from_id: str, to_id: str) -> Any:
-    """The crosswalk, or None when the two catalogues have none (nothing carries over then)."""
-    from secaudit.config.crosswalk import load_crosswalk
-    from secaudit.core.errors import InputError
-
-    key = (from_id, to_id)
-    if key not in _XW_CACHE:
-        try:
-            _XW_CACHE[key] = load_crosswalk(from_id, to_id)
-        except InputError as exc:
-            if exc.path:  # a broken crosswalk file is bad input, not "no crosswalk"
-                raise
-            _XW_CACHE[key] = None
-    return _XW_CACHE[key]
-
-
-def _standard(catalog_id: str) -> str:
-    from secaudit.config.catalog import load_catalog
-
-    try:
-        return load_catalog(catalog_id).standard
-    except Exception:  # noqa: BLE001 - only a label in a reason
-        return catalog_id
 
 
 def _answered(atts: AttestationSet, rid: str) -> Attestation | None:
