@@ -188,6 +188,42 @@ def test_killed_run_resumes_to_the_bundles_of_an_uninterrupted_run(province: dic
         assert verdicts(out / name) == verdicts(whole / name), name
 
 
+def test_ctrl_c_keeps_the_bundles_written_and_resumes(province: dict[str, Any]) -> None:
+    """Ctrl-C after k bundles: exit 130 with one bilingual line, those bundles and their log lines
+    stay, and --resume completes the province."""
+    from secaudit.cli import INTERRUPTED_LINE
+
+    out = province["root"] / "ctrl-c"
+    log = out / "secaudit-run.jsonl"
+    argv = [sys.executable, "-m", "secaudit.cli", "assess", *map(str, province["common"])]
+    proc = subprocess.Popen(
+        [*argv, "--parallel", "1", "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + WAIT
+    try:
+        while not (log.exists() and sum('"done"' in ln for ln in log.read_text().splitlines()) >= 1):
+            assert proc.poll() is None
+            assert time.monotonic() < deadline, "no bundle written in time"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=WAIT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert err.endswith(INTERRUPTED_LINE) and "Traceback" not in err, err
+    done = {d["bundle"] for d in log_lines(log)[1:] if d["state"] == "done"}
+    assert done and names(out) == done and len(done) < len(SYSTEMS)
+    assert not [p for p in out.iterdir() if ".tmp" in p.name]  # no half-written file
+    r = run("assess", *province["common"], "--resume", log, "-o", out)
+    assert r.exit_code == 1, r.output
+    assert names(out) == {f"{k.replace('/', '.')}.2026.json" for k in SYSTEMS}
+
+
 # ------------------------------------------------------------------ hostile and foreign logs
 
 

@@ -153,6 +153,7 @@ def run(
             done[key] = Done(key, level, summary, path)
             count[0] += 1
             n = count[0]
+        release_memory()
         if progress:
             say(f"secaudit: [{n}/{total}] {key} → {path.name}")
 
@@ -190,6 +191,27 @@ def run(
     out = Outcome(done[k] for k, _ in jobs if k in done)
     out.failed = [(k, failed[k]) for k, _ in jobs if k in failed]
     return out
+
+
+def release_memory() -> None:
+    """Hand the heap freed by a finished system back to the OS (glibc's malloc_trim).
+
+    sslyze/nassl's handshakes churn native memory over many threads; glibc keeps what was freed, so
+    without this the RSS of a province run grows with the number of systems (measured: 337 MiB at 50
+    systems, 465 MiB at 200) although nothing is held. Elsewhere (no glibc) a no-op."""
+    global _trim
+    if _trim is None:
+        try:
+            import ctypes
+
+            _trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _trim = False
+    if _trim:
+        _trim(0)
+
+
+_trim: Any = None
 
 
 def _write(assessment: dict[str, Any], key_path: Path | None, out_dir: Path) -> tuple[Path, str]:
