@@ -41,11 +41,30 @@ def demo_accounts() -> list[tuple[str, str, str]]:
     add_user(DEMO_DEPARTMENT, "department", DEMO_PASSWORD)
     add_user(DEMO_INSPECTOR[0], "inspector", DEMO_PASSWORD, reviewer=DEMO_INSPECTOR[1])
     add_user(first, "agency", DEMO_PASSWORD, agency=first)
+    _demo_submissions()
     return [
         (DEMO_DEPARTMENT, "department", ""),
         (DEMO_INSPECTOR[0], "inspector", ""),
         (first, "agency", first),
     ]
+
+
+def _demo_submissions() -> None:
+    """Every demo system with answers waits in the inspectors' queue (the demo's own reviews stay)."""
+    from django.utils import timezone
+
+    from secaudit.web import audit, data
+    from secaudit.web.models import Submission
+
+    for ag in data.agencies():
+        for sy in ag.systems:
+            if data.attestation_file(ag.id, sy.id).is_file():
+                Submission.objects.update_or_create(
+                    agency=ag.id,
+                    system=sy.id,
+                    defaults={"state": "submitted", "submitted_at": timezone.now(), "submitted_by": "demo"},
+                )
+                audit.log("demo", "submit", f"system:{ag.id}/{sy.id}")
 
 
 def wsgi_app() -> Any:

@@ -123,8 +123,39 @@ def attestation_file(agency: str, system: str) -> Path:
     return attestation_path(attestations_root(), agency, system)
 
 
+def _sig(p: Path) -> tuple[int, int] | None:
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+_SETS: dict[tuple[str, str], tuple[Any, Any]] = {}  # (agency, system) -> (files' signature, set)
+
+
 def load_set(ref: SystemRef) -> Any:
-    """The system's AttestationSet with its reviews (an empty one when there is no file yet)."""
+    """The system's AttestationSet with its reviews (an empty one when there is no file yet). Parsed
+    again only when the YAML or the reviews file changed; callers get a copy they may change."""
+    import copy
+
+    from secaudit.assessment.review_store import reviews_path
+
+    path = attestation_file(*ref.key)
+    sig = (str(path), _sig(path), _sig(reviews_path(path)), _sig(inventory_path()))
+    with _LOCK:
+        hit = _SETS.get(ref.key)
+    if hit is not None and hit[0] == sig:
+        return copy.deepcopy(hit[1])
+    atts = _load_set(ref)
+    with _LOCK:
+        if len(_SETS) > 5000:
+            _SETS.clear()
+        _SETS[ref.key] = (sig, atts)
+    return copy.deepcopy(atts)
+
+
+def _load_set(ref: SystemRef) -> Any:
     from secaudit.assessment.attestations import AttestationSet, load_for_system
     from secaudit.assessment.review_store import attach_reviews
     from secaudit.config.catalog import profile_catalog
