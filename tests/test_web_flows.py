@@ -303,3 +303,40 @@ def test_users_command(web: dict[str, Any]) -> None:
     assert client("so-b-2", real_login=True).get("/agency/").status_code == 200
     os.environ.pop("SECAUDIT_WEB_UNUSED", None)
     assert Path(web["data"] / "web-secret.key").stat().st_mode & 0o077 == 0
+
+
+def test_yaml_export_import_round_trip_and_history(web: dict[str, Any]) -> None:
+    from secaudit.web.models import Revision
+
+    c = client("agency-a")
+    assert _save(c, _revision(c)).status_code == 302
+    exported = c.get("/agency/system/so-a/portal/export.yaml")
+    assert exported.status_code == 200 and exported["Content-Disposition"].startswith("attachment")
+    text = body(exported).replace("Quy chế 12/QĐ", "Sửa trong tệp tải về")
+    up = SimpleUploadedFile("portal.yaml", text.encode())
+    assert c.post("/agency/system/so-a/portal/import/", {"attestations": up}).status_code == 302
+    assert "Sửa trong tệp tải về" in body(c.get(URL))
+    assert Revision.objects.filter(agency="so-a", requirement=MANUAL).count() == 2
+    bad = SimpleUploadedFile("portal.yaml", text.replace("so-a", "so-b", 1).encode())
+    resp = c.post("/agency/system/so-a/portal/import/", {"attestations": bad})
+    assert resp.status_code == 400 and "belongs to" in body(resp) and str(web["data"]) not in body(resp)
+
+
+def test_server_error_and_bad_host_pages_are_bilingual(web: dict[str, Any], monkeypatch: Any) -> None:
+    from django.test import Client
+
+    from secaudit.web.views import agency
+
+    def boom(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(agency, "_rows", boom)
+    from django.contrib.auth import get_user_model
+
+    c = Client(raise_request_exception=False)
+    c.force_login(get_user_model().objects.get(username="agency-a"))
+    resp = c.get("/agency/system/so-a/portal/")
+    assert resp.status_code == 500 and "Lỗi máy chủ / Server error" in body(resp)
+    assert "secret detail" not in body(resp) and "Traceback" not in body(resp)
+    bad_host = Client().get("/login/", HTTP_HOST="evil.example")
+    assert bad_host.status_code == 400 and "Yêu cầu không hợp lệ / Bad request" in body(bad_host)

@@ -23,6 +23,13 @@ EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 BUNDLE_MAX_BYTES = 16 * 1024 * 1024
 LOCK_AFTER = 5  # failed logins per (user, address) ...
 LOCK_MINUTES = 15  # ... lock that pair this long
+# Many readers beside one writer (WAL), writers queue instead of failing ("database is locked"),
+# and a transaction takes its write lock at BEGIN so two never deadlock upgrading a read lock.
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+}
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 
@@ -39,13 +46,17 @@ class WebOptions:
 def database(url: str | None, data: Path) -> dict[str, Any]:
     """``None`` → SQLite in the data folder; ``postgresql://user:pw@host:port/name`` → PostgreSQL."""
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(data / DB_FILE)}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(data / DB_FILE),
+            "OPTIONS": SQLITE_OPTIONS,
+        }
     parts = urlsplit(url)
     if parts.scheme in ("sqlite", "sqlite3"):
         path = unquote(parts.path)
         if not path or path == "/":
             raise InputError("--db sqlite:///PATH needs a file path / thiếu đường dẫn tệp", url)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
     if parts.scheme not in ("postgresql", "postgres"):
         raise InputError(
             f"--db: unsupported scheme {parts.scheme!r} (postgresql://… or sqlite:///…) / không hỗ trợ",

@@ -16,6 +16,7 @@ from typing import Any
 from secaudit.core.errors import InputError
 
 THREADS = 16
+BACKLOG = 256  # connections waiting for a worker (cheroot's default 5 refuses a burst of browsers)
 MAX_BODY = 64 * 1024 * 1024  # above every upload cap: the views refuse with a reason first
 
 
@@ -44,7 +45,9 @@ def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
 def make_server(app: Any, host: str, port: int, cert: Path | None = None, key: Path | None = None) -> Any:
     from cheroot import wsgi
 
-    server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="secaudit", timeout=30)
+    server = wsgi.Server(
+        (host, port), app, numthreads=THREADS, server_name="secaudit", timeout=30, request_queue_size=BACKLOG
+    )
     server.version = "secaudit"  # the Server header of cheroot's own error responses: no version
     server.max_request_body_size = MAX_BODY
     if cert is not None and key is not None:

@@ -309,8 +309,33 @@ def import_yaml(request: HttpRequest, agency_id: str, system_id: str) -> HttpRes
             submission=_submission(agency_id, system_id),
             error=web_message(exc),
         )
+    _record_import(request, ref)
     audit.log(request.user, "attestation_import", f"system:{agency_id}/{system_id}", {"entries": n})
     return redirect(f"/agency/system/{agency_id}/{system_id}/?done=imported")
+
+
+def _record_import(request: HttpRequest, ref: Any) -> None:
+    """Each entry the import changed gets its revision in the history, as a save from the form does."""
+    from secaudit.assessment.attestations import entry_revision
+    from secaudit.web.models import Revision
+
+    agency, system_id = ref.key
+    when = timezone.now()
+    for att in data.load_set(ref).entries.values():
+        rev = entry_revision(att)
+        last = Revision.objects.filter(agency=agency, system=system_id, requirement=att.requirement).order_by(
+            "-id"
+        )
+        if last.first() is None or last.first().revision != rev:
+            Revision.objects.create(
+                agency=agency,
+                system=system_id,
+                requirement=att.requirement,
+                revision=rev,
+                entry=att.to_dict(),
+                saved_at=when,
+                saved_by=request.user.username,
+            )
 
 
 @login_required
