@@ -380,3 +380,53 @@ def test_shard_runs_share_one_folder_and_cover_the_province(province: dict[str, 
     assert sorted(seen) == sorted(SYSTEMS)
     assert names(out) == {f"{k.replace('/', '.')}.2026.json" for k in SYSTEMS}
     assert os.path.exists(out / "secaudit-run.shard-1-of-3.jsonl")
+
+
+# ------------------------------------------------------------------ the pipeline's failure paths
+
+
+def _pipeline(tmp_path: Path, bad: dict[str, BaseException]) -> tuple[Any, Path]:
+    """pipeline.run over systems a/s1..a/s3 whose judging raises ``bad[system]``; one at a time."""
+    from secaudit.assessment import pipeline
+    from secaudit.assessment.runlog import RunLog
+
+    path = tmp_path / "run.jsonl"
+    log = RunLog.create(path, {"schema": SCHEMA, "assessed_at": "2026-12-01T00:00:00Z", "run": {}})
+    summary = {
+        "counts": {"pass": 1, "fail": 0, "not_reviewed": 0, "not_applicable": 0, "error": 0},
+        "compliance_pct": 100.0,
+        "meets_level": True,
+        "automated_score": 100.0,
+    }
+
+    def build(job: str, trs: Any, scanned_with: Any) -> Any:
+        if job in bad:
+            raise bad[job]
+        return {"agency": {"id": "a"}, "system": {"id": job}, "period": "2026"}, None, 3, summary
+
+    jobs = [(f"a/{s}", s) for s in ("s1", "s2", "s3")]
+    said: list[str] = []
+    try:
+        out = pipeline.run(jobs, {}, log, lambda j, c: ([], None), build, tmp_path, said.append, True, 1)
+    except InputError as exc:
+        out = exc
+    return out, path
+
+
+def test_a_system_that_breaks_is_failed_and_the_run_goes_on(tmp_path: Path) -> None:
+    out, path = _pipeline(tmp_path, {"s2": ValueError("boom")})
+    assert [d.key for d in out] == ["a/s1", "a/s3"] and out.failed == [("a/s2", "ValueError: boom")]
+    log = read_log(path)
+    assert log.last == {"a/s1": "done", "a/s2": "failed", "a/s3": "done"} and set(log.finished) == {
+        "a/s1",
+        "a/s3",
+    }
+    assert names(tmp_path) == {"a.s1.2026.json", "a.s3.2026.json"}
+
+
+def test_a_bundle_that_cannot_be_written_stops_the_run(tmp_path: Path) -> None:
+    out, path = _pipeline(tmp_path, {"s2": InputError("cannot write / không ghi được: disk full", "x.json")})
+    assert isinstance(out, InputError) and "disk full" in str(out)
+    log = read_log(path)
+    assert log.last == {"a/s1": "done", "a/s2": "started"}  # s3 never started; s1's bundle stays
+    assert names(tmp_path) == {"a.s1.2026.json"}

@@ -120,34 +120,33 @@ def run(
     queue = iter(todo)
     total, count = len(jobs), [len(finished)]
 
+    def stop(exc: BaseException) -> None:
+        fatal.append(exc)
+        cancel.set()
+
     def one(key: str, job: Any) -> None:
-        log.event(key, "started", at=now_iso())
         try:
+            log.event(key, "started", at=now_iso())
             trs, scanned_with = scan_job(job, cancel)
-        except Interrupted as exc:
-            if not cancel.is_set():  # not our cancel: the scan itself was interrupted, so is the run
-                fatal.append(exc)
-                cancel.set()
-            return
-        except InputError as exc:
-            fatal.append(exc)
-            cancel.set()
-            return
-        try:
             a, key_path, level, summary = build_job(job, trs, scanned_with)
             path, sha = _write(a, key_path, out_dir)
-            log.event(
-                key, "done", bundle=path.name, sha256=sha, level=level, summary=figures(summary), at=now_iso()
-            )
+            rec = {"bundle": path.name, "sha256": sha, "level": level, "summary": figures(summary)}
+            log.event(key, "done", **rec, at=now_iso())
+        except Interrupted as exc:
+            if not cancel.is_set():  # not our cancel: the scan itself was interrupted, so is the run
+                stop(exc)
+            return
         except InputError as exc:  # cannot write (disk full, read-only): the whole run stops
-            fatal.append(exc)
-            cancel.set()
+            stop(exc)
             return
         except Exception as exc:  # noqa: BLE001 - one system's bug must not stop the province
             reason = f"{type(exc).__name__}: {exc}"
             failed[key] = reason
-            log.event(key, "failed", error=reason, at=now_iso())
             say(f"secaudit: {key}: lỗi, không có gói / failed, no bundle: {reason}")
+            try:
+                log.event(key, "failed", error=reason, at=now_iso())
+            except InputError as err:
+                stop(err)
             return
         with lock:
             done[key] = Done(key, level, summary, path)
