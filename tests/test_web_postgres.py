@@ -51,8 +51,7 @@ def web_suite() -> list[Path]:
 def test_web_suite_passes_on_postgresql(postgres_server: PostgresServer, tmp_path: Path) -> None:
     """Issue 15: "both databases pass the same suite" — the normal run is SQLite (no URL set)."""
     files = web_suite()
-    if not files:
-        pytest.skip("no tests/test_web_*.py suite yet")
+    assert files, "no tests/test_web_*.py suite found"
     url = postgres_server.createdb()
     mark = postgres_server.log_size()
     junit = tmp_path / "pg.xml"
