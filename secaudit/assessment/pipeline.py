@@ -154,7 +154,9 @@ def run(
             n = count[0]
         release_memory()
         if progress:
-            say(f"secaudit: [{n}/{total}] {key} → {path.name}")
+            errors = (summary.get("counts") or {}).get("error")
+            said = f" (lỗi/errors: {errors})" if errors else ""
+            say(f"secaudit: [{n}/{total}] {key} → {path.name}{said}")
 
     def worker() -> None:
         while not cancel.is_set():

@@ -382,7 +382,7 @@ def _run(
             ca_file=opts.ca_file,
             timeout=opts.timeout,
             extra_ports=opts.extra_ports,
-            progress=opts.progress,
+            progress=opts.progress and len(keyed) - len(finished) == 1,  # else one line per system
             domain_options=opts.domain_options,
             cancel=cancel,
         )
