@@ -152,3 +152,32 @@ def test_logout_needs_post_and_ends_the_session(web: dict[str, Any]) -> None:
     assert c.get("/logout/").status_code == 405
     assert c.post("/logout/")["Location"] == "/login/"
     assert c.get("/agency/").status_code == 302
+
+
+# POST endpoints: every role that may not change the object is refused before anything is read
+POSTS: dict[str, dict[str | None, int]] = {
+    f"/agency/system/{A_SYS}/req/{MANUAL}/": {"dept": 404, "insp": 404},
+    f"/agency/system/{A_SYS}/submit/": {"dept": 404, "insp": 404},
+    f"/agency/system/{A_SYS}/import/": {"dept": 404, "insp": 404},
+    "/agency/bundles/": {"dept": 403, "insp": 403},
+    f"/inspector/review/{B_SYS}/": {"dept": 403, "agency-a": 403},
+    "/department/inventory/": {"insp": 403, "agency-a": 403},
+    "/department/keyring/": {"insp": 403, "agency-a": 403},
+    "/department/tailoring/": {"insp": 403, "agency-a": 403},
+}
+
+
+@pytest.mark.parametrize("path", sorted(POSTS))
+def test_every_state_change_refused_for_roles_without_it(
+    web: dict[str, Any], clients: dict[str | None, Any], path: str
+) -> None:
+    from secaudit.web.models import AuditEntry
+
+    before = AuditEntry.objects.count()
+    form = dict(status="compliant", note="x", revision="-", requirement=MANUAL, decision="approved")
+    form.update(agency="so-a", system="portal", kind="agency", name="so-a")
+    for user, status in POSTS[path].items():
+        assert clients[user].post(path, form).status_code == status, (path, user)
+    anon = clients[None].post(path, form)
+    assert anon.status_code == 302 and anon["Location"].startswith("/login/")
+    assert AuditEntry.objects.count() == before  # nothing happened, so nothing was logged
