@@ -41,7 +41,9 @@ def test_each_database_is_fresh_and_separate(postgres_url: Callable[[], str]) ->
 # --------------------------------------------------------------------------- the same suite on PostgreSQL
 
 TESTS = Path(__file__).parent
-NOT_RERUN = ("test_web_browser", "test_web_postgres", "test_web_broken")  # real servers / meta-tests
+# Browser and meta-tests, and test_web_serve (it drops SECAUDIT_WEB_* and serves SQLite on purpose);
+# `serve --db postgresql://…` as a real process is tested below instead.
+NOT_RERUN = ("test_web_browser", "test_web_postgres", "test_web_broken", "test_web_serve")
 
 
 def web_suite() -> list[Path]:
@@ -62,3 +64,34 @@ def test_web_suite_passes_on_postgresql(postgres_server: PostgresServer, tmp_pat
     # The suite really talked to this server: its log records the connections made during the run.
     new = postgres_server.log_since(mark)
     assert "connection authorized" in new, new[-2000:]
+
+
+def test_serve_runs_on_postgresql(postgres_server: PostgresServer, tmp_path: Path) -> None:
+    """`secaudit users add … --db URL` and `secaudit serve --db URL` as real processes: the account,
+    the session and the audit log live in PostgreSQL, and no SQLite file appears in the data folder."""
+    import re
+
+    import requests
+    from web_fixtures import add_user, start_serve
+    from web_province import PASSWORD, build
+
+    url = postgres_server.createdb()
+    data = build(tmp_path)
+    add_user(data, "pg-dept", "department", PASSWORD, db_url=url)
+    app = start_serve(data, "--db", url)
+    try:
+        s = requests.Session()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', s.get(app.base + "login/").text)
+        assert token
+        form = {"username": "pg-dept", "password": PASSWORD, "csrfmiddlewaretoken": token[1]}
+        r = s.post(app.base + "login/", data=form, headers={"Referer": app.base + "login/"}, timeout=120)
+        assert r.status_code == 200 and r.url.endswith("/department/"), (r.status_code, r.url)
+        assert "/department/agency/so-a/" in r.text
+    finally:
+        app.stop()
+    with psycopg.connect(url) as conn:
+        users = {row[0] for row in conn.execute("select username from auth_user")}
+        actions = [row[0] for row in conn.execute("select action from web_auditentry order by seq")]
+        sessions = conn.execute("select count(*) from django_session").fetchone()[0]
+    assert "pg-dept" in users and "login" in actions and sessions >= 1
+    assert not (data / "web.sqlite3").exists()

@@ -235,11 +235,15 @@ def secaudit_exe() -> str:
     return shutil.which("secaudit", path=os.path.dirname(sys.executable)) or "secaudit"
 
 
-def add_user(data: Path, name: str, role: str, password: str, agency: str | None = None) -> None:
+def add_user(
+    data: Path, name: str, role: str, password: str, agency: str | None = None, db_url: str | None = None
+) -> None:
     """``secaudit users add NAME --role ROLE --password-stdin --data DATA`` (the real command)."""
     cmd = [secaudit_exe(), "users", "add", name, "--role", role, "--password-stdin", "--data", str(data)]
     if agency:
         cmd += ["--agency", agency]
+    if db_url:
+        cmd += ["--db", db_url]
     proc = subprocess.run(cmd, input=password + "\n", capture_output=True, text=True, timeout=60)
     if proc.returncode != 0:
         raise RuntimeError(f"users add {name}: {proc.returncode} {proc.stderr.strip()[-600:]}")
