@@ -74,8 +74,20 @@ def wsgi_app() -> Any:
 
 
 def serve(host: str, port: int, cert: Path | None, key: Path | None, announce: Callable[[str], None]) -> None:
+    import ipaddress
+    import sys
+
     from secaudit.web.server import run
 
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if cert is None and not loopback:  # passwords and session cookies would cross the network in clear
+        sys.stderr.write(
+            "secaudit serve: cảnh báo: HTTP không mã hoá trên địa chỉ mạng, hãy dùng --cert/--key / "
+            "warning: plain HTTP on a network address, give --cert/--key\n"
+        )
     run(wsgi_app(), host, port, cert, key, announce)
 
 
