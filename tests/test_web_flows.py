@@ -340,3 +340,50 @@ def test_server_error_and_bad_host_pages_are_bilingual(web: dict[str, Any], monk
     assert "secret detail" not in body(resp) and "Traceback" not in body(resp)
     bad_host = Client().get("/login/", HTTP_HOST="evil.example")
     assert bad_host.status_code == 400 and "Yêu cầu không hợp lệ / Bad request" in body(bad_host)
+
+
+def test_todo_reasons_at_their_boundaries() -> None:
+    from datetime import date
+
+    from secaudit.web.views.agency import _todo_reason
+
+    today = date(2026, 12, 1)
+
+    def row(expiry: date | None, review: str = "") -> dict[str, Any]:
+        return {"review": review, "expiry": expiry}
+
+    assert _todo_reason(row(date(2026, 11, 30)), today) == "expired"
+    assert _todo_reason(row(date(2026, 12, 1)), today) == "expiring"  # valid through its last day
+    assert _todo_reason(row(date(2026, 12, 31)), today) == "expiring"  # 30 days ahead
+    assert _todo_reason(row(date(2027, 1, 1)), today) == ""  # 31 days ahead
+    assert _todo_reason(row(None), today) == ""
+    assert _todo_reason(row(date(2027, 6, 1), "changes_requested"), today) == "changes"
+
+
+def test_late_list_follows_the_due_date(web: dict[str, Any]) -> None:
+    from datetime import datetime, timezone
+
+    from secaudit.web.models import Submission
+
+    on_time = datetime(2026, 10, 31, 9, 0, tzinfo=timezone.utc)  # due 2026-11-01 (inventory)
+    late = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+    Submission.objects.create(agency="so-a", system="portal", submitted_at=on_time, submitted_by="agency-a")
+    Submission.objects.create(agency="so-b", system="portal", submitted_at=late, submitted_by="agency-b")
+    page = body(client("dept").get("/department/late/"))
+    assert 'data-system="so-b/portal"' in page and "nộp muộn" in page
+    assert 'data-system="so-a/portal"' not in page
+    Submission.objects.filter(agency="so-b").update(
+        submitted_at=datetime(2026, 11, 1, 16, 59, tzinfo=timezone.utc)
+    )
+    page = body(client("dept").get("/department/late/"))  # 23:59 on the due day, Vietnam time: on time
+    assert 'data-system="so-b/portal"' not in page
+
+
+def test_period_comparison_from_the_previous_periods_bundles(web: dict[str, Any]) -> None:
+    import real_bundles as rb
+
+    rb.put(rb.assessment("so-a", "portal", period="2025", statuses={MANUAL: "fail"}), web["agency_keys"],
+           web["data"] / "bundles")  # fmt: skip
+    page = body(client("dept").get("/department/changes/"))
+    assert 'data-agency="so-a"' in page and "2025" in page
+    assert 'data-kind="fixed"' in page and MANUAL in page

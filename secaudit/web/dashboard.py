@@ -68,6 +68,10 @@ def current(today: date) -> tuple[dict[str, Any], list[Any], dict[str, Any] | No
                 result = collect(
                     data.bundles_dir(), inventory=inv, keyring=data.keyring_dir(), today=today, compare=prev
                 )
+        if store is not None:  # the history store was written (as summary --store does): a state change
+            from secaudit.web import audit
+
+            audit.log("dashboard", "history_store", f"period:{result[0].get('period')}")
         _CACHE["key"], _CACHE["value"] = key, result
         return result
 

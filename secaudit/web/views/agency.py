@@ -51,6 +51,22 @@ def _submission(agency: str, system: str) -> Any:
     return Submission.objects.filter(agency=agency, system=system).first()
 
 
+def _todo_reason(row: dict[str, Any], today: date) -> str:
+    """Why an answered entry is on the to-do list: changes asked, expired, or expiring within the
+    summary's 30 days (attestations.EXPIRING_SOON_DAYS); "" when it is not."""
+    from datetime import timedelta
+
+    from secaudit.assessment.attestations import EXPIRING_SOON_DAYS
+
+    if row["review"] == "changes_requested":
+        return "changes"
+    if row["expiry"] and row["expiry"] < today:
+        return "expired"
+    if row["expiry"] and row["expiry"] <= today + timedelta(days=EXPIRING_SOON_DAYS):
+        return "expiring"
+    return ""
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     permissions.require_area(request.user, "agency")
@@ -78,25 +94,10 @@ def home(request: HttpRequest) -> HttpResponse:
                     {"agency": aid, "system": sy.id, "req": r["id"], "title": r["title"], "why": "open"}
                 )
             for r in need:
-                if r["review"] == "changes_requested":
+                why = _todo_reason(r, _today())
+                if why:
                     todo.append(
-                        {
-                            "agency": aid,
-                            "system": sy.id,
-                            "req": r["id"],
-                            "title": r["title"],
-                            "why": "changes",
-                        }
-                    )
-                elif r["expiry"] and r["expiry"] < _today():
-                    todo.append(
-                        {
-                            "agency": aid,
-                            "system": sy.id,
-                            "req": r["id"],
-                            "title": r["title"],
-                            "why": "expired",
-                        }
+                        {"agency": aid, "system": sy.id, "req": r["id"], "title": r["title"], "why": why}
                     )
     return page(request, "agency_home.html", systems=systems, todo=todo)
 
