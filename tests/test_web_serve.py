@@ -98,14 +98,26 @@ def test_https_cookies_are_secure_and_hsts_is_sent(https_serve: dict[str, Any]) 
         (["--bind", "127.0.0.1:99999"], "--bind"),
         (["--db", "mysql://x/y"], "unsupported scheme"),
         (["--demo"], "empty or new --data folder"),
+        (["--cert", "nope.pem", "--key", "nope.key", "--bind", "127.0.0.1:0"], "nope.pem: file not found"),
+        (["--bind", "127.0.0.1:0", "--cert", "something.txt", "--key", "something.txt"], "cannot load"),
     ],
 )
 def test_serve_bad_input_is_exit_2(tmp_path: Path, args: list[str], why: str) -> None:
     (tmp_path / "something.txt").write_text("not empty", encoding="utf-8")
     run = subprocess.run(
-        [EXE, "serve", "--data", str(tmp_path), *args], capture_output=True, text=True, timeout=60, env=_env()
-    )
+        [EXE, "serve", "--data", str(tmp_path), *args],
+        capture_output=True, text=True, timeout=60, env=_env(), cwd=tmp_path,
+    )  # fmt: skip
     assert run.returncode == 2 and why in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
+def test_a_fifo_as_certificate_is_bad_input_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "cert.pem")
+    run = subprocess.run(
+        [EXE, "serve", "--data", str(tmp_path), "--bind", "127.0.0.1:0", "--cert", str(tmp_path / "cert.pem"),
+         "--key", str(tmp_path / "cert.pem")], capture_output=True, text=True, timeout=60, env=_env(),
+    )  # fmt: skip
+    assert run.returncode == 2 and "cert.pem" in run.stderr, run.stderr
 
 
 def test_serve_refuses_a_missing_data_folder(tmp_path: Path) -> None:

@@ -31,6 +31,10 @@ def parse_bind(bind: str) -> tuple[str, int]:
 
 
 def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    from secaudit.core.files import read_input
+
+    for path, what in ((cert, "a certificate (PEM)"), (key, "a private key (PEM)")):
+        read_input(path, what, 1024 * 1024)  # a regular, bounded file: never a FIFO that blocks
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
@@ -53,8 +57,9 @@ def make_server(app: Any, host: str, port: int, cert: Path | None = None, key: P
     if cert is not None and key is not None:
         from cheroot.ssl.builtin import BuiltinSSLAdapter
 
+        context = tls_context(cert, key)  # bad files: InputError before cheroot reads them itself
         adapter = BuiltinSSLAdapter(str(cert), str(key))
-        adapter.context = tls_context(cert, key)
+        adapter.context = context
         server.ssl_adapter = adapter
     return server
 
