@@ -128,3 +128,17 @@ def test_serve_refuses_a_missing_data_folder(tmp_path: Path) -> None:
         env=_env(),
     )
     assert run.returncode == 2 and "data folder not found" in run.stderr
+
+
+def test_a_broken_or_unreachable_database_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "web.sqlite3").write_text("this is not a database", encoding="utf-8")
+    for extra in ([], ["--db", "postgresql://nobody@127.0.0.1:1/none"]):
+        run = subprocess.run(
+            [EXE, "users", "list", "--data", str(tmp_path), *extra],
+            capture_output=True,
+            text=True,
+            env=_env(),
+        )
+        assert (
+            run.returncode == 2 and "database not reachable" in run.stderr and "Traceback" not in run.stderr
+        )

@@ -228,11 +228,11 @@ def setup(opts: WebOptions, migrate: bool = True) -> None:
 
 def run_migrations() -> None:
     from django.core.management import call_command
-    from django.db.utils import OperationalError
+    from django.db.utils import DatabaseError
 
     try:
         call_command("migrate", interactive=False, verbosity=0)
-    except OperationalError as exc:
+    except DatabaseError as exc:  # unreachable server, wrong password, a file that is no database
         raise InputError(
             f"database not reachable / không kết nối được CSDL: {str(exc).splitlines()[0]}"
         ) from None
