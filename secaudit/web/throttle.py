@@ -30,6 +30,7 @@ def record_failure(username: str, address: str) -> bool:
     from secaudit.web.models import LoginFailure
 
     LoginFailure.objects.create(username=username.lower()[:150], address=address[:64], at=timezone.now())
+    LoginFailure.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()  # keep the table small
     return is_locked(username, address)
 
 
