@@ -266,3 +266,50 @@ def test_reconcile_lands_heimdalls_precedence_on_the_verdict() -> None:
                 got = _heimdall(results)
                 assert got == WANTED.get(verdict, "skipped" if combo else ""), (verdict, combo)
                 assert [r["secaudit_status"] for r in results[: len(combo)]] == list(combo)
+
+
+def test_expired_answer_and_overridden_answer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An answer that expired before the assessment is saf's expired segment (skipped: Not Reviewed);
+    a valid compliant answer beside a failing check is applied (passed) and the check decides."""
+    from datetime import date
+
+    original = rb.attestation_sets
+
+    def expiring(*args: Any, **kwargs: Any) -> Any:
+        sets = original(*args, **kwargs)
+        for s in sets:
+            if rb.MANUAL in s.entries:
+                s.entries[rb.MANUAL].attested_at = date(2025, 11, 1)
+                s.entries[rb.MANUAL].expires_at = date(2026, 10, 31)  # before assessed_at 2026-12-01
+        return sets
+
+    monkeypatch.setattr(rb, "attestation_sets", expiring)
+    hostile = json.loads(json.dumps(rb.GOOD))
+    hostile["observations"]["http"]["https"]["headers"][0] = ["Server", "Apache/2.4.41 (Ubuntu)"]
+    monkeypatch.setattr(rb, "GOOD", hostile)
+    keys, out = tmp_path / "keys", tmp_path / "b"
+    out.mkdir()
+    generate_keypair("so-e", keys)
+    bundle = rb.put(rb.assessment("so-e", "portal"), keys, out)
+    doc, path = _report(bundle, tmp_path)
+    c = _controls(doc)
+    old = c[rb.MANUAL]
+    assert old["tags"]["secaudit_status"] == "not_reviewed"
+    assert [r["status"] for r in old["results"]] == ["skipped", "skipped"]
+    assert old["results"][1]["code_desc"] == "Manual verification status via attestation has expired"
+    assert old["results"][1]["message"].startswith("Expired Attestation:\nExpired Status: passed")
+    assert (
+        old["attestation_data"]["updated"] == "2025-11-01" and old["attestation_data"]["frequency"] == "364d"
+    )
+    disclosed = next(
+        x
+        for x in c.values()
+        if "http.server_disclosure" in x["tags"]["checks"] and x["tags"]["kind"] == "partial"
+    )
+    assert disclosed["tags"]["secaudit_status"] == "fail"
+    statuses = [r["status"] for r in disclosed["results"]]
+    assert "failed" in statuses and statuses[-1] == "passed"  # the answer applied, the check decides
+    assert disclosed["results"][-1]["code_desc"] == "Manually verified Status provided through attestation"
+    rc, seen = consume(path)
+    got = {x["id"]: x["status"] for p in seen["profiles"] for x in p["controls"]}
+    assert got[rb.MANUAL] == "Not Reviewed" and got[disclosed["id"]] == "Failed"

@@ -33,6 +33,12 @@ PRECEDENCE = ["error", "failed", "passed", "skipped"]  # inspecjs ExecControl.co
 ATTESTED = {"compliant": "passed", "non_compliant": "failed"}  # saf: attestation status passed|failed
 SAF_APPLIED = "Manually verified Status provided through attestation"  # saf's code_desc, kept verbatim
 SAF_EXPIRED = "Manual verification status via attestation has expired"
+COUNTED = {"attested_compliant", "attested_non_compliant"}  # reason codes of an answer that counted
+NOT_COUNTED = {
+    "attestation_expired", "attestation_undated", "attestation_future", "attestation_too_long",
+    "evidence_bad", "evidence_invalid", "attested_no_support", "awaiting_review",
+    "review_changes_requested", "review_void",
+}  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -170,7 +176,8 @@ def _control(j: Judged, r: Regime, v: Any, lang: str, level: Any, cid: str) -> d
         results.append(_result("skipped", _t("manual_test", lang), j.assessed_at, skip=reason))
         if att and att.get("status") in ATTESTED:
             control["attestation_data"] = _attestation_data(cid, att)
-            results.append(_attestation_segment(control["attestation_data"], v.status, j.assessed_at))
+            seg = _attestation_segment(control["attestation_data"], _codes(v.reason), j.assessed_at, lang)
+            results.append(seg)
     if v.status == "not_applicable":
         control["waiver_data"] = {"skipped_due_to_waiver": True, "run": False, "justification": reason}
         control["waiver_data"]["message"] = reason
@@ -219,20 +226,41 @@ def _attestation_data(rid: str, att: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _attestation_segment(data: dict[str, Any], verdict: str, when: str) -> dict[str, Any]:
-    """The result ``saf attest apply`` appends (createAttestationMessage's words): applied when the
-    re-judged verdict took the answer, else the expired/ignored form (skipped)."""
-    applied = verdict == ("pass" if data["status"] == "passed" else "fail")
-    head = "Attestation" if applied else "Expired Attestation"
-    pre = "" if applied else "Expired "
+def _attestation_segment(data: dict[str, Any], codes: set[str], when: str, lang: str) -> dict[str, Any]:
+    """The result ``saf attest apply`` appends (createAttestationMessage's words) when the re-judged
+    verdict took the answer; saf's expired form when it had expired; else a skipped result saying
+    it did not count (awaiting review, bad evidence...)."""
+    counted = bool(codes & COUNTED) and not codes & NOT_COUNTED
+    expired = "attestation_expired" in codes
+    pre = "" if counted else "Expired "
     message = (
-        f"{head}:\n{pre}Status: {data['status']}\n{pre}Explanation: {data['explanation']}\n\n"
+        f"{pre}Attestation:\n{pre}Status: {data['status']}\n{pre}Explanation: {data['explanation']}\n\n"
         f"Update: {data['updated']}\nUpdated By: {data['updated_by']}\nFrequency: {data['frequency']}"
     )
-    status = data["status"] if applied else "skipped"
-    out = _result(status, SAF_APPLIED if applied else SAF_EXPIRED, when)
+    if counted:
+        out = _result(data["status"], SAF_APPLIED, when)
+    elif expired:
+        out = _result("skipped", SAF_EXPIRED, when)
+    else:
+        out = _result("skipped", _t("attestation_not_counted", lang), when)
+        message = message.replace("Expired ", "")
     out["message"] = message
     return out
+
+
+def _codes(reason: Any) -> set[str]:
+    """Every reason code in a (possibly combined or carried) verdict reason."""
+    found: set[str] = set()
+    stack = [reason]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("code"), str):
+                found.add(node["code"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 def _reconcile(results: list[dict[str, Any]], verdict: str, reason: str, when: str, lang: str) -> None:
