@@ -65,9 +65,17 @@ def heimdall() -> Iterator[str]:
         server.server_close()
 
 
-def test_heimdall_lite_shows_our_verdicts(heimdall: str, tmp_path: Path) -> None:
+HOSTILE = "<img src=/x onerror=alert(1)> Apache/2.4.41"  # a scanned server's Server header
+
+
+def test_heimdall_lite_shows_our_verdicts(
+    heimdall: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from playwright.sync_api import sync_playwright
 
+    hostile = json.loads(json.dumps(rb.GOOD))
+    hostile["observations"]["http"]["https"]["headers"][0] = ["Server", HOSTILE]
+    monkeypatch.setattr(rb, "GOOD", hostile)
     keys, bundles = tmp_path / "keys", tmp_path / "bundles"
     bundles.mkdir()
     generate_keypair("so-h", keys)
@@ -79,8 +87,11 @@ def test_heimdall_lite_shows_our_verdicts(heimdall: str, tmp_path: Path) -> None
     doc = json.loads(ohdf.read_text(encoding="utf-8"))
     want = Counter(c["tags"]["secaudit_status"] for p in doc["profiles"] for c in p["controls"])
     foreign: list[str] = []
+    asked: list[str] = []
+    dialogs: list[str] = []
 
     def route(r: Any) -> None:
+        asked.append(r.request.url)
         if r.request.url.startswith(heimdall) or r.request.url.startswith(("data:", "blob:")):
             r.continue_()
         else:
@@ -104,6 +115,13 @@ def test_heimdall_lite_shows_our_verdicts(heimdall: str, tmp_path: Path) -> None
             page.mouse.wheel(0, 3000)  # the results table draws its rows once scrolled into view
             page.get_by_text(rb.MANUAL, exact=True).first.wait_for(timeout=15_000)
             row = page.inner_text("body").split("0/1 Controls Viewed", 1)[1]
+            # The scanned server's hostile header, shown in a result message: text, never markup.
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            search.fill("M.OPS.02")
+            search.press("Enter")
+            page.get_by_text("Expand All").first.click()
+            page.get_by_text("Apache/2.4.41", exact=False).first.wait_for(timeout=15_000)
+            page.wait_for_timeout(500)
             # The province summary: one profile per system, every system's controls counted.
             prov = rb.build_province(tmp_path / "prov")
             summary = tmp_path / "summary.ohdf.json"
@@ -131,4 +149,5 @@ def test_heimdall_lite_shows_our_verdicts(heimdall: str, tmp_path: Path) -> None
     for status, card in CARDS.items():
         m = re.search(rf"{card}: (\d+)", body_summary)
         assert m and int(m.group(1)) == swant.get(status, 0), (card, swant)
+    assert dialogs == [] and not [u for u in asked if u.endswith("/x")]  # the header ran nothing
     assert all("127.0.0.1" not in u for u in foreign)  # only outside requests were refused
