@@ -31,3 +31,16 @@ def test_demo_declares_servers_and_shows_imported_results(demo_run: dict[str, An
         next((out / "bundles").glob("dai-co-do.cong-thong-tin.*.json")).read_text(encoding="utf-8")
     )
     assert not any(str(t.get("target", "")).startswith("host://") for t in other["assessment"]["targets"])
+
+
+def test_demo_markdown_report_lists_the_servers(demo_run: dict[str, Any]) -> None:
+    from click.testing import CliRunner
+
+    from secaudit.cli import main
+
+    bundle = next((demo_run["out"] / "bundles").glob("dai-co-do.phat-truc-tuyen.*.json"))
+    r = CliRunner().invoke(main, ["report", str(bundle), "--format", "md", "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    block = r.output.split("## Servers and imported audit results", 1)[1].split("\n## ", 1)[0]
+    assert "1/2 servers with imported results" in block and "openscap 1.3.7" in block
+    assert "`srv-stream-02` (debian-12 · db): no result imported" in block

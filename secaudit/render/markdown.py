@@ -273,6 +273,18 @@ def _director(r: dict[str, Any], L: dict[str, str]) -> list[str]:
     return out + [""]
 
 
+def _hosts(r: dict[str, Any]) -> list[str]:
+    """Declared servers and their imported results (render/hosts_view.py), when there are any."""
+    h = r.get("hosts")
+    if not h:
+        return []
+    out = [f"## {h['T']['heading']}", "", f"{h['count']}. {h['T']['intro']}", ""]
+    for row in h["rows"]:
+        got = "; ".join(row["results"]) or h["T"]["none"]
+        out.append(f"- `{row['name']}`{' (' + esc(row['label']) + ')' if row['label'] else ''}: {esc(got)}")
+    return [*out, ""]
+
+
 def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -> str:
     r = report_view(bundle, lang, catalog)
     L = labels(lang)
@@ -288,7 +300,7 @@ def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None)
         *([f"> {esc(r['catalog_note'])}", ""] if r.get("catalog_note") else []),
         *([f"> {esc(r['trust_note'])}", ""] if r.get("trust_note") else []),
     ]
-    out += _director(r, L) + _todo(r, L) + [f"## {L['details']}", ""]
+    out += _director(r, L) + _hosts(r) + _todo(r, L) + [f"## {L['details']}", ""]
     for key, items in (
         ("section_failing", r["failing"]),
         ("section_errors", r["errors"]),
