@@ -365,6 +365,8 @@ def test_summary_catches_a_forged_provider_entry(tmp_path: Path) -> None:
     s = summarise(w["bundles"], w["inv"], w["keyring"])
     reqs = {r["id"]: r for r in s["providers"][0]["requirements"]}
     assert reqs["T.DES.08"]["status"] == "pass" and not reqs["T.DES.08"]["entries_differ"]
+    # The provider's reviewed answers are not the agency's: they do not count as its reviewed ones.
+    assert s["agencies"][0]["reviews"] == {"attested": 0, "reviewed": 0}
     # bao-1 rewrites the data centre's T.DES.07 answer as valid for two years and signs again.
     path = w["bundles"] / "bao-1.portal.2026.json"
     bundle = json.loads(path.read_text(encoding="utf-8"))

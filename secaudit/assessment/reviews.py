@@ -446,12 +446,12 @@ def apply_reviews(
 
 
 def review_counts(verdicts: Iterable[Any]) -> dict[str, int]:
-    """{"attested", "reviewed"}: requirements answered compliant / not applicable by the agency, and
-    those of them with a valid approving review (Verdict objects or their dicts)."""
+    """{"attested", "reviewed"}: requirements answered compliant / not applicable by the agency (not
+    a provider's inherited answer), and those with a valid approving review (Verdicts or dicts)."""
     attested = reviewed = 0
     for v in verdicts:
         rec = v.get("attestation") if isinstance(v, dict) else getattr(v, "attestation", None)
-        if not isinstance(rec, dict) or rec.get("status") not in REVIEWED_STATUSES:
+        if not isinstance(rec, dict) or rec.get("status") not in REVIEWED_STATUSES or "inherited_from" in rec:
             continue
         attested += 1
         review = rec.get("review")
