@@ -460,3 +460,18 @@ def test_workbook_round_trip_keeps_the_providers_sheet(tmp_path: Path) -> None:
     got = load_for_system(back, "_providers", PROVIDER)
     assert got is not None and got.get("T.DES.08").status == "compliant"
     assert sorted(got.entries) == ["T.DES.07", "T.DES.08", "T.NET.01"]
+
+
+@pytest.mark.parametrize(
+    "bad", ["x", [{"provider": "../etc", "name": "x", "requirements": [], "require_review": 1}]]
+)
+def test_a_malformed_inheritance_record_is_not_re_judged_never_a_crash(tmp_path: Path, bad: Any) -> None:
+    w = _province(tmp_path, 1)
+    path = w["bundles"] / "bao-0.portal.2026.json"
+    a = json.loads(path.read_text(encoding="utf-8"))["assessment"]
+    a["system"]["inherits"] = bad
+    write_bundle(make_bundle(a, w["keys"] / "bao-0.key"), w["bundles"])
+    s = summarise(w["bundles"], w["inv"], w["keyring"])
+    (sysm,) = s["agencies"][0]["systems"]
+    assert sysm["status"] == "inconsistent" and "system.inherits" in sysm["reason"]
+    assert not sysm["meets_target"]
