@@ -8,6 +8,7 @@ stands for sshd_disable_root_login (PermitRootLogin no) and the file mode for ai
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -177,7 +178,8 @@ def test_host_scan_on_this_machine_with_debian12_content(tmp_path: Path) -> None
     from secaudit.checks.host.judge import mapped_rules
 
     assert evaluated and evaluated <= set(mapped_rules())  # only the mapped rules were selected
-    assert (folder / "openscap-results-arf.xml").exists()
+    kept = folder / "openscap-results-arf.xml.gz"  # the file the record's SHA-256 names
+    assert rec["file"]["sha256"] == hashlib.sha256(kept.read_bytes()).hexdigest()
     # a Debian 11 data stream on this Debian 12 machine is refused before scanning
     d11 = SSG / "ssg-debian11-ds.xml"
     r = CliRunner().invoke(main, [*base, "--attestations", str(tmp_path / "a2"), "--content", str(d11)])
