@@ -91,10 +91,30 @@ def world(
     return inv, atts
 
 
+def approve_provider(tmp: Path, atts: Path) -> Any:
+    """An inspector approves every attested provider entry: provider answers count only reviewed."""
+    key, keys = _reviewer(tmp)
+    args = [
+        "review",
+        "--attestations",
+        str(atts),
+        "--provider",
+        PROVIDER,
+        "--all-attested",
+        "--key",
+        str(key),
+    ]
+    CliRunner().invoke(main, args)  # exit 1 (some entry not approvable) is fine here
+    return keys
+
+
 def assess(
-    inv_path: Path, atts: Path, agency: str = "bao-0", at: str = AT, keys: Any = None
+    inv_path: Path, atts: Path, agency: str = "bao-0", at: str = AT, keys: Any = None, approve: bool = True
 ) -> dict[str, Any]:
-    """One system's assessment, as assess_job builds it (no target was scanned)."""
+    """One system's assessment, as assess_job builds it (no target was scanned). Unless ``keys`` are
+    given or ``approve`` is false, an inspector first approves the provider's attested entries."""
+    if keys is None and approve and (atts / "_providers" / f"{PROVIDER}.yaml").is_file():
+        keys = approve_provider(inv_path.parent, atts)
     inv = load_inventory(inv_path)
     ag, sysm = inv.find(agency, "portal")
     own = load_for_system(atts, ag.id, sysm.id)
@@ -237,7 +257,8 @@ def _reviewer(tmp: Path) -> tuple[Path, Any]:
     from secaudit.assessment.reviews import load_reviewer_keys
 
     keys, keyring = tmp / "keys", tmp / "keyring"
-    generate_keypair("insp", keys, option="--reviewer")
+    if not (keys / "insp.key").is_file():
+        generate_keypair("insp", keys, option="--reviewer")
     (keyring / "reviewers").mkdir(parents=True, exist_ok=True)
     (keyring / "reviewers" / "insp.pub").write_bytes((keys / "insp.pub").read_bytes())
     return keys / "insp.key", load_reviewer_keys(keyring)
@@ -475,3 +496,31 @@ def test_a_malformed_inheritance_record_is_not_re_judged_never_a_crash(tmp_path:
     (sysm,) = s["agencies"][0]["systems"]
     assert sysm["status"] == "inconsistent" and "system.inherits" in sysm["reason"]
     assert not sysm["meets_target"]
+
+
+def test_an_agency_cannot_sign_its_way_past_the_provider(tmp_path: Path) -> None:
+    """The hole: an agency edits its copy of the data centre's answers (the expired T.DES.07 made
+    valid) and signs its own bundle. Provider answers always need an inspector's review, so the
+    made-up entry counts for nothing, whatever the inventory says of require_review."""
+    w = _province(tmp_path, 2)
+    forged = [entry("T.DES.08"), entry("T.DES.07", "2026-06-01", "2027-06-01"), entry("T.NET.01")]
+    mine = tmp_path / "mine"
+    (mine / "_providers").mkdir(parents=True)
+    (mine / "_providers" / f"{PROVIDER}.yaml").write_text(provider_yaml(forged), encoding="utf-8")
+    a = assess(w["inv"], mine, "bao-1", approve=False)
+    assert verdict(a, "T.DES.07")["status"] == "not_reviewed"  # the agency's own tool already says so
+    write_bundle(make_bundle(a, w["keys"] / "bao-1.key"), w["bundles"])
+    s = summarise(w["bundles"], w["inv"], w["keyring"])
+    sysm = next(x for ag in s["agencies"] if ag["id"] == "bao-1" for x in ag["systems"])
+    assert sysm["status"] != "meets"
+    causes = {c["requirement"]: c for c in s["provider_causes"]}
+    assert causes["T.DES.07"]["systems"] == ["bao-0/portal", "bao-1/portal"]  # the forgery fixed nothing
+    # Writing require_review: false for a provider is refused outright.
+    text = (
+        w["inv"]
+        .read_text(encoding="utf-8")
+        .replace("contact: soc@tt.example.vn", "contact: soc@tt.example.vn\n    require_review: false")
+    )
+    w["inv"].write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="require_review"):
+        load_inventory(w["inv"])

@@ -269,6 +269,7 @@ def from_bundle(a: dict[str, Any], where: Any, stored_attestations: Any) -> list
         sets, recorded = stored_attestations(fake, where)
         attach_bundle_reviews(sets, a)  # the provider's reviews are re-verified, never believed
         out.append(
-            Source(pid, d["name"], list(d["requirements"]), d["require_review"], list(sets or []), recorded)
+            # require_review is forced: the bundle's own flag is the agency's word (provider_require_review)
+            Source(pid, d["name"], list(d["requirements"]), True, list(sets or []), recorded)
         )
     return out

@@ -62,7 +62,7 @@ def parse_providers(c: Any, data: dict[str, Any]) -> list[Provider]:
                 name=c.req_str(p, "name", pid),
                 contact=c.opt_str(p, "contact", pid),
                 profile=(prof or DEFAULT_PROVIDER_PROFILE).strip(),
-                require_review=c.flag(p, "require_review", pid),
+                require_review=_always_reviewed(c, p, pid),
                 line=line_of(p),
             )
         )
@@ -172,11 +172,24 @@ def check_inherits(c: Any, inv: Any, check_profiles: bool) -> None:
                         )
 
 
+def _always_reviewed(c: Any, p: dict[str, Any], pid: str) -> bool:
+    """``require_review`` may be written for a provider, but only as true (see provider_require_review)."""
+    flag = c.flag(p, "require_review", pid)
+    if flag is False:
+        c.fail(
+            "câu trả lời của đơn vị cung cấp luôn cần thanh tra duyệt, không đặt require_review: false được"
+            " / a provider's answers always need an inspector's review: require_review cannot be false",
+            p,
+            pid,
+        )
+    return True
+
+
 def provider_require_review(inv: Any, provider: Provider) -> bool:
-    """The provider's own ``require_review``, else the inventory's province-wide one: one rule per
-    provider, so every system inheriting a requirement gets the same verdict for it."""
-    own = provider.require_review
-    return bool(own if own is not None else getattr(inv, "require_review", False))
+    """Always True: a provider's answers reach the summary inside each inheriting agency's bundle,
+    signed only by that agency, so an agency could otherwise sign a made-up answer for the data
+    centre. Only an inspector's review (a key in the keyring's reviewers/) makes them count."""
+    return True
 
 
 def provider_pair(inv: Any, provider_id: str) -> tuple[Any, Any]:
