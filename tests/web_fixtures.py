@@ -191,14 +191,14 @@ def postgres_url(postgres_server: PostgresServer) -> Callable[[], str]:
 
 
 def run_pytest(
-    files: list[Path], env: dict[str, str | None], junit: Path
+    files: list[Path], env: dict[str, str | None], junit: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     """pytest in a subprocess (Django is configured once per process, so a second database needs
     a second process); results read from its JUnit XML, not its text. ``env``: None removes."""
     import sys
 
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"]
-    cmd += [str(f) for f in files]
+    cmd += [*extra, *(str(f) for f in files)]
     full = {k: v for k, v in dict(os.environ, **env).items() if v is not None}
     root = Path(__file__).parent.parent
     return subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=full, cwd=root)
