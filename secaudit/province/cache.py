@@ -331,7 +331,12 @@ class Cache:
         """(key, payload, mac) to store for a freshly made digest, or None when it is not cacheable."""
         if d.meta or not d.cacheable or not d.sha256:
             return None
-        key, payload = entry_key(self.ctx, d.sha256), encode(d)
+        try:
+            key, payload = entry_key(self.ctx, d.sha256), encode(d)
+        except (TypeError, ValueError):  # a value JSON cannot hold (orjson's errors are both): no copy
+            return None
+        if len(payload) > MAX_PAYLOAD or decode(payload, self.cls, d.file, d.sha256) != d:
+            return None  # kept only what reads back as the very same digest
         return key, payload, _mac(self.secret, key, payload)
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -397,8 +398,24 @@ def digest_dir(
     ctx = multiprocessing.get_context("fork")
     init = (str(keyring) if keyring else None, cache)
     with ctx.Pool(n, _init_worker, init) as pool:
-        out = pool.map(_work, [str(p) for p in paths], chunksize=max(1, len(paths) // (n * 8)))
+        chunk = max(1, len(paths) // (n * 8))
+        # Compacted as they arrive (requirement ids and statuses shared): 10 000 digests in ~100 MB.
+        out = [_compact(d) for d in pool.imap(_work, [str(p) for p in paths], chunksize=chunk)]
     return _stored(out, cache)
+
+
+def _compact(d: Digest) -> Digest:
+    """The same digest with its repeated strings (requirement ids, statuses, dates) interned."""
+    i = sys.intern
+
+    def ids(m: dict[str, Any]) -> dict[str, Any]:
+        return {i(k): i(v) if isinstance(v, str) else [i(x) for x in v] for k, v in m.items()}
+
+    d.statuses, d.by_status, d.expiries = ids(d.statuses), ids(d.by_status), ids(d.expiries)
+    for e in d.additional:
+        if isinstance(e.get("statuses"), dict) and isinstance(e.get("by_status"), dict):
+            e["statuses"], e["by_status"] = ids(e["statuses"]), ids(e["by_status"])
+    return d
 
 
 def _open_cache(cache_dir: Path | None, keyring: Path | None) -> Any:
