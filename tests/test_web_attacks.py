@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from web_province import B_SHA, MANUAL, PASSWORD, body, client
+
+pytest.register_assert_rewrite("web_province")  # a plugin of these modules: its asserts rewritten
+
+from web_province import B_SHA, MANUAL, PASSWORD, body, client  # noqa: E402 - after the rewrite registration
 
 pytest_plugins = ["web_province"]  # its fixtures: web_app (session), web, web_db_url
 

@@ -13,8 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from web_province import MANUAL, PASSWORD, body, client
+
+pytest.register_assert_rewrite("web_province")  # a plugin of these modules: its asserts rewritten
+
+from web_province import MANUAL, PASSWORD, body, client  # noqa: E402 - after the rewrite registration
 
 pytest_plugins = ["web_province"]  # its fixtures: web_app (session), web, web_db_url
 

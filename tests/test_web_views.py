@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from web_province import B_SHA, MANUAL, body, client
+
+pytest.register_assert_rewrite("web_province")  # a plugin of these modules: its asserts rewritten
+
+from web_province import B_SHA, MANUAL, body, client  # noqa: E402 - after the rewrite registration
 
 pytest_plugins = ["web_province"]  # its fixtures: web_app (session), web, web_db_url
 
