@@ -430,3 +430,25 @@ def test_a_bundle_that_cannot_be_written_stops_the_run(tmp_path: Path) -> None:
     log = read_log(path)
     assert log.last == {"a/s1": "done", "a/s2": "started"}  # s3 never started; s1's bundle stays
     assert names(tmp_path) == {"a.s1.2026.json"}
+
+
+def test_assessed_at_forms() -> None:
+    from secaudit.assessment.pipeline import parse_assessed_at
+
+    assert parse_assessed_at("2026-12-01") == "2026-12-01T00:00:00Z"
+    assert parse_assessed_at("2026-12-01T15:00:00+07:00") == "2026-12-01T08:00:00Z"
+    assert parse_assessed_at("2026-12-01T08:00:00.5Z") == "2026-12-01T08:00:00Z"
+
+
+@pytest.mark.parametrize("args", [["--assessed-at", "hôm qua"], ["--assessed-at", "2026-13-01"]])
+def test_bad_assessed_at_is_bad_input(args: list[str], province: dict[str, Any], tmp_path: Path) -> None:
+    r = run("assess", *province["common"], *args, "-o", tmp_path / "out")
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1 and "--assessed-at" in r.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_rejudge_takes_no_shard_or_resume(tmp_path: Path) -> None:
+    r = run(
+        "assess", "--rejudge", tmp_path / "b.json", "--profile", "level3", "--shard", "1/2", "-o", tmp_path
+    )
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1 and "--shard" in r.output
