@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path.append(str(HERE.parent))  # after PYTHONPATH: a phase may run a snapshot (see snapshot)
 
 
 # --------------------------------------------------------------------------- memory of a process tree
@@ -59,9 +59,27 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+_ENV: dict[str, str] = dict(os.environ)
+
+
+def snapshot(tmp: Path) -> None:
+    """Run every phase on a frozen copy of the package (code, catalogues, profiles): an edit in the
+    working tree during the run would otherwise be a new cache context halfway (a cold "incremental")."""
+    from secaudit.core.resources import data_dir
+
+    src = Path(__import__("secaudit").__file__).resolve().parent
+    dst = tmp / "snapshot" / "secaudit"
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("checklists", "profiles", "reports"):
+        if not (dst / name).is_dir():  # an editable checkout keeps them beside the package
+            shutil.copytree(data_dir(name), dst / name, ignore=shutil.ignore_patterns("__pycache__"))
+    _ENV["PYTHONPATH"] = os.pathsep.join([str(dst.parent), str(HERE.parent)])
+
+
 def _run_phase(args: list[str]) -> dict[str, Any]:
     """Run ``this script --phase …`` and sample its tree's memory; its JSON line plus peak_mb."""
-    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True)
+    cmd = [sys.executable, __file__, *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=_ENV)
     peak = 0
 
     def sample() -> None:
@@ -152,6 +170,9 @@ def main() -> None:
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
+        import secaudit
+
+        print(f"phase {args.phase}: secaudit from {secaudit.__file__}", file=sys.stderr)
         bdir, ring = Path(args.dir), Path(args.keyring)
         if args.phase == "floor":
             res = phase_floor(bdir, ring, args.workers)
@@ -173,6 +194,7 @@ def main() -> None:
         files = sorted(work.glob("*.json"))
         size = sum(p.stat().st_size for p in files)
         ring, cache = root / "keyring", Path(tmp) / "cache"
+        snapshot(Path(tmp))
         common = ["--dir", str(work), "--keyring", str(ring), "--workers", str(args.workers)]
         load = os.getloadavg()[0]
         floor = _run_phase(["--phase", "floor", *common])

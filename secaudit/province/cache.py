@@ -88,7 +88,7 @@ def _code_digest(root: str, stamp: tuple[int, int]) -> str:
             _hash_tree(h, Path(root), sub, ("*.py", "*.yaml", "*.yml"))
     for name in ("checklists", "profiles"):  # shipped data, inside the wheel or beside the checkout
         folder = data_dir(name)
-        if folder.is_dir() and Path(root) not in folder.parents:
+        if folder.is_dir():
             _hash_tree(h, folder.parent, folder.name, ("*.yaml", "*.yml"))
     return h.hexdigest()
 
