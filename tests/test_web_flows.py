@@ -273,8 +273,12 @@ def test_tampered_audit_log_is_detected_by_verify_log(web: dict[str, Any]) -> No
     finally:
         AuditEntry.objects.filter(pk=victim.pk).update(detail=original)
     last = AuditEntry.objects.order_by("-seq").first()
-    AuditEntry.objects.filter(pk=last.pk).delete()  # a deleted tail entry is not detectable by the
-    # chain alone; a deleted middle one is:
+    AuditEntry.objects.filter(pk=last.pk).delete()  # the newest entry cut off: the head file knows
+    try:
+        cut = _cli(web, "serve", "--verify-log")
+        assert cut.returncode == 2 and "cut off the end" in cut.stdout, cut.stdout
+    finally:
+        AuditEntry.objects.bulk_create([last])
     mid = AuditEntry.objects.order_by("seq")[1]
     saved = {f.name: getattr(mid, f.name) for f in AuditEntry._meta.fields}
     AuditEntry.objects.filter(pk=mid.pk).delete()
@@ -283,7 +287,6 @@ def test_tampered_audit_log_is_detected_by_verify_log(web: dict[str, Any]) -> No
         assert gap.returncode == 2 and "missing" in gap.stdout
     finally:
         AuditEntry.objects.bulk_create([AuditEntry(**saved)])
-        AuditEntry.objects.bulk_create([last])
     assert _cli(web, "serve", "--verify-log").returncode == 0
 
 

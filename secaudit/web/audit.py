@@ -2,7 +2,10 @@
 
 Entry n: ``hash_n = SHA-256(hash_{n-1} || canonical JSON of {seq, at, user, action, object, detail})``
 with ``hash_0``'s predecessor 64 zeros. Rewriting, deleting or reordering any entry breaks the chain
-from there on; ``secaudit serve --verify-log`` (``verify``) finds the first broken entry.
+from there on; ``secaudit serve --verify-log`` (``verify``) finds the first broken entry. The chain
+alone cannot show that its newest entries were cut off, so the head (seq and hash of the last entry)
+is also kept outside the database, in ``DATA/audit-head.txt``: a database without those entries, or
+with another hash at that seq, fails the check too.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 GENESIS = "0" * 64
+HEAD_FILE = "audit-head.txt"
 _LOCK = threading.Lock()  # one writer per process; the unique seq refuses a fork across processes
 
 
@@ -51,10 +55,33 @@ def log(user: Any, action: str, obj: str, detail: Any = "") -> None:
                         prev_hash=prev,
                         hash=h,
                     )
+                _write_head(seq, h)
                 return
             except IntegrityError:  # another process took this seq: read the new tail and retry
                 continue
     raise RuntimeError("audit log: could not append after 5 attempts")
+
+
+def _head_path() -> Any:
+    from secaudit.web.config import data_dir
+
+    return data_dir() / HEAD_FILE
+
+
+def read_head() -> tuple[int, str] | None:
+    try:
+        seq, h = _head_path().read_text(encoding="ascii").split()
+        return int(seq), h
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def _write_head(seq: int, h: str) -> None:
+    from secaudit.core.files import atomic_write
+
+    now = read_head()
+    if now is None or now[0] < seq:  # another process may have written a newer head already
+        atomic_write(_head_path(), f"{seq} {h}\n")
 
 
 @dataclass
@@ -77,6 +104,7 @@ def verify() -> Verdict:
     from secaudit.web.models import AuditEntry
 
     prev, expected_seq, n = GENESIS, 1, 0
+    head = read_head()
     for e in AuditEntry.objects.order_by("seq").iterator():
         n += 1
         if e.seq != expected_seq:
@@ -89,5 +117,13 @@ def verify() -> Verdict:
             return Verdict(
                 False, n, f"mục / entry {e.seq}: nội dung bị sửa / content does not match its hash"
             )
+        if head is not None and e.seq == head[0] and e.hash != head[1]:
+            return Verdict(
+                False, n, f"mục / entry {e.seq}: khác bản ghi đầu chuỗi / differs from {HEAD_FILE}"
+            )
         prev, expected_seq = e.hash, e.seq + 1
+    if head is not None and expected_seq - 1 < head[0]:
+        return Verdict(
+            False, n, f"mục / entries {expected_seq}-{head[0]} bị xoá / cut off the end (per {HEAD_FILE})"
+        )
     return Verdict(True, n)
