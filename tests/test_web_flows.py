@@ -185,6 +185,8 @@ def test_inventory_upload_is_validated_before_it_replaces(web: dict[str, Any]) -
     resp = d.post("/department/inventory/", {"inventory": good})
     assert resp.status_code == 200 and 'id="inventory-ok"' in body(resp)
     assert "Cổng A mới" in body(client("agency-a").get("/agency/"))
+    kept = list((web["data"] / "inventory-history").glob("inventory-*.yaml"))
+    assert any(p.read_text(encoding="utf-8") == before for p in kept)
 
 
 def test_keyring_accepts_only_ed25519_public_keys(web: dict[str, Any]) -> None:

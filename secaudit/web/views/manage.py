@@ -20,7 +20,8 @@ MAX_INVENTORY = 4 * 1024 * 1024
 
 
 def _replace_inventory(raw: bytes) -> Any:
-    """Validate ``raw`` as an inventory (profiles resolved beside the current one), then replace."""
+    """Validate ``raw`` as an inventory (profiles resolved beside the current one), then replace it,
+    keeping the previous file in ``inventory-history/``."""
     from secaudit.config.inventory import load_inventory
     from secaudit.core.files import atomic_write
 
@@ -33,6 +34,11 @@ def _replace_inventory(raw: bytes) -> Any:
             inv = load_inventory(tmp)
         except InputError as exc:
             raise InputError(exc.message, "inventory.yaml", exc.line, exc.entry) from None
+        if target.is_file():  # the replaced version stays, for an undo by hand (comments included)
+            stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
+            kept = target.parent / "inventory-history" / f"inventory-{stamp}.yaml"
+            kept.parent.mkdir(exist_ok=True)
+            kept.write_bytes(target.read_bytes())
         atomic_write(target, raw)
     finally:
         tmp.unlink(missing_ok=True)
