@@ -273,3 +273,24 @@ def from_bundle(a: dict[str, Any], where: Any, stored_attestations: Any) -> list
             Source(pid, d["name"], list(d["requirements"]), True, list(sets or []), recorded)
         )
     return out
+
+
+def from_folder(a: dict[str, Any], where: Any, attestations: Path) -> list[Source] | None:
+    """``assess --rejudge BUNDLE --attestations DIR``: the providers the bundle declares, with their
+    entries and reviews read from ``DIR/_providers/<provider>.yaml`` like the system's own (never the
+    old bundle's: the folder is what is being judged now). None: it inherits nothing."""
+    from secaudit.assessment.attestations import load_for_system, validate_catalog
+    from secaudit.assessment.review_store import attach_reviews
+
+    decl = declared(a, where)
+    if not decl:
+        return None
+    out = []
+    for d in decl:
+        atts = load_for_system(attestations, PROVIDERS_AGENCY, d["provider"])
+        if atts is not None:
+            validate_catalog(atts)
+            attach_reviews(atts)
+        # require_review is forced, as in from_bundle: a provider's answer counts only reviewed
+        out.append(Source(d["provider"], d["name"], list(d["requirements"]), True, [atts] if atts else []))
+    return out

@@ -420,17 +420,19 @@ def rejudged_assessment(
     check_keys(key, [aid], say)
     profile = load_profile(profile_name)
     trs = stored_targets(old, where)
-    from secaudit.assessment.inherit import from_bundle
+    from secaudit.assessment.inherit import from_bundle, from_folder
     from secaudit.assessment.review_store import attach_bundle_reviews, attach_reviews
 
-    if attestations is not None:
+    if attestations is not None:  # the providers' entries and reviews too: DIR/_providers/ (inherit.py)
         atts, evidence_check = load_for_system(attestations, aid, sid), None
+        inherited = from_folder(old, where, attestations)
         if atts is not None:
             validate_catalog(atts)
             attach_reviews(atts)
     else:
         atts, evidence_check = stored_attestations(old, where)
         attach_bundle_reviews(atts, old)  # carried on; the summary re-verifies them
+        inherited = from_bundle(old, where, stored_attestations)  # its providers' entries (inherit.py)
     sysd["profiles"] = [profile.id]
     inv_fields = {"province": old.get("province", ""), "period": old.get("period", ""), "due": old.get("due")}
     return build_system_assessment(
@@ -446,7 +448,7 @@ def rejudged_assessment(
         evidence_check,
         now=assessed_at,
         require_review=sysd.get("require_review") is True,
-        inherited=from_bundle(old, where, stored_attestations),  # its providers' entries (inherit.py)
+        inherited=inherited,
         probes=old.get("probes"),
         rejudged_at=now_iso(),
         rejudged_from={"profile": old.get("profile")},

@@ -61,8 +61,10 @@ def run_wizard(
     attester: str,
     today: dt.date | None = None,
     redo: bool = False,
+    only: set[str] | None = None,
 ) -> tuple[Path, int]:
-    """Ask about every open requirement; returns (file, number of answers saved)."""
+    """Ask about every open requirement (``only``: of these ids, e.g. what systems inherit from a
+    provider); returns (file, number of answers saved)."""
     today = today or dt.date.today()
     catalog = profile_catalog(profile)
     atts = load_for_system(root, agency, system) if root.is_dir() else None
@@ -80,7 +82,7 @@ def run_wizard(
                 atts.catalog_line,
             )
         atts.catalog = catalog.id
-    questions = open_questions(profile, atts, today, redo)
+    questions = [q for q in open_questions(profile, atts, today, redo) if only is None or q.id in only]
     say(f"{len(questions)} yêu cầu cần trả lời / requirements to answer → {path}")
     saved = 0
     for i, req in enumerate(questions, 1):

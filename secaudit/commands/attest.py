@@ -120,8 +120,15 @@ def wizard(
             click.prompt(question, type=kind, default=default, show_default=bool(default), show_choices=False)
         )
 
+    only = None
+    if provider is not None:  # only what systems inherit from it: the template's and export's selection
+        from secaudit.config.catalog import applicable
+        from secaudit.config.inventory_providers import provider_rows
+
+        only = {r.id for r, _ in provider_rows(inv, sysm.id, applicable(profile))}
+    say = lambda m: click.echo(m, err=True)  # noqa: E731
     path, saved = run_wizard(
-        attestations, ag.id, sysm.id, profile, sysm.level, ask, lambda m: click.echo(m, err=True), attester
+        attestations, ag.id, sysm.id, profile, sysm.level, ask, say, attester, redo=redo, only=only
     )
     click.echo(f"{path}: {saved} " + _w(lang, "câu trả lời đã lưu", "answer(s) saved"), err=True)
 

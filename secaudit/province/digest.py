@@ -19,6 +19,7 @@ from typing import Any
 from secaudit.core.errors import InputError
 from secaudit.core.files import inside_folder, read_input
 from secaudit.core.jsonio import loads_strict
+from secaudit.province.host_coverage import host_targets
 from secaudit.signing.bundle_view import requirement_meta
 
 SCHEMA = "secaudit.summary/1"
@@ -151,6 +152,7 @@ class Digest:
     tailored: list[str] = field(default_factory=list)  # tailored out: needs the inventory's acceptance
     domains: list[str] = field(default_factory=list)  # the system's domains the bundle says it assessed
     hosts: list[str] = field(default_factory=list)  # the declared servers the bundle carries (host://)
+    hosts_imported: list[str] = field(default_factory=list)  # those with imported results (issue 14)
     stored_meets_level: bool | None = None  # what the bundle itself claimed
     reviews: dict[str, int] = field(default_factory=dict)  # re-judged {"attested", "reviewed"} counts
     # Re-judged only (never the bundle's own figure): automated_score, score_coverage, score_weights;
@@ -214,12 +216,7 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     d.tool_version = str(tool.get("version") or "")
     domains = a["system"].get("domains")
     d.domains = [x for x in domains if isinstance(x, str)] if isinstance(domains, list) else []
-    targets = a.get("targets") if isinstance(a.get("targets"), list) else []
-    d.hosts = [
-        str(t["target"])[7:]
-        for t in targets
-        if isinstance(t, dict) and str(t.get("target", "")).startswith("host://")
-    ]
+    d.hosts, d.hosts_imported = host_targets(a.get("targets"))  # declared servers, those with results
     d.stored_meets_level = d.meets_level
     if verifier is None:
         d.verify_reason = "no keyring"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from secaudit.core.errors import InputError
-from secaudit.province import providers  # shared infrastructure (issue 14)
+from secaudit.province import host_coverage, providers  # servers, shared infrastructure (issue 14)
 from secaudit.province.changes import agency_score, system_score
 from secaudit.province.digest import (
     NEW_REGIME_CATALOG,
@@ -190,6 +190,7 @@ def aggregate(
                     }
                 )
                 entry.update(system_score(d))
+                entry.update(host_coverage.entry(d, s if inventory is not None else None))  # issue 14
                 _trust(entry, d, s if inventory is not None else None)
                 # Meeting level 3 says nothing about a system the inventory declares at level 4.
                 below = inventory is not None and d.level is not None and d.level < s["level"]

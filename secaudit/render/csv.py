@@ -50,6 +50,17 @@ COLUMNS = [
     "evidence_expiring",
     "agency_score_before",
     "agency_score_after",
+    # issue 14: declared servers and those with imported results; attested vs reviewed answers
+    # (re-judged; the agency's totals beside); requirements inherited from shared infrastructure,
+    # each "provider:REQ=status" with the provider's verdict over every system that inherits it
+    "hosts_declared",
+    "hosts_imported",
+    "hosts_without_results",
+    "attested",
+    "reviewed",
+    "agency_attested",
+    "agency_reviewed",
+    "inherited",
 ]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -108,6 +119,7 @@ def rows(summary: dict[str, Any]) -> list[list[Any]]:
                     s.get("rejudged_under"),
                     s.get("reason") or None,
                     *_scores(summary, a, s),
+                    *_issue14(summary, a, s),
                 ]
             )
     return out
@@ -127,6 +139,26 @@ def _scores(summary: dict[str, Any], a: dict[str, Any], s: dict[str, Any]) -> li
         *(ids(k) for k in ("newly_failing", "fixed", "evidence_expired", "evidence_expiring")),
         ch.get("score_before"),
         ch.get("score_after"),
+    ]
+
+
+def _issue14(summary: dict[str, Any], a: dict[str, Any], s: dict[str, Any]) -> list[Any]:
+    h = s.get("hosts") if isinstance(s.get("hosts"), dict) else {}
+    rv, arv = s.get("reviews") or {}, a.get("reviews") or {}
+    inherited = []
+    for p in summary.get("providers") or []:
+        for r in p.get("requirements") or []:
+            if f"{a['id']}/{s['id']}" in (r.get("systems") or []):
+                inherited.append(f"{p['id']}:{r['id']}={r.get('status') or 'unknown'}")
+    return [
+        h.get("declared"),
+        h.get("imported"),
+        ";".join(h.get("without_results") or []),
+        rv.get("attested") if s.get("reviews") is not None else None,
+        rv.get("reviewed") if s.get("reviews") is not None else None,
+        arv.get("attested"),
+        arv.get("reviewed"),
+        ";".join(inherited),
     ]
 
 

@@ -65,3 +65,15 @@ def host_view(a: dict[str, Any], lang: str) -> dict[str, Any] | None:
 
 def _content(i: dict[str, Any]) -> str:
     return str(i.get("benchmark", "")).rsplit("_", 1)[-1]
+
+
+def summary_count(s: dict[str, Any], lang: str) -> str:
+    """A summary row's "1/2 servers with imported results" ("" when the system declares no server):
+    ``s["hosts"]`` is province/host_coverage.py's field."""
+    h = s.get("hosts") if isinstance(s.get("hosts"), dict) else None
+    if not h or not isinstance(h.get("declared"), int) or not h["declared"]:
+        return ""
+    w = WORDS.get(lang, WORDS["en"])
+    return (
+        w["count"].replace("{imported}", str(h.get("imported", 0))).replace("{declared}", str(h["declared"]))
+    )

@@ -13,7 +13,7 @@ from typing import Any
 from secaudit import __version__
 from secaudit.core.errors import InputError
 from secaudit.core.resources import data_dir
-from secaudit.render import providers, views
+from secaudit.render import hosts_view, providers, views
 
 _SHIPPED_ENV: list[Any] = []  # the shipped templates' environment, kept: compiling costs ~70 ms a page
 
@@ -40,6 +40,7 @@ def _environment(templates: Path | None) -> Any:
     )
     env.globals.update(heat_class=views.heat_class, version=__version__)
     env.globals.update(provider_view=providers.view, provider_causes_for=providers.agency_causes)  # issue 14
+    env.globals.update(hosts_count=hosts_view.summary_count)  # declared vs imported servers (issue 14)
     return env
 
 

@@ -86,17 +86,21 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
         f"## {L['agencies']}",
         "",
         f"| {L['agency']} | {L['meets_target']} | {L['system']} | {L['level']} | {L['status']} | "
-        f"{L['meets_level']} | {L['compliance']} | {L['score']} | {L['failing']} | {L['not_reviewed']} |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"{L['meets_level']} | {L['compliance']} | {L['score']} | {L['failing']} | {L['not_reviewed']} | "
+        f"{L['reviewed_of_attested']} | {L['servers_with_results']} |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for a in summary["agencies"]:
         for s in a["systems"]:
+            rv, h = s.get("reviews") or {}, s.get("hosts") or {}
+            reviewed = f"{rv.get('reviewed', 0)}/{rv['attested']}" if rv.get("attested") else "—"
+            servers = f"{h.get('imported', 0)}/{h['declared']}" if h.get("declared") else "—"
             out.append(
                 f"| {esc(a['name'])} | {_yn(a['meets_target'], L)} | {esc(s['name'])} | "
                 f"{esc(s['level'])} | {esc(L['system_status.' + s['status']])}{_why(s, lang)} | "
                 f"{_yn(s['meets_level'], L)} | {pct(s['compliance_pct'], lang)} | "
                 f"{pct(s.get('automated_score'), lang)} | {len(s['failing'])} | "
-                f"{len(s['not_reviewed'])} |"
+                f"{len(s['not_reviewed'])} | {reviewed} | {servers} |"
             )
     out += _changes(summary, lang, L)
     out += providers.markdown_lines(summary, lang, esc)  # shared infrastructure (issue 14)
