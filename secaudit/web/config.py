@@ -181,12 +181,20 @@ def settings_dict(opts: WebOptions) -> dict[str, Any]:
         "FILE_UPLOAD_MAX_MEMORY_SIZE": 2 * 1024 * 1024,
         "FILE_UPLOAD_TEMP_DIR": str(_tmp(data)),
         "FILE_UPLOAD_PERMISSIONS": 0o600,
+        # Server errors (500) go to serve's stderr with their traceback, for the operator only: the
+        # client gets the bilingual error page. Nothing else of Django's logging is printed.
         "LOGGING": {
             "version": 1,
             "disable_existing_loggers": False,
-            "handlers": {"null": {"class": "logging.NullHandler"}},
-            "loggers": {"django": {"handlers": ["null"], "propagate": False}},
-        },  # fmt: skip
+            "handlers": {
+                "null": {"class": "logging.NullHandler"},
+                "stderr": {"class": "logging.StreamHandler", "level": "ERROR"},
+            },
+            "loggers": {
+                "django": {"handlers": ["null"], "propagate": False},
+                "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+            },
+        },
         "SECAUDIT": {
             "DATA": data,
             "HTTPS": https,
