@@ -1,6 +1,8 @@
 """The Department's live figures: ``province.summary.collect`` over the data folder — the same
 aggregation, re-judging and history store as ``secaudit summary --keyring --store`` — computed again
-only when a bundle, the inventory or the keyring changed (fingerprint of names, sizes and mtimes).
+only when a bundle, the inventory or the keyring changed (fingerprint of names, sizes and mtimes),
+and then with the summary's incremental cache (province/cache, ``DATA/summary-cache/``): a bundle
+whose bytes and context did not change is not re-judged again, after a restart too.
 Pages come from the shared renderers (render/html, render/site's agency page, render/mau08)."""
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+CACHE_DIR = "summary-cache"  # in the data folder: the summary's incremental digest cache
 _LOCK = threading.Lock()  # one computation at a time; others wait for its result
 _CACHE: dict[str, Any] = {}
 
@@ -59,14 +62,14 @@ def current(today: date) -> tuple[dict[str, Any], list[Any], dict[str, Any] | No
             return _CACHE["value"]
         inv = data.inventory_path() if data.inventory_path().is_file() else None
         store = data.store_path() if data.store_path().is_file() else None
-        result = collect(
-            data.bundles_dir(), inventory=inv, keyring=data.keyring_dir(), store=store, today=today
-        )
+        cache = data.path(CACHE_DIR)  # province/cache: a bundle unchanged since is not re-judged again
+        kr = data.keyring_dir()
+        result = collect(data.bundles_dir(), inventory=inv, keyring=kr, store=store, today=today, cache=cache)
         if store is None and "changes" not in result[0]:
             prev = _previous_period(result[1], result[0].get("period") or "")
             if prev is not None:  # no history store: the folder's bundles of the previous period
                 result = collect(
-                    data.bundles_dir(), inventory=inv, keyring=data.keyring_dir(), today=today, compare=prev
+                    data.bundles_dir(), inventory=inv, keyring=kr, today=today, compare=prev, cache=cache
                 )
         if store is not None:  # the history store was written (as summary --store does): a state change
             from secaudit.web import audit
