@@ -504,8 +504,10 @@ def test_verify_rejudge_fails_a_forged_bundle(world: dict[str, Any], tmp_path: A
 def test_an_interrupted_scan_writes_no_bundle(
     world: dict[str, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every scan completes before the first bundle is written: Ctrl-C (scan raises Interrupted)
-    leaves the output folder empty."""
+    """Ctrl-C before any system finished (every system's scan raises Interrupted): assess writes each
+    bundle only when its system is judged (assessment/pipeline.py), so none is written, Interrupted
+    reaches the caller (exit 130), and the run log it had created (OUT/secaudit-run.jsonl,
+    assessment/runlog.py), holding no finished system, is removed: nothing is left in the output folder."""
     from secaudit.assessment import scan as scan_mod
     from secaudit.assessment import service
     from secaudit.core.errors import Interrupted
