@@ -136,6 +136,11 @@ def test_summary_json_counts_declared_and_imported_servers(world: Any) -> None:
     assert s["agencies"][0]["reviews"] == sy["reviews"]
 
 
+def test_without_an_inventory_the_bundles_servers_count(world: Any) -> None:
+    sy = _system(summarise(world["out"], None, world["keyring"]))
+    assert sy["hosts"] == {"declared": 2, "imported": 1, "without_results": ["db01"]}
+
+
 def test_summary_html_md_show_the_server_count(world: Any) -> None:
     assert "1/2 máy chủ đã nhập kết quả" in summary(world, "html").stdout
     assert "1/2 servers with imported results" in summary(world, "html", "en").stdout
