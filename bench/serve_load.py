@@ -50,7 +50,7 @@ def pages(role: str, agency: str, system: str, req: str) -> list[tuple[str, str]
             ("/department/", "/department/agency/"),
             ("/department/late/", 'id="late"'),
             ("/department/changes/", 'id="changes"'),
-            (f"/department/agency/{agency}/", 'id="agency-systems"'),
+            (f"/department/agency/{agency}/", f"/department/system/{agency}/"),  # the shared agency page
             (f"/department/system/{sysp}/", 'id="requirements"'),
             (f"/department/system/{sysp}/req/{req}/", 'id="evidence-list"'),
             ("/department/mau08.html", "08"),
@@ -157,6 +157,7 @@ def main() -> None:
 
     tmp = tempfile.TemporaryDirectory(prefix="secaudit-load-")
     served = None
+    errors = 0
     if args.url:
         base, data = args.url.rstrip("/") + "/", args.data
         if data is None:
@@ -170,14 +171,17 @@ def main() -> None:
     if not (host.startswith("127.") or host in ("::1", "localhost")):
         sys.exit(f"refusing a non-loopback server: {base}")
     try:
-        run(args, base, data)
+        errors = run(args, base, data)
     finally:
         if served is not None:
             served.stop()
+            if errors:  # the server's own account of them (tracebacks go to its stderr)
+                print("--- server stderr (tail) ---")
+                print(served.stderr_path.read_text(encoding="utf-8", errors="replace")[-6000:])
         tmp.cleanup()
 
 
-def run(args: argparse.Namespace, base: str, data: Path) -> None:
+def run(args: argparse.Namespace, base: str, data: Path) -> int:
     import yaml
     from web_fixtures import add_user
 
@@ -219,6 +223,7 @@ def run(args: argparse.Namespace, base: str, data: Path) -> None:
         t.join(args.duration + 120)
     wall = time.perf_counter() - t0
     report(stats, wall, args, load0)
+    return len(stats.errors)
 
 
 def report(stats: Stats, wall: float, args: argparse.Namespace, load0: float) -> None:
