@@ -257,7 +257,8 @@ class Cache:
         self.db_path = self.folder / DB_NAME
         self.secret = b""
         self.hits = self.misses = self.rejected = 0
-        self._db: sqlite3.Connection | None = None
+        self._db: sqlite3.Connection | None = None  # read (each worker its own)
+        self._wdb: sqlite3.Connection | None = None  # write (the main process)
 
     # main process, before the workers start
     def prepare(self) -> bool:
@@ -289,6 +290,7 @@ class Cache:
         for attempt in (1, 2):
             try:
                 db = sqlite3.connect(self.db_path, timeout=10)
+                db.execute("PRAGMA journal_mode=WAL")  # the workers read while the main process writes
                 db.executescript(_SCHEMA)
                 cols = [r[1] for r in db.execute("PRAGMA table_info(digests)")]
                 if cols != ["key", "context", "payload", "mac"]:
@@ -302,6 +304,8 @@ class Cache:
                     raise
                 # Not our database (corrupt, another program's): set it aside and start again.
                 self.db_path.replace(self.db_path.with_name(DB_NAME + ".broken"))
+                for extra in ("-wal", "-shm"):  # its journal is not the new database's
+                    self.db_path.with_name(DB_NAME + extra).unlink(missing_ok=True)
 
     # worker processes (and the main one for small folders)
     def lookup(self, file: str, sha256: str) -> Any:
@@ -340,22 +344,25 @@ class Cache:
         return key, payload, _mac(self.secret, key, payload)
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        for db in (self._db, self._wdb):
+            if db is not None:
+                db.close()
+        self._db = self._wdb = None
 
     # main process, after every digest is in
     def store(self, entries: list[tuple[str, bytes, bytes]]) -> bool:
-        """Write the new entries and drop those of other contexts; False if the write failed."""
+        """Write new entries (the main process, while the workers read); the first write of a run
+        drops the entries of other contexts. False if the write failed."""
         try:
-            db = sqlite3.connect(self.db_path, timeout=10)
-            with db:
-                db.execute("DELETE FROM digests WHERE context != ?", (self.ctx,))
-                db.executemany(
+            if self._wdb is None:
+                self._wdb = sqlite3.connect(self.db_path, timeout=10)
+                with self._wdb:
+                    self._wdb.execute("DELETE FROM digests WHERE context != ?", (self.ctx,))
+            with self._wdb:
+                self._wdb.executemany(
                     "INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)",
                     [(k, self.ctx, p, m) for k, p, m in entries],
                 )
-            db.close()
         except sqlite3.Error:
             return False
         return True

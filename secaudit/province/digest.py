@@ -389,7 +389,7 @@ def digest_dir(
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n <= 1 or len(paths) < _PARALLEL_FROM:
         verifier = Verifier(keyring) if keyring else None
-        return _stored([digest_file(p, verifier, cache) for p in paths], cache)
+        return _stored([_took(digest_file(p, verifier, cache), cache) for p in paths], cache)
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
@@ -397,7 +397,7 @@ def digest_dir(
     with ctx.Pool(n, _init_worker, init) as pool:
         chunk = max(1, len(paths) // (n * 8))
         # Compacted as they arrive (requirement ids and statuses shared): 10 000 digests in ~100 MB.
-        out = [_compact(d) for d in pool.imap(_work, [str(p) for p in paths], chunksize=chunk)]
+        out = [_took(_compact(d), cache) for d in pool.imap(_work, [str(p) for p in paths], chunksize=chunk)]
     return _stored(out, cache)
 
 
@@ -427,21 +427,34 @@ def _open_cache(cache_dir: Path | None, keyring: Path | None) -> Any:
     return cache if CACHE_STATS["usable"] else None
 
 
-def _stored(digests: list[Digest], cache: Any) -> list[Digest]:
-    """The new entries written (best effort: a cache that cannot be written only costs time)."""
+_PENDING: list[Any] = []  # new cache entries not yet written (flushed every _FLUSH)
+_FLUSH = 256
+
+
+def _took(d: Digest, cache: Any) -> Digest:
+    """A digest as it arrives: its new cache entry is written soon, never held for the whole run."""
     if cache is None:
-        return digests
-    entries = []
-    for d in digests:
-        e = getattr(d, "cache_entry", None)
-        if e is not None:
-            entries.append(e)
-            del d.cache_entry
-        if getattr(d, "cached", False):
-            CACHE_STATS["hits"] += 1
-            del d.cached
-    CACHE_STATS["stored"] = len(entries) if cache.store(entries) else 0
-    cache.close()
+        return d
+    if d.__dict__.pop("cached", False):
+        CACHE_STATS["hits"] += 1
+    entry = d.__dict__.pop("cache_entry", None)
+    if entry is not None:
+        _PENDING.append(entry)
+    if len(_PENDING) >= _FLUSH:
+        _flush(cache)
+    return d
+
+
+def _flush(cache: Any) -> None:
+    # best effort: a cache that cannot be written only costs time
+    CACHE_STATS["stored"] += len(_PENDING) if cache.store(_PENDING) else 0
+    _PENDING.clear()
+
+
+def _stored(digests: list[Digest], cache: Any) -> list[Digest]:
+    if cache is not None:
+        _flush(cache)
+        cache.close()
     return digests
 
 
