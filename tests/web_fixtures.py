@@ -1,4 +1,13 @@
-"""A real PostgreSQL server for the web application's tests (issue 15 item 5).
+"""Real servers for the web application's tests (issue 15 item 5), a pytest plugin (tests/conftest.py):
+
+- ``postgres_server`` / ``postgres_url``: a real PostgreSQL (below);
+- ``run_pytest`` / ``junit_counts``: a test suite in a subprocess, read from its JUnit XML (Django is
+  configured once per process, so another database or a broken switch needs another process);
+- ``start_serve`` / ``served_demo`` / ``add_user``: ``secaudit serve`` and ``secaudit users add`` as
+  real processes on 127.0.0.1 (ephemeral port);
+- ``Guard``: a Playwright context in Debian's Chromium whose every page is watched.
+
+PostgreSQL:
 
 ``postgres_server`` (session scope) runs Debian's ``initdb``/``pg_ctl`` on 127.0.0.1 and an ephemeral
 port, with its data and socket in a fresh folder of its own under the system temp dir, and stops it
