@@ -17,7 +17,6 @@ from secaudit.config import inventory_mau08 as _m08
 from secaudit.config import inventory_providers as _prov  # providers:, inherits: (issue 14)
 from secaudit.config.domain_names import parse_domains
 from secaudit.config.inventory_hosts import HostSpec, parse_hosts  # hosts: (issue 14)
-from secaudit.config.inventory_hosts import HostSpec, parse_hosts  # hosts: (issue 14)
 from secaudit.config.inventory_mau08 import (
     APPROVAL_STATUSES,
     CHECK_TYPES,
@@ -83,7 +82,6 @@ _SYSTEM_KEYS = {
     "require_review",
     "accepted_tailoring",
     "hosts",
-    "hosts",
     "inherits",
 }
 
@@ -121,7 +119,6 @@ class System:
     require_review: bool | None = None  # None: the inventory's; attested passes need a review
     # Requirements the Department accepts this system's profile to tailor out (DESIGN §10 "Trust").
     accepted_tailoring: list[str] = field(default_factory=list)
-    hosts: list[HostSpec] | None = None  # servers whose audit results are imported (inventory_hosts)
     hosts: list[HostSpec] | None = None  # servers whose audit results are imported (inventory_hosts)
     # provider id -> requirement ids whose verdict is the provider's (config/inventory_providers.py)
     inherits: dict[str, list[str]] = field(default_factory=dict)
@@ -436,7 +433,6 @@ def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System
         roadmap={k: v for k, v in roadmap.items() if v},
         require_review=c.flag(node, "require_review", entry),
         accepted_tailoring=accepted_tailoring(c, node, entry),
-        hosts=parse_hosts(c, node, "hosts", entry),
         hosts=parse_hosts(c, node, "hosts", entry),
         inherits=_prov.parse_inherits(c, node, entry),
         inherits_line=line_of(node.get("inherits")) or line_of(node),
