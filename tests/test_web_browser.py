@@ -247,6 +247,11 @@ def test_department_journey(guard: Any, app: ServedApp) -> None:
     # Who is late, and Mẫu 08 (the workbook and its page).
     g.goto("/department/late/")
     assert g.page.locator("#late").count() == 1
+    g.page.click("#nav-changes")  # period comparison: the demo fixed a site between 2025 and 2026
+    g.page.wait_for_load_state()
+    assert g.path() == "/department/changes/"
+    fixed = g.page.locator("#changes tr[data-kind='fixed']").all_inner_texts()
+    assert any("Sông Hương" in row and "T.APP.04" in row for row in fixed), fixed
     g.goto("/department/mau08.html")
     assert "08" in g.page.locator("body").inner_text()
     g.goto("/department/")
