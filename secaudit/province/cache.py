@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS digests (key TEXT PRIMARY KEY, context TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
 MAX_PAYLOAD = 1 << 20  # a digest is a few KB: anything larger is not ours
+FLUSH = 256  # new entries written per transaction
 
 
 def default_dir() -> Path:
@@ -256,7 +257,9 @@ class Cache:
         self.folder, self.ctx, self.cls = Path(folder), ctx, cls
         self.db_path = self.folder / DB_NAME
         self.secret = b""
-        self.hits = self.misses = self.rejected = 0
+        self.hits = self.misses = self.rejected = 0  # lookups in this process
+        self.arrived_hits = self.stored = 0  # the run's, counted by the main process
+        self._pending: list[tuple[str, bytes, bytes]] = []
         self._db: sqlite3.Connection | None = None  # read (each worker its own)
         self._wdb: sqlite3.Connection | None = None  # write (the main process)
 
@@ -342,6 +345,29 @@ class Cache:
         if len(payload) > MAX_PAYLOAD or decode(payload, self.cls, d.file, d.sha256) != d:
             return None  # kept only what reads back as the very same digest
         return key, payload, _mac(self.secret, key, payload)
+
+    # main process, as each digest arrives from a worker (province/digest.py)
+    def took(self, d: Any) -> Any:
+        """Count a hit, or queue the new digest's entry (written every FLUSH, not held to the end)."""
+        if d.__dict__.pop("cached", False):
+            self.arrived_hits += 1
+        entry = d.__dict__.pop("cache_entry", None)
+        if entry is not None:
+            self._pending.append(entry)
+        if len(self._pending) >= FLUSH:
+            self._flush()
+        return d
+
+    def _flush(self) -> None:
+        # best effort: a cache that cannot be written only costs time
+        self.stored += len(self._pending) if self.store(self._pending) else 0
+        self._pending.clear()
+
+    def finish(self) -> dict[str, int]:
+        """Write what is left, close; the run's {"hits", "stored"}."""
+        self._flush()
+        self.close()
+        return {"hits": self.arrived_hits, "stored": self.stored}
 
     def close(self) -> None:
         for db in (self._db, self._wdb):

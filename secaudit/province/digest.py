@@ -427,34 +427,13 @@ def _open_cache(cache_dir: Path | None, keyring: Path | None) -> Any:
     return cache if CACHE_STATS["usable"] else None
 
 
-_PENDING: list[Any] = []  # new cache entries not yet written (flushed every _FLUSH)
-_FLUSH = 256
-
-
 def _took(d: Digest, cache: Any) -> Digest:
-    """A digest as it arrives: its new cache entry is written soon, never held for the whole run."""
-    if cache is None:
-        return d
-    if d.__dict__.pop("cached", False):
-        CACHE_STATS["hits"] += 1
-    entry = d.__dict__.pop("cache_entry", None)
-    if entry is not None:
-        _PENDING.append(entry)
-    if len(_PENDING) >= _FLUSH:
-        _flush(cache)
-    return d
-
-
-def _flush(cache: Any) -> None:
-    # best effort: a cache that cannot be written only costs time
-    CACHE_STATS["stored"] += len(_PENDING) if cache.store(_PENDING) else 0
-    _PENDING.clear()
+    return d if cache is None else cache.took(d)  # its new entry is written soon, never held
 
 
 def _stored(digests: list[Digest], cache: Any) -> list[Digest]:
     if cache is not None:
-        _flush(cache)
-        cache.close()
+        CACHE_STATS.update(cache.finish())
     return digests
 
 
