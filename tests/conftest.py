@@ -12,6 +12,15 @@ from secaudit.lab.sites import Lab
 pytest_plugins = ["web_fixtures"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The summary's incremental cache defaults to ~/.cache/secaudit: the suite (and every command
+    it starts) gets a fresh folder of its own instead, so no run reads another run's entries."""
+    import os
+    import tempfile
+
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="secaudit-test-cache-")
+
+
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
     """A running lab: ``lab.start(SiteSpec(...))``, ``lab.tcp_listener(addr)``, ``lab.ca_file``...

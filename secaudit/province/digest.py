@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from secaudit.core.errors import InputError
 from secaudit.core.files import inside_folder, read_input
 from secaudit.core.jsonio import loads_strict
+from secaudit.province.digest_intern import compact
 from secaudit.province.host_coverage import host_targets
 from secaudit.signing.bundle_view import requirement_meta
 
@@ -397,22 +397,8 @@ def digest_dir(
     with ctx.Pool(n, _init_worker, init) as pool:
         chunk = max(1, len(paths) // (n * 8))
         # Compacted as they arrive (requirement ids and statuses shared): 10 000 digests in ~100 MB.
-        out = [_took(_compact(d), cache) for d in pool.imap(_work, [str(p) for p in paths], chunksize=chunk)]
+        out = [_took(compact(d), cache) for d in pool.imap(_work, [str(p) for p in paths], chunksize=chunk)]
     return _stored(out, cache)
-
-
-def _compact(d: Digest) -> Digest:
-    """The same digest with its repeated strings (requirement ids, statuses, dates) interned."""
-    i = sys.intern
-
-    def ids(m: dict[str, Any]) -> dict[str, Any]:
-        return {i(k): i(v) if isinstance(v, str) else [i(x) for x in v] for k, v in m.items()}
-
-    d.statuses, d.by_status, d.expiries = ids(d.statuses), ids(d.by_status), ids(d.expiries)
-    for e in d.additional:
-        if isinstance(e.get("statuses"), dict) and isinstance(e.get("by_status"), dict):
-            e["statuses"], e["by_status"] = ids(e["statuses"]), ids(e["by_status"])
-    return d
 
 
 def _open_cache(cache_dir: Path | None, keyring: Path | None) -> Any:
