@@ -169,6 +169,7 @@ def _sign_reviews(sets: list[Any], agency: str, system: str, evidence: dict[Any,
 def make_assessment(i: int, seed: int | None = None) -> tuple[str, dict[str, Any]]:
     """(agency id, assessment) of bundle number ``i`` (deterministic; ``seed``: another variation of
     the same system, as a later assessment of it would be)."""
+    from secaudit.assessment import inherit
     from secaudit.assessment.rejudge import bundle_profiles, stored_attestations, stored_targets, system_level
     from secaudit.assessment.service import build_system_assessment
 
@@ -197,10 +198,14 @@ def make_assessment(i: int, seed: int | None = None) -> tuple[str, dict[str, Any
     if review or t.get("reviews"):
         _sign_reviews(sets, agency["id"], system["id"], evidence, assessed_at)
     inv_fields = {"province": t.get("province", ""), "period": t.get("period", ""), "due": t.get("due")}
+    # Systems that inherit from the demo's data centre get its verdicts from the provider records the
+    # template carries (as assess does from the provider's files): without them, re-judging finds
+    # every inherited requirement different and the bundle "inconsistent".
+    inherited = inherit.from_bundle(t, "bench", stored_attestations)
     a, _ = build_system_assessment(
         inv_fields, agency, system, bundle_profiles(t, level), level, trs, sets or None, assessed_at, None,
         evidence_check, now=assessed_at, require_review=review, probes=t.get("probes"),
-        authority=t.get("authority"),
+        authority=t.get("authority"), inherited=inherited,
     )  # fmt: skip
     return agency["id"], a
 
