@@ -119,8 +119,18 @@ def test_heimdall_lite_shows_our_verdicts(
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             search.fill("M.OPS.02")
             search.press("Enter")
-            page.get_by_text("Expand All").first.click()
-            page.get_by_text("Apache/2.4.41", exact=False).first.wait_for(timeout=15_000)
+            page.get_by_text("M.OPS.02", exact=True).first.wait_for(timeout=15_000)
+            # Heimdall re-draws the filtered list after a moment: an "Expand All" clicked before that
+            # expands the old rows, so click until the new row's results show (15 s at most).
+            header = page.get_by_text("Apache/2.4.41", exact=False).first
+            for _ in range(10):
+                page.get_by_text("Expand All").first.click()
+                try:
+                    header.wait_for(timeout=1_500)
+                    break
+                except Exception:
+                    continue
+            header.wait_for(timeout=1_000)
             page.wait_for_timeout(500)
             # The province summary: one profile per system, every system's controls counted.
             prov = rb.build_province(tmp_path / "prov")
