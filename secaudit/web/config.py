@@ -222,7 +222,11 @@ def setup(opts: WebOptions, migrate: bool = True) -> None:
     from django.conf import settings
 
     if not opts.data.is_dir():
-        raise InputError("data folder not found / không thấy thư mục dữ liệu", opts.data)
+        raise InputError(
+            "data folder not found: create it first (mkdir) or use serve --demo"
+            " / không thấy thư mục dữ liệu: hãy tạo trước (mkdir) hoặc dùng serve --demo",
+            opts.data,
+        )
     if _CONFIGURED:
         if _CONFIGURED[0] != opts:
             raise RuntimeError("secaudit.web is already configured for another data folder")
