@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from secaudit.core.errors import InputError
 from secaudit.core.model import text
@@ -253,11 +254,10 @@ def _save(request: HttpRequest, ref: Any, atts: Any, spec: Any) -> dict[str, Any
 
 
 @login_required
+@require_POST
 def submit(request: HttpRequest, agency_id: str, system_id: str) -> HttpResponse:
     from secaudit.web.models import Submission
 
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     permissions.get_system_or_404(request.user, agency_id, system_id, edit=True)
     Submission.objects.update_or_create(
         agency=agency_id,
@@ -286,11 +286,10 @@ def export_yaml(request: HttpRequest, agency_id: str, system_id: str) -> HttpRes
 
 
 @login_required
+@require_POST
 def import_yaml(request: HttpRequest, agency_id: str, system_id: str) -> HttpResponse:
     from secaudit.web import attest
 
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     ref = permissions.get_system_or_404(request.user, agency_id, system_id, edit=True)
     up = request.FILES.get("attestations")
     try:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
 from secaudit.web import audit, throttle
 from secaudit.web.middleware import LANGS
@@ -27,9 +28,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(HOMES.get(role_of(request.user) or "", "/login/"))
 
 
+@require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     nxt = _safe_next(request, request.POST.get("next") or request.GET.get("next")) or ""
     if request.method == "GET":
         return page(request, "login.html", next=nxt, username="")
@@ -59,18 +59,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return redirect(nxt or HOMES.get(role_of(user) or "", "/"))
 
 
+@require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     if request.user.is_authenticated:
         audit.log(request.user, "logout", f"user:{request.user.username}")
     logout(request)
     return redirect("/login/")
 
 
+@require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     lang = request.POST.get("lang")
     if lang in LANGS:
         request.session["lang"] = lang

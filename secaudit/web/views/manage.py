@@ -8,8 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from secaudit.core.errors import InputError
 from secaudit.core.ids import ID_RE
@@ -48,9 +49,8 @@ def _replace_inventory(raw: bytes) -> Any:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def inventory(request: HttpRequest) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     permissions.require_area(request.user, "department")
     ctx: dict[str, Any] = {}
     status = 200
@@ -90,9 +90,8 @@ def _keys() -> list[dict[str, str]]:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def keyring(request: HttpRequest) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     permissions.require_area(request.user, "department")
     ctx: dict[str, Any] = {}
     status = 200
@@ -182,9 +181,8 @@ def _accept(agency: str, system: str, rid: str) -> None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def tailoring(request: HttpRequest) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     permissions.require_area(request.user, "department")
     ctx: dict[str, Any] = {}
     status = 200
