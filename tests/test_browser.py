@@ -17,17 +17,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from web_fixtures import launched_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 # Words that must not show on a Vietnamese page (vocabulary, ids, Python and JSON spellings).
 ENGLISH = [
@@ -74,14 +65,8 @@ def served(demo_run: dict[str, Any]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(served: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launched_chromium() as b:
+        yield b
 
 
 def _guarded_page(browser: Any, base: str, js: bool = True) -> tuple[Any, list[str], list[str]]:

@@ -19,21 +19,12 @@ from typing import Any
 import pytest
 import real_bundles as rb
 from test_ohdf import cli
+from web_fixtures import CHROMIUM, launched_chromium
 
 from secaudit.signing.keys import generate_keypair
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / ".dev" / "npm" / "node_modules" / "@mitre" / "heimdall-lite" / "dist"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CARDS = {
     "pass": "Passed",
     "fail": "Failed",
@@ -71,8 +62,6 @@ HOSTILE = "<img src=/x onerror=alert(1)> Apache/2.4.41"  # a scanned server's Se
 def test_heimdall_lite_shows_our_verdicts(
     heimdall: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     hostile = json.loads(json.dumps(rb.GOOD))
     hostile["observations"]["http"]["https"]["headers"][0] = ["Server", HOSTILE]
     monkeypatch.setattr(rb, "GOOD", hostile)
@@ -98,54 +87,50 @@ def test_heimdall_lite_shows_our_verdicts(
             foreign.append(r.request.url)
             r.abort()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            page.route("**/*", route)
-            page.goto(heimdall, wait_until="networkidle")
-            page.set_input_files("input[type=file]", str(ohdf))
-            page.wait_for_url("**/results/**", timeout=30_000)
-            page.get_by_text("Passed:").first.wait_for(timeout=30_000)
-            body = page.inner_text("body")
-            search = page.locator("input[type=text]").first  # Heimdall's search box
-            search.fill(rb.MANUAL)
-            search.press("Enter")
-            page.get_by_text("0/1 Controls Viewed").wait_for(timeout=15_000)
-            page.mouse.wheel(0, 3000)  # the results table draws its rows once scrolled into view
-            page.get_by_text(rb.MANUAL, exact=True).first.wait_for(timeout=15_000)
-            row = page.inner_text("body").split("0/1 Controls Viewed", 1)[1]
-            # The scanned server's hostile header, shown in a result message: text, never markup.
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            search.fill("M.OPS.02")
-            search.press("Enter")
-            page.get_by_text("M.OPS.02", exact=True).first.wait_for(timeout=15_000)
-            # Heimdall re-draws the filtered list after a moment: an "Expand All" clicked before that
-            # expands the old rows, so click until the new row's results show (15 s at most).
-            header = page.get_by_text("Apache/2.4.41", exact=False).first
-            for _ in range(10):
-                page.get_by_text("Expand All").first.click()
-                try:
-                    header.wait_for(timeout=1_500)
-                    break
-                except Exception:
-                    continue
-            header.wait_for(timeout=1_000)
-            page.wait_for_timeout(500)
-            # The province summary: one profile per system, every system's controls counted.
-            prov = rb.build_province(tmp_path / "prov")
-            summary = tmp_path / "summary.ohdf.json"
-            args = ["summary", str(prov["bundles"]), "--keyring", str(prov["keys"]), "--format", "ohdf"]
-            assert cli(*args, "-o", str(summary)).returncode == 0
-            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            page.route("**/*", route)
-            page.goto(heimdall, wait_until="networkidle")
-            page.set_input_files("input[type=file]", str(summary))
-            page.wait_for_url("**/results/**", timeout=30_000)
-            page.get_by_text("Passed:").first.wait_for(timeout=30_000)
-            body_summary = page.inner_text("body")
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.route("**/*", route)
+        page.goto(heimdall, wait_until="networkidle")
+        page.set_input_files("input[type=file]", str(ohdf))
+        page.wait_for_url("**/results/**", timeout=30_000)
+        page.get_by_text("Passed:").first.wait_for(timeout=30_000)
+        body = page.inner_text("body")
+        search = page.locator("input[type=text]").first  # Heimdall's search box
+        search.fill(rb.MANUAL)
+        search.press("Enter")
+        page.get_by_text("0/1 Controls Viewed").wait_for(timeout=15_000)
+        page.mouse.wheel(0, 3000)  # the results table draws its rows once scrolled into view
+        page.get_by_text(rb.MANUAL, exact=True).first.wait_for(timeout=15_000)
+        row = page.inner_text("body").split("0/1 Controls Viewed", 1)[1]
+        # The scanned server's hostile header, shown in a result message: text, never markup.
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        search.fill("M.OPS.02")
+        search.press("Enter")
+        page.get_by_text("M.OPS.02", exact=True).first.wait_for(timeout=15_000)
+        # Heimdall re-draws the filtered list after a moment: an "Expand All" clicked before that
+        # expands the old rows, so click until the new row's results show (15 s at most).
+        header = page.get_by_text("Apache/2.4.41", exact=False).first
+        for _ in range(10):
+            page.get_by_text("Expand All").first.click()
+            try:
+                header.wait_for(timeout=1_500)
+                break
+            except Exception:
+                continue
+        header.wait_for(timeout=1_000)
+        page.wait_for_timeout(500)
+        # The province summary: one profile per system, every system's controls counted.
+        prov = rb.build_province(tmp_path / "prov")
+        summary = tmp_path / "summary.ohdf.json"
+        args = ["summary", str(prov["bundles"]), "--keyring", str(prov["keys"]), "--format", "ohdf"]
+        assert cli(*args, "-o", str(summary)).returncode == 0
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.route("**/*", route)
+        page.goto(heimdall, wait_until="networkidle")
+        page.set_input_files("input[type=file]", str(summary))
+        page.wait_for_url("**/results/**", timeout=30_000)
+        page.get_by_text("Passed:").first.wait_for(timeout=30_000)
+        body_summary = page.inner_text("body")
     assert "Filename: portal.ohdf.json" in body
     for status, card in CARDS.items():
         m = re.search(rf"{card}: (\d+)", body)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_fixtures import CHROMIUM, CHROMIUM_ARGS, Guard, ServedApp
+from web_fixtures import CHROMIUM, Guard, ServedApp, launched_chromium
 
 pytest.importorskip("playwright")
 pytest.importorskip("django")
@@ -47,14 +47,8 @@ def app(served_demo: ServedApp) -> ServedApp:
 
 @pytest.fixture(scope="module")
 def browser(app: ServedApp) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launched_chromium() as b:
+        yield b
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ them: ``scripts/setup.sh --dev``).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -346,6 +347,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@contextlib.contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, closed on the way out (every browser test's one launch)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
 
 
 class Guard:
