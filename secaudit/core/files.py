@@ -45,26 +45,28 @@ def _open_regular(p: Path, what: str) -> int:
     try:
         fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise InputError("file not found / không thấy tệp", p) from None
+        raise InputError("không thấy tệp / file not found", p) from None
     except IsADirectoryError:
-        raise InputError(f"is a directory, expected {what} / là thư mục", p) from None
+        raise InputError(f"là thư mục, không phải tệp / is a directory, expected {what}", p) from None
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # a socket, or a FIFO opened for writing elsewhere
-            raise InputError(f"not a regular file, expected {what}", p) from None
-        raise InputError(f"cannot read / không đọc được: {exc.strerror or exc}", p) from None
+            raise InputError(
+                f"không phải tệp thông thường / not a regular file, expected {what}", p
+            ) from None
+        raise InputError(f"không đọc được / cannot read: {exc.strerror or exc}", p) from None
     try:
         mode = os.fstat(fd).st_mode
     except OSError as exc:  # pragma: no cover - fstat on a fresh fd does not fail in practice
         os.close(fd)
-        raise InputError(f"cannot read / không đọc được: {exc.strerror or exc}", p) from None
+        raise InputError(f"không đọc được / cannot read: {exc.strerror or exc}", p) from None
     if not stat.S_ISREG(mode):
         os.close(fd)
-        raise InputError(f"{_kind(mode)}, expected {what} (a regular file)", p)
+        raise InputError(f"không phải tệp thông thường / {_kind(mode)}, expected {what} (a regular file)", p)
     return fd
 
 
 def _too_big(p: Path, what: str, max_bytes: int) -> InputError:
-    return InputError(f"{what} larger than {_size(max_bytes)} / tệp quá lớn", p)
+    return InputError(f"tệp lớn hơn {_size(max_bytes)} / {what} larger than {_size(max_bytes)}", p)
 
 
 def read_input(path: str | Path, what: str = "a file", max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
@@ -81,7 +83,7 @@ def read_input(path: str | Path, what: str = "a file", max_bytes: int = DEFAULT_
             chunks.append(chunk)
             left -= len(chunk)
     except OSError as exc:
-        raise InputError(f"cannot read / không đọc được: {exc.strerror or exc}", p) from None
+        raise InputError(f"không đọc được / cannot read: {exc.strerror or exc}", p) from None
     finally:
         os.close(fd)
     if left <= 0:
@@ -105,7 +107,7 @@ def hash_regular_file(path: Path, max_bytes: int, what: str = "a file") -> tuple
                 raise _too_big(p, what, max_bytes)
             h.update(chunk)
     except OSError as exc:
-        raise InputError(f"cannot read / không đọc được: {exc.strerror or exc}", p) from None
+        raise InputError(f"không đọc được / cannot read: {exc.strerror or exc}", p) from None
     finally:
         os.close(fd)
     return h.hexdigest(), size
@@ -118,15 +120,19 @@ def confined_path(base: Path, rel: str) -> Path:
     file need not exist; whether it is a regular file is for the reader (``read_input``) to say.
     """
     if not isinstance(rel, str) or not rel.strip():
-        raise InputError("empty path / đường dẫn trống", base)
+        raise InputError("đường dẫn trống / empty path", base)
     if "\x00" in rel:
-        raise InputError("path contains a NUL byte / đường dẫn không hợp lệ", base)
+        raise InputError("đường dẫn chứa byte NUL / path contains a NUL byte", base)
     if rel.startswith(("/", "\\")) or Path(rel).is_absolute() or (len(rel) > 1 and rel[1] == ":"):
-        raise InputError(f"{rel!r}: absolute path not allowed, give a path relative to the folder", base)
+        raise InputError(
+            f"{rel!r}: không nhận đường dẫn tuyệt đối, hãy cho đường dẫn tương đối trong thư mục / "
+            "absolute path not allowed, give a path relative to the folder",
+            base,
+        )
     root = Path(base).resolve()
     target = (Path(base) / rel).resolve()
     if not target.is_relative_to(root):
-        raise InputError(f"{rel!r} leaves the folder / nằm ngoài thư mục", base)
+        raise InputError(f"{rel!r} nằm ngoài thư mục / leaves the folder", base)
     return Path(base) / rel
 
 
@@ -166,7 +172,7 @@ def atomic_write(path: Path, content: str | bytes, mode: int | None = None) -> N
             except OSError:
                 pass
         reason = "disk full / hết dung lượng đĩa" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-        raise InputError(f"cannot write / không ghi được: {reason}", path) from None
+        raise InputError(f"không ghi được / cannot write: {reason}", path) from None
     except BaseException:  # Ctrl-C mid-write: no half-written temp file left behind either
         if created:
             try:

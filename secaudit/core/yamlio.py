@@ -76,7 +76,8 @@ class _Loader(yaml.SafeLoader):
         self._total += n
         if self._total > MAX_NODES:
             raise _Refused(
-                f"more than {MAX_NODES} values once aliases are expanded (alias bomb?) / quá nhiều phần tử",
+                f"quá {MAX_NODES} phần tử khi mở rộng bí danh / "
+                f"more than {MAX_NODES} values once aliases are expanded (alias bomb?)",
                 mark,
             )
 
@@ -85,22 +86,29 @@ class _Loader(yaml.SafeLoader):
             mark = self.peek_event().start_mark
             node = super().compose_node(parent, index)
             if id(node) not in self._size:  # still being composed: the alias points at its own ancestor
-                raise _Refused("recursive alias (a structure that contains itself)", mark)
+                raise _Refused("bí danh đệ quy / recursive alias (a structure that contains itself)", mark)
             if self._depth + self._height[id(node)] > MAX_DEPTH:
-                raise _Refused(f"nested deeper than {MAX_DEPTH} levels (through an alias)", mark)
+                raise _Refused(
+                    f"lồng sâu quá {MAX_DEPTH} mức (qua bí danh) / "
+                    f"nested deeper than {MAX_DEPTH} levels (through an alias)",
+                    mark,
+                )
             self._count(self._size[id(node)], mark)
             return node
         mark = self.peek_event().start_mark
         self._count(1, mark)
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise _Refused(f"nested deeper than {MAX_DEPTH} levels / lồng quá sâu", mark)
+            raise _Refused(f"lồng sâu quá {MAX_DEPTH} mức / nested deeper than {MAX_DEPTH} levels", mark)
         try:
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
         if node.tag in _REFUSED_TAGS:
-            raise _Refused(f"YAML tag {node.tag.rsplit(':', 1)[-1]!r} is not allowed here", mark)
+            raise _Refused(
+                f"thẻ YAML không được phép / YAML tag {node.tag.rsplit(':', 1)[-1]!r} is not allowed here",
+                mark,
+            )
         if isinstance(node, yaml.ScalarNode):
             size, height = 1, 1
         else:
@@ -111,7 +119,9 @@ class _Loader(yaml.SafeLoader):
                 for key, _ in node.value:
                     if not isinstance(key, yaml.ScalarNode):
                         raise _Refused(
-                            "a mapping key must be a plain value, not a list or mapping", key.start_mark
+                            "khóa của ánh xạ phải là giá trị đơn / "
+                            "a mapping key must be a plain value, not a list or mapping",
+                            key.start_mark,
                         )
             size = 1 + sum(self._size[id(c)] for c in children)
             height = 1 + max((self._height[id(c)] for c in children), default=0)
@@ -129,10 +139,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
             hash(key)
         except TypeError:  # only a tagged scalar could get here; the composer refuses collections
             raise InputError(
-                "a mapping key must be a plain value", line=key_node.start_mark.line + 1
+                "khóa của ánh xạ phải là giá trị đơn / a mapping key must be a plain value",
+                line=key_node.start_mark.line + 1,
             ) from None
         if key in out:
-            raise InputError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+            raise InputError(f"khóa bị trùng / duplicate key {key!r}", line=key_node.start_mark.line + 1)
         out[key] = loader.construct_object(value_node, deep=True)
     out.line = node.start_mark.line + 1
     return out
@@ -169,23 +180,32 @@ def load_yaml_text(text: str, path: str | Path = "<string>") -> Any:
         raise InputError(exc.message, path, exc.line) from None
     except yaml.reader.ReaderError as exc:  # NUL and other control characters
         raise InputError(
-            f"malformed YAML: character #x{exc.character:04x} is not allowed / ký tự không hợp lệ",
+            f"YAML không hợp lệ, ký tự #x{exc.character:04x} không được phép / "
+            f"malformed YAML: character #x{exc.character:04x} is not allowed",
             path,
             _line_at(text, exc.position),
         ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise InputError(f"malformed YAML: {exc.problem or exc.context}", path, line) from None
+        raise InputError(
+            f"YAML không hợp lệ / malformed YAML: {exc.problem or exc.context}", path, line
+        ) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"malformed YAML: {exc}", path) from None
+        raise InputError(f"YAML không hợp lệ / malformed YAML: {exc}", path) from None
     except (ValueError, OverflowError) as exc:  # e.g. an integer of more than 4 300 digits
-        raise InputError(f"malformed YAML: {exc}", path) from None
+        raise InputError(f"YAML không hợp lệ / malformed YAML: {exc}", path) from None
     except (AttributeError, KeyError, TypeError, IndexError):
         # PyYAML's constructors crash on some explicitly tagged values (`!!timestamp x`, `!!bool x`)
-        raise InputError("malformed YAML: a tagged value cannot be read (e.g. !!timestamp)", path) from None
+        raise InputError(
+            "YAML không hợp lệ, không đọc được giá trị có thẻ / "
+            "malformed YAML: a tagged value cannot be read (e.g. !!timestamp)",
+            path,
+        ) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH keeps far below the interpreter's limit
-        raise InputError(f"nested deeper than {MAX_DEPTH} levels", path) from None
+        raise InputError(
+            f"lồng sâu quá {MAX_DEPTH} mức / nested deeper than {MAX_DEPTH} levels", path
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -199,7 +219,7 @@ def load_yaml(path: str | Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError("not UTF-8 text / không phải văn bản UTF-8", p, line) from None
+        raise InputError("không phải văn bản UTF-8 / not UTF-8 text", p, line) from None
     return load_yaml_text(text, p)
 
 
