@@ -98,7 +98,10 @@ def test_https_cookies_are_secure_and_hsts_is_sent(https_serve: dict[str, Any]) 
         (["--bind", "127.0.0.1:99999"], "--bind"),
         (["--db", "mysql://x/y"], "unsupported scheme"),
         (["--demo"], "empty or new --data folder"),
-        (["--cert", "nope.pem", "--key", "nope.key", "--bind", "127.0.0.1:0"], "nope.pem: không thấy tệp / file not found"),
+        (
+            ["--cert", "nope.pem", "--key", "nope.key", "--bind", "127.0.0.1:0"],
+            "nope.pem: không thấy tệp / file not found",
+        ),
         (["--bind", "127.0.0.1:0", "--cert", "something.txt", "--key", "something.txt"], "cannot load"),
     ],
 )
