@@ -82,7 +82,10 @@ def _catalog_path(id_or_path: str | None, base: Path | None = None) -> Path:
         return _user_path(value, base)
     p = data_dir("checklists") / f"{value}.yaml"
     if not p.exists():
-        raise InputError(f"unknown catalogue {value!r} (known: {', '.join(catalog_ids()) or 'none'})")
+        raise InputError(
+            f"không có danh mục {value!r} / unknown catalogue {value!r} "
+            f"(known: {', '.join(catalog_ids()) or 'none'})"
+        )
     return p
 
 
@@ -110,7 +113,7 @@ def _load_catalog_file(path: Path) -> Catalog:
     try:
         st = path.resolve().stat()
     except OSError:
-        raise InputError("catalogue file not found", path) from None
+        raise InputError("không thấy tệp danh mục / catalogue file not found", path) from None
     key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
     cat = _CATALOG_CACHE.get(key)
     if cat is None:
@@ -142,6 +145,7 @@ def _profile_path(name_or_path: str, base: Path | None = None) -> Path:
     p = data_dir("profiles") / f"{name_or_path}.yaml"
     if not p.exists() or name_or_path.startswith("_"):
         raise InputError(
+            f"không có hồ sơ {name_or_path!r} / "
             f"unknown profile {name_or_path!r} (shipped: {', '.join(profile_names())}; "
             "or give a path to a YAML file)"
         )
@@ -151,7 +155,7 @@ def _profile_path(name_or_path: str, base: Path | None = None) -> Path:
 def load_profile(name_or_path: str) -> Profile:
     """Load a shipped profile by name, or a profile file by path, with its whole ``extends`` chain."""
     if not isinstance(name_or_path, str) or not name_or_path.strip():
-        raise InputError("empty profile name")
+        raise InputError("tên hồ sơ trống / empty profile name")
     path = _profile_path(name_or_path.strip())
     prof = _resolve_profile(path, chain=[])
     shipped = path.resolve().parent == data_dir("profiles").resolve()
@@ -166,11 +170,12 @@ def _resolve_profile(path: Path, chain: list[Path]) -> Profile:
     real = path.resolve()
     if real in chain:
         names = " -> ".join(p.name for p in [*chain, real])
-        raise InputError(f"profile 'extends' cycle: {names}", path)
+        raise InputError(f"hồ sơ 'extends' lặp vòng / profile 'extends' cycle: {names}", path)
     if len(chain) >= MAX_EXTENDS:
         names = " -> ".join(p.name for p in chain[:3])
         raise InputError(
-            f"profile 'extends' chain longer than {MAX_EXTENDS} ({names} -> …) / chuỗi 'extends' quá dài",
+            f"chuỗi 'extends' của hồ sơ dài quá {MAX_EXTENDS} / "
+            f"profile 'extends' chain longer than {MAX_EXTENDS} ({names} -> …)",
             path,
         )
     data = load_yaml(path)

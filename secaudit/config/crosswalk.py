@@ -90,12 +90,17 @@ def load_crosswalk(from_id: str, to_id: str, path: str | Path | None = None) -> 
         if pair == (to_id, from_id):
             return _reverse(_forward(data, p), data, p)
         if path is not None:
-            raise InputError(f"joins {pair[0]} -> {pair[1]}, not {from_id} and {to_id}", p)
+            raise InputError(
+                f"bảng đối chiếu nối {pair[0]} -> {pair[1]}, không phải {from_id} và {to_id} / "
+                f"joins {pair[0]} -> {pair[1]}, not {from_id} and {to_id}",
+                p,
+            )
     known = []
     for p in candidates:
         h = _head(load_yaml(p), p)
         known.append(f"{h['from']} <-> {h['to']}")
     raise InputError(
+        f"không có bảng đối chiếu giữa danh mục {from_id!r} và {to_id!r} / "
         f"no crosswalk between catalogues {from_id!r} and {to_id!r} (available: {', '.join(known) or 'none'})"
     )
 

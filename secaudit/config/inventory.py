@@ -172,11 +172,17 @@ class Inventory:
             return _prov.provider_pair(self, system_id)
         agency = self.agency(agency_id)
         if agency is None:
-            raise InputError(f"no agency {agency_id!r} in the inventory / không có cơ quan này", self.path)
+            raise InputError(
+                f"không có cơ quan {agency_id!r} trong danh sách hệ thống / "
+                f"no agency {agency_id!r} in the inventory",
+                self.path,
+            )
         system = agency.system(system_id)
         if system is None:
             raise InputError(
-                f"no system {system_id!r} in agency {agency_id!r} / không có hệ thống này", self.path
+                f"không có hệ thống {system_id!r} trong cơ quan {agency_id!r} / "
+                f"no system {system_id!r} in agency {agency_id!r}",
+                self.path,
             )
         return agency, system
 
@@ -186,7 +192,11 @@ class Inventory:
         agency = self.agency(agency_id)
         if agency is None:
             known = ", ".join(a.id for a in self.agencies)
-            raise InputError(f"--agency {agency_id!r} is not in the inventory (known: {known})", self.path)
+            raise InputError(
+                f"--agency {agency_id!r}: không có trong danh sách hệ thống / "
+                f"is not in the inventory (known: {known})",
+                self.path,
+            )
         return [agency]
 
     def profile(self, name: str) -> Profile:

@@ -201,7 +201,8 @@ def provider_pair(inv: Any, provider_id: str) -> tuple[Any, Any]:
     if p is None:
         known = ", ".join(x.id for x in getattr(inv, "providers", [])) or "none"
         raise InputError(
-            f"no provider {provider_id!r} in the inventory (declared: {known}) / không có đơn vị này",
+            f"không có đơn vị hạ tầng {provider_id!r} trong danh sách hệ thống / "
+            f"no provider {provider_id!r} in the inventory (declared: {known})",
             inv.path,
         )
     system = System(

@@ -15,14 +15,16 @@ _HOST_RE = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
 
 def _check_host(host: str, raw: str) -> str:
     if not host:
-        raise InputError(f"target {raw!r}: no host name / thiếu tên máy chủ")
+        raise InputError(f"mục tiêu {raw!r}: thiếu tên máy chủ / target {raw!r}: no host name")
     try:
         ipaddress.ip_address(host)
         return host
     except ValueError:
         pass
     if not _HOST_RE.match(host):
-        raise InputError(f"target {raw!r}: invalid host name {host!r} / tên máy chủ không hợp lệ")
+        raise InputError(
+            f"mục tiêu {raw!r}: tên máy chủ không hợp lệ / target {raw!r}: invalid host name {host!r}"
+        )
     return host.rstrip(".").lower()
 
 
@@ -33,21 +35,27 @@ def parse_target(raw: str, resolve: list[str] | None = None, http_port: int | No
     """
     text = raw.strip()
     if not text:
-        raise InputError("empty target / mục tiêu trống")
+        raise InputError("mục tiêu trống / empty target")
     if "://" not in text:
         text = "https://" + text
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise InputError(f"target {raw!r}: {exc}") from None
+        raise InputError(f"mục tiêu không hợp lệ / target {raw!r}: {exc}") from None
     if port == 0:  # "port or 443" below would silently scan 443 instead
-        raise InputError(f"target {raw!r}: port 0 is not a port / cổng 0 không hợp lệ")
+        raise InputError(f"mục tiêu {raw!r}: cổng 0 không hợp lệ / target {raw!r}: port 0 is not a port")
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):
-        raise InputError(f"target {raw!r}: unsupported scheme {scheme!r} (use https:// or http://)")
+        raise InputError(
+            f"mục tiêu {raw!r}: giao thức không hỗ trợ (dùng https:// hoặc http://) / "
+            f"target {raw!r}: unsupported scheme {scheme!r} (use https:// or http://)"
+        )
     if parts.username or parts.password:
-        raise InputError(f"target {raw!r}: credentials in the URL are not accepted")
+        raise InputError(
+            f"mục tiêu {raw!r}: không nhận thông tin đăng nhập trong URL / "
+            f"target {raw!r}: credentials in the URL are not accepted"
+        )
     host = _check_host(parts.hostname or "", raw)
     plain = http_port if http_port is not None else 80
     if scheme == "http":
@@ -69,18 +77,20 @@ def parse_resolve(entry: str) -> tuple[str, int, str]:
         host, sep, rest = entry.partition(":")
     port_s, sep2, addr = rest.partition(":")
     if not sep or not sep2 or not host or not addr:
-        raise InputError(f"--resolve {entry!r}: expected HOST:PORT:ADDR")
+        raise InputError(f"--resolve {entry!r}: cần dạng HOST:PORT:ADDR / expected HOST:PORT:ADDR")
     try:
         port = int(port_s)
         if not 0 < port < 65536:
             raise ValueError
     except ValueError:
-        raise InputError(f"--resolve {entry!r}: bad port {port_s!r}") from None
+        raise InputError(f"--resolve {entry!r}: cổng không hợp lệ / bad port {port_s!r}") from None
     addr = addr.strip("[]")
     try:
         ipaddress.ip_address(addr)
     except ValueError:
-        raise InputError(f"--resolve {entry!r}: ADDR must be an IP address, got {addr!r}") from None
+        raise InputError(
+            f"--resolve {entry!r}: ADDR phải là địa chỉ IP / ADDR must be an IP address, got {addr!r}"
+        ) from None
     return host.lower().rstrip("."), port, addr
 
 
@@ -108,10 +118,13 @@ def parse_ports(spec: str | None) -> list[int]:
             else:
                 lo = hi = int(part)
         except ValueError:
-            raise InputError(f"--ports: {part!r} is not a port or range (e.g. 80,443,8000-8010)") from None
+            raise InputError(
+                f"--ports: {part!r} không phải cổng hay dải cổng / "
+                f"{part!r} is not a port or range (e.g. 80,443,8000-8010)"
+            ) from None
         if not (0 < lo <= hi < 65536):
-            raise InputError(f"--ports: {part!r} is outside 1-65535")
+            raise InputError(f"--ports: {part!r} nằm ngoài khoảng 1-65535 / {part!r} is outside 1-65535")
         if hi - lo > 65535:
-            raise InputError(f"--ports: range {part!r} is too large")
+            raise InputError(f"--ports: dải cổng {part!r} quá lớn / range {part!r} is too large")
         out.update(range(lo, hi + 1))
     return sorted(out)
