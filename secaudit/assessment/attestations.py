@@ -108,6 +108,10 @@ class AttestationSet:
     reviews: list[dict[str, Any]] = field(default_factory=list)  # review records (assessment/reviews.py)
     # Profile parameter attestation_max_months, set by verdicts.evaluate from the profile judged.
     max_months: int = ATTESTATION_MAX_MONTHS
+    # A set rebuilt from one bundle (assessment/rejudge.py) answers each entry once per re-judging,
+    # for every profile: this dict is shared by the copies with_limits makes. None: no memo (a set
+    # read from a folder checks its evidence files each time).
+    memo: dict[Any, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def base_dir(self) -> Path:

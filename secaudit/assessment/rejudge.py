@@ -47,11 +47,12 @@ class Rejudged:
 # --------------------------------------------------------------------------- reading the bundle
 
 
-def v1_shape(a: dict[str, Any]) -> dict[str, Any]:
-    """A /2 assessment in the /1 shape this module reads (a /1 one as it is)."""
+def v1_shape(a: dict[str, Any], lean: bool = False) -> dict[str, Any]:
+    """A /2 assessment in the /1 shape this module reads (a /1 one as it is). ``lean``: without
+    check titles and verdict check rows, which re-judging never reads (the summary's form)."""
     from secaudit.signing import bundle_view
 
-    return bundle_view.as_v1(a, catalog=False, reasons=False)  # old reasons are never read here
+    return bundle_view.as_v1(a, catalog=False, reasons=False, lean=lean)  # old reasons are never read
 
 
 def _is_port(p: Any) -> bool:
@@ -210,7 +211,8 @@ class _StoredSet(AttestationSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.review_memo: dict[Any, Any] = {}
+        if self.memo is None:  # the copies with_limits makes (dataclasses.replace) share it
+            self.memo = {}
 
     @property
     def display_path(self) -> str | None:
@@ -332,7 +334,8 @@ def rejudge(
     """Re-make the verdicts of ``assessment`` under ``profiles`` (default: the bundle's own), from its
     stored observations and attestations (or ``attestations``: sets loaded from a folder), as of its
     ``assessed_at``. Pure: reads no file but the shipped rules."""
-    from secaudit.assessment.service import evaluate_profile, judge_targets, local_day
+    from secaudit.assessment.judging import judge_targets
+    from secaudit.assessment.service import evaluate_profile, local_day
 
     assessment = v1_shape(assessment)
     level = system_level(assessment, where)
@@ -356,11 +359,11 @@ def rejudge(
     inherited = from_bundle(assessment, where, stored_attestations)  # the providers' entries it carries
     judged: list[Judged] = []
     targets, reads = judge_targets(trs, profiles[0], assessed_at) if profiles else (trs, None)
-    for p in profiles:
-        # Checks run once when a profile asks nothing of them that the first one did not.
-        alike = reads is not None and reads.judges_alike({**p.parameters, "now": assessed_at})
+    for i, p in enumerate(profiles):
+        # A probe's checks run again only for a profile that changes a parameter they read.
+        trs_p = targets if i == 0 or reads is None else reads.for_profile(p)
         _, verdicts, summary = evaluate_profile(
-            p, level, targets if alike else trs, attestations, today, not alike, evidence_check,
+            p, level, trs_p, attestations, today, False, evidence_check,
             assessed_at, require_review, reviewer_keys, inherited,
         )  # fmt: skip
         judged.append(Judged(p, verdicts, summary))

@@ -375,14 +375,29 @@ def _entry_state(
         return ReviewState("awaiting", Reason("awaiting_review", {"why": why}))
     hashes, reviews = _hashes(entry, rec.get("evidence")), getattr(s, "reviews", [])
     # A set rebuilt from one bundle (rejudge) answers once per entry for both profiles' verdicts.
-    memo = getattr(s, "review_memo", None)
-    key = (rid, id(entry), tuple(hashes), id(keys), len(reviews))
+    memo = s.memo
+    key = ("review", rid, id(entry), tuple(hashes), id(keys), len(reviews))
     if memo is not None and key in memo:
         return memo[key]
+    if memo is not None:  # only this entry's records are read: index them once per set
+        index = memo.get(("reviews by requirement", len(reviews)))
+        if index is None:
+            index = memo[("reviews by requirement", len(reviews))] = _by_requirement(reviews)
+        reviews = index.get(entry.requirement, [])
     state = review_state(entry, hashes, reviews, keys, agency=s.agency, system=s.system, catalog=s.catalog)
     if memo is not None:
         memo[key] = state
     return state
+
+
+def _by_requirement(reviews: list[Any]) -> dict[Any, list[Any]]:
+    """Review records by the requirement they name, file order kept (review_state breaks ties by it)."""
+    out: dict[Any, list[Any]] = {}
+    for r in reviews:
+        if isinstance(r, dict):
+            key = r.get("requirement")
+            out.setdefault(key if isinstance(key, str) else None, []).append(r)
+    return out
 
 
 def record_state(

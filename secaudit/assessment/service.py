@@ -133,7 +133,9 @@ def evaluate_profile(
     if rejudge:
         judged_as = profile
         if now is not None:
-            judged_as = _with_params(profile, {**profile.parameters, "now": now})
+            from secaudit.assessment.judging import with_params
+
+            judged_as = with_params(profile, {**profile.parameters, "now": now})
         trs = [
             TargetResult(tr.target, judge(tr.target, tr.observations, judged_as), tr.observations)
             for tr in trs
@@ -159,65 +161,6 @@ def apply_reviews(
     from secaudit.assessment import reviews
 
     return reviews.apply_reviews(verdicts, atts, require_review, reviewer_keys)
-
-
-class _ReadParams(dict):
-    """Profile parameters that remember which ones the checks asked for: two profiles that agree on
-    those judge a target alike, so re-judging a dual-regime bundle runs its checks once."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.read: set[str] = set()
-        self.whole = False  # iterated: every parameter may matter
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        self.read.add(key)
-        return super().get(key, default)
-
-    def __getitem__(self, key: Any) -> Any:
-        self.read.add(key)
-        return super().__getitem__(key)
-
-    def __contains__(self, key: Any) -> bool:
-        self.read.add(key)
-        return super().__contains__(key)
-
-    def _all(self, fn: Any) -> Any:
-        self.whole = True
-        return fn()
-
-    def __iter__(self) -> Any:
-        return self._all(super().__iter__)
-
-    def keys(self) -> Any:  # type: ignore[override]
-        return self._all(super().keys)
-
-    def items(self) -> Any:  # type: ignore[override]
-        return self._all(super().items)
-
-    def values(self) -> Any:  # type: ignore[override]
-        return self._all(super().values)
-
-    def judges_alike(self, params: dict[str, Any]) -> bool:
-        return not self.whole and all(params.get(k) == dict.get(self, k) for k in self.read)
-
-
-def judge_targets(trs: list[Any], profile: Any, now: str | None) -> tuple[list[Any], _ReadParams]:
-    """Every check of every target re-run from its observations under ``profile`` (clock ``now``),
-    and the parameters the checks read."""
-    from secaudit.assessment.scan import judge
-    from secaudit.core.model import TargetResult
-
-    params = _ReadParams({**profile.parameters, **({"now": now} if now is not None else {})})
-    judged_as = _with_params(profile, params)
-    out = [TargetResult(t.target, judge(t.target, t.observations, judged_as), t.observations) for t in trs]
-    return out, params
-
-
-def _with_params(profile: Any, params: dict[str, Any]) -> Any:
-    from dataclasses import replace
-
-    return replace(profile, parameters=params)
 
 
 def build_system_assessment(

@@ -136,7 +136,23 @@ def _attestation_part(
     today: date,
     evidence_check: EvidenceCheck,
 ) -> tuple[str, Lang, dict[str, Any] | None, bool]:
-    """(status, reason, attestation record for the bundle, expiring_soon)."""
+    """(status, reason, attestation record for the bundle, expiring_soon). The same for every
+    requirement the entry answers (directly or carried over): a re-judged set (``atts.memo``)
+    works it out once; callers get their own copy of the record (reviews are added to it)."""
+    memo = atts.memo if atts is not None and att is not None else None
+    if memo is None:
+        return _attestation_part_of(att, atts, today, evidence_check)
+    key = ("part", id(att), today, atts.max_months, evidence_check)
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = _attestation_part_of(att, atts, today, evidence_check)
+    status, reason, record, soon = hit
+    return status, reason, (dict(record) if record is not None else None), soon
+
+
+def _attestation_part_of(
+    att: Attestation | None, atts: AttestationSet | None, today: date, evidence_check: EvidenceCheck
+) -> tuple[str, Lang, dict[str, Any] | None, bool]:
     if att is None or att.status is None:
         where = atts.display_path if atts and atts.path else None
         return "not_reviewed", Reason("no_attestation", {"file": where}), None, False

@@ -112,7 +112,7 @@ def examine(a: dict[str, Any], require_review: bool = False, reviewer_keys: Any 
     tool = a.get("tool") if isinstance(a.get("tool"), dict) else {}
     version = str(tool.get("version") or "")
     try:
-        a = v1_shape(a)
+        a = v1_shape(a, lean=True)
         level = system_level(a, None)
         result = rejudge(a, require_review=require_review, reviewer_keys=reviewer_keys)
         extra = [e for e in (a.get("additional") or []) if isinstance(e, dict)]

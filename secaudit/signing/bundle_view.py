@@ -192,12 +192,14 @@ def expand_requirement(
     level: Any = None,
     idx: dict[str, list[dict[str, str]]] | None = None,
     reasons: bool = True,
+    rows: bool = True,
 ) -> dict[str, Any]:
     """A /2 verdict in the /1 shape; catalogue texts from ``catalog`` (a model.Catalog) when given;
-    ``reasons`` False: the reason as stored (re-judging makes its own and never reads the old one)."""
+    ``reasons`` False: the reason as stored (re-judging makes its own and never reads the old one);
+    ``rows`` False: ``checks`` as stored (re-judging reads the targets' results, not the rows)."""
     rid = r.get("id") if isinstance(r.get("id"), str) else ""
     out = dict(r)
-    out["checks"] = _rows(r.get("checks"), idx or {}, targets)
+    out["checks"] = _rows(r.get("checks"), idx or {}, targets) if rows else r.get("checks")
     out["attestation"] = expand_attestation(r.get("attestation"), rid, records)
     if reasons:
         out["reason"] = expand_reason(r.get("reason"), out["attestation"])
@@ -232,21 +234,26 @@ def _target_v1(t: dict[str, Any]) -> dict[str, Any]:
 
 
 def as_v1(
-    a: dict[str, Any], catalog: bool = True, texts: bool = False, reasons: bool = True
+    a: dict[str, Any], catalog: bool = True, texts: bool = False, reasons: bool = True, lean: bool = False
 ) -> dict[str, Any]:
     """The assessment in the /1 shape (a /1 assessment is returned as it is). ``texts``: reasons as
     ``{"vi", "en"}`` texts (rendered from their codes) instead of as stored; ``reasons`` False: /2
-    reasons left without the parameters their attestation record gives (for re-judging only)."""
+    reasons left without the parameters their attestation record gives (for re-judging only);
+    ``lean``: no check titles or verdict check rows either (the summary's re-judging reads neither:
+    10 000 bundles)."""
     if version(a) == 1 and "attestations" not in a:
         return _with_texts(a) if texts else a
     records = _records(a)
-    targets = [_target_v1(t) for t in _dicts(a.get("targets"))]
-    idx = _check_index(targets)
+    targets = _dicts(a.get("targets")) if lean else [_target_v1(t) for t in _dicts(a.get("targets"))]
+    idx = {} if lean else _check_index(targets)
     level = (a.get("system") or {}).get("level") if isinstance(a.get("system"), dict) else None
 
     def expand(block_catalog: Any, reqs: Any) -> list[dict[str, Any]]:
         cat = _catalog_for(block_catalog) if catalog and isinstance(block_catalog, dict) else None
-        return [expand_requirement(r, records, targets, cat, level, idx, reasons) for r in _dicts(reqs)]
+        return [
+            expand_requirement(r, records, targets, cat, level, idx, reasons, rows=not lean)
+            for r in _dicts(reqs)
+        ]
 
     out = {k: v for k, v in a.items() if k != "attestations"}
     out["targets"] = targets
