@@ -87,7 +87,7 @@ def test_sign_verify_and_wrong_agency(keyring: Path, schema: str) -> None:
     assert b["schema"] == schema and b["signature"]["algorithm"] == "ed25519"
     assert b["signature"]["key_id"] == key_id(load_public_key(keyring / "bao-vi-du.pub"))
     ok, reason = verify_bundle(b, keyring)
-    assert ok and reason == f"signed by bao-vi-du (key {b['signature']['key_id'][:16]}…)"
+    assert ok and reason == f"do bao-vi-du ký / signed by bao-vi-du (key {b['signature']['key_id'][:16]}…)"
     # Signed by another agency's key: checked against the bundle's own agency key -> fails.
     forged = sign_assessment(assessment(), keyring / "dai-ptth.key")
     ok, reason = verify_bundle(forged, keyring)

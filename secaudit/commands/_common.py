@@ -36,12 +36,17 @@ def one_subject(agency: str | None, system_id: str | None, provider: str | None)
 
     if provider is not None:
         if agency is not None or system_id is not None:
-            raise InputError("give --provider ID or --agency/--system, not both / chọn một")
+            raise InputError(
+                "chọn --provider ID hoặc --agency/--system, không dùng cả hai / "
+                "give --provider ID or --agency/--system, not both"
+            )
         if not ID_RE.match(provider):
-            raise InputError(f"--provider {provider!r}: letters, digits, '-' or '_' only")
+            raise InputError(
+                f"--provider {provider!r}: chỉ dùng chữ, số, '-' hoặc '_' / letters, digits, '-' or '_' only"
+            )
         return PROVIDERS_AGENCY, provider
     if agency is None or system_id is None:
-        raise InputError("give --agency ID --system ID (or --provider ID) / thiếu --agency, --system")
+        raise InputError("thiếu --agency, --system / give --agency ID --system ID (or --provider ID)")
     return agency, system_id
 
 

@@ -168,17 +168,26 @@ def assess(
     from secaudit.commands._domains import build as build_domain_options
 
     if rejudge is not None and (shard_spec or log_path or resume):
-        raise InputError("--shard, --log and --resume go with --inventory, not --rejudge")
+        raise InputError(
+            "--shard, --log và --resume đi với --inventory, không đi với --rejudge / "
+            "--shard, --log and --resume go with --inventory, not --rejudge"
+        )
     if rejudge is not None:
         sys.exit(_rejudge(rejudge, profile_name, attestations, key, out_dir))
     if profile_name is not None:
-        raise InputError("--profile goes with --rejudge; systems name their profiles in the inventory")
+        raise InputError(
+            "--profile chỉ đi với --rejudge; hồ sơ của hệ thống ghi trong danh sách hệ thống / "
+            "--profile goes with --rejudge; systems name their profiles in the inventory"
+        )
     if inventory is None:
-        raise InputError("--inventory FILE is required (or --rejudge BUNDLE --profile NAME)")
+        raise InputError(
+            "cần --inventory TỆP (hoặc --rejudge GÓI --profile TÊN) / "
+            "--inventory FILE is required (or --rejudge BUNDLE --profile NAME)"
+        )
     if ca_file is not None and not ca_file.is_file():
-        raise InputError("--ca-file: file not found", ca_file)
+        raise InputError("--ca-file: không thấy tệp / file not found", ca_file)
     if timeout <= 0:
-        raise InputError("--timeout must be a positive number of seconds")
+        raise InputError("--timeout phải là số giây dương / --timeout must be a positive number of seconds")
     from secaudit.assessment.pipeline import parse_assessed_at
     from secaudit.assessment.scan import parse_probes
     from secaudit.assessment.shard import parse_shard
@@ -225,7 +234,10 @@ def _rejudge(
     from secaudit.signing.bundle import load_bundle
 
     if not profile_name:
-        raise InputError("--rejudge needs --profile NAME (the profile to judge under)")
+        raise InputError(
+            "--rejudge cần --profile TÊN (hồ sơ dùng để đánh giá lại) / "
+            "--rejudge needs --profile NAME (the profile to judge under)"
+        )
     old = load_bundle(bundle_path)["assessment"]
     a, summary = rejudged_assessment(old, profile_name, attestations, bundle_path, key, _say)
     path = service.write(a, service.key_for(key, a["agency"]["id"]), out_dir)

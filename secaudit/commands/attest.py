@@ -246,7 +246,9 @@ def migrate(attestations: Path, to_catalog: str, output: Path, force: bool, lang
         from secaudit.core.errors import InputError
 
         raise InputError(
-            "-o must be another folder than --attestations / thư mục đích phải khác nguồn", output
+            "thư mục đích -o phải khác thư mục --attestations / "
+            "-o must be another folder than --attestations",
+            output,
         )
     done = migrate_dir(attestations, to_catalog, output, force)
     written = [m for m in done if m.skipped is None]

@@ -76,7 +76,7 @@ def show(catalog_id: str | None, level: int | None, fmt: str, lang: str, output:
     from secaudit.render.registry import BINARY_FORMATS, RenderOptions, render
 
     if fmt in BINARY_FORMATS and output in (None, "-"):
-        raise InputError(f"--format {fmt} needs -o FILE.{fmt} / định dạng {fmt} cần -o TỆP.{fmt}")
+        raise InputError(f"định dạng {fmt} cần -o TỆP.{fmt} / --format {fmt} needs -o FILE.{fmt}")
     catalog = load_catalog(catalog_id)
     write_output(render("checklist", fmt, catalog, RenderOptions(lang=lang, level=level)), output)
 

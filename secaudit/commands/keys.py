@@ -50,7 +50,9 @@ def generate(agency: str | None, reviewer: str | None, out_dir: Path, force: boo
     from secaudit.signing.keys import generate_keypair, key_id, load_public_key
 
     if (agency is None) == (reviewer is None):
-        raise InputError("give exactly one of --agency ID or --reviewer ID / chọn một trong hai")
+        raise InputError(
+            "chọn một trong hai: --agency hoặc --reviewer / give exactly one of --agency ID or --reviewer ID"
+        )
     ident, option = (agency, "--agency") if agency is not None else (reviewer, "--reviewer")
     assert ident is not None
     key_path, pub_path = generate_keypair(ident, out_dir, force=force, option=option)

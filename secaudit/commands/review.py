@@ -81,22 +81,34 @@ def review(
     approve_ids = _ids(approve)
     if more:  # `--approve A B C`: the ids after the first arrive as arguments
         if not approve_ids:
-            raise InputError(f"unexpected argument(s) {' '.join(more)!r}: requirement ids go with --approve")
+            raise InputError(
+                f"tham số thừa {' '.join(more)!r}: mã yêu cầu đi kèm --approve / "
+                f"unexpected argument(s) {' '.join(more)!r}: requirement ids go with --approve"
+            )
         approve_ids += _ids(more)
     chosen = [bool(approve_ids), all_attested, request_changes is not None]
     if sum(chosen) != 1:
         raise InputError(
-            "give exactly one of --approve REQ…, --all-attested, --request-changes REQ / chọn một thao tác"
+            "chọn đúng một thao tác / "
+            "give exactly one of --approve REQ…, --all-attested, --request-changes REQ"
         )
     note = note.strip()
     if request_changes is not None and (not request_changes.strip() or not note):
-        raise InputError("--request-changes REQ needs a --note saying what to change / cần ghi chú")
+        raise InputError(
+            "--request-changes REQ cần --note ghi rõ điều cần sửa / "
+            "--request-changes REQ needs a --note saying what to change"
+        )
     for what, val in (("--agency", agency), ("--system", system_id)):
         if not ID_RE.match(val) and not (what == "--agency" and provider is not None):
-            raise InputError(f"{what} {val!r}: letters, digits, '-' or '_' only")
+            raise InputError(
+                f"{what} {val!r}: chỉ dùng chữ, số, '-' hoặc '_' / letters, digits, '-' or '_' only"
+            )
     reviewer = reviewer if reviewer is not None else key.stem
     if not ID_RE.match(reviewer):
-        raise InputError(f"reviewer id {reviewer!r} (from the key's file name): give --reviewer ID")
+        raise InputError(
+            f"mã người thẩm định {reviewer!r} (lấy từ tên tệp khóa) không hợp lệ: hãy cho --reviewer ID / "
+            f"reviewer id {reviewer!r} (from the key's file name): give --reviewer ID"
+        )
     if request_changes is not None:
         decision, reqs = "changes_requested", [request_changes.strip()]
     else:

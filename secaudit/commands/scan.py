@@ -124,7 +124,7 @@ def scan_cmd(
 
         pem = read_input(ca_path, "a CA file (PEM)", 4 * 1024 * 1024)  # a FIFO or device must not hang
         if b"-----BEGIN CERTIFICATE-----" not in pem:
-            raise InputError("not a PEM certificate file", ca_path)
+            raise InputError("không phải tệp chứng thư PEM / not a PEM certificate file", ca_path)
     options = ScanOptions(
         ca_file=ca_path,
         timeout=timeout,

@@ -64,7 +64,7 @@ def serve_cmd(
 
     host, port = parse_bind(bind)
     if (cert is None) != (key is None):
-        raise InputError("--cert and --key go together / cần cả --cert và --key")
+        raise InputError("cần cả --cert và --key / --cert and --key go together")
     if verify_log:
         app.open_data(data, db_url)
         ok, line = app.verify_log()

@@ -114,12 +114,22 @@ def _mau08(
     cache: Path | None = None,
 ) -> None:
     if not output or output == "-":
-        raise InputError("--format mau08 needs -o FILE.xlsx or -o FILE.html / cần tệp kết quả -o")
+        raise InputError(
+            "--format mau08 cần tệp kết quả -o TỆP.xlsx hoặc -o TỆP.html / "
+            "--format mau08 needs -o FILE.xlsx or -o FILE.html"
+        )
     kind = Path(output).suffix.lower()
     if kind not in (".xlsx", ".html", ".htm"):
-        raise InputError(f"--format mau08: -o must end in .xlsx or .html, not {kind or 'nothing'!r}", output)
+        raise InputError(
+            f"--format mau08: -o phải có đuôi .xlsx hoặc .html / "
+            f"-o must end in .xlsx or .html, not {kind or 'nothing'!r}",
+            output,
+        )
     if inventory is None:
-        raise InputError("--format mau08 needs --inventory (Part 3 rows come from it) / cần --inventory")
+        raise InputError(
+            "--format mau08 cần --inventory (các dòng Phần 3 lấy từ đó) / "
+            "--format mau08 needs --inventory (Part 3 rows come from it)"
+        )
     if kind != ".xlsx" and templates is not None:
         from secaudit.render.html import environment, load_css, template
 

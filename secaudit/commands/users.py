@@ -31,7 +31,8 @@ def add(
 
     if not password_stdin:
         raise InputError(
-            "give --password-stdin (passwords never go on the command line) / cần --password-stdin"
+            "cần --password-stdin (mật khẩu không bao giờ ghi trên dòng lệnh) / "
+            "give --password-stdin (passwords never go on the command line)"
         )
     password = sys.stdin.readline().rstrip("\r\n")
     app.open_data(data, db_url)

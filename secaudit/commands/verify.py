@@ -35,12 +35,12 @@ def verify(bundles: tuple[Path, ...], keyring: Path, rejudge: bool, lang: str) -
     from secaudit.signing.bundle import verify_file
 
     if not keyring.is_dir():
-        raise InputError("keyring folder not found / không thấy thư mục khóa", keyring)
+        raise InputError("không thấy thư mục khóa / keyring folder not found", keyring)
     for b in bundles:  # fail on bad input before printing any verdict
         if not b.exists():
-            raise InputError("bundle file not found / không thấy tệp", b)
+            raise InputError("không thấy tệp gói kết quả / bundle file not found", b)
         if not b.is_file():  # a folder, FIFO or device: bad input, never read
-            raise InputError("not a regular file / không phải tệp thông thường", b)
+            raise InputError("không phải tệp thông thường / not a regular file", b)
     failed = 0
     for b in bundles:
         ok, reason = verify_file(b, keyring)

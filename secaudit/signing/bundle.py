@@ -81,54 +81,58 @@ def _agency_id(bundle: dict[str, Any]) -> str | None:
 def verify_bundle(bundle: dict[str, Any], keyring: Path) -> tuple[bool, str]:
     """Check the signature against ``keyring/<bundle's agency>.pub``; (ok, reason)."""
     if not isinstance(bundle, dict) or bundle.get("schema") not in SCHEMAS:
-        return False, "not a secaudit bundle / không phải gói kết quả"
+        return False, "không phải gói kết quả secaudit / not a secaudit bundle"
     assessment = bundle.get("assessment")
     if not isinstance(assessment, dict):
-        return False, "no assessment in bundle"
+        return False, "gói kết quả không có phần đánh giá / no assessment in bundle"
     sig = bundle.get("signature")
     if sig is None:
-        return False, "unsigned bundle / gói chưa ký"
+        return False, "gói kết quả chưa ký / unsigned bundle"
     if not isinstance(sig, dict) or sig.get("algorithm") != "ed25519":
-        return False, "unsupported or malformed signature (expected ed25519)"
+        return False, "chữ ký không hỗ trợ hoặc hỏng / unsupported or malformed signature (expected ed25519)"
     agency = _agency_id(bundle)
     if not agency or not ID_RE.match(agency):
-        return False, "bundle names no valid agency id"
+        return False, "gói kết quả không nêu mã cơ quan hợp lệ / bundle names no valid agency id"
     public, why = keyring_public_key(Path(keyring), agency)
     if public is None:
         return False, why
     if sig.get("key_id") != key_id(public):
-        return False, f"key_id does not match {agency}.pub / khóa ký không phải của {agency}"
+        return False, f"khóa ký không phải của {agency} / key_id does not match {agency}.pub"
     value = sig.get("value")
     try:
         raw = base64.b64decode(value or "", validate=True)
     except (binascii.Error, ValueError, TypeError):
-        return False, "signature value is not base64"
+        return False, "giá trị chữ ký không phải base64 / signature value is not base64"
     # Lenient base64 maps several strings to the same bytes: insist on the one canonical spelling.
     if base64.b64encode(raw).decode("ascii") != value:
-        return False, "signature value is not canonical base64"
+        return False, "giá trị chữ ký không phải base64 chuẩn / signature value is not canonical base64"
     try:
         for data in canonical_candidates(assessment):
             try:
                 public.verify(raw, data)
             except InvalidSignature:
                 continue
-            return True, f"signed by {agency} (key {sig['key_id'][:16]}…)"
+            return True, f"do {agency} ký / signed by {agency} (key {sig['key_id'][:16]}…)"
     except ValueError as exc:
-        return False, f"assessment cannot be canonicalised: {exc}"
-    return False, "signature does not match the content / chữ ký không khớp nội dung"
+        return False, f"không chuẩn hóa được phần đánh giá / assessment cannot be canonicalised: {exc}"
+    return False, "chữ ký không khớp nội dung / signature does not match the content"
 
 
 def _parse(data: bytes, path: Path) -> dict[str, Any]:
     try:
         bundle = loads_strict(data, path)  # the one strict reader (DESIGN §10 "Trust")
     except MalformedJSON as exc:
-        raise InputError(f"not a bundle: {exc.message}", path) from None
+        raise InputError(f"không phải gói kết quả / not a bundle: {exc.message}", path) from None
     if (
         not isinstance(bundle, dict)
         or bundle.get("schema") not in SCHEMAS
         or not isinstance(bundle.get("assessment"), dict)
     ):
-        raise InputError(f"not a secaudit bundle (schema {' or '.join(SCHEMAS)} expected)", path)
+        raise InputError(
+            "không phải gói kết quả secaudit / "
+            f"not a secaudit bundle (schema {' or '.join(SCHEMAS)} expected)",
+            path,
+        )
     return bundle
 
 
@@ -144,7 +148,7 @@ def verify_file(path: str | Path, keyring: Path) -> tuple[bool, str]:
     """
     p = Path(path)
     if not p.exists():
-        raise InputError("bundle file not found / không thấy tệp", p)
+        raise InputError("không thấy tệp gói kết quả / bundle file not found", p)
     try:
         data = read_input(p, "a bundle (.json)", MAX_BUNDLE_BYTES)
         bundle = _parse(data, p)
@@ -160,10 +164,13 @@ def verify_bytes(data: bytes, bundle: dict[str, Any], keyring: Path) -> tuple[bo
 
     why = bundle_shape_problem(bundle)
     if why:  # signed or not, summary would not count it: neither does verify
-        return False, f"not an assessment bundle: {why}"
+        return False, f"không phải gói kết quả đánh giá / not an assessment bundle: {why}"
     ok, reason = verify_bundle(bundle, keyring)
     if ok and not _layout_matches(data, bundle):
-        return False, "file altered outside the signed content (layout changed) / tệp đã bị sửa"
+        return (
+            False,
+            "tệp đã bị sửa ngoài phần được ký / file altered outside the signed content (layout changed)",
+        )
     return ok, reason
 
 

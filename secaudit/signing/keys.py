@@ -31,11 +31,16 @@ def generate_keypair(
 ) -> tuple[Path, Path]:
     """DIR/ID.key and DIR/ID.pub for an agency or (``option="--reviewer"``) a reviewer."""
     if not ID_RE.match(agency):
-        raise InputError(f"{option} {agency!r}: letters, digits, '-' or '_' only")
+        raise InputError(
+            f"{option} {agency!r}: chỉ dùng chữ, số, '-' hoặc '_' / letters, digits, '-' or '_' only"
+        )
     key_path, pub_path = out_dir / f"{agency}.key", out_dir / f"{agency}.pub"
     if not force and (key_path.exists() or pub_path.exists()):
         # Overwriting a private key would orphan every bundle already signed with it.
-        raise InputError("key already exists (use --force to replace it) / khóa đã tồn tại", key_path)
+        raise InputError(
+            "khóa đã tồn tại (dùng --force để thay) / key already exists (use --force to replace it)",
+            key_path,
+        )
     private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -53,9 +58,11 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(read_input(path, "a key file", MAX_KEY_BYTES), password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise InputError(f"not an unencrypted PEM private key ({exc})", path) from None
+        raise InputError(
+            f"không phải khóa bí mật PEM không mã hóa / not an unencrypted PEM private key ({exc})", path
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise InputError("not an Ed25519 private key", path)
+        raise InputError("không phải khóa bí mật Ed25519 / not an Ed25519 private key", path)
     return key
 
 
@@ -63,9 +70,9 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(read_input(path, "a key file", MAX_KEY_BYTES))
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise InputError(f"not a PEM public key ({exc})", path) from None
+        raise InputError(f"không phải khóa công khai PEM / not a PEM public key ({exc})", path) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise InputError("not an Ed25519 public key", path)
+        raise InputError("không phải khóa công khai Ed25519 / not an Ed25519 public key", path)
     return key
 
 
@@ -76,7 +83,10 @@ def keyring_public_key(keyring: Path, agency: str) -> tuple[Ed25519PublicKey | N
     if not pub_path.exists() and not pub_path.is_symlink():
         return None, f"no public key for agency {agency!r} in keyring ({pub_path})"
     if not inside_folder(Path(keyring), pub_path):
-        return None, f"{pub_path}: symlink leaves the keyring, not read / liên kết ra ngoài thư mục khóa"
+        return (
+            None,
+            f"{pub_path}: liên kết ra ngoài thư mục khóa, không đọc / symlink leaves the keyring, not read",
+        )
     try:
         return load_public_key(pub_path), ""
     except InputError as exc:
