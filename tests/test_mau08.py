@@ -425,7 +425,7 @@ def test_templates_broken_exit_2(
         expect = str(tdir / "style.css")
     elif breakage == "syntax":
         (tdir / "summary.html.j2").write_text("<html>\n{% for x in %}\n", encoding="utf-8")
-        expect = f"{tdir / 'summary.html.j2'}:2: template error"
+        expect = f"{tdir / 'summary.html.j2'}:2: mẫu báo cáo bị lỗi / template error"
     else:
         tdir = tmp_path / "nope"
         expect = str(tdir)

@@ -30,7 +30,7 @@ def _environment(templates: Path | None) -> Any:
     import jinja2
 
     if templates is not None and not templates.is_dir():
-        raise InputError("--templates is not a directory / thư mục mẫu báo cáo không tồn tại", templates)
+        raise InputError("thư mục mẫu báo cáo không tồn tại / --templates is not a directory", templates)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates or data_dir("reports"))),
         autoescape=True,
@@ -52,9 +52,9 @@ def template(env: Any, name: str, templates: Path | None = None) -> Any:
     try:
         return env.get_template(name)
     except jinja2.TemplateNotFound:
-        raise InputError("template not found / thiếu tệp mẫu báo cáo", where) from None
+        raise InputError("thiếu tệp mẫu báo cáo / template not found", where) from None
     except jinja2.TemplateSyntaxError as exc:
-        raise InputError(f"template error: {exc.message} / mẫu báo cáo bị lỗi", where, exc.lineno) from None
+        raise InputError(f"mẫu báo cáo bị lỗi / template error: {exc.message}", where, exc.lineno) from None
 
 
 def load_css(templates: Path | None) -> str:
@@ -64,7 +64,9 @@ def load_css(templates: Path | None) -> str:
     try:  # a user's --templates folder: regular file only (a FIFO must not hang), bounded
         return read_input(path, "a stylesheet", 4 * 1024 * 1024).decode("utf-8")
     except (InputError, UnicodeDecodeError):
-        raise InputError("stylesheet not found or unreadable / thiếu tệp style.css", path) from None
+        raise InputError(
+            "thiếu tệp style.css hoặc không đọc được / stylesheet not found or unreadable", path
+        ) from None
 
 
 def _render(tmpl: Any, name: str, templates: Path | None, **context: Any) -> str:
@@ -74,7 +76,7 @@ def _render(tmpl: Any, name: str, templates: Path | None, **context: Any) -> str
         return tmpl.render(**context)
     except jinja2.TemplateError as exc:  # e.g. an undefined name in a user's edited copy
         raise InputError(
-            f"template error: {exc} / mẫu báo cáo bị lỗi", (templates or data_dir("reports")) / name
+            f"mẫu báo cáo bị lỗi / template error: {exc}", (templates or data_dir("reports")) / name
         ) from None
 
 

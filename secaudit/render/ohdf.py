@@ -70,7 +70,9 @@ def render_summary_ohdf(summary: dict[str, Any], lang: str = "vi", source: Path 
     """The province summary as an OHDF execution: one profile per system whose bundle the summary
     read (re-read from ``source``, the bundle folder, and re-judged), in the summary's order."""
     if source is None:
-        raise InputError("summary --format ohdf needs the bundle folder / cần thư mục gói đánh giá")
+        raise InputError(
+            "summary --format ohdf cần thư mục gói kết quả / summary --format ohdf needs the bundle folder"
+        )
     from secaudit.core.files import inside_folder
 
     profiles, systems = [], []
@@ -81,7 +83,9 @@ def render_summary_ohdf(summary: dict[str, Any], lang: str = "vi", source: Path 
                 continue  # missing, or only another period's bundle
             path = Path(source) / file
             if Path(file).name != file or not inside_folder(Path(source), path):
-                raise InputError("bundle file name leaves the folder / tên tệp ra ngoài thư mục", path)
+                raise InputError(
+                    "tên tệp gói kết quả ra ngoài thư mục / bundle file name leaves the folder", path
+                )
             bundle, sha = _read(path)
             j = judge(bundle, path, sha)
             title = f"{name_of(j.part('system'))} — {name_of(j.part('agency'))}"
@@ -392,7 +396,7 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
     data = loads_strict(raw, path)
     why = check_bundle_shape(data)
     if why:
-        raise InputError(f"not an assessment bundle: {why}", path)
+        raise InputError(f"không phải gói kết quả đánh giá / not an assessment bundle: {why}", path)
     return data, hashlib.sha256(raw).hexdigest()
 
 

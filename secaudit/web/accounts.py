@@ -23,28 +23,37 @@ def add_user(
     from secaudit.web.models import Account
 
     if not ID_RE.match(username):
-        raise InputError(f"username {username!r}: letters, digits, '-' or '_' only / tên không hợp lệ")
+        raise InputError(
+            f"tên người dùng {username!r} không hợp lệ: chỉ dùng chữ, số, '-' hoặc '_' / "
+            f"username {username!r}: letters, digits, '-' or '_' only"
+        )
     if role not in ROLES:
-        raise InputError(f"--role must be one of {', '.join(ROLES)}")
+        raise InputError(
+            f"--role phải là một trong {', '.join(ROLES)} / --role must be one of {', '.join(ROLES)}"
+        )
     if role == "agency":
         if not agency:
-            raise InputError("--role agency needs --agency ID / cần mã cơ quan")
+            raise InputError("--role agency cần mã cơ quan --agency / --role agency needs --agency ID")
         if not ID_RE.match(agency):
-            raise InputError(f"--agency {agency!r}: letters, digits, '-' or '_' only")
+            raise InputError(
+                f"--agency {agency!r}: chỉ dùng chữ, số, '-' hoặc '_' / letters, digits, '-' or '_' only"
+            )
         inv = data.inventory()
         if inv is not None and data.find_agency(agency) is None:
             raise InputError(
-                f"agency {agency!r} is not in the inventory / không có trong danh mục", data.inventory_path()
+                f"cơ quan {agency!r} không có trong danh sách hệ thống / "
+                f"agency {agency!r} is not in the inventory",
+                data.inventory_path(),
             )
     elif agency:
-        raise InputError("--agency is only for --role agency / chỉ dùng cho vai trò cơ quan")
+        raise InputError("--agency chỉ dùng cho vai trò cơ quan / --agency is only for --role agency")
     if not password:
-        raise InputError("empty password on stdin / mật khẩu trống")
+        raise InputError("mật khẩu trống / empty password on stdin")
     User = get_user_model()  # noqa: N806
     try:
         validate_password(password, User(username=username))
     except ValidationError as exc:
-        raise InputError("password refused / mật khẩu không đạt: " + " ".join(exc.messages)) from None
+        raise InputError("mật khẩu không đạt / password refused: " + " ".join(exc.messages)) from None
     reviewer = (reviewer or username) if role == "inspector" else ""
     if reviewer:
         data.ensure_reviewer_key(reviewer)

@@ -26,7 +26,9 @@ def load_demo(data: Path, say: Callable[[str], None]) -> list[tuple[str, str, st
     from secaudit.demo.run import run_demo
 
     if data.exists() and (not data.is_dir() or any(data.iterdir())):
-        raise InputError("--demo needs an empty or new --data folder / thư mục dữ liệu phải trống", data)
+        raise InputError(
+            "--demo cần thư mục --data trống hoặc mới / --demo needs an empty or new --data folder", data
+        )
     data.mkdir(parents=True, exist_ok=True)
     run_demo(data, say)
     return []

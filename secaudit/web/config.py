@@ -55,15 +55,20 @@ def database(url: str | None, data: Path) -> dict[str, Any]:
     if parts.scheme in ("sqlite", "sqlite3"):
         path = unquote(parts.path)
         if not path or path == "/":
-            raise InputError("--db sqlite:///PATH needs a file path / thiếu đường dẫn tệp", url)
+            raise InputError(
+                "--db sqlite:///PATH thiếu đường dẫn tệp / --db sqlite:///PATH needs a file path", url
+            )
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
     if parts.scheme not in ("postgresql", "postgres"):
         raise InputError(
-            f"--db: unsupported scheme {parts.scheme!r} (postgresql://… or sqlite:///…) / không hỗ trợ",
+            f"--db: không hỗ trợ kiểu kết nối này / "
+            f"unsupported scheme {parts.scheme!r} (postgresql://… or sqlite:///…)",
         )
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise InputError("--db postgresql://…/NAME needs a database name / thiếu tên CSDL")
+        raise InputError(
+            "--db postgresql://…/NAME thiếu tên CSDL / --db postgresql://…/NAME needs a database name"
+        )
     from urllib.parse import parse_qs
 
     query = parse_qs(parts.query)
@@ -223,8 +228,8 @@ def setup(opts: WebOptions, migrate: bool = True) -> None:
 
     if not opts.data.is_dir():
         raise InputError(
-            "data folder not found: create it first (mkdir) or use serve --demo"
-            " / không thấy thư mục dữ liệu: hãy tạo trước (mkdir) hoặc dùng serve --demo",
+            "không thấy thư mục dữ liệu: hãy tạo trước (mkdir) hoặc dùng serve --demo"
+            " / data folder not found: create it first (mkdir) or use serve --demo",
             opts.data,
         )
     if _CONFIGURED:
@@ -246,7 +251,7 @@ def run_migrations() -> None:
         call_command("migrate", interactive=False, verbosity=0)
     except DatabaseError as exc:  # unreachable server, wrong password, a file that is no database
         raise InputError(
-            f"database not reachable / không kết nối được CSDL: {str(exc).splitlines()[0]}"
+            f"không kết nối được CSDL / database not reachable: {str(exc).splitlines()[0]}"
         ) from None
 
 

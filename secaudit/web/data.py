@@ -221,6 +221,7 @@ def require_inventory() -> Any:
     inv = inventory()
     if inv is None:
         raise InputError(
-            "no inventory.yaml in the data folder yet / chưa có inventory.yaml", inventory_path()
+            "thư mục dữ liệu chưa có inventory.yaml / no inventory.yaml in the data folder yet",
+            inventory_path(),
         )
     return inv

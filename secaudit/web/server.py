@@ -26,7 +26,7 @@ def parse_bind(bind: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":") if ":" in text else ("127.0.0.1", "", text)
     host = host.strip("[]") or "127.0.0.1"
     if not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise InputError(f"--bind {bind!r}: expected ADDR:PORT, e.g. 127.0.0.1:8000 / địa chỉ không hợp lệ")
+        raise InputError(f"--bind {bind!r}: địa chỉ không hợp lệ / expected ADDR:PORT, e.g. 127.0.0.1:8000")
     return host, int(port)
 
 
@@ -41,7 +41,7 @@ def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
         ctx.load_cert_chain(str(cert), str(key))
     except (OSError, ssl.SSLError) as exc:
         raise InputError(
-            f"cannot load the certificate/key / không đọc được chứng thư, khoá: {exc}", cert
+            f"không đọc được chứng thư, khóa / cannot load the certificate/key: {exc}", cert
         ) from None
     return ctx
 
@@ -73,7 +73,7 @@ def run(
         server.prepare()
     except OSError as exc:
         raise InputError(
-            f"cannot listen on {host}:{port} / không mở được cổng: {exc.strerror or exc}"
+            f"không mở được cổng {host}:{port} / cannot listen on {host}:{port}: {exc.strerror or exc}"
         ) from None
     bound = server.bind_addr
     shown_host = f"[{bound[0]}]" if ":" in str(bound[0]) else bound[0]
