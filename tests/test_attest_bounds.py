@@ -193,7 +193,8 @@ def test_evidence_outside_the_folder_is_invalid(folder: Path, tmp_path: Path) ->
         }
     ]
     assert str(tmp_path) not in repr(v.to_dict())
-    assert "secret.pdf: absolute path" in texts(v)[1]
+    why = "không nhận đường dẫn tuyệt đối, hãy cho đường dẫn tương đối trong thư mục / absolute path"
+    assert f"secret.pdf: {why}" in texts(v)[1]
     # A symlink that stays inside the folder is fine.
     (folder / "inside.pdf").symlink_to(folder / "bang-chung" / "quy-che.pdf")
     assert state(Evidence("inside.pdf"), folder)["state"] == "unrecorded"

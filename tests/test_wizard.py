@@ -82,7 +82,7 @@ def test_wizard_saves_each_answer_and_resumes(tmp_path: Path) -> None:
     assert first.attested_by == "Nguyễn Văn A" and first.attested_at is not None
     assert [e.path for e in first.evidence] == ["bang-chung/quy-che.pdf"]
     assert check_evidence(first.evidence[0], path.parent)["state"] == "ok"
-    assert "ngoai.pdf: outside the attestations folder" in res.output
+    assert "ngoai.pdf: nằm ngoài thư mục xác nhận / outside the attestations folder" in res.output
     assert second.status == "non_compliant"
 
     # A second run asks only what is still open, starting with the skipped n/a question.

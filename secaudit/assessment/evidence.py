@@ -54,11 +54,12 @@ def evidence_file(rel: str, base_dir: Path) -> Path:
     except InputError as exc:
         if "absolute" in exc.message:
             raise InputError(
-                "absolute path / đường dẫn tuyệt đối: give a path relative to the folder"
+                "không nhận đường dẫn tuyệt đối, hãy cho đường dẫn tương đối trong thư mục / "
+                "absolute path: give a path relative to the folder"
             ) from None
-        raise InputError("outside the attestations folder / nằm ngoài thư mục xác nhận") from None
+        raise InputError("nằm ngoài thư mục xác nhận / outside the attestations folder") from None
     except (OSError, RuntimeError):  # a symlink loop
-        raise InputError("symlink loop / liên kết vòng") from None
+        raise InputError("liên kết vòng / symlink loop") from None
 
 
 def check_evidence(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES) -> dict[str, Any]:

@@ -58,7 +58,11 @@ def load_records(attestations: Path | None, agency: str, system: str, host: str)
             continue
         rec = loads_strict(read_input(p, "a host result record"), p)
         if not isinstance(rec, dict) or rec.get("schema") != SCHEMA or rec.get("engine") != engine:
-            raise InputError(f"not a {SCHEMA} record for {engine} (re-run secaudit host import)", p)
+            raise InputError(
+                f"không phải bản ghi {SCHEMA} của {engine} (hãy chạy lại secaudit host import) / "
+                f"not a {SCHEMA} record for {engine} (re-run secaudit host import)",
+                p,
+            )
         out.append(rec)
     return out
 

@@ -39,8 +39,8 @@ def declared_host(inventory: Path, agency: str, system: str, host: str) -> tuple
     if spec is None:
         known = ", ".join(h.name for h in getattr(sysm, "hosts", None) or []) or "none (no hosts:)"
         raise InputError(
-            f"host {host!r} is not declared for system {agency}/{system} (hosts: {known}) "
-            "/ máy chủ chưa khai báo",
+            f"máy chủ {host!r} chưa khai báo cho hệ thống {agency}/{system} / "
+            f"host {host!r} is not declared for system {agency}/{system} (hosts: {known})",
             inventory,
         )
     return inv, sysm, spec
@@ -103,13 +103,21 @@ def scan_here(
     oscap.oscap_path()  # missing oscap: one line naming the package, before anything else
     here_name = socket.getfqdn().lower()
     if spec.name.split(".")[0] not in {here_name.split(".")[0], socket.gethostname().lower().split(".")[0]}:
-        raise InputError(f"this machine is {here_name}, not host {spec.name}: run host scan on that server")
+        raise InputError(
+            f"máy này là {here_name}, không phải máy chủ {spec.name}: hãy chạy host scan trên máy chủ đó / "
+            f"this machine is {here_name}, not host {spec.name}: run host scan on that server"
+        )
     here = oscap.running_os(os_release)
     if spec.os and here and spec.os != here:
-        raise InputError(f"host {spec.name} is declared as {spec.os}, this machine runs {here}", inventory)
+        raise InputError(
+            f"máy chủ {spec.name} khai báo là {spec.os}, máy này chạy {here} / "
+            f"host {spec.name} is declared as {spec.os}, this machine runs {here}",
+            inventory,
+        )
     ds = content if content is not None else oscap.default_content(here)
     if not ds.exists():
         raise InputError(
+            f"không có nội dung SCAP cho {here or 'hệ điều hành này'} (cho --content DS.xml) / "
             f"no SCAP content for {here or 'this OS'} (ssg-debian >= 0.1.76 has Debian 12; "
             "give --content DS.xml)",
             ds,

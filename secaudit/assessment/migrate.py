@@ -192,7 +192,7 @@ def render(atts: AttestationSet, to: Catalog, entries: list[_Entry]) -> str:
 
 def source_files(src: Path) -> list[Path]:
     if not src.is_dir():
-        raise InputError("attestations folder not found / không thấy thư mục xác nhận", src)
+        raise InputError("không thấy thư mục xác nhận / attestations folder not found", src)
     return sorted(p for p in src.glob("*/*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
@@ -220,13 +220,17 @@ def migrate_dir(src: Path, to_id: str, dst: Path, force: bool = False) -> list[M
         m.partial = len(entries) - m.equivalent
         if target.exists() and not force:
             raise InputError(
-                "exists; not overwritten (use --force) / tệp đã có, dùng --force để ghi đè", target
+                "tệp đã có, không ghi đè (dùng --force để ghi đè) / exists; not overwritten (use --force)",
+                target,
             )
         plan.append((m, render(atts, to, entries)))
     evidence = {dst: read_input(source, "evidence", EVIDENCE_MAX_BYTES) for dst, source in copies.items()}
     for dst, data in evidence.items():
         if dst.exists() and not force and (not dst.is_file() or dst.read_bytes() != data):
-            raise InputError("exists; not overwritten (use --force) / tệp đã có, dùng --force để ghi đè", dst)
+            raise InputError(
+                "tệp đã có, không ghi đè (dùng --force để ghi đè) / exists; not overwritten (use --force)",
+                dst,
+            )
     for dst, data in evidence.items():
         atomic_write(dst, data)
     for m, content in plan:

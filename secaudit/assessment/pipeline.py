@@ -85,7 +85,11 @@ def resume_state(
     finished: dict[str, Finished] = {}
     for key, f in log.finished.items():
         if f.bundle != expected[key]:
-            raise InputError(f"{key}: bundle {f.bundle!r} is not this system's file", log_path)
+            raise InputError(
+                f"{key}: gói kết quả {f.bundle!r} không phải tệp của hệ thống này / "
+                f"bundle {f.bundle!r} is not this system's file",
+                log_path,
+            )
         try:
             ok = hash_regular_file(out_dir / f.bundle, MAX_BUNDLE_BYTES, "a bundle")[0] == f.sha256
         except InputError:
@@ -271,12 +275,17 @@ def open_log(
     ident = identity(inventory, inv, [j for _, j in jobs], opts)
     if opts.resume is not None:
         if opts.log is not None and Path(opts.log).resolve() != Path(opts.resume).resolve():
-            raise InputError("--log and --resume name different files (--resume continues its own log)")
+            raise InputError(
+                "--log và --resume chỉ hai tệp khác nhau (--resume ghi tiếp nhật ký của nó) / "
+                "--log and --resume name different files (--resume continues its own log)"
+            )
         expected = {k: f"{j.agency.id}.{j.system.id}.{inv.period}.json" for k, j in jobs}
         log, finished = resume_state(Path(opts.resume), ident, expected, opts.out_dir, say)
         assessed_at = log.header["assessed_at"]
         if opts.assessed_at is not None and opts.assessed_at != assessed_at:
             raise InputError(
+                f"--assessed-at {opts.assessed_at} khác ngày trong nhật ký {assessed_at} (lần chạy tiếp "
+                "giữ ngày đầu tiên) / "
                 f"--assessed-at {opts.assessed_at} differs from the log's {assessed_at} (a resumed run "
                 "keeps its first date)",
                 opts.resume,

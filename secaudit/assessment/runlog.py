@@ -187,7 +187,7 @@ class RunLog:
         try:
             os.truncate(log.path, log.end)
         except OSError as exc:
-            raise InputError(f"cannot write / không ghi được: {exc.strerror or exc}", log.path) from None
+            raise InputError(f"không ghi được / cannot write: {exc.strerror or exc}", log.path) from None
         return cls(log.path, _open_append(log.path), fresh=False)
 
     def event(self, key: str, state: str, **fields: Any) -> None:
@@ -203,7 +203,7 @@ class RunLog:
                 if state != "started":
                     os.fsync(self._fd)  # a done line never lands before its bundle, nor is lost after it
             except OSError as exc:
-                raise InputError(f"cannot write / không ghi được: {exc.strerror or exc}", self.path) from None
+                raise InputError(f"không ghi được / cannot write: {exc.strerror or exc}", self.path) from None
             if state == "done":
                 self.written += 1
 
@@ -225,7 +225,7 @@ def _open_append(path: Path) -> int:
     try:
         return os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise InputError(f"cannot write / không ghi được: {exc.strerror or exc}", path) from None
+        raise InputError(f"không ghi được / cannot write: {exc.strerror or exc}", path) from None
 
 
 def _line(rec: dict[str, Any]) -> bytes:

@@ -76,8 +76,10 @@ def run_wizard(
     elif atts.catalog != catalog.id:
         if atts.entries:  # answers with this catalogue's ids would make the file invalid
             raise InputError(
+                f"tệp thuộc danh mục khác ({atts.catalog}, hồ sơ dùng {catalog.id}): "
+                "dùng `secaudit attest migrate` / "
                 f"the file answers catalogue {atts.catalog} but profile {profile.id} uses "
-                f"{catalog.id}: use `secaudit attest migrate` / tệp thuộc danh mục khác",
+                f"{catalog.id}: use `secaudit attest migrate`",
                 path,
                 atts.catalog_line,
             )

@@ -49,4 +49,6 @@ def import_results(
                     paths.append(str(out))
                 args = ["--inventory", str(inv_path), "--agency", agency["id"], "--system", system["id"]]
                 if cli("host", "import", *paths, *args, "--host", host, "--attestations", str(att_dir)) != 0:
-                    raise InputError(f"demo: host import failed for {host}")
+                    raise InputError(
+                        f"demo: nhập kết quả máy chủ {host} thất bại / host import failed for {host}"
+                    )

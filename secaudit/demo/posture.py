@@ -75,7 +75,8 @@ class DemoPosture:
         for domain, (posture, _) in domains.items():
             if posture not in POSTURES:
                 raise InputError(
-                    f"demo data: {domain}: unknown domain_posture {posture!r} ({', '.join(POSTURES)})"
+                    f"demo data: {domain}: domain_posture không hợp lệ / "
+                    f"unknown domain_posture {posture!r} ({', '.join(POSTURES)})"
                 )
         missing = tools_missing()
         if missing:

@@ -83,4 +83,6 @@ def prepare(
         if code == 2:
             from secaudit.core.errors import InputError
 
-            raise InputError(f"demo: review --provider {pid} failed (exit 2)")
+            raise InputError(
+                f"demo: review --provider {pid} thất bại / review --provider {pid} failed (exit 2)"
+            )

@@ -68,7 +68,7 @@ def _site_spec(kind: str, name: str, address: str, hostname: str) -> Any:
         )
     if kind == "risky_port":  # a good site; the risky service beside it is started by run_demo
         return SiteSpec(name=name, address=address, hostname=hostname, cookies=good_cookie)
-    raise InputError(f"demo data: unknown site kind {kind!r}")
+    raise InputError(f"demo data: loại trang không hợp lệ / unknown site kind {kind!r}")
 
 
 def _attestations(
@@ -276,7 +276,7 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
                 str(out_bundles),
             )
             if code == 2:
-                raise InputError(f"demo: assess failed for period {period}")
+                raise InputError(f"demo: đánh giá kỳ {period} thất bại / assess failed for period {period}")
         for s in systems:  # an agency rewriting its own signed verdicts (demo_data.yaml: forge)
             if s.system.get("forge"):
                 bundle = bundles / f"{s.agency['id']}.{s.system['id']}.{data['period']}.json"
@@ -284,7 +284,9 @@ def run_demo(out_dir: Path, say: Callable[[str], None], quiet_commands: bool = T
     # The Department's first step: check every signature against the agencies' public keys.
     signed = sorted(str(p) for p in bundles.glob("*.json"))
     if cli("verify", *signed, "--keyring", str(keyring)) != 0:
-        raise InputError("demo: a bundle failed signature verification")
+        raise InputError(
+            "demo: một gói kết quả không qua kiểm tra chữ ký / a bundle failed signature verification"
+        )
     say(f"Đã xác thực chữ ký {len(signed)} gói kết quả / verified {len(signed)} signed bundles")
     inv_path = out_dir / "inventory.yaml"
     store = out_dir / "secaudit.db"
@@ -432,4 +434,4 @@ def _forge(path: Path, key: Path) -> None:
 
 def _check(code: int, what: str) -> None:
     if code == 2:
-        raise InputError(f"demo: {what} failed (exit 2)")
+        raise InputError(f"demo: {what} thất bại / {what} failed (exit 2)")

@@ -73,19 +73,29 @@ class Store:
         try:
             self.db = sqlite3.connect(path)
         except sqlite3.Error as exc:
-            raise InputError(f"not a usable secaudit store (SQLite): {exc}", path) from None
+            raise InputError(
+                f"không dùng được làm kho dữ liệu secaudit / not a usable secaudit store (SQLite): {exc}",
+                path,
+            ) from None
         try:
             self.db.executescript(_SCHEMA)
             # Another application's database may already have tables with these names.
             for table, columns in _COLUMNS.items():
                 found = [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
                 if found != columns:
-                    raise InputError(f"not a secaudit store: table {table!r} has columns {found}", path)
+                    raise InputError(
+                        "không phải kho dữ liệu secaudit / "
+                        f"not a secaudit store: table {table!r} has columns {found}",
+                        path,
+                    )
         except (sqlite3.Error, InputError) as exc:
             self.db.close()
             if isinstance(exc, InputError):
                 raise
-            raise InputError(f"not a usable secaudit store (SQLite): {exc}", path) from None
+            raise InputError(
+                f"không dùng được làm kho dữ liệu secaudit / not a usable secaudit store (SQLite): {exc}",
+                path,
+            ) from None
 
     def __enter__(self) -> Store:
         return self
