@@ -118,7 +118,7 @@ LAUGHS = (
         (
             "garbage.dat",
             "# Lynis Report\nreport_version_major=1\nthis is not a key value line\n",
-            ":3: not a Lynis",
+            ":3: dòng không hợp lệ trong báo cáo Lynis (cần key=value) / not a Lynis",
         ),
         ("cut.dat", "# Lynis Report\nreport_version_major=1\nlynis_version=3.0.8\n", "interrupted run"),
         ("binary.dat", b"\x00\xff\xfe garbage", "not UTF-8"),

@@ -63,7 +63,7 @@ def parse_server(spec: str) -> Server:
         addr, _, rest = s[1:].partition("]")
         if rest:
             if not rest.startswith(":"):
-                raise InputError(f"--dns-server {spec!r}: expected [ADDR]:PORT")
+                raise InputError(f"--dns-server {spec!r}: cần dạng [ADDR]:PORT / expected [ADDR]:PORT")
             port = _port(rest[1:], spec)
     elif s.count(":") == 1:
         addr, p = s.split(":")
@@ -89,7 +89,9 @@ def load_anchors(path: Path | None) -> dict[dns.name.Name, list[Any]]:
             raw = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(
-                f"cannot read trust anchor file: {getattr(exc, 'strerror', exc)}", path
+                "không đọc được tệp neo tin cậy / "
+                f"cannot read trust anchor file: {getattr(exc, 'strerror', exc)}",
+                path,
             ) from None
         texts.append(raw)
     anchors: dict[dns.name.Name, list[Any]] = {}
@@ -100,12 +102,15 @@ def load_anchors(path: Path | None) -> dict[dns.name.Name, list[Any]]:
             )
         except dns.exception.DNSException as exc:
             raise InputError(
-                f"not DS/DNSKEY records ({exc})", path if i >= len(ROOT_ANCHORS) else None
+                f"không phải bản ghi DS/DNSKEY / not DS/DNSKEY records ({exc})",
+                path if i >= len(ROOT_ANCHORS) else None,
             ) from None
         for rrset in rrsets:
             if rrset.rdtype not in (dns.rdatatype.DS, dns.rdatatype.DNSKEY):
                 raise InputError(
-                    f"only DS or DNSKEY records, not {dns.rdatatype.to_text(rrset.rdtype)}", path
+                    "chỉ nhận bản ghi DS hoặc DNSKEY / "
+                    f"only DS or DNSKEY records, not {dns.rdatatype.to_text(rrset.rdtype)}",
+                    path,
                 )
             anchors.setdefault(rrset.name, []).extend(rrset)
     if (
@@ -114,7 +119,11 @@ def load_anchors(path: Path | None) -> dict[dns.name.Name, list[Any]]:
         and dns.name.root in anchors
         and len(anchors[dns.name.root]) == 2
     ):
-        raise InputError("no DS or DNSKEY record in the trust anchor file", path)
+        raise InputError(
+            "tệp neo tin cậy không có bản ghi DS hay DNSKEY / "
+            "no DS or DNSKEY record in the trust anchor file",
+            path,
+        )
     return anchors
 
 

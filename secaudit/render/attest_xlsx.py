@@ -253,14 +253,21 @@ def _read_sheet(ws: Any, xlsx: Path) -> _Sheet | None:
             meta = {r: top.get(r, [None, None]) for r in (1, 2, 4)}
             agency, system = _cell_text(meta[1][1]), _cell_text(meta[2][1])
             if not agency or not system:
-                raise InputError("cells B1/B2 must hold the agency and system ids", where, 1)
+                raise InputError(
+                    "ô B1/B2 phải chứa mã cơ quan và mã hệ thống / "
+                    "cells B1/B2 must hold the agency and system ids",
+                    where,
+                    1,
+                )
             for val in (agency, system):  # a provider's sheet: the pair _providers/ID (issue 14)
                 if not ID_RE.match(val) and not (val is agency and val == PROVIDERS_AGENCY):
-                    raise InputError(f"{_printable(val)!r} is not a valid id", where, 1)
+                    raise InputError(f"{_printable(val)!r}: mã không hợp lệ / is not a valid id", where, 1)
             label = _cell_text(meta[4][0]) or ""
             catalog = _cell_text(meta[4][1]) if label.startswith("Danh mục") else None
             if catalog is not None and not ID_RE.match(catalog):  # an id, never a path to read
-                raise InputError(f"{_printable(catalog)!r} is not a catalogue id", where, 4)
+                raise InputError(
+                    f"{_printable(catalog)!r}: không phải mã danh mục / is not a catalogue id", where, 4
+                )
             sheet = _Sheet(ws.title, where, agency, system, catalog)
             continue
         cells = dict(zip(COL, values, strict=True))
@@ -319,7 +326,11 @@ def import_xlsx(
     A row whose YAML entry changed since the export is refused unless ``force``."""
     sheets = read_workbook(xlsx)
     if not sheets:
-        raise InputError("no system sheet found (was it exported by secaudit attest export?)", xlsx)
+        raise InputError(
+            "không thấy trang tính hệ thống nào (sổ tính có được xuất bằng secaudit attest export?) / "
+            "no system sheet found (was it exported by secaudit attest export?)",
+            xlsx,
+        )
     planned: dict[Path, AttestationSet] = {}
     on_disk: dict[Path, AttestationSet | None] = {}
     unknown: list[str] = []
@@ -333,7 +344,10 @@ def import_xlsx(
         catalog = _sheet_catalog(sh, base, catalog_for)
         if base and base.entries and base.catalog != catalog.id:
             raise InputError(
-                f"the sheet answers catalogue {catalog.id!r} but {path} holds {base.catalog!r}", sh.where, 4
+                f"trang tính trả lời danh mục {catalog.id!r} nhưng {path} thuộc {base.catalog!r} / "
+                f"the sheet answers catalogue {catalog.id!r} but {path} holds {base.catalog!r}",
+                sh.where,
+                4,
             )
         reqs = {r.id: r for r in catalog.requirements}
         entries = dict(base.entries) if base else {}
@@ -346,8 +360,9 @@ def import_xlsx(
                 continue
             if att.status == "not_applicable" and spec.kind == "auto":
                 raise InputError(
+                    "yêu cầu tự động không thể khai not_applicable: hãy loại trừ trong hồ sơ kèm lý do / "
                     "an automated requirement cannot be attested not_applicable: tailor it in a "
-                    "profile with a justification / yêu cầu tự động chỉ loại trừ qua hồ sơ",
+                    "profile with a justification",
                     sh.where,
                     row.line,
                     att.requirement,
@@ -368,15 +383,16 @@ def import_xlsx(
         )
     if unknown:
         raise InputError(
-            f"unknown requirement id(s) / mã yêu cầu không có trong danh mục: {_listing(unknown)}; "
-            "nothing written / không ghi gì",
+            f"mã yêu cầu không có trong danh mục / unknown requirement id(s): {_listing(unknown)}; "
+            "không ghi gì / nothing written",
             xlsx,
         )
     if conflicts:
         raise InputError(
+            f"{len(conflicts)} dòng đã bị sửa trong thư mục xác nhận sau khi xuất sổ tính / "
             f"{len(conflicts)} row(s) changed in the attestations folder since this workbook was "
-            f"exported / đã bị sửa sau khi xuất sổ tính: {_listing(conflicts)}; nothing written / "
-            "không ghi gì (export again, or --force to overwrite / xuất lại, hoặc --force để ghi đè)",
+            f"exported: {_listing(conflicts)}; không ghi gì / nothing written "
+            "(xuất lại, hoặc --force để ghi đè / export again, or --force to overwrite)",
             xlsx,
         )
     if record_hashes:
@@ -395,6 +411,7 @@ def _sheet_catalog(sh: _Sheet, base: AttestationSet | None, catalog_for: Catalog
         cat = catalog_for(sh.agency, sh.system)
         if sh.catalog is not None and sh.catalog != cat.id:
             raise InputError(
+                f"trang tính trả lời danh mục {sh.catalog!r} nhưng hồ sơ của hệ thống dùng {cat.id!r} / "
                 f"the sheet answers catalogue {sh.catalog!r} but the system's profile uses {cat.id!r}",
                 sh.where,
                 4,
@@ -404,4 +421,6 @@ def _sheet_catalog(sh: _Sheet, base: AttestationSet | None, catalog_for: Catalog
     try:
         return load_catalog(name)
     except InputError as exc:
-        raise InputError(f"catalogue: {exc.message} (give --inventory)", sh.where, 4) from None
+        raise InputError(
+            f"danh mục (hãy cho --inventory) / catalogue: {exc.message} (give --inventory)", sh.where, 4
+        ) from None

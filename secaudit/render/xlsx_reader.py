@@ -42,17 +42,17 @@ _REF = re.compile(r"([A-Za-z]{1,3})(\d+)$")
 
 
 def _too_much(path: Path) -> InputError:
-    return InputError("workbook expands to too much data (zip bomb?) / sổ tính giải nén quá lớn", path)
+    return InputError("sổ tính giải nén quá lớn / workbook expands to too much data (zip bomb?)", path)
 
 
 def _check_zip(data: bytes, path: Path) -> None:
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InputError("not an .xlsx workbook (not a zip file) / không phải sổ tính .xlsx", path)
+        raise InputError("không phải sổ tính .xlsx / not an .xlsx workbook (not a zip file)", path)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             parts = zf.infolist()
             if len(parts) > MAX_PARTS:
-                raise InputError(f"workbook has more than {MAX_PARTS} parts / sổ tính quá nhiều phần", path)
+                raise InputError(f"sổ tính quá nhiều phần / workbook has more than {MAX_PARTS} parts", path)
             if sum(p.file_size for p in parts) > MAX_TOTAL_BYTES:
                 raise _too_much(path)
             strings = 0
@@ -75,9 +75,9 @@ def _check_zip(data: bytes, path: Path) -> None:
         NotImplementedError,
         RuntimeError,
     ) as exc:
-        raise InputError(f"not an .xlsx workbook ({exc}) / không phải sổ tính .xlsx", path) from None
+        raise InputError(f"không phải sổ tính .xlsx / not an .xlsx workbook ({exc})", path) from None
     if strings > MAX_STRINGS:
-        raise InputError(f"workbook has more than {MAX_STRINGS} texts / sổ tính quá nhiều chuỗi", path)
+        raise InputError(f"sổ tính quá nhiều chuỗi / workbook has more than {MAX_STRINGS} texts", path)
 
 
 def _is_defused(exc: BaseException | None) -> bool:
@@ -101,11 +101,11 @@ def reading_error(exc: Exception, path: Path | str) -> InputError:
         return exc
     if _is_defused(exc):
         return InputError(
-            "XML with entity or DTD declarations refused (XXE / billion laughs) / "
-            "từ chối XML có khai báo thực thể",
+            "từ chối XML có khai báo thực thể / "
+            "XML with entity or DTD declarations refused (XXE / billion laughs)",
             path,
         )
-    return InputError(f"not a readable .xlsx workbook ({type(exc).__name__}) / sổ tính hỏng", path)
+    return InputError(f"sổ tính hỏng / not a readable .xlsx workbook ({type(exc).__name__})", path)
 
 
 def open_workbook(path: Path) -> Any:
@@ -120,7 +120,7 @@ def open_workbook(path: Path) -> Any:
         raise reading_error(exc, path) from None
     if len(wb.sheetnames) > MAX_SHEETS:
         wb.close()
-        raise InputError(f"workbook has more than {MAX_SHEETS} sheets / sổ tính quá nhiều trang", path)
+        raise InputError(f"sổ tính quá nhiều trang / workbook has more than {MAX_SHEETS} sheets", path)
     return wb
 
 
@@ -181,18 +181,18 @@ def sheet_rows(ws: Any, max_col: int, where: str) -> Iterator[tuple[int, list[An
                     rows += 1
                     if rows > MAX_ROWS:
                         raise InputError(
-                            f"sheet has more than {MAX_ROWS} rows / trang tính quá nhiều dòng", where
+                            f"trang tính quá nhiều dòng / sheet has more than {MAX_ROWS} rows", where
                         )
                     r = el.get("r")
                     row_no = int(r) if r is not None and r.isdigit() else row_no + 1
                     if not 1 <= row_no <= MAX_ROW_NUMBER:
-                        raise InputError(f"row number {r!r} out of range / số dòng sai", where)
+                        raise InputError(f"số dòng sai / row number {r!r} out of range", where)
                     row_el, values, col = el, [None] * max_col, 0
                 continue
             if tag == f"{_NS}c":
                 cells += 1
                 if cells > MAX_CELLS:
-                    raise InputError(f"sheet has more than {MAX_CELLS} cells / trang tính quá nhiều ô", where)
+                    raise InputError(f"trang tính quá nhiều ô / sheet has more than {MAX_CELLS} cells", where)
                 m = _REF.match(el.get("r") or "")
                 if m:
                     from openpyxl.utils.cell import column_index_from_string

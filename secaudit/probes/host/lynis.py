@@ -40,13 +40,22 @@ def parse_report(text: str, path: Path) -> tuple[dict[str, str], dict[str, list[
     lists: dict[str, list[str]] = {}
     lines = text.splitlines()
     if len(lines) > MAX_LINES:
-        raise InputError(f"more than {MAX_LINES} lines: not a Lynis report", path)
+        raise InputError(
+            f"quá {MAX_LINES} dòng: không phải báo cáo Lynis / "
+            f"more than {MAX_LINES} lines: not a Lynis report",
+            path,
+        )
     for n, line in enumerate(lines, 1):
         if not line.strip() or line.startswith("#"):
             continue
         m = _LINE.match(line)
         if not m or not line.replace("\t", " ").isprintable():
-            raise InputError("not a Lynis report line (expected key=value) / dòng không hợp lệ", path, n)
+            raise InputError(
+                "dòng không hợp lệ trong báo cáo Lynis (cần key=value) / "
+                "not a Lynis report line (expected key=value)",
+                path,
+                n,
+            )
         key, is_list, value = m.group(1), m.group(2), m.group(3)
         if is_list:
             lists.setdefault(key, []).append(value)
@@ -55,7 +64,9 @@ def parse_report(text: str, path: Path) -> tuple[dict[str, str], dict[str, list[
     missing = [k for k in REQUIRED if not scalars.get(k)]
     if missing:
         raise InputError(
-            f"incomplete Lynis report (no {', '.join(missing)}: interrupted run?) / báo cáo Lynis thiếu", path
+            f"báo cáo Lynis thiếu (lần chạy bị ngắt?) / "
+            f"incomplete Lynis report (no {', '.join(missing)}: interrupted run?)",
+            path,
         )
     return scalars, lists
 
@@ -64,7 +75,11 @@ def _lynis_time(value: str, path: Path) -> str:
     """``2026-12-01 13:26:52`` (Lynis writes the machine's local time, no zone; read as UTC)."""
     m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})", value.strip())
     if not m:
-        raise InputError(f"report_datetime_end {value[:40]!r} is not a date-time", path)
+        raise InputError(
+            "report_datetime_end không phải ngày giờ / "
+            f"report_datetime_end {value[:40]!r} is not a date-time",
+            path,
+        )
     return f"{m.group(1)}T{m.group(2)}+00:00"
 
 

@@ -41,10 +41,15 @@ def read_result(path: Path) -> dict[str, Any]:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError(
-                "neither XML nor a Lynis report (not UTF-8 text) / không phải kết quả", path
+                "không phải kết quả XML hay báo cáo Lynis / neither XML nor a Lynis report (not UTF-8 text)",
+                path,
             ) from None
         if not lynis.looks_like_lynis(text):
-            raise InputError("neither XML nor a Lynis report (lynis-report.dat) / không phải kết quả", path)
+            raise InputError(
+                "không phải kết quả XML hay báo cáo Lynis / "
+                "neither XML nor a Lynis report (lynis-report.dat)",
+                path,
+            )
         record = lynis.normalise(text, path)
     _check_time(record, path)
     record["file"] = {"name": path.name, "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
@@ -59,11 +64,15 @@ def _gunzip(raw: bytes, path: Path) -> bytes:
     try:
         out = d.decompress(raw, MAX_BYTES + 1)
     except zlib.error as exc:
-        raise InputError(f"broken gzip file / tệp gzip hỏng: {exc}", path) from None
+        raise InputError(f"tệp gzip hỏng / broken gzip file: {exc}", path) from None
     if len(out) > MAX_BYTES or d.unconsumed_tail:
-        raise InputError(f"more than {MAX_BYTES // (1024 * 1024)} MB once uncompressed / quá lớn", path)
+        raise InputError(
+            f"quá {MAX_BYTES // (1024 * 1024)} MB sau khi giải nén / "
+            f"more than {MAX_BYTES // (1024 * 1024)} MB once uncompressed",
+            path,
+        )
     if not d.eof:
-        raise InputError("truncated gzip file / tệp gzip bị cắt", path)
+        raise InputError("tệp gzip bị cắt / truncated gzip file", path)
     return out
 
 
@@ -71,7 +80,11 @@ def _check_time(record: dict[str, Any], path: Path) -> None:
     try:
         t = datetime.fromisoformat(str(record["ran_at"]).replace("Z", "+00:00"))
     except ValueError:
-        raise InputError(f"end time {str(record['ran_at'])[:40]!r} is not a date-time", path) from None
+        raise InputError(
+            "thời điểm kết thúc không phải ngày giờ / "
+            f"end time {str(record['ran_at'])[:40]!r} is not a date-time",
+            path,
+        ) from None
     if t.tzinfo is None:
         t = t.replace(tzinfo=timezone.utc)
     record["ran_at"] = t.isoformat()
@@ -85,13 +98,13 @@ def bind_host(record: dict[str, Any], host: str, path: Path) -> None:
     """The file must be about ``host`` (full name, or the same first label); else InputError."""
     names = [n for n in record.get("names") or [] if n]
     if not names:
-        raise InputError("the result names no host (no fqdn/hostname) / kết quả không nêu tên máy chủ", path)
+        raise InputError("kết quả không nêu tên máy chủ / the result names no host (no fqdn/hostname)", path)
     wanted = host.lower()
     if wanted in names or _short(wanted) in {_short(n) for n in names}:
         record["host"] = host
         return
     raise InputError(
-        f"the result is about host {', '.join(names[:3])}, not {host} / kết quả của máy chủ khác", path
+        f"kết quả của máy chủ khác / the result is about host {', '.join(names[:3])}, not {host}", path
     )
 
 
@@ -118,6 +131,8 @@ def one_per_engine(records: list[tuple[Path, dict[str, Any]]]) -> None:
     for path, rec in records:
         if rec["engine"] in seen:
             raise InputError(
-                f"two {rec['engine']} results for one host in one import (also {seen[rec['engine']]})", path
+                f"hai kết quả {rec['engine']} cho một máy chủ trong một lần nhập / "
+                f"two {rec['engine']} results for one host in one import (also {seen[rec['engine']]})",
+                path,
             )
         seen[rec["engine"]] = path

@@ -66,7 +66,11 @@ def content_info(path: Path, benchmarks: dict[str, str]) -> tuple[str, str, byte
     data = read_input(path, "a SCAP data stream", MAX_CONTENT)
     m = _BENCH.search(data)
     if not m:
-        raise InputError("not an SCAP Security Guide data stream (no SSG Benchmark found)", path)
+        raise InputError(
+            "không phải luồng dữ liệu SCAP Security Guide / "
+            "not an SCAP Security Guide data stream (no SSG Benchmark found)",
+            path,
+        )
     bench = "xccdf_org.ssgproject.content_benchmark_" + m.group(1).decode()
     return bench, benchmarks.get(bench, ""), data
 
@@ -76,9 +80,9 @@ def check_content(path: Path, here: str, benchmarks: dict[str, str]) -> tuple[st
     bench, content_os, data = content_info(path, benchmarks)
     if not content_os or content_os != here:
         raise InputError(
+            "nội dung không khớp hệ điều hành của máy này / "
             f"content {bench.rsplit('_', 1)[-1]} ({content_os or 'unknown OS'}) does not match this machine "
-            f"({here or 'unknown OS'}): every rule would be not applicable "
-            "/ nội dung không khớp hệ điều hành",
+            f"({here or 'unknown OS'}): every rule would be not applicable",
             path,
         )
     rules = {
@@ -119,8 +123,10 @@ def run_oscap(content: Path, tailoring: str, workdir: Path, timeout: float = TIM
     try:
         proc = subprocess.run(cmd, cwd=workdir, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise InputError(f"oscap did not finish within {timeout:g} s / oscap chạy quá lâu", content) from None
+        raise InputError(
+            f"oscap chạy quá {timeout:g} giây / oscap did not finish within {timeout:g} s", content
+        ) from None
     if proc.returncode not in (0, 2) or not arf.exists():
         tail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
-        raise InputError(f"oscap failed (exit {proc.returncode}): {tail[0][:200]}", content)
+        raise InputError(f"oscap lỗi / oscap failed (exit {proc.returncode}): {tail[0][:200]}", content)
     return arf

@@ -37,16 +37,16 @@ def parse_xml(data: bytes, path: Path) -> Element:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except defusedxml.DTDForbidden:
         raise InputError(
-            "XML with a DTD refused (XXE / entity expansion) / từ chối XML có DTD", path
+            "từ chối XML có DTD / XML with a DTD refused (XXE / entity expansion)", path
         ) from None
     except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
-        raise InputError("XML with entities refused / từ chối XML có thực thể", path) from None
+        raise InputError("từ chối XML có thực thể / XML with entities refused", path) from None
     except defusedxml.DefusedXmlException as exc:
-        raise InputError(f"XML refused / từ chối XML: {type(exc).__name__}", path) from None
+        raise InputError(f"từ chối XML / XML refused: {type(exc).__name__}", path) from None
     except ParseError as exc:
-        raise InputError(f"not well-formed XML / XML hỏng: {exc}", path) from None
+        raise InputError(f"XML hỏng / not well-formed XML: {exc}", path) from None
     except (ValueError, RecursionError) as exc:
-        raise InputError(f"unreadable XML / không đọc được XML: {type(exc).__name__}", path) from None
+        raise InputError(f"không đọc được XML / unreadable XML: {type(exc).__name__}", path) from None
 
 
 def _local(tag: Any) -> tuple[str, str]:
@@ -68,17 +68,23 @@ def find_test_result(root: Element, path: Path) -> tuple[Element, str, Element |
     if ns == ARF_NS and name == "asset-report-collection":
         found = [e for e in root.iter() if _local(e.tag) in ((n, "TestResult") for n in XCCDF_NS)]
         if not found:
-            raise InputError("ARF without an XCCDF TestResult / ARF không có kết quả XCCDF", path)
+            raise InputError("ARF không có kết quả XCCDF / ARF without an XCCDF TestResult", path)
         return found[-1], "arf", root
     if ns in XCCDF_NS and name == "Benchmark":
         results = _children(root, "TestResult")
         if not results:
-            raise InputError("XCCDF Benchmark without a TestResult (not a results file)", path)
+            raise InputError(
+                "XCCDF Benchmark không có TestResult (không phải tệp kết quả) / "
+                "XCCDF Benchmark without a TestResult (not a results file)",
+                path,
+            )
         return results[-1], "xccdf-benchmark", None
     if ns in XCCDF_NS and name == "TestResult":
         return root, "xccdf-testresult", None
     shown = f"{{{ns}}}{name}" if ns else name
-    raise InputError(f"not an ARF or XCCDF result (root element {shown[:120]!r})", path)
+    raise InputError(
+        f"không phải kết quả ARF hay XCCDF / not an ARF or XCCDF result (root element {shown[:120]!r})", path
+    )
 
 
 def cpe_os(cpe: str) -> str:
@@ -120,7 +126,7 @@ def normalise(root: Element, path: Path) -> dict[str, Any]:
     tr, fmt, arf = find_test_result(root, path)
     end = tr.get("end-time")
     if not end:
-        raise InputError("TestResult has no end-time (when did it run?) / thiếu thời điểm quét", path)
+        raise InputError("thiếu thời điểm quét / TestResult has no end-time (when did it run?)", path)
     facts: dict[str, list[str]] = {}
     for tf in _children(tr, "target-facts"):
         for f in _children(tf, "fact"):
@@ -137,13 +143,21 @@ def normalise(root: Element, path: Path) -> dict[str, Any]:
     counts: dict[str, int] = {}
     rule_results = _children(tr, "rule-result")
     if len(rule_results) > MAX_RULE_RESULTS:
-        raise InputError(f"more than {MAX_RULE_RESULTS} rule results: not a host result", path)
+        raise InputError(
+            f"quá {MAX_RULE_RESULTS} kết quả quy tắc: không phải kết quả máy chủ / "
+            f"more than {MAX_RULE_RESULTS} rule results: not a host result",
+            path,
+        )
     for rr in rule_results:
         idref = rr.get("idref") or ""
         res = next(iter(_children(rr, "result")), None)
         value = (res.text or "").strip() if res is not None else ""
         if not idref or value not in RESULTS:
-            raise InputError(f"rule-result {idref[:80]!r} has no valid result ({value[:20]!r})", path)
+            raise InputError(
+                f"rule-result {idref[:80]!r} không có kết quả hợp lệ / "
+                f"rule-result {idref[:80]!r} has no valid result ({value[:20]!r})",
+                path,
+            )
         rid = idref.removeprefix(RULE_PREFIX)
         results[rid] = value
         counts[value] = counts.get(value, 0) + 1
