@@ -190,31 +190,45 @@ def _resolve_profile(path: Path, chain: list[Path]) -> Profile:
     parent: Profile | None = None
     if extends is not None:
         if not isinstance(extends, str) or not extends.strip():
-            c.fail("'extends' must name a shipped profile or a path to a profile file", head, pid)
+            c.fail(
+                "'extends' phải là tên hồ sơ có sẵn hoặc đường dẫn tệp hồ sơ / "
+                "'extends' must name a shipped profile or a path to a profile file",
+                head,
+                pid,
+            )
         try:
             parent_path = _profile_path(extends.strip(), base=path.parent)
         except InputError as exc:
-            c.fail(f"'extends': {exc.message}", head, pid)
+            c.fail(f"'extends' không hợp lệ / 'extends': {exc.message}", head, pid)
         if not parent_path.exists():
-            c.fail(f"'extends': profile file {str(parent_path)!r} not found", head, pid)
+            c.fail(
+                f"'extends': không thấy tệp hồ sơ / profile file {str(parent_path)!r} not found", head, pid
+            )
         parent = _resolve_profile(parent_path, [*chain, real])
 
     catalog_ref = head.get("catalog", parent.catalog if parent else None)
     if not isinstance(catalog_ref, str) or not catalog_ref.strip():
-        c.fail("'catalog' must name a catalogue id", head, pid)
+        c.fail("'catalog' phải là mã danh mục / 'catalog' must name a catalogue id", head, pid)
     try:
         cat_path = _catalog_path(catalog_ref.strip(), base=path.parent)
         catalog = _load_catalog_file(cat_path)
     except InputError as exc:
         if exc.path and exc.path != str(path):
             raise  # a problem inside the catalogue file itself: report it there
-        c.fail(f"'catalog': {exc.message}", head, pid)
+        c.fail(f"'catalog' không hợp lệ / 'catalog': {exc.message}", head, pid)
     if parent is not None and parent.catalog != catalog.id:
-        c.fail(f"extends a profile of catalogue {parent.catalog!r} but selects {catalog.id!r}", head, pid)
+        c.fail(
+            f"kế thừa hồ sơ của danh mục {parent.catalog!r} nhưng chọn {catalog.id!r} / "
+            f"extends a profile of catalogue {parent.catalog!r} but selects {catalog.id!r}",
+            head,
+            pid,
+        )
 
     level = head.get("level", parent.level if parent else None)
     if isinstance(level, bool) or not isinstance(level, int) or level not in LEVELS:
-        c.fail(f"'level' must be a whole number 1..5, got {level!r}", head, pid)
+        c.fail(
+            f"'level' phải là số nguyên 1..5 / 'level' must be a whole number 1..5, got {level!r}", head, pid
+        )
 
     params = _parse_parameters(c, top.get("parameters"), parent, catalog, top, pid)
     tailoring = dict(parent.tailoring) if parent else {}
@@ -249,16 +263,21 @@ def _parse_parameters(
     base = parent.parameters if parent else {}
     for key, val in node.items():
         if not isinstance(key, str):
-            c.fail(f"parameter name {key!r} must be a text", node, pid)
+            c.fail(f"tên tham số phải là chuỗi / parameter name {key!r} must be a text", node, pid)
         if parent is None:
             continue
         # A child may only set parameters its chain defines or its catalogue declares: a misspelt
         # name would otherwise be ignored silently.
         if key not in base and key not in catalog.parameters:
             known = sorted(set(base) | set(catalog.parameters))
-            c.fail(f"unknown parameter {key!r} (known: {', '.join(known)})", node, pid)
+            c.fail(f"tham số không có / unknown parameter {key!r} (known: {', '.join(known)})", node, pid)
         if base.get(key) is not None and val is not None and not _same_type(base[key], val):
-            c.fail(f"parameter {key!r} must be {typename(base[key])}, got {typename(val)}", node, pid)
+            c.fail(
+                f"tham số {key!r} sai kiểu / "
+                f"parameter {key!r} must be {typename(base[key])}, got {typename(val)}",
+                node,
+                pid,
+            )
     return _merge(base, node)
 
 
@@ -298,7 +317,12 @@ def _apply_tailoring(
     if node is None:
         return
     if not isinstance(node, list):
-        c.fail("'tailoring' must be a list of {requirement, status, justification}", top, pid)
+        c.fail(
+            "'tailoring' phải là danh sách / "
+            "'tailoring' must be a list of {requirement, status, justification}",
+            top,
+            pid,
+        )
     for item in node:
         item = c.mapping(item, "a tailoring entry", pid, parent=node)
         rid = item.get("requirement")
@@ -306,14 +330,24 @@ def _apply_tailoring(
         c.keys(item, _TAILOR_KEYS, "a tailoring entry", entry, required={"requirement", "status"})
         rid = c.string(item, "requirement", entry)
         if catalog.get(rid) is None:
-            c.fail(f"tailors requirement {rid!r}, which catalogue {catalog.id!r} does not define", item, rid)
+            c.fail(
+                f"điều chỉnh yêu cầu {rid!r} không có trong danh mục {catalog.id!r} / "
+                f"tailors requirement {rid!r}, which catalogue {catalog.id!r} does not define",
+                item,
+                rid,
+            )
         status = c.enum(item, "status", _TAILOR_STATUSES, rid)
         if status == "applicable":
             acc.pop(rid, None)  # a child profile re-enables what a parent tailored out
             continue
         just = item.get("justification")
         if not isinstance(just, str) or not just.strip():
-            c.fail("tailoring a requirement out needs a written 'justification'", item, rid)
+            c.fail(
+                "loại trừ một yêu cầu cần ghi rõ lý do 'justification' / "
+                "tailoring a requirement out needs a written 'justification'",
+                item,
+                rid,
+            )
         acc[rid] = Tailoring(
             requirement=rid, status=status, justification=" ".join(just.split()), source=path.name
         )

@@ -48,21 +48,36 @@ class _Ctx(FileChecker):
     def string(self, node: dict[str, Any], key: str, entry: str | None = None) -> str:
         val = node.get(key)
         if not isinstance(val, str) or not val.strip():
-            self.fail(f"{key!r} must be a non-empty text, got {typename(val)}", node, entry)
+            self.fail(
+                f"{key!r} phải là chuỗi không rỗng / {key!r} must be a non-empty text, got {typename(val)}",
+                node,
+                entry,
+            )
         return val.strip()
 
     def lang(self, node: dict[str, Any], key: str, entry: str | None = None) -> Lang:
         val = node.get(key)
         if not isinstance(val, dict):
-            self.fail(f"{key!r} must be a mapping {{vi: ..., en: ...}}, got {typename(val)}", node, entry)
+            self.fail(
+                f"{key!r} phải là ánh xạ {{vi: ..., en: ...}} / "
+                f"{key!r} must be a mapping {{vi: ..., en: ...}}, got {typename(val)}",
+                node,
+                entry,
+            )
         for k in val:
             if k not in LANGS:
-                self.fail(f"unknown language {k!r} in {key!r} (allowed: vi, en)", val, entry)
+                self.fail(
+                    f"ngôn ngữ không hợp lệ / unknown language {k!r} in {key!r} (allowed: vi, en)", val, entry
+                )
         out: Lang = {}
         for k in LANGS:
             text = val.get(k)
             if not isinstance(text, str) or not text.strip():
-                self.fail(f"{key!r} has an empty or missing {k!r} text", val, entry)
+                self.fail(
+                    f"{key!r} thiếu hoặc rỗng phần {k!r} / {key!r} has an empty or missing {k!r} text",
+                    val,
+                    entry,
+                )
             out[k] = " ".join(text.split())  # folded YAML may leave line breaks: normalise spacing
         return out
 
@@ -71,7 +86,12 @@ class _Ctx(FileChecker):
     ) -> str:
         val = node.get(key)
         if val not in allowed:
-            self.fail(f"{key!r} must be one of {', '.join(sorted(allowed))}, got {val!r}", node, entry)
+            self.fail(
+                f"{key!r} có giá trị không hợp lệ / "
+                f"{key!r} must be one of {', '.join(sorted(allowed))}, got {val!r}",
+                node,
+                entry,
+            )
         return val
 
 
@@ -84,15 +104,25 @@ def parse_catalog(data: Any, path: Path) -> Catalog:
     c.keys(head, _CATALOG_KEYS | _CATALOG_OPTIONAL, "'catalog'", required=_CATALOG_KEYS)
     cid = c.string(head, "id")
     if cid != path.stem:
-        c.fail(f"catalogue id {cid!r} must equal the file name stem {path.stem!r}", head)
+        c.fail(
+            "mã danh mục phải trùng tên tệp / "
+            f"catalogue id {cid!r} must equal the file name stem {path.stem!r}",
+            head,
+        )
     version = head.get("version")
     if not isinstance(version, str) or not version.strip():
-        c.fail("'version' must be a quoted text such as \"2026.11\"", head)
+        c.fail(
+            "'version' phải là chuỗi trong ngoặc kép / 'version' must be a quoted text such as \"2026.11\"",
+            head,
+        )
     groups_node = c.mapping(head["groups"], "'groups'", parent=head)
     groups: dict[str, Lang] = {}
     for name in groups_node:
         if not isinstance(name, str) or not _NAME.match(name):
-            c.fail(f"bad group name {name!r} (lower-case letters, digits, _ . -)", groups_node)
+            c.fail(
+                f"tên nhóm không hợp lệ / bad group name {name!r} (lower-case letters, digits, _ . -)",
+                groups_node,
+            )
         groups[name] = c.lang(groups_node, name, entry=f"group {name}")
     params: dict[str, Lang] = {}
     if head.get("parameters") is not None:
@@ -101,7 +131,10 @@ def parse_catalog(data: Any, path: Path) -> Catalog:
             params[str(name)] = c.lang(params_node, name, entry=f"parameter {name}")
     reqs_node = top["requirements"]
     if not isinstance(reqs_node, list) or not reqs_node:
-        c.fail("'requirements' must be a non-empty list", reqs_node if isinstance(reqs_node, list) else top)
+        c.fail(
+            "'requirements' phải là danh sách không rỗng / 'requirements' must be a non-empty list",
+            reqs_node if isinstance(reqs_node, list) else top,
+        )
     known_checks = valid_check_ids()
     seen: dict[str, int | None] = {}
     reqs = [_parse_requirement(c, node, groups, params, known_checks, seen, reqs_node) for node in reqs_node]
@@ -135,42 +168,85 @@ def _parse_requirement(
     c.keys(node, _REQ_KEYS | _REQ_OPTIONAL, "a requirement", entry, required=_REQ_KEYS)
     rid = c.string(node, "id", entry)
     if not _REQ_ID.match(rid):
-        c.fail("requirement id must look like M.POL.01 (upper-case parts joined by dots)", node, rid)
+        c.fail(
+            "mã yêu cầu phải có dạng M.POL.01 / "
+            "requirement id must look like M.POL.01 (upper-case parts joined by dots)",
+            node,
+            rid,
+        )
     if rid in seen:
-        c.fail(f"duplicate requirement id (first defined at line {seen[rid]})", node, rid)
+        c.fail(
+            f"mã yêu cầu bị trùng (lần đầu ở dòng {seen[rid]}) / "
+            f"duplicate requirement id (first defined at line {seen[rid]})",
+            node,
+            rid,
+        )
     seen[rid] = line_of(node)
     sec_node = node["sections"]
     if not isinstance(sec_node, dict) or not sec_node:
-        c.fail("'sections' must be a non-empty mapping {level: clause}", node, rid)
+        c.fail(
+            "'sections' phải là ánh xạ không rỗng {cấp độ: điều khoản} / "
+            "'sections' must be a non-empty mapping {level: clause}",
+            node,
+            rid,
+        )
     sections: dict[int, str] = {}
     for lvl, clause in sec_node.items():
         if isinstance(lvl, bool) or not isinstance(lvl, int) or lvl not in LEVELS:
-            c.fail(f"'sections' level {lvl!r} is not a level 1..5", sec_node, rid)
+            c.fail(
+                f"'sections': cấp độ {lvl!r} không thuộc 1..5 / 'sections' level {lvl!r} is not a level 1..5",
+                sec_node,
+                rid,
+            )
         if not isinstance(clause, str) or not clause.strip():
-            c.fail(f"'sections' clause for level {lvl} must be a non-empty text (quote it)", sec_node, rid)
+            c.fail(
+                f"'sections': điều khoản cấp độ {lvl} phải là chuỗi không rỗng / "
+                f"'sections' clause for level {lvl} must be a non-empty text (quote it)",
+                sec_node,
+                rid,
+            )
         sections[lvl] = clause.strip()
     group = c.string(node, "group", rid)
     if group not in groups:
-        c.fail(f"unknown group {group!r} (defined: {', '.join(groups)})", node, rid)
+        c.fail(f"nhóm không có / unknown group {group!r} (defined: {', '.join(groups)})", node, rid)
     kind = c.enum(node, "kind", KINDS, rid)
     checks = node["checks"]
     if not isinstance(checks, list) or not all(isinstance(x, str) for x in checks):
-        c.fail("'checks' must be a list of check ids", node, rid)
+        c.fail("'checks' phải là danh sách mã kiểm tra / 'checks' must be a list of check ids", node, rid)
     for cid in checks:
         if cid not in known_checks:
-            c.fail(f"unknown check id {cid!r}: no probe provides it", node, rid)
+            c.fail(f"mã kiểm tra không có / unknown check id {cid!r}: no probe provides it", node, rid)
     if len(set(checks)) != len(checks):
-        c.fail("'checks' lists a check id twice", node, rid)
+        c.fail("'checks' có mã kiểm tra bị trùng / 'checks' lists a check id twice", node, rid)
     if kind == "manual" and checks:
-        c.fail("a manual requirement lists automated checks: make it partial or auto", node, rid)
+        c.fail(
+            "yêu cầu thủ công lại có kiểm tra tự động: hãy đặt partial hoặc auto / "
+            "a manual requirement lists automated checks: make it partial or auto",
+            node,
+            rid,
+        )
     if kind != "manual" and not checks:
-        c.fail(f"a {kind} requirement needs at least one automated check", node, rid)
+        c.fail(
+            f"yêu cầu {kind} cần ít nhất một kiểm tra tự động / "
+            f"a {kind} requirement needs at least one automated check",
+            node,
+            rid,
+        )
     req_params = node.get("parameters") or []
     if not isinstance(req_params, list) or not all(isinstance(x, str) for x in req_params):
-        c.fail("'parameters' must be a list of parameter names", node, rid)
+        c.fail(
+            "'parameters' phải là danh sách tên tham số / 'parameters' must be a list of parameter names",
+            node,
+            rid,
+        )
     for name in req_params:
         if name not in params:
-            c.fail(f"parameter {name!r} is not declared under catalog.parameters", node, rid)
+            c.fail(
+                f"tham số {name!r} chưa khai báo trong catalog.parameters / "
+                f"parameter {name!r} is not declared under catalog.parameters",
+                node,
+                rid,
+            )
     return Requirement(
         parameters=list(req_params),
         id=rid,

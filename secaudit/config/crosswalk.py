@@ -114,11 +114,17 @@ def _fail(msg: str, p: Path, node: Any = None, entry: str | None = None) -> None
 
 def _head(data: Any, p: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("crosswalk"), dict):
-        _fail("not a crosswalk file: expected a top-level 'crosswalk:' mapping", p, data)
+        _fail(
+            "không phải tệp bảng đối chiếu / not a crosswalk file: expected a top-level 'crosswalk:' mapping",
+            p,
+            data,
+        )
     head = data["crosswalk"]
     for key in ("from", "to"):
         if not isinstance(head.get(key), str) or not head[key].strip():
-            _fail(f"'crosswalk.{key}' must name a catalogue id", p, head)
+            _fail(
+                f"'crosswalk.{key}' phải là mã danh mục / 'crosswalk.{key}' must name a catalogue id", p, head
+            )
     return head
 
 
@@ -137,23 +143,35 @@ def _note(node: Any, p: Path, entry: str) -> Lang:
     if isinstance(node, str):
         return {"vi": node, "en": node}
     if not isinstance(node, dict) or set(node) - set(LANGS):
-        _fail("'note' must be a text or a mapping {vi: ..., en: ...}", p, node, entry)
+        _fail(
+            "'note' phải là chuỗi hoặc ánh xạ {vi: ..., en: ...} / "
+            "'note' must be a text or a mapping {vi: ..., en: ...}",
+            p,
+            node,
+            entry,
+        )
     return {k: " ".join(str(v).split()) for k, v in node.items()}
 
 
 def _check_ids(ids: Any, cat: Catalog, p: Path, node: Any, entry: str, what: str) -> list[str]:
     if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
-        _fail(f"'{what}' must be a list of requirement ids", p, node, entry)
+        _fail(
+            f"'{what}' phải là danh sách mã yêu cầu / '{what}' must be a list of requirement ids",
+            p,
+            node,
+            entry,
+        )
     for rid in ids:
         if cat.get(rid) is None:
             _fail(
+                f"yêu cầu không có trong danh mục / "
                 f"unknown requirement {rid!r} in '{what}': catalogue {cat.id!r} does not define it",
                 p,
                 node,
                 entry,
             )
     if len(set(ids)) != len(ids):
-        _fail(f"'{what}' lists a requirement twice", p, node, entry)
+        _fail(f"'{what}' có yêu cầu bị trùng / '{what}' lists a requirement twice", p, node, entry)
     return list(ids)
 
 
@@ -163,28 +181,64 @@ def _forward(data: dict[str, Any], p: Path) -> Crosswalk:
     dst = _catalog(head["to"], p, head)
     nodes = data.get("mappings")
     if not isinstance(nodes, list):
-        _fail("'mappings' must be a list", p, data)
+        _fail("'mappings' phải là danh sách / 'mappings' must be a list", p, data)
     found: dict[str, Mapping] = {}
     for node in nodes:
         if not isinstance(node, dict):
-            _fail("a mapping must be a mapping {from, to, relation, confidence}", p, nodes)
+            _fail(
+                "mỗi mục đối chiếu phải là ánh xạ / "
+                "a mapping must be a mapping {from, to, relation, confidence}",
+                p,
+                nodes,
+            )
         rid = node.get("from")
         if not isinstance(rid, str) or src.get(rid) is None:
-            _fail(f"unknown requirement {rid!r} in 'from': catalogue {src.id!r} does not define it", p, node)
+            _fail(
+                f"yêu cầu không có trong danh mục / "
+                f"unknown requirement {rid!r} in 'from': catalogue {src.id!r} does not define it",
+                p,
+                node,
+            )
         if rid in found:
-            _fail(f"second mapping for {rid} (first at line {found[rid].line})", p, node, rid)
+            _fail(
+                f"{rid} được đối chiếu hai lần (lần đầu ở dòng {found[rid].line}) / "
+                f"second mapping for {rid} (first at line {found[rid].line})",
+                p,
+                node,
+                rid,
+            )
         extra = set(node) - {"from", "to", "relation", "confidence", "note"}
         if extra:
-            _fail(f"unknown key(s) {', '.join(sorted(extra))} in a mapping", p, node, rid)
+            _fail(
+                f"trường không hợp lệ / unknown key(s) {', '.join(sorted(extra))} in a mapping", p, node, rid
+            )
         to = _check_ids(node.get("to", []), dst, p, node, rid, "to")
         relation = node.get("relation")
         if relation not in RELATIONS:
-            _fail(f"'relation' must be one of {', '.join(RELATIONS)}, got {relation!r}", p, node, rid)
+            _fail(
+                "'relation' không hợp lệ / "
+                f"'relation' must be one of {', '.join(RELATIONS)}, got {relation!r}",
+                p,
+                node,
+                rid,
+            )
         if (relation == "none") != (not to):
-            _fail("relation 'none' goes with an empty 'to' list, and only with it", p, node, rid)
+            _fail(
+                "relation 'none' đi với danh sách 'to' rỗng, và chỉ với nó / "
+                "relation 'none' goes with an empty 'to' list, and only with it",
+                p,
+                node,
+                rid,
+            )
         conf = node.get("confidence")
         if conf not in CONFIDENCES:
-            _fail(f"'confidence' must be one of {', '.join(CONFIDENCES)}, got {conf!r}", p, node, rid)
+            _fail(
+                "'confidence' không hợp lệ / "
+                f"'confidence' must be one of {', '.join(CONFIDENCES)}, got {conf!r}",
+                p,
+                node,
+                rid,
+            )
         found[rid] = Mapping(rid, to, relation, conf, _note(node.get("note"), p, rid), line_of(node))
     mappings = [found.get(r.id) or Mapping(r.id, [], "none", UNMAPPED) for r in src.requirements]
     title = head.get("title") if isinstance(head.get("title"), dict) else {}
@@ -197,19 +251,35 @@ def _reverse(fwd: Crosswalk, data: dict[str, Any], p: Path) -> Crosswalk:
     dst = _catalog(fwd.to_catalog, p, data)
     overrides = data.get("reverse") or {}
     if not isinstance(overrides, dict):
-        _fail("'reverse' must be a mapping {requirement id: {relation?, note?}}", p, overrides)
+        _fail(
+            "'reverse' phải là ánh xạ / 'reverse' must be a mapping {requirement id: {relation?, note?}}",
+            p,
+            overrides,
+        )
     for rid, node in overrides.items():
         if dst.get(rid) is None:
             _fail(
+                f"yêu cầu không có trong danh mục / "
                 f"unknown requirement {rid!r} in 'reverse': catalogue {dst.id!r} does not define it",
                 p,
                 overrides,
                 str(rid),
             )
         if not isinstance(node, dict) or set(node) - {"relation", "note"}:
-            _fail("a 'reverse' entry must be a mapping {relation?, note?}", p, overrides, rid)
+            _fail(
+                "mục 'reverse' phải là ánh xạ / a 'reverse' entry must be a mapping {relation?, note?}",
+                p,
+                overrides,
+                rid,
+            )
         if node.get("relation", "partial") != "partial":
-            _fail("a 'reverse' entry may only lower the relation to 'partial'", p, node, rid)
+            _fail(
+                "mục 'reverse' chỉ được hạ quan hệ xuống 'partial' / "
+                "a 'reverse' entry may only lower the relation to 'partial'",
+                p,
+                node,
+                rid,
+            )
     out: list[Mapping] = []
     for req in dst.requirements:
         sources = [m for m in fwd.mappings if req.id in m.to]
