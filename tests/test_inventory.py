@@ -76,37 +76,46 @@ BAD = [
     (
         "duplicate agency",
         GOOD.replace("id: dai-ptth", "id: bao-vi-du"),
-        ":23: bao-vi-du: duplicate agency id (first at line 4)",
+        ":23: bao-vi-du: mã cơ quan bị trùng (lần đầu ở dòng 4) / duplicate agency id (first at line 4)",
     ),
     (
         "duplicate system",
         GOOD.replace("id: cms", "id: portal"),
-        ":18: bao-vi-du/portal: duplicate system id (first at line 9)",
+        ":18: bao-vi-du/portal: mã hệ thống bị trùng (lần đầu ở dòng 9) / "
+        "duplicate system id (first at line 9)",
     ),
     (
         "unknown profile",
         GOOD.replace("profiles: [level2, level3]", "profiles: [level2, level9]"),
-        ":18: bao-vi-du/cms: unknown or invalid profile 'level9'",
+        ":18: bao-vi-du/cms: hồ sơ không có hoặc không hợp lệ / unknown or invalid profile 'level9'",
     ),
     (
         "bad URL scheme",
         GOOD.replace("https://ptth.example.vn", "ftp://ptth.example.vn"),
-        "dai-ptth/web: bad URL",
+        "dai-ptth/web: địa chỉ không hợp lệ / bad URL",
     ),
-    ("bad host", GOOD.replace("cms.baoviadu.example.vn", "'cms baoviadu'"), "bao-vi-du/cms: bad URL"),
-    ("bad port", GOOD.replace(":8443", ":99999"), ":15: bao-vi-du/portal: bad URL"),
-    ("bad address", GOOD.replace("127.0.0.61", "not-an-ip"), "bao-vi-du/portal: bad address"),
+    (
+        "bad host",
+        GOOD.replace("cms.baoviadu.example.vn", "'cms baoviadu'"),
+        "bao-vi-du/cms: địa chỉ không hợp lệ / bad URL",
+    ),
+    ("bad port", GOOD.replace(":8443", ":99999"), ":15: bao-vi-du/portal: địa chỉ không hợp lệ / bad URL"),
+    (
+        "bad address",
+        GOOD.replace("127.0.0.61", "not-an-ip"),
+        "bao-vi-du/portal: địa chỉ IP không hợp lệ / bad address",
+    ),
     (
         "level as words",
         GOOD.replace("level: 2", "level: two"),
-        ":18: bao-vi-du/cms: level 'two' must be an integer",
+        ":18: bao-vi-du/cms: cấp độ phải là số nguyên 1-5 / level 'two' must be an integer",
     ),
     ("level as float", GOOD.replace("level: 2", "level: 2.5"), "level 2.5 must be an integer"),
     ("level 7", GOOD.replace("level: 2", "level: 7"), "must be an integer 1-5"),
     (
         "missing name",
         GOOD.replace("    name: Báo Ví Dụ\n", ""),
-        ":4: bao-vi-du: missing required field 'name'",
+        ":4: bao-vi-du: thiếu trường bắt buộc 'name' / missing required field 'name'",
     ),
     ("no targets", GOOD.replace("targets: [cms.baoviadu.example.vn]", "targets: []"), "'targets' must be"),
     ("missing period", GOOD.replace("period: 2026\n", ""), "missing required field 'period'"),
@@ -226,23 +235,23 @@ BAD_MAU08 = [
     (
         "unknown system key",
         MAU08.replace("operator:", "operater:"),
-        ":11: bao-vi-du/portal: unknown key 'operater'",
+        ":11: bao-vi-du/portal: trường không hợp lệ / unknown key 'operater'",
     ),
     (
         "unknown agency key",
         GOOD.replace("contact: it@", "contacts: it@"),
-        ":4: bao-vi-du: unknown key 'contacts'",
+        ":4: bao-vi-du: trường không hợp lệ / unknown key 'contacts'",
     ),
     (
         "unknown top key",
         GOOD.replace("period: 2026", "period: 2026\nperiods: 2025"),
-        ":1: unknown key 'periods'",
+        ":1: trường không hợp lệ / unknown key 'periods'",
     ),
     ("unknown target key", GOOD.replace("address: 127.0.0.61", "addr: 127.0.0.61"), "unknown key 'addr'"),
     (
         "unknown reporting key",
         MAU08.replace("recipient: Cục A05", "recipients: X"),
-        ":3: unknown key 'recipients'",
+        ":3: trường không hợp lệ / unknown key 'recipients'",
     ),
     (
         "bad approval status",

@@ -20,7 +20,9 @@ def domain_list(val: Any, key: str = "domains") -> list[str] | None:
         or not val
         or not all(isinstance(d, str) and _DOMAIN_RE.match(d.strip()) for d in val)
     ):
-        raise ValueError(f"{key} must be a list of domain names, e.g. [baovidu.vn] / danh sách tên miền")
+        raise ValueError(
+            f"{key} phải là danh sách tên miền / {key} must be a list of domain names, e.g. [baovidu.vn]"
+        )
     return list(dict.fromkeys(d.strip().rstrip(".").lower() for d in val))
 
 

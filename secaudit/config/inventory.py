@@ -222,15 +222,20 @@ class _Ctx(FileChecker):
     def req_str(self, node: dict, key: str, entry: str | None = None) -> str:
         val = node.get(key)
         if val is None or (isinstance(val, str) and not val.strip()):
-            self.fail(f"missing required field {key!r} / thiếu trường bắt buộc", node, entry)
+            self.fail(f"thiếu trường bắt buộc {key!r} / missing required field {key!r}", node, entry)
         if isinstance(val, (dict, list)):
-            self.fail(f"{key!r} must be text / phải là chuỗi", node, entry)
+            self.fail(f"{key!r} phải là chuỗi / {key!r} must be text", node, entry)
         return str(val).strip()
 
     def ident(self, node: dict, key: str, entry: str | None = None) -> str:
         val = self.req_str(node, key, entry)
         if not ID_RE.match(val):
-            self.fail(f"{key} {val!r} must be letters, digits, '-' or '_' (it names files)", node, entry)
+            self.fail(
+                f"{key} {val!r}: chỉ dùng chữ, số, '-' hoặc '_' (dùng làm tên tệp) / "
+                f"{key} {val!r} must be letters, digits, '-' or '_' (it names files)",
+                node,
+                entry,
+            )
         return val
 
     def opt_str(self, node: dict, key: str, entry: str | None = None) -> str:
@@ -238,7 +243,7 @@ class _Ctx(FileChecker):
         if val is None:
             return ""
         if isinstance(val, (dict, list, bool)):
-            self.fail(f"{key!r} must be text / phải là chuỗi", node, entry)
+            self.fail(f"{key!r} phải là chuỗi / {key!r} must be text", node, entry)
         return str(val).strip()
 
     def date(self, node: dict, key: str, entry: str | None = None) -> str | None:
@@ -249,7 +254,9 @@ class _Ctx(FileChecker):
         parsed = _parse_date(val)
         if parsed is None:
             self.fail(
-                f"{key} {val!r} must be a date YYYY-MM-DD or DD/MM/YYYY / ngày không hợp lệ", node, entry
+                f"{key}: ngày không hợp lệ / {key} {val!r} must be a date YYYY-MM-DD or DD/MM/YYYY",
+                node,
+                entry,
             )
         return parsed
 
@@ -262,7 +269,10 @@ class _Ctx(FileChecker):
             if text == k or text.casefold() == vi.casefold():
                 return k
         self.fail(
-            f"{key} {val!r} must be one of {', '.join(vocab)} (or: {'; '.join(vocab.values())})", node, entry
+            f"{key} {val!r}: giá trị không hợp lệ / "
+            f"{key} {val!r} must be one of {', '.join(vocab)} (or: {'; '.join(vocab.values())})",
+            node,
+            entry,
         )
         return None
 
@@ -271,7 +281,11 @@ class _Ctx(FileChecker):
         if val is None:
             return None
         if not isinstance(val, list) or not all(_is_port(p) for p in val):
-            self.fail(f"{key} must be a list of port numbers 1-65535", node, entry)
+            self.fail(
+                f"{key} phải là danh sách số cổng 1-65535 / {key} must be a list of port numbers 1-65535",
+                node,
+                entry,
+            )
         return sorted(set(val))
 
 
@@ -288,10 +302,10 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
     c.keys(data, _TOP_KEYS, "the inventory")
     province = c.req_str(data, "province")
     if data.get("period") is None:
-        c.fail("missing required field 'period' / thiếu trường bắt buộc", data)
+        c.fail("thiếu trường bắt buộc 'period' / missing required field 'period'", data)
     period = str(data["period"]).strip()
     if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z_-]*", period):
-        c.fail(f"period {period!r} must be like 2026 / kỳ báo cáo không hợp lệ", data)
+        c.fail(f"kỳ báo cáo không hợp lệ / period {period!r} must be like 2026", data)
     due = data.get("due")
     if due is None:
         due_s = f"{period}-11-01"
@@ -301,20 +315,20 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
         try:
             due_s = date.fromisoformat(str(due)).isoformat()
         except ValueError:
-            c.fail(f"due {due!r} must be a date YYYY-MM-DD", data)
+            c.fail(f"hạn nộp không hợp lệ / due {due!r} must be a date YYYY-MM-DD", data)
     goal = data.get("target") or {}
     c.mapping(goal, "target", line=line_of(data))
     c.keys(goal, {"level", "goal_pct"}, "target")
     goal_level = goal.get("level", 3)
     goal_pct = goal.get("goal_pct", 100)
     if not isinstance(goal_level, int) or isinstance(goal_level, bool) or not 1 <= goal_level <= 5:
-        c.fail("target.level must be an integer 1-5", goal or data)
+        c.fail("target.level phải là số nguyên 1-5 / target.level must be an integer 1-5", goal or data)
     if not isinstance(goal_pct, (int, float)) or isinstance(goal_pct, bool) or not 0 <= goal_pct <= 100:
-        c.fail("target.goal_pct must be a number 0-100", goal or data)
+        c.fail("target.goal_pct phải là số 0-100 / target.goal_pct must be a number 0-100", goal or data)
 
     agencies_node = data.get("agencies")
     if not isinstance(agencies_node, list) or not agencies_node:
-        c.fail("'agencies' must be a non-empty list / thiếu danh sách cơ quan", data)
+        c.fail("thiếu danh sách cơ quan / 'agencies' must be a non-empty list", data)
     agencies: list[Agency] = []
     seen_agencies: dict[str, int | None] = {}
     for node in agencies_node:
@@ -347,15 +361,22 @@ def _agency(c: _Ctx, node: Any, seen: dict[str, int | None]) -> Agency:
     aid = c.ident(node, "id")
     c.keys(node, _AGENCY_KEYS, "an agency entry", aid)
     if aid in seen:
-        c.fail(f"duplicate agency id (first at line {seen[aid]}) / mã cơ quan bị trùng", node, aid)
+        c.fail(
+            f"mã cơ quan bị trùng (lần đầu ở dòng {seen[aid]}) / "
+            f"duplicate agency id (first at line {seen[aid]})",
+            node,
+            aid,
+        )
     seen[aid] = line_of(node)
     name = c.req_str(node, "name", aid)
     atype = str(node.get("type") or "other")
     if atype not in AGENCY_TYPES:
-        c.fail(f"type {atype!r} must be one of {', '.join(AGENCY_TYPES)}", node, aid)
+        c.fail(
+            f"loại cơ quan không hợp lệ / type {atype!r} must be one of {', '.join(AGENCY_TYPES)}", node, aid
+        )
     systems_node = node.get("systems")
     if not isinstance(systems_node, list) or not systems_node:
-        c.fail("'systems' must be a non-empty list / thiếu danh sách hệ thống", node, aid)
+        c.fail("thiếu danh sách hệ thống / 'systems' must be a non-empty list", node, aid)
     systems: list[System] = []
     seen_sys: dict[str, int | None] = {}
     for snode in systems_node:
@@ -386,35 +407,54 @@ def _system(c: _Ctx, node: Any, aid: str, seen: dict[str, int | None]) -> System
     entry = f"{aid}/{sid}"
     c.keys(node, _SYSTEM_KEYS, "a system entry", entry)
     if sid in seen:
-        c.fail(f"duplicate system id (first at line {seen[sid]}) / mã hệ thống bị trùng", node, entry)
+        c.fail(
+            f"mã hệ thống bị trùng (lần đầu ở dòng {seen[sid]}) / "
+            f"duplicate system id (first at line {seen[sid]})",
+            node,
+            entry,
+        )
     seen[sid] = line_of(node)
     name = c.req_str(node, "name", entry)
     level = node.get("level")
     if level is None:
-        c.fail("missing required field 'level' / thiếu cấp độ", node, entry)
+        c.fail("thiếu cấp độ / missing required field 'level'", node, entry)
     if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 5:
-        c.fail(f"level {level!r} must be an integer 1-5 / cấp độ phải là số nguyên 1-5", node, entry)
+        c.fail(f"cấp độ phải là số nguyên 1-5 / level {level!r} must be an integer 1-5", node, entry)
     if node.get("profile") is not None and node.get("profiles") is not None:
-        c.fail("give either 'profile' or 'profiles', not both", node, entry)
+        c.fail(
+            "chỉ dùng 'profile' hoặc 'profiles', không dùng cả hai / "
+            "give either 'profile' or 'profiles', not both",
+            node,
+            entry,
+        )
     if node.get("profiles") is not None:
         profiles = node["profiles"]
         if not isinstance(profiles, list) or not profiles or not all(isinstance(x, str) for x in profiles):
-            c.fail("'profiles' must be a non-empty list of profile names", node, entry)
+            c.fail(
+                "'profiles' phải là danh sách tên hồ sơ không rỗng / "
+                "'profiles' must be a non-empty list of profile names",
+                node,
+                entry,
+            )
         if len(set(profiles)) != len(profiles):
-            c.fail("'profiles' lists a profile twice", node, entry)
+            c.fail("'profiles' có hồ sơ bị trùng / 'profiles' lists a profile twice", node, entry)
         profiles = list(profiles)
     else:
         prof = node.get("profile")
         if prof is not None and not isinstance(prof, str):
-            c.fail("'profile' must be a profile name or path", node, entry)
+            c.fail(
+                "'profile' phải là tên hoặc đường dẫn hồ sơ / 'profile' must be a profile name or path",
+                node,
+                entry,
+            )
         profiles = [prof or f"level{level}"]
     targets_node = node.get("targets")
     if not isinstance(targets_node, list) or not targets_node:
-        c.fail("'targets' must be a non-empty list of URLs / thiếu danh sách địa chỉ", node, entry)
+        c.fail("thiếu danh sách địa chỉ / 'targets' must be a non-empty list of URLs", node, entry)
     targets = [TargetSpec(**target_spec(c, t, entry, node)) for t in targets_node]
     http_port = node.get("http_port")
     if http_port is not None and not _is_port(http_port):
-        c.fail("http_port must be a port number 1-65535", node, entry)
+        c.fail("http_port phải là số cổng 1-65535 / http_port must be a port number 1-65535", node, entry)
     roadmap_node = node.get("roadmap") or {}
     c.mapping(roadmap_node, "roadmap (requirement id: planned date)", entry, line=line_of(node))
     roadmap = {}

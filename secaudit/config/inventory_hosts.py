@@ -54,13 +54,17 @@ def parse_hosts(ctx: Any, node: dict, key: str, entry: str) -> list[HostSpec] | 
     if val is None:
         return None
     if not isinstance(val, list) or not val:
-        ctx.fail(f"{key} must be a non-empty list of host names / danh sách máy chủ", node, entry)
+        ctx.fail(
+            f"{key} phải là danh sách tên máy chủ không rỗng / {key} must be a non-empty list of host names",
+            node,
+            entry,
+        )
     out: list[HostSpec] = []
     seen: set[str] = set()
     for item in val:
         spec = _one(ctx, item, node, entry, line_of(item) or line_of(node))
         if spec.name in seen:
-            ctx.fail(f"host {spec.name!r} is listed twice / máy chủ bị trùng", node, entry)
+            ctx.fail(f"máy chủ {spec.name!r} bị trùng / host {spec.name!r} is listed twice", node, entry)
         seen.add(spec.name)
         out.append(spec)
     return out
@@ -74,12 +78,18 @@ def _one(ctx: Any, item: Any, parent: dict, entry: str, line: int | None) -> Hos
         raw, os_name, role = item, None, None
     name = host_name(raw)
     if name is None:
-        ctx.fail(f"host name {raw!r} is not a host name / tên máy chủ không hợp lệ", parent, entry, line)
+        ctx.fail(f"tên máy chủ không hợp lệ / host name {raw!r} is not a host name", parent, entry, line)
     os_s = "" if os_name is None else str(os_name).strip().lower()
     if os_s and not _OS_RE.match(os_s):
-        ctx.fail(f"host {name}: os {os_name!r} must look like debian-12 or ubuntu-22.04", parent, entry, line)
+        ctx.fail(
+            f"máy chủ {name}: hệ điều hành phải có dạng debian-12 hoặc ubuntu-22.04 / "
+            f"host {name}: os {os_name!r} must look like debian-12 or ubuntu-22.04",
+            parent,
+            entry,
+            line,
+        )
     if role is not None and not isinstance(role, str):
-        ctx.fail(f"host {name}: role must be text / phải là chuỗi", parent, entry, line)
+        ctx.fail(f"máy chủ {name}: role phải là chuỗi / host {name}: role must be text", parent, entry, line)
     return HostSpec(str(name), os_s, str(role or "").strip(), line)
 
 

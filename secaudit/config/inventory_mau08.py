@@ -79,14 +79,22 @@ def reporting(c: Any, data: dict) -> dict[str, Any]:
         if node.get(key) is not None:
             val = str(node[key]).strip()
             if not _day_month(val):
-                c.fail(f"reporting.{key} {node[key]!r} must be a day/month like 14/12 / ngày/tháng", node)
+                c.fail(
+                    f"reporting.{key}: phải là ngày/tháng như 14/12 / "
+                    f"reporting.{key} {node[key]!r} must be a day/month like 14/12",
+                    node,
+                )
             out[key] = val
     if node.get("recipient") is not None:
         out["recipient"] = c.opt_str(node, "recipient") or REPORTING_DEFAULTS["recipient"]
     n = node.get("systems_in_scope")
     if n is not None:
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            c.fail("reporting.systems_in_scope must be a whole number >= 0", node)
+            c.fail(
+                "reporting.systems_in_scope phải là số nguyên >= 0 / "
+                "reporting.systems_in_scope must be a whole number >= 0",
+                node,
+            )
         out["systems_in_scope"] = n
     when = c.date(node, "expected_all_approved")
     if when:

@@ -43,7 +43,7 @@ def parse_providers(c: Any, data: dict[str, Any]) -> list[Provider]:
     if node is None:
         return []
     if not isinstance(node, list):
-        c.fail("'providers' must be a list / 'providers' phải là danh sách", data)
+        c.fail("'providers' phải là danh sách / 'providers' must be a list", data)
     out: list[Provider] = []
     seen: dict[str, int | None] = {}
     for p in node:
@@ -51,11 +51,20 @@ def parse_providers(c: Any, data: dict[str, Any]) -> list[Provider]:
         pid = c.ident(p, "id")
         c.keys(p, _PROVIDER_KEYS, "a provider entry", pid)
         if pid in seen:
-            c.fail(f"duplicate provider id (first at line {seen[pid]}) / mã đơn vị bị trùng", p, pid)
+            c.fail(
+                f"mã đơn vị bị trùng (lần đầu ở dòng {seen[pid]}) / "
+                f"duplicate provider id (first at line {seen[pid]})",
+                p,
+                pid,
+            )
         seen[pid] = line_of(p)
         prof = p.get("profile")
         if prof is not None and (not isinstance(prof, str) or not prof.strip()):
-            c.fail("'profile' must be a profile name or path", p, pid)
+            c.fail(
+                "'profile' phải là tên hoặc đường dẫn hồ sơ / 'profile' must be a profile name or path",
+                p,
+                pid,
+            )
         out.append(
             Provider(
                 id=pid,
@@ -82,13 +91,22 @@ def parse_inherits(c: Any, node: dict[str, Any], entry: str) -> dict[str, list[s
     for pid, reqs in val.items():
         if not isinstance(pid, str) or not ID_RE.match(pid):
             c.fail(
-                f"inherits: provider id {pid!r} must be letters, digits, '-' or '_'", entry=entry, line=line
+                f"inherits: mã đơn vị chỉ dùng chữ, số, '-' hoặc '_' / "
+                f"inherits: provider id {pid!r} must be letters, digits, '-' or '_'",
+                entry=entry,
+                line=line,
             )
         if not isinstance(reqs, list) or not reqs:
-            c.fail(f"inherits: {pid}: must be a non-empty list of requirement ids", entry=entry, line=line)
+            c.fail(
+                f"inherits: {pid}: phải là danh sách mã yêu cầu không rỗng / "
+                f"inherits: {pid}: must be a non-empty list of requirement ids",
+                entry=entry,
+                line=line,
+            )
         for rid in reqs:
             if not isinstance(rid, str) or not _REQ_ID.match(rid.strip()):
                 c.fail(
+                    f"inherits: {pid}: mã yêu cầu không hợp lệ / "
                     f"inherits: {pid}: {rid!r} is not a requirement id such as T.DES.08",
                     entry=entry,
                     line=line_of(reqs) or line,
@@ -96,7 +114,8 @@ def parse_inherits(c: Any, node: dict[str, Any], entry: str) -> dict[str, list[s
             rid = rid.strip()
             if rid in taken:  # one requirement, one source of its verdict
                 c.fail(
-                    f"inherits: {rid} is inherited from both {taken[rid]!r} and {pid!r} / kế thừa từ hai nơi",
+                    f"inherits: {rid} kế thừa từ hai nơi / "
+                    f"inherits: {rid} is inherited from both {taken[rid]!r} and {pid!r}",
                     entry=entry,
                     line=line_of(reqs) or line,
                 )
@@ -134,7 +153,7 @@ def check_inherits(c: Any, inv: Any, check_profiles: bool) -> None:
     for p in inv.providers:
         if p.id in agency_ids:
             c.fail(
-                f"provider id {p.id!r} is also an agency id / mã đơn vị trùng mã cơ quan",
+                f"mã đơn vị trùng mã cơ quan / provider id {p.id!r} is also an agency id",
                 line=p.line,
                 entry=p.id,
             )
@@ -148,8 +167,8 @@ def check_inherits(c: Any, inv: Any, check_profiles: bool) -> None:
                 if pid not in known:
                     declared = ", ".join(sorted(known)) or "none"
                     c.fail(
-                        f"inherits: provider {pid!r} is not declared under providers: (declared: {declared}) "
-                        "/ đơn vị hạ tầng chưa khai báo",
+                        f"inherits: đơn vị hạ tầng {pid!r} chưa khai báo / "
+                        f"inherits: provider {pid!r} is not declared under providers: (declared: {declared})",
                         line=s.inherits_line or s.line,
                         entry=entry,
                     )
@@ -158,15 +177,16 @@ def check_inherits(c: Any, inv: Any, check_profiles: bool) -> None:
                     if req is None:
                         names = ", ".join(cat.id for cat in cats)
                         c.fail(
-                            f"inherits: {rid} is not a requirement of {names} / mã yêu cầu không có "
-                            "trong danh mục",
+                            f"inherits: {rid}: mã yêu cầu không có trong danh mục / "
+                            f"inherits: {rid} is not a requirement of {names}",
                             line=s.inherits_line or s.line,
                             entry=entry,
                         )
                     if req.kind == "auto":
                         c.fail(
+                            f"inherits: {rid}: yêu cầu tự động không kế thừa được / "
                             f"inherits: {rid} is automated: its checks judge the system's own targets, it "
-                            "cannot be inherited / yêu cầu tự động không kế thừa được",
+                            "cannot be inherited",
                             line=s.inherits_line or s.line,
                             entry=entry,
                         )

@@ -17,7 +17,7 @@ def target_spec(c: Any, node: Any, entry: str, parent: Any) -> dict[str, Any]:
         unknown = sorted(str(k) for k in node if k not in ("url", "address"))
         if unknown:
             c.fail(
-                f"unknown key {unknown[0]!r} in a target (allowed: url, address) / trường không hợp lệ",
+                f"trường không hợp lệ / unknown key {unknown[0]!r} in a target (allowed: url, address)",
                 entry=entry,
                 line=line,
             )
@@ -28,9 +28,13 @@ def target_spec(c: Any, node: Any, entry: str, parent: Any) -> dict[str, Any]:
     else:
         url, address = node, None
     if not isinstance(url, str) or not url.strip():
-        c.fail(f"bad target {node!r}: expected a URL or {{url, address}}", entry=entry, line=line)
+        c.fail(
+            f"mục tiêu không hợp lệ / bad target {node!r}: expected a URL or {{url, address}}",
+            entry=entry,
+            line=line,
+        )
     if "://" in url and not url.lower().startswith(("https://", "http://")):
-        c.fail(f"bad URL {url!r}: use https://host[:port] / địa chỉ không hợp lệ", entry=entry, line=line)
+        c.fail(f"địa chỉ không hợp lệ / bad URL {url!r}: use https://host[:port]", entry=entry, line=line)
     try:
         parse_target(url)
         if address is not None:
@@ -38,7 +42,11 @@ def target_spec(c: Any, node: Any, entry: str, parent: Any) -> dict[str, Any]:
 
             ipaddress.ip_address(address.strip("[]"))
     except InputError as exc:
-        c.fail(f"bad URL: {exc.message} / địa chỉ không hợp lệ", entry=entry, line=line)
+        c.fail(f"địa chỉ không hợp lệ / bad URL: {exc.message}", entry=entry, line=line)
     except ValueError:
-        c.fail(f"bad address {address!r}: must be an IP address", entry=entry, line=line)
+        c.fail(
+            f"địa chỉ IP không hợp lệ / bad address {address!r}: must be an IP address",
+            entry=entry,
+            line=line,
+        )
     return {"url": url, "address": address.strip("[]") if address else None, "line": line}

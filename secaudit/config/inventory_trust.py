@@ -22,7 +22,11 @@ def check_profile(c: Any, inv: Any, agency: Any, system: Any, name: str, load: b
         try:
             profile = inv.profile(name)
         except InputError as exc:
-            c.fail(f"unknown or invalid profile {name!r} ({exc.format()})", line=system.line, entry=entry)
+            c.fail(
+                f"hồ sơ không có hoặc không hợp lệ / unknown or invalid profile {name!r} ({exc.format()})",
+                line=system.line,
+                entry=entry,
+            )
     elif name in profile_names():  # without loading user files, the shipped ones are cheap to know
         profile = inv.profile(name)  # once per inventory: 1 000 systems parsed level3.yaml 1 000 times
     if profile is not None and profile.level < system.level:
@@ -40,5 +44,10 @@ def accepted_tailoring(c: Any, node: dict, entry: str) -> list[str]:
     if val is None:
         return []
     if not isinstance(val, list) or not all(isinstance(x, str) and _REQ_ID.match(x) for x in val):
-        c.fail("accepted_tailoring must be a list of requirement ids such as M.OPS.07", node, entry)
+        c.fail(
+            "accepted_tailoring phải là danh sách mã yêu cầu / "
+            "accepted_tailoring must be a list of requirement ids such as M.OPS.07",
+            node,
+            entry,
+        )
     return sorted(set(val))

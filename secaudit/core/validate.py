@@ -41,7 +41,7 @@ class FileChecker:
     ) -> dict[str, Any]:
         if not isinstance(node, dict):
             self.fail(
-                f"{what} must be a mapping, got {typename(node)} / phải là một ánh xạ",
+                f"phải là một ánh xạ / {what} must be a mapping, got {typename(node)}",
                 entry=entry,
                 line=line or line_of(node) or line_of(parent),
             )
@@ -59,20 +59,22 @@ class FileChecker:
         for key in node:
             if key not in allowed:
                 self.fail(
-                    f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))}) "
-                    "/ trường không hợp lệ",
+                    f"trường không hợp lệ / unknown key {key!r} in {what} "
+                    f"(allowed: {', '.join(sorted(allowed))})",
                     node,
                     entry,
                 )
         for key in sorted(required or ()):
             if key not in node or node[key] is None:
-                self.fail(f"missing field {key!r} in {what} / thiếu trường bắt buộc", node, entry)
+                self.fail(f"thiếu trường bắt buộc {key!r} / missing field {key!r} in {what}", node, entry)
 
     def flag(self, node: dict[str, Any], key: str, entry: str | None = None) -> bool | None:
         """An optional true/false field (None when absent); anything else is an error."""
         val = node.get(key)
         if val is not None and not isinstance(val, bool):
             self.fail(
-                f"{key} must be true or false, got {typename(val)} / phải là true hoặc false", node, entry
+                f"{key} phải là true hoặc false / {key} must be true or false, got {typename(val)}",
+                node,
+                entry,
             )
         return val
