@@ -23,17 +23,18 @@ def _size(n: int) -> str:
     return f"{n / 1048576:.0f} MB" if n >= 1048576 else f"{n} bytes"
 
 
-def _kind(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISDIR, "a directory / là thư mục"),
-        (stat.S_ISFIFO, "a FIFO (named pipe) / là ống có tên"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a device / là thiết bị"),
-        (stat.S_ISBLK, "a device / là thiết bị"),
+def _kind(mode: int) -> tuple[str, str]:
+    """(Vietnamese, English) names of what a non-regular file is."""
+    for test, vi, en in (
+        (stat.S_ISDIR, "là thư mục", "a directory"),
+        (stat.S_ISFIFO, "là ống có tên (FIFO)", "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "là socket", "a socket"),
+        (stat.S_ISCHR, "là thiết bị", "a device"),
+        (stat.S_ISBLK, "là thiết bị", "a device"),
     ):
         if test(mode):
-            return name
-    return "not a regular file"
+            return vi, en
+    return "", "not a regular file"
 
 
 def _open_regular(p: Path, what: str) -> int:
@@ -61,7 +62,9 @@ def _open_regular(p: Path, what: str) -> int:
         raise InputError(f"không đọc được / cannot read: {exc.strerror or exc}", p) from None
     if not stat.S_ISREG(mode):
         os.close(fd)
-        raise InputError(f"không phải tệp thông thường / {_kind(mode)}, expected {what} (a regular file)", p)
+        vi, en = _kind(mode)
+        detail = f" ({vi})" if vi else ""
+        raise InputError(f"không phải tệp thông thường{detail} / {en}, expected {what} (a regular file)", p)
     return fd
 
 
@@ -171,7 +174,7 @@ def atomic_write(path: Path, content: str | bytes, mode: int | None = None) -> N
                 os.unlink(tmp)
             except OSError:
                 pass
-        reason = "disk full / hết dung lượng đĩa" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        reason = "hết dung lượng đĩa / disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise InputError(f"không ghi được / cannot write: {reason}", path) from None
     except BaseException:  # Ctrl-C mid-write: no half-written temp file left behind either
         if created:
