@@ -16,6 +16,8 @@ from typing import Any
 from secaudit.config import inventory_mau08 as _m08
 from secaudit.config import inventory_providers as _prov  # providers:, inherits: (issue 14)
 from secaudit.config.domain_names import parse_domains
+from secaudit.config.inventory_fields import InventoryChecker as _Ctx
+from secaudit.config.inventory_fields import is_port as _is_port
 from secaudit.config.inventory_hosts import HostSpec, parse_hosts  # hosts: (issue 14)
 from secaudit.config.inventory_mau08 import (
     APPROVAL_STATUSES,
@@ -27,14 +29,11 @@ from secaudit.config.inventory_mau08 import (
 from secaudit.config.inventory_targets import target_spec
 from secaudit.config.inventory_trust import accepted_tailoring, check_profile
 from secaudit.core.errors import InputError
-from secaudit.core.ids import ID_RE
 from secaudit.core.model import Profile, Target
-from secaudit.core.validate import FileChecker
 from secaudit.core.yamlio import line_of, load_yaml
 
 __all__ = ["APPROVAL_STATUSES", "CHECK_TYPES", "DEPLOYMENTS", "REPORTING_DEFAULTS", "TRANSITION_DEADLINE"]
 _UNIT_KEYS, _decision, _reporting = _m08.UNIT_KEYS, _m08.decision, _m08.reporting
-_parse_date = _m08.parse_date
 
 # Ids end up in file names (<agency>.<system>.<period>.json, attestations/<agency>/<system>.yaml).
 AGENCY_TYPES = ("newspaper", "radio-tv", "magazine", "other")
@@ -214,83 +213,6 @@ class Inventory:
             if not p.is_absolute():
                 return str(self.path.parent / p)
         return name
-
-
-class _Ctx(FileChecker):
-    """Validation context for the inventory file."""
-
-    def req_str(self, node: dict, key: str, entry: str | None = None) -> str:
-        val = node.get(key)
-        if val is None or (isinstance(val, str) and not val.strip()):
-            self.fail(f"thiếu trường bắt buộc {key!r} / missing required field {key!r}", node, entry)
-        if isinstance(val, (dict, list)):
-            self.fail(f"{key!r} phải là chuỗi / {key!r} must be text", node, entry)
-        return str(val).strip()
-
-    def ident(self, node: dict, key: str, entry: str | None = None) -> str:
-        val = self.req_str(node, key, entry)
-        if not ID_RE.match(val):
-            self.fail(
-                f"{key} {val!r}: chỉ dùng chữ, số, '-' hoặc '_' (dùng làm tên tệp) / "
-                f"{key} {val!r} must be letters, digits, '-' or '_' (it names files)",
-                node,
-                entry,
-            )
-        return val
-
-    def opt_str(self, node: dict, key: str, entry: str | None = None) -> str:
-        val = node.get(key)
-        if val is None:
-            return ""
-        if isinstance(val, (dict, list, bool)):
-            self.fail(f"{key!r} phải là chuỗi / {key!r} must be text", node, entry)
-        return str(val).strip()
-
-    def date(self, node: dict, key: str, entry: str | None = None) -> str | None:
-        """An optional date: YAML date, YYYY-MM-DD or DD/MM/YYYY -> YYYY-MM-DD."""
-        val = node.get(key)
-        if val is None or val == "":
-            return None
-        parsed = _parse_date(val)
-        if parsed is None:
-            self.fail(
-                f"{key}: ngày không hợp lệ / {key} {val!r} must be a date YYYY-MM-DD or DD/MM/YYYY",
-                node,
-                entry,
-            )
-        return parsed
-
-    def choice(self, node: dict, key: str, vocab: dict[str, str], entry: str) -> str | None:
-        val = node.get(key)
-        if val is None or val == "":
-            return None
-        text = str(val).strip()
-        for k, vi in vocab.items():
-            if text == k or text.casefold() == vi.casefold():
-                return k
-        self.fail(
-            f"{key} {val!r}: giá trị không hợp lệ / "
-            f"{key} {val!r} must be one of {', '.join(vocab)} (or: {'; '.join(vocab.values())})",
-            node,
-            entry,
-        )
-        return None
-
-    def ports(self, node: dict, key: str, entry: str) -> list[int] | None:
-        val = node.get(key)
-        if val is None:
-            return None
-        if not isinstance(val, list) or not all(_is_port(p) for p in val):
-            self.fail(
-                f"{key} phải là danh sách số cổng 1-65535 / {key} must be a list of port numbers 1-65535",
-                node,
-                entry,
-            )
-        return sorted(set(val))
-
-
-def _is_port(p: Any) -> bool:
-    return isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536
 
 
 def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
