@@ -80,9 +80,9 @@ def _bad(path: Path, line: int, what: str) -> InputError:
 
 def _header(path: Path, rec: Any) -> dict[str, Any]:
     if not isinstance(rec, dict) or rec.get("schema") != SCHEMA:
-        raise _bad(path, 1, f"the first line is not a {SCHEMA} header")
+        raise _bad(path, 1, f"dòng đầu không phải tiêu đề {SCHEMA} / the first line is not a {SCHEMA} header")
     if not isinstance(rec.get("assessed_at"), str) or not isinstance(rec.get("run"), dict):
-        raise _bad(path, 1, "the header lacks assessed_at or run")
+        raise _bad(path, 1, "tiêu đề thiếu assessed_at hoặc run / the header lacks assessed_at or run")
     return rec
 
 
@@ -95,7 +95,7 @@ def _summary(path: Path, n: int, s: Any) -> dict[str, Any]:
             v = s.get(k)
             ok = ok and (v is None or (type(v) in (int, float) and 0 <= v <= 100))
     if not ok:
-        raise _bad(path, n, "summary of a done line is malformed")
+        raise _bad(path, n, "phần tóm tắt của dòng done bị hỏng / summary of a done line is malformed")
     return {
         "counts": {k: s["counts"][k] for k in _COUNTS},
         "compliance_pct": s.get("compliance_pct"),
@@ -106,23 +106,27 @@ def _summary(path: Path, n: int, s: Any) -> dict[str, Any]:
 
 def _event(path: Path, n: int, rec: Any, log: ParsedLog) -> None:
     if not isinstance(rec, dict):
-        raise _bad(path, n, "not a JSON object")
+        raise _bad(path, n, "không phải đối tượng JSON / not a JSON object")
     key, state = rec.get("system"), rec.get("state")
     if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise _bad(path, n, "system must be 'agency/system'")
+        raise _bad(path, n, "system phải có dạng 'cơ quan/hệ thống' / system must be 'agency/system'")
     if state not in STATES:
-        raise _bad(path, n, f"state must be one of {', '.join(STATES)}")
+        raise _bad(path, n, f"trạng thái không hợp lệ / state must be one of {', '.join(STATES)}")
     log.last[key] = state
     if state != "done":
         log.finished.pop(key, None)
         return
     name, sha, level = rec.get("bundle"), rec.get("sha256"), rec.get("level")
     if not isinstance(name, str) or not name.endswith(".json") or "/" in name or name.startswith("."):
-        raise _bad(path, n, "bundle must be a file name in the output folder")
+        raise _bad(
+            path,
+            n,
+            "bundle phải là tên tệp trong thư mục kết quả / bundle must be a file name in the output folder",
+        )
     if not isinstance(sha, str) or not _SHA.fullmatch(sha):
-        raise _bad(path, n, "sha256 must be 64 hex digits")
+        raise _bad(path, n, "sha256 phải gồm 64 chữ số hex / sha256 must be 64 hex digits")
     if type(level) is not int or not 1 <= level <= 5:
-        raise _bad(path, n, "level must be 1..5")
+        raise _bad(path, n, "cấp độ phải thuộc 1..5 / level must be 1..5")
     log.finished[key] = Finished(key, name, sha, level, _summary(path, n, rec.get("summary")))
 
 
@@ -131,22 +135,22 @@ def read_log(path: Path) -> ParsedLog:
     path = Path(path)
     data = read_input(path, "a run log (.jsonl)", max_bytes=MAX_LOG_BYTES)
     if not data:
-        raise _bad(path, 1, "empty file")
+        raise _bad(path, 1, "tệp rỗng / empty file")
     lines = data.split(b"\n")
     tail = lines.pop()  # b"" when the file ends with a newline, else a line cut short by a kill
     torn = bool(tail)
     if torn and len(tail) > MAX_LINE:
-        raise _bad(path, len(lines) + 1, f"line longer than {MAX_LINE} bytes")
+        raise _bad(path, len(lines) + 1, f"dòng dài quá {MAX_LINE} byte / line longer than {MAX_LINE} bytes")
     if not lines:
-        raise _bad(path, 1, "no complete header line")
+        raise _bad(path, 1, "thiếu dòng tiêu đề hoàn chỉnh / no complete header line")
     log: ParsedLog | None = None
     for n, raw in enumerate(lines, start=1):
         if len(raw) > MAX_LINE:
-            raise _bad(path, n, f"line longer than {MAX_LINE} bytes")
+            raise _bad(path, n, f"dòng dài quá {MAX_LINE} byte / line longer than {MAX_LINE} bytes")
         try:
             rec = loads_strict(raw)
         except InputError as exc:
-            raise _bad(path, n, f"not JSON ({exc.message})") from None
+            raise _bad(path, n, f"không phải JSON / not JSON ({exc.message})") from None
         if log is None:
             log = ParsedLog(path, _header(path, rec))
         else:

@@ -66,7 +66,7 @@ def _rejudged(path: Path, keyring: Path, reason: str) -> tuple[bool, str]:
     problems = t.primary.problems if t.primary else []
     if t.state == "inconsistent":
         return False, t.reason
-    note = "re-judged: consistent / đánh giá lại: khớp" if t.state == "consistent" else t.reason
+    note = "đánh giá lại: khớp / re-judged: consistent" if t.state == "consistent" else t.reason
     if problems:
         note += "; hồ sơ không được chấp nhận / profile not accepted: " + "; ".join(problems)
     return True, f"{reason}; {note}"
