@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
@@ -195,6 +196,9 @@ def _date(val: Any, key: str, path: Path, node: Any, entry: str) -> date | None:
         raise InputError(f"{key} {val!r} must be a date YYYY-MM-DD", path, line_of(node), entry) from None
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")  # a regex: the summary reads ~60 entries a bundle, 10 000 bundles
+
+
 def parse_entry(node: Any, path: Path, fallback_line: int | None = None) -> Attestation:
     line = line_of(node) or fallback_line
     if not isinstance(node, dict):
@@ -235,7 +239,7 @@ def parse_entry(node: Any, path: Path, fallback_line: int | None = None) -> Atte
         sha = ev.get("sha256")
         if sha is not None:
             sha = str(sha).strip().lower()
-            if len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
+            if not _HEX64.fullmatch(sha):
                 raise InputError(f"evidence {ev['path']!r}: sha256 must be 64 hex digits", path, line, req)
         evidence.append(Evidence(path=ev["path"].strip(), sha256=sha or None))
     attested_at = _date(node.get("attested_at"), "attested_at", path, node, req)
