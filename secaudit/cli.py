@@ -13,6 +13,11 @@ import sys
 
 INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report it
 INTERRUPTED_LINE = "secaudit: Đã dừng theo yêu cầu / interrupted\n"
+# SIGTERM (kill, systemd, a Kubernetes pod evicted before its Job finished) stops like Ctrl-C: the
+# scans cancel, a bundle being written finishes, the run log stays true for `assess --resume`.
+TERMINATED_EXIT = 143  # 128 + SIGTERM
+TERMINATED_LINE = "secaudit: Đã dừng (SIGTERM) / terminated\n"
+_TERMINATED: list[bool] = []
 
 
 def _early_sigint(_signum: int, _frame: object) -> None:
@@ -22,6 +27,11 @@ def _early_sigint(_signum: int, _frame: object) -> None:
         os.write(2, INTERRUPTED_LINE.encode())
     finally:
         os._exit(INTERRUPTED_EXIT)
+
+
+def _sigterm(_signum: int, _frame: object) -> None:
+    _TERMINATED.append(True)
+    raise KeyboardInterrupt  # the Ctrl-C path from here on
 
 
 # Only when this process *is* the secaudit program (console script or ``python -m``), never when a
@@ -76,7 +86,7 @@ Sau khi cài bằng scripts/setup.sh / after scripts/setup.sh: .venv/bin/secaudi
 source .venv/bin/activate rồi / then secaudit …
 
 Mã thoát / exit codes: 0 đạt/pass · 1 không đạt/fail · 2 đầu vào sai/bad input · 3 chưa đầy đủ/incomplete
-· 130 đã dừng/interrupted (Ctrl-C)
+· 130 đã dừng/interrupted (Ctrl-C) · 143 đã dừng/terminated (SIGTERM)
 """
 
 
@@ -86,6 +96,8 @@ class SecauditGroup(click.Group):
             # From here a Ctrl-C is a KeyboardInterrupt again: a scan cancels its probes cleanly.
             if signal.getsignal(signal.SIGINT) is _early_sigint:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
+            if _EARLY and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # never a test runner's
+                signal.signal(signal.SIGTERM, _sigterm)  # `serve` sets its own (web/server.py)
             return super().invoke(ctx)
         except InputError as exc:
             click.echo(f"secaudit: error: {exc.format()}", err=True)
@@ -121,9 +133,11 @@ def usage_line(exc: click.UsageError) -> str:
 
 
 def _interrupted() -> None:
-    """Ctrl-C: the command wrote nothing (outputs are written only after the work is done)."""
+    """Ctrl-C or SIGTERM: the command wrote nothing (outputs are written only after the work is
+    done; `assess` keeps the bundles it had finished, each in the run log)."""
+    code, line = (TERMINATED_EXIT, TERMINATED_LINE) if _TERMINATED else (INTERRUPTED_EXIT, INTERRUPTED_LINE)
     try:
-        sys.stderr.write(INTERRUPTED_LINE)
+        sys.stderr.write(line)
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):
@@ -132,8 +146,8 @@ def _interrupted() -> None:
         # The real program leaves at once: no interpreter shutdown waiting for a probe's worker
         # threads, and no exit "by SIGINT" - CPython flags an interrupt that hit exec() (dataclass
         # creation during a lazy import) as unhandled even though we handled it (exit -2).
-        os._exit(INTERRUPTED_EXIT)
-    sys.exit(INTERRUPTED_EXIT)
+        os._exit(code)
+    sys.exit(code)
 
 
 @click.group(cls=SecauditGroup, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})

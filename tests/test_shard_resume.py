@@ -188,12 +188,15 @@ def test_killed_run_resumes_to_the_bundles_of_an_uninterrupted_run(province: dic
         assert verdicts(out / name) == verdicts(whole / name), name
 
 
-def test_ctrl_c_keeps_the_bundles_written_and_resumes(province: dict[str, Any]) -> None:
-    """Ctrl-C after k bundles: exit 130 with one bilingual line, those bundles and their log lines
-    stay, and --resume completes the province."""
-    from secaudit.cli import INTERRUPTED_LINE
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_keeps_the_bundles_written_and_resumes(province: dict[str, Any], sig: int) -> None:
+    """Ctrl-C (or SIGTERM: an evicted Kubernetes pod, systemd, kill) after k bundles: exit 130
+    (143) with one bilingual line, those bundles and their log lines stay, and --resume completes
+    the province."""
+    from secaudit.cli import INTERRUPTED_LINE, TERMINATED_LINE
 
-    out = province["root"] / "ctrl-c"
+    line, code = (INTERRUPTED_LINE, 130) if sig == signal.SIGINT else (TERMINATED_LINE, 143)
+    out = province["root"] / f"stopped-{int(sig)}"
     log = out / "secaudit-run.jsonl"
     argv = [sys.executable, "-m", "secaudit.cli", "assess", *map(str, province["common"])]
     proc = subprocess.Popen(
@@ -209,13 +212,13 @@ def test_ctrl_c_keeps_the_bundles_written_and_resumes(province: dict[str, Any]) 
             assert proc.poll() is None
             assert time.monotonic() < deadline, "no bundle written in time"
             time.sleep(0.02)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         _, err = proc.communicate(timeout=WAIT)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
-    assert err.endswith(INTERRUPTED_LINE) and "Traceback" not in err, err
+    assert proc.returncode == code, err
+    assert err.endswith(line) and "Traceback" not in err, err
     done = {d["bundle"] for d in log_lines(log)[1:] if d["state"] == "done"}
     assert done and names(out) == done and len(done) < len(SYSTEMS)
     assert not [p for p in out.iterdir() if ".tmp" in p.name]  # no half-written file
