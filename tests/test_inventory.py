@@ -87,7 +87,7 @@ BAD = [
     (
         "unknown profile",
         GOOD.replace("profiles: [level2, level3]", "profiles: [level2, level9]"),
-        ":18: bao-vi-du/cms: hồ sơ không có hoặc không hợp lệ / unknown or invalid profile 'level9'",
+        ":18: bao-vi-du/cms: hồ sơ không tồn tại hoặc không hợp lệ / unknown or invalid profile 'level9'",
     ),
     (
         "bad URL scheme",

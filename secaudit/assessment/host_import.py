@@ -117,7 +117,7 @@ def scan_here(
     ds = content if content is not None else oscap.default_content(here)
     if not ds.exists():
         raise InputError(
-            f"không có nội dung SCAP cho {here or 'hệ điều hành này'} (cho --content DS.xml) / "
+            f"không có nội dung SCAP cho {here or 'hệ điều hành này'} (hãy cho --content DS.xml) / "
             f"no SCAP content for {here or 'this OS'} (ssg-debian >= 0.1.76 has Debian 12; "
             "give --content DS.xml)",
             ds,

@@ -276,7 +276,7 @@ def open_log(
     if opts.resume is not None:
         if opts.log is not None and Path(opts.log).resolve() != Path(opts.resume).resolve():
             raise InputError(
-                "--log và --resume chỉ hai tệp khác nhau (--resume ghi tiếp nhật ký của nó) / "
+                "--log và --resume trỏ tới hai tệp khác nhau (--resume ghi tiếp vào nhật ký của chính nó) / "
                 "--log and --resume name different files (--resume continues its own log)"
             )
         expected = {k: f"{j.agency.id}.{j.system.id}.{inv.period}.json" for k, j in jobs}

@@ -270,7 +270,7 @@ def _parse_parameters(
         # name would otherwise be ignored silently.
         if key not in base and key not in catalog.parameters:
             known = sorted(set(base) | set(catalog.parameters))
-            c.fail(f"tham số không có / unknown parameter {key!r} (known: {', '.join(known)})", node, pid)
+            c.fail(f"không có tham số này / unknown parameter {key!r} (known: {', '.join(known)})", node, pid)
         if base.get(key) is not None and val is not None and not _same_type(base[key], val):
             c.fail(
                 f"tham số {key!r} sai kiểu / "

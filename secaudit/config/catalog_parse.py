@@ -208,14 +208,14 @@ def _parse_requirement(
         sections[lvl] = clause.strip()
     group = c.string(node, "group", rid)
     if group not in groups:
-        c.fail(f"nhóm không có / unknown group {group!r} (defined: {', '.join(groups)})", node, rid)
+        c.fail(f"không có nhóm này / unknown group {group!r} (defined: {', '.join(groups)})", node, rid)
     kind = c.enum(node, "kind", KINDS, rid)
     checks = node["checks"]
     if not isinstance(checks, list) or not all(isinstance(x, str) for x in checks):
         c.fail("'checks' phải là danh sách mã kiểm tra / 'checks' must be a list of check ids", node, rid)
     for cid in checks:
         if cid not in known_checks:
-            c.fail(f"mã kiểm tra không có / unknown check id {cid!r}: no probe provides it", node, rid)
+            c.fail(f"không có mã kiểm tra này / unknown check id {cid!r}: no probe provides it", node, rid)
     if len(set(checks)) != len(checks):
         c.fail("'checks' có mã kiểm tra bị trùng / 'checks' lists a check id twice", node, rid)
     if kind == "manual" and checks:

@@ -23,7 +23,8 @@ def check_profile(c: Any, inv: Any, agency: Any, system: Any, name: str, load: b
             profile = inv.profile(name)
         except InputError as exc:
             c.fail(
-                f"hồ sơ không có hoặc không hợp lệ / unknown or invalid profile {name!r} ({exc.format()})",
+                "hồ sơ không tồn tại hoặc không hợp lệ / "
+                f"unknown or invalid profile {name!r} ({exc.format()})",
                 line=system.line,
                 entry=entry,
             )

@@ -422,5 +422,7 @@ def _sheet_catalog(sh: _Sheet, base: AttestationSet | None, catalog_for: Catalog
         return load_catalog(name)
     except InputError as exc:
         raise InputError(
-            f"danh mục (hãy cho --inventory) / catalogue: {exc.message} (give --inventory)", sh.where, 4
+            f"danh mục không hợp lệ (hãy cho --inventory) / catalogue: {exc.message} (give --inventory)",
+            sh.where,
+            4,
         ) from None

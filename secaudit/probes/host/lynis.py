@@ -64,7 +64,7 @@ def parse_report(text: str, path: Path) -> tuple[dict[str, str], dict[str, list[
     missing = [k for k in REQUIRED if not scalars.get(k)]
     if missing:
         raise InputError(
-            f"báo cáo Lynis thiếu (lần chạy bị ngắt?) / "
+            "báo cáo Lynis không đầy đủ (lần chạy bị ngắt?) / "
             f"incomplete Lynis report (no {', '.join(missing)}: interrupted run?)",
             path,
         )
