@@ -102,7 +102,7 @@ def apply_inheritance(
     """``verdicts`` with every inherited requirement re-made from its provider (others unchanged)."""
     if not sources:
         return verdicts
-    from secaudit.assessment.reviews import apply_reviews
+    from secaudit.assessment.review_verdicts import apply_reviews
     from secaudit.assessment.verdicts import evaluate
     from secaudit.config.catalog import applicable, profile_catalog
 

@@ -158,9 +158,9 @@ def apply_reviews(
 ) -> list[Any]:
     """Reviews (issue 10 point 5): every attested verdict records its review state; with
     ``require_review`` an attested pass needs a valid approving review (assessment/reviews.py)."""
-    from secaudit.assessment import reviews
+    from secaudit.assessment import review_verdicts
 
-    return reviews.apply_reviews(verdicts, atts, require_review, reviewer_keys)
+    return review_verdicts.apply_reviews(verdicts, atts, require_review, reviewer_keys)
 
 
 def build_system_assessment(

@@ -50,7 +50,7 @@ def _names(ids: list[str]) -> str:
 
 
 def _facts(judged: Any, system_level: int, stored_ids: set[str]) -> Facts:
-    from secaudit.assessment.reviews import review_counts
+    from secaudit.assessment.review_verdicts import review_counts
     from secaudit.config.acceptance import parameter_problems, shipped_profile
     from secaudit.config.catalog import applicable
 
