@@ -230,7 +230,7 @@ def _rejudge(
     bundle_path: Path, profile_name: str | None, attestations: Path | None, key: Path | None, out_dir: Path
 ) -> int:
     from secaudit.assessment import service
-    from secaudit.assessment.rejudge import rejudged_assessment
+    from secaudit.assessment.rejudge_profile import rejudged_assessment
     from secaudit.signing.bundle import load_bundle
 
     if not profile_name:
