@@ -219,7 +219,9 @@ def test_strict_json_refuses(text: bytes, words: str) -> None:
     with pytest.raises(jsonio.MalformedJSON) as exc:
         jsonio.loads_strict(text, "b.json")
     msg = str(exc.value)
-    assert words in msg and msg.startswith("b.json: malformed JSON") and "\n" not in msg, msg
+    assert (
+        words in msg and msg.startswith("b.json: JSON không hợp lệ / malformed JSON") and "\n" not in msg
+    ), msg
     assert isinstance(exc.value, InputError) and isinstance(exc.value, ValueError)
 
 

@@ -458,7 +458,7 @@ def test_all_attested_skips_changed_evidence_and_says_so(tmp_path: Path, world: 
     )
     res = review(tmp_path, "x", world["keys"] / "insp.key", "--all-attested")
     assert res.exit_code == 1, res.output
-    assert f"{REQ}: evidence cannot be approved" in res.output
+    assert f"{REQ}: bằng chứng không hợp lệ, không phê duyệt được / evidence cannot be approved" in res.output
     doc = json.loads((d / "x.reviews.json").read_text("utf-8"))
     assert [r["requirement"] for r in doc["reviews"]] == ["M.POL.02"]
 

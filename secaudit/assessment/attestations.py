@@ -145,7 +145,10 @@ def attestation_limits(params: dict[str, Any] | None) -> tuple[int, int]:
         if val is None:
             val = default
         if isinstance(val, bool) or not isinstance(val, int) or val < 1:
-            raise InputError(f"profile parameter {name} must be a positive whole number, got {val!r}")
+            raise InputError(
+                f"tham số hồ sơ {name} phải là số nguyên dương / "
+                f"profile parameter {name} must be a positive whole number, got {val!r}"
+            )
         out.append(val)
     return out[0], out[1]
 
@@ -193,7 +196,9 @@ def _date(val: Any, key: str, path: Path, node: Any, entry: str) -> date | None:
     try:
         return date.fromisoformat(str(val).strip())
     except ValueError:
-        raise InputError(f"{key} {val!r} must be a date YYYY-MM-DD", path, line_of(node), entry) from None
+        raise InputError(
+            f"{key}: ngày không hợp lệ / {key} {val!r} must be a date YYYY-MM-DD", path, line_of(node), entry
+        ) from None
 
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")  # a regex: the summary reads ~60 entries a bundle, 10 000 bundles
@@ -202,55 +207,96 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")  # a regex: the summary reads ~60 entries a
 def parse_entry(node: Any, path: Path, fallback_line: int | None = None) -> Attestation:
     line = line_of(node) or fallback_line
     if not isinstance(node, dict):
-        raise InputError("an attestation entry must be a mapping", path, line)
+        raise InputError(
+            "mỗi mục xác nhận phải là một ánh xạ / an attestation entry must be a mapping", path, line
+        )
     req = node.get("requirement")
     if not isinstance(req, str) or not req.strip():
-        raise InputError("attestation entry without 'requirement' id", path, line)
+        raise InputError(
+            "mục xác nhận thiếu mã yêu cầu 'requirement' / attestation entry without 'requirement' id",
+            path,
+            line,
+        )
     req = req.strip()
     unknown = set(node) - set(KEYS) - {"title", "kind", "section", "migrated_from"}
     if unknown:
-        raise InputError(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}", path, line, req)
+        raise InputError(
+            f"trường không hợp lệ / unknown field(s) {', '.join(sorted(map(str, unknown)))}", path, line, req
+        )
     status = node.get("status")
     if status is not None:
         status = str(status).strip().lower() or None
     if status is not None and status not in ATTEST_STATUSES:
         raise InputError(
-            f"status {status!r} must be one of {', '.join(ATTEST_STATUSES)} (or empty)", path, line, req
+            "trạng thái không hợp lệ / "
+            f"status {status!r} must be one of {', '.join(ATTEST_STATUSES)} (or empty)",
+            path,
+            line,
+            req,
         )
     note = node.get("note")
     note = "" if note is None else str(note).strip()
     if status == "not_applicable" and not note:
         raise InputError(
-            "not_applicable needs a note saying why / cần ghi rõ lý do không áp dụng", path, line, req
+            "cần ghi rõ lý do không áp dụng / not_applicable needs a note saying why", path, line, req
         )
     evidence = []
     ev_node = node.get("evidence") or []
     if isinstance(ev_node, (str, dict)):
         ev_node = [ev_node]
     if not isinstance(ev_node, list):
-        raise InputError("evidence must be a list of {path, sha256}", path, line, req)
+        raise InputError(
+            "bằng chứng phải là danh sách {path, sha256} / evidence must be a list of {path, sha256}",
+            path,
+            line,
+            req,
+        )
     for ev in ev_node:
         if isinstance(ev, str):
             ev = {"path": ev}
         if not isinstance(ev, dict) or not isinstance(ev.get("path"), str) or not ev["path"].strip():
-            raise InputError("each evidence item needs a 'path'", path, line, req)
+            raise InputError(
+                "mỗi bằng chứng cần có 'path' / each evidence item needs a 'path'", path, line, req
+            )
         if "\0" in ev["path"]:  # the OS cannot open it: bad input, not a traceback at hashing time
-            raise InputError(f"evidence path {ev['path']!r} is not a file name", path, line, req)
+            raise InputError(
+                f"đường dẫn bằng chứng không phải tên tệp / evidence path {ev['path']!r} is not a file name",
+                path,
+                line,
+                req,
+            )
         sha = ev.get("sha256")
         if sha is not None:
             sha = str(sha).strip().lower()
             if not _HEX64.fullmatch(sha):
-                raise InputError(f"evidence {ev['path']!r}: sha256 must be 64 hex digits", path, line, req)
+                raise InputError(
+                    f"bằng chứng {ev['path']!r}: sha256 phải gồm 64 chữ số hex / "
+                    f"evidence {ev['path']!r}: sha256 must be 64 hex digits",
+                    path,
+                    line,
+                    req,
+                )
         evidence.append(Evidence(path=ev["path"].strip(), sha256=sha or None))
     attested_at = _date(node.get("attested_at"), "attested_at", path, node, req)
     expires_at = _date(node.get("expires_at"), "expires_at", path, node, req)
     if attested_at and expires_at and expires_at < attested_at:
-        raise InputError("expires_at is before attested_at", path, line, req)
+        raise InputError(
+            "ngày hết hạn expires_at trước ngày xác nhận attested_at / expires_at is before attested_at",
+            path,
+            line,
+            req,
+        )
     by = node.get("attested_by")
     src = node.get("migrated_from") or []
     src = [src] if isinstance(src, str) else src
     if not isinstance(src, list) or not all(isinstance(x, str) and x.strip() for x in src):
-        raise InputError("migrated_from must be a requirement id or a list of ids", path, line, req)
+        raise InputError(
+            "migrated_from phải là mã yêu cầu hoặc danh sách mã / "
+            "migrated_from must be a requirement id or a list of ids",
+            path,
+            line,
+            req,
+        )
     return Attestation(
         requirement=req,
         status=status,
@@ -270,32 +316,49 @@ def load_attestations(
     p = Path(path)
     data = load_yaml(p)
     if not isinstance(data, dict):
-        raise InputError("an attestation file must be a mapping with agency, system, attestations", p, 1)
+        raise InputError(
+            "tệp xác nhận phải là ánh xạ có agency, system, attestations / "
+            "an attestation file must be a mapping with agency, system, attestations",
+            p,
+            1,
+        )
     for key, want in (("agency", agency), ("system", system)):
         val = data.get(key)
         if not isinstance(val, str) or not val.strip():
-            raise InputError(f"missing {key!r}", p, line_of(data))
+            raise InputError(f"thiếu trường bắt buộc {key!r} / missing {key!r}", p, line_of(data))
         if want is not None and val != want:
             raise InputError(
-                f"{key} is {val!r} but the file belongs to {want!r} (its folder/name)", p, line_of(data)
+                f"{key} là {val!r} nhưng tệp thuộc về {want!r} (theo thư mục/tên tệp) / "
+                f"{key} is {val!r} but the file belongs to {want!r} (its folder/name)",
+                p,
+                line_of(data),
             )
     unknown = set(data) - {"agency", "system", "catalog", "attestations"}
     if unknown:
-        raise InputError(f"unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}", p, line_of(data))
+        raise InputError(
+            f"trường không hợp lệ / unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}",
+            p,
+            line_of(data),
+        )
     catalog = data.get("catalog")
     if catalog is None:
         catalog = DEFAULT_CATALOG
     elif not isinstance(catalog, str) or not catalog.strip():
-        raise InputError("'catalog' must name a catalogue id, e.g. tcvn-14423-2026", p, line_of(data))
+        raise InputError(
+            "'catalog' phải là mã danh mục / 'catalog' must name a catalogue id, e.g. tcvn-14423-2026",
+            p,
+            line_of(data),
+        )
     catalog = catalog.strip()
     entries: dict[str, Attestation] = {}
     items = data.get("attestations") or []
     if not isinstance(items, list):
-        raise InputError("'attestations' must be a list", p, line_of(data))
+        raise InputError("'attestations' phải là danh sách / 'attestations' must be a list", p, line_of(data))
     for node in items:
         att = parse_entry(node, p, line_of(items))
         if att.requirement in entries:
             raise InputError(
+                f"mục bị trùng (lần đầu ở dòng {entries[att.requirement].line}) / "
                 f"duplicate entry (first at line {entries[att.requirement].line})",
                 p,
                 att.line,
@@ -326,7 +389,7 @@ def load_for_system(root: Path | None, agency: str, system: str) -> AttestationS
     if root is None:
         return None
     if not Path(root).is_dir():
-        raise InputError("attestations folder not found / không thấy thư mục xác nhận", root)
+        raise InputError("không thấy thư mục xác nhận / attestations folder not found", root)
     p = attestation_path(Path(root), agency, system)
     if not p.exists():
         return None
@@ -342,7 +405,9 @@ def attestation_catalog(atts: AttestationSet) -> Catalog:
     except InputError as exc:
         if exc.path:  # a problem inside a catalogue file given by path: report it there
             raise
-        raise InputError(f"catalog: {exc.message}", atts.path, atts.catalog_line) from None
+        raise InputError(
+            f"danh mục không hợp lệ / catalog: {exc.message}", atts.path, atts.catalog_line
+        ) from None
 
 
 def validate_catalog(atts: AttestationSet) -> Catalog:
@@ -358,15 +423,16 @@ def validate_against(atts: AttestationSet, requirements: dict[str, Requirement])
         req = requirements.get(att.requirement)
         if req is None:
             raise InputError(
-                "unknown requirement id / mã yêu cầu không có trong danh mục",
+                "mã yêu cầu không có trong danh mục / unknown requirement id",
                 atts.path,
                 att.line,
                 att.requirement,
             )
         if att.status == "not_applicable" and req.kind == "auto":
             raise InputError(
+                "yêu cầu tự động không thể khai not_applicable: hãy loại trừ trong hồ sơ kèm lý do / "
                 "an automated requirement cannot be attested not_applicable: tailor it in a "
-                "profile with a justification / yêu cầu tự động chỉ loại trừ qua hồ sơ",
+                "profile with a justification",
                 atts.path,
                 att.line,
                 att.requirement,

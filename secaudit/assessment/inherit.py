@@ -240,7 +240,10 @@ def declared(a: dict[str, Any], where: Any) -> list[dict[str, Any]]:
         for d in decl
     )
     if not ok:
-        raise InputError("bundle has a malformed system.inherits record", where)
+        raise InputError(
+            "gói kết quả có bản ghi system.inherits hỏng / bundle has a malformed system.inherits record",
+            where,
+        )
     return decl
 
 

@@ -93,11 +93,11 @@ def stored_targets(a: dict[str, Any], where: Any) -> list[TargetResult]:
     expected = sysd.get("expected_ports")
     targets = a.get("targets") or []
     if not isinstance(targets, list):
-        raise InputError("bundle has a malformed target entry", where)
+        raise InputError("gói kết quả có mục tiêu hỏng / bundle has a malformed target entry", where)
     out = []
     for t in targets:
         if not _target_ok(t, expected):
-            raise InputError("bundle has a malformed target entry", where)
+            raise InputError("gói kết quả có mục tiêu hỏng / bundle has a malformed target entry", where)
         # a declared host's pseudo-target (assessment/host_evidence.py) is no URL
         raw = t["target"]
         target = host_target(raw[len("host://") :]) if is_host_target(raw) else parse_target(raw)
@@ -149,7 +149,9 @@ def stored_attestations(a: dict[str, Any], where: Any) -> tuple[list[Any] | None
             or not isinstance(rec.get("evidence") or [], list)
             or not isinstance(rid, str)
         ):
-            raise InputError("bundle has a malformed attestation record", where)
+            raise InputError(
+                "gói kết quả có bản ghi xác nhận hỏng / bundle has a malformed attestation record", where
+            )
         if rid in entries.setdefault(catalog, {}):  # carried copies repeat the direct record
             return
         node = {k: rec.get(k) for k in KEYS}
@@ -180,7 +182,9 @@ def stored_attestations(a: dict[str, Any], where: Any) -> tuple[list[Any] | None
         cf = rec["carried_from"]
         src_cat = cf.get("catalog")
         if not isinstance(src_cat, str):
-            raise InputError("bundle has a malformed attestation record", where)
+            raise InputError(
+                "gói kết quả có bản ghi xác nhận hỏng / bundle has a malformed attestation record", where
+            )
         ids = cf.get("requirements") if isinstance(cf.get("requirements"), list) else [cf.get("requirement")]
         sources = rec.get("sources") if isinstance(rec.get("sources"), list) else [rec]
         for sid, srec in zip(ids, sources, strict=False):
@@ -255,7 +259,10 @@ def recorded_profile(entry: dict[str, Any], level: int) -> Profile:
     if not isinstance(cat_id, str) or cat_id not in _names()[1]:
         cat_id = base.catalog if base else None
     if cat_id is None:
-        raise InputError(f"the bundle's profile {name!r} names no shipped catalogue")
+        raise InputError(
+            f"hồ sơ {name!r} của gói kết quả không thuộc danh mục có sẵn nào / "
+            f"the bundle's profile {name!r} names no shipped catalogue"
+        )
     rec_level = rec.get("level")
     if isinstance(rec_level, int) and not isinstance(rec_level, bool) and 1 <= rec_level <= 5:
         plevel = rec_level
@@ -263,7 +270,10 @@ def recorded_profile(entry: dict[str, Any], level: int) -> Profile:
         plevel = base.level if base and base.catalog == cat_id else level
     shipped = shipped_profile(cat_id, plevel) or shipped_profile(cat_id, level)
     if shipped is None:
-        raise InputError(f"no shipped profile for level {plevel} of {cat_id}")
+        raise InputError(
+            f"không có hồ sơ có sẵn cho cấp độ {plevel} của {cat_id} / "
+            f"no shipped profile for level {plevel} of {cat_id}"
+        )
     params = rec.get("parameters")
     if not isinstance(params, dict):
         params = dict(base.parameters) if base and base.catalog == cat_id else dict(shipped.parameters)
@@ -315,7 +325,9 @@ def system_level(a: dict[str, Any], where: Any) -> int:
     sysd = a.get("system") if isinstance(a.get("system"), dict) else {}
     lvl = sysd.get("level")
     if isinstance(lvl, bool) or not isinstance(lvl, int) or not 1 <= lvl <= 5:
-        raise InputError(f"bundle has a malformed system level {lvl!r}", where)
+        raise InputError(
+            f"gói kết quả có cấp độ hệ thống hỏng / bundle has a malformed system level {lvl!r}", where
+        )
     return lvl
 
 
@@ -341,11 +353,13 @@ def rejudge(
     level = system_level(assessment, where)
     assessed_at = assessment.get("assessed_at")
     if not isinstance(assessed_at, str):
-        raise InputError("bundle has no assessed_at", where)
+        raise InputError("gói kết quả thiếu assessed_at / bundle has no assessed_at", where)
     try:
         today = local_day(assessed_at)
     except ValueError:
-        raise InputError(f"bundle has a malformed assessed_at {assessed_at!r}", where) from None
+        raise InputError(
+            f"gói kết quả có assessed_at hỏng / bundle has a malformed assessed_at {assessed_at!r}", where
+        ) from None
     trs = stored_targets(assessment, where)
     evidence_check = None
     if attestations is None:
@@ -394,65 +408,3 @@ def differences(assessment: dict[str, Any], result: Rejudged) -> list[str]:
         if stored_meets(entry) is not j.summary["meets_level"]:
             out.add("meets_level")
     return sorted(out)
-
-
-def rejudged_assessment(
-    old: dict[str, Any], profile_name: str, attestations: Path | None, where: Any, key: Path | None, say: Any
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``assess --rejudge``: (the new assessment under ``profile_name``, its summary), as of the old
-    bundle's ``assessed_at``; the ids that name the output file are checked first."""
-    from secaudit.assessment.attestations import load_for_system, validate_catalog
-    from secaudit.assessment.scan import now_iso
-    from secaudit.assessment.service import build_system_assessment, check_keys
-    from secaudit.config.catalog import load_profile
-    from secaudit.core.ids import ID_RE
-
-    old = v1_shape(old)
-    try:
-        ag, sysd = dict(old["agency"]), dict(old["system"])
-        aid, sid = ag["id"], sysd["id"]
-        list(old["targets"])
-        assessed_at = str(old["assessed_at"])
-    except (KeyError, TypeError, ValueError):
-        raise InputError("bundle lacks agency/system/targets/assessed_at", where) from None
-    # The ids and period name the output file: a hand-made bundle must not write outside -o.
-    for what, val in (("agency id", aid), ("system id", sid), ("period", old.get("period", ""))):
-        if not isinstance(val, str) or not ID_RE.match(val):
-            raise InputError(f"bundle has a malformed {what} {val!r}", where)
-    level = system_level(old, where)
-    check_keys(key, [aid], say)
-    profile = load_profile(profile_name)
-    trs = stored_targets(old, where)
-    from secaudit.assessment.inherit import from_bundle, from_folder
-    from secaudit.assessment.review_store import attach_bundle_reviews, attach_reviews
-
-    if attestations is not None:  # the providers' entries and reviews too: DIR/_providers/ (inherit.py)
-        atts, evidence_check = load_for_system(attestations, aid, sid), None
-        inherited = from_folder(old, where, attestations)
-        if atts is not None:
-            validate_catalog(atts)
-            attach_reviews(atts)
-    else:
-        atts, evidence_check = stored_attestations(old, where)
-        attach_bundle_reviews(atts, old)  # carried on; the summary re-verifies them
-        inherited = from_bundle(old, where, stored_attestations)  # its providers' entries (inherit.py)
-    sysd["profiles"] = [profile.id]
-    inv_fields = {"province": old.get("province", ""), "period": old.get("period", ""), "due": old.get("due")}
-    return build_system_assessment(
-        inv_fields,
-        ag,
-        sysd,
-        [profile],
-        level,
-        trs,
-        atts,
-        assessed_at,
-        None,
-        evidence_check,
-        now=assessed_at,
-        require_review=sysd.get("require_review") is True,
-        inherited=inherited,
-        probes=old.get("probes"),
-        rejudged_at=now_iso(),
-        rejudged_from={"profile": old.get("profile")},
-    )

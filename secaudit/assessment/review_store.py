@@ -37,18 +37,28 @@ def load_reviews(path: Path, agency: str, system: str) -> list[dict[str, Any]]:
         doc = loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         msg = getattr(exc, "message", None) or str(exc)
-        raise InputError(f"not a JSON reviews file ({msg})", p) from None
+        raise InputError(f"không phải tệp thẩm định JSON / not a JSON reviews file ({msg})", p) from None
     if (
         not isinstance(doc, dict)
         or doc.get("schema") != FILE_SCHEMA
         or not isinstance(doc.get("reviews"), list)
     ):
-        raise InputError(f"not a reviews file (schema {FILE_SCHEMA} with a 'reviews' list expected)", p)
+        raise InputError(
+            "không phải tệp thẩm định / "
+            f"not a reviews file (schema {FILE_SCHEMA} with a 'reviews' list expected)",
+            p,
+        )
     for key, want in (("agency", agency), ("system", system)):
         if doc.get(key) != want:
-            raise InputError(f"{key} is {doc.get(key)!r} but the file belongs to {want!r}", p)
+            raise InputError(
+                f"{key} là {doc.get(key)!r} nhưng tệp thuộc về {want!r} / "
+                f"{key} is {doc.get(key)!r} but the file belongs to {want!r}",
+                p,
+            )
     if not all(isinstance(r, dict) for r in doc["reviews"]):
-        raise InputError("every review must be a JSON object", p)
+        raise InputError(
+            "mỗi bản thẩm định phải là một đối tượng JSON / every review must be a JSON object", p
+        )
     return list(doc["reviews"])
 
 
@@ -132,7 +142,8 @@ def review_system(
     atts = load_for_system(root, agency, system)
     if atts is None or atts.path is None:
         raise InputError(
-            f"no attestation file for {agency}/{system} / chưa có tệp xác nhận", Path(root) / agency
+            f"chưa có tệp xác nhận của {agency}/{system} / no attestation file for {agency}/{system}",
+            Path(root) / agency,
         )
     validate_catalog(atts)
     private = load_private_key(Path(key_path))
@@ -151,7 +162,7 @@ def review_system(
         entry = atts.get(rid)
         why = None
         if entry is None or entry.status is None:
-            why = "not attested yet, nothing to review / chưa xác nhận"
+            why = "chưa xác nhận, chưa có gì để thẩm định / not attested yet, nothing to review"
         checked = [check_evidence(ev, atts.base_dir) for ev in entry.evidence] if entry else []
         hashes = (
             [(ev.path, c.get("actual_sha256")) for ev, c in zip(entry.evidence, checked, strict=True)]
@@ -160,15 +171,18 @@ def review_system(
         )
         bad = [f"{c['path']} ({c['state']})" for c in checked if c["state"] not in ("ok", "unrecorded")]
         if why is None and bad and decision == "approved":
-            why = f"evidence cannot be approved / bằng chứng không hợp lệ: {', '.join(bad)}"
+            why = (
+                "bằng chứng không hợp lệ, không phê duyệt được / "
+                f"evidence cannot be approved: {', '.join(bad)}"
+            )
         if why is None and not explicit:
             st = review_state(
                 entry, hashes, atts.reviews, None, agency=agency, system=system, catalog=atts.catalog
             )
             if st.approved:
-                why = "already approved, unchanged / đã phê duyệt"
+                why = "đã phê duyệt, không đổi / already approved, unchanged"
             elif st.status == "changes_requested":  # only an explicit --approve overrides it
-                why = "changes requested and the entry is unchanged / đang chờ sửa"
+                why = "đang chờ sửa, mục chưa thay đổi / changes requested and the entry is unchanged"
         if why is not None:
             if explicit:
                 raise InputError(why, atts.path, entry.line if entry else None, rid)

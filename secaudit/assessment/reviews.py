@@ -86,7 +86,7 @@ def load_reviewer_keys(keyring: Path) -> ReviewerKeys:
     out = ReviewerKeys()
     root = Path(keyring)
     if not root.is_dir():
-        raise InputError("keyring folder not found / không thấy thư mục khóa", root)
+        raise InputError("không thấy thư mục khóa / keyring folder not found", root)
     for folder, is_reviewer in ((root / "reviewers", True), (root, False)):
         if not folder.is_dir():
             continue
@@ -234,7 +234,9 @@ def _signature_problem(record: dict[str, Any]) -> str | None:
     pub_raw, sig = _b64(record["public_key"]), _b64(record["signature"])
     assert pub_raw is not None and sig is not None  # _shape_problem said so
     return (
-        None if _verified(pub_raw, sig, data) else "signature does not match the review / chữ ký không khớp"
+        None
+        if _verified(pub_raw, sig, data)
+        else "chữ ký không khớp bản thẩm định / signature does not match the review"
     )
 
 
@@ -281,15 +283,21 @@ class ReviewState:
 def _trust_problem(record: dict[str, Any], keys: ReviewerKeys) -> str | None:
     agency = keys.agency_key_ids.get(record["key_id"])
     if agency is not None:
-        return f"signed with the key of agency {agency!r}, not a reviewer's / khóa của cơ quan"
+        return (
+            f"ký bằng khóa của cơ quan {agency!r}, không phải của người thẩm định / "
+            f"signed with the key of agency {agency!r}, not a reviewer's"
+        )
     rid = record["reviewer"]
     if rid in keys.broken:
         return f"reviewers/{rid}.pub unusable: {keys.broken[rid]}"
     key = keys.reviewers.get(rid)
     if key is None:
-        return f"reviewer {rid!r} is not in the keyring's reviewers/ / không có trong danh sách thẩm định"
+        return (
+            f"người thẩm định {rid!r} không có trong reviewers/ của thư mục khóa / "
+            f"reviewer {rid!r} is not in the keyring's reviewers/"
+        )
     if key_id_of(key) != record["key_id"]:
-        return f"not signed with reviewers/{rid}.pub / không phải khóa của người thẩm định"
+        return f"không ký bằng reviewers/{rid}.pub / not signed with reviewers/{rid}.pub"
     return None
 
 
@@ -326,7 +334,10 @@ def review_state(
         if why is None and reviewer_keys is not None:
             why = _trust_problem(r, reviewer_keys)
         if why is None and r["digest"] != digest:
-            why = "void: the entry or its evidence changed since the review / đã thay đổi sau thẩm định"
+            why = (
+                "void: mục hoặc bằng chứng đã thay đổi sau thẩm định / "
+                "the entry or its evidence changed since the review"
+            )
         why = why or _signature_problem(r)
         if why is None:
             last = r

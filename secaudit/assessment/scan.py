@@ -55,11 +55,16 @@ def parse_probes(spec: str | None) -> set[str]:
         return set(default_probes())
     chosen = {p.strip() for p in spec.split(",") if p.strip()}
     if not chosen:
-        raise InputError(f"--probes {spec!r}: name at least one probe ({','.join(known)})")
+        raise InputError(
+            f"--probes {spec!r}: cần nêu ít nhất một bộ thu thập / "
+            f"name at least one probe ({','.join(known)})"
+        )
     unknown = chosen - set(known)
     if unknown:
         names = ", ".join(sorted(unknown))
-        raise InputError(f"--probes: unknown probe(s) {names} (choose from {','.join(known)})")
+        raise InputError(
+            f"--probes: bộ thu thập không có / unknown probe(s) {names} (choose from {','.join(known)})"
+        )
     return chosen
 
 

@@ -82,7 +82,7 @@ def check_keys(key: Path | None, agencies: list[str], say: Say) -> None:
     if key is None:
         return
     if not key.exists():
-        raise InputError("--key: file or folder not found", key)
+        raise InputError("--key: không thấy tệp hoặc thư mục / file or folder not found", key)
     for aid in agencies:
         kp = key_for(key, aid)
         assert kp is not None

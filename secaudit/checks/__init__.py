@@ -93,7 +93,11 @@ def metadata() -> dict[str, dict[str, Any]]:
                     continue
                 if not cid.startswith(f"{fam}.{mod}"):
                     # the id names the file: a newcomer must find it in one guess
-                    raise InputError(f"check id does not belong in checks/{fam}/{mod}.yaml", entry=cid)
+                    raise InputError(
+                        f"mã kiểm tra không thuộc checks/{fam}/{mod}.yaml / "
+                        f"check id does not belong in checks/{fam}/{mod}.yaml",
+                        entry=cid,
+                    )
                 meta = dict(meta)
                 meta.setdefault("probe", fam)
                 out[cid] = meta
@@ -181,7 +185,7 @@ def error_result(check_id: str, reason: str) -> CheckResult:
 def _unusable(observation: Any) -> str | None:
     """Why a whole observation cannot be judged (then every check of its probe is ``error``)."""
     if observation is None:
-        return "probe did not run / không có dữ liệu thu thập"
+        return "không có dữ liệu thu thập / probe did not run"
     if not isinstance(observation, dict):
         return f"incomplete observation (a {type(observation).__name__}, not a mapping)"
     if observation.get("error"):
@@ -246,6 +250,8 @@ def validate_metadata() -> None:
     for cid, meta in metadata().items():
         for key in ("severity", "title", "remediation", "messages"):
             if key not in meta:
-                raise InputError(f"check metadata misses {key!r}", entry=cid)
+                raise InputError(f"mô tả kiểm tra thiếu {key!r} / check metadata misses {key!r}", entry=cid)
         if cid not in reg:
-            raise InputError("check has metadata but no function", entry=cid)
+            raise InputError(
+                "kiểm tra có mô tả nhưng không có hàm / check has metadata but no function", entry=cid
+            )

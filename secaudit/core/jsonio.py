@@ -54,7 +54,7 @@ _U_ESCAPE = re.compile(rb"\\u")  # 3x faster than `b"\\u" in raw` (CPython's 2-b
 
 
 def _fail(reason: str, path: str | Path | None) -> MalformedJSON:
-    return MalformedJSON(f"malformed JSON / JSON không hợp lệ: {reason}", path)
+    return MalformedJSON(f"JSON không hợp lệ / malformed JSON: {reason}", path)
 
 
 def _fast(raw: bytes) -> tuple[bool, Any]:
@@ -78,27 +78,27 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(out) != len(pairs):
         seen: set[str] = set()
         dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise ValueError(f"duplicate key {dup!r}")
+        raise ValueError(f"khóa bị trùng / duplicate key {dup!r}")
     return out
 
 
 def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise ValueError(f"{name} không phải số JSON / {name} is not a JSON number")
 
 
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"number {text[:20]} is too large")
+        raise ValueError(f"số quá lớn / number {text[:20]} is too large")
     return value
 
 
 def _int(text: str) -> int:
     if len(text) > 20:  # int() of a huge digit string is slow (and refused beyond 4 300 digits)
-        raise ValueError(f"integer {text[:20]}… beyond ±2^53")
+        raise ValueError(f"số nguyên vượt ±2^53 / integer {text[:20]}… beyond ±2^53")
     value = int(text)
     if not -MAX_INT <= value <= MAX_INT:
-        raise ValueError(f"integer {text} beyond ±2^53")
+        raise ValueError(f"số nguyên vượt ±2^53 / integer {text} beyond ±2^53")
     return value
 
 
@@ -108,7 +108,7 @@ def _check_tree(value: Any) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+            raise ValueError(f"lồng sâu quá {MAX_DEPTH} mức / nested deeper than {MAX_DEPTH} levels")
         items = node.items() if isinstance(node, dict) else ((None, v) for v in node)
         for key, val in items:
             for s in (key, val):
@@ -116,7 +116,9 @@ def _check_tree(value: Any) -> None:
                     try:
                         s.encode("utf-8")
                     except UnicodeEncodeError:
-                        raise ValueError("lone surrogate in a string (\\ud800-\\udfff)") from None
+                        raise ValueError(
+                            "chuỗi chứa surrogate lẻ / lone surrogate in a string (\\ud800-\\udfff)"
+                        ) from None
             if isinstance(val, (dict, list)):
                 stack.append((val, depth + 1))
 
@@ -124,7 +126,7 @@ def _check_tree(value: Any) -> None:
 def _reference(raw: bytes) -> Any:
     text = raw.decode("utf-8")  # strict: invalid UTF-8 and encoded surrogates raise
     if text.startswith("\ufeff"):
-        raise ValueError("starts with a byte-order mark (BOM)")
+        raise ValueError("bắt đầu bằng dấu BOM / starts with a byte-order mark (BOM)")
     value = json.loads(
         text, object_pairs_hook=_pairs, parse_constant=_constant, parse_float=_float, parse_int=_int
     )
@@ -144,11 +146,13 @@ def loads_strict(data: bytes | str, path: str | Path | None = None) -> Any:
     try:
         return _reference(raw)
     except UnicodeDecodeError as exc:
-        raise _fail(f"not UTF-8 (byte {exc.start})", path) from None
+        raise _fail(f"không phải UTF-8 / not UTF-8 (byte {exc.start})", path) from None
     except RecursionError:
-        raise _fail(f"nested deeper than {MAX_DEPTH} levels", path) from None
+        raise _fail(f"lồng sâu quá {MAX_DEPTH} mức / nested deeper than {MAX_DEPTH} levels", path) from None
     except json.JSONDecodeError as exc:
-        raise _fail(f"{exc.msg} (line {exc.lineno} column {exc.colno})", path) from None
+        raise _fail(
+            f"{exc.msg} (dòng {exc.lineno} cột {exc.colno} / line {exc.lineno} column {exc.colno})", path
+        ) from None
     except ValueError as exc:
         raise _fail(str(exc), path) from None
 

@@ -50,7 +50,7 @@ def load_bundle_file(path: str | Path) -> dict[str, Any]:
     data = load_bundle(p)
     why = check_bundle_shape(data)
     if why:
-        raise InputError(f"not an assessment bundle: {why}", p)
+        raise InputError(f"không phải gói kết quả đánh giá / not an assessment bundle: {why}", p)
     return data
 
 
@@ -177,11 +177,11 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     try:
         data = loads_strict(raw)  # the one strict reader, as verify's (DESIGN §10 "Trust")
     except InputError as exc:
-        d.error = f"not a bundle: {exc.message}"
+        d.error = f"không phải gói kết quả / not a bundle: {exc.message}"
         return d
     why = check_bundle_shape(data)
     if why:
-        d.error = f"not an assessment bundle: {why}"
+        d.error = f"không phải gói kết quả đánh giá / not an assessment bundle: {why}"
         return d
     a = data["assessment"]
     d.agency, d.agency_name = a["agency"]["id"], str(a["agency"].get("name") or a["agency"]["id"])
@@ -341,7 +341,11 @@ def digest_file(path: Path, verifier: Verifier | None, cache: Any = None) -> Dig
     # refused without blocking (read_input), and a huge file is not read whole.
     if not inside_folder(path.parent, path):
         return Digest(
-            file=path.name, error="symlink leaves the bundle folder, not read / liên kết ra ngoài thư mục"
+            file=path.name,
+            error=(
+                "liên kết ra ngoài thư mục gói kết quả, không đọc / "
+                "symlink leaves the bundle folder, not read"
+            ),
         )
     try:
         from secaudit.signing.bundle import MAX_BUNDLE_BYTES

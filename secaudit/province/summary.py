@@ -393,10 +393,10 @@ def collect(
     """(summary JSON, the digests, the inventory view): what the Mẫu 08 report is built from."""
     bdir = Path(bundle_dir)
     if not bdir.is_dir():
-        raise InputError("not a directory of bundles", bdir)
+        raise InputError("không phải thư mục chứa gói kết quả / not a directory of bundles", bdir)
     kdir = Path(keyring) if keyring else None
     if kdir is not None and not kdir.is_dir():
-        raise InputError("keyring is not a directory", kdir)
+        raise InputError("thư mục khóa không phải thư mục / keyring is not a directory", kdir)
     if store and kdir is None:
         # History keeps only figures computed from verified bundles: a run without a keyring would
         # rewrite the period's headline to zero (DESIGN §10 "Trust").

@@ -59,7 +59,7 @@ def _text(check_id: str, outcome: Outcome, lang: str) -> str:
 def per_domain(check_id: str, obs: DomainsObservation, judge: Callable[[dict[str, Any]], Outcome]) -> Outcome:
     """Judge every domain with ``judge``; a domain the probe could not observe is ``error``."""
     if not obs.domains:
-        reason = obs.reason or "no domain / không có tên miền"
+        reason = obs.reason or "không có tên miền / no domain"
         return Outcome("not_applicable", "not_applicable", {"reason": reason}, {"reason": reason})
     outcomes: list[tuple[str, Outcome]] = []
     for d in obs.domains:

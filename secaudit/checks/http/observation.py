@@ -167,7 +167,7 @@ def _cookies(d: dict[str, Any], path: str, missing: str) -> tuple[Cookie, ...] |
 def _plain_http(obs: dict[str, Any]) -> PlainHttp | Broken:
     d = obs.get("plain_http")
     if not isinstance(d, dict):
-        return Broken("plain-HTTP check did not run / không kiểm tra được HTTP")
+        return Broken("không kiểm tra được HTTP / plain-HTTP check did not run")
     # An "error" here is data (outcome "error": the walk failed), not a broken section.
     try:
         return PlainHttp(
@@ -196,12 +196,12 @@ def _plain_cookies(obs: dict[str, Any]) -> tuple[Cookie, ...] | Broken:
 def _https(obs: dict[str, Any]) -> Https | Broken:
     d = obs.get("https")
     if not isinstance(d, dict):
-        return Broken("no HTTPS response recorded / không có phản hồi HTTPS")
+        return Broken("không có phản hồi HTTPS / no HTTPS response recorded")
     if d.get("error"):
         return Broken(str(d["error"]))
     if not isinstance(d.get("headers"), list):
         # unknown headers are not "no headers" (server_disclosure would pass on them)
-        return Broken("incomplete observation: no header list / thiếu danh sách header")
+        return Broken("thiếu danh sách header / incomplete observation: no header list")
     try:
         headers = []
         for i, h in enumerate(d["headers"]):
@@ -212,7 +212,7 @@ def _https(obs: dict[str, Any]) -> Https | Broken:
             final_url=get_str(d, "final_url", "https", None),
             status=get_int(d, "status", "https", None),
             headers=tuple(headers),
-            cookies=_cookies(d, "https", "incomplete observation: no cookie list / thiếu danh sách cookie"),
+            cookies=_cookies(d, "https", "thiếu danh sách cookie / incomplete observation: no cookie list"),
             tls_cipher=tuple(str(x) for x in d["tls_cipher"])
             if isinstance(d.get("tls_cipher"), list)
             else None,
@@ -238,7 +238,7 @@ def _path_item(raw: Any, path: str) -> PathItem:
 def _paths(obs: dict[str, Any]) -> Paths | Broken:
     d = obs.get("paths")
     if not isinstance(d, dict):
-        return Broken("sensitive paths were not probed / chưa kiểm tra đường dẫn nhạy cảm")
+        return Broken("chưa kiểm tra đường dẫn nhạy cảm / sensitive paths were not probed")
     if d.get("error"):
         return Broken(str(d["error"]))
     try:
@@ -252,7 +252,7 @@ def _security_txt(obs: dict[str, Any]) -> SecurityTxt | Broken:
     d = obs.get("security_txt")
     if not isinstance(d, dict):
         # e.g. an observation recorded before this check existed: say so, never pass
-        return Broken("security.txt not in the observation (rescan) / chưa thu thập security.txt (quét lại)")
+        return Broken("chưa thu thập security.txt (quét lại) / security.txt not in the observation (rescan)")
     if d.get("error"):
         return Broken(str(d["error"]))
     p = "security_txt"

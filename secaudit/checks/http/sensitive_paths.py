@@ -40,6 +40,6 @@ def sensitive_paths(obs: HttpObservation, ctx: CheckContext) -> Outcome:
         return Outcome("fail", "fail", {"paths": [f"{e['path']} ({e['what']})" for e in exposed]}, ev)
     if errors or not_probed:
         missing = [e["path"] for e in errors] + not_probed
-        reason = f"could not check / không kiểm tra được: {', '.join(str(m) for m in missing)}"
+        reason = f"không kiểm tra được / could not check: {', '.join(str(m) for m in missing)}"
         return Outcome.error(reason, ev)
     return Outcome("pass", "pass", {"count": len(items)}, ev)

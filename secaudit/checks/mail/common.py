@@ -87,7 +87,7 @@ def judge_mx_servers(d: dict[str, Any], server: ServerJudge) -> Outcome:
         if receives_no_mail(d):
             if locked_down(d):
                 return Outcome("pass", "no_mail", {}, {"null_mx": d["mx"].get("null_mx")})
-            reason = "no MX: the domain receives no mail / tên miền không nhận thư"
+            reason = "tên miền không nhận thư (không có MX) / no MX: the domain receives no mail"
             return Outcome("not_applicable", "no_mx", {"reason": reason}, {"reason": reason})
         mx_records(d)
     except MxError as exc:

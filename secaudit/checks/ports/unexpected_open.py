@@ -13,7 +13,7 @@ from secaudit.checks.ports.observation import PortsObservation, label
 @check("ports.unexpected_open")
 def unexpected_open(obs: PortsObservation, ctx: CheckContext) -> Outcome:
     if ctx.expected_ports is None:
-        reason = "no expected_ports declared / hệ thống chưa khai báo expected_ports"
+        reason = "hệ thống chưa khai báo expected_ports / no expected_ports declared"
         return Outcome("not_applicable", "not_declared", {"reason": reason}, {"reason": reason})
     scan = need(obs.scan)
     # The port being audited is expected by definition, even if the list omits it.

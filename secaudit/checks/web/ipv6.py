@@ -17,7 +17,10 @@ def ipv6(obs: DomainsObservation, ctx: CheckContext) -> Outcome:
     if web.get("ip_literal"):
         if ":" in host:
             return Outcome("pass", "literal", {"host": host}, {"host": host})
-        reason = f"{host} is an IPv4 address, not a host name / mục tiêu là địa chỉ IPv4"
+        reason = (
+            f"mục tiêu {host} là địa chỉ IPv4, không phải tên máy chủ / "
+            f"{host} is an IPv4 address, not a host name"
+        )
         return Outcome("not_applicable", "not_applicable", {"reason": reason}, {"reason": reason})
     aaaa = list(web["aaaa"])
     evidence = {"host": host, "a": web.get("a", []), "aaaa": aaaa, "connect": web.get("ipv6_connect", [])}
