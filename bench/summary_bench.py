@@ -137,13 +137,15 @@ def phase_floor(bdir: Path, keyring: Path, workers: int, reviews: bool = False) 
     ``reviews``: the review records' signatures verified too (the file's every signature)."""
     import multiprocessing
 
+    from secaudit.province.digest import pool_chunk
+
     global _KEYRING, _REVIEWS
     _KEYRING, _REVIEWS = keyring, reviews
     paths = [str(p) for p in sorted(bdir.glob("*.json"))]
     c0, t0 = _cpu(), time.perf_counter()
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers) as pool:
-        ok = sum(pool.map(_floor_one, paths, chunksize=max(1, len(paths) // (workers * 8))))
+        ok = sum(pool.map(_floor_one, paths, chunksize=pool_chunk(len(paths), workers)))
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "cpu": _cpu() - c0, "verified": ok, "files": len(paths)}
 
