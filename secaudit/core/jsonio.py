@@ -196,3 +196,24 @@ def fast_form(obj: Any, indent: bool) -> bytes | None:
         return orjson.dumps(obj, option=opt) + b"\n"
     except (TypeError, orjson.JSONEncodeError):
         return None
+
+
+# Floats the two writers spell differently: Python writes an exponent below 1e-4 and from 1e16 (orjson
+# "0.00001" and "1e16"); a string that merely looks like one only costs the slower writer.
+_FLOAT_FORMS = re.compile(rb"[0-9][eE][-+]?[0-9]|(?<![0-9.])0\.0000|[0-9]{16,}\.[0-9]")
+
+
+def dumps_pretty(obj: Any) -> str:
+    """``json.dumps(obj, ensure_ascii=False, indent=2)``: the same text, from orjson when it can say
+    it (~10x faster, and without the stdlib's list of millions of small chunks: ~300 MB for a
+    10 000-system summary). Output where the two could differ (a float in exponent form, a
+    non-string key, a value orjson cannot hold) is the stdlib's. orjson writes NaN as null where
+    the stdlib writes the invalid NaN; nothing secaudit renders holds one."""
+    if orjson is not None:
+        try:
+            raw = orjson.dumps(obj, option=orjson.OPT_INDENT_2)
+        except (TypeError, orjson.JSONEncodeError):
+            raw = None
+        if raw is not None and not _FLOAT_FORMS.search(raw):
+            return raw.decode("utf-8")
+    return json.dumps(obj, ensure_ascii=False, indent=2)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from secaudit.core.jsonio import dumps_pretty
 from secaudit.render.views import report_view
 
 
 def render(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return dumps_pretty(data) + "\n"
 
 
 def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -> str:
