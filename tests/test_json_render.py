@@ -38,6 +38,11 @@ def test_floats_the_writers_spell_differently_come_from_the_stdlib() -> None:
         assert dumps_pretty({"v": [v]}) == json.dumps({"v": [v]}, ensure_ascii=False, indent=2), v
 
 
+def test_final_newline_either_way() -> None:
+    for value in ({"v": 95.3}, {"v": 1e-05}, {1: 2}):
+        assert dumps_pretty(value, newline=True) == json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
 def test_non_string_keys_and_huge_integers_fall_back() -> None:
     for value in ({1: "a", 2.5: "b", None: "c"}, {"n": 2**80}, [-(2**65)]):
         assert dumps_pretty(value) == json.dumps(value, ensure_ascii=False, indent=2)

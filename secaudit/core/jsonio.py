@@ -203,17 +203,19 @@ def fast_form(obj: Any, indent: bool) -> bytes | None:
 _FLOAT_FORMS = re.compile(rb"[0-9][eE][-+]?[0-9]|(?<![0-9.])0\.0000|[0-9]{16,}\.[0-9]")
 
 
-def dumps_pretty(obj: Any) -> str:
+def dumps_pretty(obj: Any, newline: bool = False) -> str:
     """``json.dumps(obj, ensure_ascii=False, indent=2)``: the same text, from orjson when it can say
     it (~10x faster, and without the stdlib's list of millions of small chunks: ~300 MB for a
     10 000-system summary). Output where the two could differ (a float in exponent form, a
     non-string key, a value orjson cannot hold) is the stdlib's. orjson writes NaN as null where
-    the stdlib writes the invalid NaN; nothing secaudit renders holds one."""
+    the stdlib writes the invalid NaN; nothing secaudit renders holds one. ``newline``: with a
+    final newline (added by the writer: no second copy of a 100 MB text)."""
     if orjson is not None:
+        opt = orjson.OPT_INDENT_2 | (orjson.OPT_APPEND_NEWLINE if newline else 0)
         try:
-            raw = orjson.dumps(obj, option=orjson.OPT_INDENT_2)
+            raw = orjson.dumps(obj, option=opt)
         except (TypeError, orjson.JSONEncodeError):
             raw = None
         if raw is not None and not _FLOAT_FORMS.search(raw):
             return raw.decode("utf-8")
-    return json.dumps(obj, ensure_ascii=False, indent=2)
+    return json.dumps(obj, ensure_ascii=False, indent=2) + ("\n" if newline else "")

@@ -9,7 +9,7 @@ from secaudit.render.views import report_view
 
 
 def render(data: dict[str, Any]) -> str:
-    return dumps_pretty(data) + "\n"
+    return dumps_pretty(data, newline=True)
 
 
 def render_report(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -> str:
