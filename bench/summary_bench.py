@@ -153,15 +153,16 @@ def phase_floor(bdir: Path, keyring: Path, workers: int, reviews: bool = False) 
 def phase_summary(
     bdir: Path, keyring: Path, workers: int, cache: str | None, out: str | None
 ) -> dict[str, Any]:
+    from secaudit.core.files import atomic_write
     from secaudit.province.digest import CACHE_STATS
     from secaudit.province.summary import summarise
-    from secaudit.render.registry import RenderOptions, render
+    from secaudit.render.registry import RenderOptions, render_bytes
 
     c0, t0 = _cpu(), time.perf_counter()
     result = summarise(bdir, keyring=keyring, workers=workers, cache=Path(cache) if cache else None)
     seconds, cpu = time.perf_counter() - t0, _cpu() - c0
-    if out:  # what `summary --format json` would print, for the identity check
-        Path(out).write_text(render("summary", "json", result, RenderOptions()), encoding="utf-8")
+    if out:  # what `summary --format json -o FILE` writes, for the identity check
+        atomic_write(Path(out), render_bytes("summary", "json", result, RenderOptions()))
     tot = result["totals"]
     return {"seconds": seconds, "cpu": cpu, "totals": tot, "cache": dict(CACHE_STATS)}
 

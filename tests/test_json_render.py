@@ -52,3 +52,23 @@ def test_without_orjson_the_stdlib_writes(monkeypatch: Any) -> None:
     monkeypatch.setattr(jsonio, "orjson", None)
     value = {"tên": "Sở Thông tin", "pct": 95.3, "ids": ["M.POL.01"]}
     assert dumps_pretty(value) == json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def test_texts_that_look_like_numbers_keep_the_fast_writer() -> None:
+    """Hex digests ("…3e5…"), ids and notes are strings: only a number value in exponent form (or
+    the spellings orjson writes differently) sends a document to the slow writer."""
+    orjson = jsonio.orjson
+    if orjson is None:
+        return
+    value = {
+        "sha256": "9f3e5a00e1e2" * 5,
+        "note": "1e5: 0.00001 / 12345678901234567.5",
+        "list": ["7e7", "0.00001"],
+        "pct": 95.3,
+        "n": 10_000,
+    }
+    raw = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    assert jsonio._FLOAT_FORMS.search(raw) is None
+    for number in (1e-05, 1e16, 2.5e-7, 12345678901234567.0):
+        raw = orjson.dumps({**value, "x": [number]}, option=orjson.OPT_INDENT_2)
+        assert jsonio._FLOAT_FORMS.search(raw) is not None, number

@@ -230,6 +230,17 @@ def formats(doc: str) -> list[str]:
     return list(REGISTRY[doc])
 
 
+def render_bytes(doc: str, fmt: str, data: Any, options: RenderOptions | None = None) -> bytes:
+    """``render``'s output as the bytes a file receives (UTF-8 for text formats); the summary's JSON
+    straight from its writer (render/json.render_bytes)."""
+    if (doc, fmt) == ("summary", "json"):
+        from secaudit.render.json import render_bytes as json_bytes
+
+        return json_bytes(data)
+    out = render(doc, fmt, data, options)
+    return out if isinstance(out, bytes) else out.encode("utf-8")
+
+
 def render(doc: str, fmt: str, data: Any, options: RenderOptions | None = None) -> str | bytes:
     """Draw ``data`` (a document of type ``doc``) in format ``fmt``."""
     try:
