@@ -29,7 +29,16 @@ def _early_sigint(_signum: int, _frame: object) -> None:
         os._exit(INTERRUPTED_EXIT)
 
 
-def _sigterm(_signum: int, _frame: object) -> None:
+_MAIN_PID: list[int] = []  # the process the handler was installed in
+
+
+def _sigterm(signum: int, _frame: object) -> None:
+    if os.getpid() not in _MAIN_PID:
+        # A forked child (the summary's worker pool: Pool.terminate sends SIGTERM) must simply die,
+        # as without the handler; raising there would leave the pool waiting for ever.
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     _TERMINATED.append(True)
     raise KeyboardInterrupt  # the Ctrl-C path from here on
 
@@ -97,6 +106,7 @@ class SecauditGroup(click.Group):
             if signal.getsignal(signal.SIGINT) is _early_sigint:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
             if _EARLY and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # never a test runner's
+                _MAIN_PID.append(os.getpid())
                 signal.signal(signal.SIGTERM, _sigterm)  # `serve` sets its own (web/server.py)
             return super().invoke(ctx)
         except InputError as exc:

@@ -62,7 +62,9 @@ def write_output(content: str | bytes, output: str | None) -> None:
     """Write to ``-o FILE`` atomically (temp file + rename), or to stdout."""
     if output in (None, "-"):
         if isinstance(content, bytes):
+            sys.stdout.flush()  # text written before goes out first
             sys.stdout.buffer.write(content)
+            sys.stdout.buffer.flush()
         else:
             click.echo(content, nl=not content.endswith("\n"))
         return

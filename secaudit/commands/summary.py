@@ -99,10 +99,9 @@ def summary_cmd(
         cache=cache,
     )
     options = RenderOptions(lang=lang, templates=templates, source=bundle_dir)  # ohdf re-reads the bundles
-    if output in (None, "-"):
-        write_output(render("summary", fmt, result, options), output)
-    else:  # a file: bytes straight from the writer (10 000 systems: ~55 MB of JSON, no text copy)
-        write_output(render_bytes("summary", fmt, result, options), output)
+    # JSON as bytes straight from its writer (10 000 systems: ~55 MB, and no 110 MB text copy)
+    draw = render_bytes if fmt == "json" else render
+    write_output(draw("summary", fmt, result, options), output)
 
 
 def _mau08(

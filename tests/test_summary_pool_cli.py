@@ -1,0 +1,96 @@
+"""The real ``secaudit`` program (not CliRunner) summarising enough bundles for the worker pool.
+
+The CLI installs a SIGTERM handler (Ctrl-C's path, exit 143) in its own process only: the pool's
+workers are forked from it and ``Pool.terminate`` stops them with SIGTERM, so a handler that raised
+in a worker left the pool waiting for ever (a summary of >= 64 bundles never ended).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import bundle_factory as bf
+
+from secaudit.province.digest import _PARALLEL_FROM
+
+WAIT = 120
+
+
+def _folder(tmp: Path, n: int) -> tuple[Path, Path]:
+    bundles, keys = tmp / "bundles", tmp / "keys"
+    bundles.mkdir()
+    key = bf.keypair("so-a", keys)
+    for i in range(n):
+        bf.write(bf.sign(bf.assessment("so-a", f"he-thong-{i:03d}"), key), bundles)
+    return bundles, keys
+
+
+def _argv(bundles: Path, keys: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "secaudit.cli", "summary", str(bundles), "--keyring", str(keys), *extra]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(c) for c in f.read().split()]
+        except OSError:
+            continue
+    return out
+
+
+def test_a_pooled_summary_ends(tmp_path: Path) -> None:
+    bundles, keys = _folder(tmp_path, _PARALLEL_FROM + 6)
+    out = tmp_path / "s.json"
+    res = subprocess.run(
+        _argv(bundles, keys, "--no-cache", "--format", "json", "-o", str(out)),
+        capture_output=True, text=True, timeout=WAIT,
+    )  # fmt: skip
+    assert res.returncode in (0, 1), res.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["totals"]["systems"] == _PARALLEL_FROM + 6
+    assert data["coverage"]["systems_verified"] == _PARALLEL_FROM + 6
+
+
+def test_sigterm_stops_a_pooled_summary_and_its_workers(tmp_path: Path) -> None:
+    """SIGTERM while the pool works (3 000 small bundles: ~1 s of it): exit 143 with the one line,
+    no output file, and no worker left behind."""
+    bundles, keys = _folder(tmp_path, 3000)
+    out = tmp_path / "s.json"
+    proc = subprocess.Popen(
+        _argv(bundles, keys, "--no-cache", "-o", str(out)),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    workers: list[int] = []
+    deadline = time.monotonic() + WAIT
+    try:
+        while proc.poll() is None and not workers and time.monotonic() < deadline:
+            workers = _children(proc.pid)
+            time.sleep(0.005)
+        assert workers and proc.poll() is None, "the pool never started"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=WAIT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, err
+    assert err.endswith("terminated\n") and "Traceback" not in err, err
+    assert not out.exists()  # nothing half-written
+    time.sleep(0.5)
+    alive = [w for w in workers if os.path.exists(f"/proc/{w}") and "zombie" not in _state(w)]
+    assert not alive, alive
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next((ln for ln in f if ln.startswith("State:")), "").lower()
+    except OSError:
+        return "zombie"
