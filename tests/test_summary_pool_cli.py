@@ -94,3 +94,31 @@ def _state(pid: int) -> str:
             return next((ln for ln in f if ln.startswith("State:")), "").lower()
     except OSError:
         return "zombie"
+
+
+def test_a_worker_killed_mid_run_does_not_hang_the_summary(tmp_path: Path) -> None:
+    """SIGKILL to one pool worker (the OOM killer, an operator): its task is lost, and the summary
+    digests what is left itself instead of waiting for ever; every system is still counted."""
+    n = 3000
+    bundles, keys = _folder(tmp_path, n)
+    out = tmp_path / "s.json"
+    proc = subprocess.Popen(
+        _argv(bundles, keys, "--no-cache", "--format", "json", "-o", str(out)),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    workers: list[int] = []
+    deadline = time.monotonic() + WAIT
+    try:
+        while proc.poll() is None and not workers and time.monotonic() < deadline:
+            workers = _children(proc.pid)
+            time.sleep(0.005)
+        assert workers and proc.poll() is None, "the pool never started"
+        time.sleep(0.2)  # mid-task
+        os.kill(workers[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=WAIT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode in (0, 1), err
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["totals"]["systems"] == n and data["coverage"]["systems_verified"] == n
