@@ -76,10 +76,6 @@ class Reads:
     cells: list[list[tuple[str, list[Any], ReadParams]]]
     now: str | None
 
-    def judges_alike(self, params: dict[str, Any]) -> bool:
-        """Every probe's checks judge alike under ``params`` (nothing to re-run)."""
-        return all(rp.judges_alike(params) for row in self.cells for _, _, rp in row)
-
     def for_profile(self, profile: Any) -> list[Any]:
         """The targets judged under ``profile``: a probe's results reused where its checks read
         nothing ``profile`` changes, re-run where they do."""

@@ -34,12 +34,7 @@ class Reason(dict):
     serialised) lets the text name check results' summaries before a bundle exists."""
 
     def __init__(self, code: str, params: dict[str, Any] | None = None, summaries: Summaries | None = None):
-        # _empty inlined: the summary makes ~500 reasons per bundle it re-judges
-        kept = (
-            {k: v for k, v in params.items() if v is not None and v != "" and v != [] and v != {}}
-            if params
-            else {}
-        )
+        kept = {k: v for k, v in (params or {}).items() if not _empty(v)}
         super().__init__(code=code, params=kept)
         self.summaries = summaries
 

@@ -391,30 +391,33 @@ def digest_dir(
     _SEEN_META.clear()
     cache = _open_cache(cache_dir, keyring)
     n = workers if workers is not None else (os.cpu_count() or 1)
-    if n <= 1 or len(paths) < _PARALLEL_FROM:
-        verifier = Verifier(keyring) if keyring else None
-        return _stored([_took(digest_file(p, verifier, cache), cache) for p in paths], cache)
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
-    init = (str(keyring) if keyring else None, cache)
-    from secaudit.province.pool_watch import WorkerLost, children, watched
-
-    out: list[Digest] = []
-    before = children()
-    with ctx.Pool(n, _init_worker, init) as pool:
-        workers = children() - before
-        c = pool_chunk(len(paths), n)  # chunks of our own: imap's chunked iterator has no timeout
-        results = pool.imap(_work_many, [[str(p) for p in paths[i : i + c]] for i in range(0, len(paths), c)])
-        try:  # compacted as they arrive (requirement ids and statuses shared): 10 000 in ~140 MB
-            for chunk in watched(results, workers):
-                out.extend(_took(compact(d), cache) for d in chunk)
-        except WorkerLost:  # killed or crashed mid-task: the rest are digested here, one by one
-            pass
-    if len(out) < len(paths):
+    out = _pooled(paths, n, keyring, cache) if n > 1 and len(paths) >= _PARALLEL_FROM else []
+    if len(out) < len(paths):  # a small folder, or what a pool worker that died left undone
         verifier = Verifier(keyring) if keyring else None
         out += [_took(digest_file(p, verifier, cache), cache) for p in paths[len(out) :]]
     return _stored(out, cache)
+
+
+def _pooled(paths: list[Path], n: int, keyring: Path | None, cache: Any) -> list[Digest]:
+    """The digests of ``paths`` in order from ``n`` worker processes; fewer (a prefix) when a worker
+    was killed or crashed mid-task (province/pool_watch.py)."""
+    import multiprocessing
+
+    from secaudit.province.pool_watch import WorkerLost, children, watched
+
+    out: list[Digest] = []
+    init = (str(keyring) if keyring else None, cache)
+    before = children()
+    with multiprocessing.get_context("fork").Pool(n, _init_worker, init) as pool:
+        started = children() - before
+        c = pool_chunk(len(paths), n)  # chunks of our own: imap's chunked iterator has no timeout
+        results = pool.imap(_work_many, [[str(p) for p in paths[i : i + c]] for i in range(0, len(paths), c)])
+        try:  # compacted as they arrive (requirement ids and statuses shared): 10 000 in ~140 MB
+            for chunk in watched(results, started):
+                out.extend(_took(compact(d), cache) for d in chunk)
+        except WorkerLost:
+            pass
+    return out
 
 
 def pool_chunk(count: int, workers: int) -> int:
