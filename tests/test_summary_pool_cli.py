@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import bundle_factory as bf
@@ -46,6 +48,24 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+@contextmanager
+def _pool_running(argv: list[str]) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
+    """The real program started, once its pool's workers exist: (process, worker pids). Killed on
+    the way out if still running."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    deadline = time.monotonic() + WAIT
+    try:
+        while proc.poll() is None and not workers and time.monotonic() < deadline:
+            workers = _children(proc.pid)
+            time.sleep(0.005)
+        assert workers and proc.poll() is None, "the pool never started"
+        yield proc, workers
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_a_pooled_summary_ends(tmp_path: Path) -> None:
     bundles, keys = _folder(tmp_path, _PARALLEL_FROM + 6)
     out = tmp_path / "s.json"
@@ -64,22 +84,9 @@ def test_sigterm_stops_a_pooled_summary_and_its_workers(tmp_path: Path) -> None:
     no output file, and no worker left behind."""
     bundles, keys = _folder(tmp_path, 3000)
     out = tmp_path / "s.json"
-    proc = subprocess.Popen(
-        _argv(bundles, keys, "--no-cache", "-o", str(out)),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    workers: list[int] = []
-    deadline = time.monotonic() + WAIT
-    try:
-        while proc.poll() is None and not workers and time.monotonic() < deadline:
-            workers = _children(proc.pid)
-            time.sleep(0.005)
-        assert workers and proc.poll() is None, "the pool never started"
+    with _pool_running(_argv(bundles, keys, "--no-cache", "-o", str(out))) as (proc, workers):
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=WAIT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 143, err
     assert err.endswith("terminated\n") and "Traceback" not in err, err
     assert not out.exists()  # nothing half-written
@@ -102,23 +109,13 @@ def test_a_worker_killed_mid_run_does_not_hang_the_summary(tmp_path: Path) -> No
     n = 3000
     bundles, keys = _folder(tmp_path, n)
     out = tmp_path / "s.json"
-    proc = subprocess.Popen(
-        _argv(bundles, keys, "--no-cache", "--format", "json", "-o", str(out)),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    workers: list[int] = []
-    deadline = time.monotonic() + WAIT
-    try:
-        while proc.poll() is None and not workers and time.monotonic() < deadline:
-            workers = _children(proc.pid)
-            time.sleep(0.005)
-        assert workers and proc.poll() is None, "the pool never started"
+    with _pool_running(_argv(bundles, keys, "--no-cache", "--format", "json", "-o", str(out))) as (
+        proc,
+        workers,
+    ):
         time.sleep(0.2)  # mid-task
         os.kill(workers[0], signal.SIGKILL)
         _, err = proc.communicate(timeout=WAIT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode in (0, 1), err
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["totals"]["systems"] == n and data["coverage"]["systems_verified"] == n
