@@ -87,13 +87,18 @@ def test_heimdall_lite_shows_our_verdicts(
             foreign.append(r.request.url)
             r.abort()
 
-    with launched_chromium() as browser:
+    def loaded(browser: Any, file: Path) -> Any:
+        """A fresh page of Heimdall Lite (every request routed) once it shows ``file``'s results."""
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         page.route("**/*", route)
         page.goto(heimdall, wait_until="networkidle")
-        page.set_input_files("input[type=file]", str(ohdf))
+        page.set_input_files("input[type=file]", str(file))
         page.wait_for_url("**/results/**", timeout=30_000)
         page.get_by_text("Passed:").first.wait_for(timeout=30_000)
+        return page
+
+    with launched_chromium() as browser:
+        page = loaded(browser, ohdf)
         body = page.inner_text("body")
         search = page.locator("input[type=text]").first  # Heimdall's search box
         search.fill(rb.MANUAL)
@@ -124,13 +129,7 @@ def test_heimdall_lite_shows_our_verdicts(
         summary = tmp_path / "summary.ohdf.json"
         args = ["summary", str(prov["bundles"]), "--keyring", str(prov["keys"]), "--format", "ohdf"]
         assert cli(*args, "-o", str(summary)).returncode == 0
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.route("**/*", route)
-        page.goto(heimdall, wait_until="networkidle")
-        page.set_input_files("input[type=file]", str(summary))
-        page.wait_for_url("**/results/**", timeout=30_000)
-        page.get_by_text("Passed:").first.wait_for(timeout=30_000)
-        body_summary = page.inner_text("body")
+        body_summary = loaded(browser, summary).inner_text("body")
     assert "Filename: portal.ohdf.json" in body
     for status, card in CARDS.items():
         m = re.search(rf"{card}: (\d+)", body)
