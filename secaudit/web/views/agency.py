@@ -188,7 +188,7 @@ def _form_of(att: Any) -> dict[str, str]:
 def _save(request: HttpRequest, ref: Any, atts: Any, spec: Any) -> dict[str, Any] | HttpResponse:
     """Store the uploads, then the entry; a dict of what to show again on refusal."""
     from secaudit.web import attest, evidence
-    from secaudit.web.models import EvidenceFile, Revision
+    from secaudit.web.models import EvidenceFile
 
     agency, system_id = ref.key
     form = {
@@ -220,7 +220,6 @@ def _save(request: HttpRequest, ref: Any, atts: Any, spec: Any) -> dict[str, Any
         return {"form": form, "conflict": conflict.changed}
     except InputError as exc:
         return {"form": form, "error": web_message(exc)}
-    from secaudit.assessment.attestations import entry_revision
 
     when = timezone.now()
     for st, name in stored:
@@ -237,16 +236,10 @@ def _save(request: HttpRequest, ref: Any, atts: Any, spec: Any) -> dict[str, Any
         audit.log(
             request.user, "evidence_upload", f"evidence:{agency}/{system_id}/{st.sha256}", {"size": st.size}
         )
+    from secaudit.assessment.attestations import entry_revision
+
     rev = entry_revision(saved)
-    Revision.objects.create(
-        agency=agency,
-        system=system_id,
-        requirement=spec.id,
-        revision=rev,
-        entry=saved.to_dict(),
-        saved_at=when,
-        saved_by=request.user.username,
-    )
+    _add_revision(agency, system_id, spec.id, saved, rev, when, request.user.username)
     audit.log(
         request.user, "attestation_save", f"attestation:{agency}/{system_id}/{spec.id}", {"revision": rev}
     )
@@ -322,20 +315,29 @@ def _record_import(request: HttpRequest, ref: Any) -> None:
     agency, system_id = ref.key
     when = timezone.now()
     for att in data.load_set(ref).entries.values():
-        rev = entry_revision(att)
         last = Revision.objects.filter(agency=agency, system=system_id, requirement=att.requirement).order_by(
             "-id"
         )
-        if last.first() is None or last.first().revision != rev:
-            Revision.objects.create(
-                agency=agency,
-                system=system_id,
-                requirement=att.requirement,
-                revision=rev,
-                entry=att.to_dict(),
-                saved_at=when,
-                saved_by=request.user.username,
-            )
+        newest, rev = last.first(), entry_revision(att)
+        if newest is None or newest.revision != rev:
+            _add_revision(agency, system_id, att.requirement, att, rev, when, request.user.username)
+
+
+def _add_revision(
+    agency: str, system_id: str, requirement: str, entry: Any, rev: str, when: Any, by: str
+) -> None:
+    """One entry's revision ``rev`` in the history: a save from the form, or an import."""
+    from secaudit.web.models import Revision
+
+    Revision.objects.create(
+        agency=agency,
+        system=system_id,
+        requirement=requirement,
+        revision=rev,
+        entry=entry.to_dict(),
+        saved_at=when,
+        saved_by=by,
+    )
 
 
 @login_required
