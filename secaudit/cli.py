@@ -29,18 +29,16 @@ def _early_sigint(_signum: int, _frame: object) -> None:
         os._exit(INTERRUPTED_EXIT)
 
 
-_MAIN_PID: list[int] = []  # the process the handler was installed in
-
-
-def _sigterm(signum: int, _frame: object) -> None:
-    if os.getpid() not in _MAIN_PID:
-        # A forked child (the summary's worker pool: Pool.terminate sends SIGTERM) must simply die,
-        # as without the handler; raising there would leave the pool waiting for ever.
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-        return
+def _sigterm(_signum: int, _frame: object) -> None:
     _TERMINATED.append(True)
     raise KeyboardInterrupt  # the Ctrl-C path from here on
+
+
+def _sigterm_default() -> None:
+    """In every forked child (the summary's worker pool): SIGTERM kills again, as without the
+    handler. Pool.terminate stops its workers with SIGTERM; one that had to run a Python handler
+    first could sit in a queue lock for ever, and the pool waited on it (a summary hung)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 # Only when this process *is* the secaudit program (console script or ``python -m``), never when a
@@ -106,8 +104,8 @@ class SecauditGroup(click.Group):
             if signal.getsignal(signal.SIGINT) is _early_sigint:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
             if _EARLY and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # never a test runner's
-                _MAIN_PID.append(os.getpid())
                 signal.signal(signal.SIGTERM, _sigterm)  # `serve` sets its own (web/server.py)
+                os.register_at_fork(after_in_child=_sigterm_default)
             return super().invoke(ctx)
         except InputError as exc:
             click.echo(f"secaudit: error: {exc.format()}", err=True)
