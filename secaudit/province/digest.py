@@ -20,6 +20,7 @@ from secaudit.core.files import inside_folder, read_input
 from secaudit.core.jsonio import loads_strict
 from secaudit.province.digest_intern import compact
 from secaudit.province.host_coverage import host_targets
+from secaudit.province.verifier import Verifier as Verifier  # callers' import
 from secaudit.signing.bundle_view import requirement_meta
 
 SCHEMA = "secaudit.summary/1"
@@ -80,32 +81,6 @@ def profile_catalog_id(profile: str) -> str:
         return load_profile(profile).catalog
     except InputError:
         return ""
-
-
-class Verifier:
-    """Checks bundles against DIR/<agency>.pub with bundle.verify_bytes: the implementation
-    ``verify`` uses too (signature and byte-exact layout), so the two agree on every file."""
-
-    def __init__(self, keyring: Path) -> None:
-        from secaudit.signing.bundle import verify_bundle, verify_bytes
-
-        self.keyring = keyring
-        self._impl = verify_bundle
-        self._bytes = verify_bytes
-
-    def verify(self, bundle: dict[str, Any], raw: bytes | None = None) -> tuple[bool, str]:
-        if raw is None:
-            return self._impl(bundle, self.keyring)
-        return self._bytes(raw, bundle, self.keyring)
-
-    @property
-    def reviewer_keys(self) -> Any:
-        """KEYRING/reviewers/*.pub (and the agencies' keys), loaded once per process."""
-        if not hasattr(self, "_reviewers"):
-            from secaudit.assessment.reviews import load_reviewer_keys
-
-            self._reviewers = load_reviewer_keys(self.keyring)
-        return self._reviewers
 
 
 # --------------------------------------------------------------------------- digests
@@ -391,16 +366,31 @@ def digest_dir(
     _SEEN_META.clear()
     cache = _open_cache(cache_dir, keyring)
     n = workers if workers is not None else (os.cpu_count() or 1)
-    out = _pooled(paths, n, keyring, cache) if n > 1 and len(paths) >= _PARALLEL_FROM else []
-    if len(out) < len(paths):  # a small folder, or what a pool worker that died left undone
+    if n > 1 and len(paths) >= _PARALLEL_FROM:
+        out = _pooled(paths, n, keyring, cache)
+        while len(out) < len(paths):  # a worker died: the rest one file at a time, one worker
+            rest = paths[len(out) :]
+            out += _pooled(rest, 1, keyring, cache, chunk=1)
+            if len(out) < len(paths):  # that worker died too, on exactly this file: named, not counted
+                out.append(Digest(file=paths[len(out)].name, error=WORKER_DIED))
+    else:  # a small folder: a pool costs more than it saves
         verifier = Verifier(keyring) if keyring else None
-        out += [_took(digest_file(p, verifier, cache), cache) for p in paths[len(out) :]]
+        out = [_took(digest_file(p, verifier, cache), cache) for p in paths]
     return _stored(out, cache)
 
 
-def _pooled(paths: list[Path], n: int, keyring: Path | None, cache: Any) -> list[Digest]:
+WORKER_DIED = (
+    "tiến trình đọc tệp này bị dừng đột ngột (lỗi thư viện hoặc hết bộ nhớ), tệp không được tính / "
+    "the process reading this file died (a crash in a library, or out of memory): not counted"
+)
+
+
+def _pooled(
+    paths: list[Path], n: int, keyring: Path | None, cache: Any, chunk: int | None = None
+) -> list[Digest]:
     """The digests of ``paths`` in order from ``n`` worker processes; fewer (a prefix) when a worker
-    was killed or crashed mid-task (province/pool_watch.py)."""
+    was killed or crashed mid-task (province/pool_watch.py). With one worker and ``chunk=1`` the
+    first file missing is the one that worker died on."""
     import multiprocessing
 
     from secaudit.province.pool_watch import WorkerLost, children, watched
@@ -410,7 +400,7 @@ def _pooled(paths: list[Path], n: int, keyring: Path | None, cache: Any) -> list
     before = children()
     with multiprocessing.get_context("fork").Pool(n, _init_worker, init) as pool:
         started = children() - before
-        c = pool_chunk(len(paths), n)  # chunks of our own: imap's chunked iterator has no timeout
+        c = chunk or pool_chunk(len(paths), n)  # chunks of our own: imap's chunked iterator has no timeout
         results = pool.imap(_work_many, [[str(p) for p in paths[i : i + c]] for i in range(0, len(paths), c)])
         try:  # compacted as they arrive (requirement ids and statuses shared): 10 000 in ~140 MB
             for chunk in watched(results, started):

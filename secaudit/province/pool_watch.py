@@ -4,7 +4,8 @@ A pool worker that dies mid-task (killed by the OOM killer or an operator, or cr
 library on a hostile file) is replaced by the pool, but its task is lost and ``imap`` then waits
 for that result for ever. ``watched`` waits in slices and, when a slice passes without a result,
 checks that every worker the pool started is still alive; if one is gone it stops, and the caller
-does the rest itself (province/digest.py: the files not yet digested, in the main process).
+does the rest again (province/digest.py: one file at a time in one fresh worker, so a file that
+kills its reader is found, named and skipped, never read in the main process).
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ def children() -> set[int]:
     return {p.pid for p in multiprocessing.active_children() if p.pid is not None}
 
 
-def watched(results: Any, workers: set[int], slice_s: float = SLICE) -> Iterator[Any]:
+def watched(results: Any, workers: set[int], slice_s: float | None = None) -> Iterator[Any]:
     """Every result of ``results`` (an imap iterator), in order; WorkerLost as soon as one of
     ``workers`` (the pool's process ids at its start) is no longer alive."""
     while True:
         try:
-            yield results.next(timeout=slice_s)
+            yield results.next(timeout=slice_s or SLICE)
         except StopIteration:
             return
         except multiprocessing.TimeoutError:
