@@ -368,11 +368,14 @@ def digest_dir(
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n > 1 and len(paths) >= _PARALLEL_FROM:
         out = _pooled(paths, n, keyring, cache)
-        while len(out) < len(paths):  # a worker died: the rest one file at a time, one worker
-            rest = paths[len(out) :]
-            out += _pooled(rest, 1, keyring, cache, chunk=1)
-            if len(out) < len(paths):  # that worker died too, on exactly this file: named, not counted
-                out.append(Digest(file=paths[len(out)].name, error=WORKER_DIED))
+        while len(out) < len(paths):  # a worker died: the files it may have held, one at a time
+            window = paths[len(out) : len(out) + n * pool_chunk(len(paths), n)]
+            got = _pooled(window, 1, keyring, cache, chunk=1)
+            out += got
+            if len(got) < len(window):  # that worker died too, on exactly this file: named, not counted
+                out.append(Digest(file=window[len(got)].name, error=WORKER_DIED))
+            if len(out) < len(paths):
+                out += _pooled(paths[len(out) :], n, keyring, cache)  # the rest at full speed again
     else:  # a small folder: a pool costs more than it saves
         verifier = Verifier(keyring) if keyring else None
         out = [_took(digest_file(p, verifier, cache), cache) for p in paths]

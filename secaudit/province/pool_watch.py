@@ -4,8 +4,8 @@ A pool worker that dies mid-task (killed by the OOM killer or an operator, or cr
 library on a hostile file) is replaced by the pool, but its task is lost and ``imap`` then waits
 for that result for ever. ``watched`` waits in slices and, when a slice passes without a result,
 checks that every worker the pool started is still alive; if one is gone it stops, and the caller
-does the rest again (province/digest.py: one file at a time in one fresh worker, so a file that
-kills its reader is found, named and skipped, never read in the main process).
+does the rest again (province/digest.py: the next few files one at a time in one fresh worker, so
+a file that kills its reader is found, named and skipped, never read in the main process).
 """
 
 from __future__ import annotations
