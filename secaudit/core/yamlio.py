@@ -223,6 +223,13 @@ def load_yaml(path: str | Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
     return load_yaml_text(text, p)
 
 
+def compose_yaml_text(text: str, path: str | Path = "<string>") -> yaml.Node | None:
+    """The node tree of YAML text (marks: line, column, index into ``text``), for editing a file in
+    place; the text is first loaded with every limit of ``load_yaml_text`` (its errors, once)."""
+    load_yaml_text(text, path)
+    return yaml.compose(text, Loader=_Loader)
+
+
 class _Dumper(yaml.SafeDumper):
     pass
 

@@ -165,19 +165,20 @@ def _pending() -> list[dict[str, Any]]:
 
 
 def _accept(agency: str, system: str, rid: str) -> None:
-    from secaudit.core.yamlio import dump_yaml, load_yaml
+    """A text edit of inventory.yaml (config/inventory_edit): the officer's comments, order and blank
+    lines stay; an id already accepted leaves the file untouched."""
+    from secaudit.config.inventory_edit import accept_tailoring
+    from secaudit.core.files import read_input
+    from secaudit.core.yamlio import MAX_YAML_BYTES
 
-    raw = load_yaml(data.inventory_path())
-    node = next((a for a in raw.get("agencies") or [] if isinstance(a, dict) and a.get("id") == agency), None)
-    sys_node = next(
-        (s for s in (node or {}).get("systems") or [] if isinstance(s, dict) and s.get("id") == system), None
-    )
-    if sys_node is None:
-        raise InputError("không có hệ thống này / no such system")
-    accepted = list(sys_node.get("accepted_tailoring") or [])
-    if rid not in accepted:
-        sys_node["accepted_tailoring"] = [*accepted, rid]
-    _replace_inventory(dump_yaml(raw).encode("utf-8"))
+    path = data.inventory_path()
+    try:
+        text = read_input(path, "a YAML file", max_bytes=MAX_YAML_BYTES).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("không phải văn bản UTF-8 / not UTF-8 text", path) from None
+    edited = accept_tailoring(text, agency, system, rid, path)
+    if edited != text:
+        _replace_inventory(edited.encode("utf-8"))
 
 
 @login_required
