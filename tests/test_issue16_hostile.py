@@ -1,0 +1,331 @@
+"""Issue 16's surfaces under hostile input, through the real CLI: `assess --shard`, `assess --resume`,
+`report/summary --format ohdf|oscal`, `checklist show --format oscal` and the summary's `--cache`.
+
+Bad input gives exit 2 and one bilingual line (Vietnamese first, " / ", English) naming the file and
+line where there is one, never a traceback or a hang, and leaves nothing behind; a torn last line of
+a run log is tolerated (docs/scale.md). The province is three systems on this module's loopback
+addresses (127.0.16.1-3) whose ports refuse connections, so every scan ends at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ADDR = "127.0.16.{}"  # this module's own loopback addresses
+WAIT = 60  # seconds: a hang fails the test at this bound (never a timed assertion)
+EXE = shutil.which("secaudit", path=os.path.dirname(sys.executable)) or "secaudit"
+
+
+def cli(*args: Any, wait: int = WAIT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [EXE, *map(str, args)], capture_output=True, text=True, timeout=wait, stdin=subprocess.DEVNULL
+    )
+
+
+def inproc(*args: Any) -> subprocess.CompletedProcess[str]:
+    """The same command through click's CliRunner (fast, for the many bad-input cases); an
+    exception that escaped is shown as the traceback a user would have seen."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from secaudit.cli import main
+
+    r = CliRunner().invoke(main, [str(a) for a in args])
+    err = r.stderr
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        err += "Traceback\n" + "".join(traceback.format_exception(r.exception))
+    return subprocess.CompletedProcess(list(args), r.exit_code, r.stdout, err)
+
+
+def one_error(proc: subprocess.CompletedProcess[str], *parts: str) -> str:
+    """Exit 2 with exactly one "secaudit: error: VI / EN" line holding ``parts``; that line."""
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("secaudit: error: ")]
+    assert len(errors) == 1, proc.stderr
+    assert " / " in errors[0], errors[0]
+    for p in parts:
+        assert p in errors[0], (p, errors[0])
+    return errors[0]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def province(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Three signed bundles (one dual-regime) and their run log, made by the real `assess`."""
+    root = tmp_path_factory.mktemp("hostile16")
+    ports = [lab.closed_port(ADDR.format(i)) for i in (1, 2, 3)]
+    inventory = root / "inventory.yaml"
+    inventory.write_text(
+        "province: Thử nghiệm\nperiod: 2026\nagencies:\n"
+        "  - id: so-a\n    name: Sở A\n    systems:\n"
+        f'      - {{id: web1, name: Web 1, level: 3, targets: ["https://{ADDR.format(1)}:{ports[0]}"]}}\n'
+        f'      - {{id: dual, name: Dual, level: 3, targets: ["https://{ADDR.format(2)}:{ports[1]}"],'
+        " profiles: [level3, tcvn14423-level3]}\n"
+        "  - id: so-b\n    name: Sở B\n    systems:\n"
+        f'      - {{id: portal, name: Portal, level: 2, targets: ["https://{ADDR.format(3)}:{ports[2]}"]}}\n',
+        encoding="utf-8",
+    )
+    keys, keyring = root / "keys", root / "keyring"
+    for ag in ("so-a", "so-b"):
+        assert cli("keys", "generate", "--agency", ag, "-o", keys).returncode == 0
+    keyring.mkdir()
+    for pub in keys.glob("*.pub"):
+        shutil.copy(pub, keyring / pub.name)
+    out = root / "out"
+    common = [
+        "--inventory",
+        inventory,
+        "--key",
+        keys,
+        "--probes",
+        "tls,http",
+        "--timeout",
+        1,
+        "--no-progress",
+    ]
+    proc = cli("assess", *common, "-o", out, "--assessed-at", "2026-12-01")
+    assert proc.returncode == 1, proc.stderr
+    log = out / "secaudit-run.jsonl"
+    return {"root": root, "out": out, "log": log, "common": common, "keyring": keyring}
+
+
+def assess(province: dict[str, Any], *extra: Any) -> subprocess.CompletedProcess[str]:
+    return inproc("assess", *province["common"], "-o", province["out"], *extra)
+
+
+def copy_run(province: dict[str, Any], tmp_path: Path) -> Path:
+    """A private copy of the output folder (bundles + log) to resume in."""
+    out = tmp_path / "out"
+    shutil.copytree(province["out"], out)
+    return out
+
+
+# --------------------------------------------------------------------------- --shard
+
+
+@pytest.mark.parametrize(
+    "spec", ["0/3", "4/3", "3/0", "-1/2", "a/b", "1/2/3", "1 /2", "١/٢", "9" * 20 + "/1"]
+)
+def test_shard_malformed_is_one_line_exit_2(province: dict[str, Any], spec: str) -> None:
+    before = snapshot(province["out"])
+    one_error(assess(province, "--shard", spec), "--shard", repr(spec))
+    assert snapshot(province["out"]) == before
+
+
+def test_shard_empty_share_writes_no_bundle_and_exits_0(province: dict[str, Any], tmp_path: Path) -> None:
+    proc = cli("assess", *province["common"], "-o", tmp_path, "--shard", "1/100000")
+    assert proc.returncode == 0, proc.stderr
+    assert not list(tmp_path.glob("*.json"))
+
+
+# --------------------------------------------------------------------------- --resume
+
+
+def test_resume_fifo_log_does_not_hang(province: dict[str, Any], tmp_path: Path) -> None:
+    fifo = tmp_path / "run.jsonl"
+    os.mkfifo(fifo)
+    one_error(assess(province, "--resume", fifo), str(fifo), "FIFO")
+
+
+def _header(province: dict[str, Any]) -> bytes:
+    return province["log"].read_bytes().split(b"\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "line"),
+    [
+        ("empty", b"", 1),
+        ("binary", bytes(range(256)) * 4, 1),
+        ("long line", b'{"a": "' + b"x" * 20000 + b'"}\n', 1),
+        ("not json", b"H\n{nope\n", 2),
+        ("a list", b"H\n[1, 2]\n", 2),
+        ("NaN", b'H\n{"system": "so-a/web1", "state": "started", "at": NaN}\n', 2),
+        ("duplicate keys", b'H\n{"system": "so-a/web1", "system": "so-b/portal", "state": "started"}\n', 2),
+        ("nested 100 deep", b"H\n" + b"[" * 100 + b"]" * 100 + b"\n", 2),
+        ("unknown state", b'H\n{"system": "so-a/web1", "state": "paused"}\n', 2),
+        ("bundle with a path", b'H\n{"system": "so-a/web1", "state": "done", "bundle": "../x.json"}\n', 2),
+    ],
+)
+def test_resume_bad_log_is_one_line_naming_the_line(
+    province: dict[str, Any], tmp_path: Path, name: str, body: bytes, line: int
+) -> None:
+    out = copy_run(province, tmp_path)
+    log = tmp_path / "run.jsonl"
+    log.write_bytes(body.replace(b"H\n", _header(province) + b"\n", 1))
+    before = snapshot(out)
+    proc = inproc("assess", *province["common"], "-o", out, "--resume", log)
+    one_error(proc, f"{log}:{line}:")
+    assert snapshot(out) == before  # nothing scanned or written
+    assert log.read_bytes() == body.replace(b"H\n", _header(province) + b"\n", 1)
+
+
+def test_resume_unknown_system_is_bad_input(province: dict[str, Any], tmp_path: Path) -> None:
+    log = tmp_path / "run.jsonl"
+    log.write_bytes(_header(province) + b'\n{"system": "so-z/ghost", "state": "started"}\n')
+    one_error(assess(province, "--resume", log), str(log), "so-z/ghost")
+
+
+def test_resume_torn_last_line_is_dropped_and_that_system_redone(
+    province: dict[str, Any], tmp_path: Path
+) -> None:
+    out = copy_run(province, tmp_path)
+    log = out / "secaudit-run.jsonl"
+    lines = log.read_bytes().split(b"\n")
+    done = [ln for ln in lines if b'"state": "done"' in ln]
+    log.write_bytes(b"\n".join(lines[:4]) + b"\n" + done[0] + b"\n" + done[1][:40])  # killed mid-write
+    proc = cli("assess", *province["common"], "-o", out, "--resume", log)
+    assert proc.returncode == 1, proc.stderr
+    assert "torn last line dropped" in proc.stderr
+    assert "resuming: 1/3" in proc.stderr
+    assert read_states(log)[-1] == "done" and len(list(out.glob("*.json"))) == 3
+
+
+def read_states(log: Path) -> list[str]:
+    return [json.loads(ln)["state"] for ln in log.read_text(encoding="utf-8").splitlines()[1:]]
+
+
+def test_resume_redoes_a_deleted_or_tampered_bundle(province: dict[str, Any], tmp_path: Path) -> None:
+    out = copy_run(province, tmp_path)
+    (out / "so-a.web1.2026.json").unlink()
+    with open(out / "so-b.portal.2026.json", "ab") as f:
+        f.write(b" ")
+    proc = cli("assess", *province["common"], "-o", out, "--resume", out / "secaudit-run.jsonl")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.count("changed or missing, redone") == 2
+    assert "resuming: 1/3" in proc.stderr
+    assert (out / "so-b.portal.2026.json").read_bytes() == (
+        province["out"] / "so-b.portal.2026.json"
+    ).read_bytes()
+
+
+# --------------------------------------------------------------------------- report / summary: OHDF, OSCAL
+
+
+@pytest.mark.parametrize("fmt", ["ohdf", "oscal"])
+def test_report_hostile_bundles_exit_2_and_write_nothing(
+    province: dict[str, Any], tmp_path: Path, fmt: str
+) -> None:
+    good = (province["out"] / "so-a.dual.2026.json").read_bytes()
+    cases = {
+        "empty.json": b"",
+        "list.json": b"[]",
+        "cut.json": good[: len(good) // 2],
+        "other.json": b'{"a": 1}',
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+    os.mkfifo(tmp_path / "fifo.json")
+    (tmp_path / "dir.json").mkdir()
+    for name in [*cases, "fifo.json", "dir.json"]:
+        target = tmp_path / "result"
+        one_error(inproc("report", tmp_path / name, "--format", fmt, "-o", target), str(tmp_path / name))
+        assert not target.exists()
+
+
+def _hostile_folder(province: dict[str, Any], folder: Path) -> None:
+    """One good bundle, one signed-looking bundle the summary reads but cannot re-judge, a FIFO, a
+    symlink to a bundle outside the folder, a non-UTF-8 file name."""
+    folder.mkdir()
+    shutil.copy(province["out"] / "so-a.web1.2026.json", folder)
+    bad = json.loads((province["out"] / "so-a.dual.2026.json").read_bytes())
+    bad["assessment"]["assessed_at"] = "garbage"
+    (folder / "so-a.dual.2026.json").write_text(json.dumps(bad), encoding="utf-8")
+    os.mkfifo(folder / "pipe.json")
+    os.symlink(province["out"] / "so-b.portal.2026.json", folder / "outside.json")
+    (folder / os.fsdecode(b"\xff\xfe.json")).write_bytes(b"{}")
+
+
+def test_summary_ohdf_of_an_empty_folder_is_an_empty_execution(
+    province: dict[str, Any], tmp_path: Path
+) -> None:
+    (tmp_path / "b").mkdir()
+    proc = cli("summary", tmp_path / "b", "--format", "ohdf", "--no-cache", "-o", tmp_path / "x.json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
+    assert doc["profiles"] == [] and doc["passthrough"]["secaudit"]["totals"]["systems"] == 0
+
+
+# --------------------------------------------------------------------------- checklist show --format oscal
+
+
+def test_checklist_oscal_unknown_ids_and_shipped_catalogues(tmp_path: Path) -> None:
+    for bad in ("nope", "TCVN-11930-2017", "tcvn-11930-2017 "):
+        proc = inproc("checklist", "show", "--catalog", bad, "--format", "oscal")
+        one_error(proc, repr(bad), "known: tcvn-11930-2017")
+    root = Path(__file__).resolve().parent.parent / "checklists"
+    archived = sorted((root / "archive" / "tcvn-11930-2017").glob("*/tcvn-11930-2017.yaml"))[0]
+    for cat, source in [
+        ("tcvn-11930-2017", root / "tcvn-11930-2017.yaml"),
+        ("tcvn-14423-2026", root / "tcvn-14423-2026.yaml"),
+        (str(archived), archived),
+    ]:
+        target = tmp_path / "c.json"
+        proc = cli("checklist", "show", "--catalog", cat, "--format", "oscal", "-o", target)
+        assert proc.returncode == 0, proc.stderr
+        meta = json.loads(target.read_text(encoding="utf-8"))["catalog"]["metadata"]
+        props = {p["name"]: p["value"] for p in meta["props"]}
+        assert props["catalog-sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- summary --cache
+
+
+def _summary(province: dict[str, Any], *extra: Any) -> subprocess.CompletedProcess[str]:
+    return cli("summary", province["out"], "--format", "json", "--keyring", province["keyring"], *extra)
+
+
+@pytest.fixture(scope="module")
+def cold(province: dict[str, Any]) -> str:
+    proc = _summary(province, "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_cache_unusable_folders_cost_time_never_a_figure(
+    province: dict[str, Any], cold: str, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("x")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "digests.sqlite").write_bytes(b"SQLite format 3\0" + bytes(range(256)) * 40)  # garbage
+    (broken / "secret").mkdir()
+    for cache in (tmp_path / "a-file", broken):
+        proc = _summary(province, "--cache", cache)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stdout == cold
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None or os.geteuid() != 0, reason="needs root and setpriv")
+def test_cache_unwritable_folder_without_privileges(
+    province: dict[str, Any], cold: str, tmp_path: Path
+) -> None:
+    cache = tmp_path / "ro"
+    cache.mkdir(mode=0o500)
+    drop = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"]  # root without CAP_DAC_OVERRIDE
+    args = [
+        "summary",
+        province["out"],
+        "--format",
+        "json",
+        "--keyring",
+        province["keyring"],
+        "--cache",
+        cache,
+    ]
+    proc = subprocess.run([*drop, EXE, *map(str, args)], capture_output=True, text=True, timeout=WAIT)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout == cold and list(cache.iterdir()) == []
