@@ -179,6 +179,26 @@ def test_resume_unknown_system_is_bad_input(province: dict[str, Any], tmp_path: 
     one_error(assess(province, "--resume", log), str(log), "so-z/ghost")
 
 
+@pytest.mark.parametrize(
+    "when", ["garbage", "2026-13-45T00:00:00Z", "2026-12-01", "2026-12-01T07:00:00+07:00"]
+)
+def test_resume_header_with_a_date_we_never_write_is_bad_input(
+    province: dict[str, Any], tmp_path: Path, when: str
+) -> None:
+    # The header's assessed_at becomes every resumed bundle's date: one we never write (not
+    # YYYY-MM-DDTHH:MM:SSZ) must stop the run at once, not fail each system with a ValueError.
+    header = json.loads(_header(province))
+    header["assessed_at"] = when
+    out = tmp_path / "out"
+    out.mkdir()
+    log = out / "run.jsonl"
+    log.write_text(json.dumps(header) + "\n", encoding="utf-8")
+    proc = inproc("assess", *province["common"], "-o", out, "--resume", log)
+    one_error(proc, f"{log}:1:", "assessed_at")
+    assert sorted(p.name for p in out.iterdir()) == ["run.jsonl"]
+    assert log.read_text(encoding="utf-8") == json.dumps(header) + "\n"
+
+
 def test_resume_torn_last_line_is_dropped_and_that_system_redone(
     province: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -34,6 +34,7 @@ MAX_ERROR = 1000  # characters of a failure's reason kept in the log
 STATES = ("started", "done", "failed")
 _KEY = re.compile(r"[^/\s]{1,200}/[^/\s]{1,200}")
 _SHA = re.compile(r"[0-9a-f]{64}")
+_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")  # what assess writes
 _COUNTS = ("pass", "fail", "not_reviewed", "not_applicable", "error")
 
 
@@ -83,7 +84,26 @@ def _header(path: Path, rec: Any) -> dict[str, Any]:
         raise _bad(path, 1, f"dòng đầu không phải tiêu đề {SCHEMA} / the first line is not a {SCHEMA} header")
     if not isinstance(rec.get("assessed_at"), str) or not isinstance(rec.get("run"), dict):
         raise _bad(path, 1, "tiêu đề thiếu assessed_at hoặc run / the header lacks assessed_at or run")
+    if not _is_utc_instant(rec["assessed_at"]):  # it becomes every resumed bundle's date
+        raise _bad(
+            path,
+            1,
+            f"assessed_at {rec['assessed_at'][:40]!r} không phải dạng YYYY-MM-DDTHH:MM:SSZ / "
+            "is not the YYYY-MM-DDTHH:MM:SSZ instant assess writes",
+        )
     return rec
+
+
+def _is_utc_instant(text: str) -> bool:
+    from datetime import datetime
+
+    if not _INSTANT.fullmatch(text):
+        return False
+    try:
+        datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return False
+    return True
 
 
 def _summary(path: Path, n: int, s: Any) -> dict[str, Any]:
