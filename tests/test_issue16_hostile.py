@@ -199,6 +199,19 @@ def test_resume_header_with_a_date_we_never_write_is_bad_input(
     assert log.read_text(encoding="utf-8") == json.dumps(header) + "\n"
 
 
+def test_resume_another_shard_names_shard_and_stays_short(province: dict[str, Any], tmp_path: Path) -> None:
+    out = copy_run(province, tmp_path)
+    resume = ["--shard", "1/2", "--resume", out / "secaudit-run.jsonl"]
+    line = one_error(inproc("assess", *province["common"], "-o", out, *resume))
+    assert "shard was None" in line, line  # the option the user changed, not a field derived from it
+    header = json.loads(_header(province))
+    header["run"]["tool_version"] = "9" * 5000
+    log = tmp_path / "huge.jsonl"
+    log.write_text(json.dumps(header) + "\n", encoding="utf-8")
+    line = one_error(assess(province, "--resume", log), "tool_version")
+    assert len(line) < 600, len(line)
+
+
 def test_resume_torn_last_line_is_dropped_and_that_system_redone(
     province: dict[str, Any], tmp_path: Path
 ) -> None:

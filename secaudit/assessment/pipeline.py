@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from secaudit.assessment.runlog import Finished, ParsedLog, RunLog, first_difference, read_log
+from secaudit.assessment.runlog import Finished, ParsedLog, RunLog, first_difference, read_log, short
 from secaudit.core.errors import InputError, Interrupted
 
 IN_FLIGHT = 10  # systems scanned at once: sslyze's own default of concurrent server scans
@@ -72,7 +72,7 @@ def resume_state(
     if field is not None:
         raise InputError(
             f"nhật ký của một lần chạy khác / the log belongs to another run: {field} was "
-            f"{log.header['run'].get(field)!r}, this run has {identity.get(field)!r}",
+            f"{short(log.header['run'].get(field))}, this run has {short(identity.get(field))}",
             log_path,
         )
     unknown = sorted(set(log.last) - set(expected))

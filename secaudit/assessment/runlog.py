@@ -181,12 +181,24 @@ def read_log(path: Path) -> ParsedLog:
     return log
 
 
+# Fields the user sets on the command line, checked before those derived from them: another --shard
+# or --agency also changes which profiles the run uses, and the message must name the option.
+_CHOSEN = ("tool_version", "inventory_sha256", "agency", "shard", "probes", "domain_probes", "ports")
+
+
 def first_difference(logged: dict[str, Any], current: dict[str, Any]) -> str | None:
     """The first field of the run identity that differs (None: same run)."""
-    for k in sorted(set(logged) | set(current)):
+    rest = sorted((set(logged) | set(current)) - set(_CHOSEN))
+    for k in (*_CHOSEN, *rest):
         if logged.get(k) != current.get(k):
             return k
     return None
+
+
+def short(value: Any, limit: int = 120) -> str:
+    """``repr`` of a logged value, cut to ``limit`` characters (a hostile log can hold 16 KB)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class RunLog:
