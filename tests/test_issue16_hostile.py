@@ -282,6 +282,35 @@ def _hostile_folder(province: dict[str, Any], folder: Path) -> None:
     (folder / os.fsdecode(b"\xff\xfe.json")).write_bytes(b"{}")
 
 
+def test_summary_ohdf_one_unjudgeable_bundle_does_not_stop_the_province(
+    province: dict[str, Any], tmp_path: Path
+) -> None:
+    folder = tmp_path / "bundles"
+    _hostile_folder(province, folder)
+    target = tmp_path / "province.ohdf.json"
+    proc = cli(
+        "summary", folder, "--format", "ohdf", "--keyring", province["keyring"], "--no-cache", "-o", target
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    profiles = {p["name"]: p for p in doc["profiles"]}
+    assert sorted(profiles) == ["so-a/dual", "so-a/web1"]  # no FIFO, nothing through the symlink
+    assert profiles["so-a/web1"]["controls"]
+    broken = profiles["so-a/dual"]
+    assert broken["controls"] == [] and broken["status"] == "failed"
+    assert "cannot be re-judged" in broken["status_message"] and "assessed_at" in broken["status_message"]
+    raw = (folder / "so-a.dual.2026.json").read_bytes()
+    assert broken["sha256"] == hashlib.sha256(raw).hexdigest()
+    systems = {s["system"]: s for s in doc["passthrough"]["secaudit"]["systems"]}
+    assert systems["dual"]["verified"] is False and "cannot be re-judged" in systems["dual"]["error"]
+    from test_ohdf import INSPECJS, consume  # the real consumer, when scripts/setup.sh --dev put it there
+
+    if shutil.which("node") and INSPECJS.is_dir():
+        code, seen = consume(target)
+        assert code == 0 and seen["ok"], seen
+        assert {p["name"]: len(p["controls"]) for p in seen["profiles"]}["so-a/dual"] == 0
+
+
 def test_summary_ohdf_of_an_empty_folder_is_an_empty_execution(
     province: dict[str, Any], tmp_path: Path
 ) -> None:

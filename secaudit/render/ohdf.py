@@ -86,12 +86,19 @@ def render_summary_ohdf(summary: dict[str, Any], lang: str = "vi", source: Path 
                 raise InputError(
                     "tên tệp gói kết quả ra ngoài thư mục / bundle file name leaves the folder", path
                 )
-            bundle, sha = _read(path)
-            j = judge(bundle, path, sha)
-            title = f"{name_of(j.part('system'))} — {name_of(j.part('agency'))}"
             name = f"{ag.get('id')}/{s.get('id')}"
-            p = _profile(j, j.regimes, lang, name, title, prefix=f"{name}/")
             status = {k: s.get(k) for k in ("status", "verified", "trust", "meets_level", "reason")}
+            try:
+                bundle, sha = _read(path)
+                j = judge(bundle, path, sha)
+            except InputError as exc:  # one bundle that cannot be re-judged never stops the province
+                profiles.append(_unjudged(path, name, f"{name_of(s)} — {name_of(ag)}", status, exc, lang))
+                systems.append(
+                    {"agency": ag.get("id"), "system": s.get("id"), **status, "error": exc.message}
+                )
+                continue
+            title = f"{name_of(j.part('system'))} — {name_of(j.part('agency'))}"
+            p = _profile(j, j.regimes, lang, name, title, prefix=f"{name}/")
             p["status_message"] = _t("system_status", lang, **_status_words(status, lang))
             profiles.append(p)
             systems.append({"agency": ag.get("id"), "system": s.get("id"), **status, **_bundle_facts(j)})
@@ -348,6 +355,27 @@ def _headline(r: Regime, lang: str) -> str:
     s = r.summary
     words = "meets" if s.get("meets_level") else "does_not_meet"
     return _t(words, lang, profile=r.profile, pct=s.get("compliance_pct"))
+
+
+def _unjudged(
+    path: Path, name: str, title: str, status: dict[str, Any], exc: InputError, lang: str
+) -> dict[str, Any]:
+    """A system the summary listed whose bundle cannot be re-judged: a profile without controls
+    that failed to load (InSpec's profile status), saying why, with the file's SHA-256 if readable."""
+    import hashlib
+
+    from secaudit.core.files import read_input
+    from secaudit.signing.bundle import MAX_BUNDLE_BYTES
+
+    try:
+        sha = hashlib.sha256(read_input(path, "a bundle (.json)", MAX_BUNDLE_BYTES)).hexdigest()
+    except InputError:
+        sha = ""
+    why = f"{_t('system_status', lang, **_status_words(status, lang))}; {exc.message}"
+    empty: dict[str, Any] = {"license": None, "copyright": None, "supports": [], "attributes": []}
+    return {"name": name, "title": title, "version": "", "maintainer": "", "summary": "", **empty,
+            "sha256": sha, "status": "failed", "status_message": why, "depends": [], "groups": [],
+            "controls": []}  # fmt: skip
 
 
 def _status_words(status: dict[str, Any], lang: str) -> dict[str, str]:
