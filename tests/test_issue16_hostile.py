@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -391,3 +392,26 @@ def test_cache_unwritable_folder_without_privileges(
     proc = subprocess.run([*drop, EXE, *map(str, args)], capture_output=True, text=True, timeout=WAIT)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stdout == cold and list(cache.iterdir()) == []
+
+
+def test_cache_never_writes_through_a_symlink_in_its_folder(
+    province: dict[str, Any], cold: str, tmp_path: Path
+) -> None:
+    # Whoever can write the cache folder can forge entries (docs/scale.md), but a link planted there
+    # must not make secaudit overwrite a file or a database outside it.
+    victim, other_db = tmp_path / "precious.txt", tmp_path / "other.sqlite"
+    victim.write_text("precious\n", encoding="utf-8")
+    con = sqlite3.connect(other_db)
+    con.execute("CREATE TABLE mine (x)")
+    con.commit()
+    con.close()
+    before = other_db.read_bytes()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    os.symlink(victim, cache / "secret.tmp")
+    os.symlink(other_db, cache / "digests.sqlite")
+    proc = _summary(province, "--cache", cache)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == cold
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert other_db.read_bytes() == before

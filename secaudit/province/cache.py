@@ -283,15 +283,19 @@ class Cache:
         if len(raw) == 32:
             return raw
         raw = secrets.token_bytes(32)  # a new secret voids every entry: a rebuilt cache
-        fd = os.open(p.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
+        tmp = p.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)  # a link planted there must not be followed (it would be overwritten)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(tmp, flags, 0o600), "wb") as f:
             f.write(raw)
-        os.replace(p.with_suffix(".tmp"), p)
+        os.replace(tmp, p)
         return raw
 
     def _open_checked(self) -> None:
         for attempt in (1, 2):
             try:
+                if self.db_path.is_symlink():  # SQLite would write through it into another database
+                    raise sqlite3.DatabaseError("a symlink, not a secaudit summary cache")
                 db = sqlite3.connect(self.db_path, timeout=10)
                 db.execute("PRAGMA journal_mode=WAL")  # the workers read while the main process writes
                 db.executescript(_SCHEMA)
