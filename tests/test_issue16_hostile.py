@@ -415,3 +415,28 @@ def test_cache_never_writes_through_a_symlink_in_its_folder(
     assert proc.stdout == cold
     assert victim.read_text(encoding="utf-8") == "precious\n"
     assert other_db.read_bytes() == before
+
+
+def test_cache_folder_named_with_uri_characters_is_used(
+    province: dict[str, Any], cold: str, tmp_path: Path
+) -> None:
+    # The workers open the database read-only by URI: "?", "#" or "%" in the folder's name must not
+    # send them to another file (a stray database beside the folder, and never a hit).
+    from secaudit.province import digest
+
+    cache = tmp_path / "c?x=1#y%41"
+    args = [
+        "summary",
+        province["out"],
+        "--format",
+        "json",
+        "--keyring",
+        province["keyring"],
+        "--cache",
+        cache,
+    ]
+    for _ in range(2):
+        proc = inproc(*args)
+        assert proc.returncode == 0 and proc.stdout == cold, proc.stderr
+    assert digest.CACHE_STATS["hits"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == [cache.name]

@@ -320,7 +320,9 @@ class Cache:
         key = entry_key(self.ctx, sha256)
         try:
             if self._db is None:
-                self._db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
+                # as_uri escapes "?", "#" and "%" of the folder's name (else SQLite opens another file)
+                uri = self.db_path.absolute().as_uri() + "?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, timeout=10)
             row = self._db.execute("SELECT payload, mac FROM digests WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
             row = None
