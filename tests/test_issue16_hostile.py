@@ -213,6 +213,27 @@ def test_resume_another_shard_names_shard_and_stays_short(province: dict[str, An
     assert len(line) < 600, len(line)
 
 
+def test_log_never_replaces_a_file_that_is_not_a_run_log(province: dict[str, Any], tmp_path: Path) -> None:
+    # A new run replaces an earlier log at --log's path; --log naming the inventory, a key or a
+    # bundle by mistake replaced that file (or the bundle then replaced the log): bad input instead.
+    out = copy_run(province, tmp_path)
+    inventory = tmp_path / "inventory.yaml"
+    shutil.copy(province["common"][1], inventory)
+    common = ["--inventory", inventory, *province["common"][2:]]
+    before = {**snapshot(out), "inventory.yaml": inventory.read_bytes()}
+    for log in (inventory, out / "so-b.portal.2026.json", out / "new.json"):
+        one_error(inproc("assess", *common, "-o", out, "--log", log), str(log), "--log")
+        assert {**snapshot(out), "inventory.yaml": inventory.read_bytes()} == before
+    earlier = out / "secaudit-run.jsonl"  # an earlier run log is still replaced, as documented
+    proc = inproc("assess", *common, "-o", out, "--log", earlier, "--assessed-at", "2026-12-02")
+    assert proc.returncode == 1, proc.stderr
+    assert "replacing the earlier run log" in proc.stderr
+    assert (
+        json.loads(earlier.read_text(encoding="utf-8").splitlines()[0])["assessed_at"]
+        == "2026-12-02T00:00:00Z"
+    )
+
+
 def test_resume_torn_last_line_is_dropped_and_that_system_redone(
     province: dict[str, Any], tmp_path: Path
 ) -> None:

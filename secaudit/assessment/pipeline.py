@@ -270,7 +270,7 @@ def open_log(
 ) -> tuple[RunLog, str, dict[str, Finished]]:
     """(the log to write, the run's assessed_at, the systems already finished): a new log, or the
     one ``opts.resume`` names, checked against this run."""
-    from secaudit.assessment.runlog import SCHEMA, default_path
+    from secaudit.assessment.runlog import SCHEMA, check_replaceable, default_path
 
     ident = identity(inventory, inv, [j for _, j in jobs], opts)
     if opts.resume is not None:
@@ -295,6 +295,7 @@ def open_log(
         return RunLog.reopen(log), assessed_at, finished
     assessed_at = opts.assessed_at or now_iso()
     path = Path(opts.log) if opts.log is not None else default_path(opts.out_dir, opts.agency, opts.shard)
+    check_replaceable(path)  # an earlier run log, or nothing: never the inventory or a bundle
     if path.exists():
         say(
             f"secaudit: cảnh báo/warning: thay nhật ký cũ / replacing the earlier run log {path} "

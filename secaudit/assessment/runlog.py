@@ -50,6 +50,32 @@ def default_path(out_dir: Path, agency: str | None, shard: Any) -> Path:
     return Path(out_dir) / (".".join(parts) + ".jsonl")
 
 
+def check_replaceable(path: Path) -> None:
+    """A new run replaces an earlier run log at ``path``, never another file: the inventory, a key or
+    a bundle named by mistake would be lost (and a bundle written over the log would lose the log).
+    InputError unless ``path`` is absent or starts with our header; a ``*.json`` name is refused
+    (bundles are ``*.json``, and ``summary`` reads every one of them)."""
+    if path.name.lower().endswith(".json"):
+        raise InputError(
+            "--log: nhật ký chạy không được có đuôi .json (đuôi của gói kết quả) / the run log must not "
+            "be named *.json (bundles are; use .jsonl)",
+            path,
+        )
+    if not path.exists():
+        return
+    first = read_input(path, "a run log (.jsonl)", max_bytes=MAX_LOG_BYTES).split(b"\n", 1)[0]
+    try:
+        ours = loads_strict(first).get("schema") == SCHEMA
+    except (InputError, AttributeError):
+        ours = False
+    if not ours:
+        raise InputError(
+            "--log: tệp đã có và không phải nhật ký chạy, không ghi đè / the file exists and is not a "
+            "run log: not replaced (choose another --log)",
+            path,
+        )
+
+
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(read_input(path, "a file")).hexdigest()
 
