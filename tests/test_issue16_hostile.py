@@ -291,6 +291,18 @@ def test_report_hostile_bundles_exit_2_and_write_nothing(
         assert not target.exists()
 
 
+def test_empty_output_name_is_bad_input(province: dict[str, Any]) -> None:
+    # -o '' (an unset shell variable) was a ValueError traceback from the atomic writer
+    bundle = province["out"] / "so-a.dual.2026.json"
+    for args in (
+        ["report", bundle, "--format", "oscal"],
+        ["summary", province["out"], "--format", "ohdf", "--no-cache"],
+        ["checklist", "show", "--format", "oscal"],
+    ):
+        for name in ("", "/"):
+            one_error(inproc(*args, "-o", name), "not a file name")
+
+
 def _hostile_folder(province: dict[str, Any], folder: Path) -> None:
     """One good bundle, one signed-looking bundle the summary reads but cannot re-judge, a FIFO, a
     symlink to a bundle outside the folder, a non-UTF-8 file name."""

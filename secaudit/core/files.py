@@ -154,6 +154,10 @@ def atomic_write(path: Path, content: str | bytes, mode: int | None = None) -> N
     temp file is removed: no debris beside the target.
     """
     path = Path(path)
+    if not path.name:  # "" (an unset shell variable), "." or "/": no file to write
+        raise InputError(
+            "không phải tên tệp (rỗng hoặc là thư mục) / not a file name (empty, or a folder)", path
+        )
     data = content.encode("utf-8") if isinstance(content, str) else content
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     created = False
