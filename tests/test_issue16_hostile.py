@@ -473,3 +473,23 @@ def test_cache_folder_named_with_uri_characters_is_used(
         assert proc.returncode == 0 and proc.stdout == cold, proc.stderr
     assert digest.CACHE_STATS["hits"] == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [cache.name]
+
+
+def test_cache_without_a_home_runs_cold(province: dict[str, Any], cold: str, tmp_path: Path) -> None:
+    # A container's arbitrary uid (docker run -u 12345, OpenShift, runAsUser) has no passwd entry and
+    # often no HOME: the default cache folder cannot be named, which only costs time.
+    code = (
+        "import pwd, sys\n"
+        "def missing(uid): raise KeyError(uid)\n"
+        "pwd.getpwuid = missing  # no passwd entry for this uid\n"
+        "from secaudit.cli import main\n"
+        "sys.argv = ['secaudit', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME")}
+    args = ["summary", province["out"], "--format", "json", "--keyring", province["keyring"]]
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=WAIT, env=env
+    )
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout == cold

@@ -45,9 +45,15 @@ MAX_PAYLOAD = 1 << 20  # a digest is a few KB: anything larger is not ours
 FLUSH = 256  # new entries written per transaction
 
 
-def default_dir() -> Path:
-    """``$XDG_CACHE_HOME/secaudit/summary`` (``~/.cache/secaudit/summary``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+def default_dir() -> Path | None:
+    """``$XDG_CACHE_HOME/secaudit/summary`` (``~/.cache/secaudit/summary``); None when there is no
+    home to name it by (a container's uid without a passwd entry or HOME): the run is a cold one."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
     return Path(base) / "secaudit" / "summary"
 
 
