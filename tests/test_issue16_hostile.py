@@ -377,6 +377,13 @@ def test_checklist_oscal_unknown_ids_and_shipped_catalogues(tmp_path: Path) -> N
         assert props["catalog-sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
 
 
+def test_checklist_oscal_catalogue_path_of_an_unknown_user(tmp_path: Path) -> None:
+    # "~nosuchuser/x.yaml": pathlib's expanduser raised RuntimeError (a traceback); now not found
+    one_error(
+        inproc("checklist", "show", "--catalog", "~nosuchuser/x.yaml", "--format", "oscal"), "~nosuchuser"
+    )
+
+
 # --------------------------------------------------------------------------- summary --cache
 
 

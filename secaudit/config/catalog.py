@@ -70,7 +70,10 @@ def _looks_like_path(value: str) -> bool:
 
 def _user_path(value: str, base: Path | None) -> Path:
     """A user's file path; a relative one is relative to ``base`` (the file that names it)."""
-    p = Path(value).expanduser()
+    try:
+        p = Path(value).expanduser()
+    except RuntimeError:  # "~nosuchuser/…" (or no home at all): taken as written, so "not found"
+        p = Path(value)
     if not p.is_absolute() and base is not None:
         p = Path(os.path.normpath(base / p))  # keep messages free of "sub/../"
     return p
