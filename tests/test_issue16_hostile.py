@@ -213,6 +213,21 @@ def test_resume_another_shard_names_shard_and_stays_short(province: dict[str, An
     assert len(line) < 600, len(line)
 
 
+def test_assessed_at_at_the_ends_of_the_calendar(province: dict[str, Any], tmp_path: Path) -> None:
+    # An offset that moves the instant past year 9999 (or before year 1) was an OverflowError
+    # traceback; the last instant itself is a date assess accepts, and its reports must render.
+    for when in ("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"):
+        one_error(
+            inproc("assess", *province["common"], "-o", tmp_path, "--assessed-at", when), "--assessed-at"
+        )
+    assert not list(tmp_path.iterdir())
+    proc = inproc("assess", *province["common"], "-o", tmp_path, "--assessed-at", "9999-12-31T23:59:59Z")
+    assert proc.returncode == 1, proc.stderr
+    for fmt in ("json", "md", "html", "ohdf", "oscal"):
+        proc = inproc("report", tmp_path / "so-b.portal.2026.json", "--format", fmt, "-o", tmp_path / "r")
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, (fmt, proc.stderr)
+
+
 def test_log_never_replaces_a_file_that_is_not_a_run_log(province: dict[str, Any], tmp_path: Path) -> None:
     # A new run replaces an earlier log at --log's path; --log naming the inventory, a key or a
     # bundle by mistake replaced that file (or the bundle then replaced the log): bad input instead.

@@ -311,12 +311,12 @@ def parse_assessed_at(text: str) -> str:
 
     try:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        when = when.astimezone(timezone.utc).replace(microsecond=0)  # 9999-12-31T23:59-01:00: overflow
+    except (ValueError, OverflowError):
         raise InputError(
-            f"--assessed-at {text!r}: cần ngày/giờ ISO / expected an ISO date or date-time, e.g. "
+            f"--assessed-at {text[:60]!r}: cần ngày/giờ ISO / expected an ISO date or date-time, e.g. "
             "2026-12-01 or 2026-12-01T08:00:00Z"
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    when = when.astimezone(timezone.utc).replace(microsecond=0)
     return when.isoformat().replace("+00:00", "Z")

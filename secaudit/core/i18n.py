@@ -71,8 +71,16 @@ def day(v: Any, lang: str = "vi") -> str:
     if d is None:
         return "—" if v in (None, "") else str(v)
     if isinstance(d, datetime):
-        d = (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).astimezone(local_tz()).date()
+        d = (_local(d) or d).date()
     return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def _local(d: datetime) -> datetime | None:
+    """``d`` in local time; None when that is past the calendar's end (9999-12-31T23:00Z + 7 h)."""
+    try:
+        return (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).astimezone(local_tz())
+    except OverflowError:
+        return None
 
 
 def moment(v: Any, lang: str = "vi") -> str:
@@ -80,8 +88,10 @@ def moment(v: Any, lang: str = "vi") -> str:
     d = _parse(v)
     if not isinstance(d, datetime):
         return day(v, lang)
-    local = (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).astimezone(local_tz())
+    local = _local(d)
     zone = "giờ Việt Nam, UTC+7" if lang == "vi" else "Vietnam time, UTC+7"
+    if local is None:  # no local time after the calendar's end: the instant as written
+        local, zone = d, "như ghi / as written"
     return f"{local.day:02d}/{local.month:02d}/{local.year:04d} {local.hour:02d}:{local.minute:02d} ({zone})"
 
 

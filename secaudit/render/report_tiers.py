@@ -90,7 +90,10 @@ def _deadline(a: dict[str, Any], lang: str) -> str:
     if isinstance(due, date) and (not isinstance(start, date) or due >= start):
         return i18n.day(due.isoformat(), lang)
     if isinstance(start, date):
-        return i18n.day((start + timedelta(days=DEFAULT_DAYS)).isoformat(), lang)
+        try:
+            return i18n.day((start + timedelta(days=DEFAULT_DAYS)).isoformat(), lang)
+        except OverflowError:  # assessed at the end of the calendar (9999-12-31): no later day
+            pass
     return "—"
 
 
