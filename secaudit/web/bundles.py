@@ -22,14 +22,17 @@ class Verdict:
     trust: str = ""
 
 
+def too_large(max_bytes: int) -> InputError:
+    """The refusal of a bundle over ``max_bytes``: here, and when the upload handler cut it off."""
+    return InputError(f"gói quá lớn (tối đa {max_bytes} byte) / bundle too large (at most {max_bytes} bytes)")
+
+
 def read_upload(upload: Any, max_bytes: int) -> bytes:
     chunks, size = [], 0
     for chunk in upload.chunks():
         size += len(chunk)
         if size > max_bytes:
-            raise InputError(
-                f"gói quá lớn (tối đa {max_bytes} byte) / bundle too large (at most {max_bytes} bytes)"
-            )
+            raise too_large(max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
 

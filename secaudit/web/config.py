@@ -21,6 +21,8 @@ SECRET_FILE = "web-secret.key"
 # Upload caps: evidence also obeys the system profile's evidence_max_bytes (the smaller wins).
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 BUNDLE_MAX_BYTES = 16 * 1024 * 1024
+IMPORT_MAX_BYTES = 4 * 1024 * 1024  # an attestation YAML uploaded back
+EVIDENCE_FILES = 20  # evidence files one save keeps
 LOCK_AFTER = 5  # failed logins per (user, address) ...
 LOCK_MINUTES = 15  # ... lock that pair this long
 # Many readers beside one writer (WAL), writers queue instead of failing ("database is locked"),
@@ -124,6 +126,7 @@ def settings_dict(opts: WebOptions) -> dict[str, Any]:
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "secaudit.web.middleware.LanguageMiddleware",
+            "secaudit.web.upload_limit.UploadLimitMiddleware",  # 413 before the body is read
             "secaudit.web.middleware.InputErrorMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
         ],
@@ -185,6 +188,12 @@ def settings_dict(opts: WebOptions) -> dict[str, Any]:
         "DATA_UPLOAD_MAX_NUMBER_FIELDS": 2000,
         "FILE_UPLOAD_MAX_MEMORY_SIZE": 2 * 1024 * 1024,
         "FILE_UPLOAD_TEMP_DIR": str(_tmp(data)),
+        # Ours first: it stops a file over its URL's cap while it arrives (web/upload_limit.py).
+        "FILE_UPLOAD_HANDLERS": [
+            "secaudit.web.upload_limit.LimitedUploadHandler",
+            "django.core.files.uploadhandler.MemoryFileUploadHandler",
+            "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+        ],
         "FILE_UPLOAD_PERMISSIONS": 0o600,
         # Server errors (500) go to serve's stderr with their traceback, for the operator only: the
         # client gets the bilingual error page. Nothing else of Django's logging is printed.

@@ -105,6 +105,11 @@ def _name_ext(name: str) -> str:
     return os.path.splitext(base)[1].lower()
 
 
+def too_large(max_bytes: int) -> InputError:
+    """The refusal of a file over ``max_bytes``: here, and when the upload handler cut it off."""
+    return InputError(f"tệp quá lớn (tối đa {max_bytes} byte) / file too large (at most {max_bytes} bytes)")
+
+
 def store(upload: Any, folder: Path, base_dir: Path, max_bytes: int) -> Stored:
     """Stream ``upload`` (a Django UploadedFile) into ``folder`` as ``<sha256><ext>``; InputError
     (bilingual, one line) when it is too large, of a type we do not accept, or mislabelled."""
@@ -118,9 +123,7 @@ def store(upload: Any, folder: Path, base_dir: Path, max_bytes: int) -> Stored:
             for chunk in upload.chunks():
                 size += len(chunk)
                 if size > max_bytes:
-                    raise InputError(
-                        f"tệp quá lớn (tối đa {max_bytes} byte) / file too large (at most {max_bytes} bytes)"
-                    )
+                    raise too_large(max_bytes)
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:

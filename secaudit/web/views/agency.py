@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from secaudit.core.errors import InputError
 from secaudit.core.model import text
-from secaudit.web import audit, data, permissions
+from secaudit.web import audit, config, data, permissions, upload_limit
 from secaudit.web.views.common import login_required, page, web_message
 
 
@@ -202,7 +202,10 @@ def _save(request: HttpRequest, ref: Any, atts: Any, spec: Any) -> dict[str, Any
     ]
     stored = []
     try:
-        for up in request.FILES.getlist("evidence")[:20]:
+        ups = request.FILES.getlist("evidence")[: config.EVIDENCE_FILES]
+        if upload_limit.was_cut(request):  # one file went over the server's cap as it arrived
+            raise evidence.too_large(data.evidence_limit(ref))
+        for up in ups:
             st = evidence.store(
                 up, data.evidence_folder(agency, system_id), atts.base_dir, data.evidence_limit(ref)
             )
@@ -286,10 +289,10 @@ def import_yaml(request: HttpRequest, agency_id: str, system_id: str) -> HttpRes
     ref = permissions.get_system_or_404(request.user, agency_id, system_id, edit=True)
     up = request.FILES.get("attestations")
     try:
+        if upload_limit.was_cut(request) or (up is not None and up.size > config.IMPORT_MAX_BYTES):
+            raise InputError("tệp quá lớn / file too large")
         if up is None:
             raise InputError("chưa chọn tệp / no file chosen")
-        if up.size > 4 * 1024 * 1024:
-            raise InputError("tệp quá lớn / file too large")
         n = attest.import_file(data.load_set(ref), {r.id: r for r, _t in data.requirements(ref)}, up.read())
     except InputError as exc:
         atts = data.load_set(ref)
@@ -352,6 +355,8 @@ def bundles(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         up = request.FILES.get("bundle")
         try:
+            if upload_limit.was_cut(request):  # stopped at the cap as it arrived
+                raise service.too_large(int(settings.SECAUDIT["BUNDLE_MAX_BYTES"]))
             if up is None:
                 raise InputError("chưa chọn tệp / no file chosen")
             raw = service.read_upload(up, int(settings.SECAUDIT["BUNDLE_MAX_BYTES"]))
