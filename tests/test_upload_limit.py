@@ -253,7 +253,25 @@ def test_declared_length_over_the_bound_is_413_before_the_body(served: tuple[str
     assert set(_tmp_dir().iterdir()) == before
 
 
+def test_the_server_bound_is_above_every_url_bound(web: dict[str, Any]) -> None:
+    """At the shipped 20 MB evidence cap a save of 20 files may declare ~400 MB: cheroot's bound
+    must be above it, else the reader gets cheroot's English 413 instead of our page."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from secaudit.web import upload_limit
+    from secaudit.web.app import wsgi_app
+    from secaudit.web.server import MAX_BODY, make_server
+
+    conf = {**settings.SECAUDIT, "EVIDENCE_MAX_BYTES": 20 * 1024 * 1024}
+    with override_settings(SECAUDIT=conf):
+        bound = upload_limit.limit_for(REQ_URL).body
+        server = make_server(wsgi_app(), "127.0.0.1", 0)
+    assert bound > MAX_BODY
+    assert server.max_request_body_size >= bound
+
+
 def test_a_huge_declared_length_is_refused_too(served: tuple[str, int]) -> None:
-    """5 GB: cheroot's own body bound (server.MAX_BODY, 64 MB) answers 413 before the application."""
+    """5 GB: beyond every bound, cheroot's own (server.MAX_BODY) answers 413 before the application."""
     head = _headers_only(served, REQ_URL, 5 * 1024**3).partition(b"\r\n\r\n")[0]
     assert head.startswith(b"HTTP/1.1 413 ")

@@ -17,7 +17,7 @@ from secaudit.core.errors import InputError
 
 THREADS = 16
 BACKLOG = 256  # connections waiting for a worker (cheroot's default 5 refuses a burst of browsers)
-MAX_BODY = 64 * 1024 * 1024  # above every upload cap: the views refuse with a reason first
+MAX_BODY = 64 * 1024 * 1024  # at least; raised to the largest upload bound (web/upload_limit.py)
 
 
 def parse_bind(bind: str) -> tuple[str, int]:
@@ -53,7 +53,11 @@ def make_server(app: Any, host: str, port: int, cert: Path | None = None, key: P
         (host, port), app, numthreads=THREADS, server_name="secaudit", timeout=30, request_queue_size=BACKLOG
     )
     server.version = "secaudit"  # the Server header of cheroot's own error responses: no version
-    server.max_request_body_size = MAX_BODY
+    from secaudit.web.upload_limit import largest_body
+
+    # Over a URL's bound, the application answers 413 with the bilingual page; only a body beyond
+    # every bound (20 evidence files at their cap) meets cheroot's own 413.
+    server.max_request_body_size = max(MAX_BODY, largest_body())
     if cert is not None and key is not None:
         from cheroot.ssl.builtin import BuiltinSSLAdapter
 

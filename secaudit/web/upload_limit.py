@@ -64,6 +64,12 @@ def _limits() -> dict[str, Limit]:
 NO_FILES = Limit(0, 0, True)
 
 
+def largest_body() -> int:
+    """The largest body any URL may take: the server's own bound must not be below it, or a
+    request our page would refuse (in the reader's language) meets the server's English 413."""
+    return max([NO_FILES.body, *(lim.body for lim in _limits().values())])
+
+
 def limit_for(path: str) -> Limit:
     from django.urls import Resolver404, resolve
 
