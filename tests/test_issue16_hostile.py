@@ -515,3 +515,21 @@ def test_cache_without_a_home_runs_cold(province: dict[str, Any], cold: str, tmp
     )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stdout == cold
+
+
+def test_summary_names_a_file_whose_name_is_not_utf8(province: dict[str, Any], tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 in a folder entry's name: listed (escaped) as not read, never a
+    UnicodeEncodeError in the JSON, CSV or the store; every real bundle still counted."""
+    out = copy_run(province, tmp_path)
+    bundle = next(p for p in sorted(out.glob("*.json")))
+    os.link(bundle, os.fsencode(out) + b"/\xff\xfe.json")
+    base = ["summary", out, "--keyring", province["keyring"], "--no-cache"]
+    for fmt in ("json", "csv"):
+        proc = cli(*base, "--format", fmt, "-o", tmp_path / f"s.{fmt}")
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    listed = json.dumps(data, ensure_ascii=False)
+    assert "\\\\xff\\\\xfe.json" in listed and "file name is not UTF-8" in listed
+    assert data["totals"]["systems"] == 3
+    proc = cli(*base, "--store", tmp_path / "store.sqlite", "-o", tmp_path / "s2.json", "--format", "json")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

@@ -314,6 +314,11 @@ def digest_file(path: Path, verifier: Verifier | None, cache: Any = None) -> Dig
     SHA-256 has an entry, else a new one with ``d.cache_entry`` set for the main process to store."""
     # A folder entry: a symlink out of the folder is reported, never read; a FIFO or device is
     # refused without blocking (read_input), and a huge file is not read whole.
+    shown = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if shown != path.name:  # bytes that are not UTF-8: every output (JSON, CSV, the store) is UTF-8
+        return Digest(
+            file=shown, error="tên tệp không phải UTF-8, không đọc / file name is not UTF-8, not read"
+        )
     if not inside_folder(path.parent, path):
         return Digest(
             file=path.name,
