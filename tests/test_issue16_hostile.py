@@ -282,6 +282,29 @@ def test_resume_redoes_a_deleted_or_tampered_bundle(province: dict[str, Any], tm
     ).read_bytes()
 
 
+def test_resume_reports_the_bundles_figures_not_the_logs(province: dict[str, Any], tmp_path: Path) -> None:
+    """A run log is a plain file: every done line edited to "meets level, nothing failed" changes
+    neither the lines printed nor the exit code of the resumed run (the bundles' own summaries)."""
+    plain = cli("assess", *province["common"], "-o", copy_run(province, tmp_path / "a"), "--resume",
+                tmp_path / "a" / "out" / "secaudit-run.jsonl")  # fmt: skip
+    out = copy_run(province, tmp_path / "b")
+    log = out / "secaudit-run.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    edited = [lines[0]]
+    for ln in lines[1:]:
+        rec = json.loads(ln)
+        if rec["state"] == "done":
+            total = sum(rec["summary"]["counts"].values())
+            rec["summary"].update(meets_level=True, compliance_pct=100.0, automated_score=100.0)
+            rec["summary"]["counts"] = {k: (total if k == "pass" else 0) for k in rec["summary"]["counts"]}
+        edited.append(json.dumps(rec, ensure_ascii=False))
+    log.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    forged = cli("assess", *province["common"], "-o", out, "--resume", log)
+    assert plain.returncode == forged.returncode == 1, forged.stderr
+    assert "resuming: 3/3" in forged.stderr
+    assert forged.stdout.replace(str(tmp_path / "b"), "") == plain.stdout.replace(str(tmp_path / "a"), "")
+
+
 # --------------------------------------------------------------------------- report / summary: OHDF, OSCAL
 
 

@@ -64,9 +64,6 @@ def resume_state(
 ) -> tuple[ParsedLog, dict[str, Finished]]:
     """The log to continue and its systems still finished (bundle present with the logged
     SHA-256). ``expected``: system key -> its bundle's file name. InputError for another run's log."""
-    from secaudit.core.files import hash_regular_file
-    from secaudit.signing.bundle import MAX_BUNDLE_BYTES
-
     log = read_log(log_path)
     field = first_difference(log.header["run"], identity)
     if field is not None:
@@ -90,15 +87,34 @@ def resume_state(
                 f"bundle {f.bundle!r} is not this system's file",
                 log_path,
             )
-        try:
-            ok = hash_regular_file(out_dir / f.bundle, MAX_BUNDLE_BYTES, "a bundle")[0] == f.sha256
-        except InputError:
-            ok = False
-        if ok:
-            finished[key] = f
+        own = _own_figures(out_dir / f.bundle, f.sha256)
+        if own is not None:  # the line and the exit code come from the bundle, never from the log
+            finished[key] = Finished(key, f.bundle, f.sha256, *own)
         else:
             say(f"secaudit: {key}: gói {f.bundle} đã đổi hoặc mất, đánh giá lại / changed or missing, redone")
     return log, finished
+
+
+def _own_figures(path: Path, sha256: str) -> tuple[int, dict[str, Any]] | None:
+    """(level, figures) read from the bundle itself when it is the one the log names (same SHA-256);
+    None when it is missing, changed or unreadable (the system is redone). A log is a plain file:
+    a hand-edited "meets_level": true there must not turn a failing run's line or exit code."""
+    import hashlib
+
+    from secaudit.assessment.rejudge import system_level
+    from secaudit.assessment.runlog import checked_figures
+    from secaudit.core.files import read_input
+    from secaudit.core.jsonio import loads_strict
+    from secaudit.signing.bundle import MAX_BUNDLE_BYTES
+
+    try:
+        raw = read_input(path, "a bundle (.json)", MAX_BUNDLE_BYTES)
+        if hashlib.sha256(raw).hexdigest() != sha256:
+            return None
+        a = loads_strict(raw, path).get("assessment")
+        return system_level(a, path), checked_figures(path, a.get("summary"))
+    except (InputError, AttributeError):
+        return None
 
 
 def run(

@@ -132,6 +132,11 @@ def _is_utc_instant(text: str) -> bool:
     return True
 
 
+def checked_figures(path: Path, s: Any) -> dict[str, Any]:
+    """A bundle's summary as the figures a run reports (pipeline.figures), checked like a log's."""
+    return _summary(path, 0, s)
+
+
 def _summary(path: Path, n: int, s: Any) -> dict[str, Any]:
     ok = isinstance(s, dict) and isinstance(s.get("counts"), dict) and isinstance(s.get("meets_level"), bool)
     if ok:
