@@ -305,6 +305,66 @@ def test_resume_reports_the_bundles_figures_not_the_logs(province: dict[str, Any
     assert forged.stdout.replace(str(tmp_path / "b"), "") == plain.stdout.replace(str(tmp_path / "a"), "")
 
 
+@pytest.mark.parametrize("resume", [True, False])
+def test_a_log_another_run_is_writing_is_left_alone(
+    province: dict[str, Any], tmp_path: Path, resume: bool
+) -> None:
+    """Two runs on one log (two pods of one Job index, a run started twice) would truncate or
+    replace each other's lines: while one holds the log's lock, the other is refused at once."""
+    import fcntl
+
+    out = copy_run(province, tmp_path)
+    log = out / "secaudit-run.jsonl"
+    before = snapshot(out)
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running assess holds
+        extra = ["--resume", log] if resume else []
+        one_error(cli("assess", *province["common"], "-o", out, *extra), str(log), "another run is writing")
+        assert snapshot(out) == before
+    finally:
+        os.close(fd)
+    proc = cli("assess", *province["common"], "-o", out, "--resume", log)  # released: it goes on
+    assert proc.returncode == 1 and "resuming: 3/3" in proc.stderr, proc.stderr
+
+
+def test_a_running_assess_holds_its_log(tmp_path: Path) -> None:
+    """The real thing: while one assess waits on a server that never answers, a second on the same
+    folder is refused (exit 2) and the first still ends with its bundle and its log."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind((ADDR.format(9), 0))
+    silent.listen(8)  # connections complete, nothing is ever said: the TLS handshake waits
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(
+        "province: T\nperiod: 2026\nagencies:\n  - id: so-a\n    name: A\n    systems:\n"
+        f'      - {{id: w, name: W, level: 1, targets: ["https://{ADDR.format(9)}:{silent.getsockname()[1]}"]}}\n',
+        encoding="utf-8",
+    )
+    keys = tmp_path / "keys"
+    assert cli("keys", "generate", "--agency", "so-a", "-o", keys).returncode == 0
+    out = tmp_path / "out"
+    args = ["assess", "--inventory", inventory, "--key", keys, "-o", out, "--probes", "tls", "--timeout", 3]
+    first = subprocess.Popen([EXE, *map(str, args), "--no-progress"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        log = out / "secaudit-run.jsonl"
+        deadline = time.monotonic() + WAIT
+        while b'"started"' not in (log.read_bytes() if log.exists() else b"") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = cli(*args, "--no-progress")
+        one_error(second, "another run is writing")
+        _, err = first.communicate(timeout=WAIT)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        silent.close()
+    assert first.returncode in (1, 3), err
+    assert read_states(log)[-1] in ("done", "failed") and len(list(out.glob("*.json"))) == 1
+
+
 # --------------------------------------------------------------------------- report / summary: OHDF, OSCAL
 
 

@@ -286,7 +286,7 @@ def open_log(
 ) -> tuple[RunLog, str, dict[str, Finished]]:
     """(the log to write, the run's assessed_at, the systems already finished): a new log, or the
     one ``opts.resume`` names, checked against this run."""
-    from secaudit.assessment.runlog import SCHEMA, check_replaceable, default_path
+    from secaudit.assessment.runlog import SCHEMA, check_replaceable, default_path, refuse_if_in_use
 
     ident = identity(inventory, inv, [j for _, j in jobs], opts)
     if opts.resume is not None:
@@ -295,6 +295,7 @@ def open_log(
                 "--log và --resume trỏ tới hai tệp khác nhau (--resume ghi tiếp vào nhật ký của chính nó) / "
                 "--log and --resume name different files (--resume continues its own log)"
             )
+        refuse_if_in_use(Path(opts.resume))  # before reading it: its last line may be half-written
         expected = {k: f"{j.agency.id}.{j.system.id}.{inv.period}.json" for k, j in jobs}
         log, finished = resume_state(Path(opts.resume), ident, expected, opts.out_dir, say)
         assessed_at = log.header["assessed_at"]

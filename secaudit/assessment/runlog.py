@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,18 +245,22 @@ class RunLog:
 
     @classmethod
     def create(cls, path: Path, header: dict[str, Any]) -> RunLog:
-        """A new log holding only ``header`` (replacing any earlier log at ``path``)."""
+        """A new log holding only ``header`` (replacing any earlier log at ``path``, unless a run
+        still writes it)."""
+        refuse_if_in_use(path)
         atomic_write(path, _line(header))
-        return cls(path, _open_append(path), fresh=True)
+        return cls(path, _locked(_open_append(path), path), fresh=True)
 
     @classmethod
     def reopen(cls, log: ParsedLog) -> RunLog:
         """Continue ``log``: a torn last line is cut off first, so the next line starts clean."""
+        fd = _locked(_open_append(log.path), log.path)  # before the cut: it may be another run's line
         try:
             os.truncate(log.path, log.end)
         except OSError as exc:
+            os.close(fd)
             raise InputError(f"không ghi được / cannot write: {exc.strerror or exc}", log.path) from None
-        return cls(log.path, _open_append(log.path), fresh=False)
+        return cls(log.path, fd, fresh=False)
 
     def event(self, key: str, state: str, **fields: Any) -> None:
         rec = {"system": key, "state": state, **fields}
@@ -286,6 +291,44 @@ class RunLog:
                 self.path.unlink()
             except OSError:
                 pass
+
+
+IN_USE = (
+    "một lần chạy khác đang ghi nhật ký này (cùng một phần --shard chạy hai lần?), hãy chờ nó xong hoặc "
+    "dùng -o/--log khác / another run is writing this log (the same --shard started twice?): wait for "
+    "it to finish or use another -o/--log"
+)
+
+
+def _locked(fd: int, path: Path) -> int:
+    """``fd`` holding the log's exclusive lock for as long as it is open (two pods of one Job
+    index, or a run started twice, would truncate or replace each other's lines); InputError if
+    another process holds it. Where there is no fcntl (Windows) runs are not guarded."""
+    try:
+        import fcntl
+    except ImportError:
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError(IN_USE, path) from None
+    except OSError:
+        pass  # a file system without locks: unguarded, as on Windows
+    return fd
+
+
+def refuse_if_in_use(path: Path) -> None:
+    """InputError if a running process holds the lock of the log at ``path`` (checked before a
+    resumed run reads it or a new run replaces it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return  # absent or unreadable: the caller's own checks say so
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or device: the reader refuses it by name
+        os.close(fd)
+        return
+    os.close(_locked(fd, path))
 
 
 def _open_append(path: Path) -> int:
