@@ -443,6 +443,27 @@ def test_summary_ohdf_one_unjudgeable_bundle_does_not_stop_the_province(
         assert {p["name"]: len(p["controls"]) for p in seen["profiles"]}["so-a/dual"] == 0
 
 
+def test_summary_ohdf_never_exports_a_file_replaced_after_the_summary_read_it(
+    province: dict[str, Any], tmp_path: Path
+) -> None:
+    """The export re-reads each bundle after the summary judged it: a file swapped in between (here
+    for another, valid, signed bundle of the same name) is a failed profile saying so, never
+    exported under the status the summary gave the earlier file."""
+    from secaudit.province.summary import summarise
+    from secaudit.render.ohdf import CHANGED, render_summary_ohdf
+
+    folder = copy_run(province, tmp_path)
+    summary = summarise(folder, keyring=province["keyring"], workers=1, cache=None)
+    name = "so-a.web1.2026.json"
+    shutil.copy(folder / "so-b.portal.2026.json", folder / name)
+    doc = json.loads(render_summary_ohdf(summary, "en", source=folder))
+    profiles = {p["name"]: p for p in doc["profiles"]}
+    swapped = profiles["so-a/web1"]
+    assert swapped["controls"] == [] and swapped["status"] == "failed"
+    assert CHANGED.split(" / ")[1] in swapped["status_message"]
+    assert profiles["so-b/portal"]["controls"] and profiles["so-a/dual"]["controls"]
+
+
 def test_summary_ohdf_of_an_empty_folder_is_an_empty_execution(
     province: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -181,6 +181,7 @@ def aggregate(
                         "not_reviewed": d.by_status.get("not_reviewed", []),
                         "verified": d.verified,
                         "file": d.file,
+                        "sha256": d.sha256,  # what was read: a later export re-reads only that
                         "reason": d.verify_reason,
                         "assessed_at": d.assessed_at,
                         "profile": d.profile,

@@ -66,6 +66,12 @@ def render_report_ohdf(bundle: dict[str, Any], lang: str = "vi", source: Path | 
     return _dump(_execution(platform, profiles, {"schema": OHDF_SCHEMA, "lang": lang, **_bundle_facts(j)}))
 
 
+CHANGED = (
+    "tệp gói kết quả đã đổi sau khi bản tổng hợp đọc nó, hãy chạy lại / the bundle file changed after "
+    "the summary read it: run the summary again"
+)
+
+
 def render_summary_ohdf(summary: dict[str, Any], lang: str = "vi", source: Path | None = None) -> str:
     """The province summary as an OHDF execution: one profile per system whose bundle the summary
     read (re-read from ``source``, the bundle folder, and re-judged), in the summary's order."""
@@ -90,6 +96,8 @@ def render_summary_ohdf(summary: dict[str, Any], lang: str = "vi", source: Path 
             status = {k: s.get(k) for k in ("status", "verified", "trust", "meets_level", "reason")}
             try:
                 bundle, sha = _read(path)
+                if s.get("sha256") and sha != s["sha256"]:  # replaced since: its status is not this file's
+                    raise InputError(CHANGED, path)
                 j = judge(bundle, path, sha)
             except InputError as exc:  # one bundle that cannot be re-judged never stops the province
                 profiles.append(_unjudged(path, name, f"{name_of(s)} — {name_of(ag)}", status, exc, lang))
