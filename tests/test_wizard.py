@@ -42,7 +42,7 @@ def test_wizard_saves_each_answer_and_resumes(tmp_path: Path) -> None:
             [
                 "c",
                 "QĐ 12/QĐ-BA ban hành quy chế",
-                f"{evidence}, {outside}",  # 1: compliant with evidence (the outside file ignored)
+                f"{evidence}, {outside}, ~nosuchuser-x/a.pdf",  # 1: evidence (outside, unknown user: ignored)
                 "n",
                 "",
                 "",  # 2: non_compliant
@@ -83,6 +83,7 @@ def test_wizard_saves_each_answer_and_resumes(tmp_path: Path) -> None:
     assert [e.path for e in first.evidence] == ["bang-chung/quy-che.pdf"]
     assert check_evidence(first.evidence[0], path.parent)["state"] == "ok"
     assert "ngoai.pdf: nằm ngoài thư mục xác nhận / outside the attestations folder" in res.output
+    assert "not found: ~nosuchuser-x/a.pdf" in res.output  # not pathlib's RuntimeError
     assert second.status == "non_compliant"
 
     # A second run asks only what is still open, starting with the skipped n/a question.

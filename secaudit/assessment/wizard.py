@@ -24,7 +24,7 @@ from secaudit.assessment.attestations import (
 )
 from secaudit.config.catalog import applicable, profile_catalog
 from secaudit.core.errors import InputError
-from secaudit.core.files import atomic_write
+from secaudit.core.files import atomic_write, user_path
 from secaudit.core.model import Profile, Requirement
 from secaudit.render.attest_template import threshold_lines
 
@@ -119,7 +119,7 @@ def run_wizard(
             raw = raw.strip()
             if not raw:
                 continue
-            file = Path(raw).expanduser()
+            file = user_path(raw)
             if not file.is_file():
                 say(f"    Không thấy tệp / not found: {raw} (bỏ qua / ignored)")
                 continue

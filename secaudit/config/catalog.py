@@ -70,10 +70,9 @@ def _looks_like_path(value: str) -> bool:
 
 def _user_path(value: str, base: Path | None) -> Path:
     """A user's file path; a relative one is relative to ``base`` (the file that names it)."""
-    try:
-        p = Path(value).expanduser()
-    except RuntimeError:  # "~nosuchuser/…" (or no home at all): taken as written, so "not found"
-        p = Path(value)
+    from secaudit.core.files import user_path
+
+    p = user_path(value)
     if not p.is_absolute() and base is not None:
         p = Path(os.path.normpath(base / p))  # keep messages free of "sub/../"
     return p

@@ -116,6 +116,15 @@ def hash_regular_file(path: Path, max_bytes: int, what: str = "a file") -> tuple
     return h.hexdigest(), size
 
 
+def user_path(value: str) -> Path:
+    """``~`` expanded as a shell would; "~nosuchuser/…", or no home at all (a container's user),
+    is taken as written, so the caller says "not found" instead of pathlib's RuntimeError."""
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:
+        return Path(value)
+
+
 def confined_path(base: Path, rel: str) -> Path:
     """``base/rel`` if ``rel`` is a relative path that stays inside ``base``, symlinks followed.
 
