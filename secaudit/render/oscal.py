@@ -97,7 +97,8 @@ def render_catalog(catalog: Catalog, level: int | None = None, lang: str = "vi")
     meta = {
         "title": line(pick(catalog.title, lang)),
         "last-modified": _version_day(catalog.version),
-        "version": catalog.version,
+        # As the archive names it: edits within one month share "YYYY.MM", their digests do not.
+        "version": f"{catalog.version}-{sha[:12]}",
         "oscal-version": OSCAL_VERSION,
         "props": props(
             prop("catalog-id", catalog.id),
