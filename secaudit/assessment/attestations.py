@@ -201,6 +201,7 @@ def _date(val: Any, key: str, path: Path, node: Any, entry: str) -> date | None:
         ) from None
 
 
+_CATALOG_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a file stem in checklists/
 _HEX64 = re.compile(r"[0-9a-f]{64}")  # a regex: the summary reads ~60 entries a bundle, 10 000 bundles
 
 
@@ -350,6 +351,14 @@ def load_attestations(
             line_of(data),
         )
     catalog = catalog.strip()
+    if not _CATALOG_ID.fullmatch(catalog) or catalog.endswith((".yaml", ".yml")):
+        # an id, never a path: an agency's file must not make assess read another file
+        raise InputError(
+            f"'catalog' phải là mã danh mục, không phải đường dẫn / 'catalog' must be a catalogue id, "
+            f"not a path ({catalog[:80]!r}), e.g. tcvn-14423-2026",
+            p,
+            _key_line(p, "catalog") or line_of(data),
+        )
     entries: dict[str, Attestation] = {}
     items = data.get("attestations") or []
     if not isinstance(items, list):

@@ -1,0 +1,94 @@
+"""Hostile inputs to `attest`, `host import`, `checklist`, `profile` and `assess` through the real CLI:
+each must be one bilingual line naming the file (and line), exit 2, and leave every file as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+from host_samples import inventory
+
+from secaudit.cli import main
+from secaudit.core.resources import data_dir
+
+ENTRY = """\
+  - requirement: M.POL.01
+    status: compliant
+    note: ok
+    attested_by: A
+    attested_at: '2026-10-22'
+"""
+
+
+def cli(*args: object) -> tuple[int, str]:
+    r = CliRunner().invoke(main, [str(a) for a in args])
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.output
+    return r.exit_code, r.output
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def one_error(out: str, *names: str) -> str:
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("secaudit: error: "), out
+    for n in names:
+        assert n in lines[0], lines[0]
+    return lines[0]
+
+
+def attest_setup(tmp: Path, text: str) -> tuple[Path, Path]:
+    inv = inventory(tmp / "inventory.yaml")
+    att = tmp / "att"
+    (att / "bao").mkdir(parents=True)
+    (att / "bao" / "portal.yaml").write_text(text, encoding="utf-8")
+    return inv, att
+
+
+def assess(inv: Path, att: Path, out: Path) -> tuple[int, str]:
+    return cli(
+        "assess",
+        "--inventory",
+        inv,
+        "--attestations",
+        att,
+        "-o",
+        out,
+        "--no-progress",
+        "--timeout",
+        "1",
+        "--probes",
+        "http",
+        "--assessed-at",
+        "2026-11-01T00:00:00Z",
+    )
+
+
+# --------------------------------------------------------------------------- attestation files
+
+
+def test_attestation_catalog_must_be_an_id_not_a_path_to_another_file(tmp_path: Path) -> None:
+    # `catalog:` in an agency's attestation file names a catalogue id; given a path, assess read
+    # that file (relative to the current folder, any file on the machine) as a catalogue.
+    elsewhere = tmp_path / "elsewhere" / "tcvn-11930-2017.yaml"
+    elsewhere.parent.mkdir()
+    shutil.copyfile(data_dir("checklists") / "tcvn-11930-2017.yaml", elsewhere)
+    for value in (str(elsewhere), "../elsewhere/tcvn-11930-2017.yaml", "tcvn-11930-2017.yaml"):
+        work = tmp_path / value.replace("/", "_")
+        work.mkdir()
+        inv, att = attest_setup(
+            work, f"agency: bao\nsystem: portal\ncatalog: {value}\nattestations:\n{ENTRY}"
+        )
+        before = snapshot(work)
+        code, out = assess(inv, att, work / "out")
+        assert code == 2
+        one_error(out, f"{att / 'bao' / 'portal.yaml'}:3:", "catalog")
+        assert not (work / "out").exists() or not list((work / "out").glob("*.json"))
+        assert snapshot(work) == before
