@@ -92,3 +92,52 @@ def test_attestation_catalog_must_be_an_id_not_a_path_to_another_file(tmp_path: 
         one_error(out, f"{att / 'bao' / 'portal.yaml'}:3:", "catalog")
         assert not (work / "out").exists() or not list((work / "out").glob("*.json"))
         assert snapshot(work) == before
+
+
+# --------------------------------------------------------------------------- attest migrate
+
+
+def _migrate_source(root: Path) -> Path:
+    """Two agencies answering one requirement each, with an evidence file."""
+    src = root / "att"
+    for agency in ("aaa", "zzz"):
+        (src / agency / "evidence").mkdir(parents=True)
+        (src / agency / "evidence" / "policy.txt").write_text(f"policy of {agency}\n", encoding="utf-8")
+        (src / agency / "portal.yaml").write_text(
+            f"agency: {agency}\nsystem: portal\nattestations:\n{ENTRY}"
+            "    evidence: [{path: evidence/policy.txt}]\n",
+            encoding="utf-8",
+        )
+    return src
+
+
+def test_migrate_that_fails_on_a_later_write_leaves_no_partial_output(tmp_path: Path) -> None:
+    # Every file was checked before the first write, but a write failing halfway (a folder that
+    # is a file, a full disk) left the files of the agencies written before it behind.
+    src = _migrate_source(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "zzz").write_text("not a folder\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    code, text = cli("attest", "migrate", "--attestations", src, "--to", "tcvn-14423-2026", "-o", out)
+    assert code == 2
+    one_error(text, str(out / "zzz"), "không ghi được / cannot write")
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in out.iterdir()) == ["zzz"]  # no empty folders left either
+
+
+def test_migrate_force_that_fails_halfway_restores_the_files_it_had_replaced(tmp_path: Path) -> None:
+    src = _migrate_source(tmp_path)
+    out = tmp_path / "out"
+    code, text = cli("attest", "migrate", "--attestations", src, "--to", "tcvn-14423-2026", "-o", out)
+    assert code == 0, text
+    (out / "aaa" / "portal.yaml").write_text("# edited by hand after the first migration\n", encoding="utf-8")
+    shutil.rmtree(out / "zzz")
+    (out / "zzz").write_text("not a folder\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    code, text = cli(
+        "attest", "migrate", "--attestations", src, "--to", "tcvn-14423-2026", "-o", out, "--force"
+    )
+    assert code == 2
+    one_error(text, str(out / "zzz"))
+    assert snapshot(tmp_path) == before
