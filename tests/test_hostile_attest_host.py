@@ -141,3 +141,50 @@ def test_migrate_force_that_fails_halfway_restores_the_files_it_had_replaced(tmp
     assert code == 2
     one_error(text, str(out / "zzz"))
     assert snapshot(tmp_path) == before
+
+
+# --------------------------------------------------------------------------- attest import (xlsx)
+
+TWO_SYSTEMS = """\
+province: Tỉnh thử
+period: "2026"
+agencies:
+  - id: aaa
+    name: Báo A
+    systems:
+      - {id: portal, name: Cổng A, level: 3, targets: ["https://127.0.0.1:9"]}
+  - id: zzz
+    name: Báo Z
+    systems:
+      - {id: portal, name: Cổng Z, level: 3, targets: ["https://127.0.0.1:9"]}
+"""
+
+
+def test_import_that_fails_on_a_later_write_leaves_the_earlier_systems_files_as_they_were(
+    tmp_path: Path,
+) -> None:
+    # A workbook of two systems: the first system's attestation file was already overwritten when
+    # writing the second failed; now neither changes.
+    from openpyxl import load_workbook
+
+    from secaudit.render.attest_xlsx import COL, HEADER_ROW
+
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(TWO_SYSTEMS, encoding="utf-8")
+    att = tmp_path / "att"
+    (att / "aaa").mkdir(parents=True)
+    (att / "aaa" / "portal.yaml").write_text(f"agency: aaa\nsystem: portal\nattestations:\n{ENTRY}", "utf-8")
+    book = tmp_path / "book.xlsx"
+    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
+    wb = load_workbook(book)
+    for ws in wb.worksheets:
+        if ws["B1"].value in ("aaa", "zzz"):
+            ws.cell(HEADER_ROW + 2, COL["status"], "non_compliant")
+            ws.cell(HEADER_ROW + 2, COL["note"], "chưa có / not yet")
+    wb.save(book)
+    (att / "zzz").write_text("not a folder\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    code, out = cli("attest", "import", book, "--attestations", att)
+    assert code == 2
+    one_error(out, str(att / "zzz"), "không ghi được / cannot write")
+    assert snapshot(tmp_path) == before

@@ -33,7 +33,7 @@ from secaudit.assessment.evidence import EVIDENCE_MAX_BYTES, evidence_file
 from secaudit.assessment.verdicts import carry_sources
 from secaudit.config.catalog import load_catalog
 from secaudit.core.errors import InputError
-from secaudit.core.files import atomic_write, read_input
+from secaudit.core.files import atomic_write_all, read_input
 from secaudit.core.model import Catalog, text
 from secaudit.render.attest_template import _comment, _scalar
 
@@ -233,30 +233,5 @@ def migrate_dir(src: Path, to_id: str, dst: Path, force: bool = False) -> list[M
             )
     writes: list[tuple[Path, str | bytes]] = list(evidence.items())
     writes += [(m.target, content) for m, content in plan if m.skipped is None]
-    _write_all(writes, dst)
+    atomic_write_all(writes, dst)
     return [m for m, _ in plan]
-
-
-def _write_all(writes: list[tuple[Path, str | bytes]], root: Path) -> None:
-    """Write every file, or none: a write failing halfway (a folder that is a file, a full disk)
-    removes the files and folders this run created and puts back the ones it had replaced."""
-    kept = {p: p.read_bytes() for p, _ in writes if p.is_file()}  # only replaced with --force
-    made = [d for p, _ in writes for d in (p, *p.parents) if d.is_relative_to(root) and not d.exists()]
-    try:
-        for path, content in writes:
-            atomic_write(path, content)
-    except BaseException:
-        for path, _ in writes:
-            try:
-                if path in kept:
-                    atomic_write(path, kept[path])
-                elif path.is_file():
-                    path.unlink()
-            except (OSError, InputError):
-                pass
-        for d in sorted(set(made) - {p for p, _ in writes}, key=lambda d: len(d.parts), reverse=True):
-            try:
-                d.rmdir()
-            except OSError:  # not empty: not only ours
-                pass
-        raise

@@ -196,3 +196,29 @@ def atomic_write(path: Path, content: str | bytes, mode: int | None = None) -> N
             except OSError:
                 pass
         raise
+
+
+def atomic_write_all(writes: list[tuple[Path, str | bytes]], root: Path) -> None:
+    """Write every file (atomic_write each), or none: a write failing halfway (a folder that is a
+    file, a full disk) removes the files and folders under ``root`` this call created and puts back
+    the ones it had replaced, then raises."""
+    kept = {p: p.read_bytes() for p, _ in writes if p.is_file()}  # the files it replaces
+    made = [d for p, _ in writes for d in (p, *p.parents) if d.is_relative_to(root) and not d.exists()]
+    try:
+        for path, content in writes:
+            atomic_write(path, content)
+    except BaseException:
+        for path, _ in writes:
+            try:
+                if path in kept:
+                    atomic_write(path, kept[path])
+                elif path.is_file():
+                    path.unlink()
+            except (OSError, InputError):
+                pass
+        for d in sorted(set(made) - {p for p, _ in writes}, key=lambda d: len(d.parts), reverse=True):
+            try:
+                d.rmdir()
+            except OSError:  # not empty: not only ours
+                pass
+        raise

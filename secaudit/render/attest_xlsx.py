@@ -22,7 +22,7 @@ from secaudit.assessment.review_store import attach_reviews, entry_state, state_
 from secaudit.config.catalog import DEFAULT_CATALOG, load_catalog
 from secaudit.config.inventory_providers import PROVIDERS_AGENCY
 from secaudit.core.errors import InputError
-from secaudit.core.files import atomic_write
+from secaudit.core.files import atomic_write, atomic_write_all
 from secaudit.core.ids import ID_RE
 from secaudit.core.model import Catalog, Requirement, text
 from secaudit.render.attest_template import threshold_lines
@@ -401,8 +401,8 @@ def import_xlsx(
                 for ev in att.evidence:
                     if ev.sha256 is None:
                         ev.sha256 = evidence_hash(ev, out.base_dir)
-    for path, out in planned.items():
-        atomic_write(path, dump_attestations(out))
+    # all or nothing: a write failing at the third system puts the first two back as they were
+    atomic_write_all([(path, dump_attestations(out)) for path, out in planned.items()], root)
     return list(planned)
 
 
