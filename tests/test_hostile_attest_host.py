@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
-from host_samples import inventory
+from host_samples import LYNIS, inventory, real_arf
 
 from secaudit.cli import main
 from secaudit.core.resources import data_dir
@@ -187,4 +187,43 @@ def test_import_that_fails_on_a_later_write_leaves_the_earlier_systems_files_as_
     code, out = cli("attest", "import", book, "--attestations", att)
     assert code == 2
     one_error(out, str(att / "zzz"), "không ghi được / cannot write")
+    assert snapshot(tmp_path) == before
+
+
+# --------------------------------------------------------------------------- host import
+
+
+def host_import(tmp: Path, *files: Path) -> tuple[int, str]:
+    inv = tmp / "inventory.yaml"
+    if not inv.exists():
+        inventory(inv)
+    args = ("--inventory", inv, "--agency", "bao", "--system", "portal", "--host", "vm")
+    return cli("host", "import", *files, *args, "--attestations", tmp / "att")
+
+
+def test_host_import_of_two_engines_writes_both_records_or_neither(tmp_path: Path) -> None:
+    # The ARF's record was written (replacing the one imported before) when the Lynis record
+    # could not be: the host's evidence was then half old, half new.
+    arf = tmp_path / "results-arf.xml"
+    arf.write_text(real_arf(), encoding="utf-8")
+    assert host_import(tmp_path, arf)[0] == 0
+    folder = tmp_path / "att" / "bao" / "portal.hosts" / "vm"
+    (folder / "lynis.json").mkdir()  # cannot be replaced by a file
+    newer = real_arf().replace('end-time="2026-12-01T08:15:46', 'end-time="2026-12-02T08:15:46')
+    arf.write_text(newer, encoding="utf-8")
+    before = snapshot(tmp_path)
+    code, out = host_import(tmp_path, arf, LYNIS)
+    assert code == 2
+    one_error(out, str(folder / "lynis.json"))
+    assert snapshot(tmp_path) == before
+
+
+def test_host_import_into_a_folder_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    inventory(tmp_path / "inventory.yaml")
+    (tmp_path / "att" / "bao").mkdir(parents=True)
+    (tmp_path / "att" / "bao" / "portal.hosts").write_text("a file\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    code, out = host_import(tmp_path, LYNIS)
+    assert code == 2
+    one_error(out, "portal.hosts", "không ghi được / cannot write")
     assert snapshot(tmp_path) == before

@@ -70,7 +70,7 @@ def import_files(
     one_per_engine(records)
     root = attestations if attestations is not None else default_attestations(inventory)
     folder = host_dir(root, agency, system, spec.name)
-    written = write_records(folder, [r for _, r in records], now)
+    written = write_records(folder, [r for _, r in records], now, root)
     return Imported(spec.name, written, [r for _, r in records])
 
 

@@ -112,18 +112,23 @@ def host_dir(attestations: Path, agency: str, system: str, host: str) -> Path:
     return Path(attestations) / agency / f"{system}.hosts" / host
 
 
-def write_records(folder: Path, records: list[dict[str, Any]], now: str) -> list[Path]:
+def write_records(
+    folder: Path, records: list[dict[str, Any]], now: str, root: Path | None = None
+) -> list[Path]:
     """Write each record as ``<engine>.json`` (atomically; every record was checked before)."""
-    from secaudit.core.files import atomic_write
+    from secaudit.core.files import atomic_write_all
 
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
+    writes: list[tuple[Path, str | bytes]] = []
     for rec in records:
         rec = {"schema": SCHEMA, **rec, "imported_at": now}
-        p = folder / f"{rec['engine']}.json"
-        atomic_write(p, json.dumps(rec, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-        out.append(p)
-    return out
+        writes.append(
+            (
+                folder / f"{rec['engine']}.json",
+                json.dumps(rec, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+            )
+        )
+    atomic_write_all(writes, root or folder)  # both engines' records or neither: no half-done import
+    return [p for p, _ in writes]
 
 
 def one_per_engine(records: list[tuple[Path, dict[str, Any]]]) -> None:
