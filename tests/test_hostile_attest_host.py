@@ -4,6 +4,7 @@ each must be one bilingual line naming the file (and line), exit 2, and leave ev
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -226,4 +227,22 @@ def test_host_import_into_a_folder_that_is_a_file_is_one_line(tmp_path: Path) ->
     code, out = host_import(tmp_path, LYNIS)
     assert code == 2
     one_error(out, "portal.hosts", "không ghi được / cannot write")
+    assert snapshot(tmp_path) == before
+
+
+def test_host_result_start_time_that_is_not_a_date_is_refused(tmp_path: Path) -> None:
+    # The end time was checked, the start time was recorded as written ('2026-13-01 ...').
+    lynis = tmp_path / "lynis-report.dat"
+    text = LYNIS.read_text(encoding="utf-8")
+    lynis.write_text(
+        re.sub(r"(?m)^report_datetime_start=.*$", "report_datetime_start=2026-13-01 10:00:00", text)
+    )
+    arf = tmp_path / "results-arf.xml"
+    arf.write_text(re.sub(r'start-time="[^"]*"', 'start-time="yesterday"', real_arf(), count=1), "utf-8")
+    inventory(tmp_path / "inventory.yaml")
+    before = snapshot(tmp_path)
+    for f in (lynis, arf):
+        code, out = host_import(tmp_path, f)
+        assert code == 2
+        one_error(out, str(f), "start")
     assert snapshot(tmp_path) == before

@@ -88,6 +88,15 @@ def _check_time(record: dict[str, Any], path: Path) -> None:
     if t.tzinfo is None:
         t = t.replace(tzinfo=timezone.utc)
     record["ran_at"] = t.isoformat()
+    start = str(record.get("started_at") or "")
+    try:  # optional, but kept in the record: a date, or nothing
+        s = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
+    except ValueError:
+        raise InputError(
+            f"thời điểm bắt đầu không phải ngày giờ / start time {start[:40]!r} is not a date-time", path
+        ) from None
+    if s is not None:
+        record["started_at"] = (s if s.tzinfo else s.replace(tzinfo=timezone.utc)).isoformat()
 
 
 def _short(name: str) -> str:
