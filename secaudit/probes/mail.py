@@ -8,12 +8,12 @@ matched against. Observations only; secaudit/checks/mail judges them.
 from __future__ import annotations
 
 import hashlib
-import smtplib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from secaudit.core.model import Target
+from secaudit.probes import smtp_session
 from secaudit.probes.dns import addresses
 from secaudit.probes.dnssec import Validator
 from secaudit.probes.domains import Resolvers, domains_for, mail_domain, no_domain, options_from
@@ -130,13 +130,9 @@ def _server(mx: Observation, v: Validator, resolvers: Resolvers) -> Observation:
 
 
 def _ehlo(address: str, port: int, timeout: float) -> Observation:
-    """Does the server greet and offer STARTTLS? (sslyze alone cannot tell a refusal from no offer)."""
-    try:
-        with smtplib.SMTP(address, port, local_hostname=EHLO_NAME, timeout=timeout) as s:
-            code, _msg = s.ehlo()
-            return {"connected": True, "ehlo": code, "starttls": bool(s.has_extn("starttls"))}
-    except (OSError, smtplib.SMTPException) as exc:
-        return {"connected": False, "error": f"{type(exc).__name__}: {exc}"}
+    """Does the server greet and offer STARTTLS? (sslyze alone cannot tell a refusal from no offer).
+    Bounded per reply (smtplib is not: an endless greeting or EHLO reply held the scan for ever)."""
+    return smtp_session.ehlo(address, port, EHLO_NAME, timeout)
 
 
 def _starttls(

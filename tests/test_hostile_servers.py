@@ -1,0 +1,244 @@
+"""Hostile servers on loopback against the real CLI (`secaudit scan`), as an outside tester would
+run them: every hostile answer must end within the run's bounds, without a traceback, as that
+target's (or that server's) ``error`` with a reason - never a ``pass` - and the other targets of
+the run go on. The servers are small Python socket servers written here.
+
+This module uses 127.0.0.100-127.0.0.129 only (ephemeral ports); nothing leaves loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import dns.message
+import dns.rdatatype
+import dns.rrset
+import pytest
+
+Handler = Callable[[socket.socket], None]
+
+
+def secaudit(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    """The installed command; a hang is a test failure (TimeoutExpired), never a stuck suite."""
+    exe = shutil.which("secaudit", path=os.path.dirname(sys.executable)) or "secaudit"
+    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr[-3000:]
+
+
+def no_control_chars(text: str) -> None:
+    bad = sorted({c for c in text if ord(c) < 32 and c not in "\n\t" or ord(c) == 127})
+    assert not bad, f"control characters reach the terminal: {bad!r}"
+
+
+class Server:
+    """A TCP server on ``address`` that runs ``handler(conn)`` per connection in a thread."""
+
+    def __init__(self, address: str, handler: Handler, port: int = 0) -> None:
+        self.sock = socket.create_server((address, port))
+        self.address = address
+        self.port: int = self.sock.getsockname()[1]
+        self.handler = handler
+        self.connections = 0
+        self.stopped = threading.Event()
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        try:
+            conn.settimeout(5)
+            self.handler(conn)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.sock.close()
+
+
+def same_port_servers(handlers: dict[str, Handler]) -> dict[str, Server]:
+    """One server per address, all on one port (a scan names one --smtp-port for every MX)."""
+    for _ in range(20):
+        servers: dict[str, Server] = {}
+        try:
+            port = 0
+            for addr, handler in handlers.items():
+                servers[addr] = Server(addr, handler, port)
+                port = servers[addr].port
+            return servers
+        except OSError:  # the port is taken on a later address: try another
+            for s in servers.values():
+                s.stop()
+    raise RuntimeError("no common free port")
+
+
+class DnsServer:
+    """A tiny authoritative DNS server (UDP and TCP, one port): ``records`` maps (name, type) to
+    rdata texts; every other question gets an empty NOERROR answer."""
+
+    def __init__(self, address: str, records: dict[tuple[str, str], list[str]]) -> None:
+        self.records = records
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind((address, 0))
+        self.port: int = self.udp.getsockname()[1]
+        self.tcp = Server(address, self._tcp, self.port)
+        threading.Thread(target=self._udp, daemon=True).start()
+
+    def answer(self, wire: bytes) -> bytes:
+        q = dns.message.from_wire(wire)
+        r = dns.message.make_response(q)
+        name, rdtype = q.question[0].name, q.question[0].rdtype
+        key = (name.to_text().rstrip(".").lower(), dns.rdatatype.to_text(rdtype))
+        if key in self.records:
+            r.answer.append(dns.rrset.from_text_list(name, 60, "IN", key[1], self.records[key]))
+        return r.to_wire()
+
+    def _udp(self) -> None:
+        while True:
+            try:
+                data, peer = self.udp.recvfrom(4096)
+            except OSError:
+                return
+            try:
+                self.udp.sendto(self.answer(data), peer)
+            except Exception:  # a question we cannot parse: no answer
+                pass
+
+    def _tcp(self, conn: socket.socket) -> None:
+        (n,) = struct.unpack("!H", conn.recv(2))
+        data = b""
+        while len(data) < n:
+            data += conn.recv(n - len(data))
+        wire = self.answer(data)
+        conn.sendall(struct.pack("!H", len(wire)) + wire)
+
+    def stop(self) -> None:
+        self.udp.close()
+        self.tcp.stop()
+
+
+def scan_json(*args: str, timeout: float = 90) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    proc = secaudit("scan", *args, "--no-progress", "--format", "json", timeout=timeout)
+    no_traceback(proc)
+    assert proc.returncode in (1, 3), (proc.returncode, proc.stderr[-2000:])
+    return proc, json.loads(proc.stdout)
+
+
+# ------------------------------------------------------------------ SMTP (mail probe)
+
+DNS_ADDR = "127.0.0.100"
+MX = {
+    "banner": "127.0.0.101",  # a greeting of 220- continuation lines that never ends
+    "slow": "127.0.0.102",  # a greeting trickled one byte at a time
+    "ehlo": "127.0.0.103",  # an endless multi-line EHLO reply
+    "bigline": "127.0.0.104",  # a 10 MB line instead of an EHLO reply
+    "good": "127.0.0.105",  # answers EHLO properly, no STARTTLS: the run must still judge it
+}
+
+
+def _greet_then(reply: Callable[[socket.socket], None]) -> Handler:
+    def handler(conn: socket.socket) -> None:
+        conn.sendall(b"220 mx.hostile.test ESMTP\r\n")
+        f = conn.makefile("rb")
+        while line := f.readline(1000):
+            if line[:4].upper() in (b"EHLO", b"HELO"):
+                reply(conn)
+            elif line[:4].upper() == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 ok\r\n")
+
+    return handler
+
+
+def _endless(conn: socket.socket, line: bytes) -> None:
+    deadline = time.monotonic() + 60  # bounded even if the client never hangs up
+    while time.monotonic() < deadline:
+        conn.sendall(line * 2000)
+        time.sleep(0.01)
+
+
+def _trickle(conn: socket.socket) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        conn.sendall(b"2")
+        time.sleep(0.2)  # each byte well within the read timeout
+
+
+SMTP_HANDLERS: dict[str, Handler] = {
+    MX["banner"]: lambda c: _endless(c, b"220-still greeting you\r\n"),
+    MX["slow"]: _trickle,
+    MX["ehlo"]: _greet_then(lambda c: _endless(c, b"250-PIPELINING\r\n")),
+    MX["bigline"]: _greet_then(lambda c: c.sendall(b"250-" + b"A" * 10_000_000 + b"\r\n250 OK\r\n")),
+    MX["good"]: _greet_then(lambda c: c.sendall(b"250-mx.hostile.test\r\n250 SIZE 1000\r\n")),
+}
+
+
+@pytest.fixture(scope="module")
+def mail_lab() -> Iterator[tuple[DnsServer, int]]:
+    smtp = same_port_servers(SMTP_HANDLERS)
+    records: dict[tuple[str, str], list[str]] = {}
+    for name, addr in MX.items():
+        records[(f"{name}.hostile.test", "MX")] = [f"10 mx.{name}.hostile.test."]
+        records[(f"mx.{name}.hostile.test", "A")] = [addr]
+    dns_server = DnsServer(DNS_ADDR, records)
+    yield dns_server, next(iter(smtp.values())).port
+    dns_server.stop()
+    for s in smtp.values():
+        s.stop()
+
+
+def test_hostile_smtp_replies_are_errors_in_bounded_time(mail_lab: tuple[DnsServer, int]) -> None:
+    """Greeting or EHLO replies that never end (continuation lines, a trickle, a 10 MB line): each
+    MX is an error saying what happened, the good MX of the same run is judged, nothing hangs."""
+    dns_server, port = mail_lab
+    domains = [a for name in MX for a in ("--domain", f"{name}.hostile.test")]
+    _, doc = scan_json(
+        "https://127.0.0.106:1",
+        "--probes",
+        "mail",
+        *domains,
+        "--dns-server",
+        f"{DNS_ADDR}:{dns_server.port}",
+        "--smtp-port",
+        str(port),
+        "--timeout",
+        "1",
+        timeout=60,
+    )
+    [t] = doc["targets"]
+    servers = {d["domain"].split(".")[0]: d["servers"][0] for d in t["observations"]["mail"]["domains"]}
+    for name in ("banner", "slow", "ehlo", "bigline"):
+        smtp = servers[name]["smtp"]
+        assert smtp["connected"] is False, (name, smtp)
+        assert smtp["error"], name
+    assert "no complete SMTP reply within 1s" in servers["slow"]["smtp"]["error"]
+    assert "too long" in servers["banner"]["smtp"]["error"]
+    assert "too long" in servers["ehlo"]["smtp"]["error"]
+    assert "too long" in servers["bigline"]["smtp"]["error"]
+    assert servers["good"]["smtp"] == {"connected": True, "ehlo": 250, "starttls": False}
+    [starttls] = [c for c in t["checks"] if c["id"] == "mail.starttls"]
+    assert starttls["status"] != "pass", starttls
