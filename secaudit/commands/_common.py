@@ -58,6 +58,25 @@ ATTESTATIONS_DIR_OPTION = click.option(
 )
 
 
+def refuse_input_as_output(output: str | None, *inputs: Path) -> None:
+    """``-o`` naming one of the command's own input files by any spelling (``../``, a hard link, a
+    symlink to it) would replace that input with the result: refused, before anything is written."""
+    from secaudit.core.errors import InputError
+
+    if output in (None, "", "-"):
+        return
+    for src in inputs:
+        try:
+            same = os.path.samefile(output, src)
+        except (OSError, ValueError):  # either does not exist (yet): not the same file
+            same = False
+        if same:
+            raise InputError(
+                "-o là chính tệp đầu vào, sẽ bị ghi đè / -o is the input file itself, it would be lost",
+                output,
+            )
+
+
 def write_output(content: str | bytes, output: str | None) -> None:
     """Write to ``-o FILE`` atomically (temp file + rename), or to stdout."""
     if output in (None, "-"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from secaudit.commands._common import LANG_OPTION, write_output
+from secaudit.commands._common import LANG_OPTION, refuse_input_as_output, write_output
 from secaudit.commands.summary import TEMPLATES_OPTION
 from secaudit.render.registry import RenderOptions, formats, render
 
@@ -21,6 +21,7 @@ def report_cmd(bundle: Path, fmt: str, templates: Path | None, lang: str, output
     """Báo cáo một hệ thống / per-system report from a bundle."""
     from secaudit.province.digest import load_bundle_file, shipped_catalog
 
+    refuse_input_as_output(output, bundle)
     data = load_bundle_file(bundle)
     cat = data["assessment"].get("catalog")
     catalog = shipped_catalog(cat.get("id") if isinstance(cat, dict) else None)

@@ -1,0 +1,90 @@
+"""An outside tester's sweep of ``report``, ``verify``, ``review`` and ``keys`` (hostile inputs).
+
+Bad input of any kind is exit 2 with ONE line "secaudit: error: VI / EN" naming the file, never a
+traceback, a hang or a half-written result; an input file is never modified. Each test here was a
+problem found by the sweep (the commit that fixed it says what happened).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import real_bundles as rb
+from click.testing import CliRunner
+
+from secaudit.cli import main
+
+ADDR = "127.0.21.1"  # this module's own loopback address
+WAIT = 60  # a hang fails the test at this bound (never a timed assertion)
+EXE = shutil.which("secaudit", path=os.path.dirname(sys.executable)) or "secaudit"
+NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+as_nobody = pytest.mark.skipif(
+    shutil.which("setpriv") is None or os.geteuid() != 0, reason="needs root and setpriv (root reads all)"
+)
+
+
+def run(*args: Any) -> Any:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def one_error(res: Any, *parts: str) -> str:
+    """Exit 2, no exception, exactly one "secaudit: error: VI / EN" line holding ``parts``."""
+    stderr = res.stderr if hasattr(res, "exit_code") else res.stderr
+    code = res.exit_code if hasattr(res, "exit_code") else res.returncode
+    assert code == 2, (code, stderr, getattr(res, "exception", None))
+    if hasattr(res, "exception"):
+        assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert "Traceback" not in stderr
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("secaudit: error: "), stderr
+    assert " / " in lines[0], lines[0]
+    for p in parts:
+        assert p in lines[0], (p, lines[0])
+    return lines[0]
+
+
+def nobody(*args: Any, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*NOBODY, EXE, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One real level-3 bundle (the assess service's own, from a recorded scan), signed."""
+    root = tmp_path_factory.mktemp("hostile-rv")
+    keys, keyring, bundles = root / "keys", root / "keyring", root / "bundles"
+    assert run("keys", "generate", "--agency", "bao", "-o", keys).exit_code == 0
+    keyring.mkdir()
+    shutil.copy(keys / "bao.pub", keyring / "bao.pub")
+    bundle = rb.put(rb.assessment("bao", "portal"), keys, bundles)
+    return {"root": root, "keys": keys, "keyring": keyring, "bundle": bundle}
+
+
+# --------------------------------------------------------------------------- report -o
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "json", "sarif", "ohdf", "oscal"])
+def test_report_never_writes_over_its_own_bundle(signed: dict[str, Any], tmp_path: Path, fmt: str) -> None:
+    # `report B -o B` replaced the signed bundle with its report (the input lost, exit 0)
+    bundle = tmp_path / "b.json"
+    shutil.copy(signed["bundle"], bundle)
+    before = bundle.read_bytes()
+    (tmp_path / "sub").mkdir()
+    os.link(bundle, tmp_path / "hard.json")
+    os.symlink(bundle, tmp_path / "link.json")
+    for out in (bundle, tmp_path / "sub" / ".." / "b.json", tmp_path / "hard.json", tmp_path / "link.json"):
+        one_error(run("report", bundle, "--format", fmt, "-o", out), str(out), "input")
+        assert bundle.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.json", "hard.json", "link.json", "sub"]
