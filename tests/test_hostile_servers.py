@@ -242,3 +242,105 @@ def test_hostile_smtp_replies_are_errors_in_bounded_time(mail_lab: tuple[DnsServ
     assert servers["good"]["smtp"] == {"connected": True, "ehlo": 250, "starttls": False}
     [starttls] = [c for c in t["checks"] if c["id"] == "mail.starttls"]
     assert starttls["status"] != "pass", starttls
+
+
+# ------------------------------------------------------------------ HTTPS + TLS (http, tls probes)
+
+ESC = "\x1b]0;owned\x07\x1b[2J"  # sets the terminal's title, clears the screen
+
+
+def _tls_files(tmp: Any, names: list[str], cn: str | None = None) -> tuple[Any, Any, Any]:
+    """(cert chain, key, CA file) for a leaf of the lab CA whose subject CN is ``cn``."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from secaudit.lab.certs import LabCA
+
+    ca = LabCA()
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn or names[0])]))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+    chain, keyfile, cafile = tmp / "chain.pem", tmp / "key.pem", tmp / "ca.pem"
+    chain.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + ca.cert_pem)
+    keyfile.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    ca.write(cafile)
+    return chain, keyfile, cafile
+
+
+def https_server(
+    address: str, chain: Any, key: Any, respond: Callable[[socket.socket, bytes], None]
+) -> Server:
+    """A TLS server that reads one request head and hands the connection to ``respond``."""
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(chain, key)
+
+    def handler(conn: socket.socket) -> None:
+        try:
+            tls = ctx.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # sslyze's probing handshakes, refused or cut
+        with tls:
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                chunk = tls.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            respond(tls, head)
+
+    return Server(address, handler)
+
+
+def test_control_characters_from_a_server_never_reach_the_terminal(tmp_path: Any) -> None:
+    """An escape sequence in the Server header, a cookie name, a redirect's Location and the
+    certificate's CN and SAN: recorded escaped, so neither the table nor any message can drive
+    the auditor's terminal."""
+    addr = "127.0.0.110"
+    chain, key, ca = _tls_files(tmp_path, [addr, f"x{ESC}.lab.test"], cn=f"{addr}{ESC}\x00.evil")
+    head = (
+        f"HTTP/1.1 200 OK\r\nServer: Evil{ESC}/1.0\x00\r\nSet-Cookie: s{ESC}=1\r\n"
+        "Content-Length: 2\r\nConnection: close\r\n\r\nok"
+    ).encode("latin-1")
+    sectxt = f"Contact: mailto:sec@lab.test{ESC}\nExpires: 2099-01-01T00:00:00Z\n".encode("latin-1")
+    sectxt_reply = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n" + sectxt
+
+    def respond(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(sectxt_reply if request.startswith(b"GET /.well-known/security.txt") else head)
+
+    site = https_server(addr, chain, key, respond)
+    try:
+        url = f"https://{addr}:{site.port}"
+        table = secaudit("scan", url, "--probes", "tls,http", "--timeout", "1", "-v", "--no-progress")
+        no_traceback(table)
+        assert "Evil" in table.stdout and "evil" in table.stdout  # the values are shown...
+        no_control_chars(table.stdout + table.stderr)  # ...escaped
+        _, doc = scan_json(url, "--probes", "tls,http", "--timeout", "1")
+    finally:
+        site.stop()
+    [t] = doc["targets"]
+    no_control_chars(json.dumps(t, ensure_ascii=False).replace("\\n", ""))
+    headers = dict(t["observations"]["http"]["https"]["headers"])
+    assert headers["Server"] == "Evil\\x1b]0;owned\\x07\\x1b[2J/1.0\\x00"
+    leaf = t["observations"]["tls"]["certificate"]["deployments"][0]["chain"][0]
+    assert t["observations"]["http"]["security_txt"]["found"]
+    assert "\\x1b]0;owned\\x07" in leaf["common_name"] and "\\x1b" in leaf["san_dns"][1]

@@ -18,6 +18,7 @@ from secaudit.probes.dns import addresses
 from secaudit.probes.dnssec import Validator
 from secaudit.probes.domains import Resolvers, domains_for, mail_domain, no_domain, options_from
 from secaudit.probes.mail_auth import dmarc_observation, org_domain, parse_dmarc, spf_observation
+from secaudit.probes.safe_text import escape_controls
 
 Observation = dict[str, Any]
 EHLO_NAME = "secaudit.invalid"
@@ -203,7 +204,7 @@ def _digests(res: Any) -> list[Observation]:
         spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         out.append(
             {
-                "subject": cert.subject.rfc4514_string(),
+                "subject": escape_controls(cert.subject.rfc4514_string()),
                 "cert_sha256": hashlib.sha256(der).hexdigest(),
                 "cert_sha512": hashlib.sha512(der).hexdigest(),
                 "spki_sha256": hashlib.sha256(spki).hexdigest(),

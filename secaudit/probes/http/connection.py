@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from secaudit import __version__
 from secaudit.core.model import Target
+from secaudit.probes.safe_text import escape_controls
 
 USER_AGENT = f"secaudit/{__version__} (+security posture audit)"
 MAX_BODY = 64 * 1024  # never read more than this from any response (hostile servers)
@@ -314,7 +315,9 @@ def classify(exc: BaseException) -> tuple[str, str]:
 
 
 def clip(value: str | None, limit: int) -> str:
+    """At most ``limit`` characters of server-sent text, control characters escaped (safe_text)."""
     if value is None:
         return ""
     value = str(value)
-    return value if len(value) <= limit else value[:limit] + f"…[+{len(value) - limit} chars]"
+    head = escape_controls(value[:limit])
+    return head if len(value) <= limit else head + f"…[+{len(value) - limit} chars]"

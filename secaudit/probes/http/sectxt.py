@@ -10,6 +10,7 @@ from secaudit.core.model import Target
 from secaudit.probes import security_txt as parser
 from secaudit.probes.http.connection import MAX_VALUE, Conn, classify, clip, decompress, discard, read_capped
 from secaudit.probes.http.pages import same_host
+from secaudit.probes.safe_text import escape_controls
 
 SECURITY_TXT_MAX = 32 * 1024  # security.txt bytes read (a real one, even signed, is ~2-3 KiB)
 SECURITY_TXT_PATHS = ("/.well-known/security.txt", "/security.txt")  # RFC 9116 §3, then legacy
@@ -92,7 +93,8 @@ def _fetch_text(
             return got | {"not_found_reason": "html"}
         if capped:  # the last line may be cut: drop it rather than judge half a value
             body = body[: body.rfind(b"\n") + 1]
-        text = body.decode("utf-8", "replace").lstrip("\ufeff")
+        # the file's lines are kept; any other control character is escaped (safe_text.py)
+        text = escape_controls(body.decode("utf-8", "replace").lstrip("\ufeff"), keep="\t\r\n")
         got["parsed"] = parser.parse(text)
         if "\ufffd" in text:
             got["parsed"]["problems"].append("not valid UTF-8")

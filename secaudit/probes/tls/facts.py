@@ -25,6 +25,7 @@ from typing import Any
 
 from secaudit.core.resources import package_file
 from secaudit.core.yamlio import load_yaml
+from secaudit.probes.safe_text import escape_controls
 
 SMALL_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
 DERIVED_BASES = 20
@@ -207,7 +208,7 @@ def _verify(
             verifier.verify(chain[0], chain[1:])
             return {"ok": True, "store": name}
         except Exception as exc:  # VerificationError, or a certificate the verifier cannot parse
-            errors[name] = str(exc)[:300]
+            errors[name] = escape_controls(str(exc)[:300])  # it quotes the certificate's names
     pick = next((errors[n] for n in STORE_PREFERENCE if n in errors), None) or next(
         iter(errors.values()), None
     )

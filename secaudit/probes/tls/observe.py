@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timezone
 from typing import Any
 
+from secaudit.probes.safe_text import escape_controls
 from secaudit.probes.tls.facts import ephemeral_dh, name_free_validation, ocsp_of
 
 Observation = dict[str, Any]
@@ -25,8 +26,9 @@ def trace_text(trace: Any) -> str:
     if trace is None:
         return ""
     text = "".join(trace.format_exception_only()).strip()
-    # "sslyze.errors.ServerRejectedConnection: 127.0.0.1:443 -> "msg"." -> keep it readable
-    return text.split(": ", 1)[1] if ": " in text else text
+    # "sslyze.errors.ServerRejectedConnection: 127.0.0.1:443 -> "msg"." -> keep it readable; the
+    # message may quote the server (an SMTP reply): escaped, never written to a terminal as is
+    return escape_controls(text.split(": ", 1)[1] if ": " in text else text)
 
 
 def _attempt(attempt: Any, plugin: str = "") -> tuple[Any, str | None]:
@@ -192,7 +194,7 @@ def _certificate_info(result: Any, ca_file: str | None = None) -> Observation:
                         "store": pv.trust_store.name,
                         "version": pv.trust_store.version,
                         "ok": bool(pv.was_validation_successful),
-                        "error": pv.validation_error,
+                        "error": escape_controls(pv.validation_error) if pv.validation_error else None,
                     }
                     for pv in dep.path_validation_results
                 ],
@@ -208,8 +210,9 @@ def _cert(cert: Any) -> dict[str, Any]:
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
     d: dict[str, Any] = {
-        "subject": cert.subject.rfc4514_string(),
-        "issuer": cert.issuer.rfc4514_string(),
+        # names are the server's text: an escape sequence in a CN must not drive a terminal
+        "subject": escape_controls(cert.subject.rfc4514_string()),
+        "issuer": escape_controls(cert.issuer.rfc4514_string()),
         "serial": format(cert.serial_number, "x"),
         "not_before": cert.not_valid_before_utc.astimezone(timezone.utc).isoformat(),
         "not_after": cert.not_valid_after_utc.astimezone(timezone.utc).isoformat(),
@@ -225,10 +228,10 @@ def _cert(cert: Any) -> dict[str, Any]:
     except Exception:  # unsupported algorithm: the OID above still tells
         d["signature_hash"] = None
     cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    d["common_name"] = str(cns[0].value) if cns else None
+    d["common_name"] = escape_controls(str(cns[0].value)) if cns else None
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        d["san_dns"] = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+        d["san_dns"] = [escape_controls(str(n)) for n in san.get_values_for_type(x509.DNSName)]
         d["san_ip"] = [str(a) for a in san.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
         d["san_dns"], d["san_ip"] = [], []
