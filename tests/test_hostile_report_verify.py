@@ -88,3 +88,34 @@ def test_report_never_writes_over_its_own_bundle(signed: dict[str, Any], tmp_pat
         one_error(run("report", bundle, "--format", fmt, "-o", out), str(out), "input")
         assert bundle.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.json", "hard.json", "link.json", "sub"]
+
+
+# --------------------------------------------------------------------------- keys generate
+
+
+def test_keys_generate_force_keeps_the_old_pair_when_the_pub_cannot_be_written(tmp_path: Path) -> None:
+    # --force wrote the new private key, then failed on ID.pub (a folder): the old key was gone and
+    # the new one had no public half, so nothing signed with either could be verified
+    keys = tmp_path / "keys"
+    assert run("keys", "generate", "--agency", "bao", "-o", keys).exit_code == 0
+    old = (keys / "bao.key").read_bytes()
+    (keys / "bao.pub").unlink()
+    (keys / "bao.pub").mkdir()
+    one_error(run("keys", "generate", "--agency", "bao", "-o", keys), "--force")
+    one_error(run("keys", "generate", "--agency", "bao", "-o", keys, "--force"), str(keys / "bao.pub"))
+    assert (keys / "bao.key").read_bytes() == old
+    assert oct((keys / "bao.key").stat().st_mode & 0o777) == "0o600"
+    assert sorted(p.name for p in keys.iterdir()) == ["bao.key", "bao.pub"]
+    # a first key whose .pub cannot be written leaves no private key behind either
+    (keys / "rev.pub").mkdir()
+    one_error(run("keys", "generate", "--reviewer", "rev", "-o", keys, "--force"), str(keys / "rev.pub"))
+    assert not (keys / "rev.key").exists()
+    # without --force the message names the file that is in the way
+    one_error(run("keys", "generate", "--reviewer", "rev", "-o", keys), str(keys / "rev.pub"), "--force")
+
+
+def test_keys_generate_to_an_empty_folder_name_is_bad_input(tmp_path: Path, monkeypatch: Any) -> None:
+    # -o "" (an unset shell variable) wrote a private key into the current folder
+    monkeypatch.chdir(tmp_path)
+    one_error(run("keys", "generate", "--agency", "bao", "-o", ""), "-o")
+    assert list(tmp_path.iterdir()) == []

@@ -41,13 +41,16 @@ def keys_group() -> None:
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),
     help="Thư mục / directory.",
 )
 @click.option("--force", is_flag=True, help="Ghi đè khóa cũ / replace an existing key.")
 @LANG_OPTION
-def generate(agency: str | None, reviewer: str | None, out_dir: Path, force: bool, lang: str) -> None:
+def generate(agency: str | None, reviewer: str | None, out_dir: str, force: bool, lang: str) -> None:
     from secaudit.signing.keys import generate_keypair, key_id, load_public_key
+
+    if not out_dir.strip():  # "" (an unset shell variable) is not "the current folder"
+        raise InputError("-o: tên thư mục rỗng / -o: empty folder name")
 
     if (agency is None) == (reviewer is None):
         raise InputError(
@@ -55,7 +58,7 @@ def generate(agency: str | None, reviewer: str | None, out_dir: Path, force: boo
         )
     ident, option = (agency, "--agency") if agency is not None else (reviewer, "--reviewer")
     assert ident is not None
-    key_path, pub_path = generate_keypair(ident, out_dir, force=force, option=option)
+    key_path, pub_path = generate_keypair(ident, Path(out_dir), force=force, option=option)
     kid = key_id(load_public_key(pub_path))
     words = NOTES[lang]
     click.echo(f"{key_path}  ({words['private']})")

@@ -35,11 +35,12 @@ def generate_keypair(
             f"{option} {agency!r}: chỉ dùng chữ, số, '-' hoặc '_' / letters, digits, '-' or '_' only"
         )
     key_path, pub_path = out_dir / f"{agency}.key", out_dir / f"{agency}.pub"
-    if not force and (key_path.exists() or pub_path.exists()):
+    existing = [p for p in (key_path, pub_path) if p.exists() or p.is_symlink()]
+    if not force and existing:
         # Overwriting a private key would orphan every bundle already signed with it.
         raise InputError(
             "khóa đã tồn tại (dùng --force để thay) / key already exists (use --force to replace it)",
-            key_path,
+            existing[0],
         )
     private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(
@@ -48,9 +49,22 @@ def generate_keypair(
     pub = private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+    kept = key_path.read_bytes() if key_path.is_file() and not key_path.is_symlink() else None
     atomic_write(key_path, pem, mode=0o600)
     key_path.chmod(0o600)
-    atomic_write(pub_path, pub)
+    try:
+        atomic_write(pub_path, pub)
+    except BaseException:
+        # Half a pair is worse than none: a new private key without its .pub signs what no one can
+        # verify, and --force had already replaced the old one. The old key goes back (or none).
+        try:
+            if kept is None:
+                key_path.unlink()
+            else:
+                atomic_write(key_path, kept, mode=0o600)
+        except (OSError, InputError):
+            pass
+        raise
     return key_path, pub_path
 
 
