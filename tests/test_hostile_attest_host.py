@@ -246,3 +246,42 @@ def test_host_result_start_time_that_is_not_a_date_is_refused(tmp_path: Path) ->
         assert code == 2
         one_error(out, str(f), "start")
     assert snapshot(tmp_path) == before
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def _profile(tmp: Path, parameters: str) -> Path:
+    p = tmp / "mine.yaml"
+    p.write_text(
+        f"profile:\n  id: mine\n  title: {{vi: x, en: x}}\n  extends: level3\nparameters:\n{parameters}",
+        encoding="utf-8",
+    )
+    return p
+
+
+def test_profile_parameter_items_of_the_wrong_type_are_refused_at_their_line(tmp_path: Path) -> None:
+    # risky_ports: {abc: x} merged with level1's numbered ports made assess crash (TypeError while
+    # sorting the profile's digest); a pattern list of numbers, a NaN threshold read as a value.
+    cases = {
+        "  risky_ports: {abc: x}\n": "'abc'",
+        "  risky_ports: {8080: [x]}\n": "8080",
+        "  session_cookie_patterns: [sess, 1]\n": "1",
+        "  sensitive_paths: [/x]\n": "'/x'",
+        "  min_rsa_bits: .nan\n": "nan",
+        "  hsts_min_max_age: .inf\n": "inf",
+    }
+    for n, (params, shown) in enumerate(cases.items()):
+        work = tmp_path / str(n)
+        work.mkdir()
+        prof = _profile(work, params)
+        code, out = cli("profile", "show", prof)
+        assert code == 2, (params, out)
+        one_error(out, f"{prof}:6:", shown)
+        inv = work / "inventory.yaml"
+        inventory(inv, profile=str(prof))
+        before = snapshot(work)
+        code, out = assess(inv, work / "att", work / "out")
+        assert code == 2, (params, out)
+        one_error(out, str(inv), f"{prof}:6:")
+        assert snapshot(work) == before

@@ -9,6 +9,7 @@ entry. The file format is documented in docs/catalog-format.md.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from functools import lru_cache
@@ -280,7 +281,29 @@ def _parse_parameters(
                 node,
                 pid,
             )
+        bad = _odd_item(base.get(key), val)
+        if bad:
+            c.fail(f"tham số {key!r} sai kiểu / parameter {key!r}: {bad}", node, pid)
     return _merge(base, node)
+
+
+def _odd_item(base: Any, val: Any) -> str | None:
+    """What in ``val`` has no type the inherited value uses: a key or item of a mapping or list
+    (risky_ports keys are port numbers), or a number that is not finite (NaN compares false with
+    every bound, so a check would pass)."""
+    if isinstance(val, float) and not math.isfinite(val):
+        return f"must be a finite number, got {val!r}"
+    if isinstance(base, dict) and base and isinstance(val, dict):
+        for k, v in val.items():
+            if not any(_same_type(b, k) for b in base):
+                return f"key {k!r} must be {typename(next(iter(base)))}, got {typename(k)}"
+            if v is not None and not any(_same_type(b, v) for b in base.values()):
+                return f"value of {k!r} must be {typename(next(iter(base.values())))}, got {typename(v)}"
+    if isinstance(base, list) and base and isinstance(val, list):
+        for item in val:
+            if not any(_same_type(b, item) for b in base):
+                return f"item {item!r} must be {typename(base[0])}, got {typename(item)}"
+    return None
 
 
 def _same_type(a: Any, b: Any) -> bool:
