@@ -344,3 +344,56 @@ def test_control_characters_from_a_server_never_reach_the_terminal(tmp_path: Any
     leaf = t["observations"]["tls"]["certificate"]["deployments"][0]["chain"][0]
     assert t["observations"]["http"]["security_txt"]["found"]
     assert "\\x1b]0;owned\\x07" in leaf["common_name"] and "\\x1b" in leaf["san_dns"][1]
+
+
+def _plain(reply: bytes) -> Handler:
+    def handler(conn: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 65536:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        conn.sendall(reply)
+
+    return handler
+
+
+def test_an_unparsable_location_is_that_sections_error_not_the_targets(tmp_path: Any) -> None:
+    """'Location: http://[::1/' (no closing bracket) on the plain-HTTP redirect made urljoin raise:
+    the whole target was 'HTTP probe failed: ValueError', its working HTTPS side unjudged. Now the
+    redirect is the error it is, and the HTTPS page is judged; on the HTTPS side the same header
+    is the page's error, with the reason."""
+    bad = b"HTTP/1.1 301 Moved\r\nLocation: http://[::1/x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    page = b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+    a1, a2 = "127.0.0.111", "127.0.0.112"
+    chain1, key1, _ = _tls_files(tmp_path, [a1])
+    (tmp_path / "2").mkdir()
+    chain2, key2, _ = _tls_files(tmp_path / "2", [a2])
+    good_https = https_server(a1, chain1, key1, lambda c, _: c.sendall(page))
+    bad_plain = Server(a1, _plain(bad))
+    bad_https = https_server(a2, chain2, key2, lambda c, _: c.sendall(bad))
+    try:
+        _, doc = scan_json(
+            f"https://{a1}:{good_https.port}",
+            f"https://{a2}:{bad_https.port}",
+            "--http-port",
+            str(bad_plain.port),
+            "--probes",
+            "http",
+            "--timeout",
+            "1",
+        )
+    finally:
+        for s in (good_https, bad_plain, bad_https):
+            s.stop()
+    first, second = doc["targets"]
+    obs = first["observations"]["http"]
+    assert "error" not in obs, obs["error"]
+    assert obs["https"]["status"] == 200
+    assert obs["plain_http"]["outcome"] == "error" and "Location" in obs["plain_http"]["error"]
+    status = {c["id"]: c["status"] for c in first["checks"]}
+    assert status["http.https_redirect"] == "error" and status["http.server_disclosure"] == "pass"
+    obs2 = second["observations"]["http"]
+    assert "Location" in obs2["https"]["error"], obs2
+    assert {c["status"] for c in second["checks"] if c["id"] != "http.https_redirect"} == {"error"}

@@ -17,6 +17,21 @@ def same_host(url: str, host: str) -> bool:
     return h == host.rstrip(".").lower().strip("[]")
 
 
+BAD_LOCATION = "invalid redirect Location {loc!r}: {why} / tiêu đề Location chuyển hướng không hợp lệ"
+
+
+def next_url(url: str, location: str) -> tuple[str | None, str | None]:
+    """(absolute URL, None) of a redirect, or (None, reason) when its Location cannot be parsed
+    ('http://[::1/', a port out of range): that response's error, not the whole probe's."""
+    try:
+        nxt = urljoin(url, location.strip())
+        parts = urlsplit(nxt)
+        _ = parts.hostname, parts.port  # both raise ValueError on a malformed authority
+        return nxt, None
+    except ValueError as exc:
+        return None, BAD_LOCATION.format(loc=clip(location, 200), why=exc)
+
+
 def plain_http(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
     """``http://host[:http_port]/``, followed hop by hop on the same host only."""
     hostpart = f"[{target.host}]" if ":" in target.host else target.host
@@ -53,7 +68,9 @@ def plain_http(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]
             discard(resp)
         if not (300 <= resp.status < 400 and location):
             return {**sec, "outcome": "no_redirect", "final": url}
-        nxt = urljoin(url, location.strip())
+        nxt, bad = next_url(url, location)
+        if nxt is None:
+            return {**sec, "outcome": "error", "error": bad, "final": url}
         scheme = urlsplit(nxt).scheme.lower()
         if not same_host(nxt, target.host):
             return {**sec, "outcome": "redirect_other_host", "final": nxt}
@@ -98,7 +115,10 @@ def main_page(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
         finally:
             discard(resp)
         if 300 <= resp.status < 400 and location:
-            nxt = urljoin(url, location.strip())
+            nxt, bad = next_url(url, location)
+            if nxt is None:
+                sec["error"] = bad
+                return sec
             if same_host(nxt, target.host) and urlsplit(nxt).scheme.lower() == target.scheme:
                 url = nxt
                 continue

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from secaudit.core.model import Target
 from secaudit.probes import security_txt as parser
 from secaudit.probes.http.connection import MAX_VALUE, Conn, classify, clip, decompress, discard, read_capped
-from secaudit.probes.http.pages import same_host
+from secaudit.probes.http.pages import next_url, same_host
 from secaudit.probes.safe_text import escape_controls
 
 SECURITY_TXT_MAX = 32 * 1024  # security.txt bytes read (a real one, even signed, is ~2-3 KiB)
@@ -62,7 +62,9 @@ def _fetch_text(
                 }
             )
             if 300 <= resp.status < 400 and location:
-                nxt = urljoin(url, location.strip())
+                nxt, bad = next_url(url, location)
+                if nxt is None:
+                    return {"url": url, "status": resp.status, "error": bad}  # the check's error
                 scheme = urlsplit(nxt).scheme.lower()
                 if same_host(nxt, target.host) and scheme in ("https", target.scheme):
                     url = nxt
