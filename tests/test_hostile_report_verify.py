@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,17 @@ def one_error(res: Any, *parts: str) -> str:
     for p in parts:
         assert p in lines[0], (p, lines[0])
     return lines[0]
+
+
+def attestations(folder: Path) -> Path:
+    """``folder/bao/portal.yaml``: one attested entry, dated before the recorded scan (never today)."""
+    (folder / "bao").mkdir(parents=True)
+    (folder / "bao" / "portal.yaml").write_text(
+        "agency: bao\nsystem: portal\nattestations:\n  - requirement: M.POL.01\n    status: compliant\n"
+        '    note: "Quy chế ATTT số 12/QĐ"\n    attested_by: Nguyễn Văn A\n    attested_at: 2026-11-02\n',
+        encoding="utf-8",
+    )
+    return folder
 
 
 def nobody(*args: Any, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -119,3 +131,65 @@ def test_keys_generate_to_an_empty_folder_name_is_bad_input(tmp_path: Path, monk
     monkeypatch.chdir(tmp_path)
     one_error(run("keys", "generate", "--agency", "bao", "-o", ""), "-o")
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- unreadable inputs
+
+
+@pytest.fixture
+def open_tmp() -> Any:
+    """A folder the user nobody can reach (pytest's tmp_path is under a 0700 folder of root's)."""
+    folder = Path(tempfile.mkdtemp(prefix="secaudit-hostile-"))
+    folder.chmod(0o755)
+    yield folder
+    for p in (folder, *folder.rglob("*")):
+        if not p.is_symlink():
+            p.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+@as_nobody
+def test_unreadable_inputs_are_one_error_line(signed: dict[str, Any], open_tmp: Path) -> None:
+    # Click's own readability check answered first: "secaudit verify: lỗi cú pháp / usage error:
+    # ... is not readable" - a usage error for a file problem, not the one "secaudit: error:" line
+    tmp_path = open_tmp
+    bundle, keyring = tmp_path / "b.json", tmp_path / "keyring"
+    shutil.copy(signed["bundle"], bundle)
+    shutil.copytree(signed["keyring"], keyring)
+    shutil.copy(signed["keys"] / "bao.key", tmp_path / "rev.key")
+    for p in (bundle, tmp_path / "rev.key"):
+        p.chmod(0o000)
+    out = tmp_path / "out"
+    out.mkdir(mode=0o777)
+    out.chmod(0o777)
+    one_error(nobody("report", bundle, "--format", "md", "-o", out / "r.md"), str(bundle), "cannot read")
+    one_error(nobody("verify", bundle, "--keyring", keyring), str(bundle), "cannot read")
+    atts = attestations(tmp_path / "atts")
+    args = ["review", "--attestations", atts, "--agency", "bao", "--system", "portal", "--all-attested"]
+    one_error(nobody(*args, "--key", tmp_path / "rev.key"), str(tmp_path / "rev.key"), "cannot read")
+    bundle.chmod(0o644)
+    keyring.chmod(0o000)
+    one_error(nobody("verify", bundle, "--keyring", keyring), str(keyring), "cannot read")
+    keyring.chmod(0o755)
+    assert nobody("verify", bundle, "--keyring", keyring).returncode == 0
+    assert list(out.iterdir()) == []
+
+
+def test_a_folder_given_as_a_file_is_one_error_line(signed: dict[str, Any], tmp_path: Path) -> None:
+    # review --key FOLDER was Click's "usage error" line too
+    atts = attestations(tmp_path / "atts")
+    args = ["review", "--attestations", atts, "--agency", "bao", "--system", "portal", "--all-attested"]
+    one_error(run(*args, "--key", signed["keys"]), str(signed["keys"]), "directory")
+
+
+def test_verify_keyring_problems_are_bilingual_and_an_empty_name_is_bad_input(
+    signed: dict[str, Any], tmp_path: Path, monkeypatch: Any
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = run("verify", signed["bundle"], "--keyring", empty)
+    assert res.exit_code == 1
+    assert "không có khóa công khai" in res.stdout and "no public key" in res.stdout, res.stdout
+    # --keyring "" (an unset variable) read the keys of whatever folder one stood in
+    monkeypatch.chdir(signed["keyring"])
+    one_error(run("verify", signed["bundle"], "--keyring", ""), "--keyring")

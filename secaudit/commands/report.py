@@ -12,7 +12,7 @@ from secaudit.render.registry import RenderOptions, formats, render
 
 
 @click.command("report")
-@click.argument("bundle", type=click.Path(path_type=Path))
+@click.argument("bundle", type=click.Path(readable=False, path_type=Path))  # read_input says why
 @click.option("--format", "fmt", type=click.Choice(formats("report")), default="html", show_default=True)
 @TEMPLATES_OPTION
 @LANG_OPTION

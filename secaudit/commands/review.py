@@ -48,7 +48,7 @@ def _ids(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--key",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, path_type=Path),  # a folder or unreadable: load_private_key says
     help="Khóa của người thẩm định / the reviewer's private key (ID.key from keys generate --reviewer).",
 )
 @click.option("--reviewer", help="Mã người thẩm định / reviewer id (default: the key file's name).")

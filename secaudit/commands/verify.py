@@ -4,6 +4,7 @@ reason. ``--rejudge`` also re-makes each verified bundle's verdicts from its obs
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from secaudit.core.errors import InputError
     help="Kiểm tra chữ ký gói kết quả / verify assessment bundles against "
     "DIR/<agency>.pub. Exit 0 all verify, 1 any does not, 2 bad input.",
 )
-@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "--keyring",
+    "keyring_name",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(readable=False),  # a str: "" is an unset variable, not the current folder
     help="Thư mục khóa công khai / folder of agencies' public keys (<agency>.pub).",
 )
 @click.option(
@@ -31,16 +33,23 @@ from secaudit.core.errors import InputError
     help="Đánh giá lại từ dữ liệu quan sát / also re-judge each verified bundle from its observations.",
 )
 @LANG_OPTION
-def verify(bundles: tuple[Path, ...], keyring: Path, rejudge: bool, lang: str) -> None:
+def verify(bundles: tuple[Path, ...], keyring_name: str, rejudge: bool, lang: str) -> None:
     from secaudit.signing.bundle import verify_file
 
+    if not keyring_name.strip():
+        raise InputError("--keyring: tên thư mục rỗng / --keyring: empty folder name")
+    keyring = Path(keyring_name)
     if not keyring.is_dir():
         raise InputError("không thấy thư mục khóa / keyring folder not found", keyring)
+    if not os.access(keyring, os.R_OK | os.X_OK):
+        raise InputError("không đọc được thư mục khóa / cannot read the keyring folder", keyring)
     for b in bundles:  # fail on bad input before printing any verdict
         if not b.exists():
             raise InputError("không thấy tệp gói kết quả / bundle file not found", b)
         if not b.is_file():  # a folder, FIFO or device: bad input, never read
             raise InputError("không phải tệp thông thường / not a regular file", b)
+        if not os.access(b, os.R_OK):
+            raise InputError("không đọc được / cannot read: Permission denied", b)
     failed = 0
     for b in bundles:
         ok, reason = verify_file(b, keyring)

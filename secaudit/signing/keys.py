@@ -95,7 +95,10 @@ def keyring_public_key(keyring: Path, agency: str) -> tuple[Ed25519PublicKey | N
     keyring, not a regular file, too big, not an Ed25519 PEM key. Never raises, never blocks."""
     pub_path = Path(keyring) / f"{agency}.pub"
     if not pub_path.exists() and not pub_path.is_symlink():
-        return None, f"no public key for agency {agency!r} in keyring ({pub_path})"
+        return None, (
+            f"không có khóa công khai của cơ quan {agency!r} trong thư mục khóa / "
+            f"no public key for agency {agency!r} in keyring ({pub_path})"
+        )
     if not inside_folder(Path(keyring), pub_path):
         return (
             None,
