@@ -285,3 +285,24 @@ def test_profile_parameter_items_of_the_wrong_type_are_refused_at_their_line(tmp
         assert code == 2, (params, out)
         one_error(out, str(inv), f"{prof}:6:")
         assert snapshot(work) == before
+
+
+# --------------------------------------------------------------------------- inventories
+
+
+def test_a_period_too_long_to_name_a_bundle_is_refused_before_anything_is_scanned(tmp_path: Path) -> None:
+    # period: '999…' (300 digits) passed the inventory; assess scanned, then failed writing the
+    # bundle ("File name too long"), leaving a run log behind.
+    inv = inventory(tmp_path / "inventory.yaml")
+    inv.write_text(
+        inv.read_text(encoding="utf-8").replace('period: "2026"', f'period: "{"9" * 300}"'), "utf-8"
+    )
+    out = tmp_path / "out"
+    code, text = cli(
+        "assess", "--inventory", inv, "-o", out, "--no-progress", "--timeout", "1", "--probes", "http"
+    )
+    assert code == 2
+    one_error(text, f"{inv}:", "period")
+    assert not out.exists() or not any(out.iterdir())
+    inv.write_text(inv.read_text(encoding="utf-8").replace("9" * 300, "2026-q1_" + "x" * 23), "utf-8")
+    assert cli("attest", "template", "--inventory", inv, "--agency", "bao", "--system", "portal")[0] == 0

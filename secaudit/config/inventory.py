@@ -226,8 +226,11 @@ def load_inventory(path: str | Path, check_profiles: bool = True) -> Inventory:
     if data.get("period") is None:
         c.fail("thiếu trường bắt buộc 'period' / missing required field 'period'", data)
     period = str(data["period"]).strip()
-    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z_-]*", period):
-        c.fail(f"kỳ báo cáo không hợp lệ / period {period!r} must be like 2026", data)
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z_-]{0,31}", period):  # it names bundle files too
+        c.fail(
+            f"kỳ báo cáo không hợp lệ / period {period[:40]!r} must be like 2026 (at most 32 characters)",
+            data,
+        )
     due = data.get("due")
     if due is None:
         due_s = f"{period}-11-01"
