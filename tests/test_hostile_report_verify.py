@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -193,3 +194,64 @@ def test_verify_keyring_problems_are_bilingual_and_an_empty_name_is_bad_input(
     # --keyring "" (an unset variable) read the keys of whatever folder one stood in
     monkeypatch.chdir(signed["keyring"])
     one_error(run("verify", signed["bundle"], "--keyring", ""), "--keyring")
+
+
+# --------------------------------------------------------------------------- verify --rejudge, reviews
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind((ADDR, 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A real bundle of `assess` under require_review, its one attested entry approved by `review`."""
+    root = tmp_path_factory.mktemp("hostile-reviewed")
+    keys, keyring = root / "keys", root / "keyring"
+    for flag, ident in (("--agency", "bao"), ("--reviewer", "rev")):
+        assert run("keys", "generate", flag, ident, "-o", keys).exit_code == 0
+    (keyring / "reviewers").mkdir(parents=True)
+    shutil.copy(keys / "bao.pub", keyring / "bao.pub")
+    shutil.copy(keys / "rev.pub", keyring / "reviewers" / "rev.pub")
+    atts = attestations(root / "atts")
+    res = run("review", "--attestations", atts, "--agency", "bao", "--system", "portal", "--key",
+              keys / "rev.key", "--approve", "M.POL.01")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    inventory = root / "inventory.yaml"
+    inventory.write_text(
+        "province: Huế\nperiod: 2026\nrequire_review: true\nagencies:\n  - id: bao\n    name: Báo\n"
+        f'    systems:\n      - {{id: portal, name: Cổng, level: 3, targets: ["https://{ADDR}:{closed_port()}"]}}\n',
+        encoding="utf-8",
+    )
+    out = root / "out"
+    res = run("assess", "--inventory", inventory, "--attestations", atts, "--key", keys, "--keyring", keyring,
+              "--probes", "http", "--timeout", "1", "--no-progress", "--assessed-at", "2026-12-01T10:00:00Z",
+              "-o", out)  # fmt: skip
+    assert res.exit_code in (1, 3), res.output
+    return {"root": root, "keyring": keyring, "bundle": out / "bao.portal.2026.json"}
+
+
+def test_verify_rejudge_names_a_reviewer_key_it_could_not_use(
+    reviewed: dict[str, Any], tmp_path: Path
+) -> None:
+    # A keyring whose reviewer key was garbage, a FIFO or absent failed every reviewed bundle with
+    # "the bundle's verdicts differ from its re-judged ones": the agency blamed for the
+    # Department's own keyring. The bundle still fails (its reviews cannot be checked), saying why.
+    ok = run("verify", reviewed["bundle"], "--keyring", reviewed["keyring"], "--rejudge")
+    assert ok.exit_code == 0 and "re-judged: consistent" in ok.stdout, ok.stdout
+    cases = {"garbage": "reviewer key not usable: rev", "fifo": "reviewer key not usable: rev",
+             "absent": "no key in KEYRING/reviewers for reviewer(s): rev"}  # fmt: skip
+    for case, words in cases.items():
+        keyring = tmp_path / case
+        shutil.copytree(reviewed["keyring"], keyring)
+        pub = keyring / "reviewers" / "rev.pub"
+        pub.unlink()
+        if case == "garbage":
+            pub.write_text("not a key\n")
+        elif case == "fifo":
+            os.mkfifo(pub)
+        res = run("verify", reviewed["bundle"], "--keyring", keyring, "--rejudge")
+        assert res.exit_code == 1, res.output
+        assert "FAILED" in res.stdout and words in res.stdout, (case, res.stdout)

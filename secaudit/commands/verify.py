@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from secaudit.commands._common import LANG_OPTION
 from secaudit.core.errors import InputError
+from secaudit.core.ids import ID_RE
 
 
 @click.command(
@@ -71,14 +73,34 @@ def _rejudged(path: Path, keyring: Path, reason: str) -> tuple[bool, str]:
 
     a = load_bundle(path)["assessment"]
     system = a.get("system") if isinstance(a.get("system"), dict) else {}
-    t = examine(a, system.get("require_review") is True, Verifier(keyring).reviewer_keys)
+    keys = Verifier(keyring).reviewer_keys
+    t = examine(a, system.get("require_review") is True, keys)
     problems = t.primary.problems if t.primary else []
     if t.state == "inconsistent":
-        return False, t.reason
+        return False, t.reason + _reviewer_keys_note(a, keys)
     note = "đánh giá lại: khớp / re-judged: consistent" if t.state == "consistent" else t.reason
     if problems:
         note += "; hồ sơ không được chấp nhận / profile not accepted: " + "; ".join(problems)
     return True, f"{reason}; {note}"
+
+
+def _reviewer_keys_note(a: dict[str, Any], keys: Any) -> str:
+    """Why the bundle's reviews could not count, when the cause is this keyring (a reviewer's .pub
+    missing or unusable), so a Department's broken keyring is not read as the agency's forgery."""
+    records = a.get("reviews") if isinstance(a.get("reviews"), list) else []  # signed, maybe hostile
+    named = {r.get("reviewer") for r in records if isinstance(r, dict)}
+    named = sorted(r for r in named if isinstance(r, str) and ID_RE.match(r) and r not in keys.reviewers)
+    broken = [f"{r} ({keys.broken[r]})" for r in named if r in keys.broken]
+    absent = [r for r in named if r not in keys.broken]
+    note = ""
+    if broken:
+        note += "; khóa người thẩm định không dùng được / reviewer key not usable: " + ", ".join(broken)
+    if absent:
+        note += (
+            "; không có khóa trong KEYRING/reviewers cho người thẩm định / "
+            "no key in KEYRING/reviewers for reviewer(s): " + ", ".join(absent)
+        )
+    return note
 
 
 COMMANDS = [verify]
