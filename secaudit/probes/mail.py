@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from secaudit.core.model import Target
@@ -19,6 +21,7 @@ from secaudit.probes.dnssec import Validator
 from secaudit.probes.domains import Resolvers, domains_for, mail_domain, no_domain, options_from
 from secaudit.probes.mail_auth import dmarc_observation, org_domain, parse_dmarc, spf_observation
 from secaudit.probes.safe_text import escape_controls
+from secaudit.probes.tls.runner import Incomplete, scan_one
 
 Observation = dict[str, Any]
 EHLO_NAME = "secaudit.invalid"
@@ -126,7 +129,10 @@ def _server(mx: Observation, v: Validator, resolvers: Resolvers) -> Observation:
         return out
     out["smtp"] = _ehlo(address, port, resolvers.options.timeout)
     if out["smtp"].get("starttls") and not resolvers.cancelled():
-        out["tls"], out["certificates"] = _starttls(host, address, port, resolvers)
+        try:
+            out["tls"], out["certificates"] = _starttls(host, address, port, resolvers)
+        except Incomplete as exc:  # stalled or cancelled: no verdict on its TLS, so an error
+            out["error"] = f"STARTTLS: {exc}"
     return out
 
 
@@ -141,7 +147,6 @@ def _starttls(
 ) -> tuple[Observation, list[Observation]]:
     from sslyze import (
         ProtocolWithOpportunisticTlsEnum,
-        Scanner,
         ServerNetworkConfiguration,
         ServerNetworkLocation,
         ServerScanRequest,
@@ -161,18 +166,27 @@ def _starttls(
         ),
         scan_commands=commands,
     )
-    scanner = Scanner(per_server_concurrent_connections_limit=CONNECTIONS_PER_MX)
-    scanner.queue_scans([req])
     base = {"host": host, "port": port, "address": address, "sni": host, "sslyze_version": sslyze_version}
-    for res in scanner.get_results():
-        if res.scan_status != ServerScanStatusEnum.COMPLETED or res.scan_result is None:
-            return base | {"error": trace_text(res.connectivity_error_trace) or "STARTTLS failed"}, []
-        try:
-            obs = base | observe(res, "intermediate")
-        except Exception as exc:  # noqa: BLE001
-            return base | {"error": f"cannot read sslyze result: {type(exc).__name__}: {exc}"}, []
-        return obs, _digests(res)
-    return base | {"error": "no result from sslyze"}, []
+    # the tls probe's runner: its deadlines bound an MX that stalls the handshakes after STARTTLS
+    # (sslyze alone retried for ~11 x --timeout and then blamed the suites); raises Incomplete
+    bounds = _Bounds(timeout=resolvers.options.timeout, cancelled=resolvers.cancelled)
+    res = scan_one(req, bounds, connections=CONNECTIONS_PER_MX)  # type: ignore[arg-type]
+    if res.scan_status != ServerScanStatusEnum.COMPLETED or res.scan_result is None:
+        return base | {"error": trace_text(res.connectivity_error_trace) or "STARTTLS failed"}, []
+    try:
+        obs = base | observe(res, "intermediate")
+    except Exception as exc:  # noqa: BLE001
+        return base | {"error": f"cannot read sslyze result: {type(exc).__name__}: {exc}"}, []
+    return obs, _digests(res)
+
+
+@dataclass
+class _Bounds:
+    """What the tls probe's runner reads from a ProbeContext."""
+
+    timeout: float
+    cancelled: Callable[[], bool]
+    budget: float | None = None
 
 
 def _tls_reader() -> tuple[Any, Any]:

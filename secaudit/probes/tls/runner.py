@@ -41,8 +41,9 @@ def budget_for(context: ProbeContext) -> float:
     return context.budget or max(MIN_BUDGET, BUDGET_TIMEOUTS * context.timeout)
 
 
-def scan_one(request: Any, context: ProbeContext) -> Any:
-    """sslyze's ServerScanResult for one request; raises Incomplete on cancel or a deadline."""
+def scan_one(request: Any, context: ProbeContext, connections: int | None = None) -> Any:
+    """sslyze's ServerScanResult for one request; raises Incomplete on cancel or a deadline.
+    ``connections``: sslyze's per-server connection limit (None: its default, 5)."""
     from sslyze import Scanner
     from sslyze.scanner.scanner_observer import ScannerObserver
 
@@ -65,7 +66,11 @@ def scan_one(request: Any, context: ProbeContext) -> Any:
 
     def run() -> None:
         try:
-            scanner = Scanner(concurrent_server_scans_limit=1, observers=[Connected()])
+            scanner = Scanner(
+                per_server_concurrent_connections_limit=connections,
+                concurrent_server_scans_limit=1,
+                observers=[Connected()],
+            )
             scanner.queue_scans([request])
             for res in scanner.get_results():
                 out.put(res)
