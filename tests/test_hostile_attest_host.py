@@ -306,3 +306,23 @@ def test_a_period_too_long_to_name_a_bundle_is_refused_before_anything_is_scanne
     assert not out.exists() or not any(out.iterdir())
     inv.write_text(inv.read_text(encoding="utf-8").replace("9" * 300, "2026-q1_" + "x" * 23), "utf-8")
     assert cli("attest", "template", "--inventory", inv, "--agency", "bao", "--system", "portal")[0] == 0
+
+
+def test_a_yaml_value_that_cannot_be_built_names_its_line(tmp_path: Path) -> None:
+    # PyYAML builds `2026-02-30` as a date and a 5 000-digit integer as an int: both raised a
+    # ValueError reported without a line ("day is out of range for month").
+    inv = inventory(tmp_path / "inventory.yaml")
+    text = inv.read_text(encoding="utf-8")
+    for value, shown in (("2026-02-30", "day is out of range"), ("9" * 5000, "4300")):
+        inv.write_text(text.replace('period: "2026"\n', f'period: "2026"\ndue: {value}\n'), "utf-8")
+        code, out = cli("attest", "template", "--inventory", inv, "--agency", "bao", "--system", "portal")
+        assert code == 2
+        one_error(out, f"{inv}:3:", shown)
+    (tmp_path / "a").mkdir()
+    _inv, att = attest_setup(tmp_path / "a", f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
+    f = att / "bao" / "portal.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("'2026-10-22'", "2026-02-29"), "utf-8")
+    code, out = cli("attest", "template", "--inventory", _inv, "--agency", "bao", "--system", "portal",
+                    "--attestations", att)  # fmt: skip
+    assert code == 2
+    one_error(out, f"{f}:8:", "day is out of range")

@@ -130,11 +130,28 @@ class _Loader(yaml.SafeLoader):
         return node
 
 
+def _build(loader: _Loader, node: yaml.Node) -> Any:
+    """One value, a value PyYAML cannot build (``2026-02-30``, a 5 000-digit int, ``!!bool x``)
+    an InputError at its line."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        raise InputError(
+            f"YAML không hợp lệ / malformed YAML: {exc}", line=node.start_mark.line + 1
+        ) from None
+    except (AttributeError, KeyError, TypeError, IndexError):
+        raise InputError(
+            "YAML không hợp lệ, không đọc được giá trị có thẻ / "
+            "malformed YAML: a tagged value cannot be read (e.g. !!timestamp)",
+            line=node.start_mark.line + 1,
+        ) from None
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     out = LineDict()
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _build(loader, key_node)
         try:
             hash(key)
         except TypeError:  # only a tagged scalar could get here; the composer refuses collections
@@ -144,13 +161,13 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
             ) from None
         if key in out:
             raise InputError(f"khóa bị trùng / duplicate key {key!r}", line=key_node.start_mark.line + 1)
-        out[key] = loader.construct_object(value_node, deep=True)
+        out[key] = _build(loader, value_node)
     out.line = node.start_mark.line + 1
     return out
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    out = LineList(_build(loader, child) for child in node.value)
     out.line = node.start_mark.line + 1
     return out
 
