@@ -422,3 +422,45 @@ def test_an_unparsable_location_is_that_sections_error_not_the_targets(tmp_path:
     obs2 = second["observations"]["http"]
     assert "Location" in obs2["https"]["error"], obs2
     assert {c["status"] for c in second["checks"] if c["id"] != "http.https_redirect"} == {"error"}
+
+
+def test_redirects_to_other_hosts_are_never_followed(tmp_path: Any) -> None:
+    """The page, security.txt, the sensitive paths and port 80 all redirect to other loopback
+    hosts (one listening and counting connections, one where nothing listens): none is contacted;
+    the redirects are recorded where they lead."""
+    addr, elsewhere, nobody = "127.0.0.113", "127.0.0.115", "127.0.0.116"
+    recorder = Server(elsewhere, lambda c: None)
+    away = f"https://{elsewhere}:{recorder.port}/"
+
+    def respond(conn: socket.socket, request: bytes) -> None:
+        path = request.split(b" ", 2)[1]
+        target = f"http://{nobody}:9/" if path == b"/.well-known/security.txt" else away
+        conn.sendall(f"HTTP/1.1 302 Found\r\nLocation: {target}\r\nContent-Length: 0\r\n\r\n".encode())
+
+    chain, key, _ = _tls_files(tmp_path, [addr])
+    site = https_server(addr, chain, key, respond)
+    plain = Server(
+        addr, _plain(f"HTTP/1.1 301 Moved\r\nLocation: {away}\r\nContent-Length: 0\r\n\r\n".encode())
+    )
+    try:
+        _, doc = scan_json(
+            f"https://{addr}:{site.port}",
+            "--http-port",
+            str(plain.port),
+            "--probes",
+            "http",
+            "--timeout",
+            "1",
+        )
+    finally:
+        for s in (site, plain, recorder):
+            s.stop()
+    assert recorder.connections == 0
+    obs = doc["targets"][0]["observations"]["http"]
+    assert obs["plain_http"]["outcome"] == "redirect_other_host" and obs["plain_http"]["final"] == away
+    assert obs["https"]["left_to"] == away and obs["https"]["status"] == 302
+    assert obs["security_txt"]["not_found_reason"] == "redirect_not_followed"
+    assert obs["security_txt"]["left_to"] == f"http://{nobody}:9/"
+    assert obs["paths"]["items"] and all(i.get("status") == 302 for i in obs["paths"]["items"])
+    status = {c["id"]: c["status"] for c in doc["targets"][0]["checks"]}
+    assert status["http.https_redirect"] == "fail"
