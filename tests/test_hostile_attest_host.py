@@ -326,3 +326,29 @@ def test_a_yaml_value_that_cannot_be_built_names_its_line(tmp_path: Path) -> Non
                     "--attestations", att)  # fmt: skip
     assert code == 2
     one_error(out, f"{f}:8:", "day is out of range")
+
+
+# --------------------------------------------------------------------------- -o targets
+
+
+def test_output_onto_a_fifo_or_device_is_refused_not_replaced_by_a_file(tmp_path: Path) -> None:
+    # -o /dev/null (or /dev/full, a FIFO) was "written" by renaming a temp file over it: as root the
+    # device node itself was replaced by a regular file holding the report.
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "to-pipe"
+    link.symlink_to(fifo)
+    for target in (fifo, link):
+        for args in (
+            ("checklist", "show", "--level", "3", "-o", target),
+            ("checklist", "crosswalk", "--from", "tcvn-11930-2017", "--to", "tcvn-14423-2026", "-o", target),
+            ("profile", "show", "level3", "-o", target),
+        ):
+            code, out = cli(*args)
+            assert code == 2, (args, out)
+            one_error(out, str(target), "-o -")
+            assert stat.S_ISFIFO(os.stat(fifo).st_mode) and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe", "to-pipe"]

@@ -167,6 +167,19 @@ def atomic_write(path: Path, content: str | bytes, mode: int | None = None) -> N
         raise InputError(
             "không phải tên tệp (rỗng hoặc là thư mục) / not a file name (empty, or a folder)", path
         )
+    try:
+        mode_now = os.stat(path).st_mode  # follows a symlink: /dev/stdout is one
+    except OSError:
+        mode_now = None
+    if mode_now is not None and not (stat.S_ISREG(mode_now) or stat.S_ISDIR(mode_now)):
+        # the rename below would replace the node itself (as root: /dev/null, /dev/full) by a file
+        vi, en = _kind(mode_now)
+        raise InputError(
+            f"đích ghi {vi or 'không phải tệp thường'}, không ghi đè; hãy cho một tệp thường "
+            "(-o - là màn hình) / "
+            f"will not replace {en}: give a regular file (-o - writes to standard output)",
+            path,
+        )
     data = content.encode("utf-8") if isinstance(content, str) else content
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     created = False
