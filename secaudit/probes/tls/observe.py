@@ -169,7 +169,9 @@ def _mozilla(res: Any, name: str) -> Observation:
     try:
         check_server_against_tls_configuration(res, config)
     except ServerNotCompliantWithTlsConfiguration as exc:
-        return {"config": name, "compliant": False, "issues": {str(k): str(v) for k, v in exc.issues.items()}}
+        # the issues quote the certificate's subject: escaped like every server-sent text
+        issues = {str(k): escape_controls(str(v)) for k, v in exc.issues.items()}
+        return {"config": name, "compliant": False, "issues": issues}
     except ServerScanResultIncomplete as exc:
         return {"config": name, "error": f"sslyze Mozilla checker: {exc}"}
     return {"config": name, "compliant": True, "issues": {}}
