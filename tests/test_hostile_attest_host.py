@@ -4,10 +4,16 @@ each must be one bilingual line naming the file (and line), exit 2, and leave ev
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from host_samples import LYNIS, inventory, real_arf
 
@@ -334,7 +340,6 @@ def test_a_yaml_value_that_cannot_be_built_names_its_line(tmp_path: Path) -> Non
 def test_output_onto_a_fifo_or_device_is_refused_not_replaced_by_a_file(tmp_path: Path) -> None:
     # -o /dev/null (or /dev/full, a FIFO) was "written" by renaming a temp file over it: as root the
     # device node itself was replaced by a regular file holding the report.
-    import os
     import stat
 
     fifo = tmp_path / "pipe"
@@ -352,3 +357,56 @@ def test_output_onto_a_fifo_or_device_is_refused_not_replaced_by_a_file(tmp_path
             one_error(out, str(target), "-o -")
             assert stat.S_ISFIFO(os.stat(fifo).st_mode) and link.is_symlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe", "to-pipe"]
+
+
+# --------------------------------------------------------------------------- unreadable folders
+
+SECAUDIT = Path(sys.executable).with_name("secaudit")
+
+
+def as_nobody(*args: object, cwd: Path) -> tuple[int, str]:
+    """The real CLI as user nobody: root reads everything, whatever the permissions."""
+    cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", str(SECAUDIT), *map(str, args)]
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    return r.returncode, r.stdout + r.stderr
+
+
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv to become nobody"
+)
+
+
+@pytest.fixture()
+def shared_dir() -> Iterator[Path]:
+    d = Path(tempfile.mkdtemp(prefix="secaudit-nobody-"))
+    d.chmod(0o777)
+    try:
+        yield d
+    finally:
+        for p in d.rglob("*"):
+            if p.is_dir() and not p.is_symlink():
+                p.chmod(0o755)
+        shutil.rmtree(d)
+
+
+@needs_root
+def test_an_agency_folder_that_cannot_be_read_is_one_line_not_a_traceback(shared_dir: Path) -> None:
+    inventory(shared_dir / "inventory.yaml")
+    att = shared_dir / "att"
+    (att / "bao").mkdir(parents=True)
+    (att / "bao" / "portal.yaml").write_text(f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}", "utf-8")
+    (att / "bao").chmod(0o000)
+    base = ("--inventory", "inventory.yaml", "--agency", "bao", "--system", "portal", "--attestations", "att")
+    code, out = as_nobody("attest", "template", *base, cwd=shared_dir)
+    assert code == 2
+    one_error(out, "att/bao", "Permission denied")
+    code, out = as_nobody("assess", *base[:2], *base[6:], "-o", "out", "--no-progress", cwd=shared_dir)
+    assert code == 2
+    one_error(out, "att/bao", "Permission denied")
+    assert not (shared_dir / "out").exists()
+    # migrate read nothing from it and said "0 files": the agency's answers silently left behind
+    code, out = as_nobody("attest", "migrate", "--attestations", "att", "--to", "tcvn-14423-2026", "-o", "m",
+                          cwd=shared_dir)  # fmt: skip
+    assert code == 2
+    one_error(out, "att/bao", "Permission denied")
+    assert not (shared_dir / "m").exists()

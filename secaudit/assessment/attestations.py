@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -181,8 +182,13 @@ def add_months(d: date, months: int) -> date:
 def attestation_path(root: Path, agency: str, system: str) -> Path:
     base = Path(root) / agency
     for ext in (".yaml", ".yml"):
-        if (base / f"{system}{ext}").exists():
-            return base / f"{system}{ext}"
+        try:
+            os.stat(base / f"{system}{ext}")
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:  # an agency folder the user may not enter: not "no answers"
+            raise InputError(f"không đọc được / cannot read: {exc.strerror or exc}", base) from None
+        return base / f"{system}{ext}"
     return base / f"{system}.yaml"
 
 

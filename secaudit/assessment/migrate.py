@@ -15,6 +15,7 @@ assessment says so.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -193,6 +194,14 @@ def render(atts: AttestationSet, to: Catalog, entries: list[_Entry]) -> str:
 def source_files(src: Path) -> list[Path]:
     if not src.is_dir():
         raise InputError("không thấy thư mục xác nhận / attestations folder not found", src)
+
+    def readable(d: Path) -> Path:  # glob skips an unreadable folder silently: its answers left behind
+        if not os.access(d, os.R_OK | os.X_OK):
+            raise InputError("không đọc được / cannot read: Permission denied", d)
+        return d
+
+    for d in sorted(p for p in readable(src).iterdir() if p.is_dir()):
+        readable(d)
     return sorted(p for p in src.glob("*/*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
