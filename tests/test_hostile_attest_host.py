@@ -410,3 +410,30 @@ def test_an_agency_folder_that_cannot_be_read_is_one_line_not_a_traceback(shared
     assert code == 2
     one_error(out, "att/bao", "Permission denied")
     assert not (shared_dir / "m").exists()
+
+
+def test_a_broken_host_record_stops_assess_before_the_run_log_is_written(tmp_path: Path) -> None:
+    # The record was read only when the system's turn came: exit 2, but after the run log (and
+    # the bundles of the systems before it) had been written.
+    assert host_import(tmp_path, LYNIS)[0] == 0
+    rec = tmp_path / "att" / "bao" / "portal.hosts" / "vm" / "lynis.json"
+    rec.write_text('{"schema": "something else"}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    code, text = assess(tmp_path / "inventory.yaml", tmp_path / "att", out)
+    assert code == 2
+    one_error(text, str(rec))
+    assert not out.exists() or not any(out.iterdir())
+
+
+@needs_root
+def test_a_host_folder_that_cannot_be_read_is_bad_input_not_a_failed_system(shared_dir: Path) -> None:
+    # It was "failed, no bundle: PermissionError: [Errno 13] …" (exit 3), a raw Python error.
+    assert host_import(shared_dir, LYNIS)[0] == 0
+    for p in (shared_dir / "att").rglob("*"):
+        p.chmod(0o777 if p.is_dir() else 0o666)
+    (shared_dir / "att" / "bao" / "portal.hosts" / "vm").chmod(0o000)
+    code, out = as_nobody("assess", "--inventory", "inventory.yaml", "--attestations", "att", "-o", "out",
+                          "--no-progress", "--probes", "http", "--timeout", "1", cwd=shared_dir)  # fmt: skip
+    assert code == 2
+    one_error(out, "att/bao/portal.hosts/vm", "Permission denied")
+    assert not (shared_dir / "out").exists()

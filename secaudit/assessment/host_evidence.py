@@ -54,8 +54,12 @@ def load_records(attestations: Path | None, agency: str, system: str, host: str)
     out = []
     for engine in ENGINE_FILES:
         p = folder / f"{engine}.json"
-        if not p.exists():
+        try:
+            p.stat()
+        except (FileNotFoundError, NotADirectoryError):
             continue
+        except OSError as exc:  # a host folder the user may not enter: bad input, as an unreadable record
+            raise InputError(f"không đọc được / cannot read: {exc.strerror or exc}", folder) from None
         rec = loads_strict(read_input(p, "a host result record"), p)
         if not isinstance(rec, dict) or rec.get("schema") != SCHEMA or rec.get("engine") != engine:
             raise InputError(

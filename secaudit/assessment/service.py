@@ -273,6 +273,7 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
     """Scan, judge and write every selected system's bundle; the written bundles, in order."""
     from secaudit.assessment import inherit
     from secaudit.assessment.attestations import load_for_system, validate_catalog
+    from secaudit.assessment.host_evidence import load_records
     from secaudit.assessment.review_store import attach_reviews
     from secaudit.assessment.reviews import load_reviewer_keys
     from secaudit.config.inventory import load_inventory, system_targets
@@ -292,6 +293,8 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
                 validate_catalog(atts)
                 attach_reviews(atts)
                 warn_unbridged(atts, [inv.profile(p) for p in sysm.profiles], say)
+            for host in getattr(sysm, "hosts", None) or []:  # imported host results: read again later
+                load_records(opts.attestations, ag.id, sysm.id, host.name)
             jobs.append(_Job(ag, sysm, system_targets(sysm), atts))
 
     from secaudit.assessment.shard import select  # this machine's share of the systems (--shard)
