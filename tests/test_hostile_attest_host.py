@@ -437,3 +437,43 @@ def test_a_host_folder_that_cannot_be_read_is_bad_input_not_a_failed_system(shar
     assert code == 2
     one_error(out, "att/bao/portal.hosts/vm", "Permission denied")
     assert not (shared_dir / "out").exists()
+
+
+@needs_root
+def test_wizard_evidence_in_a_folder_that_cannot_be_read_is_ignored_with_a_reason(shared_dir: Path) -> None:
+    # Path.is_file() raised PermissionError: a traceback that ended the wizard mid-answer.
+    inventory(shared_dir / "inventory.yaml")
+    (shared_dir / "locked").mkdir()
+    (shared_dir / "locked" / "decision.pdf").write_bytes(b"%PDF-1.4\n")
+    (shared_dir / "locked").chmod(0o000)
+    cmd = [
+        "setpriv",
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+        str(SECAUDIT),
+        "attest",
+        "wizard",
+        "--inventory",
+        "inventory.yaml",
+        "--agency",
+        "bao",
+        "--system",
+        "portal",
+        "--attestations",
+        "att",
+        "--attested-by",
+        "A",
+    ]
+    r = subprocess.run(
+        cmd,
+        cwd=shared_dir,
+        input="c\nQĐ 12/2026\nlocked/decision.pdf\nq\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr and "locked/decision.pdf: Permission denied" in r.stderr
+    saved = (shared_dir / "att" / "bao" / "portal.yaml").read_text(encoding="utf-8")
+    assert "QĐ 12/2026" in saved and "decision.pdf" not in saved

@@ -120,7 +120,12 @@ def run_wizard(
             if not raw:
                 continue
             file = user_path(raw)
-            if not file.is_file():
+            try:
+                found = file.is_file()
+            except OSError as exc:  # inside a folder this user may not enter
+                say(f"    Không đọc được / cannot read: {raw}: {exc.strerror or exc} (bỏ qua / ignored)")
+                continue
+            if not found:
                 say(f"    Không thấy tệp / not found: {raw} (bỏ qua / ignored)")
                 continue
             # Evidence lives beside the attestation file (DESIGN §10): a file elsewhere would be
