@@ -477,3 +477,15 @@ def test_wizard_evidence_in_a_folder_that_cannot_be_read_is_ignored_with_a_reaso
     assert "Traceback" not in r.stderr and "locked/decision.pdf: Permission denied" in r.stderr
     saved = (shared_dir / "att" / "bao" / "portal.yaml").read_text(encoding="utf-8")
     assert "QĐ 12/2026" in saved and "decision.pdf" not in saved
+
+
+@needs_root
+def test_a_catalogue_in_a_folder_that_cannot_be_read_says_so_not_not_found(shared_dir: Path) -> None:
+    (shared_dir / "locked").mkdir()
+    shutil.copyfile(
+        data_dir("checklists") / "tcvn-11930-2017.yaml", shared_dir / "locked" / "tcvn-11930-2017.yaml"
+    )
+    (shared_dir / "locked").chmod(0o000)
+    code, out = as_nobody("checklist", "show", "--catalog", "locked/tcvn-11930-2017.yaml", cwd=shared_dir)
+    assert code == 2
+    one_error(out, "locked/tcvn-11930-2017.yaml", "Permission denied")

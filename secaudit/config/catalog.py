@@ -115,8 +115,10 @@ def load_catalog(id_or_path: str | None = None) -> Catalog:
 def _load_catalog_file(path: Path) -> Catalog:
     try:
         st = path.resolve().stat()
-    except OSError:
+    except FileNotFoundError:
         raise InputError("không thấy tệp danh mục / catalogue file not found", path) from None
+    except OSError as exc:  # e.g. a folder the user may not enter: not "not found"
+        raise InputError(f"không đọc được / cannot read: {exc.strerror or exc}", path) from None
     key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
     cat = _CATALOG_CACHE.get(key)
     if cat is None:
