@@ -476,3 +476,66 @@ def test_redirects_to_other_hosts_are_never_followed(tmp_path: Any) -> None:
     assert obs["paths"]["items"] and all(i.get("status") == 302 for i in obs["paths"]["items"])
     status = {c["id"]: c["status"] for c in doc["targets"][0]["checks"]}
     assert status["http.https_redirect"] == "fail"
+
+
+def test_a_huge_certificate_chain_is_stored_bounded(tmp_path: Any) -> None:
+    """A leaf with 3000 SANs (the host's own name last) and a 5000-character subject, sent with
+    300 copies of its CA (~250 KB): sslyze reads it all, and every certificate, name and subject
+    went into the observation - a hostile server could push the agency's bundle past the 16 MB a
+    bundle may have. Now the chain, names and subjects are capped (the count recorded) and the
+    name that matches the host is kept, so tls.cert.hostname still judges it."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from secaudit.lab.certs import LabCA
+
+    addr, host = "127.0.0.122", "big.lab.test"
+    ca = LabCA()
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    names = [x509.DNSName(f"n{i}.lab.test") for i in range(3000)] + [x509.DNSName(host)]
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, host),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "u" * 5000),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+    chain, keyfile = tmp_path / "chain.pem", tmp_path / "key.pem"
+    chain.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + ca.cert_pem * 300)
+    keyfile.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    site = https_server(addr, chain, keyfile, lambda c, _: c.sendall(b"HTTP/1.1 204 No\r\n\r\n"))
+    try:
+        url = f"https://{host}:{site.port}"
+        proc, doc = scan_json(
+            url, "--resolve", f"{host}:{site.port}:{addr}", "--probes", "tls", "--timeout", "2"
+        )
+    finally:
+        site.stop()
+    [t] = doc["targets"]
+    [dep] = t["observations"]["tls"]["certificate"]["deployments"]
+    assert dep["chain_received"] == 301 and len(dep["chain"]) <= 20
+    leaf = dep["chain"][0]
+    assert leaf["san_dns_total"] == 3001 and host in leaf["san_dns"] and len(leaf["san_dns"]) <= 501
+    assert len(leaf["subject"]) < 1100
+    status = {c["id"]: c["status"] for c in t["checks"]}
+    assert status["tls.cert.hostname"] == "pass"
+    assert len(proc.stdout) < 200_000, len(proc.stdout)

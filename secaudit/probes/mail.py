@@ -213,7 +213,9 @@ def _digests(res: Any) -> list[Observation]:
     if attempt is None or attempt.result is None or not attempt.result.certificate_deployments:
         return []
     out = []
-    for cert in attempt.result.certificate_deployments[0].received_certificate_chain:
+    from secaudit.probes.tls.observe import MAX_CHAIN
+
+    for cert in attempt.result.certificate_deployments[0].received_certificate_chain[:MAX_CHAIN]:
         der = cert.public_bytes(Encoding.DER)
         spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         out.append(

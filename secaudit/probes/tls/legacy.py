@@ -220,7 +220,7 @@ def observation(
     from cryptography import x509
 
     from secaudit.probes.tls.facts import name_free_validation
-    from secaudit.probes.tls.observe import _cert
+    from secaudit.probes.tls.observe import MAX_CHAIN, stored_chain
 
     got = scan(target, ip, context)
     if got is None:
@@ -240,13 +240,13 @@ def observation(
         certs = [x509.load_der_x509_certificate(der) for der in got["chain_der"]]
         if not certs:
             raise ValueError("the server sent no certificate")
-        nf = name_free_validation(certs, str(context.ca_file) if context.ca_file else None)
+        nf = name_free_validation(certs[:MAX_CHAIN], str(context.ca_file) if context.ca_file else None)
         store = nf.get("store") or "every trust store"
         obs["certificate"] = {
             "sni": None if _is_ip(target.host) else target.host,
             "deployments": [
-                {
-                    "chain": [_cert(c) for c in certs],
+                stored_chain(certs, target.host)  # bounded: a hostile chain cannot swell the bundle
+                | {
                     "path_validation": [
                         {"store": store, "version": "", "ok": nf["ok"], "error": nf.get("error")}
                     ],

@@ -70,7 +70,9 @@ def observe(res: Any, mozilla_name: str, ca_file: str | None = None) -> Observat
             obs["accepted_protocols"].append(label)
 
     obs["certificate"] = _read(
-        "certificate_info", sr.certificate_info, lambda r: _certificate_info(r, ca_file)
+        "certificate_info",
+        sr.certificate_info,
+        lambda r: _certificate_info(r, ca_file, res.server_location.hostname),
     )
 
     for section, (attr, read) in _SECTIONS.items():
@@ -170,33 +172,63 @@ def _mozilla(res: Any, name: str) -> Observation:
         check_server_against_tls_configuration(res, config)
     except ServerNotCompliantWithTlsConfiguration as exc:
         # the issues quote the certificate's subject: escaped like every server-sent text
-        issues = {str(k): escape_controls(str(v)) for k, v in exc.issues.items()}
+        issues = {str(k): _clip(str(v)) for k, v in exc.issues.items()}
         return {"config": name, "compliant": False, "issues": issues}
     except ServerScanResultIncomplete as exc:
         return {"config": name, "error": f"sslyze Mozilla checker: {exc}"}
     return {"config": name, "compliant": True, "issues": {}}
 
 
-def _certificate_info(result: Any, ca_file: str | None = None) -> Observation:
+# A hostile server may send thousands of certificates, names or a huge subject (sslyze reads a
+# Certificate message of megabytes): stored bounded, so one target cannot swell the bundle.
+MAX_CHAIN = 16  # certificates stored per chain (real chains have 2-4)
+MAX_SANS = 500  # names of each kind stored per certificate, plus those naming the host
+MAX_NAME = 1024  # characters of a subject, issuer or name
+
+
+def stored_chain(certs: list[Any], host: str | None) -> Observation:
+    """``{"chain": [...]}`` of at most MAX_CHAIN certificates, plus ``chain_received`` when capped."""
+    out: Observation = {"chain": [_cert(c, host) for c in certs[:MAX_CHAIN]]}
+    if len(certs) > MAX_CHAIN:
+        out["chain_received"] = len(certs)
+    return out
+
+
+def _capped_names(values: list[str], host: str | None, key: str, d: dict[str, Any]) -> None:
+    """The first MAX_SANS of ``values`` as ``d[key]``, plus any equal to the host or its wildcard
+    (so the host-name check still finds its match); ``<key>_total`` when some were left out."""
+    names = [_clip(v) for v in values]
+    if len(names) > MAX_SANS:
+        h = (host or "").strip("[]").rstrip(".").lower()
+        wanted = {h, "*." + h.partition(".")[2]}
+        d[key + "_total"] = len(names)
+        names = names[:MAX_SANS] + [n for n in names[MAX_SANS:] if n.rstrip(".").lower() in wanted][:5]
+    d[key] = names
+
+
+def _clip(text: str) -> str:
+    head = escape_controls(text[:MAX_NAME])  # the server's text: no escape sequence reaches a terminal
+    return head if len(text) <= MAX_NAME else head + "…"
+
+
+def _certificate_info(result: Any, ca_file: str | None = None, host: str | None = None) -> Observation:
     deployments = []
     for dep in result.certificate_deployments:
-        chain = [_cert(c) for c in dep.received_certificate_chain]
+        received = list(dep.received_certificate_chain)
         extra: Observation = {"ocsp": ocsp_of(dep)}
         if not any(pv.was_validation_successful for pv in dep.path_validation_results):
             # sslyze's validation includes the name: validate again without it (facts.py)
-            extra["name_free_validation"] = name_free_validation(
-                list(dep.received_certificate_chain), ca_file
-            )
+            extra["name_free_validation"] = name_free_validation(received[:MAX_CHAIN], ca_file)
         deployments.append(
             extra
+            | stored_chain(received, host)
             | {
-                "chain": chain,
                 "path_validation": [
                     {
                         "store": pv.trust_store.name,
                         "version": pv.trust_store.version,
                         "ok": bool(pv.was_validation_successful),
-                        "error": escape_controls(pv.validation_error) if pv.validation_error else None,
+                        "error": _clip(pv.validation_error) if pv.validation_error else None,
                     }
                     for pv in dep.path_validation_results
                 ],
@@ -206,15 +238,14 @@ def _certificate_info(result: Any, ca_file: str | None = None) -> Observation:
     return {"sni": result.hostname_used_for_server_name_indication, "deployments": deployments}
 
 
-def _cert(cert: Any) -> dict[str, Any]:
+def _cert(cert: Any, host: str | None = None) -> dict[str, Any]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
     d: dict[str, Any] = {
-        # names are the server's text: an escape sequence in a CN must not drive a terminal
-        "subject": escape_controls(cert.subject.rfc4514_string()),
-        "issuer": escape_controls(cert.issuer.rfc4514_string()),
+        "subject": _clip(cert.subject.rfc4514_string()),
+        "issuer": _clip(cert.issuer.rfc4514_string()),
         "serial": format(cert.serial_number, "x"),
         "not_before": cert.not_valid_before_utc.astimezone(timezone.utc).isoformat(),
         "not_after": cert.not_valid_after_utc.astimezone(timezone.utc).isoformat(),
@@ -230,11 +261,11 @@ def _cert(cert: Any) -> dict[str, Any]:
     except Exception:  # unsupported algorithm: the OID above still tells
         d["signature_hash"] = None
     cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    d["common_name"] = escape_controls(str(cns[0].value)) if cns else None
+    d["common_name"] = _clip(str(cns[0].value)) if cns else None
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        d["san_dns"] = [escape_controls(str(n)) for n in san.get_values_for_type(x509.DNSName)]
-        d["san_ip"] = [str(a) for a in san.get_values_for_type(x509.IPAddress)]
+        _capped_names([str(n) for n in san.get_values_for_type(x509.DNSName)], host, "san_dns", d)
+        _capped_names([str(a) for a in san.get_values_for_type(x509.IPAddress)], host, "san_ip", d)
     except x509.ExtensionNotFound:
         d["san_dns"], d["san_ip"] = [], []
     try:
