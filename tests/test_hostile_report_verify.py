@@ -255,3 +255,28 @@ def test_verify_rejudge_names_a_reviewer_key_it_could_not_use(
         res = run("verify", reviewed["bundle"], "--keyring", keyring, "--rejudge")
         assert res.exit_code == 1, res.output
         assert "FAILED" in res.stdout and words in res.stdout, (case, res.stdout)
+
+
+# --------------------------------------------------------------------------- report --templates
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("report.html.j2", b"{{ 1 / 0 }}"),  # raises while rendering: ZeroDivisionError traceback
+        ("report.html.j2", b"{{ 'a' + 1 }}"),  # TypeError traceback
+        ("report.html.j2", b"\xff\xfe not UTF-8"),  # UnicodeDecodeError traceback
+        ("_hosts.html.j2", b"\xff\xfe not UTF-8"),  # the included partial, read while rendering
+    ],
+)
+def test_report_a_broken_template_copy_is_one_error_line(
+    signed: dict[str, Any], tmp_path: Path, name: str, content: bytes
+) -> None:
+    from secaudit.core.resources import data_dir
+
+    templates = tmp_path / "reports"
+    shutil.copytree(data_dir("reports"), templates)
+    (templates / name).write_bytes(content)
+    out = tmp_path / "r.html"
+    one_error(run("report", signed["bundle"], "--templates", templates, "-o", out), str(templates / name))
+    assert not out.exists()

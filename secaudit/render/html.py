@@ -31,8 +31,19 @@ def _environment(templates: Path | None) -> Any:
 
     if templates is not None and not templates.is_dir():
         raise InputError("thư mục mẫu báo cáo không tồn tại / --templates is not a directory", templates)
+    folder = templates or data_dir("reports")
+
+    class Loader(jinja2.FileSystemLoader):
+        def get_source(self, environment: Any, name: str) -> Any:
+            try:
+                return super().get_source(environment, name)
+            except UnicodeDecodeError:  # a user's copy saved in another encoding (also an include)
+                raise InputError(
+                    "mẫu báo cáo không phải UTF-8 / template is not UTF-8", folder / name
+                ) from None
+
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates or data_dir("reports"))),
+        loader=Loader(str(folder)),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -74,10 +85,18 @@ def _render(tmpl: Any, name: str, templates: Path | None, **context: Any) -> str
 
     try:
         return tmpl.render(**context)
+    except InputError:
+        raise
     except jinja2.TemplateError as exc:  # e.g. an undefined name in a user's edited copy
         raise InputError(
             f"mẫu báo cáo bị lỗi / template error: {exc}", (templates or data_dir("reports")) / name
         ) from None
+    except Exception as exc:
+        if templates is None:  # a shipped template that raises is our bug: let it show
+            raise
+        # a user's copy that raises while it renders ({{ 1 / 0 }}, {{ 'a' + 1 }}): bad input
+        why = f"{type(exc).__name__}: {exc}"
+        raise InputError(f"mẫu báo cáo bị lỗi / template error: {why}", templates / name) from None
 
 
 def site_strings(lang: str) -> dict[str, str]:
