@@ -489,3 +489,23 @@ def test_a_catalogue_in_a_folder_that_cannot_be_read_says_so_not_not_found(share
     code, out = as_nobody("checklist", "show", "--catalog", "locked/tcvn-11930-2017.yaml", cwd=shared_dir)
     assert code == 2
     one_error(out, "locked/tcvn-11930-2017.yaml", "Permission denied")
+
+
+def test_an_arf_whose_test_result_is_about_another_host_is_refused_whatever_its_assets_say(
+    tmp_path: Path,
+) -> None:
+    # The names to bind were the TestResult's and every ARF asset's together: results scanned on
+    # 'evil', wrapped in an ARF whose asset list says 'vm', were recorded as vm's evidence.
+    xml = real_arf().replace("<target>vm<", "<target>evil<")
+    xml = re.sub(
+        r'(fact name="urn:xccdf:fact:asset:identifier:(?:fqdn|host_name)" type="string">)vm<', r"\1evil<", xml
+    )
+    assert "<ai:fqdn>vm<" in xml and "<target>evil<" in xml
+    arf = tmp_path / "results-arf.xml"
+    arf.write_text(xml, encoding="utf-8")
+    inventory(tmp_path / "inventory.yaml")
+    before = snapshot(tmp_path)
+    code, out = host_import(tmp_path, arf)
+    assert code == 2
+    one_error(out, str(arf), "evil", "not vm")
+    assert snapshot(tmp_path) == before

@@ -167,7 +167,10 @@ def normalise(root: Element, path: Path) -> dict[str, Any]:
         if sv.get("idref")
     }
     targets = [(t.text or "").strip() for t in _children(tr, "target")]
-    names = [*facts.get("fqdn", []), *facts.get("host_name", []), *targets, *_asset_names(arf)]
+    # The TestResult's own names decide; the ARF's asset list only when the result names no host
+    # (it may list other machines: it must not vouch for a result about one of them).
+    names = [n for n in (*facts.get("fqdn", []), *facts.get("host_name", []), *targets) if n]
+    names = names or _asset_names(arf)
     return {
         "engine": engine,
         "engine_version": version,
