@@ -539,3 +539,29 @@ def test_a_huge_certificate_chain_is_stored_bounded(tmp_path: Any) -> None:
     status = {c["id"]: c["status"] for c in t["checks"]}
     assert status["tls.cert.hostname"] == "pass"
     assert len(proc.stdout) < 200_000, len(proc.stdout)
+
+
+def test_a_trickled_page_body_is_cut_by_the_time_budget_and_says_so(tmp_path: Any) -> None:
+    """Headers at once, then the page body one byte every 0.2 s (each read within --timeout):
+    the target's time budget cuts it. The page's headers are judged; what the cut left unread is
+    an error saying the budget ran out (it said 'invalid HTTP response: IncompleteRead')."""
+    addr = "127.0.0.123"
+    chain, key, _ = _tls_files(tmp_path, [addr])
+
+    def respond(conn: socket.socket, _: bytes) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n<")
+        _trickle(conn)
+
+    site = https_server(addr, chain, key, respond)
+    try:
+        _, doc = scan_json(f"https://{addr}:{site.port}", "--probes", "http", "--timeout", "0.5")
+    finally:
+        site.stop()
+    [t] = doc["targets"]
+    obs = t["observations"]["http"]
+    assert obs["https"]["status"] == 200 and obs["time_budget_exhausted"] == 4.0
+    assert "time budget" in obs["https"]["content"]["error"], obs["https"]["content"]
+    status = {c["id"]: c["status"] for c in t["checks"]}
+    assert status["http.mixed_content"] == "error" and status["http.hsts"] == "fail"
+    [mixed] = [c for c in t["checks"] if c["id"] == "http.mixed_content"]
+    assert "time budget" in mixed["summary"]["en"], mixed["summary"]

@@ -314,6 +314,11 @@ def classify(exc: BaseException) -> tuple[str, str]:
     return "other", f"{type(exc).__name__}: {text}"
 
 
+def body_error(conn: Conn, exc: BaseException) -> str:
+    """Why a body could not be read: the watchdog's cut reads as a broken connection to urllib3."""
+    return f"timed out: {conn.reason}" if conn.expired else classify(exc)[1]
+
+
 def clip(value: str | None, limit: int) -> str:
     """At most ``limit`` characters of server-sent text, control characters escaped (safe_text)."""
     if value is None:

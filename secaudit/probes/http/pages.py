@@ -7,7 +7,15 @@ from urllib.parse import urljoin, urlsplit
 
 import secaudit.probes.http.legacy_tls as legacy_tls
 from secaudit.core.model import Target
-from secaudit.probes.http.connection import MAX_VALUE, Conn, classify, clip, discard, negotiated
+from secaudit.probes.http.connection import (
+    MAX_VALUE,
+    Conn,
+    body_error,
+    classify,
+    clip,
+    discard,
+    negotiated,
+)
 from secaudit.probes.http.content import page_content
 from secaudit.probes.http.headers import headers_of, parse_cookie
 
@@ -111,7 +119,7 @@ def main_page(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
             if not 300 <= resp.status < 400 and urlsplit(url).scheme.lower() == "https":
                 if not conn.verified:  # read over the permissive fallback: say over what
                     sec["tls_cipher"] = getattr(resp, "cipher", None) or negotiated(conn)
-                sec["content"] = _content(resp, url)  # for http.mixed_content
+                sec["content"] = _content(conn, resp, url)  # for http.mixed_content
         finally:
             discard(resp)
         if 300 <= resp.status < 400 and location:
@@ -127,11 +135,11 @@ def main_page(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
         return sec
 
 
-def _content(resp: Any, url: str) -> dict[str, Any]:
+def _content(conn: Conn, resp: Any, url: str) -> dict[str, Any]:
     try:
         return page_content(resp, url)
     except Exception as exc:  # a body that stalls or breaks: this section's error only
-        return {"url": clip(url, MAX_VALUE), "error": classify(exc)[1]}
+        return {"url": clip(url, MAX_VALUE), "error": body_error(conn, exc)}
 
 
 def _get_tolerant(conn: Conn, url: str, sec: dict[str, Any]) -> Any:

@@ -8,7 +8,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from secaudit.core.model import Target
-from secaudit.probes.http.connection import Conn, classify, clip, decompress, discard, read_capped
+from secaudit.probes.http.connection import (
+    Conn,
+    body_error,
+    classify,
+    clip,
+    decompress,
+    discard,
+    read_capped,
+)
 
 MATCH_WINDOW = 4 * 1024  # sensitive-path regexes see only the first 4 KiB
 MAX_PATH_TIMEOUTS = 2  # after this many timeouts the remaining paths are skipped (bounded run time)
@@ -54,7 +62,8 @@ def sensitive_paths(conn: Conn, target: Target, entries: list[Any], deadline: fl
         try:
             body, capped = read_capped(resp)
         except Exception as exc:
-            kind, reason = classify(exc)
+            kind, _ = classify(exc)
+            reason = body_error(conn, exc)  # the watchdog's cut says so
             timeouts += kind == "timeout"
             if kind == "timeout":
                 conn.note_timeout(conn.port_of(url))  # a body that stalls counts too

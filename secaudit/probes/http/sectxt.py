@@ -8,7 +8,15 @@ from urllib.parse import urlsplit
 
 from secaudit.core.model import Target
 from secaudit.probes import security_txt as parser
-from secaudit.probes.http.connection import MAX_VALUE, Conn, classify, clip, decompress, discard, read_capped
+from secaudit.probes.http.connection import (
+    MAX_VALUE,
+    Conn,
+    body_error,
+    clip,
+    decompress,
+    discard,
+    read_capped,
+)
 from secaudit.probes.http.pages import next_url, same_host
 from secaudit.probes.safe_text import escape_controls
 
@@ -27,7 +35,7 @@ def security_txt(conn: Conn, target: Target, max_redirects: int) -> dict[str, An
         try:
             got = _fetch_text(conn, target, url, min(max_redirects, 5), tried)
         except Exception as exc:
-            return {"tried": tried, "found": False, "error": classify(exc)[1]}
+            return {"tried": tried, "found": False, "error": body_error(conn, exc)}
         got["location"] = "well_known" if path == SECURITY_TXT_PATHS[0] else "legacy"
         if got.get("status") != 404:  # the legacy path is asked only when the RFC path is 404
             break
