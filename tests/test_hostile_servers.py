@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import dns.flags
 import dns.message
 import dns.rdatatype
 import dns.rrset
@@ -565,3 +566,49 @@ def test_a_trickled_page_body_is_cut_by_the_time_budget_and_says_so(tmp_path: An
     assert status["http.mixed_content"] == "error" and status["http.hsts"] == "fail"
     [mixed] = [c for c in t["checks"] if c["id"] == "http.mixed_content"]
     assert "time budget" in mixed["summary"]["en"], mixed["summary"]
+
+
+# ------------------------------------------------------------------ DNS (dns, mail probes)
+
+
+class TruncatingDns(DnsServer):
+    """Every UDP answer is truncated (TC set); over TCP it promises 65000 bytes and trickles."""
+
+    def _udp(self) -> None:
+        while True:
+            try:
+                data, peer = self.udp.recvfrom(4096)
+            except OSError:
+                return
+            r = dns.message.make_response(dns.message.from_wire(data))
+            r.flags |= dns.flags.TC
+            self.udp.sendto(r.to_wire(), peer)
+
+    def _tcp(self, conn: socket.socket) -> None:
+        conn.recv(4096)
+        conn.sendall(struct.pack("!H", 65000))
+        _trickle(conn)
+
+
+def test_truncated_answers_and_a_trickling_tcp_fallback_are_errors() -> None:
+    """Checked fine (pinned): dnspython's TCP fallback has a deadline over the whole answer."""
+    server = TruncatingDns("127.0.0.125", {})
+    try:
+        _, doc = scan_json(
+            "https://127.0.0.126:1",
+            "--probes",
+            "dns,mail",
+            "--domain",
+            "trickle.test",
+            "--dns-server",
+            f"127.0.0.125:{server.port}",
+            "--timeout",
+            "1",
+        )
+    finally:
+        server.stop()
+    [t] = doc["targets"]
+    status = {c["id"]: c["status"] for c in t["checks"] if c["id"].startswith(("dns.", "mail."))}
+    assert set(status.values()) == {"error"}, status
+    [d] = t["observations"]["dns"]["domains"]
+    assert "timeout" in json.dumps(d)
