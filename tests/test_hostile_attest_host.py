@@ -509,3 +509,26 @@ def test_an_arf_whose_test_result_is_about_another_host_is_refused_whatever_its_
     assert code == 2
     one_error(out, str(arf), "evil", "not vm")
     assert snapshot(tmp_path) == before
+
+
+def test_an_xml_result_of_millions_of_elements_is_refused_while_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 20 MB of '<y/>' (5 million elements, far under the 64 MB cap) took ~15 s and ~480 MB to
+    # build and walk; 64 MB of them about a minute and 1.5 GB. A host result has thousands.
+    from secaudit.probes.host import xccdf
+
+    assert xccdf.MAX_ELEMENTS == 1_000_000
+    monkeypatch.setattr(xccdf, "MAX_ELEMENTS", 5000)  # the same rule, a smaller file
+    head = '<TestResult xmlns="http://checklists.nist.gov/xccdf/1.2" end-time="2026-01-01T00:00:00">'
+    head += "<target>vm</target>"
+    wide = tmp_path / "wide.xml"
+    wide.write_text(head + "<y/>" * 4999 + "</TestResult>", encoding="utf-8")  # 5001 elements
+    inventory(tmp_path / "inventory.yaml")
+    before = snapshot(tmp_path)
+    code, out = host_import(tmp_path, wide)
+    assert code == 2
+    one_error(out, str(wide), "5000")
+    assert snapshot(tmp_path) == before
+    wide.write_text(head + "<y/>" * 4998 + "</TestResult>", encoding="utf-8")  # exactly 5000
+    assert host_import(tmp_path, wide)[0] == 0
