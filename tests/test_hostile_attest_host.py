@@ -532,3 +532,28 @@ def test_an_xml_result_of_millions_of_elements_is_refused_while_parsing(
     assert snapshot(tmp_path) == before
     wide.write_text(head + "<y/>" * 4998 + "</TestResult>", encoding="utf-8")  # exactly 5000
     assert host_import(tmp_path, wide)[0] == 0
+
+
+def test_a_workbook_with_two_sheets_for_one_system_is_refused_not_merged_silently(tmp_path: Path) -> None:
+    # A copied sheet (a colleague's version) answering the same requirement otherwise: the last
+    # sheet won without a word, the other sheet's answers silently lost.
+    from openpyxl import load_workbook
+
+    from secaudit.render.attest_xlsx import COL, HEADER_ROW
+
+    inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
+    book = tmp_path / "book.xlsx"
+    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
+    wb = load_workbook(book)
+    first = next(ws for ws in wb.worksheets if ws["B1"].value == "bao")
+    first.cell(HEADER_ROW + 2, COL["status"], "compliant")
+    first.cell(HEADER_ROW + 2, COL["note"], "bản của A / A's copy")
+    copy = wb.copy_worksheet(first)
+    copy.cell(HEADER_ROW + 2, COL["status"], "non_compliant")
+    copy.cell(HEADER_ROW + 2, COL["note"], "bản của B / B's copy")
+    wb.save(book)
+    before = snapshot(tmp_path)
+    code, out = cli("attest", "import", book, "--attestations", att)
+    assert code == 2
+    one_error(out, str(book), first.title, copy.title)
+    assert snapshot(tmp_path) == before

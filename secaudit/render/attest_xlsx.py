@@ -331,6 +331,16 @@ def import_xlsx(
             "no system sheet found (was it exported by secaudit attest export?)",
             xlsx,
         )
+    seen: dict[tuple[str, str], str] = {}
+    for sh in sheets:  # a copied sheet answering otherwise: which copy is right is not ours to guess
+        other = seen.setdefault((sh.agency, sh.system), sh.title)
+        if other != sh.title:
+            raise InputError(
+                f"hai trang tính cho cùng hệ thống {sh.agency}/{sh.system}: [{_printable(other)}] và "
+                f"[{_printable(sh.title)}] / two sheets for one system {sh.agency}/{sh.system}: "
+                f"[{_printable(other)}] and [{_printable(sh.title)}]; không ghi gì / nothing written",
+                xlsx,
+            )
     planned: dict[Path, AttestationSet] = {}
     on_disk: dict[Path, AttestationSet | None] = {}
     unknown: list[str] = []
