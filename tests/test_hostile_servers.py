@@ -612,3 +612,73 @@ def test_truncated_answers_and_a_trickling_tcp_fallback_are_errors() -> None:
     assert set(status.values()) == {"error"}, status
     [d] = t["observations"]["dns"]["domains"]
     assert "timeout" in json.dumps(d)
+
+
+# ------------------------------------------------------------------ assess: the other systems go on
+
+
+def test_assess_with_hostile_servers_writes_every_bundle(
+    mail_lab: tuple[DnsServer, int], tmp_path: Any
+) -> None:
+    """`assess` over two systems, one of them served by hostile HTTPS and SMTP servers: both
+    bundles are written and judged, the hostile one's problems are errors, and its report holds
+    no control character."""
+    dns_server, smtp_port = mail_lab
+    addr_bad, addr_good = "127.0.0.128", "127.0.0.129"
+    (tmp_path / "bad").mkdir()
+    chain_b, key_b, _ = _tls_files(tmp_path / "bad", [addr_bad])
+    head = f"HTTP/1.1 200 OK\r\nServer: Evil{ESC}\r\nContent-Length: 2\r\n\r\nok".encode("latin-1")
+    bad = https_server(addr_bad, chain_b, key_b, lambda c, _: c.sendall(head))
+    (tmp_path / "good").mkdir()
+    chain_g, key_g, _ = _tls_files(tmp_path / "good", [addr_good])
+    good = https_server(
+        addr_good, chain_g, key_g, lambda c, _: c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    )
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(
+        "province: Thử nghiệm\nperiod: '2026'\nagencies:\n  - id: so-thu\n    name: Sở Thử\n    systems:\n"
+        f"      - {{id: hostile, name: Độc, level: 2, targets: ['https://{addr_bad}:{bad.port}'],"
+        " domains: [banner.hostile.test, ehlo.hostile.test]}\n"
+        f"      - {{id: plain, name: Thường, level: 2, targets: ['https://{addr_good}:{good.port}'],"
+        " domains: [good.hostile.test]}\n",
+        encoding="utf-8",
+    )
+    keys, out = tmp_path / "keys", tmp_path / "bundles"
+    assert secaudit("keys", "generate", "--agency", "so-thu", "-o", str(keys)).returncode == 0
+    try:
+        proc = secaudit(
+            "assess",
+            "--inventory",
+            str(inventory),
+            "--key",
+            str(keys / "so-thu.key"),
+            "--probes",
+            "http,mail",
+            "--dns-server",
+            f"{DNS_ADDR}:{dns_server.port}",
+            "--smtp-port",
+            str(smtp_port),
+            "--timeout",
+            "1",
+            "--no-progress",
+            "-o",
+            str(out),
+            timeout=120,
+        )
+    finally:
+        bad.stop()
+        good.stop()
+    no_traceback(proc)
+    assert proc.returncode in (1, 3), proc.stderr[-2000:]
+    for system in ("hostile", "plain"):
+        bundle = out / f"so-thu.{system}.2026.json"
+        assert bundle.is_file(), proc.stderr[-2000:]
+    report = tmp_path / "report.md"
+    res = secaudit("report", str(out / "so-thu.hostile.2026.json"), "--format", "md", "-o", str(report))
+    assert res.returncode == 0, res.stderr
+    text = report.read_text(encoding="utf-8")
+    no_control_chars(text)
+    doc = json.loads((out / "so-thu.hostile.2026.json").read_text(encoding="utf-8"))
+    no_control_chars("".join(strings(doc)))
+    raw = json.dumps(doc)
+    assert "SMTP reply too long" in raw and "Evil\\\\x1b]0;owned" in raw
