@@ -557,3 +557,15 @@ def test_a_workbook_with_two_sheets_for_one_system_is_refused_not_merged_silentl
     assert code == 2
     one_error(out, str(book), first.title, copy.title)
     assert snapshot(tmp_path) == before
+
+
+def test_a_system_with_both_a_yaml_and_a_yml_file_is_refused_not_half_read(tmp_path: Path) -> None:
+    # portal.yaml was read and portal.yml silently ignored (its answers never counted).
+    inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
+    other = ENTRY.replace("M.POL.01", "M.POL.02")
+    (att / "bao" / "portal.yml").write_text(f"agency: bao\nsystem: portal\nattestations:\n{other}", "utf-8")
+    before = snapshot(tmp_path)
+    code, out = assess(inv, att, tmp_path / "out")
+    assert code == 2
+    one_error(out, "portal.yaml", "portal.yml")
+    assert snapshot(tmp_path) == before

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -19,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from secaudit.assessment.attestation_paths import _key_line, attestation_path  # noqa: F401 - re-exported
 from secaudit.assessment.evidence import (  # noqa: F401 - re-exported: the evidence API's old home
     EVIDENCE_MAX_BYTES,
     Evidence,
@@ -177,19 +177,6 @@ def add_months(d: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(d)
-
-
-def attestation_path(root: Path, agency: str, system: str) -> Path:
-    base = Path(root) / agency
-    for ext in (".yaml", ".yml"):
-        try:
-            os.stat(base / f"{system}{ext}")
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        except OSError as exc:  # an agency folder the user may not enter: not "no answers"
-            raise InputError(f"không đọc được / cannot read: {exc.strerror or exc}", base) from None
-        return base / f"{system}{ext}"
-    return base / f"{system}.yaml"
 
 
 def _date(val: Any, key: str, path: Path, node: Any, entry: str) -> date | None:
@@ -388,15 +375,6 @@ def load_attestations(
         catalog=catalog,
         catalog_line=_key_line(p, "catalog") or line_of(data),
     )
-
-
-def _key_line(p: Path, key: str) -> int | None:
-    """The line of a top-level ``key:`` (the YAML loader records lines of mappings, not keys)."""
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return next((i for i, ln in enumerate(lines, 1) if ln.startswith(f"{key}:")), None)
 
 
 def load_for_system(root: Path | None, agency: str, system: str) -> AttestationSet | None:
