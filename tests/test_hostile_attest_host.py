@@ -569,3 +569,29 @@ def test_a_system_with_both_a_yaml_and_a_yml_file_is_refused_not_half_read(tmp_p
     assert code == 2
     one_error(out, "portal.yaml", "portal.yml")
     assert snapshot(tmp_path) == before
+
+
+def test_an_older_host_result_does_not_silently_replace_a_newer_one(tmp_path: Path) -> None:
+    # Importing last quarter's report after today's replaced the record: the host's evidence went
+    # back in time without a word (docs: "a newer import of the same engine replaces the record").
+    newer = tmp_path / "new.dat"
+    text = LYNIS.read_text(encoding="utf-8")
+    newer.write_text(text, encoding="utf-8")
+    older = tmp_path / "old.dat"
+    end = re.search(r"(?m)^report_datetime_end=(.*)$", text).group(1)
+    older.write_text(
+        text.replace(f"report_datetime_end={end}", "report_datetime_end=2026-06-01 10:00:00"), "utf-8"
+    )
+    assert host_import(tmp_path, newer)[0] == 0
+    before = snapshot(tmp_path)
+    code, out = host_import(tmp_path, older)
+    assert code == 2
+    one_error(out, str(older), "--force")
+    assert snapshot(tmp_path) == before
+    assert host_import(tmp_path, newer)[0] == 0  # the same run again: fine
+    code, out = cli("host", "import", older, "--inventory", tmp_path / "inventory.yaml", "--agency", "bao",
+                    "--system", "portal", "--host", "vm", "--attestations", tmp_path / "att", "--force")  # fmt: skip
+    assert code == 0, out
+    assert "2026-06-01" in (tmp_path / "att" / "bao" / "portal.hosts" / "vm" / "lynis.json").read_text(
+        "utf-8"
+    )

@@ -58,6 +58,7 @@ def import_files(
     files: list[Path],
     attestations: Path | None,
     now: str,
+    force: bool = False,
 ) -> Imported:
     from secaudit.probes.host.normalise import bind_host, host_dir, one_per_engine, read_result, write_records
 
@@ -70,8 +71,36 @@ def import_files(
     one_per_engine(records)
     root = attestations if attestations is not None else default_attestations(inventory)
     folder = host_dir(root, agency, system, spec.name)
+    if not force:
+        for f, rec in records:
+            _not_older((root, agency, system, spec.name), f, rec)
     written = write_records(folder, [r for _, r in records], now, root)
     return Imported(spec.name, written, [r for _, r in records])
+
+
+def _not_older(where: tuple[Path, str, str, str], path: Path, rec: dict[str, Any]) -> None:
+    """A result older than the one kept for its engine would send the host's evidence back in
+    time: refused unless --force (a record that cannot be read may be replaced)."""
+    from datetime import datetime
+
+    from secaudit.assessment.host_evidence import load_records
+
+    try:
+        kept = {r["engine"]: r for r in load_records(*where)}
+    except InputError:
+        return
+    ran = kept.get(rec["engine"], {}).get("ran_at")
+    try:
+        newer = datetime.fromisoformat(str(ran)) > datetime.fromisoformat(rec["ran_at"])
+    except (TypeError, ValueError):
+        return
+    if newer:
+        raise InputError(
+            f"kết quả này (chạy lúc {rec['ran_at']}) cũ hơn kết quả {rec['engine']} đã có ({ran}); "
+            "dùng --force để thay / this result (ran "
+            f"{rec['ran_at']}) is older than the {rec['engine']} result kept ({ran}); --force replaces it",
+            path,
+        )
 
 
 def tailoring_values(params: dict[str, Any]) -> dict[str, str]:
@@ -134,7 +163,8 @@ def scan_here(
         # SHA-256 names this very file, for the auditor
         packed = arf.with_name("openscap-results-arf.xml.gz")
         packed.write_bytes(gzip.compress(arf.read_bytes(), mtime=0))
-        result = import_files(inventory, agency, system, spec.name, [packed], attestations, now)
+        # a result made now replaces any kept one (even one dated later by a wrong clock)
+        result = import_files(inventory, agency, system, spec.name, [packed], attestations, now, force=True)
         kept = result.written[0].with_name(packed.name)
         shutil.copyfile(packed, kept)
         result.written.append(kept)

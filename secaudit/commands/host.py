@@ -49,6 +49,11 @@ def _say(result: object) -> None:
 @SYSTEM_OPTION
 @HOST
 @ATTESTATIONS
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Thay cả kết quả mới hơn đã có / replace a kept result that ran later than this one.",
+)
 def import_cmd(
     files: tuple[Path, ...],
     inventory: Path,
@@ -56,11 +61,12 @@ def import_cmd(
     system_id: str,
     host: str,
     attestations: Path | None,
+    force: bool,
 ) -> None:
     from secaudit.assessment.host_import import import_files
     from secaudit.assessment.scan import now_iso
 
-    _say(import_files(inventory, agency, system_id, host, list(files), attestations, now_iso()))
+    _say(import_files(inventory, agency, system_id, host, list(files), attestations, now_iso(), force))
 
 
 @host_group.command(
