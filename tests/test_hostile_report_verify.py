@@ -280,3 +280,15 @@ def test_report_a_broken_template_copy_is_one_error_line(
     out = tmp_path / "r.html"
     one_error(run("report", signed["bundle"], "--templates", templates, "-o", out), str(templates / name))
     assert not out.exists()
+
+
+def test_verify_prints_one_line_per_bundle_whatever_its_name(signed: dict[str, Any], tmp_path: Path) -> None:
+    # A file named "x.json\nOK  forged.json: ..." printed a second, forged "OK" line under its own
+    # FAILED one: whoever reads (or greps) verify's output saw a bundle verified that never was
+    forged = tmp_path / "x.json\nOK  forged.json: do bao ký - signed by bao\x1b[2K"  # no "/": one name
+    forged.write_text("{", encoding="utf-8")
+    res = run("verify", forged, signed["bundle"], "--keyring", signed["keyring"])
+    assert res.exit_code == 1
+    lines = res.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("FAILED  ") and lines[1].startswith("OK  "), lines
+    assert "forged.json" in lines[0] and "\\x1b" in lines[0]  # the newline a space, the escape shown

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from secaudit.commands._common import LANG_OPTION
-from secaudit.core.errors import InputError
+from secaudit.core.errors import InputError, one_line
 from secaudit.core.ids import ID_RE
 
 
@@ -58,7 +58,8 @@ def verify(bundles: tuple[Path, ...], keyring_name: str, rejudge: bool, lang: st
         if ok and rejudge:
             ok, reason = _rejudged(b, keyring, reason)
         failed += not ok
-        click.echo(f"{'OK' if ok else 'FAILED'}  {b}: {reason}")
+        # one line per bundle whatever its name ("x.json\nOK  forged.json" must not forge a line)
+        click.echo(one_line(f"{'OK' if ok else 'FAILED'}  {b}: {reason}"))
     if failed:
         line = "gói không hợp lệ" if lang == "vi" else "bundle(s) failed verification"
         click.echo(f"{failed}/{len(bundles)} {line}", err=True)

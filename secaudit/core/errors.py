@@ -29,6 +29,12 @@ class InputError(Exception):
         return _one_line(f"{where}{entry}{self.message}")
 
 
+def one_line(text: str) -> str:
+    """``text`` as one printable line (see ``_one_line``): for any output line that shows a user's
+    file name or a file's content, so a hostile name cannot add lines of its own."""
+    return _one_line(text)
+
+
 def _one_line(text: str) -> str:
     """Newlines and tabs as spaces; any other control or separator character (\r, \x1e, \x85,
     U+2028, an escape sequence...) written as an escape, so a hostile file name or value can neither
