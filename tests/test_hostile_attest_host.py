@@ -589,8 +589,17 @@ def test_an_older_host_result_does_not_silently_replace_a_newer_one(tmp_path: Pa
     one_error(out, str(older), "--force")
     assert snapshot(tmp_path) == before
     assert host_import(tmp_path, newer)[0] == 0  # the same run again: fine
-    code, out = cli("host", "import", older, "--inventory", tmp_path / "inventory.yaml", "--agency", "bao",
-                    "--system", "portal", "--host", "vm", "--attestations", tmp_path / "att", "--force")  # fmt: skip
+    args = (
+        "--inventory",
+        tmp_path / "inventory.yaml",
+        "--agency",
+        "bao",
+        "--system",
+        "portal",
+        "--host",
+        "vm",
+    )
+    code, out = cli("host", "import", older, *args, "--attestations", tmp_path / "att", "--force")
     assert code == 0, out
     assert "2026-06-01" in (tmp_path / "att" / "bao" / "portal.hosts" / "vm" / "lynis.json").read_text(
         "utf-8"
