@@ -604,3 +604,21 @@ def test_an_older_host_result_does_not_silently_replace_a_newer_one(tmp_path: Pa
     assert "2026-06-01" in (tmp_path / "att" / "bao" / "portal.hosts" / "vm" / "lynis.json").read_text(
         "utf-8"
     )
+
+
+def test_a_rule_with_several_results_keeps_the_worst_not_the_last(tmp_path: Path) -> None:
+    # A multi-check rule has one rule-result per check, all with the rule's idref: a failing check
+    # followed by a passing one was recorded as pass.
+    import json
+
+    rule = "xccdf_org.ssgproject.content_rule_sshd_disable_root_login"
+    head = '<TestResult xmlns="http://checklists.nist.gov/xccdf/1.2" end-time="2026-11-01T00:00:00">'
+    results = "".join(
+        f'<rule-result idref="{rule}"><result>{r}</result></rule-result>'
+        for r in ("fail", "pass", "notapplicable")
+    )
+    xml = tmp_path / "results.xml"
+    xml.write_text(f"{head}<target>vm</target>{results}</TestResult>", encoding="utf-8")
+    assert host_import(tmp_path, xml)[0] == 0
+    rec = json.loads((tmp_path / "att" / "bao" / "portal.hosts" / "vm" / "xccdf.json").read_text("utf-8"))
+    assert rec["results"] == {"sshd_disable_root_login": "fail"}

@@ -20,6 +20,9 @@ ARF_NS = "http://scap.nist.gov/schema/asset-reporting-format/1.1"
 AI_NS = "http://scap.nist.gov/schema/asset-identification/1.1"
 RESULTS = ("pass", "fail", "error", "unknown", "notapplicable", "notchecked", "notselected")
 RESULTS += ("informational", "fixed")
+# The same rule's results, worst first: several rule-results for one idref (multi-check) keep the worst.
+_WORST = ("fail", "error", "unknown", "notchecked", "pass", "fixed", "informational", "notapplicable")
+_WORST += ("notselected",)
 RULE_PREFIX = "xccdf_org.ssgproject.content_rule_"
 VALUE_PREFIX = "xccdf_org.ssgproject.content_value_"
 MAX_RULE_RESULTS = 20000
@@ -180,6 +183,8 @@ def normalise(root: Element, path: Path) -> dict[str, Any]:
                 path,
             )
         rid = idref.removeprefix(RULE_PREFIX)
+        if rid in results and _WORST.index(results[rid]) < _WORST.index(value):
+            value = results[rid]  # a multi-check rule: one result per check, the worst one counts
         results[rid] = value
         counts[value] = counts.get(value, 0) + 1
     set_values = {
