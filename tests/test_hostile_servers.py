@@ -682,3 +682,44 @@ def test_assess_with_hostile_servers_writes_every_bundle(
     no_control_chars("".join(strings(doc)))
     raw = json.dumps(doc)
     assert "SMTP reply too long" in raw and "Evil\\\\x1b]0;owned" in raw
+
+
+# ------------------------------------------------------------------ the TLS first-flight reader
+
+
+def _server_hello_then_stall(conn: socket.socket) -> None:
+    """Answer any ClientHello with a ServerHello for its first suite, then never send the rest."""
+    hello = conn.recv(65536)
+    if len(hello) < 46 or hello[0] != 0x16:
+        return
+    version = hello[9:11]
+    sid = hello[43]
+    suite = hello[46 + sid : 48 + sid]
+    body = version + os.urandom(32) + b"\x00" + suite + b"\x00"
+    msg = b"\x02" + len(body).to_bytes(3, "big") + body
+    conn.sendall(b"\x16" + version + len(msg).to_bytes(2, "big") + msg)
+    conn.recv(1)  # until the client gives up
+
+
+def test_the_first_flight_reader_is_bounded_by_the_scan_budget() -> None:
+    """When no TLS client completes a handshake, the tls probe reads the server's offer itself
+    (probes/tls/legacy.py), one connection per suite and protocol, after sslyze's deadlines. A
+    server that sends a ServerHello and never the rest made each of up to 160 connections wait a
+    full timeout (48 s here at --timeout 0.3); now the reader stops at the scan's budget and the
+    protocols it could not finish are errors (never 'refused')."""
+    from secaudit.core.model import Target
+    from secaudit.probes.base import ProbeContext
+    from secaudit.probes.tls import legacy
+
+    server = Server("127.0.0.109", _server_hello_then_stall)
+    try:
+        ctx = ProbeContext(timeout=0.3, budget=2.0)
+        t = Target(raw="x", host="127.0.0.109", port=server.port)
+        obs = legacy.observation(t, "127.0.0.109", ctx, "sslyze gave up", "intermediate")
+    finally:
+        server.stop()
+    assert obs is not None
+    protocols = obs["protocols"]
+    cut = [p for p, v in protocols.items() if v.get("error")]
+    assert cut and all("time budget" in protocols[p]["error"] for p in cut), protocols
+    assert server.connections < 20

@@ -29,6 +29,10 @@ MAX_SUITES = 40  # per protocol: a server offering more than this is not weak-on
 MAX_FLIGHT = 64 * 1024
 SKIP = {0x00FF, 0x5600}  # signalling values, not suites
 GIVES_UP = "could not find a TLS version and cipher suite"
+CUT = (
+    "not fully read: the time budget for this target ({budget:g}s) ran out while reading the server's "
+    "offer / hết thời gian dành cho mục tiêu khi đọc đề nghị của máy chủ"
+)
 
 
 def _suite_table() -> dict[int, tuple[str, str, int, bool]]:
@@ -148,17 +152,25 @@ def scan(target: Target, ip: str, context: ProbeContext) -> dict[str, Any] | Non
     """Protocols, suites (with DH facts) and the certificate chain (DER) the server offers;
     None when it answers no ClientHello at all."""
     from secaudit.probes.tls.facts import dh_facts
+    from secaudit.probes.tls.runner import budget_for
 
     table = _suite_table()
     sni = None if _is_ip(target.host) else target.host
     protocols: dict[str, Any] = {}
     chain: list[bytes] = []
     timeout = context.timeout
+    # up to 4 x MAX_SUITES connections: a server that stalls after its ServerHello would cost a
+    # timeout each (minutes), so the whole read has the scan's budget (runner.budget_for)
+    budget = budget_for(context)
+    stop_at = time.monotonic() + budget
     for label, version in VERSIONS.items():
         offer = list(table)
         suites: list[dict[str, Any]] = []
         while len(suites) < MAX_SUITES and not context.cancelled():
-            msgs = _ask(ip, target.port, _hello(version, offer, sni), timeout, context)
+            left = stop_at - time.monotonic()
+            if left <= 0:
+                break
+            msgs = _ask(ip, target.port, _hello(version, offer, sni), min(timeout, left), context)
             hello = next((m for t, m in msgs if t == 2), None)
             if hello is None:
                 break
@@ -184,6 +196,8 @@ def scan(target: Target, ip: str, context: ProbeContext) -> dict[str, Any] | Non
             suites.append(suite)
             offer.remove(code)
         protocols[label] = {"accepted": bool(suites), "suites": suites}
+        if time.monotonic() >= stop_at:  # this offer may be incomplete: unknown, never "refused"
+            protocols[label]["error"] = CUT.format(budget=budget)
     if not any(p["accepted"] for p in protocols.values()):
         return None
     return {"protocols": protocols, "chain_der": chain}
