@@ -622,3 +622,39 @@ def test_a_rule_with_several_results_keeps_the_worst_not_the_last(tmp_path: Path
     assert host_import(tmp_path, xml)[0] == 0
     rec = json.loads((tmp_path / "att" / "bao" / "portal.hosts" / "vm" / "xccdf.json").read_text("utf-8"))
     assert rec["results"] == {"sshd_disable_root_login": "fail"}
+
+
+@pytest.mark.skipif(shutil.which("oscap") is None, reason="host scan needs oscap (scripts/setup.sh --dev)")
+def test_host_scan_refuses_content_with_a_dtd_before_oscap_reads_it(tmp_path: Path) -> None:
+    # --content went to oscap (libxml2) after a regex look for the benchmark id: a data stream
+    # with a DTD (external entities, a DTD to fetch) reached a full XML parser as root.
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    ds = tmp_path / "ssg-hostile-ds.xml"
+    ds.write_text(
+        '<?xml version="1.0"?>\n'
+        f'<!DOCTYPE ds:data-stream-collection SYSTEM "http://127.0.0.1:{port}/x.dtd">\n'
+        '<ds:data-stream-collection xmlns:ds="http://scap.nist.gov/schema/scap/source/1.2">'
+        '<Benchmark id="xccdf_org.ssgproject.content_benchmark_DEBIAN-12"/></ds:data-stream-collection>\n',
+        encoding="utf-8",
+    )
+    host = socket.gethostname().split(".")[0].lower()
+    inv = inventory(tmp_path / "inventory.yaml", hosts=f"        hosts: [{host}]")
+    before = snapshot(tmp_path)
+    args = ("--inventory", inv, "--agency", "bao", "--system", "portal", "--host", host)
+    code, out = cli("host", "scan", *args, "--attestations", tmp_path / "att", "--content", ds)
+    assert code == 2
+    one_error(out, str(ds), "DTD")
+    assert snapshot(tmp_path) == before
+    try:
+        listener.accept()
+        raise AssertionError("the DTD was fetched")
+    except TimeoutError:
+        pass
+    finally:
+        listener.close()

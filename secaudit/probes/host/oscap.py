@@ -64,6 +64,9 @@ def default_content(os_name: str) -> Path:
 def content_info(path: Path, benchmarks: dict[str, str]) -> tuple[str, str, bytes]:
     """(benchmark id, the OS it describes or "", the data stream's bytes)."""
     data = read_input(path, "a SCAP data stream", MAX_CONTENT)
+    from secaudit.probes.host.xccdf import parse_xml
+
+    parse_xml(data, path)  # oscap's libxml2 never sees a DTD (entities, a DTD to fetch) or a bomb
     m = _BENCH.search(data)
     if not m:
         raise InputError(
