@@ -723,3 +723,25 @@ def test_the_first_flight_reader_is_bounded_by_the_scan_budget() -> None:
     cut = [p for p, v in protocols.items() if v.get("error")]
     assert cut and all("time budget" in protocols[p]["error"] for p in cut), protocols
     assert server.connections < 20
+
+
+def _short_server_hello(conn: socket.socket) -> None:
+    conn.recv(65536)
+    conn.sendall(b"\x16\x03\x01\x00\x06\x02\x00\x00\x02\x03\x01")  # a ServerHello of 2 bytes
+
+
+def test_the_first_flight_reader_survives_a_truncated_server_hello() -> None:
+    """A 2-byte ServerHello made the reader raise IndexError, out of the tls probe's worker
+    thread (a traceback on stderr, the target 'no result from sslyze'); now it is a hello that
+    says nothing, so nothing was read."""
+    from secaudit.core.model import Target
+    from secaudit.probes.base import ProbeContext
+    from secaudit.probes.tls import legacy
+
+    server = Server("127.0.0.108", _short_server_hello)
+    try:
+        t = Target(raw="x", host="127.0.0.108", port=server.port)
+        obs = legacy.observation(t, "127.0.0.108", ProbeContext(timeout=0.5), "gave up", "intermediate")
+    finally:
+        server.stop()
+    assert obs is None

@@ -146,7 +146,11 @@ def _scan(
             label = f"{t.raw}: {obs['error']}"
             if legacy.GIVES_UP in obs["error"] and obs["address"]:
                 # no client finishes a handshake: read what the server offers (legacy.py)
-                seen = legacy.observation(t, obs["address"], context, obs["error"], mozilla_name)
+                try:
+                    seen = legacy.observation(t, obs["address"], context, obs["error"], mozilla_name)
+                except Exception as exc:  # a bug on an odd server: sslyze's error stands, with ours
+                    seen = None
+                    obs["error"] += f" (first-flight reader: {type(exc).__name__}: {exc})"[:300]
                 if seen is not None:
                     del obs["error"]
                     obs.update(seen)

@@ -172,9 +172,12 @@ def scan(target: Target, ip: str, context: ProbeContext) -> dict[str, Any] | Non
                 break
             msgs = _ask(ip, target.port, _hello(version, offer, sni), min(timeout, left), context)
             hello = next((m for t, m in msgs if t == 2), None)
+            try:
+                got_version, code = _server_hello(hello) if hello is not None else (None, None)
+            except (IndexError, struct.error):  # a truncated ServerHello says nothing
+                break
             if hello is None:
                 break
-            got_version, code = _server_hello(hello)
             if got_version != version or code not in table or code not in offer:
                 break
             name, openssl_name, size, anon = table[code]
@@ -186,7 +189,10 @@ def scan(target: Target, ip: str, context: ProbeContext) -> dict[str, Any] | Non
             }
             kex = next((m for t, m in msgs if t == 12), None)
             if kex is not None and ("_DHE_" in name or "_DH_anon_" in name):
-                params = _dh_params(kex)
+                try:
+                    params = _dh_params(kex)
+                except struct.error:  # truncated: no DH facts to record
+                    params = None
                 if params:
                     facts = dh_facts(*params)
                     suite["ephemeral_key"] = {"type": "DH", "size": facts["bits"], "curve": None, "dh": facts}
