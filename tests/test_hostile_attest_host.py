@@ -658,3 +658,28 @@ def test_host_scan_refuses_content_with_a_dtd_before_oscap_reads_it(tmp_path: Pa
         pass
     finally:
         listener.close()
+
+
+def test_a_workbook_round_trip_keeps_the_migrated_from_of_unchanged_answers(tmp_path: Path) -> None:
+    # The sheet has no migrated_from column: exporting then importing an untouched workbook
+    # dropped every carried answer's provenance (attest migrate's migrated_from) without a word.
+    inv = inventory(tmp_path / "inventory.yaml", profile="tcvn14423-level3")
+    att = tmp_path / "att"
+    (att / "bao").mkdir(parents=True)
+    carried = (
+        "agency: bao\nsystem: portal\ncatalog: tcvn-14423-2026\nattestations:\n"
+        "- requirement: ANM.RISK.01\n  status: compliant\n  note: carried\n  attested_by: A\n"
+        "  attested_at: '2026-10-01'\n  migrated_from: M.POL.01\n"
+        "- requirement: ANM.RISK.02\n  status: compliant\n  note: carried\n  attested_by: A\n"
+        "  attested_at: '2026-10-01'\n  migrated_from: [M.POL.02, M.POL.03]\n"
+    )
+    (att / "bao" / "portal.yaml").write_text(carried, encoding="utf-8")
+    book = tmp_path / "book.xlsx"
+    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
+    code, out = cli("attest", "import", book, "--attestations", att)
+    assert code == 0, out
+    from secaudit.assessment.attestations import load_attestations
+
+    entries = load_attestations(att / "bao" / "portal.yaml").entries
+    assert entries["ANM.RISK.01"].migrated_from == ["M.POL.01"]
+    assert entries["ANM.RISK.02"].migrated_from == ["M.POL.02", "M.POL.03"]

@@ -380,6 +380,8 @@ def import_xlsx(
             # A conflict: the folder's entry is not the one the row was exported from, and the row
             # would change it (an entry absent from the folder has nothing newer to lose).
             now = current.get(att.requirement) if current else None
+            if now is not None and now.migrated_from and _answer(now) == _answer(att):
+                att.migrated_from = list(now.migrated_from)  # the sheet has no column for it
             if (
                 not force
                 and now is not None
@@ -414,6 +416,10 @@ def import_xlsx(
     # all or nothing: a write failing at the third system puts the first two back as they were
     atomic_write_all([(path, dump_attestations(out)) for path, out in planned.items()], root)
     return list(planned)
+
+
+def _answer(att: Any) -> dict[str, Any]:
+    return {k: v for k, v in att.to_dict().items() if k != "migrated_from"}
 
 
 def _sheet_catalog(sh: _Sheet, base: AttestationSet | None, catalog_for: CatalogFor | None) -> Catalog:
