@@ -7,6 +7,7 @@ problem found by the sweep (the commit that fixed it says what happened).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -292,3 +293,55 @@ def test_verify_prints_one_line_per_bundle_whatever_its_name(signed: dict[str, A
     lines = res.stdout.splitlines()
     assert len(lines) == 2 and lines[0].startswith("FAILED  ") and lines[1].startswith("OK  "), lines
     assert "forged.json" in lines[0] and "\\x1b" in lines[0]  # the newline a space, the escape shown
+
+
+# --------------------------------------------------------------------------- review: concurrent runs
+
+RACE_REQS = ["M.POL.01", "M.POL.02", "M.POL.03", "M.ORG.01", "M.ORG.02", "M.ORG.03", "M.HR.01", "M.HR.02"]
+
+
+def test_concurrent_reviews_of_one_system_all_keep_their_record(
+    reviewed: dict[str, Any], tmp_path: Path
+) -> None:
+    # Each `review` read the reviews file, signed, and replaced the file: two at once (two inspectors,
+    # or the web app's threads) each wrote its own list and one signed review vanished, though both
+    # had printed "approved" and exited 0. The read-sign-write now holds a lock on the folder.
+    atts = tmp_path / "atts"
+    (atts / "bao").mkdir(parents=True)
+    (atts / "bao" / "portal.yaml").write_text(
+        "agency: bao\nsystem: portal\nattestations:\n"
+        + "".join(
+            f'  - requirement: {r}\n    status: compliant\n    note: "Quy chế {r}"\n'
+            "    attested_by: Nguyễn Văn A\n    attested_at: 2026-11-02\n"
+            for r in RACE_REQS
+        ),
+        encoding="utf-8",
+    )
+    key = reviewed["root"] / "keys" / "rev.key"
+    procs = [
+        subprocess.Popen(
+            [
+                EXE,
+                "review",
+                "--attestations",
+                str(atts),
+                "--agency",
+                "bao",
+                "--system",
+                "portal",
+                "--key",
+                str(key),
+                "--approve",
+                r,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        for r in RACE_REQS
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=WAIT)
+        assert p.returncode == 0, err
+    doc = json.loads((atts / "bao" / "portal.reviews.json").read_text(encoding="utf-8"))
+    assert sorted(r["requirement"] for r in doc["reviews"]) == sorted(RACE_REQS)

@@ -14,7 +14,7 @@ from typing import Any
 from secaudit.assessment.attestations import AttestationSet
 from secaudit.assessment.reviews import FILE_SCHEMA
 from secaudit.core.errors import InputError
-from secaudit.core.files import atomic_write, read_input
+from secaudit.core.files import atomic_write, folder_lock, read_input
 from secaudit.core.jsonio import loads
 
 MAX_REVIEWS_BYTES = 16 * 1024 * 1024
@@ -147,65 +147,68 @@ def review_system(
         )
     validate_catalog(atts)
     private = load_private_key(Path(key_path))
-    attach_reviews(atts)
-    path = reviews_path(atts.path)
-    explicit = requirements is not None
-    ids = (
-        requirements
-        if explicit
-        else [a.requirement for a in atts.entries.values() if a.status in REVIEWED_STATUSES]
-    )
-    when = reviewed_at or _now()
-    new: list[dict[str, Any]] = []
-    skipped: list[str] = []
-    for rid in dict.fromkeys(ids):
-        entry = atts.get(rid)
-        why = None
-        if entry is None or entry.status is None:
-            why = "chưa xác nhận, chưa có gì để thẩm định / not attested yet, nothing to review"
-        checked = [check_evidence(ev, atts.base_dir) for ev in entry.evidence] if entry else []
-        hashes = (
-            [(ev.path, c.get("actual_sha256")) for ev, c in zip(entry.evidence, checked, strict=True)]
-            if entry
-            else []
+    # Read, sign and write the reviews file as one step: two reviews at once (two inspectors, the
+    # web app's threads) each wrote its own list and one signed record was lost.
+    with folder_lock(atts.path.parent):
+        attach_reviews(atts)
+        path = reviews_path(atts.path)
+        explicit = requirements is not None
+        ids = (
+            requirements
+            if explicit
+            else [a.requirement for a in atts.entries.values() if a.status in REVIEWED_STATUSES]
         )
-        bad = [f"{c['path']} ({c['state']})" for c in checked if c["state"] not in ("ok", "unrecorded")]
-        if why is None and bad and decision == "approved":
-            why = (
-                "bằng chứng không hợp lệ, không phê duyệt được / "
-                f"evidence cannot be approved: {', '.join(bad)}"
+        when = reviewed_at or _now()
+        new: list[dict[str, Any]] = []
+        skipped: list[str] = []
+        for rid in dict.fromkeys(ids):
+            entry = atts.get(rid)
+            why = None
+            if entry is None or entry.status is None:
+                why = "chưa xác nhận, chưa có gì để thẩm định / not attested yet, nothing to review"
+            checked = [check_evidence(ev, atts.base_dir) for ev in entry.evidence] if entry else []
+            hashes = (
+                [(ev.path, c.get("actual_sha256")) for ev, c in zip(entry.evidence, checked, strict=True)]
+                if entry
+                else []
             )
-        if why is None and not explicit:
-            st = review_state(
-                entry, hashes, atts.reviews, None, agency=agency, system=system, catalog=atts.catalog
+            bad = [f"{c['path']} ({c['state']})" for c in checked if c["state"] not in ("ok", "unrecorded")]
+            if why is None and bad and decision == "approved":
+                why = (
+                    "bằng chứng không hợp lệ, không phê duyệt được / "
+                    f"evidence cannot be approved: {', '.join(bad)}"
+                )
+            if why is None and not explicit:
+                st = review_state(
+                    entry, hashes, atts.reviews, None, agency=agency, system=system, catalog=atts.catalog
+                )
+                if st.approved:
+                    why = "đã phê duyệt, không đổi / already approved, unchanged"
+                elif st.status == "changes_requested":  # only an explicit --approve overrides it
+                    why = "đang chờ sửa, mục chưa thay đổi / changes requested and the entry is unchanged"
+            if why is not None:
+                if explicit:
+                    raise InputError(why, atts.path, entry.line if entry else None, rid)
+                skipped.append(f"{rid}: {why}")
+                continue
+            assert entry is not None
+            new.append(
+                make_review(
+                    entry,
+                    hashes,
+                    agency=agency,
+                    system=system,
+                    catalog=atts.catalog,
+                    decision=decision,
+                    note=note,
+                    reviewer=reviewer,
+                    private_key=private,
+                    reviewed_at=when,
+                )
             )
-            if st.approved:
-                why = "đã phê duyệt, không đổi / already approved, unchanged"
-            elif st.status == "changes_requested":  # only an explicit --approve overrides it
-                why = "đang chờ sửa, mục chưa thay đổi / changes requested and the entry is unchanged"
-        if why is not None:
-            if explicit:
-                raise InputError(why, atts.path, entry.line if entry else None, rid)
-            skipped.append(f"{rid}: {why}")
-            continue
-        assert entry is not None
-        new.append(
-            make_review(
-                entry,
-                hashes,
-                agency=agency,
-                system=system,
-                catalog=atts.catalog,
-                decision=decision,
-                note=note,
-                reviewer=reviewer,
-                private_key=private,
-                reviewed_at=when,
-            )
-        )
-    if new:
-        save_reviews(path, agency, system, atts.reviews + new)
-    return new, skipped, path
+        if new:
+            save_reviews(path, agency, system, atts.reviews + new)
+        return new, skipped, path
 
 
 # --------------------------------------------------------------------------- workbook

@@ -11,6 +11,8 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from secaudit.core.errors import InputError
@@ -235,3 +237,22 @@ def atomic_write_all(writes: list[tuple[Path, str | bytes]], root: Path) -> None
             except OSError:  # not empty: not only ours
                 pass
         raise
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``folder`` for a read-modify-write of a file in it, across processes
+    and threads alike (each holder opens its own descriptor); the kernel drops it if the holder dies."""
+    import fcntl
+
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError(
+            f"không mở được thư mục / cannot open the folder: {exc.strerror or exc}", folder
+        ) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
