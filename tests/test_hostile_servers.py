@@ -745,3 +745,23 @@ def test_the_first_flight_reader_survives_a_truncated_server_hello() -> None:
     finally:
         server.stop()
     assert obs is None
+
+
+def test_a_probe_that_raises_on_one_target_does_not_hold_the_others() -> None:
+    """run_parallel's workers: a target whose probe raised killed its worker thread (a traceback
+    on stderr) and, once every worker had died that way, the targets still queued were never run
+    and the call waited for ever. Now that target's slot is empty (the probe's 'no result'
+    error) and the others are probed."""
+    from secaudit.probes.base import ProbeContext, run_parallel
+
+    def probe(i: int) -> int:
+        if i % 2 == 0:
+            raise RuntimeError("odd server")
+        return i
+
+    got: list[Any] = []
+    th = threading.Thread(target=lambda: got.append(run_parallel(probe, range(6), 2, ProbeContext())))
+    th.start()
+    th.join(20)
+    assert not th.is_alive(), "run_parallel hung"
+    assert got == [[None, 1, None, 3, None, 5]]

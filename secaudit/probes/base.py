@@ -134,6 +134,8 @@ def run_parallel(
                 return
             try:
                 results[i] = fn(todo[i])
+            except Exception:  # noqa: BLE001 - that slot stays None (the caller's "no result" error);
+                pass  # a dying worker would leave the queued targets unrun and the wait below endless
             finally:
                 with lock:
                     remaining[0] -= 1
