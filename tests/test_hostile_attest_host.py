@@ -683,3 +683,25 @@ def test_a_workbook_round_trip_keeps_the_migrated_from_of_unchanged_answers(tmp_
     entries = load_attestations(att / "bao" / "portal.yaml").entries
     assert entries["ANM.RISK.01"].migrated_from == ["M.POL.01"]
     assert entries["ANM.RISK.02"].migrated_from == ["M.POL.02", "M.POL.03"]
+
+
+def test_the_template_of_a_custom_catalogue_profile_can_be_assessed(tmp_path: Path) -> None:
+    # attest template writes `catalog: <id>` of the profile's catalogue; for a catalogue given by
+    # path (its id is the file stem) assess then refused the file: "unknown catalogue 'my-cat'".
+    cat = (data_dir("checklists") / "tcvn-11930-2017.yaml").read_text(encoding="utf-8")
+    (tmp_path / "my-cat.yaml").write_text(cat.replace("  id: tcvn-11930-2017", "  id: my-cat", 1), "utf-8")
+    prof = tmp_path / "myp.yaml"
+    prof.write_text(
+        "profile:\n  id: myp\n  title: {vi: x, en: x}\n  catalog: ./my-cat.yaml\n  level: 3\n", "utf-8"
+    )
+    inv = inventory(tmp_path / "inventory.yaml", profile=str(prof))
+    att = tmp_path / "att"
+    out = att / "bao" / "portal.yaml"
+    assert (
+        cli("attest", "template", "--inventory", inv, "--agency", "bao", "--system", "portal", "-o", out)[0]
+        == 0
+    )
+    assert "catalog: my-cat" in out.read_text(encoding="utf-8")
+    code, text = assess(inv, att, tmp_path / "out")
+    assert code in (1, 3), text  # judged (not every requirement met), not refused as bad input
+    assert list((tmp_path / "out").glob("bao.portal.*.json"))

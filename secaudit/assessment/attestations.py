@@ -391,8 +391,11 @@ def load_for_system(root: Path | None, agency: str, system: str) -> AttestationS
     return atts
 
 
-def attestation_catalog(atts: AttestationSet) -> Catalog:
-    """The catalogue the file's ids belong to; an unknown one is bad input at the file's line."""
+def attestation_catalog(atts: AttestationSet, known: Any = ()) -> Catalog:
+    """The catalogue the file's ids belong to (``known``: the system's profiles' catalogues, which
+    may be custom files named by their id); an unknown one is bad input at the file's line."""
+    if hit := next((c for c in known if c.id == atts.catalog), None):
+        return hit
     try:
         return load_catalog(atts.catalog)
     except InputError as exc:
@@ -403,9 +406,9 @@ def attestation_catalog(atts: AttestationSet) -> Catalog:
         ) from None
 
 
-def validate_catalog(atts: AttestationSet) -> Catalog:
+def validate_catalog(atts: AttestationSet, known: Any = ()) -> Catalog:
     """Validate the file against its own catalogue (``catalog:``, default the default one)."""
-    cat = attestation_catalog(atts)
+    cat = attestation_catalog(atts, known)
     validate_against(atts, {r.id: r for r in cat.requirements})
     return cat
 

@@ -276,6 +276,7 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
     from secaudit.assessment.host_evidence import load_records
     from secaudit.assessment.review_store import attach_reviews
     from secaudit.assessment.reviews import load_reviewer_keys
+    from secaudit.config.catalog import profile_catalog
     from secaudit.config.inventory import load_inventory, system_targets
 
     inv = load_inventory(inventory)
@@ -290,7 +291,7 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
         for sysm in ag.systems:
             atts = load_for_system(opts.attestations, ag.id, sysm.id)
             if atts is not None:
-                validate_catalog(atts)
+                validate_catalog(atts, [profile_catalog(inv.profile(p)) for p in sysm.profiles])
                 attach_reviews(atts)
                 warn_unbridged(atts, [inv.profile(p) for p in sysm.profiles], say)
             for host in getattr(sysm, "hosts", None) or []:  # imported host results: read again later
