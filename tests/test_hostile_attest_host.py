@@ -705,3 +705,43 @@ def test_the_template_of_a_custom_catalogue_profile_can_be_assessed(tmp_path: Pa
     code, text = assess(inv, att, tmp_path / "out")
     assert code in (1, 3), text  # judged (not every requirement met), not refused as bad input
     assert list((tmp_path / "out").glob("bao.portal.*.json"))
+
+
+def test_a_formula_or_a_broken_number_cell_is_read_as_openpyxl_would_or_named(tmp_path: Path) -> None:
+    # A formula saved without a cached value (openpyxl, scripts) is <v></v>: int('') made the whole
+    # workbook "not a readable .xlsx workbook (ValueError)", naming neither sheet nor row.
+    from openpyxl import load_workbook
+
+    from secaudit.render.attest_xlsx import COL, HEADER_ROW
+
+    inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
+    book = tmp_path / "book.xlsx"
+    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
+    wb = load_workbook(book)
+    ws = next(w for w in wb.worksheets if w["B1"].value == "bao")
+    row = HEADER_ROW + 2
+    ws.cell(row, COL["status"], "non_compliant")
+    ws.cell(row, COL["note"], '=HYPERLINK("http://127.0.0.1:9/x", "bấm / click")')
+    ws.cell(row, COL["attested_by"], "B")
+    wb.save(book)
+    code, out = cli("attest", "import", book, "--attestations", att)
+    assert code == 0, out
+    saved = (att / "bao" / "portal.yaml").read_text(encoding="utf-8")
+    assert "HYPERLINK" not in saved and "127.0.0.1" not in saved  # data only, never the formula
+    # a number cell that is not a number: one line naming the sheet and row
+    import zipfile
+
+    with zipfile.ZipFile(book) as z:
+        data = {n: z.read(n) for n in z.namelist()}
+    sheet = next(n for n, b in data.items() if n.startswith("xl/worksheets/") and b"<f>" in b)
+    data[sheet], n = re.subn(rb"<f>[^<]*</f><v */>", b"<v>not-a-number</v>", data[sheet], count=1)
+    assert n == 1
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as z:
+        for n, b in data.items():
+            z.writestr(n, b)
+    before = snapshot(tmp_path / "att")
+    code, out = cli("attest", "import", broken, "--attestations", att)
+    assert code == 2
+    one_error(out, f"{broken}[", f":{row}:")
+    assert snapshot(tmp_path / "att") == before

@@ -141,7 +141,7 @@ def _value(el: Any, strings: Any, date_styles: set[int], epoch: Any) -> Any:
     if kind == "inlineStr":
         return _inline(el)
     v = el.findtext(f"{_NS}v")
-    if v is None:
+    if v is None or (v == "" and kind not in ("str", "e")):  # a formula saved without its value
         return None
     if kind == "s":
         return strings[int(v)]
@@ -201,7 +201,13 @@ def sheet_rows(ws: Any, max_col: int, where: str) -> Iterator[tuple[int, list[An
                 else:
                     col += 1
                 if row_el is not None and 1 <= col <= max_col:
-                    values[col - 1] = _value(el, strings, date_styles, epoch)
+                    try:
+                        values[col - 1] = _value(el, strings, date_styles, epoch)
+                    except (ValueError, IndexError, OverflowError):  # '12abc' as a number, a bad string index
+                        ref = el.get("r") or col
+                        raise InputError(
+                            f"ô {ref} không đọc được / cell {ref} cannot be read", where, row_no
+                        ) from None
                 el.clear()
                 if row_el is not None:
                     row_el.remove(el)  # the row keeps no parsed cell: constant memory per row
