@@ -745,3 +745,11 @@ def test_a_formula_or_a_broken_number_cell_is_read_as_openpyxl_would_or_named(tm
     assert code == 2
     one_error(out, f"{broken}[", f":{row}:")
     assert snapshot(tmp_path / "att") == before
+
+
+def test_an_empty_catalogue_option_is_refused_not_read_as_the_default(tmp_path: Path) -> None:
+    # --catalog "$CAT" with CAT unset showed TCVN 11930:2017 as if asked for (profile show "" refuses).
+    for value in ("", "  "):
+        code, out = cli("checklist", "show", "--catalog", value)
+        assert code == 2
+        one_error(out, "--catalog")

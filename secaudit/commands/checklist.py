@@ -77,6 +77,8 @@ def show(catalog_id: str | None, level: int | None, fmt: str, lang: str, output:
 
     if fmt in BINARY_FORMATS and output in (None, "-"):
         raise InputError(f"định dạng {fmt} cần -o TỆP.{fmt} / --format {fmt} needs -o FILE.{fmt}")
+    if catalog_id is not None and not catalog_id.strip():  # "$CAT" unset: not a request for the default
+        raise InputError("--catalog trống / --catalog is empty: give a catalogue id or file")
     catalog = load_catalog(catalog_id)
     write_output(render("checklist", fmt, catalog, RenderOptions(lang=lang, level=level)), output)
 
