@@ -366,15 +366,20 @@ def test_control_characters_from_a_server_never_reach_the_terminal(tmp_path: Any
         conn.sendall(sectxt_reply if request.startswith(b"GET /.well-known/security.txt") else head)
 
     site = https_server(addr, chain, key, respond)
+    away = f"HTTP/1.1 301 Moved\r\nLocation: https://elsewhere.test/{ESC}\r\nContent-Length: 0\r\n\r\n"
+    plain = Server(addr, _plain(away.encode("latin-1")))  # port 80's redirect, its Location hostile
     try:
         url = f"https://{addr}:{site.port}"
-        table = secaudit("scan", url, "--probes", "tls,http", "--timeout", "1", "-v", "--no-progress")
+        args = (url, "--http-port", str(plain.port), "--probes", "tls,http", "--timeout", "1")
+        table = secaudit("scan", *args, "-v", "--no-progress")
         no_traceback(table)
         assert "Evil" in table.stdout and "evil" in table.stdout  # the values are shown...
+        assert "elsewhere.test" in table.stdout
         no_control_chars(table.stdout + table.stderr)  # ...escaped
-        _, doc = scan_json(url, "--probes", "tls,http", "--timeout", "1")
+        _, doc = scan_json(*args)
     finally:
         site.stop()
+        plain.stop()
     [t] = doc["targets"]
     no_control_chars("".join(strings(t)))  # every string of the JSON document, parsed
     headers = dict(t["observations"]["http"]["https"]["headers"])

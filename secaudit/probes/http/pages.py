@@ -52,9 +52,9 @@ def plain_http(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]
     url, seen = start, set()
     while True:
         if url in seen:
-            return {**sec, "outcome": "loop", "final": url}
+            return {**sec, "outcome": "loop", "final": clip(url, MAX_VALUE)}
         if len(sec["hops"]) > max_redirects:
-            return {**sec, "outcome": "too_many_redirects", "final": url}
+            return {**sec, "outcome": "too_many_redirects", "final": clip(url, MAX_VALUE)}
         seen.add(url)
         try:
             resp = conn.get(url)
@@ -62,11 +62,11 @@ def plain_http(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]
             kind, reason = classify(exc)
             if kind == "refused" and not sec["hops"]:
                 return {**sec, "outcome": "no_service", "reason": reason}
-            return {**sec, "outcome": "error", "error": reason, "final": url}
+            return {**sec, "outcome": "error", "error": reason, "final": clip(url, MAX_VALUE)}
         try:
             location = resp.headers.get("Location")
             hop = {
-                "url": url,
+                "url": clip(url, MAX_VALUE),  # built from the Location
                 "status": resp.status,
                 "location": clip(location, MAX_VALUE) if location is not None else None,
             }
@@ -75,17 +75,17 @@ def plain_http(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]
         finally:
             discard(resp)
         if not (300 <= resp.status < 400 and location):
-            return {**sec, "outcome": "no_redirect", "final": url}
+            return {**sec, "outcome": "no_redirect", "final": clip(url, MAX_VALUE)}
         nxt, bad = next_url(url, location)
         if nxt is None:
-            return {**sec, "outcome": "error", "error": bad, "final": url}
+            return {**sec, "outcome": "error", "error": bad, "final": clip(url, MAX_VALUE)}
         scheme = urlsplit(nxt).scheme.lower()
         if not same_host(nxt, target.host):
-            return {**sec, "outcome": "redirect_other_host", "final": nxt}
+            return {**sec, "outcome": "redirect_other_host", "final": clip(nxt, MAX_VALUE)}
         if scheme == "https":
-            return {**sec, "outcome": "redirect_https_same_host", "final": nxt}
+            return {**sec, "outcome": "redirect_https_same_host", "final": clip(nxt, MAX_VALUE)}
         if scheme != "http":
-            return {**sec, "outcome": "redirect_not_https", "final": nxt}
+            return {**sec, "outcome": "redirect_not_https", "final": clip(nxt, MAX_VALUE)}
         url = nxt
 
 
@@ -108,7 +108,7 @@ def main_page(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
             location = resp.headers.get("Location")
             sec["hops"].append(
                 {
-                    "url": url,
+                    "url": clip(url, MAX_VALUE),  # built from the Location
                     "status": resp.status,
                     "location": clip(location, MAX_VALUE) if location is not None else None,
                 }
@@ -131,7 +131,7 @@ def main_page(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]:
                 url = nxt
                 continue
             sec["left_to"] = clip(nxt, MAX_VALUE)  # not followed: we only probe the given target
-        sec.update({"final_url": url, "status": resp.status, "headers": headers})
+        sec.update({"final_url": clip(url, MAX_VALUE), "status": resp.status, "headers": headers})
         return sec
 
 
