@@ -770,3 +770,64 @@ def test_a_probe_that_raises_on_one_target_does_not_hold_the_others() -> None:
     th.join(20)
     assert not th.is_alive(), "run_parallel hung"
     assert got == [[None, 1, None, 3, None, 5]]
+
+
+def _responder_cert(ca: Any, subject: Any) -> Any:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    now = dt.datetime.now(dt.timezone.utc)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.cert.subject)
+        .public_key(ca.key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(ca.key, hashes.SHA256())
+    )
+
+
+def test_a_stapled_ocsp_responder_name_is_recorded_escaped() -> None:
+    """The stapled OCSP response is the server's too: its responder name (an escape sequence in
+    its CN here) is recorded escaped like the certificate's names. (Python's ssl cannot staple, so
+    the response is built with cryptography and read by the probe's own reader.)"""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+    from cryptography.x509.oid import NameOID
+
+    from secaudit.lab.certs import LabCA
+    from secaudit.probes.tls.facts import ocsp_of
+
+    ca = LabCA()
+    leaf = x509.load_pem_x509_certificate(ca.issue(["ocsp.lab.test"]).cert_pem)
+    now = dt.datetime.now(dt.timezone.utc)
+    responder = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"responder{ESC}")])
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=leaf,
+            issuer=ca.cert,
+            algorithm=hashes.SHA256(),
+            cert_status=ocsp.OCSPCertStatus.GOOD,
+            this_update=now,
+            next_update=now + dt.timedelta(days=1),
+            revocation_time=None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.NAME, _responder_cert(ca, responder))
+    )
+    resp = builder.sign(ca.key, hashes.SHA256())
+    dep = SimpleNamespace(
+        ocsp_response=resp, ocsp_response_is_trusted=False, leaf_certificate_has_must_staple_extension=False
+    )
+    got = ocsp_of(dep)
+    assert got is not None and got["cert_status"] == "good"
+    no_control_chars("".join(strings(got)))

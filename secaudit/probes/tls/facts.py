@@ -58,8 +58,10 @@ def ocsp_of(deployment: Any) -> dict[str, Any] | None:
         return out
     try:
         name = resp.responder_name
-        out["responder"] = (
-            name.rfc4514_string() if name is not None else f"key {resp.responder_key_hash.hex()}"
+        out["responder"] = (  # the server's text: escaped like every name it sends
+            escape_controls(name.rfc4514_string()[:1024])
+            if name is not None
+            else f"key {resp.responder_key_hash.hex()}"
         )
         out["cert_status"] = resp.certificate_status.name.lower()  # good | revoked | unknown
         out["serial"] = format(resp.serial_number, "x")
