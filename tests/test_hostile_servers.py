@@ -1,7 +1,10 @@
-"""Hostile servers on loopback against the real CLI (`secaudit scan`), as an outside tester would
-run them: every hostile answer must end within the run's bounds, without a traceback, as that
-target's (or that server's) ``error`` with a reason - never a ``pass` - and the other targets of
-the run go on. The servers are small Python socket servers written here.
+"""Hostile servers on loopback against the real CLI (`secaudit scan`, `assess`), as an outside
+tester would run them: every hostile answer must end within the run's bounds, without a traceback,
+as that target's (or that server's) ``error`` with a reason - never a ``pass`` - the other targets
+of the run go on, and nothing the server sent can drive the auditor's terminal. The servers are
+small Python socket servers written here (SMTP, DNS, HTTP(S), raw TLS). A few paths no CLI run can
+reach on demand (the TLS first-flight reader, run_parallel, a stapled OCSP response) are called
+directly, still against real servers or real objects.
 
 This module uses 127.0.0.100-127.0.0.129 only (ephemeral ports); nothing leaves loopback.
 """
