@@ -753,3 +753,32 @@ def test_an_empty_catalogue_option_is_refused_not_read_as_the_default(tmp_path: 
         code, out = cli("checklist", "show", "--catalog", value)
         assert code == 2
         one_error(out, "--catalog")
+
+
+def test_the_template_is_valid_yaml_whatever_the_inventory_and_profile_texts_hold(tmp_path: Path) -> None:
+    # Names and justifications went raw into comment lines: a line break in an agency's name
+    # ("B\nagency: evil") started a YAML line of its own, an escape character made the file unreadable.
+    from secaudit.assessment.attestations import load_attestations
+
+    prof = tmp_path / "p.yaml"
+    prof.write_text(
+        "profile:\n  id: p\n  title: {vi: x, en: x}\n  extends: level3\ntailoring:\n"
+        "  - {requirement: M.POL.01, status: not_applicable,"
+        ' justification: "lý do\\nagency: evil\\u001b[2J"}\n',
+        encoding="utf-8",
+    )
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(
+        "province: P\nperiod: '2026'\nagencies:\n"
+        '- id: bao\n  name: "B\\nagency: evil\\n#"\n  systems:\n'
+        '  - {id: portal, name: "C\\rsystem: x\\u2028y\\u0085z\\u001b[31m", level: 3, profile: ./p.yaml,'
+        " targets: ['http://127.0.0.1:9']}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "att" / "bao" / "portal.yaml"
+    code, text = cli(
+        "attest", "template", "--inventory", inv, "--agency", "bao", "--system", "portal", "-o", out
+    )
+    assert code == 0, text
+    atts = load_attestations(out, "bao", "portal")
+    assert (atts.agency, atts.system) == ("bao", "portal") and "M.POL.02" in atts.entries

@@ -36,7 +36,7 @@ from secaudit.config.catalog import load_catalog
 from secaudit.core.errors import InputError
 from secaudit.core.files import atomic_write_all, read_input
 from secaudit.core.model import Catalog, text
-from secaudit.render.attest_template import _comment, _scalar
+from secaudit.render.attest_template import _comment, _flat, _scalar
 
 
 @dataclass
@@ -159,8 +159,9 @@ def migrate_set(
 def render(atts: AttestationSet, to: Catalog, entries: list[_Entry]) -> str:
     src_std = attestation_catalog(atts).standard
     lines = [
-        f"# Chuyển từ / migrated from {atts.display_path or atts.path} ({atts.catalog}, {src_std})",
-        f"# sang / to {to.id} ({to.standard}) bằng bảng đối chiếu / through the crosswalk.",
+        f"# Chuyển từ / migrated from {_flat(atts.display_path or atts.path)} "
+        f"({atts.catalog}, {_flat(src_std)})",
+        f"# sang / to {to.id} ({_flat(to.standard)}) bằng bảng đối chiếu / through the crosswalk.",
         "# status: null = cần người đánh giá xác nhận / needs an auditor's confirmation.",
         f"agency: {_scalar(atts.agency)}",
         f"system: {_scalar(atts.system)}",

@@ -24,9 +24,16 @@ def threshold_lines(
     return list(zip(vi, en, strict=True))
 
 
+def _flat(s: Any) -> str:
+    """Text for a comment line: any line break or control character (an inventory name, a profile's
+    justification) as a space, so it can neither start a YAML line nor make the file unreadable."""
+    return "".join(c if c.isprintable() else " " for c in str(s))
+
+
 def _comment(s: str, indent: str = "  ") -> list[str]:
     out = []
     for raw_line in s.strip().splitlines() or [""]:
+        raw_line = _flat(raw_line)
         for piece in textwrap.wrap(raw_line, 96, subsequent_indent="  ") or [""]:
             out.append(f"{indent}# {piece}".rstrip())
     return out
@@ -56,8 +63,8 @@ def render_template(
     with the profile's ``params`` (thresholds.statements), in both languages."""
     lines = [
         "# Phiếu xác nhận thủ công / Manual attestations",
-        f"# Hệ thống / System: {system_name} ({agency_name})",
-        f"# Cấp độ / level {level}, hồ sơ / profile {profile_id}",
+        f"# Hệ thống / System: {_flat(system_name)} ({_flat(agency_name)})",
+        f"# Cấp độ / level {level}, hồ sơ / profile {_flat(profile_id)}",
         "# Điền status: compliant | non_compliant | not_applicable (để trống = chưa đánh giá).",
         "# Fill in status: compliant | non_compliant | not_applicable (empty = not reviewed).",
         "# compliant cần note hoặc evidence; not_applicable cần note nêu lý do.",
@@ -69,7 +76,7 @@ def render_template(
         f"system: {_scalar(system_id)}",
     ]
     if catalog is not None:
-        lines.append(f"catalog: {_scalar(catalog.id)}   # {catalog.standard}")
+        lines.append(f"catalog: {_scalar(catalog.id)}   # {_flat(catalog.standard)}")
     lines.append("attestations:")
     for req, tailoring in rows:
         if req.kind not in ("manual", "partial"):
