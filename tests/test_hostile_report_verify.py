@@ -345,3 +345,23 @@ def test_concurrent_reviews_of_one_system_all_keep_their_record(
         assert p.returncode == 0, err
     doc = json.loads((atts / "bao" / "portal.reviews.json").read_text(encoding="utf-8"))
     assert sorted(r["requirement"] for r in doc["reviews"]) == sorted(RACE_REQS)
+
+
+@as_nobody
+def test_report_unreadable_templates_are_one_error_line(signed: dict[str, Any], open_tmp: Path) -> None:
+    # an unreadable report.html.j2 was a PermissionError traceback, an unreadable --templates folder
+    # Click's "usage error" line
+    from secaudit.core.resources import data_dir
+
+    templates = open_tmp / "reports"
+    shutil.copytree(data_dir("reports"), templates)
+    bundle = open_tmp / "b.json"
+    shutil.copy(signed["bundle"], bundle)
+    for p in (open_tmp, *open_tmp.rglob("*")):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    for unreadable in (templates / "report.html.j2", templates / "_hosts.html.j2", templates):
+        unreadable.chmod(0o000)
+        res = nobody("report", bundle, "--templates", templates, "-o", "-")
+        one_error(res, str(unreadable), "cannot read")
+        assert res.stdout == ""
+        unreadable.chmod(0o755 if unreadable.is_dir() else 0o644)

@@ -18,7 +18,7 @@ from secaudit.render.registry import RenderOptions, formats, render, render_byte
 
 TEMPLATES_OPTION = click.option(
     "--templates",
-    type=click.Path(path_type=Path),
+    type=click.Path(readable=False, path_type=Path),  # unreadable: render/html.py says which file
     help="Thư mục mẫu báo cáo (bản sao của reports/) / a copy of reports/.",
 )
 

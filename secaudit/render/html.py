@@ -41,6 +41,10 @@ def _environment(templates: Path | None) -> Any:
                 raise InputError(
                     "mẫu báo cáo không phải UTF-8 / template is not UTF-8", folder / name
                 ) from None
+            except OSError as exc:  # unreadable (a folder or file without permission)
+                raise InputError(
+                    f"không đọc được / cannot read: {exc.strerror or exc}", folder / name
+                ) from None
 
     env = jinja2.Environment(
         loader=Loader(str(folder)),
