@@ -798,3 +798,37 @@ def test_an_inventory_text_with_a_line_break_or_control_character_is_refused_at_
         code, out = cli("attest", "template", "--inventory", inv, "--agency", "bao", "--system", "portal")
         assert code == 2, bad
         one_error(out, f"{inv}:4:", "'name'")
+
+
+def test_one_evidence_file_cited_thousands_of_times_is_hashed_once_per_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each citation re-read the file: one 20 MB file listed 2 000 times took 43 s to assess (40 GB
+    # hashed); at the 50 MB cap and 20 000 citations, about an hour. Same file, same bytes: once.
+    from secaudit.assessment import evidence
+
+    refs = ", ".join(["policy.pdf"] * 3000)
+    entry = ENTRY.replace("    attested_at:", f"    evidence: [{refs}]\n    attested_at:")
+    inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{entry}")
+    (att / "bao" / "policy.pdf").write_bytes(b"%PDF-1.4 policy\n" * 1000)
+    for i in range(50):  # other names of the same bytes: a hard link and symlinks inside the folder
+        (att / "bao" / f"copy{i}.pdf").symlink_to("policy.pdf")
+    os.link(att / "bao" / "policy.pdf", att / "bao" / "hard.pdf")
+    more = ", ".join([f"copy{i}.pdf" for i in range(50)] + ["hard.pdf"])
+    text = (
+        (att / "bao" / "portal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("policy.pdf]", f"policy.pdf, {more}]")
+    )
+    (att / "bao" / "portal.yaml").write_text(text, encoding="utf-8")
+    reads: list[str] = []
+    real = evidence.hash_regular_file
+
+    def counting(path: Path, *args: object, **kwargs: object) -> tuple[str, int]:
+        reads.append(str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(evidence, "hash_regular_file", counting)
+    code, out = assess(inv, att, tmp_path / "out")
+    assert code in (1, 3), out
+    assert 1 <= len(reads) <= 3, len(reads)

@@ -161,7 +161,7 @@ def with_limits(
     bound to its evidence_max_bytes when it is the default one (verdicts.evaluate)."""
     max_months, max_bytes = attestation_limits(params)
     if evidence_check is check_evidence:
-        evidence_check = partial(check_evidence, max_bytes=max_bytes)
+        evidence_check = partial(check_evidence, max_bytes=max_bytes, memo={})  # a file read once
     sets = [] if atts is None else [atts] if isinstance(atts, AttestationSet) else list(atts)
     return [replace(s, max_months=max_months) for s in sets], evidence_check
 

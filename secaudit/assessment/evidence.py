@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,9 @@ def evidence_file(rel: str, base_dir: Path) -> Path:
         raise InputError("liên kết vòng / symlink loop") from None
 
 
-def check_evidence(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES) -> dict[str, Any]:
+def check_evidence(
+    ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES, memo: dict[Any, str] | None = None
+) -> dict[str, Any]:
     """Recompute an evidence file's hash: state ok | changed | missing | unrecorded | invalid.
 
     Evidence is a relative path to a regular file inside the folder of the attestation file, of at
@@ -75,7 +78,7 @@ def check_evidence(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_B
         if not os.path.lexists(full):
             out.update(state="missing", actual_sha256=None)
             return out
-        actual, _size = hash_regular_file(full, max_bytes, "evidence")
+        actual = _hash_once(full, max_bytes, memo)
     except InputError as exc:
         out.update(state="invalid", actual_sha256=None, reason=exc.message)
         return out
@@ -85,6 +88,68 @@ def check_evidence(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_B
     else:
         out["state"] = "ok" if actual == ev.sha256.lower() else "changed"
     return out
+
+
+def _hash_once(full: Path, max_bytes: int, memo: dict[Any, str] | None) -> str:
+    """The file's SHA-256, read once per ``memo`` (one evaluation) while it is unchanged: a document
+    cited by many entries, or thousands of times (under other names: links), is read once."""
+    try:
+        st = os.stat(full)
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
+    except OSError:
+        key = None  # the reader says why, in its words
+    if memo is not None and key in memo:
+        return memo[key]
+    actual = hash_regular_file(full, max_bytes, "evidence")[0]
+    if memo is not None and key is not None:
+        memo[key] = actual
+    return actual
+
+
+def check_evidence(
+    ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES, memo: dict[Any, str] | None = None
+) -> dict[str, Any]:
+    """Recompute an evidence file's hash: state ok | changed | missing | unrecorded | invalid.
+
+    Evidence is a relative path to a regular file inside the folder of the attestation file, of at
+    most ``max_bytes`` (profile parameter ``evidence_max_bytes``). Anything else (absolute, ``..``
+    out of the folder, an escaping symlink, a device, FIFO or socket, too large) is ``invalid`` with
+    a ``reason``; it is never opened in a way that could block."""
+    out: dict[str, Any] = {"path": _shown(ev.path), "sha256": ev.sha256}
+    try:
+        full = evidence_file(ev.path, base_dir)
+        if not os.path.lexists(full):
+            out.update(state="missing", actual_sha256=None)
+            return out
+        actual = _hash_once(full, max_bytes, memo)
+    except InputError as exc:
+        out.update(state="invalid", actual_sha256=None, reason=exc.message)
+        return out
+    out["actual_sha256"] = actual
+    if ev.sha256 is None:
+        out["state"] = "unrecorded"  # hash recorded now, in the bundle
+    else:
+        out["state"] = "ok" if actual == ev.sha256.lower() else "changed"
+    return out
+
+
+def _hash_once(full: Path, max_bytes: int, memo: dict[tuple[int, ...], str] | None) -> str:
+    """The file's SHA-256, read once per ``memo`` (one evaluation) while it is unchanged: a document
+    cited by many entries, or thousands of times (under other names: links), is read once."""
+    key = None
+    if memo is not None:
+        try:
+            st = os.stat(full)
+            if stat.S_ISREG(st.st_mode):
+                key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        except OSError:
+            pass  # the reader says why, in its words
+    if key is not None and key in memo:  # type: ignore[operator]
+        return memo[key]  # type: ignore[index]
+    actual, _size = hash_regular_file(full, max_bytes, "evidence")
+    if key is not None:
+        memo[key] = actual  # type: ignore[index]
+    return actual
 
 
 def evidence_hash(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES) -> str | None:
