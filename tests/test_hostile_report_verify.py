@@ -365,3 +365,16 @@ def test_report_unreadable_templates_are_one_error_line(signed: dict[str, Any], 
         one_error(res, str(unreadable), "cannot read")
         assert res.stdout == ""
         unreadable.chmod(0o755 if unreadable.is_dir() else 0o644)
+
+
+def test_report_never_writes_over_a_template_it_reads(signed: dict[str, Any], tmp_path: Path) -> None:
+    # `report B --templates T -o T/report.html.j2` replaced the user's template with the page
+    from secaudit.core.resources import data_dir
+
+    templates = tmp_path / "reports"
+    shutil.copytree(data_dir("reports"), templates)
+    before = {p.name: p.read_bytes() for p in templates.iterdir()}
+    for name in ("report.html.j2", "style.css", "_hosts.html.j2"):
+        out = templates / name
+        one_error(run("report", signed["bundle"], "--templates", templates, "-o", out), str(out), "input")
+    assert {p.name: p.read_bytes() for p in templates.iterdir()} == before

@@ -21,13 +21,20 @@ def report_cmd(bundle: Path, fmt: str, templates: Path | None, lang: str, output
     """Báo cáo một hệ thống / per-system report from a bundle."""
     from secaudit.province.digest import load_bundle_file, shipped_catalog
 
-    refuse_input_as_output(output, bundle)
+    refuse_input_as_output(output, bundle, *_files(templates))  # the templates are read too
     data = load_bundle_file(bundle)
     cat = data["assessment"].get("catalog")
     catalog = shipped_catalog(cat.get("id") if isinstance(cat, dict) else None)
     options = RenderOptions(lang=lang, templates=templates, catalog=catalog, source=bundle)
     content = render("report", fmt, data, options)
     write_output(content, output)
+
+
+def _files(folder: Path | None) -> list[Path]:
+    try:
+        return sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []
+    except OSError:  # unreadable: the renderer names it
+        return []
 
 
 COMMANDS = [report_cmd]
