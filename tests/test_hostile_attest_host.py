@@ -756,9 +756,9 @@ def test_an_empty_catalogue_option_is_refused_not_read_as_the_default(tmp_path: 
 
 
 def test_the_template_is_valid_yaml_whatever_the_inventory_and_profile_texts_hold(tmp_path: Path) -> None:
-    # Texts went raw into comment lines: a line break in a profile's justification
-    # ("\nagency: evil") started a YAML line of its own, an escape character made the file unreadable
-    # (inventory names with them are now refused at load, see below).
+    # Texts went raw into comment lines: a line break in an inventory name or a profile's
+    # justification ("\nagency: evil") started a YAML line of its own, an escape character made the
+    # file unreadable. (Inventory names with control characters are accepted: test_attest.py.)
     from secaudit.assessment.attestations import load_attestations
 
     prof = tmp_path / "p.yaml"
@@ -770,8 +770,10 @@ def test_the_template_is_valid_yaml_whatever_the_inventory_and_profile_texts_hol
     )
     inv = tmp_path / "inventory.yaml"
     inv.write_text(
-        "province: P\nperiod: '2026'\nagencies:\n- id: bao\n  name: B\n  systems:\n"
-        "  - {id: portal, name: C, level: 3, profile: ./p.yaml, targets: ['http://127.0.0.1:9']}\n",
+        "province: P\nperiod: '2026'\nagencies:\n"
+        '- id: bao\n  name: "B\\nagency: evil\\n#"\n  systems:\n'
+        '  - {id: portal, name: "C\\rsystem: x\\u2028y\\u0085z\\u001b[31m", level: 3, profile: ./p.yaml,'
+        " targets: ['http://127.0.0.1:9']}\n",
         encoding="utf-8",
     )
     out = tmp_path / "att" / "bao" / "portal.yaml"
@@ -781,23 +783,6 @@ def test_the_template_is_valid_yaml_whatever_the_inventory_and_profile_texts_hol
     assert code == 0, text
     atts = load_attestations(out, "bao", "portal")
     assert (atts.agency, atts.system) == ("bao", "portal") and "M.POL.02" in atts.entries
-
-
-def test_an_inventory_text_with_a_line_break_or_control_character_is_refused_at_its_line(
-    tmp_path: Path,
-) -> None:
-    # Agency and system names go into reports, workbooks, templates and terminal lines: an escape
-    # sequence or a line break in one is never a name.
-    for bad in ('"B\\nagency: evil"', '"B\\u001b[2J"', '"B\\u2028C"'):
-        inv = tmp_path / "inventory.yaml"
-        inv.write_text(
-            f"province: P\nperiod: '2026'\nagencies:\n- id: bao\n  name: {bad}\n  systems:\n"
-            "  - {id: portal, name: C, level: 3, targets: ['http://127.0.0.1:9']}\n",
-            encoding="utf-8",
-        )
-        code, out = cli("attest", "template", "--inventory", inv, "--agency", "bao", "--system", "portal")
-        assert code == 2, bad
-        one_error(out, f"{inv}:4:", "'name'")
 
 
 def test_one_evidence_file_cited_thousands_of_times_is_hashed_once_per_run(

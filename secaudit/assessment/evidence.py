@@ -106,52 +106,6 @@ def _hash_once(full: Path, max_bytes: int, memo: dict[Any, str] | None) -> str:
     return actual
 
 
-def check_evidence(
-    ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES, memo: dict[Any, str] | None = None
-) -> dict[str, Any]:
-    """Recompute an evidence file's hash: state ok | changed | missing | unrecorded | invalid.
-
-    Evidence is a relative path to a regular file inside the folder of the attestation file, of at
-    most ``max_bytes`` (profile parameter ``evidence_max_bytes``). Anything else (absolute, ``..``
-    out of the folder, an escaping symlink, a device, FIFO or socket, too large) is ``invalid`` with
-    a ``reason``; it is never opened in a way that could block."""
-    out: dict[str, Any] = {"path": _shown(ev.path), "sha256": ev.sha256}
-    try:
-        full = evidence_file(ev.path, base_dir)
-        if not os.path.lexists(full):
-            out.update(state="missing", actual_sha256=None)
-            return out
-        actual = _hash_once(full, max_bytes, memo)
-    except InputError as exc:
-        out.update(state="invalid", actual_sha256=None, reason=exc.message)
-        return out
-    out["actual_sha256"] = actual
-    if ev.sha256 is None:
-        out["state"] = "unrecorded"  # hash recorded now, in the bundle
-    else:
-        out["state"] = "ok" if actual == ev.sha256.lower() else "changed"
-    return out
-
-
-def _hash_once(full: Path, max_bytes: int, memo: dict[tuple[int, ...], str] | None) -> str:
-    """The file's SHA-256, read once per ``memo`` (one evaluation) while it is unchanged: a document
-    cited by many entries, or thousands of times (under other names: links), is read once."""
-    key = None
-    if memo is not None:
-        try:
-            st = os.stat(full)
-            if stat.S_ISREG(st.st_mode):
-                key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-        except OSError:
-            pass  # the reader says why, in its words
-    if key is not None and key in memo:  # type: ignore[operator]
-        return memo[key]  # type: ignore[index]
-    actual, _size = hash_regular_file(full, max_bytes, "evidence")
-    if key is not None:
-        memo[key] = actual  # type: ignore[index]
-    return actual
-
-
 def evidence_hash(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES) -> str | None:
     """The SHA-256 to record for an evidence file, or None when it is missing or not acceptable."""
     return check_evidence(ev, base_dir, max_bytes).get("actual_sha256")

@@ -19,19 +19,7 @@ class InventoryChecker(FileChecker):
             self.fail(f"thiếu trường bắt buộc {key!r} / missing required field {key!r}", node, entry)
         if isinstance(val, (dict, list)):
             self.fail(f"{key!r} phải là chuỗi / {key!r} must be text", node, entry)
-        return self._printable(node, key, str(val).strip(), entry)
-
-    def _printable(self, node: dict, key: str, val: str, entry: str | None, lines: bool = False) -> str:
-        """Names reach reports, workbooks, templates and terminals: one line, no control characters
-        (``lines``: an optional text, e.g. a level_reason block, may span lines)."""
-        if not (val.replace("\n", " ").replace("\t", " ") if lines else val).isprintable():
-            self.fail(
-                f"{key!r} chứa xuống dòng hoặc ký tự điều khiển / {key!r} holds a line break or a "
-                f"control character: {val[:60]!r}",
-                node,
-                entry,
-            )
-        return val
+        return str(val).strip()
 
     def ident(self, node: dict, key: str, entry: str | None = None) -> str:
         val = self.req_str(node, key, entry)
@@ -50,7 +38,7 @@ class InventoryChecker(FileChecker):
             return ""
         if isinstance(val, (dict, list, bool)):
             self.fail(f"{key!r} phải là chuỗi / {key!r} must be text", node, entry)
-        return self._printable(node, key, str(val).strip(), entry, lines=True)
+        return str(val).strip()
 
     def date(self, node: dict, key: str, entry: str | None = None) -> str | None:
         """An optional date: YAML date, YYYY-MM-DD or DD/MM/YYYY -> YYYY-MM-DD."""
