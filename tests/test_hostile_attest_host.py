@@ -817,3 +817,39 @@ def test_one_evidence_file_cited_thousands_of_times_is_hashed_once_per_run(
     code, out = assess(inv, att, tmp_path / "out")
     assert code in (1, 3), out
     assert 1 <= len(reads) <= 3, len(reads)
+
+
+def test_attest_import_hashes_one_evidence_file_once_however_often_it_is_cited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The workbook's evidence cells are hashed on import: the same file on 1 000 lines of a cell was
+    # read 1 000 times (at the 50 MB cap: 50 GB for one cell).
+    from openpyxl import load_workbook
+
+    from secaudit.assessment import evidence
+    from secaudit.render.attest_xlsx import COL, HEADER_ROW
+
+    inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
+    (att / "bao" / "policy.pdf").write_bytes(b"%PDF-1.4 policy\n" * 1000)
+    book = tmp_path / "book.xlsx"
+    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
+    wb = load_workbook(book)
+    ws = next(w for w in wb.worksheets if w["B1"].value == "bao")
+    for row in (HEADER_ROW + 2, HEADER_ROW + 3):
+        ws.cell(row, COL["status"], "compliant")
+        ws.cell(row, COL["evidence"], "\n".join(["policy.pdf"] * 1000))
+    wb.save(book)
+    reads: list[str] = []
+    real = evidence.hash_regular_file
+
+    def counting(path: Path, *args: object, **kwargs: object) -> tuple[str, int]:
+        reads.append(str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(evidence, "hash_regular_file", counting)
+    code, out = cli("attest", "import", book, "--attestations", att)
+    assert code == 0, out
+    assert len(reads) == 1, len(reads)
+    assert "sha256: " + hashlib.sha256((att / "bao" / "policy.pdf").read_bytes()).hexdigest() in (
+        att / "bao" / "portal.yaml"
+    ).read_text(encoding="utf-8")

@@ -106,6 +106,8 @@ def _hash_once(full: Path, max_bytes: int, memo: dict[Any, str] | None) -> str:
     return actual
 
 
-def evidence_hash(ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES) -> str | None:
+def evidence_hash(
+    ev: Evidence, base_dir: Path, max_bytes: int = EVIDENCE_MAX_BYTES, memo: dict[Any, str] | None = None
+) -> str | None:
     """The SHA-256 to record for an evidence file, or None when it is missing or not acceptable."""
-    return check_evidence(ev, base_dir, max_bytes).get("actual_sha256")
+    return check_evidence(ev, base_dir, max_bytes, memo).get("actual_sha256")

@@ -408,11 +408,12 @@ def import_xlsx(
             xlsx,
         )
     if record_hashes:
+        memo: dict[Any, str] = {}  # a file cited on many rows or lines is read once
         for out in planned.values():
             for att in out.entries.values():
                 for ev in att.evidence:
                     if ev.sha256 is None:
-                        ev.sha256 = evidence_hash(ev, out.base_dir)
+                        ev.sha256 = evidence_hash(ev, out.base_dir, memo=memo)
     # all or nothing: a write failing at the third system puts the first two back as they were
     atomic_write_all([(path, dump_attestations(out)) for path, out in planned.items()], root)
     return list(planned)
