@@ -853,3 +853,19 @@ def test_attest_import_hashes_one_evidence_file_once_however_often_it_is_cited(
     assert "sha256: " + hashlib.sha256((att / "bao" / "policy.pdf").read_bytes()).hexdigest() in (
         att / "bao" / "portal.yaml"
     ).read_text(encoding="utf-8")
+
+
+def test_assess_warns_about_attestation_files_no_system_of_the_inventory_reads(tmp_path: Path) -> None:
+    # att/bao/portl.yaml (a typo for portal) was silently never read: the agency's answers did not
+    # count and nothing said so.
+    inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
+    (att / "bao" / "portl.yaml").write_text(f"agency: bao\nsystem: portl\nattestations:\n{ENTRY}", "utf-8")
+    (att / "bao-typo").mkdir()
+    (att / "bao-typo" / "portal.yml").write_text("agency: bao-typo\nsystem: portal\n", "utf-8")
+    (att / "bao" / "evidence").mkdir()
+    (att / "bao" / "evidence" / "x.yaml").write_text("not an attestation\n", "utf-8")  # evidence: not warned
+    code, out = assess(inv, att, tmp_path / "out")
+    assert code in (1, 3), out
+    warned = [ln for ln in out.splitlines() if "cảnh báo/warning" in ln and "not read" in ln]
+    assert len(warned) == 2, out
+    assert any("bao/portl.yaml" in ln for ln in warned) and any("bao-typo/portal.yml" in ln for ln in warned)

@@ -257,6 +257,23 @@ def warn_unbridged(atts: Any, profiles: list[Any], say: Say) -> None:
             )
 
 
+def warn_unread(root: Path | None, inv: Any, agencies: list[Any], say: Say) -> None:
+    """Say which attestation files no system reads (att/bao/portl.yaml for portal): their answers
+    would otherwise silently not count."""
+    from secaudit.config.inventory_providers import PROVIDERS_AGENCY
+
+    if root is None or not Path(root).is_dir():
+        return
+    known = {(a.id, s.id) for a in agencies for s in a.systems}
+    known |= {(PROVIDERS_AGENCY, p.id) for p in getattr(inv, "providers", None) or []}
+    chosen = {a.id for a in agencies} if len(agencies) < len(inv.agencies) else None  # --agency
+    for p in sorted(Path(root).glob("*/*.y*ml")):
+        if (p.parent.name, p.stem) not in known and (chosen is None or p.parent.name in chosen):
+            rel = f"{p.parent.name}/{p.name}"
+            say(f"secaudit: cảnh báo/warning: {rel}: không hệ thống nào trong danh mục đọc tệp này / "
+                "no system of the inventory reads this file: its answers are not read")  # fmt: skip
+
+
 def _probes(opts: AssessOptions, system: Any) -> set[str]:
     """The probes for one system: a system that lists ``domains:`` also gets dns and mail."""
     extra = {"dns", "mail"} if opts.domain_probes and getattr(system, "domains", None) else set()
@@ -298,6 +315,7 @@ def assess_inventory(inventory: Path, opts: AssessOptions, say: Say) -> list[Wri
                 load_records(opts.attestations, ag.id, sysm.id, host.name)
             jobs.append(_Job(ag, sysm, system_targets(sysm), atts))
 
+    warn_unread(opts.attestations, inv, agencies, say)
     from secaudit.assessment.shard import select  # this machine's share of the systems (--shard)
 
     jobs = select(jobs, opts.shard, lambda j: (j.agency.id, j.system.id))
