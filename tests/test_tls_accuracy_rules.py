@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_parameters
 
 from secaudit.checks import CheckContext, run_check
 from secaudit.core.model import CheckResult
-from secaudit.probes.tls.facts import dh_facts, is_probable_prime, known_groups
+from secaudit.probes.tls.facts import dh_facts, is_probable_prime, known_groups, modulus_kind
 
 DATA = Path(__file__).parent / "data"
 GOOD: dict[str, Any] = json.loads((DATA / "tls" / "good.json").read_text())
@@ -184,3 +184,28 @@ def test_dh_facts_of_the_test_groups() -> None:
     assert dh_facts(*_prime_of(DATA / "dh" / "dh1024-safe.pem"))["modulus"] == "safe_prime"
     facts = dh_facts(*_prime_of(DATA / "dh" / "dh2048-dsa-style.pem"))
     assert facts["modulus"] == "prime" and facts["group"] is None and facts["bits"] == 2048
+
+
+@pytest.mark.parametrize(
+    ("p", "kind"),
+    [
+        (5, "safe_prime"), (7, "safe_prime"), (11, "safe_prime"), (23, "safe_prime"),
+        (2**127 - 1, "prime"),  # q = 2^126 - 1, divisible by 3: the Miller-Rabin branch
+        (13, "prime"), (3, "prime"), (2, "prime"),
+        (15, "composite"),  # q = 7 prime, 3 divides p
+        (35, "composite"),  # q = 17 prime, 2^34 mod 35 = 9: Pocklington says composite
+        (2 * 1999 + 1, "composite"),  # 3999 = 3 * 31 * 43, q = 1999 prime
+        (561, "composite"), (1, "composite"), (4, "composite"),
+    ],
+)  # fmt: skip
+def test_modulus_kind_boundaries(p: int, kind: str) -> None:
+    assert modulus_kind(p) == kind
+    # the two-step test agrees with testing p and q separately (the rule before the shortcut)
+    both = is_probable_prime(p) and p > 3 and is_probable_prime((p - 1) // 2)
+    assert kind == ("safe_prime" if both else "prime" if is_probable_prime(p) else "composite")
+
+
+def test_modulus_kind_of_real_groups() -> None:
+    assert modulus_kind(_prime_of(DATA / "dh" / "dh1024-safe.pem")[0]) == "safe_prime"
+    assert modulus_kind(_prime_of(DATA / "dh" / "ffdhe2048.pem")[0]) == "safe_prime"
+    assert modulus_kind(_prime_of(DATA / "dh" / "dh2048-dsa-style.pem")[0]) == "prime"
