@@ -869,3 +869,28 @@ def test_assess_warns_about_attestation_files_no_system_of_the_inventory_reads(t
     warned = [ln for ln in out.splitlines() if "cảnh báo/warning" in ln and "not read" in ln]
     assert len(warned) == 2, out
     assert any("bao/portl.yaml" in ln for ln in warned) and any("bao-typo/portal.yml" in ln for ln in warned)
+
+
+def test_a_requirement_on_two_rows_of_one_sheet_is_refused_not_the_last_row_silently(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from secaudit.render.attest_xlsx import COL, HEADER_ROW
+
+    inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
+    book = tmp_path / "book.xlsx"
+    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
+    wb = load_workbook(book)
+    ws = next(w for w in wb.worksheets if w["B1"].value == "bao")
+    a, b = HEADER_ROW + 2, HEADER_ROW + 3
+    rid = ws.cell(a, COL["requirement"]).value
+    ws.cell(a, COL["status"], "compliant")
+    ws.cell(a, COL["note"], "đã có / in place")
+    ws.cell(b, COL["requirement"], rid)  # a pasted row: the same requirement answered otherwise
+    ws.cell(b, COL["status"], "non_compliant")
+    ws.cell(b, COL["note"], "chưa có / missing")
+    wb.save(book)
+    before = snapshot(tmp_path)
+    code, out = cli("attest", "import", book, "--attestations", att)
+    assert code == 2
+    one_error(out, f":{b}:", rid, f"{a}")
+    assert snapshot(tmp_path) == before

@@ -361,9 +361,18 @@ def import_xlsx(
             )
         reqs = {r.id: r for r in catalog.requirements}
         entries = dict(base.entries) if base else {}
+        rows_of: dict[str, int] = {}
         for row in sh.rows:
             att = parse_entry(row.node, Path(sh.where), row.line)
             att.line = row.line
+            if (first := rows_of.setdefault(att.requirement, row.line)) != row.line:  # a pasted row
+                raise InputError(
+                    f"yêu cầu đã có ở dòng {first} / requirement already on row {first}; không ghi gì / "
+                    "nothing written",
+                    sh.where,
+                    row.line,
+                    _printable(att.requirement),
+                )
             spec = reqs.get(att.requirement)
             if spec is None:
                 unknown.append(f"[{_printable(sh.title)}]:{row.line} {_printable(att.requirement)}")
