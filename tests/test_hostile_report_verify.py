@@ -378,3 +378,16 @@ def test_report_never_writes_over_a_template_it_reads(signed: dict[str, Any], tm
         out = templates / name
         one_error(run("report", signed["bundle"], "--templates", templates, "-o", out), str(out), "input")
     assert {p.name: p.read_bytes() for p in templates.iterdir()} == before
+
+
+def test_verify_rejudge_note_stays_short_for_a_bundle_naming_many_reviewers(
+    reviewed: dict[str, Any], tmp_path: Path
+) -> None:
+    # the reviewers a bundle names are the agency's to write: 5 000 of them made one 300 KB line
+    a = json.loads(reviewed["bundle"].read_text(encoding="utf-8"))["assessment"]
+    a["reviews"] = [dict(a["reviews"][0], reviewer=f"r{i}") for i in range(5000)]
+    keys = reviewed["root"] / "keys"
+    bundle = rb.put(a, keys, tmp_path)
+    res = run("verify", bundle, "--keyring", reviewed["keyring"], "--rejudge")
+    assert res.exit_code == 1 and len(res.stdout) < 2000, len(res.stdout)
+    assert "r0, r1" in res.stdout and "(+4988)" in res.stdout, res.stdout

@@ -85,6 +85,10 @@ def _rejudged(path: Path, keyring: Path, reason: str) -> tuple[bool, str]:
     return True, f"{reason}; {note}"
 
 
+def _names(ids: list[str], shown: int = 12) -> str:
+    return ", ".join(ids[:shown]) + (f" (+{len(ids) - shown})" if len(ids) > shown else "")
+
+
 def _reviewer_keys_note(a: dict[str, Any], keys: Any) -> str:
     """Why the bundle's reviews could not count, when the cause is this keyring (a reviewer's .pub
     missing or unusable), so a Department's broken keyring is not read as the agency's forgery."""
@@ -99,7 +103,7 @@ def _reviewer_keys_note(a: dict[str, Any], keys: Any) -> str:
     if absent:
         note += (
             "; không có khóa trong KEYRING/reviewers cho người thẩm định / "
-            "no key in KEYRING/reviewers for reviewer(s): " + ", ".join(absent)
+            "no key in KEYRING/reviewers for reviewer(s): " + _names(absent)  # named by the bundle: capped
         )
     return note
 
