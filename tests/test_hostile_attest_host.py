@@ -894,3 +894,15 @@ def test_a_requirement_on_two_rows_of_one_sheet_is_refused_not_the_last_row_sile
     assert code == 2
     one_error(out, f":{b}:", rid, f"{a}")
     assert snapshot(tmp_path) == before
+
+
+def test_an_agency_entry_that_is_a_file_not_a_folder_is_bad_input_not_no_answers(tmp_path: Path) -> None:
+    inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
+    shutil.rmtree(att / "bao")
+    (att / "bao").write_text(
+        f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}", "utf-8"
+    )  # meant bao/portal.yaml
+    code, out = assess(inv, att, tmp_path / "out")
+    assert code == 2
+    one_error(out, str(att / "bao"), "folder")
+    assert not (tmp_path / "out").exists()

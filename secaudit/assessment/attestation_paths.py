@@ -14,8 +14,12 @@ def attestation_path(root: Path, agency: str, system: str) -> Path:
     for ext in (".yaml", ".yml"):
         try:
             os.stat(base / f"{system}{ext}")
-        except (FileNotFoundError, NotADirectoryError):
+        except FileNotFoundError:
             continue
+        except NotADirectoryError:  # bao is a file: not "no answers"
+            raise InputError(
+                "không phải thư mục / not a folder (expected <agency>/<system>.yaml)", base
+            ) from None
         except OSError as exc:  # an agency folder the user may not enter: not "no answers"
             raise InputError(f"không đọc được / cannot read: {exc.strerror or exc}", base) from None
         found.append(base / f"{system}{ext}")
