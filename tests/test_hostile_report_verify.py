@@ -391,3 +391,21 @@ def test_verify_rejudge_note_stays_short_for_a_bundle_naming_many_reviewers(
     res = run("verify", bundle, "--keyring", reviewed["keyring"], "--rejudge")
     assert res.exit_code == 1 and len(res.stdout) < 2000, len(res.stdout)
     assert "r0, r1" in res.stdout and "(+4988)" in res.stdout, res.stdout
+
+
+def test_summary_never_writes_over_a_bundle_or_file_it_reads(signed: dict[str, Any], tmp_path: Path) -> None:
+    # `summary BUNDLES -o BUNDLES/one.json` replaced a signed bundle with the summary (exit 0), and
+    # the next summary of the folder counted one system fewer
+    bundles = tmp_path / "bundles"
+    shutil.copytree(signed["bundle"].parent, bundles)
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(
+        "province: Huế\nperiod: 2026\nagencies:\n  - id: bao\n    name: Báo\n    systems:\n"
+        '      - {id: portal, name: Cổng, level: 3, targets: ["https://127.0.0.1:1"]}\n',
+        encoding="utf-8",
+    )
+    before = {p: p.read_bytes() for p in (*bundles.iterdir(), inventory)}
+    base = ["summary", bundles, "--keyring", signed["keyring"], "--inventory", inventory, "--no-cache"]
+    for out in (*bundles.iterdir(), inventory):
+        one_error(run(*base, "--format", "json", "-o", out), str(out), "input")
+    assert {p: p.read_bytes() for p in (*bundles.iterdir(), inventory)} == before

@@ -63,7 +63,7 @@ def refuse_input_as_output(output: str | None, *inputs: Path) -> None:
     symlink to it) would replace that input with the result: refused, before anything is written."""
     from secaudit.core.errors import InputError
 
-    if output in (None, "", "-"):
+    if output in (None, "", "-") or not os.path.exists(output):  # a new file replaces nothing
         return
     for src in inputs:
         try:

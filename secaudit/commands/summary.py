@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from secaudit.commands._common import LANG_OPTION, write_output
+from secaudit.commands._common import LANG_OPTION, refuse_input_as_output, write_output
 from secaudit.core.errors import InputError
 from secaudit.render.registry import RenderOptions, formats, render, render_bytes
 
@@ -77,6 +77,8 @@ def summary_cmd(
     output: str | None,
 ) -> None:
     """Tổng hợp toàn tỉnh từ các kết quả đánh giá / province summary from assessment bundles."""
+    read = [p for p in (inventory, store) if p is not None]
+    refuse_input_as_output(output, *read, *_files(bundle_dir, "*.json"), *_files(templates, "*"))
     cache = _cache_dir(cache_dir, no_cache)
     if fmt == "mau08":
         _mau08(bundle_dir, inventory, keyring, store, period, templates, output, cache)
@@ -102,6 +104,14 @@ def summary_cmd(
     # JSON as bytes straight from its writer (10 000 systems: ~55 MB, and no 110 MB text copy)
     draw = render_bytes if fmt == "json" else render
     write_output(draw("summary", fmt, result, options), output)
+
+
+def _files(folder: Path | None, pattern: str) -> list[Path]:
+    """The files of ``folder`` the summary reads (-o naming one would replace it)."""
+    try:
+        return list(folder.glob(pattern)) if folder is not None and folder.is_dir() else []
+    except OSError:  # unreadable: the reader says so
+        return []
 
 
 def _mau08(
