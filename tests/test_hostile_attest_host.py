@@ -189,11 +189,12 @@ def test_import_that_fails_on_a_later_write_leaves_the_earlier_systems_files_as_
             ws.cell(HEADER_ROW + 2, COL["status"], "non_compliant")
             ws.cell(HEADER_ROW + 2, COL["note"], "chưa có / not yet")
     wb.save(book)
-    (att / "zzz").write_text("not a folder\n", encoding="utf-8")
+    # the second system's write fails (its temp file's name is taken by a folder), the first's not
+    (att / "zzz" / f".portal.yaml.tmp{os.getpid()}").mkdir(parents=True)
     before = snapshot(tmp_path)
     code, out = cli("attest", "import", book, "--attestations", att)
     assert code == 2
-    one_error(out, str(att / "zzz"), "không ghi được / cannot write")
+    one_error(out, str(att / "zzz" / "portal.yaml"), "không ghi được / cannot write")
     assert snapshot(tmp_path) == before
 
 
