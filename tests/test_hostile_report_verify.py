@@ -409,3 +409,27 @@ def test_summary_never_writes_over_a_bundle_or_file_it_reads(signed: dict[str, A
     for out in (*bundles.iterdir(), inventory):
         one_error(run(*base, "--format", "json", "-o", out), str(out), "input")
     assert {p: p.read_bytes() for p in (*bundles.iterdir(), inventory)} == before
+
+
+# --------------------------------------------------------------------------- hostile fields, signed
+
+
+@pytest.mark.parametrize(
+    "where, value",
+    [("hosts", True), ("hosts", -1), ("imports", 7), ("imports", True)],
+)
+def test_report_a_signed_bundle_with_a_hostile_hosts_field_still_renders(
+    signed: dict[str, Any], tmp_path: Path, where: str, value: Any
+) -> None:
+    # system.hosts = true (or -1) was "TypeError: 'bool' object is not iterable" in hosts_view for
+    # report html/md/json: one field an agency signed took the whole report down
+    a = json.loads(signed["bundle"].read_text(encoding="utf-8"))["assessment"]
+    if where == "hosts":
+        a["system"]["hosts"] = value
+    else:
+        a["system"]["hosts"] = [{"name": "db"}]
+        a["targets"].append({"target": "host://db", "observations": {"host": {"imports": value}}})
+    bundle = rb.put(a, signed["keys"], tmp_path)
+    for fmt in ("html", "md", "json"):
+        res = run("report", bundle, "--format", fmt, "-o", tmp_path / f"r.{fmt}")
+        assert res.exit_code == 0 and res.exception is None, (fmt, res.exception, res.stderr)

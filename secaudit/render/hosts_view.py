@@ -35,12 +35,12 @@ def host_view(a: dict[str, Any], lang: str) -> dict[str, Any] | None:
     """None when the system declares no host; bundles are untrusted input: read defensively."""
     system = a.get("system") if isinstance(a.get("system"), dict) else {}
     declared = [
-        h for h in system.get("hosts") or [] if isinstance(h, dict) and isinstance(h.get("name"), str)
+        h for h in _list(system.get("hosts")) if isinstance(h, dict) and isinstance(h.get("name"), str)
     ]
     if not declared:
         return None
     obs_by_host: dict[str, Any] = {}
-    for t in a.get("targets") or []:
+    for t in _list(a.get("targets")):
         if isinstance(t, dict) and str(t.get("target", "")).startswith("host://"):
             obs = (
                 (t.get("observations") or {}).get("host") if isinstance(t.get("observations"), dict) else None
@@ -49,7 +49,7 @@ def host_view(a: dict[str, Any], lang: str) -> dict[str, Any] | None:
     w = WORDS.get(lang, WORDS["en"])
     rows = []
     for h in declared:
-        imports = [i for i in (obs_by_host.get(h["name"]) or {}).get("imports") or [] if isinstance(i, dict)]
+        imports = [i for i in _list((obs_by_host.get(h["name"]) or {}).get("imports")) if isinstance(i, dict)]
         results = [
             f"{i.get('engine', '?')} {i.get('engine_version', '')} · {_content(i)} "
             f"{i.get('content_version', '')} · {w['ran']} {i18n.moment(i.get('ran_at'), lang)} · "
@@ -61,6 +61,11 @@ def host_view(a: dict[str, Any], lang: str) -> dict[str, Any] | None:
     n = sum(1 for r in rows if r["imported"])
     count = w["count"].replace("{imported}", str(n)).replace("{declared}", str(len(rows)))
     return {"T": w, "rows": rows, "count": count}
+
+
+def _list(v: Any) -> list[Any]:
+    """A signed field that should be a list (true, -1 or a string there must not end the report)."""
+    return v if isinstance(v, list) else []
 
 
 def _content(i: dict[str, Any]) -> str:
