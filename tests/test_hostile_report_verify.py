@@ -433,3 +433,33 @@ def test_report_a_signed_bundle_with_a_hostile_hosts_field_still_renders(
     for fmt in ("html", "md", "json"):
         res = run("report", bundle, "--format", fmt, "-o", tmp_path / f"r.{fmt}")
         assert res.exit_code == 0 and res.exception is None, (fmt, res.exception, res.stderr)
+
+
+def test_report_survives_any_top_level_or_system_field_of_another_type(
+    signed: dict[str, Any], tmp_path: Path
+) -> None:
+    """A bounded version of the sweep that found the hosts bug: every field of the assessment and of
+    its system, replaced by a value of another type and re-signed, renders or is one error line."""
+    from secaudit.signing.bundle import file_layout, make_bundle
+
+    a0 = json.loads(signed["bundle"].read_text(encoding="utf-8"))["assessment"]
+    a0["system"].setdefault("hosts", [{"name": "db"}])
+    fields = [(k,) for k in a0] + [("system", k) for k in a0["system"]]
+    for path in fields:
+        for value in (True, -1, "x"):
+            a = json.loads(json.dumps(a0))
+            node = a
+            for k in path[:-1]:
+                node = node[k]
+            node[path[-1]] = value
+            bundle = tmp_path / "b.json"  # named here: the file name put() takes from a may be gone
+            bundle.write_bytes(file_layout(make_bundle(a, signed["keys"] / "bao.key")))
+            for fmt in ("html", "md", "json"):
+                out = tmp_path / f"r.{fmt}"
+                res = run("report", bundle, "--format", fmt, "-o", out)
+                assert res.exception is None or isinstance(res.exception, SystemExit), (path, value, fmt)
+                assert res.exit_code in (0, 2), (path, value, fmt, res.stderr)
+                if res.exit_code == 2:
+                    one_error(res, str(bundle))
+                    assert not out.exists()
+                out.unlink(missing_ok=True)
