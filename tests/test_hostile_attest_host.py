@@ -907,3 +907,43 @@ def test_an_agency_entry_that_is_a_file_not_a_folder_is_bad_input_not_no_answers
     assert code == 2
     one_error(out, str(att / "bao"), "folder")
     assert not (tmp_path / "out").exists()
+
+
+def test_minus_o_naming_an_input_of_the_same_command_is_refused_and_the_input_kept(tmp_path: Path) -> None:
+    # `profile show p.yaml -o p.yaml` replaced the profile by its own text rendering; `attest
+    # template --attestations att -o att/bao/portal.yaml` replaced the answers by a template that
+    # drops some of them (migrated_from, entries outside the template).
+    inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
+    prof = _profile(tmp_path, "  min_rsa_bits: 3072\n")
+    cat = tmp_path / "tcvn-11930-2017.yaml"
+    shutil.copyfile(data_dir("checklists") / "tcvn-11930-2017.yaml", cat)
+    xw = tmp_path / "xw.yaml"
+    shutil.copyfile(data_dir("checklists") / "crosswalk-tcvn-11930-2017--tcvn-14423-2026.yaml", xw)
+    own = att / "bao" / "portal.yaml"
+    subject = ("--inventory", inv, "--agency", "bao", "--system", "portal")
+    cases = [
+        ("profile", "show", prof, "-o", prof),
+        ("checklist", "show", "--catalog", cat, "-o", cat),
+        (
+            "checklist",
+            "crosswalk",
+            "--from",
+            "tcvn-11930-2017",
+            "--to",
+            "tcvn-14423-2026",
+            "--file",
+            xw,
+            "-o",
+            xw,
+        ),
+        ("attest", "template", *subject, "-o", inv),
+        ("attest", "template", *subject, "--attestations", att, "-o", own),
+        ("attest", "export", "--inventory", inv, "-o", inv),
+        ("attest", "export", "--inventory", inv, "--attestations", att, "-o", own),
+    ]
+    for args in cases:
+        before = snapshot(tmp_path)
+        code, out = cli(*args)
+        assert code == 2, (args, out)
+        one_error(out, "-o")
+        assert snapshot(tmp_path) == before, args

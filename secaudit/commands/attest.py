@@ -14,6 +14,7 @@ from secaudit.commands._common import (
     PROVIDER_OPTION,
     SYSTEM_OPTION,
     one_subject,
+    refuse_input_as_output,
     write_output,
 )
 
@@ -61,6 +62,7 @@ def template(
     ag, sysm = inv.find(*one_subject(agency, system_id, provider))
     profile = inv.profile(sysm.profile)
     existing = load_for_system(attestations, ag.id, sysm.id) if attestations else None
+    refuse_input_as_output(output, inventory, *([existing.path] if existing and existing.path else []))
     rows = applicable(profile)
     if provider is not None:  # a provider answers what systems inherit from it
         from secaudit.config.inventory_providers import provider_rows
@@ -154,6 +156,8 @@ def export(
     from secaudit.render.attest_xlsx import export_xlsx
 
     inv = load_inventory(inventory)
+    read = [Path(inventory), *(sorted(Path(attestations).glob("*/*.y*ml")) if attestations else [])]
+    refuse_input_as_output(str(output), *read)
     systems: list[dict[str, Any]] = []
     # Providers' sheets (issue 14) come after the agencies', or alone with --agency _providers.
     chosen = [] if agency == PROVIDERS_AGENCY else [(ag, ag.systems) for ag in inv.select(agency)]

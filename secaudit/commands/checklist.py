@@ -3,9 +3,11 @@ e.g. ``crosswalk``, to the ``checklist`` group exported here)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from secaudit.commands._common import LANG_OPTION, write_output
+from secaudit.commands._common import LANG_OPTION, refuse_input_as_output, write_output
 from secaudit.core.errors import InputError
 from secaudit.render.registry import formats
 
@@ -80,6 +82,8 @@ def show(catalog_id: str | None, level: int | None, fmt: str, lang: str, output:
     if catalog_id is not None and not catalog_id.strip():  # "$CAT" unset: not a request for the default
         raise InputError("--catalog trống / --catalog is empty: give a catalogue id or file")
     catalog = load_catalog(catalog_id)
+    if catalog_id and ("/" in catalog_id or catalog_id.endswith((".yaml", ".yml"))):  # a file, not an id
+        refuse_input_as_output(output, Path(catalog_id).expanduser())
     write_output(render("checklist", fmt, catalog, RenderOptions(lang=lang, level=level)), output)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from secaudit.commands._common import LANG_OPTION, write_output
+from secaudit.commands._common import LANG_OPTION, refuse_input_as_output, write_output
 from secaudit.commands.checklist import checklist
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ def crosswalk(from_id: str, to_id: str, fmt: str, path: str | None, lang: str, o
     from secaudit.config.crosswalk import load_crosswalk
 
     cw = load_crosswalk(from_id, to_id, path)
+    refuse_input_as_output(output, *([Path(path)] if path else []))
     if fmt == "json":
         write_output(json.dumps(cw.to_dict(), ensure_ascii=False, indent=2) + "\n", output)
         return

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from secaudit.commands._common import LANG_OPTION, write_output
+from secaudit.commands._common import LANG_OPTION, refuse_input_as_output, write_output
 from secaudit.core.model import KINDS, Profile, text
 
 PROFILE_HELP = """Hồ sơ kiểm tra: cấp độ, danh mục, ngưỡng kiểm tra tự động và các yêu cầu loại trừ.
@@ -95,6 +95,7 @@ def show(name: str, fmt: str, lang: str, output: str | None) -> None:
     from secaudit.config.catalog import load_profile
 
     prof = load_profile(name)
+    refuse_input_as_output(output, *([prof.path] if getattr(prof, "path", None) else []))
     data = profile_data(prof)
     if fmt == "json":
         write_output(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", output)
