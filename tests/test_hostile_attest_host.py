@@ -947,3 +947,31 @@ def test_minus_o_naming_an_input_of_the_same_command_is_refused_and_the_input_ke
         assert code == 2, (args, out)
         one_error(out, "-o")
         assert snapshot(tmp_path) == before, args
+
+
+SSG_DS = Path(__file__).parent.parent / ".cache/ssg-debian/usr/share/xml/scap/ssg/content/ssg-debian12-ds.xml"
+
+
+@pytest.mark.skipif(
+    shutil.which("oscap") is None or not SSG_DS.exists(), reason="bash scripts/setup.sh --dev"
+)
+def test_host_scan_writes_its_record_and_the_arf_it_names_both_or_neither(tmp_path: Path) -> None:
+    # The ARF copy was made after the record was written, with shutil: a place it could not be
+    # written (a folder there, a full disk) was an IsADirectoryError traceback, and the record
+    # naming that ARF's SHA-256 stayed without its file.
+    import socket
+
+    from secaudit.probes.host import oscap
+
+    if oscap.running_os() != "debian-12":
+        pytest.skip("the Debian 12 content scans only a Debian 12 machine")
+    host = socket.gethostname().split(".")[0].lower()
+    inv = inventory(tmp_path / "inventory.yaml", hosts=f"        hosts: [{host}]")
+    folder = tmp_path / "att" / "bao" / "portal.hosts" / host
+    (folder / "openscap-results-arf.xml.gz").mkdir(parents=True)
+    before = snapshot(tmp_path)
+    args = ("--inventory", inv, "--agency", "bao", "--system", "portal", "--host", host)
+    code, out = cli("host", "scan", *args, "--attestations", tmp_path / "att", "--content", SSG_DS)
+    assert code == 2
+    one_error(out, "openscap-results-arf.xml.gz", "không ghi được / cannot write")
+    assert snapshot(tmp_path) == before and not (folder / "openscap.json").exists()

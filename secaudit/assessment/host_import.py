@@ -8,7 +8,6 @@ not a result, hostile XML, a file about another machine -> InputError (exit 2), 
 from __future__ import annotations
 
 import gzip
-import shutil
 import socket
 import tempfile
 import time
@@ -59,6 +58,7 @@ def import_files(
     attestations: Path | None,
     now: str,
     force: bool = False,
+    extra: list[tuple[str, bytes]] | None = None,
 ) -> Imported:
     from secaudit.probes.host.normalise import bind_host, host_dir, one_per_engine, read_result, write_records
 
@@ -74,7 +74,7 @@ def import_files(
     if not force:
         for f, rec in records:
             _not_older((root, agency, system, spec.name), f, rec)
-    written = write_records(folder, [r for _, r in records], now, root)
+    written = write_records(folder, [r for _, r in records], now, root, extra)
     return Imported(spec.name, written, [r for _, r in records])
 
 
@@ -163,11 +163,12 @@ def scan_here(
         # SHA-256 names this very file, for the auditor
         packed = arf.with_name("openscap-results-arf.xml.gz")
         packed.write_bytes(gzip.compress(arf.read_bytes(), mtime=0))
-        # a result made now replaces any kept one (even one dated later by a wrong clock)
-        result = import_files(inventory, agency, system, spec.name, [packed], attestations, now, force=True)
-        kept = result.written[0].with_name(packed.name)
-        shutil.copyfile(packed, kept)
-        result.written.append(kept)
+        # a result made now replaces any kept one (even one dated later by a wrong clock); the ARF
+        # is written with the record, both or neither (a full disk leaves no record without its file)
+        extra = [(packed.name, packed.read_bytes())]
+        result = import_files(
+            inventory, agency, system, spec.name, [packed], attestations, now, force=True, extra=extra
+        )
     result.scan_seconds = took
     result.notes.append(f"{len(rules)} rules selected")
     return result

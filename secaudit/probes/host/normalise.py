@@ -122,9 +122,14 @@ def host_dir(attestations: Path, agency: str, system: str, host: str) -> Path:
 
 
 def write_records(
-    folder: Path, records: list[dict[str, Any]], now: str, root: Path | None = None
+    folder: Path,
+    records: list[dict[str, Any]],
+    now: str,
+    root: Path | None = None,
+    extra: list[tuple[str, bytes]] | None = None,
 ) -> list[Path]:
-    """Write each record as ``<engine>.json`` (atomically; every record was checked before)."""
+    """Write each record as ``<engine>.json``, and ``extra`` (name, bytes) files beside them, all or
+    none (every record was checked before)."""
     from secaudit.core.files import atomic_write_all
 
     writes: list[tuple[Path, str | bytes]] = []
@@ -136,6 +141,7 @@ def write_records(
                 json.dumps(rec, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
             )
         )
+    writes += [(folder / name, data) for name, data in extra or []]
     atomic_write_all(writes, root or folder)  # both engines' records or neither: no half-done import
     return [p for p, _ in writes]
 
