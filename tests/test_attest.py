@@ -77,6 +77,19 @@ def test_template_loads_as_is_and_half_filled(inv: Path, tmp_path: Path) -> None
         date(2027, 10, 15),
     )
     assert sum(x.status is None for x in atts.entries.values()) == len(ids) - 1
+    # A blank template over the half-filled file would erase the answer: refused, file untouched.
+    subject = ["--agency", "bao-vi-du", "--system", "portal"]
+    again = ["attest", "template", "--inventory", inv, *subject, "-o", out]
+    r = run(*again)
+    assert r.exit_code == 2 and "already holds answers" in r.output and str(out) in r.output, r.output
+    assert out.read_text(encoding="utf-8") == filled
+    copy = tmp_path / "portal-2.yaml"  # starting from them, elsewhere: the answer is carried
+    r = run(*again[:-1], copy, "--attestations", tmp_path / "att")
+    assert r.exit_code == 0, r.output
+    assert load_attestations(copy, "bao-vi-du", "portal").entries[ids[0]].status == "compliant"
+    fresh = tmp_path / "blank.yaml"
+    fresh.write_text(text, encoding="utf-8")  # a template nobody filled in may be made again
+    assert run(*again[:-1], fresh).exit_code == 0
 
 
 BAD_FILES = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,8 @@ def template(
     profile = inv.profile(sysm.profile)
     existing = load_for_system(attestations, ag.id, sysm.id) if attestations else None
     refuse_input_as_output(output, inventory, *([existing.path] if existing and existing.path else []))
+    if existing is None:
+        refuse_answered_output(output)
     rows = applicable(profile)
     if provider is not None:  # a provider answers what systems inherit from it
         from secaudit.config.inventory_providers import provider_rows
@@ -83,6 +86,29 @@ def template(
         ),
         output,
     )
+
+
+def refuse_answered_output(output: str | None) -> None:
+    """A blank template written over a file that already holds answers would lose them all:
+    refused unless the answers are the template's start (--attestations)."""
+    from secaudit.core.errors import InputError
+    from secaudit.core.files import read_input
+    from secaudit.core.yamlio import load_yaml_text
+
+    if output in (None, "", "-") or not os.path.isfile(output):
+        return
+    try:
+        data = load_yaml_text(read_input(Path(output), "a file").decode("utf-8"), Path(output))
+    except (InputError, UnicodeDecodeError):
+        return  # not an attestation file: nothing of ours to lose
+    entries = data.get("attestations") if isinstance(data, dict) else None
+    if isinstance(entries, list) and any(isinstance(e, dict) and e.get("status") for e in entries):
+        raise InputError(
+            "tệp đã có câu trả lời, mẫu trống sẽ xóa chúng; chọn tệp -o khác (thêm --attestations "
+            "THƯ_MỤC để bắt đầu từ chúng) / the file already holds answers a blank template would "
+            "erase: choose another -o (with --attestations DIR to start from them)",
+            output,
+        )
 
 
 @attest_group.command(
