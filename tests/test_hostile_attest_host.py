@@ -975,3 +975,30 @@ def test_host_scan_writes_its_record_and_the_arf_it_names_both_or_neither(tmp_pa
     assert code == 2
     one_error(out, "openscap-results-arf.xml.gz", "không ghi được / cannot write")
     assert snapshot(tmp_path) == before and not (folder / "openscap.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("declared", "name", "same"),
+    [
+        ("vm.a.vn", "vm.a.vn", True),
+        ("VM.A.VN", "vm.a.vn.", True),  # case and the root dot
+        ("vm.a.vn", "vm", True),  # a result naming only the short name
+        ("vm", "vm.a.vn", True),
+        ("vm.a.vn", "vm.b.vn", False),  # another host that begins "vm"
+        ("vm.a.vn", "vm.localdomain", False),
+        ("vm.a.vn", "vm2", False),
+        ("vm", "vm2.a.vn", False),
+    ],
+)
+def test_a_result_binds_to_its_own_host_only(declared: str, name: str, same: bool) -> None:
+    from secaudit.core.errors import InputError
+    from secaudit.probes.host.normalise import bind_host, same_host
+
+    assert same_host(declared, name) is same
+    record: dict[str, object] = {"names": [name.lower()]}
+    if same:
+        bind_host(record, declared, Path("r.xml"))
+        assert record["host"] == declared
+    else:
+        with pytest.raises(InputError, match=re.escape("not " + declared)):
+            bind_host(record, declared, Path("r.xml"))

@@ -131,7 +131,9 @@ def scan_here(
     inv, sysm, spec = declared_host(inventory, agency, system, host)
     oscap.oscap_path()  # missing oscap: one line naming the package, before anything else
     here_name = socket.getfqdn().lower()
-    if spec.name.split(".")[0] not in {here_name.split(".")[0], socket.gethostname().lower().split(".")[0]}:
+    from secaudit.probes.host.normalise import same_host
+
+    if not any(same_host(spec.name, n) for n in (here_name, socket.gethostname())):
         raise InputError(
             f"máy này là {here_name}, không phải máy chủ {spec.name}: hãy chạy host scan trên máy chủ đó / "
             f"this machine is {here_name}, not host {spec.name}: run host scan on that server"

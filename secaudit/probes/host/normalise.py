@@ -99,17 +99,25 @@ def _check_time(record: dict[str, Any], path: Path) -> None:
         record["started_at"] = (s if s.tzinfo else s.replace(tzinfo=timezone.utc)).isoformat()
 
 
-def _short(name: str) -> str:
-    return name.split(".", 1)[0]
+def same_host(declared: str, name: str) -> bool:
+    """``name`` (what a result or this machine says) is the ``declared`` host: the same full name,
+    or a bare name (no dot) equal to the other's first label. Two different full names never
+    match: vm.a.vn is not vm.b.vn although both begin "vm"."""
+    a, b = declared.lower().rstrip("."), name.lower().rstrip(".")
+    if a == b:
+        return True
+    if "." in a and "." in b:
+        return False
+    return a.split(".", 1)[0] == b.split(".", 1)[0]
 
 
 def bind_host(record: dict[str, Any], host: str, path: Path) -> None:
-    """The file must be about ``host`` (full name, or the same first label); else InputError."""
+    """The file must be about ``host`` (see same_host); else InputError."""
     names = [n for n in record.get("names") or [] if n]
     if not names:
         raise InputError("kết quả không nêu tên máy chủ / the result names no host (no fqdn/hostname)", path)
     wanted = host.lower()
-    if wanted in names or _short(wanted) in {_short(n) for n in names}:
+    if any(same_host(wanted, n) for n in names):
         record["host"] = host
         return
     raise InputError(
