@@ -276,7 +276,7 @@ def test_report_a_broken_template_copy_is_one_error_line(
     from secaudit.core.resources import data_dir
 
     templates = tmp_path / "reports"
-    shutil.copytree(data_dir("reports"), templates)
+    shutil.copytree(data_dir("reports"), templates, ignore=shutil.ignore_patterns("__pycache__"))
     (templates / name).write_bytes(content)
     out = tmp_path / "r.html"
     one_error(run("report", signed["bundle"], "--templates", templates, "-o", out), str(templates / name))
@@ -354,7 +354,7 @@ def test_report_unreadable_templates_are_one_error_line(signed: dict[str, Any], 
     from secaudit.core.resources import data_dir
 
     templates = open_tmp / "reports"
-    shutil.copytree(data_dir("reports"), templates)
+    shutil.copytree(data_dir("reports"), templates, ignore=shutil.ignore_patterns("__pycache__"))
     bundle = open_tmp / "b.json"
     shutil.copy(signed["bundle"], bundle)
     for p in (open_tmp, *open_tmp.rglob("*")):
@@ -372,12 +372,12 @@ def test_report_never_writes_over_a_template_it_reads(signed: dict[str, Any], tm
     from secaudit.core.resources import data_dir
 
     templates = tmp_path / "reports"
-    shutil.copytree(data_dir("reports"), templates)
-    before = {p.name: p.read_bytes() for p in templates.iterdir()}
+    shutil.copytree(data_dir("reports"), templates, ignore=shutil.ignore_patterns("__pycache__"))
+    before = {p.name: p.read_bytes() for p in templates.iterdir() if p.is_file()}
     for name in ("report.html.j2", "style.css", "_hosts.html.j2"):
         out = templates / name
         one_error(run("report", signed["bundle"], "--templates", templates, "-o", out), str(out), "input")
-    assert {p.name: p.read_bytes() for p in templates.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in templates.iterdir() if p.is_file()} == before
 
 
 def test_verify_rejudge_note_stays_short_for_a_bundle_naming_many_reviewers(
