@@ -249,6 +249,16 @@ def write(bundle: dict[str, Any], out_dir: Path) -> Path:
     return p
 
 
+def folder(root: Path, n: int, agency: str = "so-a") -> tuple[Path, Path]:
+    """(root/bundles with ``n`` signed bundles of one agency, root/keys): a folder to summarise."""
+    bundles, keys = root / "bundles", root / "keys"
+    bundles.mkdir()
+    key = keypair(agency, keys)
+    for i in range(n):
+        write(sign(assessment(agency, f"he-thong-{i:03d}"), key), bundles)
+    return bundles, keys
+
+
 def tampered(bundle: dict[str, Any]) -> dict[str, Any]:
     b = copy.deepcopy(bundle)
     b["assessment"]["summary"]["compliance_pct"] = 100.0

@@ -22,13 +22,7 @@ N = _PARALLEL_FROM + 16
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    tmp = tmp_path_factory.mktemp("crash")
-    bundles, keys = tmp / "bundles", tmp / "keys"
-    bundles.mkdir()
-    key = bf.keypair("so-a", keys)
-    for i in range(N):
-        bf.write(bf.sign(bf.assessment("so-a", f"he-thong-{i:03d}"), key), bundles)
-    return bundles, keys
+    return bf.folder(tmp_path_factory.mktemp("crash"), N)
 
 
 def _crashing_on(monkeypatch: pytest.MonkeyPatch, names: set[str]) -> None:

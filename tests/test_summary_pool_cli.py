@@ -24,15 +24,6 @@ from secaudit.province.digest import _PARALLEL_FROM
 WAIT = 120
 
 
-def _folder(tmp: Path, n: int) -> tuple[Path, Path]:
-    bundles, keys = tmp / "bundles", tmp / "keys"
-    bundles.mkdir()
-    key = bf.keypair("so-a", keys)
-    for i in range(n):
-        bf.write(bf.sign(bf.assessment("so-a", f"he-thong-{i:03d}"), key), bundles)
-    return bundles, keys
-
-
 def _argv(bundles: Path, keys: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "secaudit.cli", "summary", str(bundles), "--keyring", str(keys), *extra]
 
@@ -67,7 +58,7 @@ def _pool_running(argv: list[str]) -> Iterator[tuple[subprocess.Popen[str], list
 
 
 def test_a_pooled_summary_ends(tmp_path: Path) -> None:
-    bundles, keys = _folder(tmp_path, _PARALLEL_FROM + 6)
+    bundles, keys = bf.folder(tmp_path, _PARALLEL_FROM + 6)
     out = tmp_path / "s.json"
     res = subprocess.run(
         _argv(bundles, keys, "--no-cache", "--format", "json", "-o", str(out)),
@@ -82,7 +73,7 @@ def test_a_pooled_summary_ends(tmp_path: Path) -> None:
 def test_sigterm_stops_a_pooled_summary_and_its_workers(tmp_path: Path) -> None:
     """SIGTERM while the pool works (3 000 small bundles: ~1 s of it): exit 143 with the one line,
     no output file, and no worker left behind."""
-    bundles, keys = _folder(tmp_path, 3000)
+    bundles, keys = bf.folder(tmp_path, 3000)
     out = tmp_path / "s.json"
     with _pool_running(_argv(bundles, keys, "--no-cache", "-o", str(out))) as (proc, workers):
         proc.send_signal(signal.SIGTERM)
@@ -107,7 +98,7 @@ def test_a_worker_killed_mid_run_does_not_hang_the_summary(tmp_path: Path) -> No
     """SIGKILL to one pool worker (the OOM killer, an operator): its task is lost, and the summary
     digests what is left itself instead of waiting for ever; every system is still counted."""
     n = 3000
-    bundles, keys = _folder(tmp_path, n)
+    bundles, keys = bf.folder(tmp_path, n)
     out = tmp_path / "s.json"
     with _pool_running(_argv(bundles, keys, "--no-cache", "--format", "json", "-o", str(out))) as (
         proc,
