@@ -506,8 +506,12 @@ def test_checklist_oscal_catalogue_path_of_an_unknown_user(tmp_path: Path) -> No
 # --------------------------------------------------------------------------- summary --cache
 
 
+def _summary_args(province: dict[str, Any], *extra: Any) -> list[Any]:
+    return ["summary", province["out"], "--format", "json", "--keyring", province["keyring"], *extra]
+
+
 def _summary(province: dict[str, Any], *extra: Any) -> subprocess.CompletedProcess[str]:
-    return cli("summary", province["out"], "--format", "json", "--keyring", province["keyring"], *extra)
+    return cli(*_summary_args(province, *extra))
 
 
 @pytest.fixture(scope="module")
@@ -538,16 +542,7 @@ def test_cache_unwritable_folder_without_privileges(
     cache = tmp_path / "ro"
     cache.mkdir(mode=0o500)
     drop = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"]  # root without CAP_DAC_OVERRIDE
-    args = [
-        "summary",
-        province["out"],
-        "--format",
-        "json",
-        "--keyring",
-        province["keyring"],
-        "--cache",
-        cache,
-    ]
+    args = _summary_args(province, "--cache", cache)
     proc = subprocess.run([*drop, EXE, *map(str, args)], capture_output=True, text=True, timeout=WAIT)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stdout == cold and list(cache.iterdir()) == []
@@ -584,16 +579,7 @@ def test_cache_folder_named_with_uri_characters_is_used(
     from secaudit.province import digest
 
     cache = tmp_path / "c?x=1#y%41"
-    args = [
-        "summary",
-        province["out"],
-        "--format",
-        "json",
-        "--keyring",
-        province["keyring"],
-        "--cache",
-        cache,
-    ]
+    args = _summary_args(province, "--cache", cache)
     for _ in range(2):
         proc = inproc(*args)
         assert proc.returncode == 0 and proc.stdout == cold, proc.stderr
