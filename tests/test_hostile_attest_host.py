@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -57,6 +58,15 @@ def attest_setup(tmp: Path, text: str) -> tuple[Path, Path]:
     (att / "bao").mkdir(parents=True)
     (att / "bao" / "portal.yaml").write_text(text, encoding="utf-8")
     return inv, att
+
+
+def exported(inv: Path, att: Path, tmp_path: Path) -> tuple[Path, Any]:
+    """``attest export`` of the folder to tmp_path/book.xlsx: (that path, the workbook loaded)."""
+    from openpyxl import load_workbook
+
+    book = tmp_path / "book.xlsx"
+    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
+    return book, load_workbook(book)
 
 
 def assess(inv: Path, att: Path, out: Path) -> tuple[int, str]:
@@ -172,7 +182,6 @@ def test_import_that_fails_on_a_later_write_leaves_the_earlier_systems_files_as_
 ) -> None:
     # A workbook of two systems: the first system's attestation file was already overwritten when
     # writing the second failed; now neither changes.
-    from openpyxl import load_workbook
 
     from secaudit.render.attest_xlsx import COL, HEADER_ROW
 
@@ -181,9 +190,7 @@ def test_import_that_fails_on_a_later_write_leaves_the_earlier_systems_files_as_
     att = tmp_path / "att"
     (att / "aaa").mkdir(parents=True)
     (att / "aaa" / "portal.yaml").write_text(f"agency: aaa\nsystem: portal\nattestations:\n{ENTRY}", "utf-8")
-    book = tmp_path / "book.xlsx"
-    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
-    wb = load_workbook(book)
+    book, wb = exported(inv, att, tmp_path)
     for ws in wb.worksheets:
         if ws["B1"].value in ("aaa", "zzz"):
             ws.cell(HEADER_ROW + 2, COL["status"], "non_compliant")
@@ -538,14 +545,11 @@ def test_an_xml_result_of_millions_of_elements_is_refused_while_parsing(
 def test_a_workbook_with_two_sheets_for_one_system_is_refused_not_merged_silently(tmp_path: Path) -> None:
     # A copied sheet (a colleague's version) answering the same requirement otherwise: the last
     # sheet won without a word, the other sheet's answers silently lost.
-    from openpyxl import load_workbook
 
     from secaudit.render.attest_xlsx import COL, HEADER_ROW
 
     inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
-    book = tmp_path / "book.xlsx"
-    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
-    wb = load_workbook(book)
+    book, wb = exported(inv, att, tmp_path)
     first = next(ws for ws in wb.worksheets if ws["B1"].value == "bao")
     first.cell(HEADER_ROW + 2, COL["status"], "compliant")
     first.cell(HEADER_ROW + 2, COL["note"], "bản của A / A's copy")
@@ -711,14 +715,11 @@ def test_the_template_of_a_custom_catalogue_profile_can_be_assessed(tmp_path: Pa
 def test_a_formula_or_a_broken_number_cell_is_read_as_openpyxl_would_or_named(tmp_path: Path) -> None:
     # A formula saved without a cached value (openpyxl, scripts) is <v></v>: int('') made the whole
     # workbook "not a readable .xlsx workbook (ValueError)", naming neither sheet nor row.
-    from openpyxl import load_workbook
 
     from secaudit.render.attest_xlsx import COL, HEADER_ROW
 
     inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
-    book = tmp_path / "book.xlsx"
-    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
-    wb = load_workbook(book)
+    book, wb = exported(inv, att, tmp_path)
     ws = next(w for w in wb.worksheets if w["B1"].value == "bao")
     row = HEADER_ROW + 2
     ws.cell(row, COL["status"], "non_compliant")
@@ -825,16 +826,13 @@ def test_attest_import_hashes_one_evidence_file_once_however_often_it_is_cited(
 ) -> None:
     # The workbook's evidence cells are hashed on import: the same file on 1 000 lines of a cell was
     # read 1 000 times (at the 50 MB cap: 50 GB for one cell).
-    from openpyxl import load_workbook
 
     from secaudit.assessment import evidence
     from secaudit.render.attest_xlsx import COL, HEADER_ROW
 
     inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
     (att / "bao" / "policy.pdf").write_bytes(b"%PDF-1.4 policy\n" * 1000)
-    book = tmp_path / "book.xlsx"
-    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
-    wb = load_workbook(book)
+    book, wb = exported(inv, att, tmp_path)
     ws = next(w for w in wb.worksheets if w["B1"].value == "bao")
     for row in (HEADER_ROW + 2, HEADER_ROW + 3):
         ws.cell(row, COL["status"], "compliant")
@@ -873,14 +871,11 @@ def test_assess_warns_about_attestation_files_no_system_of_the_inventory_reads(t
 
 
 def test_a_requirement_on_two_rows_of_one_sheet_is_refused_not_the_last_row_silently(tmp_path: Path) -> None:
-    from openpyxl import load_workbook
 
     from secaudit.render.attest_xlsx import COL, HEADER_ROW
 
     inv, att = attest_setup(tmp_path, f"agency: bao\nsystem: portal\nattestations:\n{ENTRY}")
-    book = tmp_path / "book.xlsx"
-    assert cli("attest", "export", "--inventory", inv, "--attestations", att, "-o", book)[0] == 0
-    wb = load_workbook(book)
+    book, wb = exported(inv, att, tmp_path)
     ws = next(w for w in wb.worksheets if w["B1"].value == "bao")
     a, b = HEADER_ROW + 2, HEADER_ROW + 3
     rid = ws.cell(a, COL["requirement"]).value
