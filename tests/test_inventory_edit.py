@@ -4,7 +4,6 @@ which still writes the right data; through the real web view too."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 pytest.register_assert_rewrite("web_province")
 
-from web_province import body, client  # noqa: E402 - after the rewrite registration
+from web_province import body, client, tailored_portal  # noqa: E402 - after the rewrite registration
 
 from secaudit.config.inventory_edit import KEY, accept_tailoring  # noqa: E402
 from secaudit.core.errors import InputError  # noqa: E402
@@ -201,17 +200,10 @@ def test_through_the_web_view_the_comments_stay(web: dict[str, Any]) -> None:
 
     from secaudit.config.inventory import load_inventory
 
-    prof = web["root"] / "tailored.yaml"
-    prof.write_text(
-        "profile: {id: tailored, extends: level3, title: {vi: Cấp độ 3 rút gọn, en: Level 3 tailored}}\n"
-        "tailoring:\n"
-        f"  - {{requirement: {rb.OTHER_MANUAL}, status: not_applicable, justification: Không có / none}}\n",
-        encoding="utf-8",
+    inv, text = tailored_portal(web)
+    text = "# ghi chú của cán bộ CNTT: đừng xoá\n\n" + text.replace(
+        "  - id: so-b\n", "  # Sở B: hạn nộp riêng\n  - id: so-b\n"
     )
-    inv: Path = web["data"] / "inventory.yaml"
-    text = "# ghi chú của cán bộ CNTT: đừng xoá\n\n" + inv.read_text(encoding="utf-8").replace(
-        "name: Cổng A, level: 3,", f'name: Cổng A, level: 3, profiles: ["{prof}"],'
-    ).replace("  - id: so-b\n", "  # Sở B: hạn nộp riêng\n  - id: so-b\n")
     inv.write_text(text, encoding="utf-8")
     history = inv.parent / "inventory-history"
     kept = len(list(history.glob("*.yaml"))) if history.is_dir() else 0

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 pytest.register_assert_rewrite("web_province")  # a plugin of these modules: its asserts rewritten
 
-from web_province import MANUAL, PASSWORD, body, client  # noqa: E402 - after the rewrite registration
+from web_province import MANUAL, PASSWORD, body, client, tailored_portal  # noqa: E402 - after the rewrite registration
 
 pytest_plugins = ["web_province"]  # its fixtures: web_app (session), web, web_db_url
 
@@ -213,20 +213,7 @@ def test_tailoring_acceptance_writes_the_inventory(web: dict[str, Any]) -> None:
 
     from secaudit.config.inventory import load_inventory
 
-    prof = web["root"] / "tailored.yaml"
-    prof.write_text(
-        "profile: {id: tailored, extends: level3, title: {vi: Cấp độ 3 rút gọn, en: Level 3 tailored}}\n"
-        "tailoring:\n"
-        f"  - {{requirement: {rb.OTHER_MANUAL}, status: not_applicable, justification: Không có / none}}\n",
-        encoding="utf-8",
-    )
-    inv = web["data"] / "inventory.yaml"
-    inv.write_text(
-        inv.read_text(encoding="utf-8").replace(
-            "name: Cổng A, level: 3,", f'name: Cổng A, level: 3, profiles: ["{prof}"],'
-        ),
-        encoding="utf-8",
-    )
+    inv, _ = tailored_portal(web)
     d = client("dept")
     assert f'data-item="so-a/portal/{rb.OTHER_MANUAL}"' in body(d.get("/department/tailoring/"))
     resp = d.post(

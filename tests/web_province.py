@@ -143,3 +143,23 @@ def body(resp: Any) -> str:
     if getattr(resp, "streaming", False):
         return b"".join(resp.streaming_content).decode("utf-8", "replace")
     return resp.content.decode("utf-8", "replace")
+
+
+def tailored_portal(web: dict[str, Any]) -> tuple[Path, str]:
+    """so-a/portal under a profile tailoring out one manual requirement (with a justification):
+    (the inventory file, its text after the change)."""
+    import real_bundles as rb
+
+    prof = web["root"] / "tailored.yaml"
+    prof.write_text(
+        "profile: {id: tailored, extends: level3, title: {vi: Cấp độ 3 rút gọn, en: Level 3 tailored}}\n"
+        "tailoring:\n"
+        f"  - {{requirement: {rb.OTHER_MANUAL}, status: not_applicable, justification: Không có / none}}\n",
+        encoding="utf-8",
+    )
+    inv: Path = web["data"] / "inventory.yaml"
+    text = inv.read_text(encoding="utf-8").replace(
+        "name: Cổng A, level: 3,", f'name: Cổng A, level: 3, profiles: ["{prof}"],'
+    )
+    inv.write_text(text, encoding="utf-8")
+    return inv, text
