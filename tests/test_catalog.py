@@ -352,6 +352,11 @@ BAD_PROFILES = {
         6,
     ),
     "parameter-type": (PROFILE_OK + "parameters:\n  min_rsa_bits: big\n", "must be a number", 6),
+    "bad-regex": (
+        PROFILE_OK + "parameters:\n  sensitive_paths:\n    - {path: /.env, match: '(unclosed'}\n",
+        "the `match` of '/.env' is not a valid regex",
+        6,
+    ),
     "bad-status": (
         PROFILE_OK + "tailoring:\n  - {requirement: T.DES.08, status: maybe, justification: x}\n",
         "'status' must be one of",

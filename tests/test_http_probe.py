@@ -512,6 +512,27 @@ def test_hostile_servers_give_recorded_errors_never_a_crash(hostile: dict[str, R
     assert v["http.hsts"] == "fail"  # served over plain http: no HSTS possible
 
 
+def test_catastrophic_profile_regex_on_a_hostile_page_is_an_error_not_a_hang() -> None:
+    # "(a+)+$" on 4 KiB of "a" then "!" backtracks ~2^4000 times: Python's re would never return.
+    page = b"a" * 4000 + b"!"
+    srv = Custom("127.0.0.163", {"/x": (200, [("Content-Type", "text/plain")], page)})
+    try:
+        t = Target(raw="x", host="127.0.0.163", port=srv.port, scheme="http", http_port=srv.port)
+        entries = [{"path": "/x", "match": "(a+)+$", "what": "x"}, {"path": "/x", "match": "a{3}!"}]
+        [obs] = _collect([t], {**PARAMS, "sensitive_paths": entries}, None, 2.0)
+    finally:
+        srv.stop()
+    slow, sane = obs["paths"]["items"]
+    assert "catastrophic backtracking" in slow["error"] and slow["status"] == 200
+    assert "matched" not in slow  # never judged exposed or clean on a match that did not finish
+    assert sane["matched"] is True and "error" not in sane  # the next pattern still runs
+    ctx = CheckContext(host=t.host, port=t.port, params={**PARAMS, "sensitive_paths": entries})
+    assert run_check("http.sensitive_paths", obs, ctx).status == "fail"  # the sane pattern found it
+    only_slow = {**obs, "paths": {"items": [slow]}}
+    ctx = CheckContext(host=t.host, port=t.port, params={**PARAMS, "sensitive_paths": entries[:1]})
+    assert run_check("http.sensitive_paths", only_slow, ctx).status == "error"  # unknown, never a pass
+
+
 def test_no_targets_and_unreadable_ca_file(tmp_path: Path) -> None:
     assert _collect([], PARAMS, None, TIMEOUT) == []
     t = Target(raw="x", host="127.0.0.140", port=1)

@@ -286,7 +286,29 @@ def _parse_parameters(
         bad = _odd_item(base.get(key), val)
         if bad:
             c.fail(f"tham số {key!r} sai kiểu / parameter {key!r}: {bad}", node, pid)
+    bad_pattern = _pattern_problem(node.get("sensitive_paths"))
+    if bad_pattern:
+        c.fail(bad_pattern, node, pid)
     return _merge(base, node)
+
+
+def _pattern_problem(paths: Any) -> str | None:
+    """Why one ``sensitive_paths`` entry's ``match`` is no regex (said at load, naming the file and
+    line, not first at scan time as an error on every target)."""
+    import regex  # the probe's engine (probes/http/paths.py): the syntax it accepts
+
+    for entry in paths if isinstance(paths, list) else []:
+        pattern = entry.get("match") if isinstance(entry, dict) else None
+        if not pattern:
+            continue
+        try:
+            regex.compile(str(pattern))
+        except (regex.error, ValueError, TypeError) as exc:
+            return (
+                f"sensitive_paths: `match` của {entry.get('path')!r} không phải biểu thức chính quy hợp lệ / "
+                f"the `match` of {entry.get('path')!r} is not a valid regex: {exc}"
+            )
+    return None
 
 
 def _odd_item(base: Any, val: Any) -> str | None:

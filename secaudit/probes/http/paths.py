@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
+
+# ``regex`` (re-compatible syntax, VERSION0) because its matching takes a timeout: a profile's
+# pattern that backtracks catastrophically ("(a+)+$") on a hostile page would hang ``re`` for ever.
+import regex
 
 from secaudit.core.model import Target
 from secaudit.probes.http.connection import (
@@ -20,6 +23,7 @@ from secaudit.probes.http.connection import (
 
 MATCH_WINDOW = 4 * 1024  # sensitive-path regexes see only the first 4 KiB
 MAX_PATH_TIMEOUTS = 2  # after this many timeouts the remaining paths are skipped (bounded run time)
+MATCH_SECONDS = 1.0  # one pattern on one 4 KiB window: a sane pattern takes microseconds
 
 
 def sensitive_paths(conn: Conn, target: Target, entries: list[Any], deadline: float) -> dict[str, Any]:
@@ -48,9 +52,12 @@ def sensitive_paths(conn: Conn, target: Target, entries: list[Any], deadline: fl
             item["error"] = "skipped: the server stopped answering in time"
             continue
         try:
-            regex = re.compile(pattern) if pattern else None
-        except re.error as exc:
-            item["error"] = f"invalid regex in profile: {exc}"
+            compiled = regex.compile(pattern) if pattern else None
+        except (regex.error, ValueError, TypeError) as exc:
+            item["error"] = (
+                f"biểu thức chính quy trong hồ sơ không hợp lệ / invalid regex in profile: {exc}; "
+                "sửa `match` của đường dẫn này / fix this path's `match`"
+            )
             continue
         try:
             resp = conn.get(url)
@@ -74,6 +81,12 @@ def sensitive_paths(conn: Conn, target: Target, entries: list[Any], deadline: fl
         body = decompress(body, resp.headers.get("Content-Encoding", ""))
         ctype = resp.headers.get("Content-Type")
         window = body[:MATCH_WINDOW].decode("latin-1")
+        try:
+            served = 200 <= resp.status < 300
+            hit = served and (compiled.search(window, timeout=MATCH_SECONDS) if compiled else True)
+        except TimeoutError:
+            item.update({"status": resp.status, "error": _too_slow(pattern)})
+            continue
         item.update(
             {
                 "status": resp.status,
@@ -81,7 +94,15 @@ def sensitive_paths(conn: Conn, target: Target, entries: list[Any], deadline: fl
                 "size": len(body),
                 "size_capped": capped,
                 # a 200 HTML "not found" page is not an exposure: the content must match too
-                "matched": bool(200 <= resp.status < 300 and (regex.search(window) if regex else True)),
+                "matched": bool(hit),
             }
         )
     return {"items": items}
+
+
+def _too_slow(pattern: str) -> str:
+    return (
+        f"biểu thức chính quy `{clip(pattern, 80)}` chạy quá {MATCH_SECONDS:g} giây trên trang này, "
+        "hãy đơn giản hoá nó trong hồ sơ / the profile's regex ran over "
+        f"{MATCH_SECONDS:g} s on this page (catastrophic backtracking): simplify it"
+    )
