@@ -268,6 +268,9 @@ def test_verify_rejudge_names_a_reviewer_key_it_could_not_use(
         ("report.html.j2", b"{{ 'a' + 1 }}"),  # TypeError traceback
         ("report.html.j2", b"\xff\xfe not UTF-8"),  # UnicodeDecodeError traceback
         ("_hosts.html.j2", b"\xff\xfe not UTF-8"),  # the included partial, read while rendering
+        # a copied template reaching Python internals (sandboxed: a SecurityError, said as such)
+        ("report.html.j2", b"{{ ''.__class__.__mro__[1].__subclasses__() }}"),
+        ("report.html.j2", b"{{ cycler.__init__.__globals__.os.getcwd() }}"),
     ],
 )
 def test_report_a_broken_template_copy_is_one_error_line(
@@ -281,6 +284,21 @@ def test_report_a_broken_template_copy_is_one_error_line(
     out = tmp_path / "r.html"
     one_error(run("report", signed["bundle"], "--templates", templates, "-o", out), str(templates / name))
     assert not out.exists()
+
+
+def test_report_an_unchanged_template_copy_renders_the_shipped_page(
+    signed: dict[str, Any], tmp_path: Path
+) -> None:
+    # the sandbox a --templates copy renders in allows everything the shipped templates do
+    from secaudit.core.resources import data_dir
+
+    templates = tmp_path / "reports"
+    shutil.copytree(data_dir("reports"), templates, ignore=shutil.ignore_patterns("__pycache__"))
+    shipped, copied = tmp_path / "a.html", tmp_path / "b.html"
+    assert run("report", signed["bundle"], "-o", shipped).exit_code == 0
+    res = run("report", signed["bundle"], "--templates", templates, "-o", copied)
+    assert res.exit_code == 0, res.output
+    assert copied.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
 
 
 def test_verify_prints_one_line_per_bundle_whatever_its_name(signed: dict[str, Any], tmp_path: Path) -> None:

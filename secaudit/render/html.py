@@ -46,7 +46,12 @@ def _environment(templates: Path | None) -> Any:
                     f"không đọc được / cannot read: {exc.strerror or exc}", folder / name
                 ) from None
 
-    env = jinja2.Environment(
+    # A user's copy of reports/ is a file from outside (a colleague's, a download): sandboxed, so
+    # ``{{ ''.__class__.__mro__ }}``-style access to Python internals is a template error, not code.
+    from jinja2.sandbox import SandboxedEnvironment
+
+    kind = jinja2.Environment if templates is None else SandboxedEnvironment
+    env = kind(
         loader=Loader(str(folder)),
         autoescape=True,
         trim_blocks=True,

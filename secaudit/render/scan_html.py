@@ -6,7 +6,6 @@ from pathlib import Path
 
 from secaudit.core.i18n import moment, pct
 from secaudit.core.model import ScanResult, TargetResult, text
-from secaudit.core.resources import data_dir
 from secaudit.render.fixes import parts
 from secaudit.render.phrases import localise
 from secaudit.render.report_tiers import evidence_rows
@@ -71,12 +70,12 @@ LABELS = {
 
 
 def render_scan_html(result: ScanResult, lang: str = "vi", templates: Path | None = None) -> str:
-    import jinja2
+    # The report pages' environment: a user's --templates copy is sandboxed and its faults are
+    # InputErrors naming the file, the same as every other HTML page.
+    from secaudit.render.html import _render, environment, load_css, template
 
-    folder = templates or data_dir("reports")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)), autoescape=True, undefined=jinja2.StrictUndefined
-    )
+    env = environment(templates)
+    tmpl = template(env, "scan.html.j2", templates)
     L = LABELS[lang]
     scan = result.to_dict()
     totals = {st: 0 for st in ORDER}
@@ -111,8 +110,11 @@ def render_scan_html(result: ScanResult, lang: str = "vi", templates: Path | Non
         )
     overall = result.score()
     verdict = L["bad"] if totals["fail"] else L["incomplete"] if totals["error"] else L["ok"]
-    css = (folder / "style.css").read_text(encoding="utf-8")
-    return env.get_template("scan.html.j2").render(
+    css = load_css(templates)
+    return _render(
+        tmpl,
+        "scan.html.j2",
+        templates,
         L=L,
         lang=lang,
         scan=scan,
