@@ -9,6 +9,8 @@ the real assess service, signed, every one different; cached, generation is not 
     ``bundle.verify_bytes``) every file and nothing else, in the same worker pool the summary uses;
     and again with every review record's signature verified too (a bundle carries ~60, each an
     Ed25519 verification the summary cannot skip): both ratios are printed;
+    then with each verified bundle re-judged as ``verify --rejudge`` does (the trust contract's
+    per-file work; what cold takes beyond it is the summary's own: aggregation, titles, totals);
 (b) cold: ``summarise`` with no cache;
 (c) incremental: ``--changed`` % of the bundles assessed again (new content, re-signed), then
     ``summarise`` with the cache filled by a first cached run;
@@ -120,6 +122,13 @@ def _floor_one(path: str) -> bool:
     raw = read_input(Path(path), "a bundle (.json)", MAX_BUNDLE_BYTES)
     data = loads_strict(raw)
     ok = verify_bytes(raw, data, _KEYRING)[0]
+    if _REJUDGE:  # what `verify --rejudge` does to the file (examine verifies the reviews itself)
+        from secaudit.province.trust import examine
+
+        if ok:
+            a = data["assessment"]
+            examine(a, a["system"].get("require_review") is True, _reviewer_keys())
+        return ok
     if _REVIEWS:  # every other signature the file carries: the reviewers' (assessment.reviews)
         from secaudit.assessment.reviews import record_problem
 
@@ -130,17 +139,31 @@ def _floor_one(path: str) -> bool:
 
 _KEYRING = Path()
 _REVIEWS = False
+_REJUDGE = False
+_KEYS: list[Any] = []
 
 
-def phase_floor(bdir: Path, keyring: Path, workers: int, reviews: bool = False) -> dict[str, Any]:
+def _reviewer_keys() -> Any:
+    if not _KEYS:  # once per worker, as the summary's Verifier does
+        from secaudit.province.verifier import Verifier
+
+        _KEYS.append(Verifier(_KEYRING).reviewer_keys)
+    return _KEYS[0]
+
+
+def phase_floor(
+    bdir: Path, keyring: Path, workers: int, reviews: bool = False, rejudge: bool = False
+) -> dict[str, Any]:
     """Read + strict parse + verify, and nothing else, with the summary's pool and chunk size;
-    ``reviews``: the review records' signatures verified too (the file's every signature)."""
+    ``reviews``: the review records' signatures verified too (the file's every signature);
+    ``rejudge``: and each verified bundle re-judged as `verify --rejudge` does (not a floor: the
+    per-file work of the trust contract, so that what is left is the summary's own)."""
     import multiprocessing
 
     from secaudit.province.digest import pool_chunk
 
-    global _KEYRING, _REVIEWS
-    _KEYRING, _REVIEWS = keyring, reviews
+    global _KEYRING, _REVIEWS, _REJUDGE
+    _KEYRING, _REVIEWS, _REJUDGE = keyring, reviews, rejudge
     paths = [str(p) for p in sorted(bdir.glob("*.json"))]
     c0, t0 = _cpu(), time.perf_counter()
     ctx = multiprocessing.get_context("fork")
@@ -188,8 +211,9 @@ def main() -> None:
 
         print(f"phase {args.phase}: secaudit from {secaudit.__file__}", file=sys.stderr)
         bdir, ring = Path(args.dir), Path(args.keyring)
-        if args.phase in ("floor", "floor-reviews"):
-            res = phase_floor(bdir, ring, args.workers, reviews=args.phase == "floor-reviews")
+        if args.phase in ("floor", "floor-reviews", "floor-rejudge"):
+            kind = args.phase.removeprefix("floor-")
+            res = phase_floor(bdir, ring, args.workers, reviews=kind == "reviews", rejudge=kind == "rejudge")
         else:
             res = phase_summary(bdir, ring, args.workers, args.cache, args.out)
         print(json.dumps(res))
@@ -213,6 +237,7 @@ def main() -> None:
         load = os.getloadavg()[0]
         floor = _run_phase(["--phase", "floor", *common])
         floor_rv = _run_phase(["--phase", "floor-reviews", *common])
+        rejudged = _run_phase(["--phase", "floor-rejudge", *common])
         cold = _run_phase(["--phase", "summary", *common])
         fill = _run_phase(["--phase", "summary", *common, "--cache", str(cache)])
         n = max(1, round(len(files) * args.changed / 100))
@@ -235,6 +260,7 @@ def main() -> None:
     rows = [
         ("floor (read + parse + verify)", floor),
         ("floor + the reviews' signatures", floor_rv),
+        ("floor + re-judging (verify --rejudge)", rejudged),
         ("cold summary (no cache)", cold),
         ("cold summary, filling the cache", fill),
         (f"incremental ({len(changed)} changed)", incr),
@@ -242,12 +268,13 @@ def main() -> None:
     for name, r in rows:
         hits = f"   cache hits {r['cache']['hits']}" if r.get("cache") else ""
         times = f"{r['seconds']:7.2f} s wall {r['cpu']:7.2f} s CPU"
-        print(f"  {name:<36} {times}   peak {r['peak_mb']:5.0f} MB{hits}")
+        print(f"  {name:<38} {times}   peak {r['peak_mb']:5.0f} MB{hits}")
     # CPU seconds (process + workers) are the fairer ratio on a shared machine; wall is what a user waits.
     for what in ("seconds", "cpu"):
         label = "wall" if what == "seconds" else "CPU "
         print(f"{label} cold / floor        = {cold[what] / floor[what]:.2f}  (target <= 1.5)")
         print(f"{label} cold / floor+reviews= {cold[what] / floor_rv[what]:.2f}  (every signature checked)")
+        print(f"{label} cold / floor+rejudge= {cold[what] / rejudged[what]:.2f}  (the summary's own share)")
         print(f"{label} incremental / cold  = {incr[what] / cold[what]:.3f} (target <= 0.15)")
     peak = max(r["peak_mb"] for _, r in rows)
     print(f"peak memory         = {peak:.0f} MB (target < 500 MB; process + workers)")
