@@ -68,9 +68,11 @@ def _trust(entry: dict[str, Any], d: Digest, declared: dict[str, Any] | None) ->
     if d.trust == "inconsistent":
         entry["status"] = "inconsistent"
         entry["reason"] = d.trust_reason
+        entry["meets_level"] = False  # DESIGN §10: never counts, so no format may say it meets
     elif problems:
         entry["status"] = "profile_not_accepted"
         entry["reason"] = "; ".join(problems)
+        entry["meets_level"] = False  # not the shipped level-N profile: never meeting it
     elif d.trust == "rejudged":
         entry["reason"] = d.trust_reason
 
