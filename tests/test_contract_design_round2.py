@@ -56,8 +56,9 @@ def _entry(rid: str, attested_at: str, expires_at: str | None = None, evidence: 
     extra = f", expires_at: '{expires_at}'" if expires_at else ""
     if evidence is not None:
         extra += f", evidence: [{{path: '{evidence}'}}]"
+    status = OTHER_ANSWERS.get(rid, "compliant")
     return (
-        f"- {{requirement: {rid}, status: compliant, note: 'Quyết định 12/QĐ', attested_by: A,"
+        f"- {{requirement: {rid}, status: {status}, note: 'Quyết định 12/QĐ', attested_by: A,"
         f" attested_at: '{attested_at}'{extra}}}\n"
     )
 
@@ -76,9 +77,25 @@ PORTAL = {
     "M.DEV.01": ("2026-10-01", None, "ev"),  # a directory
     "M.DEV.02": ("2026-10-01", None, "ev/../ev/ten.txt"),  # `..` that stays inside: fine
     "M.DEV.03": ("2026-10-01", None, "ev/ten.txt"),  # a regular file inside: fine
+    # Whatever the answer, invalid evidence leaves the requirement not_reviewed (not_applicable counts).
+    "M.OPS.03": ("2026-10-01", None, "../../secret.txt"),
+    "M.OPS.04": ("2026-10-01", None, "../../secret.txt"),
+    "M.OPS.05": ("2026-10-01", None, "ev/ten.txt"),
+    "M.OPS.06": ("2026-10-01", None, "ev/ten.txt"),
 }
+OTHER_ANSWERS = {"M.OPS.03": "not_applicable", "M.OPS.04": "non_compliant", "M.OPS.05": "not_applicable",
+                 "M.OPS.06": "non_compliant"}  # fmt: skip
 PORTAL_OK = {"M.POL.01", "M.POL.03", "M.DEV.02", "M.DEV.03"}
-PORTAL_BAD_EVIDENCE = {"M.ORG.02", "M.ORG.03", "M.HR.01", "M.HR.02", "M.HR.03", "M.DEV.01"}
+PORTAL_BAD_EVIDENCE = {
+    "M.ORG.02",
+    "M.ORG.03",
+    "M.HR.01",
+    "M.HR.02",
+    "M.HR.03",
+    "M.DEV.01",
+    "M.OPS.03",
+    "M.OPS.04",
+}
 # cms: a stricter profile (attestation_max_months 6, evidence_max_bytes 10).
 CMS = {
     "M.POL.01": ("2026-04-20", "2026-10-20", None),  # exactly 6 months, expiring on the day: valid
@@ -199,6 +216,12 @@ def test_evidence_outside_or_not_a_regular_file_is_invalid_and_not_reviewed(worl
         (ev,) = evidence_of(b, rid)
         assert ev["actual_sha256"] == hashlib.sha256(TEN).hexdigest() and v[rid]["status"] == "pass", rid
     assert str(world["root"]) not in world["files"]["portal"].read_text(encoding="utf-8")
+
+
+def test_invalid_evidence_is_not_reviewed_whatever_the_answer(world: dict[str, Any]) -> None:
+    v = verdicts(world["bundles"]["portal"])
+    assert [v[r]["status"] for r in ("M.OPS.03", "M.OPS.04")] == ["not_reviewed", "not_reviewed"]
+    assert [v[r]["status"] for r in ("M.OPS.05", "M.OPS.06")] == ["not_applicable", "fail"]  # valid evidence
 
 
 def test_evidence_size_cap_is_the_profiles(world: dict[str, Any]) -> None:

@@ -181,15 +181,16 @@ def _attestation_part_of(
     soon = expiry is not None and (expiry - today).days <= EXPIRING_SOON_DAYS
     record["expiring_soon"] = soon
     soon_at = expiry.isoformat() if soon and expiry is not None else None
+    invalid = [{"path": e["path"], "why": e.get("reason") or "?"} for e in checked if e["state"] == "invalid"]
+    if invalid:  # DESIGN §10: whatever the answer, evidence outside the folder, a device, a FIFO... leaves
+        # the requirement not_reviewed (as an attestation dated wrongly does); not_applicable would count
+        return "not_reviewed", Reason("evidence_invalid", {"evidence": invalid}), record, soon
     if att.status == "non_compliant":
         params = {**who, "note": att.note, "expires_soon": soon_at}
         return "fail", Reason("attested_non_compliant", params), record, soon
     if att.status == "not_applicable":
         params = {**who, "note": att.note, "expires_soon": soon_at}
         return "not_applicable", Reason("attested_not_applicable", params), record, soon
-    invalid = [{"path": e["path"], "why": e.get("reason") or "?"} for e in checked if e["state"] == "invalid"]
-    if invalid:  # a favourable answer never rests on evidence outside the folder, a device, a FIFO...
-        return "not_reviewed", Reason("evidence_invalid", {"evidence": invalid}), record, soon
     # compliant
     bad = [e for e in checked if e["state"] in ("changed", "missing")]
     if bad:
