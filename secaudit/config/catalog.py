@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from secaudit.config.catalog_parse import _Ctx, parse_catalog, valid_check_ids
+from secaudit.config.param_rules import parameter_problem
 from secaudit.core.errors import InputError
 from secaudit.core.model import (
     Catalog,
@@ -286,6 +287,9 @@ def _parse_parameters(
         bad = _odd_item(base.get(key), val)
         if bad:
             c.fail(f"tham số {key!r} sai kiểu / parameter {key!r}: {bad}", node, pid)
+        wrong = parameter_problem(key, val)
+        if wrong:
+            c.fail(f"tham số {key!r} không hợp lệ / parameter {key!r}: {wrong}", node, pid)
     bad_pattern = _pattern_problem(node.get("sensitive_paths"))
     if bad_pattern:
         c.fail(bad_pattern, node, pid)
