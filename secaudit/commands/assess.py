@@ -74,7 +74,11 @@ UNSIGNED = {
     "  secaudit keys generate --agency bao-vi-du -o keys/\n"
     "  secaudit assess --inventory inventory.yaml --key keys/ -o ket-qua/",
 )
-@click.option("--inventory", type=click.Path(dir_okay=False, path_type=Path), help="inventory.yaml")
+@click.option(
+    "--inventory",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Tệp danh mục hệ thống / the inventory file (inventory.yaml).",
+)
 @click.option(
     "--attestations",
     type=click.Path(file_okay=False, path_type=Path),
@@ -94,7 +98,8 @@ UNSIGNED = {
 @click.option(
     "--probes",
     "probes_spec",
-    help="tls,http,ports,dns,mail (default: tls,http,ports, plus dns,mail for systems listing domains:).",
+    help="Bộ thu thập (mặc định: tls,http,ports, thêm dns,mail cho hệ thống khai báo domains:) / "
+    "probes: tls,http,ports,dns,mail (default: tls,http,ports, plus dns,mail for systems listing domains:).",
 )
 @resolver_options
 @click.option(
@@ -141,7 +146,14 @@ UNSIGNED = {
 )
 @click.option("--no-progress", is_flag=True, help="Không hiện tiến độ / no progress on stderr.")
 @LANG_OPTION
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục ghi gói kết quả / folder for the bundles (one .json per system).",
+)
 def assess(
     inventory: Path | None,
     attestations: Path | None,

@@ -26,7 +26,10 @@ def _w(lang: str, vi: str, en: str) -> str:
 
 
 INV = click.option(
-    "--inventory", required=True, type=click.Path(dir_okay=False, path_type=Path), help="inventory.yaml"
+    "--inventory",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Tệp danh mục hệ thống / the inventory file (inventory.yaml).",
 )
 
 
@@ -169,8 +172,21 @@ def wizard(
     help="Thư mục xác nhận / attestations folder (answers to pre-fill).",
 )
 @click.option("--agency", help="Chỉ một cơ quan / one agency only.")
-@click.option("--format", "fmt", type=click.Choice(["xlsx"]), default="xlsx", show_default=True)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx"]),
+    default="xlsx",
+    show_default=True,
+    help="Định dạng sổ tính / workbook format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Tệp sổ tính ghi ra / the workbook to write (FILE.xlsx).",
+)
 @LANG_OPTION
 def export(
     inventory: Path, attestations: Path | None, agency: str | None, fmt: str, output: Path, lang: str
@@ -217,7 +233,12 @@ def export(
     "import", help="Nhập lại sổ tính / read a filled workbook back into DIR/<agency>/<system>.yaml."
 )
 @click.argument("workbook", type=click.Path(path_type=Path))  # a folder: one-line InputError
-@click.option("--attestations", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--attestations",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục xác nhận để ghi vào / attestations folder to write (DIR/<agency>/<system>.yaml).",
+)
 @click.option(
     "--inventory",
     type=click.Path(dir_okay=False, path_type=Path),

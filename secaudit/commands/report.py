@@ -13,10 +13,17 @@ from secaudit.render.registry import RenderOptions, formats, render
 
 @click.command("report")
 @click.argument("bundle", type=click.Path(readable=False, path_type=Path))  # read_input says why
-@click.option("--format", "fmt", type=click.Choice(formats("report")), default="html", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(formats("report")),
+    default="html",
+    show_default=True,
+    help="Định dạng / output format.",
+)
 @TEMPLATES_OPTION
 @LANG_OPTION
-@click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout).")
+@click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout) / output file (default: stdout).")
 def report_cmd(bundle: Path, fmt: str, templates: Path | None, lang: str, output: str | None) -> None:
     """Báo cáo một hệ thống / per-system report from a bundle."""
     from secaudit.province.digest import load_bundle_file, shipped_catalog

@@ -53,7 +53,8 @@ Mã thoát / exit: 0 đạt/all pass · 1 có lỗi không đạt/a fail · 2 đ
     "--probes",
     default="tls,http,ports",
     show_default=True,
-    help="tls,http,ports,dns,mail (dns, mail: only when named)",
+    help="Bộ thu thập (dns, mail chỉ khi được nêu) / probes to run: tls,http,ports,dns,mail "
+    "(dns, mail: only when named).",
 )
 @domain_options
 @click.option(

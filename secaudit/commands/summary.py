@@ -26,11 +26,25 @@ TEMPLATES_OPTION = click.option(
 @click.command("summary")
 @click.argument("bundle_dir", type=click.Path(path_type=Path))
 @click.option(
-    "--inventory", type=click.Path(path_type=Path), help="inventory.yaml: cơ quan và hệ thống phải nộp."
+    "--inventory",
+    type=click.Path(path_type=Path),
+    help="inventory.yaml: cơ quan và hệ thống phải nộp / the agencies and systems due to report.",
 )
-@click.option("--keyring", type=click.Path(path_type=Path), help="Thư mục khoá công khai <agency>.pub.")
-@click.option("--store", type=click.Path(path_type=Path), help="CSDL SQLite lưu lịch sử (xu hướng).")
-@click.option("--period", help="Kỳ báo cáo (mặc định: của inventory, hoặc kỳ mới nhất).")
+@click.option(
+    "--keyring",
+    type=click.Path(path_type=Path),
+    help="Thư mục khoá công khai <agency>.pub / folder of agencies' public keys.",
+)
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path),
+    help="CSDL SQLite lưu lịch sử (xu hướng) / SQLite history (trend).",
+)
+@click.option(
+    "--period",
+    help="Kỳ báo cáo (mặc định: của inventory, hoặc kỳ mới nhất) / the period (default: the "
+    "inventory's, else the latest).",
+)
 @click.option(
     "--compare",
     metavar="PERIOD",
@@ -48,7 +62,8 @@ TEMPLATES_OPTION = click.option(
     type=click.Choice([*formats("summary"), "mau08"]),
     default="html",
     show_default=True,
-    help="mau08: báo cáo Mẫu 08 (NĐ 331/2026), cần --inventory và -o FILE.xlsx|FILE.html.",
+    help="mau08: báo cáo Mẫu 08 (NĐ 331/2026), cần --inventory và -o FILE.xlsx|FILE.html / "
+    "the Mẫu 08 report needs --inventory and -o FILE.xlsx|FILE.html.",
 )
 @click.option(
     "--cache",
@@ -60,7 +75,7 @@ TEMPLATES_OPTION = click.option(
 @click.option("--no-cache", is_flag=True, help="Không dùng bộ nhớ đệm / re-judge every bundle, keep nothing.")
 @TEMPLATES_OPTION
 @LANG_OPTION
-@click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout).")
+@click.option("-o", "--output", help="Tệp kết quả (mặc định: stdout) / output file (default: stdout).")
 def summary_cmd(
     bundle_dir: Path,
     inventory: Path | None,
