@@ -521,3 +521,56 @@ def test_new_check_ids_exist_and_feed_requirements_of_both_catalogues() -> None:
     for cid in NEW_IDS:
         assert cid in reg and meta[cid]["severity"] in SEVERITY_WEIGHTS, cid
         assert mapped[cid] == {"tcvn-11930-2017", "tcvn-14423-2026"}, (cid, mapped[cid])
+
+
+TAILORED = """\
+profile:
+  id: no-backup-site
+  extends: level3
+  title: {vi: "Cấp độ 3, không có trung tâm dự phòng", en: "Level 3, no standby site"}
+tailoring:
+  - requirement: M.OPS.07
+    status: not_applicable
+    justification: "Hệ thống tĩnh / static site"
+"""
+
+
+@pytest.mark.parametrize("forgery", ["none", "no_justification", "blank_justification", "tailoring_dropped",
+                                     "another_not_applicable"])  # fmt: skip
+def test_absent_only_as_justified_accepted_not_applicable(
+    world: dict[str, Any], tmp_path: Path, forgery: str
+) -> None:
+    """The inventory accepts M.OPS.07: the bundle counts only while its recorded tailoring is justified
+    and is the only requirement left out (each forgery signed with the agency's valid key)."""
+    from secaudit.config.catalog import load_profile
+    from secaudit.province.summary import summarise
+
+    (tmp_path / "t.yaml").write_text(TAILORED, encoding="utf-8")
+    inv = tmp_path / "inv.yaml"
+    inv.write_text(
+        f"province: Huế\nperiod: 2026\nagencies:\n  - id: {AG}\n    name: B\n    systems:\n"
+        "      - {id: portal, name: C, level: 3, targets: [https://127.0.0.1],"
+        " accepted_tailoring: [M.OPS.07]}\n",
+        encoding="utf-8",
+    )
+    a = rb.assessment(AG, "portal", profiles=[load_profile(str(tmp_path / "t.yaml"))])
+    assert rb.requirement(a, "M.OPS.07")["status"] == "not_applicable" and a["summary"]["meets_level"]
+    tailoring = a["profile_resolved"]["tailoring"]
+    if forgery == "no_justification":
+        del tailoring[0]["justification"]
+    elif forgery == "blank_justification":
+        tailoring[0]["justification"] = " "
+    elif forgery == "tailoring_dropped":
+        a["profile_resolved"]["tailoring"] = []
+    elif forgery == "another_not_applicable":
+        rb.requirement(a, "M.OPS.05")["status"] = "not_applicable"
+        rb.resummarise(a)
+    bundles = tmp_path / "b"
+    bundles.mkdir()
+    rb.put(a, world["keys"], bundles)
+    s = summarise(bundles, inventory=inv, keyring=world["keys"])
+    sy = s["agencies"][0]["systems"][0]
+    assert (sy["status"] == "verified") is (forgery == "none"), sy["reason"]
+    assert sy["meets_target"] is (forgery == "none") and s["totals"]["systems_meeting"] == (forgery == "none")
+    if forgery != "none":
+        assert sy["status"] in ("profile_not_accepted", "inconsistent") and sy["meets_level"] is False
