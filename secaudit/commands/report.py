@@ -19,7 +19,7 @@ from secaudit.render.registry import RenderOptions, formats, render
     type=click.Choice(formats("report")),
     default="html",
     show_default=True,
-    help="Định dạng / output format.",
+    help="Định dạng / format",
 )
 @TEMPLATES_OPTION
 @LANG_OPTION
