@@ -45,6 +45,7 @@ from secaudit.probes.http.connection import trust_context
 from secaudit.render.attest_xlsx import COL, HEADER_ROW
 
 TRUST_ADDR = "127.0.0.40"
+CRL_ADDR = "127.0.0.41"
 WARN_ADDR = "127.0.0.44"
 REDIRECT_ADDR = "127.0.0.45"
 GOOD_ADDR = "127.0.0.48"
@@ -143,6 +144,195 @@ def test_expired_trustme_leaf_is_the_validity_checks_defect_alone(trust_scan: di
     s = statuses(trust_scan["targets"]["expired"])
     assert s["tls.cert.validity"] == "fail"
     assert s["tls.cert.trusted"] == "pass"  # DESIGN §9: the fix offered is "renew", not "untrusted"
+
+
+# --------------------------------------------------------------------------- revoked by a CRL
+
+
+def _ca(name: str) -> tuple[Any, Any]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.timezone.utc)
+    usage = dict.fromkeys(
+        ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement"),
+        False,
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=30))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                **usage, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def _leaf(ca_key: Any, ca_cert: Any, address: str, crl_url: str | None) -> Leaf:
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=60))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]), False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False)
+    )
+    if crl_url:
+        dp = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        b = b.add_extension(x509.CRLDistributionPoints([dp]), critical=False)
+    cert = b.sign(ca_key, hashes.SHA256())
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return Leaf(cert_pem=pem, key_pem=key_pem, chain_pem=pem, names=[address])
+
+
+def _crl(ca_key: Any, ca_cert: Any, serials: list[int]) -> Any:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    now = dt.datetime.now(dt.timezone.utc)
+    b = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(now - dt.timedelta(days=1))
+        .next_update(now + dt.timedelta(days=7))
+    )
+    for serial in serials:
+        entry = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(serial)
+            .revocation_date(now - dt.timedelta(hours=1))
+            .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False)
+            .build()
+        )
+        b = b.add_revoked_certificate(entry)
+    return b.sign(ca_key, hashes.SHA256())
+
+
+@pytest.fixture(scope="module")
+def crl_scan(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """DESIGN §9: "a revoked certificate — stapled OCSP or CRL — fails tls.cert.trusted". CRLs come
+    from the certificate's distribution point (a loopback HTTP server here) or inside --ca-file."""
+    from cryptography.hazmat.primitives import serialization
+
+    tmp = tmp_path_factory.mktemp("crl")
+    ca_key, ca_cert = _ca("secaudit c9 CRL CA")
+    forger_key, _ = _ca("secaudit c9 CRL CA")  # same name, another key: its lists are forgeries
+    files: dict[str, bytes] = {}
+    seen: list[str] = []
+    handler = type(
+        "CrlHandler",
+        (BaseHTTPRequestHandler,),
+        {
+            "log_message": lambda self, *a: None,
+            "do_GET": lambda self: (
+                seen.append(self.path),
+                self.send_response(200 if self.path in files else 404),
+                self.send_header("Content-Type", "application/pkix-crl"),
+                self.send_header("Content-Length", str(len(files.get(self.path, b"")))),
+                self.end_headers(),
+                self.wfile.write(files.get(self.path, b"")),
+            ),
+        },
+    )
+    srv = ThreadingHTTPServer((CRL_ADDR, 0), handler)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    base = f"http://{CRL_ADDR}:{srv.server_address[1]}"
+    dead = f"http://{CRL_ADDR}:{lab.closed_port(CRL_ADDR)}/ca.crl"
+    leaves = {
+        "revoked_dp": _leaf(ca_key, ca_cert, CRL_ADDR, f"{base}/ca.crl"),
+        "good_dp": _leaf(ca_key, ca_cert, CRL_ADDR, f"{base}/ca.crl"),
+        "revoked_in_ca_file": _leaf(ca_key, ca_cert, CRL_ADDR, None),
+        "forged_list": _leaf(ca_key, ca_cert, CRL_ADDR, f"{base}/forged.crl"),
+        "dp_unreachable": _leaf(ca_key, ca_cert, CRL_ADDR, dead),
+        # a chain no store trusts: its distribution point is the server's choice, never fetched
+        "untrusted_dp": _leaf(forger_key, ca_cert, CRL_ADDR, f"{base}/hostile.crl"),
+    }
+    serial = {k: leaf.cert.serial_number for k, leaf in leaves.items()}
+    files["/ca.crl"] = _crl(ca_key, ca_cert, [serial["revoked_dp"]]).public_bytes(serialization.Encoding.DER)
+    forged = _crl(forger_key, ca_cert, [serial["forged_list"]])
+    files["/forged.crl"] = forged.public_bytes(serialization.Encoding.DER)
+    ca_file = tmp / "ca-with-crl.pem"
+    supplied = _crl(ca_key, ca_cert, [serial["revoked_in_ca_file"]])
+    ca_file.write_bytes(
+        ca_cert.public_bytes(serialization.Encoding.PEM) + supplied.public_bytes(serialization.Encoding.PEM)
+    )
+    urls = {}
+    for name, leaf in leaves.items():
+        site = lab.start(
+            SiteSpec(name=f"c9-crl-{name}", address=CRL_ADDR, hostname=CRL_ADDR, cert=leaf, plain_http="none")
+        )
+        urls[name] = site.url
+    code, doc = scan_json(tmp, *urls.values(), "--probes", "tls", "--ca-file", ca_file, "--timeout", 3)
+    srv.shutdown()
+    srv.server_close()
+    by_url = {t["target"]: t for t in doc["targets"]}
+    return {"code": code, "targets": {name: by_url[url] for name, url in urls.items()}, "seen": seen}
+
+
+@pytest.mark.parametrize("name", ["revoked_dp", "revoked_in_ca_file"])
+def test_certificate_revoked_by_a_crl_fails_trusted(crl_scan: dict[str, Any], name: str) -> None:
+    t = crl_scan["targets"][name]
+    r = _trusted(t)
+    assert r["status"] == "fail", r["summary"]["en"]
+    assert "CRL" in r["summary"]["en"] and "CRL" in r["summary"]["vi"]
+    assert "keyCompromise" in r["evidence"]["reason"] or "key_compromise" in r["evidence"]["reason"]
+    assert r["evidence"]["deployments"][0]["crl"]["cert_status"] == "revoked"
+    s = statuses(t)
+    assert {s[c] for c in ("tls.cert.hostname", "tls.cert.validity", "tls.cert.key")} == {"pass"}
+
+
+def test_crl_that_does_not_list_the_certificate_passes(crl_scan: dict[str, Any]) -> None:
+    r = _trusted(crl_scan["targets"]["good_dp"])
+    assert r["status"] == "pass", r["summary"]["en"]
+    crl = r["evidence"]["deployments"][0]["crl"]
+    assert crl["cert_status"] == "good" and any(
+        s["ok"] and s["source"].startswith("http") for s in crl["sources"]
+    )
+
+
+def test_forged_or_unreachable_crl_is_evidence_never_a_verdict(crl_scan: dict[str, Any]) -> None:
+    forged = _trusted(crl_scan["targets"]["forged_list"])
+    assert forged["status"] == "pass", forged["summary"]["en"]  # a list the issuer did not sign
+    srcs = forged["evidence"]["deployments"][0]["crl"]["sources"]
+    assert any(s["source"].endswith("/forged.crl") and not s["ok"] and "issuer" in s["error"] for s in srcs)
+    dead = _trusted(crl_scan["targets"]["dp_unreachable"])
+    assert dead["status"] == "pass", dead["summary"]["en"]
+    srcs = dead["evidence"]["deployments"][0]["crl"]["sources"]
+    assert any(s["source"].endswith("/ca.crl") and not s["ok"] and s["error"] for s in srcs)
+    assert crl_scan["code"] == 1
 
 
 # --------------------------------------------------------------------------- --ca-file adds
@@ -472,3 +662,10 @@ def test_attest_import_reads_what_a_spreadsheet_program_saved(world: dict[str, A
         dt.date(2026, 10, 20),
     )
     assert (got[second].status, got[second].note) == ("non_compliant", "chưa có")
+
+
+def test_untrusted_chain_s_distribution_point_is_never_fetched(crl_scan: dict[str, Any]) -> None:
+    """§8: the tool contacts what it is given; a CRL URL counts only in a chain a CA vouches for."""
+    assert statuses(crl_scan["targets"]["untrusted_dp"])["tls.cert.trusted"] == "fail"
+    assert "/hostile.crl" not in crl_scan["seen"]
+    assert "/ca.crl" in crl_scan["seen"] and "/forged.crl" in crl_scan["seen"]  # the trusted ones were

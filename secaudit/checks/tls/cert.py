@@ -12,6 +12,7 @@ from typing import Any
 from secaudit.checks import CheckContext, Outcome, check, shown
 from secaudit.checks.observation import Broken, need
 from secaudit.checks.tls.observation import Cert, Deployment, TlsObservation
+from secaudit.checks.tls.revocation import crl_evidence
 
 # Signature algorithm OIDs using MD2/MD5/SHA-1 (RSA, DSA, ECDSA), for certificates whose hash
 # the parser could not name.
@@ -67,6 +68,8 @@ def _trust_of(dep: Deployment) -> dict[str, Any]:
         "ocsp": _ocsp_evidence(dep),
         "relaxed": None,
     }
+    if (crl := crl_evidence(dep.crl)) is not None:
+        out["crl"] = crl
     nf = dep.name_free
     if ok or nf is None or isinstance(nf, Broken):
         return out
@@ -104,6 +107,15 @@ def cert_trusted(obs: TlsObservation, ctx: CheckContext) -> Outcome:
         evidence["reason"] = reason
         params = {"subject": revoked[0]["leaf"], "responder": o.get("responder") or "-", "reason": reason}
         return Outcome("fail", "fail_revoked", params, evidence)
+    by_crl = [r for r in results if (r.get("crl") or {}).get("cert_status") == "revoked"]
+    if by_crl:
+        c = by_crl[0]["crl"]
+        which = f"intermediate {c['certificate']}" if c.get("certificate") else "leaf"
+        why = c.get("revocation_reason") or "unspecified"
+        reason = f"CRL {c.get('source')}: {which} revoked ({why}) at {c.get('revocation_time')}"
+        evidence["reason"] = reason
+        params = {"subject": by_crl[0]["leaf"], "source": c.get("source") or "-", "reason": reason}
+        return Outcome("fail", "fail_revoked_crl", params, evidence)
     bad = [r for r in results if not r["trusted_by"] and not r["relaxed"]]
     if bad:
         reason = str(bad[0]["reason"] or "no trust store validated the chain")

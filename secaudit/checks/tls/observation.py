@@ -29,6 +29,7 @@ from secaudit.checks.observation import (
     incomplete,
     section,
 )
+from secaudit.checks.tls.revocation import Crl, crl_of
 
 LEGACY = ("SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1")
 ALL_PROTOCOLS = (*LEGACY, "TLS 1.2", "TLS 1.3")
@@ -215,6 +216,7 @@ class Deployment:
     trust: tuple[PathValidation, ...] | Broken
     ocsp: Ocsp | None | Broken = None
     name_free: NameFree | None | Broken = None  # recorded only when every store refused
+    crl: Crl | None | Broken = None  # what the CRLs said (checks/tls/revocation.py)
 
     @property
     def leaf(self) -> Cert:
@@ -338,7 +340,7 @@ def _certificate(raw: dict[str, Any], name: str) -> Certificate:
             # which certificate was served is unknown: every certificate check is in doubt
             raise Malformed(f"{path}.chain is empty (no certificate was received)")
         certs = tuple(_cert(c, f"{path}.chain[{j}]") for j, c in enumerate(chain))
-        out.append(Deployment(certs, _trust(d, path), _ocsp(d, path), _name_free(d, path)))
+        out.append(Deployment(certs, _trust(d, path), _ocsp(d, path), _name_free(d, path), crl_of(d, path)))
     return Certificate(tuple(out))
 
 

@@ -157,7 +157,8 @@ def _scan(
                     label = f"{t.raw} (legacy handshake)"
         else:
             try:
-                obs.update(observe(res, mozilla_name, str(ca_file) if ca_file else None))
+                ca = str(ca_file) if ca_file else None
+                obs.update(observe(res, mozilla_name, ca, crl_timeout=float(context.timeout)))
             except Exception as exc:  # a bug here must not stop the other targets
                 obs["error"] = f"cannot read sslyze result: {type(exc).__name__}: {exc}"
             label = t.raw

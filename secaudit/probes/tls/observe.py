@@ -7,6 +7,7 @@ from datetime import timezone
 from typing import Any
 
 from secaudit.probes.safe_text import escape_controls
+from secaudit.probes.tls.crl import crl_status
 from secaudit.probes.tls.facts import ephemeral_dh, name_free_validation, ocsp_of
 
 Observation = dict[str, Any]
@@ -55,7 +56,7 @@ def _read(plugin: str, attempt: Any, read: Callable[[Any], Observation]) -> Obse
         return {"error": f"sslyze {plugin}: cannot read the result: {type(exc).__name__}: {exc}"[:500]}
 
 
-def observe(res: Any, mozilla_name: str, ca_file: str | None = None) -> Observation:
+def observe(res: Any, mozilla_name: str, ca_file: str | None = None, crl_timeout: float = 5.0) -> Observation:
     sr = res.scan_result
     conn = res.connectivity_result
     obs: Observation = {
@@ -72,7 +73,7 @@ def observe(res: Any, mozilla_name: str, ca_file: str | None = None) -> Observat
     obs["certificate"] = _read(
         "certificate_info",
         sr.certificate_info,
-        lambda r: _certificate_info(r, ca_file, res.server_location.hostname),
+        lambda r: _certificate_info(r, ca_file, res.server_location.hostname, crl_timeout),
     )
 
     for section, (attr, read) in _SECTIONS.items():
@@ -211,14 +212,29 @@ def _clip(text: str) -> str:
     return head if len(text) <= MAX_NAME else head + "…"
 
 
-def _certificate_info(result: Any, ca_file: str | None = None, host: str | None = None) -> Observation:
+def _certificate_info(
+    result: Any, ca_file: str | None = None, host: str | None = None, crl_timeout: float = 5.0
+) -> Observation:
     deployments = []
     for dep in result.certificate_deployments:
         received = list(dep.received_certificate_chain)
         extra: Observation = {"ocsp": ocsp_of(dep)}
-        if not any(pv.was_validation_successful for pv in dep.path_validation_results):
+        anchored = any(pv.was_validation_successful for pv in dep.path_validation_results)
+        if not anchored:
             # sslyze's validation includes the name: validate again without it (facts.py)
-            extra["name_free_validation"] = name_free_validation(received[:MAX_CHAIN], ca_file)
+            nf = extra["name_free_validation"] = name_free_validation(received[:MAX_CHAIN], ca_file)
+            anchored = (
+                any(
+                    bool((nf.get(k) or {}).get("ok"))
+                    for k in ("time_set_aside", "relaxed", "signature_set_aside")
+                )
+                or nf["ok"]
+            )
+        # DESIGN §9: revoked by stapled OCSP *or a CRL*. Distribution points are fetched only for a
+        # chain that leads to a trust anchor: a hostile self-made certificate picks no URL for us.
+        crl = crl_status(received[:MAX_CHAIN], ca_file, crl_timeout, fetch=anchored)
+        if crl is not None:
+            extra["crl"] = crl
         deployments.append(
             extra
             | stored_chain(received, host)
