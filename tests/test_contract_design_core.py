@@ -374,6 +374,8 @@ def test_bundle_fields_of_section7(assessed: dict[str, Any], sites: dict[str, An
     assert (a["agency"]["id"], a["agency"]["name"]) == (AGENCY, "Đài Phát thanh Ví Dụ")
     assert (a["system"]["id"], a["system"]["name"], a["system"]["level"]) == ("portal", "Cổng thông tin", 3)
     assert a["profile"] == "core-l3"  # the id the profile file declares, never its local path
+    down = assessed["bundles"][f"{AGENCY}.down.2026.json"]["assessment"]
+    assert (down["system"]["level"], down["profile"]) == (1, "level1")  # default: level<level>
     assert a["tool"] == {"name": "secaudit", "version": __version__}
     datetime.fromisoformat(a["assessed_at"].replace("Z", "+00:00"))
     [t] = a["targets"]  # as in scan JSON: the inventory's url, echoed
@@ -586,6 +588,18 @@ def _bad_inputs(root: Path) -> dict[str, tuple[list[Any], list[str]]]:
             ["s1.yaml:", "M.POL.01", "done"],
         ),
         "unknown target form": (["scan", "ftp://x.test"], ["ftp"]),
+        "unknown --agency": (
+            ["assess", "--inventory", root / "inv-ok.yaml", "--agency", "a9", "-o", out],
+            ["a9"],
+        ),
+        "missing --key": (
+            ["assess", "--inventory", root / "inv-ok.yaml", "--key", root / "a1.key", "-o", out],
+            ["a1.key"],
+        ),
+        "missing --attestations": (
+            ["assess", "--inventory", root / "inv-ok.yaml", "--attestations", root / "no-atts", "-o", out],
+            ["no-atts"],
+        ),
     }
 
 
@@ -602,6 +616,9 @@ BAD_INPUT_CASES = [
     "unknown agency type",
     "unknown attestation status",
     "unknown target form",
+    "unknown --agency",
+    "missing --key",
+    "missing --attestations",
 ]
 
 
