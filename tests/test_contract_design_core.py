@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 
 from secaudit import __version__
 from secaudit.cli import main
+from secaudit.config.targets import parse_target
 from secaudit.lab.sites import DEFAULT_PAGE, GOOD_HEADERS, Lab, SiteSpec
 from secaudit.signing.bundle_view import as_v1
 
@@ -474,6 +475,30 @@ def test_summary_formats_and_store(assessed: dict[str, Any], tmp_path: Path) -> 
     )
     assert proc.returncode == 0 and store.is_file(), proc.stderr
     json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize(
+    ("raw", "host", "port"),
+    [
+        ("::1", "::1", 443),  # a bare IPv6 address is a host (it was "Port could not be cast")
+        ("[::1]:8443", "::1", 8443),
+        ("https://[::1]", "::1", 443),
+        ("2001:db8::1:443", "2001:db8::1:443", 443),  # a valid address: brackets name a port
+        ("portal.example.vn", "portal.example.vn", 443),
+        ("portal.example.vn:8443", "portal.example.vn", 8443),
+        ("HTTPS://Portal.Example.VN:8443/", "portal.example.vn", 8443),
+    ],
+)
+def test_target_forms_host_and_port(raw: str, host: str, port: int) -> None:
+    target = parse_target(raw)  # parsing only: nothing is contacted
+    assert (target.raw, target.host, target.port) == (raw, host, port)
+
+
+def test_a_bare_ipv6_target_is_scanned_and_echoed() -> None:
+    proc = secaudit("scan", "::1", "--probes", "tls", "--timeout", 1, "--format", "json", "--quiet")
+    assert proc.returncode != 2, proc.stderr
+    [entry] = json.loads(proc.stdout)["targets"]
+    assert (entry["target"], entry["host"], entry["port"]) == ("::1", "::1", 443)
 
 
 # --------------------------------------------------------------------------- §5 other commands

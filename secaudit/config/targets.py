@@ -13,6 +13,13 @@ _LABEL = r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})"
 _HOST_RE = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
 
 
+def _is_ipv6(text: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(text), ipaddress.IPv6Address)
+    except ValueError:
+        return False
+
+
 def _check_host(host: str, raw: str) -> str:
     if not host:
         raise InputError(f"mục tiêu {raw!r}: thiếu tên máy chủ / target {raw!r}: no host name")
@@ -37,7 +44,8 @@ def parse_target(raw: str, resolve: list[str] | None = None, http_port: int | No
     if not text:
         raise InputError("mục tiêu trống / empty target")
     if "://" not in text:
-        text = "https://" + text
+        # A bare IPv6 address is a host without a port (as in curl and nmap): ``[::1]:8443`` names one.
+        text = "https://" + (f"[{text}]" if _is_ipv6(text) else text)
     try:
         parts = urlsplit(text)
         port = parts.port
