@@ -46,6 +46,7 @@ from secaudit.render.attest_xlsx import COL, HEADER_ROW
 
 TRUST_ADDR = "127.0.0.40"
 CRL_ADDR = "127.0.0.41"
+HOMEMADE_ADDR = "127.0.0.42"
 WARN_ADDR = "127.0.0.44"
 REDIRECT_ADDR = "127.0.0.45"
 GOOD_ADDR = "127.0.0.48"
@@ -144,6 +145,88 @@ def test_expired_trustme_leaf_is_the_validity_checks_defect_alone(trust_scan: di
     s = statuses(trust_scan["targets"]["expired"])
     assert s["tls.cert.validity"] == "fail"
     assert s["tls.cert.trusted"] == "pass"  # DESIGN §9: the fix offered is "renew", not "untrusted"
+
+
+# --------------------------------------------------------------------------- home-made CAs (openssl CLI)
+
+
+def _openssl(cwd: Path, *args: str) -> None:
+    proc = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def homemade_scan(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """DESIGN §9: "A CA that a strict RFC 5280 validator refuses but OpenSSL accepts ... is warn
+    with that reason, not fail untrusted". The recipes of countless internal CAs, run with the
+    openssl CLI itself: `req -x509` with Debian's defaults writes a CA without keyUsage, and
+    `x509 -req` without an extension file writes a version-1 leaf."""
+    d = tmp_path_factory.mktemp("homemade")
+    _openssl(d, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+             "-days", "365", "-subj", "/CN=Phong CNTT internal CA")  # fmt: skip
+    _openssl(d, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr",
+             "-subj", f"/CN={HOMEMADE_ADDR}")  # fmt: skip
+    (d / "san.cnf").write_text(f"subjectAltName=IP:{HOMEMADE_ADDR}\n", encoding="utf-8")
+    (d / "client.cnf").write_text(
+        f"subjectAltName=IP:{HOMEMADE_ADDR}\nextendedKeyUsage=clientAuth\n", encoding="utf-8"
+    )
+    sign = [
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "60",
+    ]
+    _openssl(d, *sign, "-out", "san.pem", "-extfile", "san.cnf")
+    _openssl(d, *sign, "-out", "v1.pem")
+    _openssl(d, *sign, "-out", "client.pem", "-extfile", "client.cnf")
+    key = (d / "leaf.key").read_bytes()
+    urls = {}
+    for name in ("san", "v1", "client"):
+        pem = (d / f"{name}.pem").read_bytes()
+        leaf = Leaf(cert_pem=pem, key_pem=key, chain_pem=pem, names=[HOMEMADE_ADDR])
+        site = lab.start(
+            SiteSpec(
+                name=f"c9-home-{name}",
+                address=HOMEMADE_ADDR,
+                hostname=HOMEMADE_ADDR,
+                cert=leaf,
+                plain_http="none",
+            )
+        )
+        urls[name] = site.url
+    code, doc = scan_json(d, *urls.values(), "--probes", "tls", "--ca-file", d / "ca.pem", "--timeout", 5)
+    by_url = {t["target"]: t for t in doc["targets"]}
+    return {name: by_url[url] for name, url in urls.items()}
+
+
+def test_ca_without_key_usage_warns_with_the_strict_reason(homemade_scan: dict[str, Any]) -> None:
+    t = homemade_scan["san"]
+    r = _trusted(t)
+    assert r["status"] == "warn", r["summary"]["en"]
+    assert "keyUsage" in r["summary"]["en"] and "keyUsage" in r["summary"]["vi"]
+    assert "2.5.29.15" in r["evidence"]["reason"]  # the strict validator's own words
+    assert statuses(t)["tls.cert.hostname"] == "pass"
+
+
+def test_version_1_leaf_warns_and_the_missing_names_are_the_host_checks(
+    homemade_scan: dict[str, Any],
+) -> None:
+    t = homemade_scan["v1"]
+    r = _trusted(t)
+    assert r["status"] == "warn", r["summary"]["en"]
+    assert "version 3" in r["summary"]["en"]
+    assert statuses(t)["tls.cert.hostname"] == "fail"  # no subjectAltName: that check's defect
+
+
+def test_leaf_not_meant_for_servers_stays_untrusted(homemade_scan: dict[str, Any]) -> None:
+    assert statuses(homemade_scan["client"])["tls.cert.trusted"] == "fail"  # extendedKeyUsage clientAuth
 
 
 # --------------------------------------------------------------------------- revoked by a CRL

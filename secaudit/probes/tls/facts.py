@@ -27,6 +27,7 @@ from typing import Any
 from secaudit.core.resources import package_file
 from secaudit.core.yamlio import load_yaml
 from secaudit.probes.safe_text import escape_controls
+from secaudit.probes.tls.lenient import openssl_accepts, set_aside
 
 SMALL_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
 DERIVED_BASES = 20
@@ -252,6 +253,9 @@ def name_free_validation(
     elif "signature algorithm" in str(strict.get("error", "")).lower():
         # cryptography refuses SHA-1 signatures outright: that is tls.cert.signature's defect
         strict["signature_set_aside"] = _anchored(chain, stores)
+    elif (rule := set_aside(str(strict.get("error")))) and (lax := openssl_accepts(chain, stores))["ok"]:
+        # another RFC 5280 rule OpenSSL does not enforce (a CA without keyUsage...): warn (lenient.py)
+        strict["relaxed"] = {"ok": True, "store": lax["store"], "set_aside": rule}
     return strict
 
 
