@@ -27,6 +27,11 @@ MAX_FETCHES = 2
 MAX_URL = 300
 
 
+def _shown(url: str) -> str:
+    """A URL from the server's certificate, as recorded: cut, and no escape sequence for a terminal."""
+    return escape_controls(url[:MAX_URL])
+
+
 def _iso(t: dt.datetime | None) -> str | None:
     return None if t is None else t.astimezone(dt.timezone.utc).isoformat()
 
@@ -143,11 +148,13 @@ def _crl_status(chain: list[Any], ca_file: str | None, timeout: float, fetch: bo
         if cert.subject == cert.issuer:
             continue  # a root is the trust anchor's business
         issuer = next((c for c in chain[i + 1 :] + anchors if c.subject == cert.issuer), None)
+        if issuer is None:
+            continue  # no key to check a list with (e.g. a public root the server does not send)
         candidates: list[tuple[str, Any]] = [("ca_file", c) for c in supplied if c.issuer == cert.issuer]
         for url in _urls(cert) if fetch else []:
             left = deadline - time.monotonic()
             if fetches >= MAX_FETCHES or left <= 0:
-                sources.append({"source": url[:MAX_URL], "ok": False, "error": "not fetched (limit)"})
+                sources.append({"source": _shown(url), "ok": False, "error": "not fetched (limit)"})
                 continue
             fetches += 1
             try:
@@ -157,11 +164,11 @@ def _crl_status(chain: list[Any], ca_file: str | None, timeout: float, fetch: bo
                 candidates += [(url, c) for c in got]
             except Exception as exc:  # network, HTTP or parse error: evidence only
                 err = escape_controls(f"{type(exc).__name__}: {exc}"[:300])
-                sources.append({"source": url[:MAX_URL], "ok": False, "error": err})
+                sources.append({"source": _shown(url), "ok": False, "error": err})
         for where, crl in candidates:
-            src = {"source": where[:MAX_URL], "certificate": i, "this_update": _iso(crl.last_update_utc)}
+            src = {"source": _shown(where), "certificate": i, "this_update": _iso(crl.last_update_utc)}
             src["next_update"] = _iso(crl.next_update_utc)
-            if issuer is None or not _verified(crl, issuer):
+            if not _verified(crl, issuer):
                 sources.append(src | {"ok": False, "error": "CRL not signed by the certificate's issuer"})
                 continue
             sources.append(src | {"ok": True, "error": None})
@@ -169,7 +176,7 @@ def _crl_status(chain: list[Any], ca_file: str | None, timeout: float, fetch: bo
             if entry is not None and revoked is None:
                 revoked = {
                     "certificate": i,
-                    "source": where[:MAX_URL],
+                    "source": _shown(where),
                     "revocation_time": _iso(entry.revocation_date_utc),
                 }
                 revoked["revocation_reason"] = _reason(entry)
