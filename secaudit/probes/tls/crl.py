@@ -102,13 +102,33 @@ def _fetch(url: str, timeout: float) -> bytes:
     return data
 
 
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a few redirects, to http(s) only (urllib alone would also follow one to ftp)."""
+
+    max_redirections = 3
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        if not newurl.lower().startswith(("http://", "https://")):
+            raise ValueError(f"redirect to {newurl[:80]!r} not followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _download(url: str, timeout: float) -> bytes:
+    """The body at ``url``, read against one deadline: a trickling server cannot stretch it."""
+    deadline = time.monotonic() + timeout
+    opener = urllib.request.build_opener(_HttpOnlyRedirects())
     req = urllib.request.Request(url, headers={"User-Agent": "secaudit (CRL)"})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (http/https only, above)
-        data = resp.read(MAX_CRL_BYTES + 1)
-    if len(data) > MAX_CRL_BYTES:
-        raise ValueError(f"CRL larger than {MAX_CRL_BYTES} bytes")
-    return data
+    chunks: list[bytes] = []
+    size = 0
+    with opener.open(req, timeout=timeout) as resp:
+        while chunk := resp.read1(65536):  # one recv at a time: the deadline is checked often
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_CRL_BYTES:
+                raise ValueError(f"CRL larger than {MAX_CRL_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"CRL not received within {timeout:g} s")
+    return b"".join(chunks)
 
 
 def _verified(crl: Any, issuer: Any) -> bool:
