@@ -14,7 +14,7 @@ from typing import Any
 # The strict validator's words -> the rule set aside (said in the verdict, so the fix is clear).
 RULES = (
     ("2.5.29.19", "basicConstraints not marked critical on a CA certificate (RFC 5280 4.2.1.9)"),
-    ("2.5.29.15", "keyUsage (keyCertSign) missing on a CA certificate (RFC 5280 4.2.1.3)"),
+    ("2.5.29.15", "keyUsage missing or not allowing this use, e.g. keyCertSign on a CA (RFC 5280 4.2.1.3)"),
     ("2.5.29.35", "authorityKeyIdentifier missing (RFC 5280 4.2.1.1)"),
     ("2.5.29.14", "subjectKeyIdentifier missing on a CA certificate (RFC 5280 4.2.1.2)"),
     ("X509v3", "not an X.509 version 3 certificate (RFC 5280 4.1.2.1)"),
