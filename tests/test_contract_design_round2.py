@@ -574,3 +574,50 @@ def test_absent_only_as_justified_accepted_not_applicable(
     assert sy["meets_target"] is (forgery == "none") and s["totals"]["systems_meeting"] == (forgery == "none")
     if forgery != "none":
         assert sy["status"] in ("profile_not_accepted", "inconsistent") and sy["meets_level"] is False
+
+
+# --------------------------------------------------------------------------- what changed
+
+
+@pytest.mark.parametrize("unverified", ["none", "current", "previous"])
+@pytest.mark.parametrize("via", ["compare", "store"])
+def test_what_changed_never_rests_on_an_unverified_bundle(
+    world: dict[str, Any], tmp_path: Path, unverified: str, via: str
+) -> None:
+    """2025: MANUAL fails; 2026: it passes. "fixed" is listed only when both bundles verify: one
+    signed with a key not the agency's is never believed, before or after."""
+    other = tmp_path / "other"
+    generate_keypair("khac", other)
+    bundles = tmp_path / "b"
+    bundles.mkdir()
+    for period, statuses, bad in (("2025", {rb.MANUAL: "fail"}, "previous"), ("2026", {}, "current")):
+        a = rb.assessment(AG, "portal", period=period, statuses=statuses)
+        keys, signer = (other, "khac") if unverified == bad else (world["keys"], None)
+        rb.put(a, keys, bundles, signer=signer)
+    common = [
+        bundles,
+        "--keyring",
+        world["keys"],
+        "--period",
+        "2026",
+        "--format",
+        "json",
+        "--today",
+        "2026-12-02",
+    ]
+    if via == "compare":
+        res = run("summary", *common, "--compare", "2025")
+    else:
+        db, old = tmp_path / "h.db", tmp_path / "old"
+        old.mkdir()
+        for p in bundles.glob("*.2025.json"):
+            p.rename(old / p.name)
+        assert (
+            run("summary", old, "--keyring", world["keys"], "--store", db, "--format", "json").exit_code == 0
+        )
+        res = run("summary", *common, "--store", db)
+    assert res.exit_code == 0, res.output
+    ch = json.loads(res.stdout)["changes"][AG]
+    fixed = [(x["system"], x["requirement"]) for x in ch["fixed"]]
+    assert fixed == ([("portal", rb.MANUAL)] if unverified == "none" else []), ch
+    assert ch["newly_failing"] == []

@@ -75,8 +75,8 @@ def changes(
             if prev is not None:
                 entry["previous_period"] = entry["previous_period"] or prev.get("period")
                 before_w.append(prev.get("score_weights"))
-            if d is None:
-                continue
+            if d is None or not getattr(d, "verified", False):
+                continue  # an unverified bundle's verdicts are never believed (DESIGN §10 "Trust")
             after_w.append(system_score(d).get("score_weights"))
             old = (prev or {}).get("statuses") or {}
             for rid, st in sorted(d.statuses.items()):
@@ -112,11 +112,11 @@ def _combined(weights: list[Any]) -> float | None:
 def previous_from_digests(
     digests: list[Any], period: str, compare: str
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """``--compare PERIOD`` without a store: the folder's bundles of that period (verified first)."""
+    """``--compare PERIOD`` without a store: the folder's verified bundles of that period."""
     best: dict[tuple[str, str], Any] = {}
     for d in digests:
-        if d.error or d.period != compare or d.period == period:
-            continue
+        if d.error or not d.verified or d.period != compare or d.period == period:
+            continue  # what an unverified bundle says is never compared against
         k = (d.agency, d.system)
         if k not in best or (d.verified, d.assessed_at, d.file) > (
             best[k].verified,

@@ -211,12 +211,14 @@ class Store:
 
     def previous(self, period: str, compare: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
         """Per (agency, system): the snapshot of its latest period before ``period`` in the store
-        (or of ``compare``): {"period", "statuses", "score_weights"} (verified bundles first)."""
+        (or of ``compare``): {"period", "statuses", "score_weights"} (verified bundles only)."""
         best: dict[tuple[str, str], tuple[Any, ...]] = {}
         sql = "SELECT agency, system, period, verified, assessed_at, file, hash FROM bundles"
         now_key = period_key(period)
         for row in self.db.execute(sql):
             p = row[2]
+            if not row[3]:  # an unverified bundle's verdicts are never believed (DESIGN §10 "Trust")
+                continue
             if (compare is not None and p != compare) or (compare is None and period_key(p) >= now_key):
                 continue
             k = (row[0], row[1])
