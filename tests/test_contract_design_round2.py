@@ -617,7 +617,11 @@ def test_what_changed_never_rests_on_an_unverified_bundle(
         )
         res = run("summary", *common, "--store", db)
     assert res.exit_code == 0, res.output
-    ch = json.loads(res.stdout)["changes"][AG]
+    data = json.loads(res.stdout)
+    ch = data["changes"][AG]
     fixed = [(x["system"], x["requirement"]) for x in ch["fixed"]]
     assert fixed == ([("portal", rb.MANUAL)] if unverified == "none" else []), ch
     assert ch["newly_failing"] == []
+    if via == "store":  # the trend's per-period changes (DESIGN §9) alike
+        trend = {t["period"]: [c["fail_to_pass"] for c in t["changes"]] for t in data["trend"]}
+        assert trend == {"2025": [], "2026": [[rb.MANUAL]] if unverified == "none" else []}, trend

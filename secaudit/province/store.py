@@ -171,7 +171,8 @@ class Store:
                 best[k] = row
         per_sys: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
         for (agency, system, period), row in best.items():
-            per_sys[(agency, system)].append((period, row[6]))
+            if row[3]:  # an unverified bundle's verdicts are never believed (DESIGN §10 "Trust")
+                per_sys[(agency, system)].append((period, row[6]))
         periods = sorted(set(heads) | {p for (_, _, p) in best}, key=period_key)
         changes: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for (agency, system), items in sorted(per_sys.items()):
