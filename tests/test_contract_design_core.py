@@ -468,6 +468,14 @@ def test_summary_formats_and_store(assessed: dict[str, Any], tmp_path: Path) -> 
         assert proc.returncode == 0 and dest.stat().st_size > 0, (fmt, proc.stderr)
     data = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert data["agencies"][0]["id"] == AGENCY
+    # It answers first how many agencies meet level 3 against the 100 % goal, then per agency,
+    # then the requirements that fail most often (M.ORG.01 here), then the trend.
+    md = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    headline = next(line for line in md.splitlines() if line.startswith("**"))
+    assert "0/1" in headline and "3" in headline and "100" in headline, headline
+    agency_at = md.index("Đài Phát thanh Ví Dụ")
+    most_failing = md.index("M.ORG.01")
+    assert md.index(headline) < agency_at < most_failing, md
     assert (tmp_path / "summary.xlsx").read_bytes()[:2] == b"PK"
     store = tmp_path / "history.db"
     proc = secaudit(
