@@ -481,3 +481,31 @@ def test_heatmap_cells_tell_awaited_answers_from_failures(verified: dict[str, An
     page = render("summary", "html", verified, RenderOptions(lang="vi"))
     heat = page.split('id="heatmap"', 1)[1].split("</section>", 1)[0]
     assert heat.count('class="h-wait"') == len(waiting)
+
+
+def test_a_bundle_failing_verification_never_raises_a_heatmap_cell_or_requirement_count(
+    tmp_path: Path,
+) -> None:
+    """With a keyring, a bundle that does not verify is its sender's claim: its passes count nowhere
+    (DESIGN §10 "never believes"); without a keyring every bundle is shown, none verified (§9)."""
+    bundles, keys = tmp_path / "bundles", tmp_path / "keys"
+    bundles.mkdir()
+    real = bf.keypair("so-a", keys)
+    bf.write(bf.sign(bf.assessment("so-a", "portal", statuses={"net.tls": "fail"}), real), bundles)
+    forger = bf.keypair("so-b", tmp_path / "elsewhere")  # not the key the keyring holds for so-b
+    bf.keypair("so-b", keys)
+    bf.write(bf.sign(bf.assessment("so-b", "portal"), forger), bundles)  # claims every pass
+
+    checked = summarise(bundles, keyring=keys)
+    assert systems(checked)[("so-b", "portal")]["verified"] is False
+    rows = {r["id"]: r for r in checked["heatmap"]["agencies"]}
+    assert sum(c["total"] for c in rows.get("so-b", {"cells": []})["cells"]) == 0
+    assert sum(c["total"] for c in rows["so-a"]["cells"]) > 0
+    # so-a counts with its re-judged verdicts (the shipped catalogue's ids), so-b's claims nowhere
+    counted = {r["id"]: r for r in checked["requirements"]}
+    assert "net.tls" not in counted and counted
+    assert all(r["pass"] + r["fail"] + r["not_reviewed"] + r["error"] <= 1 for r in counted.values())
+
+    shown = summarise(bundles)  # no keyring: nothing verified, every bundle's own verdicts shown
+    tls = next(r for r in shown["requirements"] if r["id"] == "net.tls")
+    assert (tls["pass"], tls["fail"]) == (1, 1)

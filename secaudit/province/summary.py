@@ -241,10 +241,13 @@ def aggregate(
         tot["agencies"] += 1
         tot["agencies_meeting"] += meets
 
-    # Requirement statistics and the heat-map count every chosen bundle of the period.
+    # Requirement statistics and the heat-map count every chosen bundle of the period; with a
+    # keyring only the verified (re-judged) ones: a bundle that fails verification is its sender's
+    # own claim, and its passes must not raise a cell (DESIGN §10 "never believes").
     per_agency: dict[str, Counter] = defaultdict(Counter)
     for agency_id, d in chosen:
-        per_agency[agency_id].update(d.statuses.items())  # C-speed counting of (id, status) pairs
+        if d.verified or not keyring_given:
+            per_agency[agency_id].update(d.statuses.items())  # C-speed counting of (id, status) pairs
     req_counts: dict[str, Counter] = defaultdict(Counter)
     heat: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     group_of = {rid: m[1] or "?" for rid, m in meta.items()}
