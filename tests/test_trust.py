@@ -202,6 +202,22 @@ def test_hsts_minimum_may_only_be_raised(world: dict[str, Path], value: int, acc
         assert "hsts_min_max_age" in s["reason"] and "weaker" in s["reason"]
 
 
+@pytest.mark.parametrize("value,meets", [(15552000 - 1, False), (15552000, True)])
+def test_report_headline_of_a_weaker_profile_says_it_does_not_count(
+    world: dict[str, Path], value: int, meets: bool
+) -> None:
+    # every verdict passes under the bundle's own profile; one second under the shipped HSTS minimum
+    # is a profile the summary never counts, and the report's headline now says so too
+    p = rb.put(
+        rb.assessment(AG, "portal", profiles=[_hsts(world["root"], value)]), world["keys"], world["bundles"]
+    )
+    view = json.loads(run("report", p, "--format", "json", "--lang", "en").stdout)
+    assert view["verdict"]["meets_level"] is meets
+    if not meets:
+        assert "profile is not accepted (parameter hsts_min_max_age weaker" in view["verdict"]["sentence"]
+        assert "tham số" not in view["verdict"]["sentence"]  # the reader's language only
+
+
 TAILORED = """\
 profile:
   id: no-backup-site
@@ -295,6 +311,24 @@ def test_report_says_what_rejudging_found(world: dict[str, Path]) -> None:
     assert "Inconsistent: the bundle's verdicts differ" in md
     honest = rb.put(rb.assessment("bao-khac", "portal"), world["keys"], world["root"], signer=AG)
     assert "the bundle's verdicts stand" in run("report", honest, "--format", "md", "--lang", "en").stdout
+
+
+def test_report_headline_is_the_rejudged_verdict_never_the_bundles_own(world: dict[str, Path]) -> None:
+    # A bundle signed with the agency's valid key that says "meets" while its own evidence fails
+    # had "ĐẠT cấp độ 3" as the report's headline, the inconsistency only in a note below it.
+    a = rb.assessment(AG, "portal", statuses={rb.MANUAL: "fail"})
+    a["summary"]["meets_level"] = True
+    forged = rb.put(a, world["keys"], world["bundles"])
+    view = json.loads(run("report", forged, "--format", "json").stdout)
+    assert view["verdict"]["meets_level"] is False
+    assert "KHÔNG ĐƯỢC TÍNH" in view["verdict"]["sentence"]
+    md = run("report", forged, "--format", "md", "--lang", "en").stdout
+    assert "does NOT count as meeting security level 3" in md and "MEETS" not in md
+    html = run("report", forged).stdout
+    assert "ĐẠT cấp độ 3:" not in html and "KHÔNG ĐƯỢC TÍNH" in html
+    honest = rb.put(rb.assessment("bao-khac", "portal"), world["keys"], world["root"], signer=AG)
+    view = json.loads(run("report", honest, "--format", "json").stdout)
+    assert view["verdict"]["meets_level"] is True and "ĐẠT cấp độ 3" in view["verdict"]["sentence"]
 
 
 def test_domains_the_inventory_declares_must_be_assessed(world: dict[str, Path]) -> None:

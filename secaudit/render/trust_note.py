@@ -8,15 +8,16 @@ from typing import Any
 from secaudit.core.reasons import MEETS_LEVEL_WORDS
 
 
-def trust_note(bundle: dict[str, Any], lang: str) -> str:
-    """One bilingual-aware line ("" if the bundle cannot be read as an assessment)."""
+def trust_note(bundle: dict[str, Any], lang: str, examined: Any = None) -> str:
+    """One bilingual-aware line ("" if the bundle cannot be read as an assessment); ``examined``:
+    the bundle's Trust when the caller has re-judged it already."""
     from secaudit.province.trust import examine
 
     a = bundle.get("assessment") if isinstance(bundle, dict) else None
     if not isinstance(a, dict):
         return ""
     system = a.get("system") if isinstance(a.get("system"), dict) else {}
-    t = examine(a, require_review=system.get("require_review") is True)
+    t = examined if examined is not None else examine(a, require_review=system.get("require_review") is True)
     if t.state == "consistent":
         text = {
             "vi": "Đánh giá lại từ dữ liệu quan sát: khớp với kết luận trong gói.",

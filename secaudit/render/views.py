@@ -133,8 +133,18 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         "agency": text(_name(a.get("agency")), lang),
         "level": level,
     }
-    if s.get("meets_level"):
+    trust = _examined(bundle)
+    meets, counts, pct = _headline(trust, bool(s.get("meets_level")), counts, s.get("compliance_pct"))
+    current = trust is not None and trust.state == "consistent" and trust.primary is not None
+    problems = trust.primary.problems if current else []
+    if meets:
         sentence = t("verdict_meets", lang, **names)
+    elif trust is not None and trust.state == "inconsistent":
+        sentence = t("verdict_inconsistent", lang, **names)
+    elif problems:
+        half = 0 if lang == "vi" else -1  # each problem reads "vi / en"
+        why = "; ".join(p.split(" / ", 1)[half] for p in problems)
+        sentence = t("verdict_profile", lang, why=why, **names)
     else:
         parts = [
             t(f"verdict_part_{k}", lang, n=counts.get(k, len(by[k])))
@@ -154,14 +164,14 @@ def report_view(bundle: dict[str, Any], lang: str = "vi", catalog: Any = None) -
         "tool": a.get("tool"),
         "bundle_schema": bundle.get("schema"),
         "catalog_note": render_reason(catalog_note, lang) if catalog_note else "",
-        "trust_note": _trust_note(bundle, lang),
+        "trust_note": _trust_note(bundle, lang, trust),
         "targets": [tg.get("target") for tg in _dicts(a.get("targets"))],
         "verdict": {
-            "meets_level": bool(s.get("meets_level")),
+            "meets_level": meets,
             "level": level,
             "sentence": sentence,
             "counts": counts,
-            "compliance_pct": s.get("compliance_pct"),
+            "compliance_pct": pct,
         },
         "failing": [req_view(r, ("fail", "warn")) for r in by["fail"]],
         "errors": [req_view(r, ("error",)) for r in by["error"]],
@@ -239,10 +249,36 @@ def attestation_rows(att: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _trust_note(bundle: dict[str, Any], lang: str) -> str:
+def _trust_note(bundle: dict[str, Any], lang: str, trust: Any = None) -> str:
     from secaudit.render.trust_note import trust_note
 
-    return trust_note(bundle, lang)
+    return trust_note(bundle, lang, trust)
+
+
+def _examined(bundle: dict[str, Any]) -> Any:
+    """The bundle re-judged as the summary will see it (province/trust.py), None if unreadable."""
+    from secaudit.province.trust import examine
+
+    a = bundle.get("assessment") if isinstance(bundle, dict) else None
+    if not isinstance(a, dict):
+        return None
+    system = a.get("system") if isinstance(a.get("system"), dict) else {}
+    return examine(a, require_review=system.get("require_review") is True)
+
+
+def _headline(trust: Any, meets: bool, counts: Any, pct: Any) -> tuple[bool, Any, Any]:
+    """(meets, counts, compliance_pct) the report headlines (DESIGN §10 "Trust"): a bundle of this
+    tool whose verdicts differ from its re-judged ones, or whose profile is weaker than the shipped
+    one, does not meet its level whatever it says. An older tool's bundle keeps its own headline;
+    the trust note says what the shipped rules make of it now."""
+    f = trust.primary if trust is not None else None
+    if trust is None:
+        return meets, counts, pct
+    if trust.state == "inconsistent":
+        return False, (f.counts if f else counts), (f.compliance_pct if f else pct)
+    if trust.state == "consistent" and f is not None and f.problems:
+        return False, counts, pct
+    return meets, counts, pct
 
 
 def _readable(bundle: dict[str, Any], catalog: Any) -> tuple[dict[str, Any], Any, Any]:
