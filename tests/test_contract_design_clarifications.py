@@ -450,9 +450,12 @@ def redirects(lab: Lab) -> dict[str, dict[str, Any]]:
         "upper_case_scheme": f"HTTPS://{REDIRECT_ADDR}/",
         "userinfo_trick": f"https://{REDIRECT_ADDR}@elsewhere.example/",
         "http_same_host": "/page",  # then 200 over plain HTTP
+        "http_dead_end": f"http://{REDIRECT_ADDR}:{{dead}}/",  # a plain-HTTP port that refuses
     }
     servers, targets = [], {}
+    dead = lab.closed_port(REDIRECT_ADDR)
     for name, loc in locations.items():
+        loc = loc.replace("{dead}", str(dead))
         handler = type(
             f"R_{name}",
             (BaseHTTPRequestHandler,),
@@ -498,6 +501,7 @@ def redirects(lab: Lab) -> dict[str, dict[str, Any]]:
         ("upper_case_scheme", "pass"),  # schemes are case-insensitive (RFC 3986 §3.1)
         ("userinfo_trick", "fail"),  # the host is elsewhere.example, not the text before "@"
         ("http_same_host", "fail"),  # still plain HTTP: no https at the end
+        ("http_dead_end", "fail"),  # it answered, and its redirect never reaches https
         ("refused", "pass"),  # DESIGN §9: no plain HTTP service, as the Observatory scores it
     ],
 )

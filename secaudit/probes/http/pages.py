@@ -62,6 +62,15 @@ def plain_http(conn: Conn, target: Target, max_redirects: int) -> dict[str, Any]
             kind, reason = classify(exc)
             if kind == "refused" and not sec["hops"]:
                 return {**sec, "outcome": "no_service", "reason": reason}
+            if kind == "refused":
+                # DESIGN §9: the plain-HTTP service answered, and its redirect ends at a plain-HTTP
+                # port that refuses: a dead end that never reaches https, not an unseen answer
+                return {
+                    **sec,
+                    "outcome": "redirect_not_https",
+                    "final": clip(url, MAX_VALUE),
+                    "reason": reason,
+                }
             return {**sec, "outcome": "error", "error": reason, "final": clip(url, MAX_VALUE)}
         try:
             location = resp.headers.get("Location")
