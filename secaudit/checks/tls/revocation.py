@@ -12,7 +12,7 @@ from secaudit.checks.observation import Broken, as_dict, facet, get_dict, get_in
 @dataclass(frozen=True)
 class Crl:
     cert_status: str  # good | revoked | unknown (no CRL could be fetched or verified)
-    revoked_source: str | None  # where the revoking CRL came from ("ca_file" or its URL)
+    revoked_source: str | None  # where the revoking CRL came from ("--ca-file" or its URL)
     revoked_certificate: int | None  # 0: the leaf, 1..: an intermediate
     revocation_reason: str | None
     revocation_time: str | None

@@ -170,7 +170,7 @@ def _crl_status(chain: list[Any], ca_file: str | None, timeout: float, fetch: bo
         issuer = next((c for c in chain[i + 1 :] + anchors if c.subject == cert.issuer), None)
         if issuer is None:
             continue  # no key to check a list with (e.g. a public root the server does not send)
-        candidates: list[tuple[str, Any]] = [("ca_file", c) for c in supplied if c.issuer == cert.issuer]
+        candidates: list[tuple[str, Any]] = [("--ca-file", c) for c in supplied if c.issuer == cert.issuer]
         for url in _urls(cert) if fetch else []:
             left = deadline - time.monotonic()
             if fetches >= MAX_FETCHES or left <= 0:
