@@ -509,3 +509,37 @@ def test_a_bundle_failing_verification_never_raises_a_heatmap_cell_or_requiremen
     shown = summarise(bundles)  # no keyring: nothing verified, every bundle's own verdicts shown
     tls = next(r for r in shown["requirements"] if r["id"] == "net.tls")
     assert (tls["pass"], tls["fail"]) == (1, 1)
+
+
+def test_a_warning_is_carried_into_the_province_summary_in_every_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DESIGN §3: a warn check does not fail its requirement, but its warning reaches every report.
+    A site without Referrer-Policy warns (http.referrer_policy); the summary names it per system."""
+    import copy
+
+    from secaudit.signing.keys import generate_keypair
+
+    obs = copy.deepcopy(rb.GOOD["observations"])
+    https = obs["http"]["https"]
+    https["headers"] = [h for h in https["headers"] if h[0].lower() != "referrer-policy"]
+    monkeypatch.setitem(rb.GOOD, "observations", obs)
+    keys, bundles = tmp_path / "keys", tmp_path / "bundles"
+    bundles.mkdir()
+    generate_keypair("bao-canh", keys)
+    rb.put(rb.assessment("bao-canh", "portal"), keys, bundles)
+
+    s = summarise(bundles, keyring=keys)
+    [sy] = s["agencies"][0]["systems"]
+    assert sy["verified"] and len(sy["warnings"]) == 1
+    assert sy["warnings"][0].startswith("http.referrer_policy (")
+    md = run("summary", str(bundles), "--keyring", str(keys), "--format", "md", "--lang", "en").stdout
+    assert "Warning: http.referrer&#95;policy (" in md
+    table = list(
+        csv.reader(
+            io.StringIO(run("summary", str(bundles), "--keyring", str(keys), "--format", "csv").stdout)
+        )
+    )
+    assert table[1][table[0].index("warnings")] == sy["warnings"][0]
+    page = run("summary", str(bundles), "--keyring", str(keys)).stdout
+    assert "Cảnh báo: http.referrer_policy (" in page

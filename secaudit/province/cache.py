@@ -195,7 +195,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "by_status": _DICT, "additional": _LIST, "tool_version": _STR, "trust": _STR, "trust_reason": _STR,
     "differing": _LIST, "profile_problems": _LIST, "tailored": _LIST, "domains": _LIST,
     "stored_meets_level": (bool, type(None)), "reviews": _DICT, "score": _DICT, "expiries": _DICT,
-    "meta_refs": _LIST,
+    "meta_refs": _LIST, "warnings": _LIST,
 }  # fmt: skip
 
 
@@ -243,6 +243,7 @@ def decode(payload: bytes, cls: type, file: str, sha256: str) -> Any:
         and _str_map(body["expiries"])
         and _int_map(body["reviews"])
         and all(map(_strs, (body["differing"], body["profile_problems"], body["tailored"], body["domains"])))
+        and _strs(body["warnings"])
         and all(isinstance(e, dict) for e in body["additional"])
         and all(isinstance(r, list) and len(r) == 2 and all(isinstance(x, (str, type(None))) for x in r)
                 for r in body["meta_refs"])

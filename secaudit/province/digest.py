@@ -20,6 +20,7 @@ from secaudit.core.files import inside_folder, read_input
 from secaudit.core.jsonio import loads_strict
 from secaudit.province.digest_intern import compact
 from secaudit.province.host_coverage import host_targets
+from secaudit.province.trust import stored_warnings
 from secaudit.province.verifier import Verifier as Verifier  # callers' import
 from secaudit.signing.bundle_view import requirement_meta
 
@@ -135,6 +136,7 @@ class Digest:
     score: dict[str, Any] = field(default_factory=dict)
     expiries: dict[str, str] = field(default_factory=dict)
     providers: dict[str, Any] = field(default_factory=dict)  # inherited verdicts, re-judged (providers.py)
+    warnings: list[str] = field(default_factory=list)  # "check id (target)" of each warn (DESIGN §3)
     # False when titles came from the bundle itself (they travel once per worker: a cached copy
     # could not say them again), so the summary cache (province/cache.py) keeps no copy.
     cacheable: bool = True
@@ -193,6 +195,7 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     d.domains = [x for x in domains if isinstance(x, str)] if isinstance(domains, list) else []
     d.hosts, d.hosts_imported = host_targets(a.get("targets"))  # declared servers, those with results
     d.stored_meets_level = d.meets_level
+    d.warnings = stored_warnings(a.get("targets"))  # a verified bundle's are replaced by re-judged ones
     if verifier is None:
         d.verify_reason = "no keyring"
     else:
@@ -256,6 +259,8 @@ def _apply_trust(d: Digest, a: dict[str, Any], reviewer_keys: Any) -> None:
     t = examine(a, require_review=review, reviewer_keys=reviewer_keys)
     d.trust, d.trust_reason, d.differing = t.state, t.reason, t.differing
     d.providers = t.providers
+    if t.primary is not None:
+        d.warnings = t.warnings
     if t.primary is None:
         return
     d.profile_problems, d.tailored = t.primary.problems, t.primary.tailored

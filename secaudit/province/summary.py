@@ -147,6 +147,7 @@ def aggregate(
                 "compliance_pct": None,
                 "counts": None,
                 "failing": [],
+                "warnings": [],  # "check id (target)" of each warn check (DESIGN §3: every report)
                 "errors": [],
                 "not_reviewed": [],
                 "verified": False,
@@ -179,6 +180,7 @@ def aggregate(
                         "compliance_pct": d.compliance_pct,
                         "counts": dict(d.counts),
                         "failing": d.by_status.get("fail", []),
+                        "warnings": list(d.warnings),
                         "errors": d.by_status.get("error", []),
                         "not_reviewed": d.by_status.get("not_reviewed", []),
                         "verified": d.verified,

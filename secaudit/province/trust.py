@@ -42,6 +42,7 @@ class Trust:
     primary: Facts | None = None
     additional: list[Facts] = field(default_factory=list)
     providers: dict[str, Any] = field(default_factory=dict)  # inherited verdicts (province/providers.py)
+    warnings: list[str] = field(default_factory=list)  # re-judged warn checks: "check id (target)"
 
 
 def _names(ids: list[str]) -> str:
@@ -124,6 +125,7 @@ def examine(a: dict[str, Any], require_review: bool = False, reviewer_keys: Any 
         from secaudit.province.providers import bundle_facts
 
         inherited = bundle_facts(a, result)  # issue 14: the providers' re-judged verdicts
+        warned = warnings_of((tr.target.raw, tr.checks) for tr in result.targets)
     except Exception as exc:  # noqa: BLE001 - content an agency signed must not cost the whole summary
         why = exc.message if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
         return Trust("inconsistent", version, ["*"], f"không đánh giá lại được / cannot be re-judged: {why}")
@@ -142,4 +144,24 @@ def examine(a: dict[str, Any], require_review: bool = False, reviewer_keys: Any 
     elif state == "rejudged":
         reason = f"đánh giá lại theo secaudit {__version__} / re-judged under secaudit {__version__}"
     # For a re-judged older bundle the ids are what the new rules changed (shown, not held against it).
-    return Trust(state, version, diff, reason, primary, additional, inherited)
+    return Trust(state, version, diff, reason, primary, additional, inherited, warned)
+
+
+def stored_warnings(targets: Any) -> list[str]:
+    """The warnings a bundle's own target results record (an unverified bundle's, shown as its)."""
+    rows = [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
+    return warnings_of((str(t.get("target")), t.get("checks")) for t in rows)
+
+
+def warnings_of(targets: Any) -> list[str]:
+    """ "check id (target)" of every ``warn`` check result, sorted: DESIGN §3 carries a warning into
+    every report, the province summary's included. ``targets``: (target, check results) pairs, the
+    results CheckResults or their dicts."""
+    out = set()
+    for target, checks in targets:
+        for c in checks if isinstance(checks, list) else []:
+            status = c.get("status") if isinstance(c, dict) else getattr(c, "status", None)
+            cid = c.get("id") if isinstance(c, dict) else getattr(c, "id", None)
+            if status == "warn" and isinstance(cid, str):
+                out.add(f"{cid} ({target})")
+    return sorted(out)

@@ -61,6 +61,7 @@ COLUMNS = [
     "agency_attested",
     "agency_reviewed",
     "inherited",
+    "warnings",  # DESIGN §3: a warn check's warning is carried into every report ("check (target)")
 ]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -120,6 +121,7 @@ def rows(summary: dict[str, Any]) -> list[list[Any]]:
                     s.get("reason") or None,
                     *_scores(summary, a, s),
                     *_issue14(summary, a, s),
+                    ";".join(s.get("warnings") or []),
                 ]
             )
     return out

@@ -26,6 +26,12 @@ def esc(v: Any) -> str:
     return _MD_SPECIAL.sub(lambda m: _ENTITY.get(m.group(1), f"&#{ord(m.group(1))};"), s)
 
 
+def _warned(s: dict[str, Any], L: dict[str, str]) -> str:  # noqa: N803 - the labels, as elsewhere
+    """A system's warnings beside its failures (DESIGN §3: carried into every report)."""
+    w = s.get("warnings") or []
+    return f" ({esc(L['status.warn'])}: {esc(', '.join(w))})" if w else ""
+
+
 def _yn(v: bool | None, L: dict[str, str]) -> str:
     return "—" if v is None else (L["yes"] if v else L["no"])
 
@@ -99,7 +105,7 @@ def render_summary(summary: dict[str, Any], lang: str = "vi") -> str:
                 f"| {esc(a['name'])} | {_yn(a['meets_target'], L)} | {esc(s['name'])} | "
                 f"{esc(s['level'])} | {esc(L['system_status.' + s['status']])}{_why(s, lang)} | "
                 f"{_yn(s['meets_level'], L)} | {pct(s['compliance_pct'], lang)} | "
-                f"{pct(s.get('automated_score'), lang)} | {len(s['failing'])} | "
+                f"{pct(s.get('automated_score'), lang)} | {len(s['failing'])}{_warned(s, L)} | "
                 f"{len(s['not_reviewed'])} | {reviewed} | {servers} |"
             )
     out += _changes(summary, lang, L)
