@@ -218,6 +218,20 @@ def test_report_headline_of_a_weaker_profile_says_it_does_not_count(
         assert "tham số" not in view["verdict"]["sentence"]  # the reader's language only
 
 
+@pytest.mark.parametrize("declared,counts", [(3, False), (4, True)])
+def test_a_bundle_above_its_declared_level_still_answers_for_the_declared_one(
+    world: dict[str, Path], declared: int, counts: bool
+) -> None:
+    # TCVN 11930's level-4 profile has no T.DES.* (design requirements are level 3's only): a
+    # level-3 system assessed "at level 4" skipped them and counted as meeting level 3
+    rb.put(rb.assessment(AG, "portal", level=4), world["keys"], world["bundles"])
+    s = system(world, inventory(world["root"] / f"inv{declared}.yaml", level=declared))
+    assert s["verified"] and (s["status"] == "verified") is counts and s["meets_target"] is counts
+    if not counts:
+        assert s["status"] == "profile_not_accepted" and "of its declared level 3: T.DES.01" in s["reason"]
+        assert s["meets_level"] is False
+
+
 TAILORED = """\
 profile:
   id: no-backup-site

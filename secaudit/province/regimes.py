@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from secaudit.province.digest import (
@@ -34,6 +35,34 @@ def tailoring_problems(tailored: list[str], system: dict[str, Any] | None) -> li
         "loại trừ chưa được danh mục chấp nhận (accepted_tailoring) / tailoring not accepted by the "
         f"inventory: {', '.join(missing)}"
     ]
+
+
+def level_problems(d: Digest, system: dict[str, Any] | None) -> list[str]:
+    """A bundle assessed above the level the inventory declares still answers for the declared
+    level: the shipped requirement sets are not nested (TCVN 11930's T.DES.* design requirements are
+    level 3's only), so "level 4" must not be a way round level 3's requirements."""
+    declared = (system or {}).get("level")
+    if not isinstance(declared, int) or d.level is None or d.level <= declared:
+        return []  # below the declared level is its own rule (below_declared_level)
+    missing = [r for r in _required(d.catalog, declared) if r not in d.statuses]
+    if not missing:
+        return []
+    shown = ", ".join(missing[:12]) + (f" (+{len(missing) - 12})" if len(missing) > 12 else "")
+    return [
+        f"đánh giá ở cấp độ {d.level} nhưng thiếu {len(missing)} yêu cầu của cấp độ {declared} đã khai báo / "
+        f"assessed at level {d.level} but lacks {len(missing)} requirement(s) of its declared level "
+        f"{declared}: {shown}"
+    ]
+
+
+@lru_cache(maxsize=32)
+def _required(catalog_id: str, level: int) -> tuple[str, ...]:
+    """Requirement ids of the shipped profile for ``level`` of ``catalog_id`` (() if none ships)."""
+    from secaudit.config.acceptance import shipped_profile
+    from secaudit.config.catalog import applicable
+
+    shipped = shipped_profile(catalog_id, level)
+    return tuple(r.id for r, _ in applicable(shipped)) if shipped is not None else ()
 
 
 def scope_problems(

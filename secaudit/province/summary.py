@@ -26,6 +26,7 @@ from secaudit.province.digest import (
 from secaudit.province.inventory_view import load_inventory_view
 from secaudit.province.regimes import (
     catalog_of,
+    level_problems,
     new_regime_entry,
     regimes,
     scope_problems,
@@ -54,7 +55,7 @@ def _trust(entry: dict[str, Any], d: Digest, declared: dict[str, Any] | None) ->
     if not d.verified:
         return
     problems = list(d.profile_problems) + tailoring_problems(d.tailored, declared)
-    problems += scope_problems(d.domains, declared, d.hosts)
+    problems += scope_problems(d.domains, declared, d.hosts) + level_problems(d, declared)
     problems += providers.declaration_problems((d.providers or {}).get("declared"), declared)
     entry.update(
         trust=d.trust,
