@@ -330,3 +330,33 @@ def test_unchanged_yaml_rows_import_and_identical_rows_are_no_conflict(
     wb.save(xlsx)
     refused(run("attest", "import", xlsx, "--attestations", att), f"{ids[0]}")
     assert load_attestations(att / "a" / "s.yaml").entries[ids[0]].status == "compliant"
+
+
+@pytest.mark.parametrize(
+    "typed,expected",
+    [("20/10/2026", date(2026, 10, 20)), ("5.1.2026", date(2026, 1, 5)), ("2026-10-20", date(2026, 10, 20))],
+)
+def test_a_date_typed_as_text_day_first_imports(
+    xlsx: Path, tmp_path: Path, typed: str, expected: date
+) -> None:
+    # A Vietnamese user (or an English LibreOffice that keeps "20/10/2026" as text) types day first
+    rid = manual_ids(3)[0]
+    wb = load_workbook(xlsx)
+    answer(wb.worksheets[1], rid, "compliant", "Quy chế 12/QĐ")
+    ws = wb.worksheets[1]
+    ws.cell(rows_by_id(ws)[rid], COL["attested_at"], typed)  # a text cell, not a date cell
+    wb.save(xlsx)
+    att = tmp_path / "att"
+    r = run("attest", "import", xlsx, "--attestations", att)
+    assert r.exit_code == 0, r.output
+    assert load_attestations(att / "a" / "s.yaml").entries[rid].attested_at == expected
+
+
+def test_an_impossible_day_first_date_is_refused_naming_it(xlsx: Path, tmp_path: Path) -> None:
+    rid = manual_ids(3)[0]
+    wb = load_workbook(xlsx)
+    answer(wb.worksheets[1], rid, "compliant", "Quy chế 12/QĐ")
+    ws = wb.worksheets[1]
+    ws.cell(rows_by_id(ws)[rid], COL["attested_at"], "31/02/2026")
+    wb.save(xlsx)
+    refused(run("attest", "import", xlsx, "--attestations", tmp_path / "att"), "31/02/2026", rid)

@@ -27,7 +27,7 @@ from secaudit.core.ids import ID_RE
 from secaudit.core.model import Catalog, Requirement, text
 from secaudit.render.attest_template import threshold_lines
 from secaudit.render.xlsx_print import a4, fit_rows, grid
-from secaudit.render.xlsx_reader import open_workbook, reading_error, sheet_rows
+from secaudit.render.xlsx_reader import cell_date, open_workbook, reading_error, sheet_rows
 
 SHEET_BAD = set("[]:*?/\\")
 HEADER_ROW = 5
@@ -285,8 +285,8 @@ def _read_sheet(ws: Any, xlsx: Path) -> _Sheet | None:
             "note": None if cells["note"] is None else str(cells["note"]),
             "evidence": evidence,
             "attested_by": _cell_text(cells["attested_by"]),
-            "attested_at": cells["attested_at"],
-            "expires_at": cells["expires_at"],
+            "attested_at": cell_date(cells["attested_at"]),
+            "expires_at": cell_date(cells["expires_at"]),
         }
         sheet.rows.append(_Row(idx, node, _cell_text(cells["revision"])))
     return sheet

@@ -19,6 +19,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,15 @@ def sheet_rows(ws: Any, max_col: int, where: str) -> Iterator[tuple[int, list[An
                 row_el = None
             elif tag == f"{_NS}sheetData":
                 break  # nothing after the cells is read
+
+
+def cell_date(val: Any) -> Any:
+    """A date typed as text the Vietnamese way (20/10/2026, 20.10.2026: day first) as the date; a
+    date cell or an ISO text as it is; anything else is left for the entry's own date check."""
+    m = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", val.strip()) if isinstance(val, str) else None
+    if m is None:
+        return val
+    try:
+        return date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:  # 31/02/2026: said by the entry's check, naming the cell's text
+        return val
