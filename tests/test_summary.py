@@ -543,3 +543,23 @@ def test_a_warning_is_carried_into_the_province_summary_in_every_format(
     assert table[1][table[0].index("warnings")] == sy["warnings"][0]
     page = run("summary", str(bundles), "--keyring", str(keys)).stdout
     assert "Cảnh báo: http.referrer_policy (" in page
+
+
+def test_a_workbook_is_never_written_to_a_terminal(tmp_path: Path) -> None:
+    """summary --format xlsx without -o: refused on a terminal (exit 2), kept when piped."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    bundles, _keys = bf.folder(tmp_path, 1)
+    exe = [sys.executable, "-m", "secaudit", "summary", str(bundles), "--format", "xlsx"]
+    leader, follower = pty.openpty()
+    try:
+        res = subprocess.run(exe, stdout=follower, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert res.returncode == 2 and b"needs -o FILE.xlsx" in res.stderr
+    piped = subprocess.run(exe, capture_output=True, timeout=120)
+    assert piped.returncode == 0 and piped.stdout[:4] == b"PK\x03\x04"

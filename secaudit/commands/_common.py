@@ -80,6 +80,11 @@ def refuse_input_as_output(output: str | None, *inputs: Path) -> None:
 def write_output(content: str | bytes, output: str | None) -> None:
     """Write to ``-o FILE`` atomically (temp file + rename), or to stdout."""
     if output in (None, "-"):
+        if isinstance(content, bytes) and content[:4] == b"PK\x03\x04" and sys.stdout.isatty():
+            # a workbook (zip) would fill the terminal with binary: piped or redirected, it is kept
+            from secaudit.core.errors import InputError
+
+            raise InputError("bảng tính cần -o TỆP.xlsx / a spreadsheet needs -o FILE.xlsx (not a terminal)")
         if isinstance(content, bytes):
             sys.stdout.flush()  # text written before goes out first
             sys.stdout.buffer.write(content)
