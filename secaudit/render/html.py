@@ -153,6 +153,8 @@ def render_summary(
 ) -> str:
     """One page with its stylesheet inlined, or (``site``) the offline site's index: linked pages,
     stylesheet and script beside it (``site``: assets, downloads, agency_href, report_href)."""
+    from secaudit.core import i18n
+
     tmpl = template(environment(templates), "summary.html.j2", templates)
     links = site or {}
     return _render(
@@ -162,6 +164,7 @@ def render_summary(
         **summary_context(summary, lang),
         css=None if site else load_css(templates),
         site=site,
+        day=lambda v: i18n.day(v, lang),
         agency_href=links.get("agency_href") or (lambda a: ""),
         report_href=links.get("report_href") or (lambda a, s: ""),
     )

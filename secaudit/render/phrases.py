@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from secaudit.core.reasons import MEETS_LEVEL_WORDS
 from secaudit.core.resources import package_file
 from secaudit.core.yamlio import load_yaml
 
@@ -34,7 +35,10 @@ def one_language(text: str, lang: str) -> str:
     if " / " not in text:
         return text
     vi, en = text.split(" / ", 1)
+    # "meets_level" among the differing ids is our field name, never a word on a reader's page
+    words = MEETS_LEVEL_WORDS["en" if lang == "en" else "vi"]
     if lang == "en":
-        return en
+        return re.sub(r"\bmeets_level\b", words, en)
     detail = en.rsplit(": ", 1)[1] if ": " in en else ""
+    detail = re.sub(r"\bmeets_level\b", words, detail)
     return f"{vi}: {detail}" if detail and detail not in vi else vi

@@ -1,0 +1,148 @@
+"""Acceptance audit of issues 6, 9, 10 and 11: the requirements an earlier test did not pin down.
+
+Bundles are made by the real assess service from recorded observations and signed with real keys
+(tests/real_bundles.py); every command runs through the CLI. Dates are explicit (``--today``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import real_bundles as rb
+from click.testing import CliRunner
+
+from secaudit.cli import main
+
+FIXED = "bao-sua"  # fixed rb.MANUAL between 2025 and 2026
+FORGER = "bao-gia"  # signs a forged meets_level with its own valid key
+TODAY = "2026-12-05"
+
+INVENTORY = f"""\
+province: Thừa Thiên Huế
+period: '2026'
+agencies:
+  - id: {FIXED}
+    name: Báo Sửa Lỗi
+    systems:
+      - {{id: portal, name: Cổng báo, level: 3, targets: [https://127.0.0.220]}}
+  - id: {FORGER}
+    name: Báo Giả Mạo
+    systems:
+      - {{id: portal, name: Cổng báo, level: 3, targets: [https://127.0.0.221]}}
+"""
+
+
+def run(*args: Any) -> Any:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from secaudit.signing.keys import generate_keypair
+
+    root = tmp_path_factory.mktemp("acceptance")
+    keys, bundles = root / "keys", root / "bundles"
+    bundles.mkdir()
+    for ag in (FIXED, FORGER):
+        generate_keypair(ag, keys)
+    rb.put(rb.assessment(FIXED, "portal", period="2025", statuses={rb.MANUAL: "fail"}), keys, bundles)
+    rb.put(rb.assessment(FIXED, "portal", period="2026"), keys, bundles)
+    forged = rb.assessment(FORGER, "portal", statuses={rb.MANUAL: "fail"})
+    rb.requirement(forged, rb.MANUAL)["status"] = "pass"
+    rb.resummarise(forged)  # meets_level: true, as a careful forger writes it
+    rb.put(forged, keys, bundles)
+    inv = root / "inventory.yaml"
+    inv.write_text(INVENTORY, encoding="utf-8")
+    return {"root": root, "keys": keys, "bundles": bundles, "inv": inv}
+
+
+def summary(w: dict[str, Path], *extra: Any) -> Any:
+    return run(
+        "summary", w["bundles"], "--inventory", w["inv"], "--keyring", w["keys"], "--period", "2026",
+        "--today", TODAY, "--no-cache", *extra,
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------ issue 11 §1: what changed, every format
+
+
+def test_one_page_html_summary_lists_what_changed_per_agency(world: dict[str, Path]) -> None:
+    """DESIGN §10 "Scores and changes": with --compare, `summary --format html` (no site, no agency
+    pages) lists per agency what was fixed and the score change; the site alone used to show it."""
+    res = summary(world, "--compare", "2025", "--format", "html")
+    assert res.exit_code == 0, res.output
+    m = re.search(r'<section id="changes">(.*?)</section>', res.stdout, re.S)
+    assert m, "no 'what changed' section in the one-page summary"
+    text = re.sub(r"<[^>]+>", "", m.group(1))
+    assert "Báo Sửa Lỗi" in text and "So với kỳ 2025" in text
+    assert re.search(rf"Đã khắc phục \(1\): portal/{re.escape(rb.MANUAL)}", text), text
+    assert "Điểm tự động:" in text and "→" in text
+    # without a previous period there is nothing to list (and nothing invented)
+    plain = summary(world, "--format", "html")
+    assert plain.exit_code == 0 and '<section id="changes">' not in plain.stdout
+
+
+def test_xlsx_summary_carries_what_changed(world: dict[str, Path]) -> None:
+    from openpyxl import load_workbook
+
+    out = world["root"] / "changes.xlsx"
+    res = summary(world, "--compare", "2025", "--format", "xlsx", "-o", out)
+    assert res.exit_code == 0, res.output
+    ws = next(ws for ws in load_workbook(out).worksheets if ws.cell(1, 1).value == "period")
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, r, strict=False)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    row = next(r for r in rows if r["agency_id"] == FIXED)
+    assert row["previous_period"] == "2025" and rb.MANUAL in str(row["fixed"])
+    assert not row["newly_failing"]
+    assert row["agency_score_before"] is not None and row["agency_score_after"] is not None
+
+
+# ------------------------------------------------------------------ issue 11 §4 / issue 10 §1: one language
+
+
+def test_markdown_names_the_forged_meets_level_in_the_readers_words(world: dict[str, Path]) -> None:
+    """An inconsistent bundle lists the differing ids; the bundle's own meets_level verdict is one of
+    them, and a Vietnamese page says so in Vietnamese, never with the field name."""
+    vi = summary(world, "--format", "md")
+    en = summary(world, "--format", "md", "--lang", "en")
+    assert vi.exit_code == 0 and en.exit_code == 0, vi.output + en.output
+    line_vi = next(ln for ln in vi.stdout.splitlines() if "Báo Giả Mạo" in ln and rb.MANUAL in ln)
+    assert "kết luận đạt cấp độ" in line_vi
+    assert "meets_level" not in line_vi and "meets&#95;level" not in line_vi
+    line_en = next(ln for ln in en.stdout.splitlines() if "Báo Giả Mạo" in ln and rb.MANUAL in ln)
+    assert "the meets-level verdict" in line_en and "meets&#95;level" not in line_en
+    data = json.loads(summary(world, "--format", "json").stdout)
+    forged = next(a for a in data["agencies"] if a["id"] == FORGER)["systems"][0]
+    assert forged["status"] == "inconsistent" and forged["meets_target"] is False
+    assert set(forged["differing"]) == {rb.MANUAL, "meets_level"}  # JSON keeps the ids as they are
+
+
+# ------------------------------------------------------------------ issue 6 §5: Mẫu 08's dates are data
+
+
+def test_mau08_period_and_deadlines_come_from_the_inventory(world: dict[str, Path]) -> None:
+    from openpyxl import load_workbook
+
+    inv = world["root"] / "inv-mau08.yaml"
+    inv.write_text(
+        INVENTORY.replace(
+            "agencies:\n",
+            "reporting:\n  period_start: '01/12'\n  period_end: '30/11'\n"
+            "  internal_deadline: '18/12'\n  national_deadline: '24/12'\nagencies:\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    out = world["root"] / "m8.xlsx"
+    res = run(
+        "summary", world["bundles"], "--inventory", inv, "--keyring", world["keys"], "--period", "2026",
+        "--today", TODAY, "--no-cache", "--format", "mau08", "-o", out,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    col_a = [str(r[0]) for r in load_workbook(out).worksheets[0].iter_rows(values_only=True) if r[0]]
+    assert "Số liệu từ 01/12/2025 đến 30/11/2026" in col_a
+    assert "Hạn gửi chủ quản: trước 18/12/2026; hạn gửi Bộ Công an: trước 24/12/2026" in col_a
