@@ -90,6 +90,7 @@ class TargetSpec:
     url: str
     address: str | None = None
     line: int | None = None
+    http_port: int | None = None  # this target's plain-HTTP port; default the system's
 
 
 @dataclass
@@ -420,7 +421,7 @@ def system_targets(system: System) -> list[Target]:
 
     out = []
     for spec in system.targets:
-        t = parse_target(spec.url, http_port=system.http_port)
+        t = parse_target(spec.url, http_port=spec.http_port if spec.http_port else system.http_port)
         if spec.address:
             t.address = spec.address
         t.expected_ports = system.expected_ports

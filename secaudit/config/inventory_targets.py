@@ -1,4 +1,5 @@
-"""Inventory targets (``targets: [URL | {url, address}]``), validated with the inventory's checker."""
+"""Inventory targets (``targets: [URL | {url, address, http_port}]``), validated with the inventory's
+checker."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ from secaudit.core.yamlio import line_of
 
 
 def target_spec(c: Any, node: Any, entry: str, parent: Any) -> dict[str, Any]:
-    """One inventory target: a URL or {url, address}, checked (url, address, line)."""
+    """One inventory target: a URL or {url, address, http_port}, checked (url, address, http_port, line)."""
+    from secaudit.config.inventory_fields import is_port
     from secaudit.config.targets import parse_target
 
     line = line_of(node) or line_of(parent)
     if isinstance(node, dict):
-        unknown = sorted(str(k) for k in node if k not in ("url", "address"))
+        unknown = sorted(str(k) for k in node if k not in ("url", "address", "http_port"))
         if unknown:
             c.fail(
-                f"trường không hợp lệ / unknown key {unknown[0]!r} in a target (allowed: url, address)",
+                f"trường không hợp lệ / unknown key {unknown[0]!r} in a target"
+                " (allowed: url, address, http_port)",
                 entry=entry,
                 line=line,
             )
@@ -25,8 +28,16 @@ def target_spec(c: Any, node: Any, entry: str, parent: Any) -> dict[str, Any]:
         address = node.get("address")
         if address is not None:
             address = str(address)
+        # DESIGN §9: "the target's http_port (inventory)": per target, over the system's http_port.
+        http_port = node.get("http_port")
+        if http_port is not None and not is_port(http_port):
+            c.fail(
+                "http_port phải là số cổng 1-65535 / http_port must be a port number 1-65535",
+                entry=entry,
+                line=line,
+            )
     else:
-        url, address = node, None
+        url, address, http_port = node, None, None
     if not isinstance(url, str) or not url.strip():
         c.fail(
             f"mục tiêu không hợp lệ / bad target {node!r}: expected a URL or {{url, address}}",
@@ -49,4 +60,5 @@ def target_spec(c: Any, node: Any, entry: str, parent: Any) -> dict[str, Any]:
             entry=entry,
             line=line,
         )
-    return {"url": url, "address": address.strip("[]") if address else None, "line": line}
+    address = address.strip("[]") if address else None
+    return {"url": url, "address": address, "http_port": http_port, "line": line}
