@@ -55,7 +55,7 @@ def collect(targets: list[Target], context: ProbeContext) -> list[dict[str, Any]
         return [{"error": f"python-nmap is not installed ({exc})"} for _ in targets]
     exe = shutil.which("nmap")
     if exe is None:
-        return [{"error": "nmap not found in PATH / không tìm thấy chương trình nmap"} for _ in targets]
+        return [{"error": "không tìm thấy chương trình nmap / nmap not found in PATH"} for _ in targets]
     try:
         scanner = nmap.PortScanner(nmap_search_path=(exe,))
     except nmap.PortScannerError as exc:
