@@ -146,3 +146,19 @@ def test_mau08_period_and_deadlines_come_from_the_inventory(world: dict[str, Pat
     col_a = [str(r[0]) for r in load_workbook(out).worksheets[0].iter_rows(values_only=True) if r[0]]
     assert "Số liệu từ 01/12/2025 đến 30/11/2026" in col_a
     assert "Hạn gửi chủ quản: trước 18/12/2026; hạn gửi Bộ Công an: trước 24/12/2026" in col_a
+
+
+# ------------------------------------------------------------------ issue 11 §4: the demo's own lines
+
+
+def test_demo_headline_uses_vietnamese_number_format(demo_run: dict[str, Any]) -> None:
+    """The demo's closing headline prints its percentages as Babel's Vietnamese ("14,3 %"), not
+    Python's "14.3%"; the figures are the summary's."""
+    proc = demo_run["proc"]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    line = next(ln for ln in proc.stdout.splitlines() if "agencies meeting level" in ln)
+    totals = json.loads((demo_run["out"] / "summary.json").read_text(encoding="utf-8"))["totals"]
+    from secaudit.core.i18n import pct
+
+    assert f"{totals['agencies_meeting']}/{totals['agencies']} ({pct(totals['pct'])})" in line, line
+    assert not re.search(r"\d\.\d%", line), line

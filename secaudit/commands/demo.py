@@ -47,10 +47,12 @@ def demo_cmd(out: str, verbose: bool) -> None:
     target = summary.get("target", {})
     click.echo(f"\n{summary.get('province', '')} — kỳ/period {summary.get('period', '')}")
     level = target.get("level", 3)
+    from secaudit.core.i18n import pct  # Vietnamese number format: "14,3 %" (issue 11)
+
     click.echo(
         f"Cơ quan đạt cấp độ {level} / agencies meeting level {level}: "
-        f"{totals.get('agencies_meeting')}/{totals.get('agencies')} ({totals.get('pct')}%) "
-        f"— mục tiêu / target {target.get('goal_pct', 100)}%"
+        f"{totals.get('agencies_meeting')}/{totals.get('agencies')} ({pct(totals.get('pct'))}) "
+        f"— mục tiêu / target {pct(target.get('goal_pct', 100))}"
     )
     click.echo(
         f"Hệ thống đạt / systems meeting their level: {totals.get('systems_meeting')}/{totals.get('systems')}"
