@@ -22,10 +22,11 @@ from typing import Any
 import pytest
 import yaml
 
-from secaudit.lab.sites import Lab, SiteSpec
+from secaudit.lab.sites import GOOD_HEADERS, Lab, SiteSpec
 from secaudit.signing.bundle_view import as_v1
 
 GOOD_ADDR, BARE_ADDR, HTMLGIT_ADDR, FAULT_ADDR = "127.0.0.210", "127.0.0.211", "127.0.0.212", "127.0.0.213"
+WARN_ADDR = "127.0.0.214"
 GOOD_HOST = "good.acceptance.test"
 # `assess` dates its bundles by the clock: answers given 10 days before the run are valid on any day.
 ATTESTED = (date.today() - timedelta(days=10)).isoformat()
@@ -73,9 +74,19 @@ def sites(lab: Lab) -> dict[str, Any]:
             paths={"/.git/HEAD": (200, "text/html; charset=utf-8", b"<html><body>Not here</body></html>")},
         )
     )
+    # Every header but Referrer-Policy: http.referrer_policy warns (browsers default to a safe policy).
+    warn_only = lab.start(
+        SiteSpec(
+            name="acc-warn",
+            address=WARN_ADDR,
+            hostname=WARN_ADDR,
+            headers={k: v for k, v in GOOD_HEADERS.items() if k != "Referrer-Policy"},
+        )
+    )
     return {
         "lab": lab,
         "good": good,
+        "warn_only": warn_only,
         "bare": bare,
         "htmlgit": htmlgit,
         "silent": lab.silent_listener(FAULT_ADDR),
@@ -125,6 +136,26 @@ def test_issue3_nmap_missing_is_error_for_port_checks_only_exit_3(
     assert ports and all(c["status"] == "error" and "nmap" in c["evidence"]["reason"] for c in ports)
     others = {c["id"]: c["status"] for c in t["checks"] if not c["id"].startswith("ports.")}
     assert set(others.values()) == {"pass"}, others  # the other probes completed
+
+
+def test_issue3_warnings_alone_exit_0(sites: dict[str, Any]) -> None:
+    # DESIGN §9: "A scan whose checks are all pass/warn exits 0"; the warning is still reported.
+    site = sites["warn_only"]
+    proc = secaudit(
+        "scan",
+        f"https://{WARN_ADDR}:{site.https_port}",
+        "--http-port",
+        site.http_port,
+        "--probes",
+        "tls,http",
+        "--ca-file",
+        sites["lab"].ca_file,
+        "--format",
+        "json",
+    )
+    assert proc.returncode == 0, proc.stdout
+    [t] = json.loads(proc.stdout)["targets"]
+    assert {k: s for k, s in verdicts(t).items() if s != "pass"} == {"http.referrer_policy": "warn"}
 
 
 def test_issue3_faults_are_errors_never_pass_exit_3(sites: dict[str, Any]) -> None:
@@ -336,6 +367,27 @@ def test_issue4_import_records_evidence_hash_and_assess_reports_a_change(assesse
     req = reqs[1]
     assert req["status"] == "not_reviewed" and "quy-che.pdf" in req["reason"]["en"]
     assert assessed["second"].returncode == 1  # bao-tot no longer meets its level
+
+
+def test_issue4_assess_exits_3_when_only_probe_errors_stand_in_the_way(
+    assessed: dict[str, Any], sites: dict[str, Any], tmp_path: Path
+) -> None:
+    # bao-tot's evidence changed (not_reviewed) in the fixture: put the recorded file back first.
+    assessed["evidence"].write_bytes("Quy chế an toàn thông tin v1".encode())
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    common = ["--inventory", assessed["inventory"], "--attestations", assessed["tpl"].parent.parent]
+    common += ["--agency", "bao-tot", "--ca-file", sites["lab"].ca_file, "--no-progress"]
+    proc = secaudit("assess", *common, "-o", tmp_path / "out", env=dict(os.environ, PATH=str(empty)))
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    a = bundle(tmp_path / "out" / "bao-tot.portal.2026.json")
+    counts = a["summary"]["counts"]
+    assert counts["error"] >= 1 and counts["fail"] == 0 and counts["not_reviewed"] == 0
+    errored = [r for r in a["requirements"] if r["status"] == "error"]
+    assert all(any(c["id"].startswith("ports.") for c in r["checks"]) for r in errored)
+    assert a["summary"]["meets_level"] is False  # an error is never a pass
+    proc = secaudit("assess", *common, "-o", tmp_path / "again")  # nmap back: the system meets its level
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_issue4_verify_accepts_and_rejects_a_tampered_copy(assessed: dict[str, Any], tmp_path: Path) -> None:
