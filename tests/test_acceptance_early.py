@@ -390,6 +390,48 @@ def test_issue4_assess_exits_3_when_only_probe_errors_stand_in_the_way(
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_issue4_expired_is_not_reviewed_and_expiring_soon_is_flagged(
+    assessed: dict[str, Any], sites: dict[str, Any], tmp_path: Path
+) -> None:
+    atts = tmp_path / "att"
+    shutil.copytree(assessed["tpl"].parent.parent, atts)
+    path = atts / "bao-tot" / "portal.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    today = date.today()
+    expired, soon, later = data["attestations"][1:4]
+    # 400 days ago with the default 12 months: expired well before the run (whatever the day).
+    expired.update(attested_at=(today - timedelta(days=400)).isoformat(), expires_at=None)
+    soon.update(attested_at=(today - timedelta(days=300)).isoformat())
+    soon["expires_at"] = (today + timedelta(days=10)).isoformat()
+    later.update(attested_at=(today - timedelta(days=200)).isoformat())
+    later["expires_at"] = (today + timedelta(days=90)).isoformat()
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    proc = secaudit(
+        "assess",
+        "--inventory",
+        assessed["inventory"],
+        "--attestations",
+        atts,
+        "--agency",
+        "bao-tot",
+        "--probes",
+        "tls",
+        "--ca-file",
+        sites["lab"].ca_file,
+        "--no-progress",
+        "-o",
+        tmp_path / "out",
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    reqs = {r["id"]: r for r in bundle(tmp_path / "out" / "bao-tot.portal.2026.json")["requirements"]}
+    r_expired, r_soon, r_later = (reqs[e["requirement"]] for e in (expired, soon, later))
+    assert r_expired["status"] == "not_reviewed"
+    assert "expire" in r_expired["reason"]["en"].lower(), r_expired["reason"]
+    assert r_soon["status"] == "pass" and r_soon["expiring_soon"] is True
+    assert "Expires soon" in r_soon["reason"]["en"], r_soon["reason"]
+    assert r_later["status"] == "pass" and not r_later["expiring_soon"]
+
+
 def test_issue4_verify_accepts_and_rejects_a_tampered_copy(assessed: dict[str, Any], tmp_path: Path) -> None:
     good = assessed["out"] / "bao-tot.portal.2026.json"
     raw = good.read_bytes()
