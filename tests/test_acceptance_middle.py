@@ -162,3 +162,22 @@ def test_demo_headline_uses_vietnamese_number_format(demo_run: dict[str, Any]) -
 
     assert f"{totals['agencies_meeting']}/{totals['agencies']} ({pct(totals['pct'])})" in line, line
     assert not re.search(r"\d\.\d%", line), line
+
+
+# ------------------------------------------------------------------ issue 6 §2 + issue 11 §4: crosswalk words
+
+
+@pytest.mark.parametrize("fmt", ["table", "md"])
+def test_crosswalk_confidence_is_in_the_readers_language(fmt: str) -> None:
+    """The relation was translated, the confidence (high/medium/low) was not: a Vietnamese table
+    said "một phần  medium". JSON keeps the codes."""
+    args = ["checklist", "crosswalk", "--from", "tcvn-11930-2017", "--to", "tcvn-14423-2026", "--format"]
+    vi = run(*args, fmt)
+    en = run(*args, fmt, "--lang", "en")
+    assert vi.exit_code == 0 and en.exit_code == 0, vi.output + en.output
+    words = set(re.findall(r"[a-z]+", vi.stdout))
+    assert not words & {"high", "medium", "low", "unmapped"}, words & {"high", "medium", "low"}
+    assert "vừa" in vi.stdout and "cao" in vi.stdout
+    assert "medium" in en.stdout and "high" in en.stdout
+    data = json.loads(run(*args, "json").stdout)
+    assert {m["confidence"] for m in data["mappings"]} <= {"high", "medium", "low", "unmapped"}

@@ -33,6 +33,12 @@ REL = {
     "vi": {"equivalent": "tương đương", "partial": "một phần", "none": "không có"},
     "en": {"equivalent": "equivalent", "partial": "partial", "none": "none"},
 }
+# The confidence vocabulary in the reader's words (JSON keeps the codes); short: the table's column is 8 wide.
+CONF = {"vi": {"high": "cao", "medium": "vừa", "low": "thấp", "unmapped": "chưa có"}}
+
+
+def _conf(value: str, lang: str) -> str:
+    return CONF.get(lang, {}).get(value, value)
 
 
 @checklist.command("crosswalk", help=HELP)
@@ -86,7 +92,8 @@ def render_table(cw: Crosswalk, src: Catalog, dst: Catalog, lang: str) -> str:
     for m in cw.mappings:
         to = ", ".join(m.to) or "-"
         wrapped = textwrap.wrap(to, 44) or ["-"]
-        lines.append(f"{m.from_id:<13} {REL[lang][m.relation]:<12} {m.confidence:<8} {wrapped[0]}")
+        conf = _conf(m.confidence, lang)
+        lines.append(f"{m.from_id:<13} {REL[lang][m.relation]:<12} {conf:<8} {wrapped[0]}")
         lines.extend(" " * 36 + w for w in wrapped[1:])
     counts = {r: sum(1 for m in cw.mappings if m.relation == r) for r in REL["en"]}
     lines += ["", " · ".join(f"{REL[lang][r]}: {n}" for r, n in counts.items())]
@@ -118,7 +125,7 @@ def render_markdown(cw: Crosswalk, src: Catalog, dst: Catalog, lang: str) -> str
         to = "<br>".join(f"{rid} {_md(title(dst, rid))}" for rid in m.to) or "—"
         out.append(
             f"| {m.from_id} | {_md(title(src, m.from_id))} | {REL[lang][m.relation]} | "
-            f"{m.confidence} | {to} | {_md(m.note.get(lang, ''))} |"
+            f"{_conf(m.confidence, lang)} | {to} | {_md(m.note.get(lang, ''))} |"
         )
     return "\n".join(out) + "\n"
 
