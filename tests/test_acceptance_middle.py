@@ -20,6 +20,7 @@ from secaudit.cli import main
 FIXED = "bao-sua"  # fixed rb.MANUAL between 2025 and 2026
 FORGER = "bao-gia"  # signs a forged meets_level with its own valid key
 TODAY = "2026-12-05"
+OLD, NEW = "tcvn-11930-2017", "tcvn-14423-2026"
 
 INVENTORY = f"""\
 province: Thừa Thiên Huế
@@ -181,3 +182,19 @@ def test_crosswalk_confidence_is_in_the_readers_language(fmt: str) -> None:
     assert "medium" in en.stdout and "high" in en.stdout
     data = json.loads(run(*args, "json").stdout)
     assert {m["confidence"] for m in data["mappings"]} <= {"high", "medium", "low", "unmapped"}
+
+
+# ------------------------------------------------------------------ issue 9 §1: renderers via the registry
+
+
+def test_crosswalk_formats_come_from_the_registry_and_the_command_has_no_format_chain() -> None:
+    import inspect
+
+    from secaudit.commands import crosswalk as command
+    from secaudit.render.registry import formats
+
+    assert formats("crosswalk") == ["table", "json", "md"]
+    src = inspect.getsource(command)
+    assert "fmt ==" not in src and "render_table" not in src
+    res = run("checklist", "crosswalk", "--from", OLD, "--to", NEW, "--format", "x")
+    assert res.exit_code == 2

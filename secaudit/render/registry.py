@@ -11,6 +11,7 @@ Document types:
 - ``summary``: the province summary JSON (``secaudit summary``)
 - ``mau08``: the Mẫu 08 view (``secaudit summary --format mau08``)
 - ``checklist``: a ``Catalog`` (``secaudit checklist show``)
+- ``crosswalk``: a ``render.crosswalk.CrosswalkDoc`` (``secaudit checklist crosswalk``)
 """
 
 from __future__ import annotations
@@ -193,6 +194,27 @@ def _checklist_oscal(catalog: Any, o: RenderOptions) -> str:
     return render_catalog(catalog, o.level, o.lang)
 
 
+# --------------------------------------------------------------------------- crosswalk
+
+
+def _crosswalk_table(doc: Any, o: RenderOptions) -> str:
+    from secaudit.render.crosswalk import render_table
+
+    return render_table(doc, o.lang)
+
+
+def _crosswalk_json(doc: Any, o: RenderOptions) -> str:
+    from secaudit.render.crosswalk import render_json
+
+    return render_json(doc)
+
+
+def _crosswalk_md(doc: Any, o: RenderOptions) -> str:
+    from secaudit.render.crosswalk import render_markdown
+
+    return render_markdown(doc, o.lang)
+
+
 REGISTRY: dict[str, dict[str, Renderer]] = {
     "scan": {"table": _scan_table, "json": _scan_json, "html": _scan_html, "sarif": _scan_sarif},
     "report": {
@@ -219,6 +241,7 @@ REGISTRY: dict[str, dict[str, Renderer]] = {
         "xlsx": _checklist_xlsx,
         "oscal": _checklist_oscal,
     },
+    "crosswalk": {"table": _crosswalk_table, "json": _crosswalk_json, "md": _crosswalk_md},
 }
 
 # Formats whose output is a binary file: they need -o FILE, never the terminal.
