@@ -198,3 +198,22 @@ def test_crosswalk_formats_come_from_the_registry_and_the_command_has_no_format_
     assert "fmt ==" not in src and "render_table" not in src
     res = run("checklist", "crosswalk", "--from", OLD, "--to", NEW, "--format", "x")
     assert res.exit_code == 2
+
+
+@pytest.mark.parametrize(("doc", "args"), [("profiles", ["list"]), ("profile", ["show", "level3"])])
+def test_profile_commands_render_through_the_registry(doc: str, args: list[str]) -> None:
+    import inspect
+
+    from secaudit.commands import profile as command
+    from secaudit.render.registry import formats
+
+    assert formats(doc) == ["text", "json"]
+    assert "fmt ==" not in inspect.getsource(command)
+    out = run("profile", *args, "--format", "json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    if doc == "profiles":
+        assert {"level3", "tcvn14423-level3"} <= {p["name"] for p in data["profiles"]}
+    else:
+        assert data["profile"]["id"] == "level3" and data["requirements"]["total"] == 62
+    assert run("profile", *args, "--format", "yaml").exit_code == 2

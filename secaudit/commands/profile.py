@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
 from secaudit.commands._common import LANG_OPTION, refuse_input_as_output, write_output
-from secaudit.core.model import KINDS, Profile, text
+from secaudit.core.model import KINDS, Profile
+from secaudit.render.registry import formats
 
 PROFILE_HELP = """Hồ sơ kiểm tra: cấp độ, danh mục, ngưỡng kiểm tra tự động và các yêu cầu loại trừ.
 
@@ -38,7 +38,7 @@ def profile() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(formats("profiles")),
     default="text",
     show_default=True,
     help="Định dạng đầu ra / output format.",
@@ -46,28 +46,10 @@ def profile() -> None:
 @LANG_OPTION
 def list_cmd(fmt: str, lang: str) -> None:
     from secaudit.config.catalog import load_profile, profile_names
+    from secaudit.render.registry import RenderOptions, render
 
     profiles = [load_profile(name) for name in profile_names()]
-    if fmt == "json":
-        rows = [
-            {
-                "name": p.id,
-                "catalog": p.catalog,
-                "level": p.level,
-                "title": dict(p.title),
-                "extends": p.extends,
-            }
-            for p in profiles
-        ]
-        write_output(json.dumps({"profiles": rows}, ensure_ascii=False, indent=2) + "\n", None)
-        return
-    head = ("Tên / name", "Danh mục / catalogue", "Cấp", "Tiêu đề / title")
-    width = max([len(head[0])] + [len(p.id) for p in profiles])
-    cwidth = max([len(head[1])] + [len(p.catalog) for p in profiles])
-    lines = [f"{head[0]:<{width}}  {head[1]:<{cwidth}}  {head[2]:<3}  {head[3]}"]
-    for p in profiles:
-        lines.append(f"{p.id:<{width}}  {p.catalog:<{cwidth}}  {p.level:<3}  {text(p.title, lang)}")
-    write_output("\n".join(lines) + "\n", None)
+    write_output(render("profiles", fmt, profiles, RenderOptions(lang=lang)), None)
 
 
 SHOW_HELP = """Hiển thị một hồ sơ đã giải quyết kế thừa: tham số, loại trừ, số yêu cầu áp dụng theo
@@ -84,7 +66,7 @@ to a profile YAML file.
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(formats("profile")),
     default="text",
     show_default=True,
     help="Định dạng đầu ra / output format.",
@@ -93,14 +75,13 @@ to a profile YAML file.
 @click.option("-o", "--output", metavar="FILE", default=None, help="Ghi ra tệp / write to FILE.")
 def show(name: str, fmt: str, lang: str, output: str | None) -> None:
     from secaudit.config.catalog import load_profile
+    from secaudit.render.profile import ProfileDoc
+    from secaudit.render.registry import RenderOptions, render
 
     prof = load_profile(name)
     refuse_input_as_output(output, *([prof.path] if getattr(prof, "path", None) else []))
-    data = profile_data(prof)
-    if fmt == "json":
-        write_output(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", output)
-    else:
-        write_output(_text(prof, data, lang), output)
+    doc = ProfileDoc(prof, profile_data(prof))
+    write_output(render("profile", fmt, doc, RenderOptions(lang=lang)), output)
 
 
 def profile_data(prof: Profile) -> dict[str, Any]:
@@ -143,33 +124,6 @@ def profile_data(prof: Profile) -> dict[str, Any]:
             "by_kind": by_kind,
         },
     }
-
-
-def _text(prof: Profile, data: dict[str, Any], lang: str) -> str:
-    from secaudit.core.yamlio import dump_yaml
-
-    counts = data["requirements"]
-    lines = [
-        f"{prof.id} — {text(prof.title, lang)}",
-        text(prof.description, lang),
-        "",
-        f"Danh mục / catalogue: {prof.catalog}    Cấp độ / level: {prof.level}"
-        + (f"    Kế thừa / extends: {prof.extends}" if prof.extends else ""),
-        "",
-        f"Yêu cầu áp dụng / applicable requirements: {counts['applicable']} of {counts['total']}"
-        f"  (tự động/auto {counts['by_kind']['auto']}, một phần/partial {counts['by_kind']['partial']},"
-        f" thủ công/manual {counts['by_kind']['manual']}; loại trừ/tailored out "
-        f"{counts['not_applicable']})",
-        "",
-    ]
-    if data["tailoring"]:
-        lines.append("Loại trừ / tailoring:")
-        for t in data["tailoring"]:
-            lines.append(f"  {t['requirement']}: {t['status']} — {t['justification']}")
-        lines.append("")
-    lines.append("Tham số / parameters:")
-    lines += ["  " + ln for ln in dump_yaml(prof.parameters).rstrip().splitlines()]
-    return "\n".join(lines) + "\n"
 
 
 COMMANDS = [profile]

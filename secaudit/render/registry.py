@@ -12,6 +12,8 @@ Document types:
 - ``mau08``: the Mẫu 08 view (``secaudit summary --format mau08``)
 - ``checklist``: a ``Catalog`` (``secaudit checklist show``)
 - ``crosswalk``: a ``render.crosswalk.CrosswalkDoc`` (``secaudit checklist crosswalk``)
+- ``profiles``: the shipped ``Profile`` list (``secaudit profile list``); ``profile``: a
+  ``render.profile.ProfileDoc`` (``secaudit profile show``)
 """
 
 from __future__ import annotations
@@ -215,6 +217,33 @@ def _crosswalk_md(doc: Any, o: RenderOptions) -> str:
     return render_markdown(doc, o.lang)
 
 
+# --------------------------------------------------------------------------- profiles
+
+
+def _profiles_text(profiles: Any, o: RenderOptions) -> str:
+    from secaudit.render.profile import list_text
+
+    return list_text(profiles, o.lang)
+
+
+def _profiles_json(profiles: Any, o: RenderOptions) -> str:
+    from secaudit.render.profile import list_json
+
+    return list_json(profiles)
+
+
+def _profile_text(doc: Any, o: RenderOptions) -> str:
+    from secaudit.render.profile import show_text
+
+    return show_text(doc, o.lang)
+
+
+def _profile_json(doc: Any, o: RenderOptions) -> str:
+    from secaudit.render.profile import show_json
+
+    return show_json(doc)
+
+
 REGISTRY: dict[str, dict[str, Renderer]] = {
     "scan": {"table": _scan_table, "json": _scan_json, "html": _scan_html, "sarif": _scan_sarif},
     "report": {
@@ -242,6 +271,8 @@ REGISTRY: dict[str, dict[str, Renderer]] = {
         "oscal": _checklist_oscal,
     },
     "crosswalk": {"table": _crosswalk_table, "json": _crosswalk_json, "md": _crosswalk_md},
+    "profiles": {"text": _profiles_text, "json": _profiles_json},
+    "profile": {"text": _profile_text, "json": _profile_json},
 }
 
 # Formats whose output is a binary file: they need -o FILE, never the terminal.
