@@ -217,3 +217,38 @@ def test_profile_commands_render_through_the_registry(doc: str, args: list[str])
     else:
         assert data["profile"]["id"] == "level3" and data["requirements"]["total"] == 62
     assert run("profile", *args, "--format", "yaml").exit_code == 2
+
+
+# ------------------------------------------------------------------ issue 11 §1: a score says what it covers
+
+
+def test_assess_line_gives_the_scores_coverage_when_checks_errored(tmp_path: Path) -> None:
+    """An unreachable site: every TLS/HTTP check is `error`, so the automated score (left out of the
+    weights, DESIGN §10) rests on the port checks alone; the line a user reads says how little it
+    covers instead of a bare "100,0 %"."""
+    inv = tmp_path / "inv.yaml"
+    inv.write_text(
+        "province: Huế\nperiod: '2026'\nagencies:\n  - id: bao\n    name: Báo\n    systems:\n"
+        "      - {id: web, name: Web, level: 3, targets: ['https://127.0.0.223:9']}\n",
+        encoding="utf-8",
+    )
+    res = run("assess", "--inventory", inv, "-o", tmp_path / "out", "--timeout", "1", "--no-progress")
+    assert res.exit_code in (1, 3), res.output
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("bao/web:"))
+    b = json.loads(next((tmp_path / "out").glob("bao.web.*.json")).read_text(encoding="utf-8"))
+    cov = b["assessment"]["summary"]["score_coverage"]
+    from secaudit.core.i18n import pct
+
+    assert cov < 100 and f"(bao phủ {pct(cov)})" in line, line
+
+
+@pytest.mark.parametrize(("coverage", "shown"), [(100.0, False), (99.9, True), (None, False)])
+def test_assess_line_coverage_boundary(coverage: float | None, shown: bool, capsys: Any) -> None:
+    from secaudit.commands.assess import _report_line
+
+    counts = {k: 0 for k in ("pass", "fail", "not_reviewed", "error", "not_applicable")}
+    s = {"counts": counts, "meets_level": False, "compliance_pct": 50.0, "automated_score": 80.0}
+    _report_line("a", "s", 3, s | {"score_coverage": coverage}, Path("x.json"))
+    _report_line("a", "s", 3, s | {"score_coverage": coverage}, Path("x.json"), lang="en")
+    vi, en = capsys.readouterr().out.splitlines()
+    assert ("bao phủ" in vi) is shown and ("coverage" in en) is shown

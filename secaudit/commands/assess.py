@@ -28,6 +28,9 @@ def _report_line(
 
     c = summary["counts"]
     score = pct(summary.get("automated_score"), lang)
+    cov = summary.get("score_coverage")
+    if isinstance(cov, (int, float)) and cov < 100:  # a score over a few checks must say so (docs/scores.md)
+        score += f" ({'coverage' if lang == 'en' else 'bao phủ'} {pct(cov, lang)})"
     if lang == "en":
         meets = "MEETS" if summary["meets_level"] else "DOES NOT MEET"
         click.echo(
