@@ -14,7 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 from secaudit.probes.http.connection import MAX_BODY, MAX_VALUE, clip, decompress, read_capped
 
-MAX_REFS = 50  # references kept per page (the total is counted)
+MAX_REFS = 25  # insecure references kept per tag (the total is counted): a page full of http://
+# images must not push a later http:// script out of the record
 # (tag, attribute) pairs that load a subresource or send data, as in the W3C Mixed Content spec
 REFERENCE_ATTRS: dict[str, tuple[str, ...]] = {
     "script": ("src",),
@@ -80,15 +81,19 @@ def page_content(resp: Any, page_url: str) -> dict[str, Any]:
         out["error"] = f"cannot parse the page: {type(exc).__name__}: {clip(str(exc), 200)}"
         return out
     base = urljoin(page_url, parser.base) if parser.base else page_url
-    insecure = []
+    total = 0
+    insecure, kept = [], dict.fromkeys(REFERENCE_ATTRS, 0)
     for ref in parser.refs:
         absolute = urljoin(base, ref["url"])
         if urlsplit(absolute).scheme.lower() == "http":
-            insecure.append(ref | {"url": clip(absolute, MAX_VALUE)})
+            total += 1
+            if kept[ref["tag"]] < MAX_REFS:
+                kept[ref["tag"]] += 1
+                insecure.append(ref | {"url": clip(absolute, MAX_VALUE)})
     out["base"] = clip(parser.base, MAX_VALUE) if parser.base else None
     out["references"] = len(parser.refs)
-    out["insecure_total"] = len(insecure)
-    out["insecure"] = insecure[:MAX_REFS]
+    out["insecure_total"] = total
+    out["insecure"] = insecure
     return out
 
 

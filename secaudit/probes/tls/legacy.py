@@ -148,6 +148,28 @@ def _dh_params(body: bytes) -> tuple[int, int] | None:
     return (int.from_bytes(p, "big"), int.from_bytes(g, "big")) if p else None
 
 
+# named groups of an ECDHE ServerKeyExchange (RFC 8422 §5.4): name as sslyze reports it, field bits
+CURVES = {
+    0x0013: ("prime192v1", 192),
+    0x0015: ("secp224r1", 224),
+    0x0016: ("secp256k1", 256),
+    0x0017: ("prime256v1", 256),
+    0x0018: ("secp384r1", 384),
+    0x0019: ("secp521r1", 521),
+    0x001D: ("X25519", 253),
+    0x001E: ("X448", 448),
+}
+
+
+def _ecdh_key(body: bytes) -> dict[str, Any] | None:
+    """The curve of an ECDHE ServerKeyExchange (named_curve only), so a short one is judged."""
+    if len(body) < 3 or body[0] != 3:
+        return None
+    group = struct.unpack(">H", body[1:3])[0]
+    name, bits = CURVES.get(group, (f"group 0x{group:04x}", None))
+    return {"type": "ECDH", "size": bits, "curve": name}
+
+
 def scan(target: Target, ip: str, context: ProbeContext) -> dict[str, Any] | None:
     """Protocols, suites (with DH facts) and the certificate chain (DER) the server offers;
     None when it answers no ClientHello at all."""
@@ -196,6 +218,8 @@ def scan(target: Target, ip: str, context: ProbeContext) -> dict[str, Any] | Non
                 if params:
                     facts = dh_facts(*params)
                     suite["ephemeral_key"] = {"type": "DH", "size": facts["bits"], "curve": None, "dh": facts}
+            elif kex is not None and "_ECDHE_" in name and (key := _ecdh_key(kex)) is not None:
+                suite["ephemeral_key"] = key
             cert = next((m for t, m in msgs if t == 11), None)
             if cert is not None and not chain:
                 chain = _chain(cert)
