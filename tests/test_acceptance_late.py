@@ -201,3 +201,22 @@ def test_active_script_behind_many_passive_images_still_fails(lab: Lab) -> None:
     assert mixed["status"] == "fail", mixed["summary"]["en"]
     assert "late.js" in mixed["summary"]["en"]
     assert mixed["evidence"]["insecure_total"] == 61
+
+
+# -- issue 13: a host name below the zone apex is judged by its zone's name servers ---------------
+
+
+def test_nameservers_of_a_host_below_the_apex_are_its_zones() -> None:
+    """internet.nl tests the name servers of the zone a web host lives in; `--domain` defaults to
+    the target's host name (www.…), which has no NS set of its own (it failed "no NS records")."""
+    from dnsmail_lab import observed, verdicts
+
+    doms = ("www.good.lab", "mail.plain.lab")
+    obs = observed("dns", doms)
+    www = verdicts("dns", obs["www.good.lab"])["dns.nameservers"]
+    assert www.status == "pass", www.summary
+    assert obs["www.good.lab"]["domains"][0]["nameservers"]["zone"] == "good.lab"
+    assert www.evidence["names"] == ["ns1.good.lab", "ns2.good.lab"]
+    # climbing finds the zone's own defects too: plain.lab has a single name server
+    single = verdicts("dns", obs["mail.plain.lab"])["dns.nameservers"]
+    assert single.status == "fail" and "only one" in single.summary["en"], single.summary

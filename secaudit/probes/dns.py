@@ -97,9 +97,17 @@ def addresses(v: Validator, host: str) -> tuple[list[str], list[str], str | None
 
 
 def _nameservers(domain: str, v: Validator, options: DomainOptions) -> Observation:
-    res = v.lookup(domain, "NS")
-    if res["failed"]:
-        return {"error": res["reason"]}
+    """The NS set of the domain's zone: a host name below the apex (www.agency.vn) has none of its
+    own, so climb to the closest name that has one (as internet.nl does), never above the TLD."""
+    name = dns.name.from_text(domain)
+    while True:
+        res = v.lookup(name, "NS")
+        if res["failed"]:
+            return {"error": res["reason"]}
+        if res["rrset"] is not None or len(name.labels) <= 3:
+            break
+        name = name.parent()
+    zone = name.to_text().rstrip(".") if res["rrset"] is not None else domain
     names = sorted(str(r.target).rstrip(".") for r in res["rrset"] or [])
     servers = []
     for ns in names:
@@ -110,11 +118,11 @@ def _nameservers(domain: str, v: Validator, options: DomainOptions) -> Observati
     if asks:
         with ThreadPoolExecutor(max_workers=min(8, len(asks))) as pool:
             answers = list(
-                pool.map(lambda p: _ask_authoritative(domain, p[1], options.ns_port, options.timeout), asks)
+                pool.map(lambda p: _ask_authoritative(zone, p[1], options.ns_port, options.timeout), asks)
             )
         for (s, _addr), answer in zip(asks, answers, strict=True):
             s["answers"].append(answer)
-    return {"names": names, "rcode": res["rcode"], "servers": servers, "port": options.ns_port}
+    return {"names": names, "zone": zone, "rcode": res["rcode"], "servers": servers, "port": options.ns_port}
 
 
 def _ask_authoritative(domain: str, address: str, port: int, timeout: float) -> Observation:
