@@ -226,3 +226,38 @@ def test_nameservers_of_a_host_below_the_apex_are_its_zones() -> None:
     # climbing finds the zone's own defects too: plain.lab has a single name server
     single = verdicts("dns", obs["mail.plain.lab"])["dns.nameservers"]
     assert single.status == "fail" and "only one" in single.summary["en"], single.summary
+
+
+# -- issue 13: DMARC sp=none at the organisational domain (internet.nl "DMARC policy") ------------
+
+
+@pytest.fixture(scope="module")
+def dmarc_zones() -> Iterator[Any]:
+    from secaudit.lab.dnslab import DnsLab, ZoneSpec
+
+    null_mx = ["@ IN MX 0 .", '@ IN TXT "v=spf1 -all"']
+    with DnsLab("127.0.0.253", parent="acclab") as dns:
+        dns.add(ZoneSpec("open.acclab", [*null_mx, '_dmarc IN TXT "v=DMARC1; p=reject; sp=none"']))
+        dns.add(ZoneSpec("shut.acclab", [*null_mx, '_dmarc IN TXT "v=DMARC1; p=reject; sp=reject"']))
+        # a record below the organisational domain: its sp= is ignored (RFC 7489 §6.3)
+        sub = ["sub IN MX 0 .", 'sub IN TXT "v=spf1 -all"', '_dmarc.sub IN TXT "v=DMARC1; p=reject; sp=none"']
+        dns.add(ZoneSpec("org.acclab", sub))
+        yield dns.start()
+
+
+@pytest.mark.parametrize(
+    "domain,status", [("open.acclab", "fail"), ("shut.acclab", "pass"), ("sub.org.acclab", "pass")]
+)
+def test_dmarc_subdomain_policy_none_fails_at_the_organisational_domain(
+    dmarc_zones: Any, domain: str, status: str
+) -> None:
+    target = "https://mail-only.acclab"
+    got = _scan(
+        [target, "--probes", "mail", "--domain", domain, "--dns-server", dmarc_zones.server]
+        + ["--trust-anchor", str(dmarc_zones.trust_anchor)]
+    )[target]
+    dmarc = got["mail.dmarc"]
+    assert dmarc["status"] == status, dmarc["summary"]["en"]
+    if status == "fail":
+        assert "sp=none" in dmarc["summary"]["en"]
+    assert got["mail.spf"]["status"] == "pass"  # null MX + -all: only DMARC differs

@@ -174,6 +174,7 @@ def dmarc_observation(domain: str, v: Validator) -> Observation:
         return {"error": err, "name": name}
     out: Observation = {"name": name, "records": records, "dnssec": status}
     org = org_domain(domain)
+    out["org_domain"] = org  # sp= is judged only at the organisational domain (internet.nl)
     if not records and org != domain:
         # RFC 7489 §6.6.3: no record at the domain -> the organisational domain's, whose sp= applies
         records, status, err = _dmarc_records(v, f"_dmarc.{org}")

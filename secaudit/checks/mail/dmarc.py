@@ -40,6 +40,11 @@ def _judge(d: dict[str, Any]) -> Outcome:
         return Outcome("fail", "no_mail_open", {"policy": policy}, evidence)
     if policy == "none":
         return Outcome("fail", "monitor_only", {}, evidence)
+    # internet.nl "DMARC policy": at the organisational domain an sp=none leaves every subdomain
+    # spoofable, as insufficient as p=none (sp is ignored on a record below it, RFC 7489 §6.3)
+    at_org = not dmarc.get("inherited_from") and dmarc.get("org_domain") == d.get("domain")
+    if at_org and str(tags.get("sp", "")).lower() == "none":
+        return Outcome("fail", "subdomains_open", {"policy": policy}, evidence)
     pct_text = str(tags.get("pct", "100"))
     pct = int(pct_text) if pct_text.isdigit() else -1
     if not 0 <= pct <= 100:
