@@ -242,6 +242,8 @@ def dmarc_zones() -> Iterator[Any]:
         # a record below the organisational domain: its sp= is ignored (RFC 7489 §6.3)
         sub = ["sub IN MX 0 .", 'sub IN TXT "v=spf1 -all"', '_dmarc.sub IN TXT "v=DMARC1; p=reject; sp=none"']
         dns.add(ZoneSpec("org.acclab", sub))
+        dns.add(ZoneSpec("wild.acclab", ['@ IN CAA 0 issuewild "ca.example.vn"']))
+        dns.add(ZoneSpec("both.acclab", ['@ IN CAA 0 issue "ca.example.vn"', '@ IN CAA 0 issuewild ";"']))
         yield dns.start()
 
 
@@ -261,3 +263,19 @@ def test_dmarc_subdomain_policy_none_fails_at_the_organisational_domain(
     if status == "fail":
         assert "sp=none" in dmarc["summary"]["en"]
     assert got["mail.spf"]["status"] == "pass"  # null MX + -all: only DMARC differs
+
+
+# -- issue 13: CAA without an issue tag restricts no CA for the domain itself --------------------
+
+
+@pytest.mark.parametrize("domain,status", [("wild.acclab", "warn"), ("both.acclab", "pass")])
+def test_caa_with_only_issuewild_warns(dmarc_zones: Any, domain: str, status: str) -> None:
+    """RFC 8659 §4.3 / internet.nl ("issue" is the required tag): issuewild governs wildcard
+    certificates only; it passed as if it restricted every issuance."""
+    target = "https://caa-only.acclab"
+    anchor = ["--trust-anchor", str(dmarc_zones.trust_anchor)]
+    got = _scan([target, "--probes", "dns", "--domain", domain, "--dns-server", dmarc_zones.server, *anchor])
+    caa = got[target]["dns.caa"]
+    assert caa["status"] == status, caa["summary"]["en"]
+    if status == "warn":
+        assert "no issue tag" in caa["summary"]["en"]

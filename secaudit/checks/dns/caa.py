@@ -32,7 +32,9 @@ def _judge(d: dict[str, Any]) -> Outcome:
             if str(r["tag"]).lower() in ("issue", "issuewild")
         }
     )
-    if not issuers:
+    # RFC 8659 §4.3: issuewild governs wildcard names only, so without an issue tag any CA may issue
+    # for the domain itself (internet.nl requires the issue tag)
+    if not any(str(r["tag"]).lower() == "issue" for r in records):
         return Outcome("warn", "no_issue", {"found_at": caa.get("found_at")}, evidence)
     return Outcome("pass", "pass", {"issuers": issuers, "found_at": caa.get("found_at")}, evidence)
 
