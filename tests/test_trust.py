@@ -216,6 +216,9 @@ def test_report_headline_of_a_weaker_profile_says_it_does_not_count(
     if not meets:
         assert "profile is not accepted (parameter hsts_min_max_age weaker" in view["verdict"]["sentence"]
         assert "tham số" not in view["verdict"]["sentence"]  # the reader's language only
+        vi = json.loads(run("report", p, "--format", "json").stdout)["verdict"]["sentence"]
+        assert "tham số hsts_min_max_age yếu hơn hồ sơ level3 (hồ sơ đặt 15551999, " in vi
+        assert "weaker" not in vi
 
 
 @pytest.mark.parametrize("declared,counts", [(3, False), (4, True)])

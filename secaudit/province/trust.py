@@ -88,10 +88,22 @@ def _facts(judged: Any, system_level: int, stored_ids: set[str]) -> Facts:
         else:
             out.tailored.append(rid)
     for name, why in parameter_problems(shipped.parameters, p.parameters):
+        values = _vi_values(shipped.parameters.get(name), p.parameters.get(name))
         out.problems.append(
-            f"tham số yếu hơn hồ sơ {shipped.id} / parameter {name} weaker than shipped: {why}"
+            f"tham số {name} yếu hơn hồ sơ {shipped.id} ({values}) / "
+            f"parameter {name} weaker than shipped: {why}"
         )
     return out
+
+
+def _vi_values(shipped: Any, value: Any) -> str:
+    """The two values side by side for the Vietnamese half of a weaker-parameter problem."""
+
+    def short(v: Any) -> str:
+        text = "không đặt" if v is None else repr(v)
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    return f"hồ sơ đặt {short(value)}, hồ sơ ban hành đặt {short(shipped)}"
 
 
 def _expiries(verdicts: list[Any]) -> dict[str, str]:
