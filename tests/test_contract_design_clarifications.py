@@ -37,7 +37,7 @@ from secaudit.checks import CheckContext, run_check
 from secaudit.cli import main
 from secaudit.config.catalog import applicable, load_profile
 from secaudit.core.model import Target
-from secaudit.lab.certs import Leaf
+from secaudit.lab.certs import LabCA, Leaf
 from secaudit.lab.sites import Lab, SiteSpec
 from secaudit.probes import http as http_probe
 from secaudit.probes.base import ProbeContext
@@ -232,97 +232,6 @@ def test_leaf_not_meant_for_servers_stays_untrusted(homemade_scan: dict[str, Any
 # --------------------------------------------------------------------------- revoked by a CRL
 
 
-def _ca(name: str) -> tuple[Any, Any]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.timezone.utc)
-    usage = dict.fromkeys(
-        ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement"),
-        False,
-    )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=30))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                **usage, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def _leaf(ca_key: Any, ca_cert: Any, address: str, crl_url: str | None) -> Leaf:
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
-    b = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=60))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]), False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False)
-    )
-    if crl_url:
-        dp = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
-        b = b.add_extension(x509.CRLDistributionPoints([dp]), critical=False)
-    cert = b.sign(ca_key, hashes.SHA256())
-    pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return Leaf(cert_pem=pem, key_pem=key_pem, chain_pem=pem, names=[address])
-
-
-def _crl(ca_key: Any, ca_cert: Any, serials: list[int]) -> Any:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
-    now = dt.datetime.now(dt.timezone.utc)
-    b = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(ca_cert.subject)
-        .last_update(now - dt.timedelta(days=1))
-        .next_update(now + dt.timedelta(days=7))
-    )
-    for serial in serials:
-        entry = (
-            x509.RevokedCertificateBuilder()
-            .serial_number(serial)
-            .revocation_date(now - dt.timedelta(hours=1))
-            .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False)
-            .build()
-        )
-        b = b.add_revoked_certificate(entry)
-    return b.sign(ca_key, hashes.SHA256())
-
-
 @pytest.fixture(scope="module")
 def crl_scan(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """DESIGN §9: "a revoked certificate — stapled OCSP or CRL — fails tls.cert.trusted". CRLs come
@@ -330,8 +239,8 @@ def crl_scan(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
     from cryptography.hazmat.primitives import serialization
 
     tmp = tmp_path_factory.mktemp("crl")
-    ca_key, ca_cert = _ca("secaudit c9 CRL CA")
-    forger_key, _ = _ca("secaudit c9 CRL CA")  # same name, another key: its lists are forgeries
+    ca = LabCA("secaudit c9 CRL CA")
+    forger = LabCA("secaudit c9 CRL CA")  # same name, another key: its lists are forgeries
     files: dict[str, bytes] = {}
     seen: list[str] = []
     handler = type(
@@ -355,23 +264,21 @@ def crl_scan(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
     base = f"http://{CRL_ADDR}:{srv.server_address[1]}"
     dead = f"http://{CRL_ADDR}:{lab.closed_port(CRL_ADDR)}/ca.crl"
     leaves = {
-        "revoked_dp": _leaf(ca_key, ca_cert, CRL_ADDR, f"{base}/ca.crl"),
-        "good_dp": _leaf(ca_key, ca_cert, CRL_ADDR, f"{base}/ca.crl"),
-        "revoked_in_ca_file": _leaf(ca_key, ca_cert, CRL_ADDR, None),
-        "forged_list": _leaf(ca_key, ca_cert, CRL_ADDR, f"{base}/forged.crl"),
-        "dp_unreachable": _leaf(ca_key, ca_cert, CRL_ADDR, dead),
+        "revoked_dp": ca.issue([CRL_ADDR], crl_url=f"{base}/ca.crl"),
+        "good_dp": ca.issue([CRL_ADDR], crl_url=f"{base}/ca.crl"),
+        "revoked_in_ca_file": ca.issue([CRL_ADDR]),
+        "forged_list": ca.issue([CRL_ADDR], crl_url=f"{base}/forged.crl"),
+        "dp_unreachable": ca.issue([CRL_ADDR], crl_url=dead),
         # a chain no store trusts: its distribution point is the server's choice, never fetched
-        "untrusted_dp": _leaf(forger_key, ca_cert, CRL_ADDR, f"{base}/hostile.crl"),
+        "untrusted_dp": forger.issue([CRL_ADDR], crl_url=f"{base}/hostile.crl"),
     }
     serial = {k: leaf.cert.serial_number for k, leaf in leaves.items()}
-    files["/ca.crl"] = _crl(ca_key, ca_cert, [serial["revoked_dp"]]).public_bytes(serialization.Encoding.DER)
-    forged = _crl(forger_key, ca_cert, [serial["forged_list"]])
+    files["/ca.crl"] = ca.crl([serial["revoked_dp"]]).public_bytes(serialization.Encoding.DER)
+    forged = forger.crl([serial["forged_list"]])
     files["/forged.crl"] = forged.public_bytes(serialization.Encoding.DER)
     ca_file = tmp / "ca-with-crl.pem"
-    supplied = _crl(ca_key, ca_cert, [serial["revoked_in_ca_file"]])
-    ca_file.write_bytes(
-        ca_cert.public_bytes(serialization.Encoding.PEM) + supplied.public_bytes(serialization.Encoding.PEM)
-    )
+    supplied = ca.crl([serial["revoked_in_ca_file"]])
+    ca_file.write_bytes(ca.cert_pem + supplied.public_bytes(serialization.Encoding.PEM))
     urls = {}
     for name, leaf in leaves.items():
         site = lab.start(

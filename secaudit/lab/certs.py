@@ -143,8 +143,10 @@ class LabCA:
         not_after: dt.datetime | None = None,
         self_signed: bool = False,
         sha1: bool = False,
+        crl_url: str | None = None,
     ) -> Leaf:
-        """Issue a server certificate for ``names`` (DNS names and/or IP addresses, first = CN)."""
+        """Issue a server certificate for ``names`` (DNS names and/or IP addresses, first = CN);
+        ``crl_url``: the CRL distribution point it names."""
         if not names:
             raise ValueError("a leaf needs at least one name")
         now = _now()
@@ -154,7 +156,7 @@ class LabCA:
         if sha1:
             cert_pem = _openssl_sha1(self, key, names, not_before, not_after, self_signed)
         else:
-            cert_pem = self._build(key, names, not_before, not_after, self_signed).public_bytes(
+            cert_pem = self._build(key, names, not_before, not_after, self_signed, crl_url).public_bytes(
                 serialization.Encoding.PEM
             )
         chain = cert_pem if self_signed else cert_pem + self.cert_pem
@@ -167,6 +169,7 @@ class LabCA:
         not_before: dt.datetime,
         not_after: dt.datetime,
         self_signed: bool,
+        crl_url: str | None = None,
     ) -> x509.Certificate:
         subject = _name(names[0])
         issuer_key: PrivateKey = key if self_signed else self.key
@@ -186,7 +189,30 @@ class LabCA:
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
             )
         )
+        if crl_url:
+            point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+            builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
         return builder.sign(issuer_key, hashes.SHA256())
+
+    def crl(self, serials: list[int]) -> x509.CertificateRevocationList:
+        """A CRL signed by this CA revoking ``serials`` (key compromise), valid for a week."""
+        now = _now()
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.cert.subject)
+            .last_update(now - dt.timedelta(days=1))
+            .next_update(now + dt.timedelta(days=7))
+        )
+        for serial in serials:
+            entry = (
+                x509.RevokedCertificateBuilder()
+                .serial_number(serial)
+                .revocation_date(now - dt.timedelta(hours=1))
+                .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False)
+                .build()
+            )
+            builder = builder.add_revoked_certificate(entry)
+        return builder.sign(self.key, hashes.SHA256())
 
 
 def _openssl_sha1(
