@@ -139,6 +139,19 @@ def put(a: dict[str, Any], keys: Path, bundles: Path, signer: str | None = None,
     return write_bundle(make_bundle(a, key), bundles)
 
 
+# A profile tailoring M.OPS.07 out with a justification (the inventory must still accept it).
+TAILORED_PROFILE = """\
+profile:
+  id: no-backup-site
+  extends: level3
+  title: {vi: "Cấp độ 3, không có trung tâm dự phòng", en: "Level 3, no standby site"}
+tailoring:
+  - requirement: M.OPS.07
+    status: not_applicable
+    justification: "Hệ thống tĩnh, không có dữ liệu người dùng / static site"
+"""
+
+
 # --------------------------------------------------------------------------- a small province
 
 

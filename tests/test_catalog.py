@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from design_ids import SECTION4_IDS
 
 from secaudit.checks import known_check_ids
 from secaudit.config.catalog import (
@@ -391,34 +392,7 @@ def test_unknown_profile_name():
         load_profile("level7")
 
 
-DESIGN_CHECK_IDS = {  # DESIGN.md §4 (contract): every one of these must exist
-    "tls.protocol.legacy_disabled",
-    "tls.protocol.modern_enabled",
-    "tls.cipher.weak_disabled",
-    "tls.cipher.forward_secrecy",
-    "tls.cert.trusted",
-    "tls.cert.hostname",
-    "tls.cert.validity",
-    "tls.cert.key",
-    "tls.cert.signature",
-    "tls.vuln.heartbleed",
-    "tls.vuln.ccs_injection",
-    "tls.vuln.robot",
-    "tls.renegotiation.secure",
-    "tls.compression.disabled",
-    "tls.mozilla.intermediate",
-    "http.https_redirect",
-    "http.hsts",
-    "http.csp",
-    "http.frame_options",
-    "http.content_type_options",
-    "http.referrer_policy",
-    "http.cookies",
-    "http.server_disclosure",
-    "http.sensitive_paths",
-    "ports.risky_services",
-    "ports.unexpected_open",
-}
+DESIGN_CHECK_IDS = {cid for ids in SECTION4_IDS.values() for cid in ids}  # DESIGN.md §4 (contract)
 
 
 def test_valid_check_ids_cover_design_list():

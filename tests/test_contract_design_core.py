@@ -34,6 +34,7 @@ import click
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
+from design_ids import SECTION4_IDS
 
 from secaudit import __version__
 from secaudit.cli import main
@@ -49,37 +50,6 @@ ATTESTED = (date.today() - timedelta(days=19)).isoformat()  # before the run, on
 CHECK_STATUSES = {"pass", "fail", "warn", "error", "not_applicable"}  # §3
 VERDICT_STATUSES = {"pass", "fail", "not_reviewed", "not_applicable", "error"}  # §3
 SEVERITIES = {"critical", "high", "medium", "low", "info"}  # §3
-SECTION4_IDS = {  # §4, "at least these", by probe
-    "tls": [
-        "tls.protocol.legacy_disabled",
-        "tls.protocol.modern_enabled",
-        "tls.cipher.weak_disabled",
-        "tls.cipher.forward_secrecy",
-        "tls.cert.trusted",
-        "tls.cert.hostname",
-        "tls.cert.validity",
-        "tls.cert.key",
-        "tls.cert.signature",
-        "tls.vuln.heartbleed",
-        "tls.vuln.ccs_injection",
-        "tls.vuln.robot",
-        "tls.renegotiation.secure",
-        "tls.compression.disabled",
-        "tls.mozilla.intermediate",
-    ],
-    "http": [
-        "http.https_redirect",
-        "http.hsts",
-        "http.csp",
-        "http.frame_options",
-        "http.content_type_options",
-        "http.referrer_policy",
-        "http.cookies",
-        "http.server_disclosure",
-        "http.sensitive_paths",
-    ],
-    "ports": ["ports.risky_services", "ports.unexpected_open"],
-}
 VI_LETTER = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.I)
 
 

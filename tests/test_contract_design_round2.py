@@ -523,16 +523,7 @@ def test_new_check_ids_exist_and_feed_requirements_of_both_catalogues() -> None:
         assert mapped[cid] == {"tcvn-11930-2017", "tcvn-14423-2026"}, (cid, mapped[cid])
 
 
-TAILORED = """\
-profile:
-  id: no-backup-site
-  extends: level3
-  title: {vi: "Cấp độ 3, không có trung tâm dự phòng", en: "Level 3, no standby site"}
-tailoring:
-  - requirement: M.OPS.07
-    status: not_applicable
-    justification: "Hệ thống tĩnh / static site"
-"""
+TAILORED = rb.TAILORED_PROFILE
 
 
 @pytest.mark.parametrize("forgery", ["none", "no_justification", "blank_justification", "tailoring_dropped",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from design_ids import SECTION4_IDS
 
 from secaudit.checks import (
     CheckContext,
@@ -34,23 +35,7 @@ PARAMS: dict[str, Any] = {
     "min_ec_bits": 256,
     "mozilla_config": "intermediate",
 }
-CONTRACT_IDS = {
-    "tls.protocol.legacy_disabled",
-    "tls.protocol.modern_enabled",
-    "tls.cipher.weak_disabled",
-    "tls.cipher.forward_secrecy",
-    "tls.cert.trusted",
-    "tls.cert.hostname",
-    "tls.cert.validity",
-    "tls.cert.key",
-    "tls.cert.signature",
-    "tls.vuln.heartbleed",
-    "tls.vuln.ccs_injection",
-    "tls.vuln.robot",
-    "tls.renegotiation.secure",
-    "tls.compression.disabled",
-    "tls.mozilla.intermediate",
-}
+CONTRACT_IDS = set(SECTION4_IDS["tls"])
 
 
 def load(name: str) -> dict[str, Any]:

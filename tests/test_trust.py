@@ -235,16 +235,7 @@ def test_a_bundle_above_its_declared_level_still_answers_for_the_declared_one(
         assert s["meets_level"] is False
 
 
-TAILORED = """\
-profile:
-  id: no-backup-site
-  extends: level3
-  title: {vi: "Cấp độ 3, không có trung tâm dự phòng", en: "Level 3, no standby site"}
-tailoring:
-  - requirement: M.OPS.07
-    status: not_applicable
-    justification: "Hệ thống tĩnh, không có dữ liệu người dùng / static site"
-"""
+TAILORED = rb.TAILORED_PROFILE
 
 
 def test_tailoring_counts_only_with_the_inventorys_acceptance(world: dict[str, Path]) -> None:
