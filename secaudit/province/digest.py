@@ -195,7 +195,6 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
     d.domains = [x for x in domains if isinstance(x, str)] if isinstance(domains, list) else []
     d.hosts, d.hosts_imported = host_targets(a.get("targets"))  # declared servers, those with results
     d.stored_meets_level = d.meets_level
-    d.warnings = stored_warnings(a.get("targets"))  # a verified bundle's are replaced by re-judged ones
     if verifier is None:
         d.verify_reason = "no keyring"
     else:
@@ -205,6 +204,8 @@ def digest_bytes(name: str, raw: bytes, verifier: Verifier | None) -> Digest:
             d.verified, d.verify_reason = False, f"malformed signature: {exc}"
     if d.verified:  # the summary never believes a bundle's own verdicts (DESIGN §10 "Trust")
         _apply_trust(d, a, verifier.reviewer_keys)
+    else:  # shown as the bundle's own, like its statuses
+        d.warnings = stored_warnings(a.get("targets"))
     return d
 
 
@@ -259,10 +260,10 @@ def _apply_trust(d: Digest, a: dict[str, Any], reviewer_keys: Any) -> None:
     t = examine(a, require_review=review, reviewer_keys=reviewer_keys)
     d.trust, d.trust_reason, d.differing = t.state, t.reason, t.differing
     d.providers = t.providers
-    if t.primary is not None:
-        d.warnings = t.warnings
-    if t.primary is None:
+    if t.primary is None:  # not re-judged: its own warnings, like its own verdicts
+        d.warnings = stored_warnings(a.get("targets"))
         return
+    d.warnings = t.warnings
     d.profile_problems, d.tailored = t.primary.problems, t.primary.tailored
     d.reviews = dict(t.primary.reviews)
     d.score, d.expiries = dict(t.primary.score), dict(t.primary.expiries)
