@@ -358,6 +358,12 @@ BAD_PROFILES = {
         "the `match` of '/.env' is not a valid regex",
         6,
     ),
+    "bad-regex-top-level": (  # a profile extending nothing is checked the same
+        PROFILE_OK.replace("extends: level3", "catalog: tcvn-11930-2017\n  level: 3")
+        + "parameters:\n  sensitive_paths:\n    - {path: /.env, match: '(unclosed'}\n",
+        "the `match` of '/.env' is not a valid regex",
+        7,
+    ),
     "bad-status": (
         PROFILE_OK + "tailoring:\n  - {requirement: T.DES.08, status: maybe, justification: x}\n",
         "'status' must be one of",

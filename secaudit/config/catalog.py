@@ -270,49 +270,32 @@ def _parse_parameters(
     for key, val in node.items():
         if not isinstance(key, str):
             c.fail(f"tên tham số phải là chuỗi / parameter name {key!r} must be a text", node, pid)
-        if parent is None:
-            continue
-        # A child may only set parameters its chain defines or its catalogue declares: a misspelt
-        # name would otherwise be ignored silently.
-        if key not in base and key not in catalog.parameters:
-            known = sorted(set(base) | set(catalog.parameters))
-            c.fail(f"không có tham số này / unknown parameter {key!r} (known: {', '.join(known)})", node, pid)
-        if base.get(key) is not None and val is not None and not _same_type(base[key], val):
-            c.fail(
-                f"tham số {key!r} sai kiểu / "
-                f"parameter {key!r} must be {typename(base[key])}, got {typename(val)}",
-                node,
-                pid,
-            )
-        bad = _odd_item(base.get(key), val)
-        if bad:
-            c.fail(f"tham số {key!r} sai kiểu / parameter {key!r}: {bad}", node, pid)
-        wrong = parameter_problem(key, val)
+        if parent is not None:
+            _inherited_rules(c, key, val, base, catalog, node, pid)
+        wrong = parameter_problem(key, val)  # every profile's, a top-level one's too
         if wrong:
             c.fail(f"tham số {key!r} không hợp lệ / parameter {key!r}: {wrong}", node, pid)
-    bad_pattern = _pattern_problem(node.get("sensitive_paths"))
-    if bad_pattern:
-        c.fail(bad_pattern, node, pid)
     return _merge(base, node)
 
 
-def _pattern_problem(paths: Any) -> str | None:
-    """Why one ``sensitive_paths`` entry's ``match`` is no regex (said at load, naming the file and
-    line, not first at scan time as an error on every target)."""
-    import regex  # the probe's engine (probes/http/paths.py): the syntax it accepts
-
-    for entry in paths if isinstance(paths, list) else []:
-        pattern = entry.get("match") if isinstance(entry, dict) else None
-        if not pattern:
-            continue
-        try:
-            regex.compile(str(pattern))
-        except (regex.error, ValueError, TypeError) as exc:
-            return (
-                f"sensitive_paths: `match` của {entry.get('path')!r} không phải biểu thức chính quy hợp lệ / "
-                f"the `match` of {entry.get('path')!r} is not a valid regex: {exc}"
-            )
-    return None
+def _inherited_rules(
+    c: _Ctx, key: str, val: Any, base: dict[str, Any], catalog: Catalog, node: Any, pid: str
+) -> None:
+    """A child may only set parameters its chain defines or its catalogue declares (a misspelt
+    name would otherwise be ignored silently), with the inherited value's type."""
+    if key not in base and key not in catalog.parameters:
+        known = sorted(set(base) | set(catalog.parameters))
+        c.fail(f"không có tham số này / unknown parameter {key!r} (known: {', '.join(known)})", node, pid)
+    if base.get(key) is not None and val is not None and not _same_type(base[key], val):
+        c.fail(
+            f"tham số {key!r} sai kiểu / "
+            f"parameter {key!r} must be {typename(base[key])}, got {typename(val)}",
+            node,
+            pid,
+        )
+    bad = _odd_item(base.get(key), val)
+    if bad:
+        c.fail(f"tham số {key!r} sai kiểu / parameter {key!r}: {bad}", node, pid)
 
 
 def _odd_item(base: Any, val: Any) -> str | None:

@@ -19,6 +19,7 @@ from secaudit.core.yamlio import load_yaml
 _PORT_KEYS = frozenset({"risky_ports"})
 # Lists of mappings: the fields an entry may have (the probe reads these) and the one it needs.
 _ENTRY_FIELDS = {"sensitive_paths": (frozenset({"path", "match", "what"}), "path")}
+_PATTERN_FIELDS = frozenset({"sensitive_paths"})  # whose entries' `match` is a regex on a page
 
 
 @lru_cache(maxsize=1)
@@ -60,4 +61,24 @@ def parameter_problem(name: str, value: Any) -> str | None:
                 return (
                     f"mỗi mục cần '{needed}' bắt đầu bằng / / every entry needs a '{needed}' starting with /"
                 )
+            bad = _pattern_problem(entry.get("match"), path) if name in _PATTERN_FIELDS else None
+            if bad:
+                return bad
+    return None
+
+
+def _pattern_problem(pattern: Any, path: str) -> str | None:
+    """Why an entry's ``match`` is no regex of the probe's engine (probes/http/paths.py: ``regex``),
+    said at load rather than first at scan time as an error on every target."""
+    import regex
+
+    if not pattern:
+        return None
+    try:
+        regex.compile(str(pattern))
+    except (regex.error, ValueError, TypeError) as exc:
+        return (
+            f"`match` của {path!r} không phải biểu thức chính quy hợp lệ / "
+            f"the `match` of {path!r} is not a valid regex: {exc}"
+        )
     return None
